@@ -21,8 +21,9 @@ The JSON shape of every error is ``{"error": {"code": ..., "message": ..., "deta
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -107,7 +108,7 @@ class RowProblem:
     row: int
     field: str
     reason: str
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def render(self) -> str:
         return f"{self.source}:{self.row}: field '{self.field}': {self.reason}"
@@ -122,8 +123,14 @@ class EventValidationError(InputError):
     def __init__(self, problem: RowProblem) -> None:
         super().__init__(
             problem.render(),
-            details=[{"source": problem.source, "row": problem.row, "field": problem.field,
-                      "reason": problem.reason}],
+            details=[
+                {
+                    "source": problem.source,
+                    "row": problem.row,
+                    "field": problem.field,
+                    "reason": problem.reason,
+                }
+            ],
         )
         self.problem = problem
 

@@ -102,5 +102,7 @@ class Event:
         if self.public is not None:
             out["public"] = self.public
         if self.fields:
-            out["fields"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.fields.items()}
+            out["fields"] = {
+                k: list(v) if isinstance(v, tuple) else v for k, v in self.fields.items()
+            }
         return out

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 Instant = int  # seconds since 1970-01-01T00:00:00Z
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-_DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+_DURATION_RE = re.compile(
+    r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$"
+)
 
 
 def parse_duration(value: object) -> int:
@@ -40,7 +42,9 @@ def parse_duration(value: object) -> int:
         return int(text)
     m = _DURATION_RE.match(text)
     if not text or not m or not any(m.groups()):
-        raise ValueError(f"'{value}' is not a duration; write it like '90m', '8h', '1h30m' or '45s'")
+        raise ValueError(
+            f"'{value}' is not a duration; write it like '90m', '8h', '1h30m' or '45s'"
+        )
     days, hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
     return days * 86400 + hours * 3600 + minutes * 60 + seconds
 

@@ -9,7 +9,7 @@ reads the files, collects every problem with its file and line, and builds a
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -426,6 +426,8 @@ class MetricSpec(BaseModel):
     - ``armed_by``: start events count only after this has happened once;
     - ``repeat``: a new cycle may open after a stop (otherwise one cycle per ticket);
     - ``restart_on_stop``: the stop event opens the next cycle at once (periodic updates);
+    - ``resume_on_reopen``: the policy's reopen rule applies when the ticket leaves solved;
+    - ``while_unsolved``: no cycle opens while the ticket is solved or closed;
     - ``pause``: ``policy`` (the policy's pause set for this metric), ``none``, or a list of
       status categories; ``counting``: instead of pauses, the statuses in which the clock runs.
     """
@@ -440,6 +442,7 @@ class MetricSpec(BaseModel):
     repeat: bool = False
     restart_on_stop: bool = False
     resume_on_reopen: bool = False
+    while_unsolved: bool = False
     pause: Literal["policy", "none"] | tuple[StatusCategory, ...] = "policy"
     counting: tuple[StatusCategory, ...] | None = None
 

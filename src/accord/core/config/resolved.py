@@ -19,6 +19,7 @@ from accord.core.config.models import (
 )
 from accord.core.events import FieldValue, StatusCategory
 from accord.core.timeutil import Instant
+from accord.errors import ConfigIssue
 
 
 def test_field(test: FieldTest, value: FieldValue, *, is_tags: bool) -> bool:
@@ -112,7 +113,8 @@ class Policy:
 
     def matches(self, fields: Mapping[str, FieldValue]) -> bool:
         return all(
-            test_field(t, fields.get(name), is_tags=(name == "tags")) for name, t in self.when.items()
+            test_field(t, fields.get(name), is_tags=(name == "tags"))
+            for name, t in self.when.items()
         )
 
     def version_at(self, t: Instant) -> PolicyVersionResolved:
@@ -136,7 +138,9 @@ class Configuration:
     policies: Sequence[Policy]
     statuses: Mapping[str, StatusCategory] = field(default_factory=dict)  # casefolded names
     metrics: Mapping[str, MetricSpec] = field(default_factory=dict)  # custom metrics
-    settings: Settings = Settings()
+    settings: Settings = field(default_factory=Settings)
+    # the warnings found while loading (errors prevent a Configuration from being built)
+    issues: Sequence[ConfigIssue] = ()
 
     def status_category(self, name: object) -> StatusCategory | None:
         """The category of a source status name (case-insensitive), or ``None`` if unmapped."""

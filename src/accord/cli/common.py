@@ -1,0 +1,51 @@
+"""What every command shares: the consoles, error handling, the as-of instant."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from accord.core.timeutil import Instant, parse_as_of, to_instant
+from accord.errors import AccordError, ConfigError
+
+# Piped output gets 120 columns rather than Rich's 80 so the tables stay readable in logs.
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn an :class:`AccordError` into a message on stderr and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as e:
+            for issue in e.issues:
+                err.print(issue.render(), markup=False, highlight=False)
+            err.print(f"[red]error:[/red] {e.message}")
+            raise typer.Exit(e.exit_code) from None
+        except AccordError as e:
+            err.print(f"[red]error:[/red] {e.message}", highlight=False)
+            raise typer.Exit(e.exit_code) from None
+
+    return wrapper
+
+
+def as_of_or_now(value: str | None) -> Instant:
+    """The ``--as-of`` instant, or now: the CLI is the edge where the system clock is read."""
+    if value:
+        try:
+            return parse_as_of(value)
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--as-of") from None
+    return to_instant(datetime.now(UTC))

@@ -1,0 +1,30 @@
+"""``accord``: check, compute, demo. Each command is a few lines over the library."""
+
+from __future__ import annotations
+
+import typer
+
+from accord import __version__
+from accord.cli import check as check_cmd
+from accord.cli import demo as demo_cmd
+from accord.cli import sla as sla_cmd
+
+app = typer.Typer(
+    name="accord",
+    help="Exact SLA clocks, KPI scoreboards and contract compliance from ticket events.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("check")(check_cmd.check)
+app.command("sla")(sla_cmd.sla)
+app.add_typer(demo_cmd.app, name="demo")
+
+
+@app.command()
+def version() -> None:
+    """Print Accord's version."""
+    typer.echo(__version__)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
