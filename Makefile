@@ -31,6 +31,7 @@ unit: setup
 test: lint typecheck unit
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -116,3 +116,10 @@ def test_demo_run_writes_records_and_prints_the_scoreboard(tmp_path: Path) -> No
     assert res.exit_code == 0, res.output
     assert "compliance" in res.output.lower()
     assert (tmp_path / "records.csv").read_text().count("\n") > 100
+
+
+def test_sla_reports_a_missing_events_file_as_bad_input(tmp_path: Path) -> None:
+    d = SCENARIOS / "first-response-inside-hours"
+    res = runner.invoke(app, ["sla", str(tmp_path / "nope.jsonl"), "-c", str(d / "config.yaml")])
+    assert res.exit_code == InputError.exit_code
+    assert "nope.jsonl" in res.output

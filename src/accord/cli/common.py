@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from accord.core.timeutil import Instant, parse_as_of, to_instant
-from accord.errors import AccordError, ConfigError
+from accord.errors import AccordError, ConfigError, InputError
 
 # Piped output gets 120 columns rather than Rich's 80 so the tables stay readable in logs.
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -37,6 +37,11 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except AccordError as e:
             err.print(f"[red]error:[/red] {e.message}", highlight=False)
             raise typer.Exit(e.exit_code) from None
+        except OSError as e:
+            # a missing or unreadable file is bad input, not a crash
+            where = f"{e.filename}: " if e.filename else ""
+            err.print(f"[red]error:[/red] {where}{e.strerror or e}", highlight=False)
+            raise typer.Exit(InputError.exit_code) from None
 
     return wrapper
 

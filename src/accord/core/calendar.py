@@ -14,6 +14,9 @@ Semantics, per local date ``D`` of the calendar's IANA zone (``spec.tz``):
    point of special hours.
 3. Otherwise a **public holiday** on ``D`` (from the ``holidays`` package, for each
    :class:`~accord.core.config.models.HolidaySource` of the version in force on ``D``) closes it.
+   Holidays are computed per year on demand; an observed day moved across New Year counts on
+   the day it is observed. Outside the years the package covers (it stops at 2100 today), no
+   public holidays apply.
 4. Otherwise ``D`` has the **weekly windows** of its weekday from the version in force on ``D``.
 5. Then **closures** on ``D`` (``from``/``to``, local seconds of ``D``) are cut out of ``D``'s
    windows. Like everything else on ``D`` they act on the windows that belong to ``D``: they do
@@ -39,9 +42,10 @@ Overlapping or adjacent intervals (e.g. an overnight window running into the nex
 are merged, so no second is counted twice.
 
 **No horizon.** Intervals are compiled lazily by whole local years in both directions as
-look-ups need them; holidays are computed per year on demand. Look-ups never loop forever: when
-the last version's weekly template has no open time and no dated item (special hours, version)
-lies ahead, ``due`` returns ``None`` (``due_many``: :data:`NEVER`). The supported span is local
+look-ups need them (extending backwards rebuilds the cumulative sums from the new origin).
+Look-ups never loop forever: when the last version's weekly template has no open time and no
+dated item (special hours, version) lies ahead, ``due`` returns ``None`` (``due_many``:
+:data:`NEVER`). The supported span is local
 years 2 to 9998; instants outside it raise ``ValueError``, and a due instant beyond it is
 ``None``.
 """
@@ -53,7 +57,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -177,6 +181,92 @@ def _readonly(a: Int64Array) -> Int64Array:
     return a
 
 
+# Array look-ups run in blocks of this many elements so that their temporaries stay in the
+# CPU cache: the work is a handful of cheap passes, and memory traffic would dominate them.
+_BLOCK = 1 << 14
+# A bucket table may hold this many entries per key (or _TABLE_MIN), and a bucket this many
+# keys; past that a calendar's keys are too unevenly spaced and binary search is used instead.
+_TABLE_PER_KEY = 4
+_TABLE_MIN = 4096
+_MAX_PROBES = 4
+_PAD = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """``np.searchsorted`` over sorted int64 ``keys`` in constant time per query.
+
+    Binary search over a few thousand keys costs a dozen dependent, badly predicted steps per
+    query. Here the query axis from ``base`` is cut into buckets of ``2**shift`` (a shift, not a
+    division, finds the bucket); ``table[g]`` holds the answer at the start of bucket ``g`` and
+    each bucket holds at most ``probes`` keys, so the answer is that entry plus ``probes``
+    comparisons against the next keys. The shift is chosen per calendar so that the table stays
+    small (cache-resident) and the probes few; if no such shift exists, ``table`` is ``None``
+    and queries fall back to ``np.searchsorted``. The answers are identical either way.
+
+    ``right`` picks the side: ``True`` counts keys ``<= x``, ``False`` keys ``< x``. Queries
+    must be ``>= base``; queries past the last bucket are clamped to it, which stays exact
+    because the last bucket holds the last key.
+    """
+
+    keys: Int64Array  # sorted, then _MAX_PROBES copies of _PAD (never counted) for the probes
+    n: int  # the real keys
+    base: int
+    shift: int
+    probes: int
+    table: Int64Array | None
+    right: bool
+
+    @staticmethod
+    def build(keys: Int64Array, base: int, top: int, right: bool) -> _Index:
+        """An index for queries in ``[base, top]`` (larger ones clamp); ``keys >= base``."""
+        n = int(keys.size)
+        side: Literal["left", "right"] = "right" if right else "left"
+        top = max(top, int(keys[-1])) if n else top
+        rel = keys - base
+        span = max(top - base, 1)
+        limit = max(_TABLE_MIN, _TABLE_PER_KEY * n)
+        best: tuple[int, int] | None = None  # (shift, keys in the fullest bucket)
+        # From one bucket down, halve the buckets until each holds at most one key or the
+        # table would grow too large; keep the fewest probes (then the smallest table).
+        for shift in range(span.bit_length(), -1, -1):
+            if (span >> shift) + 1 > limit:
+                break
+            fullest = int(np.bincount(rel >> shift).max()) if n else 0
+            if best is None or fullest < best[1]:
+                best = (shift, fullest)
+            if fullest <= 1:
+                break
+        padded = np.concatenate([keys, np.full(_MAX_PROBES, _PAD, dtype=np.int64)])
+        if best is None or best[1] > _MAX_PROBES:
+            return _Index(_readonly(padded), n, base, 0, 0, None, right)
+        shift, fullest = best
+        edges = base + (np.arange((span >> shift) + 1, dtype=np.int64) << shift)
+        table = np.searchsorted(keys, edges, side=side).astype(np.int64)
+        return _Index(_readonly(padded), n, base, shift, max(fullest, 1), _readonly(table), right)
+
+    def count(self, x: Int64Array, out: Int64Array, scratch: Int64Array) -> Int64Array:
+        """``np.searchsorted(keys, x, side)`` into ``out`` (``scratch``: same size, clobbered).
+
+        ``x`` must be ``>= base``; ``out`` and ``scratch`` must not overlap ``x``.
+        """
+        if self.table is None:
+            out[...] = np.searchsorted(
+                self.keys[: self.n], x, side="right" if self.right else "left"
+            )
+            return out
+        np.subtract(x, self.base, out=scratch)
+        np.right_shift(scratch, self.shift, out=scratch)
+        # mode="clip" clamps queries past the table (see the class docstring) and skips the
+        # bounds check; every other index here is in range by construction.
+        np.take(self.table, scratch, out=out, mode="clip")
+        hit = np.less_equal if self.right else np.less
+        for _ in range(self.probes):
+            np.take(self.keys, out, out=scratch, mode="clip")
+            out += hit(scratch, x)
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     """One immutable snapshot of the compiled intervals (swapped whole, so readers never see a
@@ -196,6 +286,8 @@ class _Compiled:
     ends_l: list[int]
     cs_l: list[int]
     ce_l: list[int]
+    by_time: _Index  # over starts (side right): the interval in force at an instant
+    by_work: _Index  # over ce (side left): the interval in which a business total is reached
 
     @staticmethod
     def build(lo_day: int, hi_day: int, starts: Int64Array, ends: Int64Array) -> _Compiled:
@@ -220,6 +312,10 @@ class _Compiled:
             ends_l=e.tolist(),
             cs_l=cs.tolist(),
             ce_l=ce.tolist(),
+            # Queries are instants in the compiled days (after the sentinel) and business
+            # totals from 0 (the sentinel's) on.
+            by_time=_Index.build(s, sentinel, hi_day * _DAY, right=True),
+            by_work=_Index.build(ce, 0, int(ce[-1]), right=False),
         )
 
     def b(self, t: int) -> int:
@@ -227,9 +323,48 @@ class _Compiled:
         i = bisect_right(self.starts_l, t) - 1
         return self.cs_l[i] + min(t, self.ends_l[i])
 
-    def b_many(self, t: Int64Array) -> Int64Array:
-        i = np.searchsorted(self.starts, t, side="right") - 1
-        return self.cs[i] + np.minimum(t, self.ends[i])
+    def _b_into(self, t: Int64Array, out: Int64Array, i: Int64Array, tmp: Int64Array) -> None:
+        """``out = B(t)`` for one block; ``i`` and ``tmp`` are scratch of the same size."""
+        self.by_time.count(t, i, tmp)
+        i -= 1  # the last interval starting at or before t (the sentinel at worst)
+        # i is in range by construction; mode="clip" spares the bounds check and the buffered
+        # copy that the default mode makes when given `out`.
+        np.take(self.ends, i, out=tmp, mode="clip")
+        np.minimum(tmp, t, out=tmp)
+        np.take(self.cs, i, out=out, mode="clip")
+        out += tmp
+
+    def elapsed_many(self, a: Int64Array, b: Int64Array) -> Int64Array:
+        """``B(b) - B(a)`` for 1-D arrays inside the valid span."""
+        out = np.empty(a.size, dtype=np.int64)
+        w = np.empty((3, min(a.size, _BLOCK)), dtype=np.int64)
+        for lo in range(0, a.size, _BLOCK):
+            hi = min(lo + _BLOCK, a.size)
+            ba, i, tmp = w[0, : hi - lo], w[1, : hi - lo], w[2, : hi - lo]
+            self._b_into(a[lo:hi], ba, i, tmp)
+            o = out[lo:hi]
+            self._b_into(b[lo:hi], o, i, tmp)
+            o -= ba
+        return out
+
+    def due_many(self, a: Int64Array, seconds: Int64Array) -> tuple[Int64Array, Int64Array]:
+        """For 1-D arrays (``a`` inside the valid span, ``seconds > 0``): the candidate due
+        instants and the index ``j`` of the interval reaching each target; ``j == ce.size``
+        means beyond the compiled intervals, and there the instant is meaningless."""
+        out = np.empty(a.size, dtype=np.int64)
+        js = np.empty(a.size, dtype=np.int64)
+        w = np.empty((2, min(a.size, _BLOCK)), dtype=np.int64)
+        for lo in range(0, a.size, _BLOCK):
+            hi = min(lo + _BLOCK, a.size)
+            i, tmp = w[0, : hi - lo], w[1, : hi - lo]
+            target, j = out[lo:hi], js[lo:hi]
+            self._b_into(a[lo:hi], target, i, tmp)
+            target += seconds[lo:hi]
+            self.by_work.count(target, j, tmp)
+            # clip: a j past the end marks "not reached"; its instant is discarded.
+            np.take(self.cs, j, out=tmp, mode="clip")
+            target -= tmp
+        return out, js
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,8 +670,9 @@ class BusinessCalendar:
             raise ValueError("starts and ends must have the same shape")
         if a.size == 0:
             return np.zeros(a.shape, dtype=np.int64)
-        c = self._ensure(int(min(a.min(), b.min())), int(max(a.max(), b.max())))
-        return c.b_many(b) - c.b_many(a)
+        fa, fb = a.ravel(), b.ravel()
+        c = self._ensure(min(int(fa.min()), int(fb.min())), max(int(fa.max()), int(fb.max())))
+        return c.elapsed_many(fa, fb).reshape(a.shape)
 
     def due_many(self, starts: ArrayLike, seconds: ArrayLike) -> Int64Array:
         """``due`` element-wise; :data:`NEVER` where the target can never be reached."""
@@ -544,32 +680,41 @@ class BusinessCalendar:
         sec = np.asarray(seconds, dtype=np.int64)
         if a.shape != sec.shape:
             raise ValueError("starts and seconds must have the same shape")
-        if a.size and int(sec.min()) < 0:
-            raise ValueError("a business duration cannot be negative")
-        out = np.full(a.shape, NEVER, dtype=np.int64)
         if a.size == 0:
-            return out
-        zero = sec == 0
-        out[zero] = a[zero]
-        pending = np.flatnonzero((~zero & (sec <= _MAX_SPAN)).ravel())
-        flat_out, flat_a, flat_s = out.reshape(-1), a.reshape(-1), sec.reshape(-1)
-        c: _Compiled | None = self._ensure(int(a.min()), int(a.max()))
+            return np.full(a.shape, NEVER, dtype=np.int64)
+        fa, fs = a.ravel(), sec.ravel()
+        s_min, s_max = int(fs.min()), int(fs.max())
+        if s_min < 0:
+            raise ValueError("a business duration cannot be negative")
+        first = self._ensure(int(fa.min()), int(fa.max()))
+        if s_min > 0 and s_max <= _MAX_SPAN:
+            # The common case: one pass over the whole arrays, with no gathering and scattering
+            # by position, answers everything unless some target lies beyond the compiled span
+            # (then the general loop below compiles further and starts over).
+            t, j = first.due_many(fa, fs)
+            reached = int(j.max()) < first.ce.size
+            if reached and (int(t.max()) <= first.valid_hi or self._forward_exact(first)):
+                return t.reshape(a.shape)
+        out = np.full(fa.shape, NEVER, dtype=np.int64)
+        zero = fs == 0
+        out[zero] = fa[zero]
+        pending = np.flatnonzero(~zero & (fs <= _MAX_SPAN))
+        c: _Compiled | None = first
         years = 1
         while c is not None and pending.size:
-            target = c.b_many(flat_a[pending]) + flat_s[pending]
-            j = np.searchsorted(c.ce, target, side="left")
+            t, j = c.due_many(fa[pending], fs[pending])
             found = j < c.ce.size
-            t = target - c.cs[np.minimum(j, c.ce.size - 1)]
             exact = self._forward_exact(c)
-            ok = found & (t <= c.valid_hi) if not exact else found
-            flat_out[pending[ok]] = t[ok]
+            # Beyond valid_hi later years may add open time before t: compile them first.
+            ok = found if exact else found & (t <= c.valid_hi)
+            out[pending[ok]] = t[ok]
             if exact:
                 break
             pending = pending[~ok]
             if pending.size:
                 c = self._grow_forward(c, years)
                 years *= 2
-        return out
+        return out.reshape(a.shape)
 
     # ------------------------------------------------------------------ explanations
 
