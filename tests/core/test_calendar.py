@@ -463,6 +463,14 @@ def test_lookups_far_apart_extend_the_compiled_years_in_both_directions() -> Non
     assert c.elapsed(T("2054-03-02T00:00:00Z"), T("2054-03-09T00:00:00Z")) == 40 * H
 
 
+def test_due_and_next_open_cross_into_a_year_not_yet_compiled() -> None:
+    c = office()
+    # The first look-up compiles 2024 only; the answers lie in 2025.
+    assert c.due(T("2024-12-31T16:00:00Z"), 2 * H) == T("2025-01-01T10:00:00Z")
+    assert office().next_open(T("2024-12-31T17:00:00Z")) == T("2025-01-01T09:00:00Z")
+    assert office().elapsed(T("2025-01-01T12:00:00Z"), T("2024-12-31T12:00:00Z")) == -8 * H
+
+
 def test_compiling_ten_years_of_an_office_calendar_takes_well_under_a_second() -> None:
     c = office(tz="Europe/Berlin")
     began = time.perf_counter()
