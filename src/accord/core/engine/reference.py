@@ -24,8 +24,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol, cast
 
+from accord.core.calendar import BusinessCalendar
 from accord.core.config.resolved import Configuration, PolicyVersionResolved
 from accord.core.engine.clocks import ClockSpec, clock_for
 from accord.core.engine.timeline import Moment, Timeline, build_timeline, matches
@@ -181,7 +183,9 @@ def _run_clock(
 
     def open_cycle(m: Moment, why: str) -> _Cycle:
         c = _Cycle(start=m.t, accounted_to=m.t)
-        c.steps.append(Step(m.t, "start", why, m.event.event_id))
+        c.steps.append(
+            Step(m.t, "start", f"{why}; {_configuration_in_force(m, config)}", m.event.event_id)
+        )
         cycles.append(c)
         return c
 
@@ -254,6 +258,18 @@ def _run_clock(
         _account(cur, prev, as_of, metric, clock, config)
         cur.end_moment = None
     return cycles
+
+
+def _configuration_in_force(m: Moment, config: Configuration) -> str:
+    """Which policy version and calendar version judge the clock from ``m`` on."""
+    if m.policy is None or m.version is None:
+        return "no policy matches the ticket"
+    cal = config.calendars.get(m.version.calendar)
+    text = f"policy {m.policy.name} v{m.version.number}, calendar {m.version.calendar}"
+    if isinstance(cal, BusinessCalendar):
+        local_day = datetime.fromtimestamp(m.t, cal.tz).date()
+        text += f" v{cal.version_on(local_day)} ({cal.describe(local_day)})"
+    return text
 
 
 def _restart_due(prev: Moment, m: Moment, metric: str) -> bool:
