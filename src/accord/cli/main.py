@@ -7,6 +7,7 @@ import typer
 from accord import __version__
 from accord.cli import check as check_cmd
 from accord.cli import demo as demo_cmd
+from accord.cli import serve, token
 from accord.cli import sla as sla_cmd
 
 app = typer.Typer(
@@ -18,6 +19,8 @@ app = typer.Typer(
 app.command("check")(check_cmd.check)
 app.command("sla")(sla_cmd.sla)
 app.add_typer(demo_cmd.app, name="demo")
+app.command("serve")(serve.serve)
+app.add_typer(token.app, name="token")
 
 
 @app.command()

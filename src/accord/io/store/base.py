@@ -1,0 +1,317 @@
+"""The store's interface and the values that cross it.
+
+The service, the CLI and the benchmarks talk to a :class:`Store`; :class:`~.sql.SqlStore` is
+the real one (SQLite or PostgreSQL), :class:`~.memory.MemoryStore` the in-memory double for unit
+tests. Both pass the same test suite (``tests/io/store``).
+
+Instants are whole seconds since the epoch (UTC), as everywhere in Accord.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+from accord.core.events import Event
+from accord.core.records import MetricRecord, State
+from accord.core.timeutil import Instant
+from accord.errors import RowProblem
+
+# Sorts after every real due instant: open clocks without one (paused) go last in the queue.
+NO_DUE = 2**62
+
+# The dimensions compliance can be grouped by (besides the period alone).
+COMPLIANCE_DIMENSIONS = ("metric", "priority", "policy", "team", "customer")
+
+
+class Scope(StrEnum):
+    """What a token may do; each scope includes the ones below it."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+    def allows(self, needed: Scope) -> bool:
+        order = (Scope.READ, Scope.WRITE, Scope.ADMIN)
+        return order.index(self) >= order.index(needed)
+
+
+Outcome = Literal["accepted", "duplicate"]
+EventOutcome = Outcome | RowProblem
+"""What the store did with one event: kept it, ignored it as a duplicate (same id, same
+content), or rejected it because its id is taken by different content (then it is quarantined
+and the :class:`RowProblem` says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One validated event on its way into the store, with where it came from (for the
+    quarantine, should its id turn out to be taken by different content)."""
+
+    event: Event
+    source: str
+    row: int
+    raw: Mapping[str, Any] | None = None  # the row as received; ``event.to_dict()`` if None
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """One rejected row as stored: the problem and when it arrived."""
+
+    id: int
+    problem: RowProblem
+    received_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersion:
+    """One uploaded configuration: the text of each file, numbered from 1."""
+
+    version: int
+    files: Mapping[str, str]
+    effective_from: Instant
+    uploaded_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A token as stored: never the token itself, only the SHA-256 of it."""
+
+    id: str
+    secret_hash: str
+    scope: Scope
+    customer: str | None
+    name: str
+    created_at: Instant
+    revoked_at: Instant | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSummary:
+    """A ticket's current fields, folded from its events."""
+
+    ticket_id: str
+    customer: str | None
+    team: str | None
+    priority: str | None
+    status: str | None
+    assignee: str | None
+    first_ts: Instant
+    last_ts: Instant
+    events: int
+    computed_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class TicketResult:
+    """What a recompute of one ticket produced: its summary and every metric record."""
+
+    summary: TicketSummary
+    records: Sequence[MetricRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """Filters of the ticket list. Ticket fields filter the ticket's current values; ``state``,
+    ``metric`` and ``due_before`` select tickets that have at least one clock matching all
+    three. ``state`` is judged at ``now`` (a running clock past its due instant is breached)."""
+
+    now: Instant
+    customer: str | None = None
+    team: str | None = None
+    priority: str | None = None
+    state: State | None = None
+    metric: str | None = None
+    due_before: Instant | None = None
+    after: str | None = None  # keyset cursor: the last ticket id of the previous page
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ClockCursor:
+    """Keyset position in the at-risk queue."""
+
+    due_sort: int
+    ticket_id: str
+    metric: str
+    cycle: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClockQuery:
+    """Filters of the at-risk queue: open clocks with a target, by due instant."""
+
+    now: Instant
+    customer: str | None = None
+    team: str | None = None
+    priority: str | None = None
+    metric: str | None = None
+    policy: str | None = None
+    after: ClockCursor | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceRow:
+    """Clock counts of one group and one calendar month (``YYYY-MM`` of the cycle's start)."""
+
+    key: str | None
+    month: str
+    met: int
+    breached: int
+    open: int
+
+
+@dataclass
+class StoreStats:
+    """Counts for ``/metrics``: clocks by state, breaches by (policy, priority)."""
+
+    clocks_by_state: dict[str, int] = field(default_factory=dict)
+    breaches: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
+    pending_recompute: int = 0
+
+
+def conflict_problem(item: Incoming) -> RowProblem:
+    """The quarantine record of an event whose id is already stored with other content."""
+    e = item.event
+    return RowProblem(
+        source=item.source,
+        row=item.row,
+        field="event_id",
+        reason=f"event_id '{e.event_id}' is already stored with different content",
+        raw=dict(item.raw) if item.raw is not None else e.to_dict(),
+    )
+
+
+def month_of(t: Instant) -> str:
+    """``YYYY-MM`` of an instant, in UTC."""
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m")
+
+
+def state_at(record: MetricRecord, now: Instant) -> State:
+    """A stored record's state judged at ``now``: a running clock whose due instant has passed
+    reads as breached. Exact except while the calendar is closed right after a due instant that
+    falls on a closing time (then the clock is still met until business time passes); the
+    service recomputes the tickets it returns, so what it shows is always exact."""
+    if record.state is State.RUNNING and record.due is not None and record.due < now:
+        return State.BREACHED
+    return record.state
+
+
+def is_queued(record: MetricRecord) -> bool:
+    """Whether a clock waits in the at-risk queue: it has a target and is still open (running,
+    paused, or breached and not stopped yet)."""
+    return record.target is not None and record.stop is None and record.state is not State.CANCELLED
+
+
+class Store(Protocol):
+    """Where the service keeps everything. Every write commits before it returns."""
+
+    def close(self) -> None: ...
+
+    # ---- events and the quarantine
+
+    def add_events(
+        self,
+        items: Sequence[Incoming],
+        problems: Sequence[RowProblem] = (),
+        *,
+        received_at: Instant,
+    ) -> list[EventOutcome]:
+        """Keep the events of ``items`` (idempotent on ``event_id``) and quarantine
+        ``problems``, in one transaction; mark the tickets of new events for recompute.
+        One outcome per item, in order."""
+        ...
+
+    def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
+        """The stored events of these tickets in arrival order (``seq`` = arrival number)."""
+        ...
+
+    def iter_events(self, batch: int = 10_000) -> Iterator[Event]:
+        """Every stored event in arrival order."""
+        ...
+
+    def count_events(self) -> int: ...
+
+    def quarantine(self, *, after: int = 0, limit: int = 100) -> list[QuarantineEntry]:
+        """Quarantined rows with ``id > after``, oldest first."""
+        ...
+
+    def count_quarantine(self) -> int: ...
+
+    # ---- recompute bookkeeping
+
+    def dirty(self, limit: int) -> list[tuple[str, int]]:
+        """Up to ``limit`` tickets waiting for a recompute, with their mark."""
+        ...
+
+    def clear_dirty(self, marks: Sequence[tuple[str, int]]) -> None:
+        """Unmark tickets, each only if its mark is unchanged (no newer event came in)."""
+        ...
+
+    def ticket_ids(self, *, after: str | None, limit: int) -> list[str]:
+        """Ids of tickets that have events, in order, after ``after``."""
+        ...
+
+    def count_tickets(self) -> int:
+        """How many tickets have events."""
+        ...
+
+    def save_results(
+        self, results: Sequence[TicketResult], *, clear: Sequence[tuple[str, int]] = ()
+    ) -> None:
+        """Replace the summary and every record of each ticket in ``results``, and clear the
+        recompute marks ``clear`` (as :meth:`clear_dirty`) in the same transaction."""
+        ...
+
+    # ---- reads
+
+    def find_tickets(self, query: TicketQuery) -> list[TicketSummary]: ...
+
+    def get_ticket(self, ticket_id: str) -> TicketSummary | None: ...
+
+    def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]: ...
+
+    def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
+        """Open clocks with a target ordered by due instant (paused ones, without a due
+        instant, last), then ticket, metric, cycle."""
+        ...
+
+    def compliance(
+        self,
+        by: str | None,
+        *,
+        now: Instant,
+        customer: str | None = None,
+        metric: str | None = None,
+    ) -> list[ComplianceRow]:
+        """Met / breached / open clocks with a target per group of ``by`` (one of
+        :data:`COMPLIANCE_DIMENSIONS`, or ``None`` for the period alone) and month."""
+        ...
+
+    def stats(self, now: Instant) -> StoreStats: ...
+
+    # ---- configuration versions
+
+    def add_config_version(
+        self, files: Mapping[str, str], *, effective_from: Instant, uploaded_at: Instant
+    ) -> ConfigVersion: ...
+
+    def config_versions(self) -> list[ConfigVersion]:
+        """Every version, oldest first."""
+        ...
+
+    # ---- tokens
+
+    def add_token(self, token: TokenRecord) -> None: ...
+
+    def get_token(self, token_id: str) -> TokenRecord | None: ...
+
+    def list_tokens(self) -> list[TokenRecord]: ...
+
+    def revoke_token(self, token_id: str, *, at: Instant) -> bool:
+        """Revoke a token; ``False`` when there is no such token."""
+        ...

@@ -1,0 +1,294 @@
+"""The in-memory :class:`~accord.io.store.base.Store` for unit tests: the same behaviour as
+:class:`~accord.io.store.sql.SqlStore` (the shared store tests hold them equal), nothing
+durable. Thread-safe through one lock, as the service calls it from a thread pool."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import replace
+
+from accord.core.event_validation import content_digest
+from accord.core.events import Event
+from accord.core.records import MetricRecord, State
+from accord.core.timeutil import Instant
+from accord.errors import RowProblem
+from accord.io.store.base import (
+    COMPLIANCE_DIMENSIONS,
+    NO_DUE,
+    ClockQuery,
+    ComplianceRow,
+    ConfigVersion,
+    EventOutcome,
+    Incoming,
+    QuarantineEntry,
+    StoreStats,
+    TicketQuery,
+    TicketResult,
+    TicketSummary,
+    TokenRecord,
+    conflict_problem,
+    is_queued,
+    month_of,
+    state_at,
+)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._events: list[Event] = []
+        self._by_id: dict[str, tuple[bytes, Event]] = {}
+        self._by_ticket: dict[str, list[Event]] = defaultdict(list)
+        self._quarantine: list[QuarantineEntry] = []
+        self._dirty: dict[str, int] = {}
+        self._tickets: dict[str, TicketSummary] = {}
+        self._records: dict[str, list[MetricRecord]] = {}
+        self._customers: dict[str, str | None] = {}  # ticket -> customer when last saved
+        self._configs: list[ConfigVersion] = []
+        self._tokens: dict[str, TokenRecord] = {}
+        self._seq = itertools.count(1)
+        self._qid = itertools.count(1)
+
+    def close(self) -> None:
+        pass
+
+    # ---- events
+
+    def add_events(
+        self,
+        items: Sequence[Incoming],
+        problems: Sequence[RowProblem] = (),
+        *,
+        received_at: Instant,
+    ) -> list[EventOutcome]:
+        with self._lock:
+            outcomes: list[EventOutcome] = []
+            rejected = list(problems)
+            touched: set[str] = set()
+            for item in items:
+                digest = content_digest(item.event)
+                first = self._by_id.get(item.event.event_id)
+                if first is None:
+                    e = replace(item.event, seq=next(self._seq))
+                    self._by_id[e.event_id] = (digest, e)
+                    self._events.append(e)
+                    self._by_ticket[e.ticket_id].append(e)
+                    touched.add(e.ticket_id)
+                    outcomes.append("accepted")
+                elif first[0] == digest:
+                    outcomes.append("duplicate")
+                else:
+                    problem = conflict_problem(item)
+                    rejected.append(problem)
+                    outcomes.append(problem)
+            for p in rejected:
+                self._quarantine.append(QuarantineEntry(next(self._qid), p, received_at))
+            mark = secrets.randbits(62)
+            for tid in touched:
+                self._dirty[tid] = mark
+            return outcomes
+
+    def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
+        with self._lock:
+            return {tid: list(self._by_ticket.get(tid, ())) for tid in ticket_ids}
+
+    def iter_events(self, batch: int = 10_000) -> Iterator[Event]:
+        with self._lock:
+            snapshot = list(self._events)
+        return iter(snapshot)
+
+    def count_events(self) -> int:
+        return len(self._events)
+
+    def quarantine(self, *, after: int = 0, limit: int = 100) -> list[QuarantineEntry]:
+        with self._lock:
+            return [q for q in self._quarantine if q.id > after][:limit]
+
+    def count_quarantine(self) -> int:
+        return len(self._quarantine)
+
+    # ---- recompute bookkeeping
+
+    def dirty(self, limit: int) -> list[tuple[str, int]]:
+        with self._lock:
+            return sorted(self._dirty.items())[:limit]
+
+    def clear_dirty(self, marks: Sequence[tuple[str, int]]) -> None:
+        with self._lock:
+            for tid, mark in marks:
+                if self._dirty.get(tid) == mark:
+                    del self._dirty[tid]
+
+    def ticket_ids(self, *, after: str | None, limit: int) -> list[str]:
+        with self._lock:
+            ids = sorted(self._by_ticket)
+        return [i for i in ids if after is None or i > after][:limit]
+
+    def count_tickets(self) -> int:
+        return len(self._by_ticket)
+
+    def save_results(
+        self, results: Sequence[TicketResult], *, clear: Sequence[tuple[str, int]] = ()
+    ) -> None:
+        with self._lock:
+            for r in results:
+                tid = r.summary.ticket_id
+                self._tickets[tid] = r.summary
+                self._records[tid] = sorted(r.records, key=lambda x: (x.metric, x.cycle))
+            self.clear_dirty(clear)
+
+    # ---- reads
+
+    def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+        with self._lock:
+            out: list[TicketSummary] = []
+            for tid in sorted(self._tickets):
+                s = self._tickets[tid]
+                if query.after is not None and tid <= query.after:
+                    continue
+                if any(
+                    want is not None and have != want
+                    for want, have in (
+                        (query.customer, s.customer),
+                        (query.team, s.team),
+                        (query.priority, s.priority),
+                    )
+                ):
+                    continue
+                by_clock = (query.state, query.metric, query.due_before) != (None, None, None)
+                if by_clock and not any(
+                    self._clock_matches(r, query) for r in self._records.get(tid, ())
+                ):
+                    continue
+                out.append(s)
+                if len(out) >= query.limit:
+                    break
+            return out
+
+    @staticmethod
+    def _clock_matches(r: MetricRecord, q: TicketQuery) -> bool:
+        if q.state is not None and state_at(r, q.now) is not q.state:
+            return False
+        if q.metric is not None and r.metric != q.metric:
+            return False
+        return not (q.due_before is not None and (r.due is None or r.due >= q.due_before))
+
+    def get_ticket(self, ticket_id: str) -> TicketSummary | None:
+        return self._tickets.get(ticket_id)
+
+    def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]:
+        with self._lock:
+            return {tid: list(self._records.get(tid, ())) for tid in ticket_ids}
+
+    def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
+        with self._lock:
+            rows: list[tuple[tuple[int, str, str, int], MetricRecord]] = []
+            for tid, recs in self._records.items():
+                customer = self._tickets[tid].customer
+                for r in recs:
+                    if not is_queued(r):
+                        continue
+                    if query.customer is not None and customer != query.customer:
+                        continue
+                    if any(
+                        want is not None and have != want
+                        for want, have in (
+                            (query.team, r.team),
+                            (query.priority, r.priority),
+                            (query.metric, r.metric),
+                            (query.policy, r.policy),
+                        )
+                    ):
+                        continue
+                    key = (r.due if r.due is not None else NO_DUE, r.ticket_id, r.metric, r.cycle)
+                    a = query.after
+                    if a is not None and key <= (a.due_sort, a.ticket_id, a.metric, a.cycle):
+                        continue
+                    rows.append((key, r))
+            rows.sort(key=lambda x: x[0])
+            return [r for _, r in rows[: query.limit]]
+
+    def compliance(
+        self,
+        by: str | None,
+        *,
+        now: Instant,
+        customer: str | None = None,
+        metric: str | None = None,
+    ) -> list[ComplianceRow]:
+        if by is not None and by not in COMPLIANCE_DIMENSIONS:
+            raise ValueError(f"cannot group compliance by '{by}'")
+        counts: dict[tuple[str | None, str], list[int]] = {}
+        with self._lock:
+            for tid, recs in self._records.items():
+                ticket_customer = self._tickets[tid].customer
+                if customer is not None and ticket_customer != customer:
+                    continue
+                for r in recs:
+                    if r.target is None or (metric is not None and r.metric != metric):
+                        continue
+                    key: str | None = None
+                    if by == "customer":
+                        key = ticket_customer
+                    elif by is not None:
+                        key = getattr(r, by)
+                    c = counts.setdefault((key, month_of(r.start)), [0, 0, 0])
+                    st = state_at(r, now)
+                    if st is State.MET:
+                        c[0] += 1
+                    elif st is State.BREACHED:
+                        c[1] += 1
+                    elif st in (State.RUNNING, State.PAUSED):
+                        c[2] += 1
+        return [ComplianceRow(k, m, *c) for (k, m), c in counts.items()]
+
+    def stats(self, now: Instant) -> StoreStats:
+        out = StoreStats()
+        with self._lock:
+            for recs in self._records.values():
+                for r in recs:
+                    st = state_at(r, now).value
+                    out.clocks_by_state[st] = out.clocks_by_state.get(st, 0) + 1
+                    if st == State.BREACHED.value:
+                        key = (r.policy, r.priority)
+                        out.breaches[key] = out.breaches.get(key, 0) + 1
+            out.pending_recompute = len(self._dirty)
+        return out
+
+    # ---- configuration
+
+    def add_config_version(
+        self, files: Mapping[str, str], *, effective_from: Instant, uploaded_at: Instant
+    ) -> ConfigVersion:
+        with self._lock:
+            v = ConfigVersion(len(self._configs) + 1, dict(files), effective_from, uploaded_at)
+            self._configs.append(v)
+            return v
+
+    def config_versions(self) -> list[ConfigVersion]:
+        return list(self._configs)
+
+    # ---- tokens
+
+    def add_token(self, token: TokenRecord) -> None:
+        with self._lock:
+            self._tokens[token.id] = token
+
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        return self._tokens.get(token_id)
+
+    def list_tokens(self) -> list[TokenRecord]:
+        return sorted(self._tokens.values(), key=lambda x: (x.created_at, x.id))
+
+    def revoke_token(self, token_id: str, *, at: Instant) -> bool:
+        with self._lock:
+            tok = self._tokens.get(token_id)
+            if tok is None:
+                return False
+            if tok.revoked_at is None:
+                self._tokens[token_id] = replace(tok, revoked_at=at)
+            return True

@@ -1,0 +1,143 @@
+"""The store's tables (SQLAlchemy Core). The migrations in ``migrations/versions`` create the
+same schema; ``tests/io/store`` holds them equal.
+
+Instants are BIGINT seconds since the epoch (UTC), as in the core, so that SQLite and
+PostgreSQL compare and index them the same way.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# SQLite makes only an INTEGER PRIMARY KEY an auto-numbered rowid alias.
+_SERIAL = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", _SERIAL, primary_key=True, autoincrement=True),  # arrival order
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("ticket_id", sa.Text, nullable=False),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("ts_us", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(16), nullable=True),
+    sa.Column("public", sa.Boolean, nullable=True),
+    sa.Column("fields", sa.JSON, nullable=False),
+    # 16 bytes of SHA-256 over the canonical content: tells a duplicate from a conflict
+    sa.Column("digest", sa.LargeBinary(16), nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("event_id", name="uq_events_event_id"),
+)
+sa.Index("ix_events_ticket_id", events.c.ticket_id, events.c.seq)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", _SERIAL, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("row", sa.Integer, nullable=False),
+    sa.Column("field", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.JSON, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+)
+
+config_versions = sa.Table(
+    "config_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("files", sa.JSON, nullable=False),  # file name -> YAML text
+    sa.Column("effective_from", sa.BigInteger, nullable=False),
+    sa.Column("uploaded_at", sa.BigInteger, nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("customer", sa.Text, nullable=True),
+    sa.Column("team", sa.Text, nullable=True),
+    sa.Column("priority", sa.Text, nullable=True),
+    sa.Column("status", sa.Text, nullable=True),
+    sa.Column("assignee", sa.Text, nullable=True),
+    sa.Column("first_ts", sa.BigInteger, nullable=False),
+    sa.Column("last_ts", sa.BigInteger, nullable=False),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.Column("computed_at", sa.BigInteger, nullable=False),
+)
+sa.Index("ix_tickets_customer", tickets.c.customer, tickets.c.ticket_id)
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("metric", sa.Text, primary_key=True),
+    sa.Column("cycle", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("policy", sa.Text, nullable=True),
+    sa.Column("policy_version", sa.Integer, nullable=True),
+    sa.Column("calendar", sa.Text, nullable=True),
+    sa.Column("priority", sa.Text, nullable=True),
+    sa.Column("customer", sa.Text, nullable=True),
+    sa.Column("team", sa.Text, nullable=True),
+    sa.Column("assignee", sa.Text, nullable=True),
+    sa.Column("channel", sa.Text, nullable=True),
+    sa.Column("target", sa.BigInteger, nullable=True),
+    sa.Column("start", sa.BigInteger, nullable=False),
+    sa.Column("stop", sa.BigInteger, nullable=True),
+    sa.Column("due", sa.BigInteger, nullable=True),
+    sa.Column("breached_at", sa.BigInteger, nullable=True),
+    sa.Column("business_elapsed", sa.BigInteger, nullable=False),
+    sa.Column("paused_business", sa.BigInteger, nullable=False),
+    sa.Column("calendar_elapsed", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("breached_now", sa.Boolean, nullable=False),
+    sa.Column("ever_breached", sa.Boolean, nullable=False),
+    sa.Column("as_of", sa.BigInteger, nullable=False),
+    sa.Column("warnings", sa.JSON, nullable=False),
+    sa.Column("explanation", sa.JSON, nullable=False),
+    # derived, for the queries: the ticket's current customer (what isolation filters on),
+    # whether the clock waits in the at-risk queue (open, with a target), the due instant
+    # with "none" sorted last (paused clocks have none), the start month
+    sa.Column("ticket_customer", sa.Text, nullable=True),
+    sa.Column("queued", sa.Boolean, nullable=False),
+    sa.Column("due_sort", sa.BigInteger, nullable=False),
+    sa.Column("start_month", sa.String(7), nullable=False),
+)
+sa.Index(
+    "ix_records_open_due",
+    records.c.queued,
+    records.c.due_sort,
+    records.c.ticket_id,
+    records.c.metric,
+    records.c.cycle,
+)
+sa.Index(
+    "ix_records_customer_open_due",
+    records.c.ticket_customer,
+    records.c.queued,
+    records.c.due_sort,
+)
+
+# Tickets whose events changed since their records were computed. ``mark`` changes with every
+# ingest that touches the ticket, so a recompute only clears the mark it read.
+dirty = sa.Table(
+    "dirty",
+    metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("mark", sa.BigInteger, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),  # SHA-256 hex of the whole token
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("customer", sa.Text, nullable=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.BigInteger, nullable=True),
+)

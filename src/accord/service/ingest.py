@@ -1,0 +1,219 @@
+"""``POST /api/v1/events`` and the webhooks: rows in, per-item outcomes out.
+
+Every row is validated by the core's rules (:mod:`accord.core.event_validation`); good ones go
+to the store, which keeps them idempotently on ``event_id``, bad ones go to the quarantine with
+their reason, in the same transaction. The store commits before this returns, so an outcome
+the client sees as ``accepted`` is durable. Rows are stored in chunks of
+:data:`CHUNK` (one transaction each), so a long NDJSON stream does not hold the write lock for
+long.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from accord.core.event_validation import validate_event
+from accord.core.events import Event
+from accord.errors import InputError, PayloadTooLargeError, RowProblem, UnsupportedFormatError
+from accord.io.readers import Accepted, iter_jsonl
+from accord.io.store import Incoming
+from accord.service.runtime import Runtime
+
+CHUNK = 1_000
+SOURCE_JSON = "api"
+SOURCE_NDJSON = "api:ndjson"
+JSON_TYPES = frozenset({"application/json", "text/json"})
+NDJSON_TYPES = frozenset(
+    {
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/x-jsonlines",
+        "application/jsonlines",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    row: int  # 1-based: item of the array, or line of the stream
+    status: str  # accepted, duplicate, rejected
+    event_id: str | None = None
+    field: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"row": self.row, "status": self.status}
+        if self.event_id is not None:
+            out["event_id"] = self.event_id
+        if self.status == "rejected":
+            out["field"] = self.field
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class IngestReport:
+    results: list[ItemResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accepted": self.count("accepted"),
+            "duplicates": self.count("duplicate"),
+            "rejected": self.count("rejected"),
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def media_type(content_type: str | None) -> str:
+    if not content_type:
+        return "application/json"
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def ingest_body(runtime: Runtime, body: bytes, content_type: str | None) -> IngestReport:
+    """Parse a request body (one JSON object, a JSON array, or NDJSON) and store its events."""
+    kind = media_type(content_type)
+    if kind in NDJSON_TYPES:
+        return _ingest_ndjson(runtime, body)
+    if kind in JSON_TYPES or kind.endswith("+json"):
+        return _ingest_json(runtime, body)
+    raise UnsupportedFormatError(
+        f"cannot read events sent as '{kind}'; send application/json (one event or an array) "
+        "or application/x-ndjson (one event per line)"
+    )
+
+
+def _ingest_json(runtime: Runtime, body: bytes) -> IngestReport:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        reason = f"the body is not valid JSON: {e}"
+        text = body.decode("utf-8", "replace")
+        problem = RowProblem(SOURCE_JSON, 1, "*", reason, {"_body": text})
+        # kept, like every bad input, so that nothing sent is lost
+        runtime.store.add_events([], [problem], received_at=runtime.clock())
+        runtime.metrics.rejected.labels(SOURCE_JSON).inc()
+        raise InputError(reason, details=[{"row": 1, "field": "*", "reason": reason}]) from None
+    if isinstance(payload, list):
+        limit = runtime.settings.max_batch_items
+        if len(payload) > limit:
+            raise PayloadTooLargeError(
+                f"a batch holds at most {limit:,} events; this one has {len(payload):,}",
+                details=[{"limit": limit, "items": len(payload)}],
+            )
+        items: Sequence[Any] = payload
+    else:
+        items = [payload]
+    return ingest_rows(runtime, items, source=SOURCE_JSON)
+
+
+def ingest_rows(runtime: Runtime, rows: Sequence[Any], *, source: str) -> IngestReport:
+    """Validate canonical rows (parsed JSON values) and store them."""
+    config = runtime.config_at(runtime.clock())
+    mapper = config.status_category if config is not None else None
+    outcomes: list[Incoming | RowProblem] = []
+    for n, raw in enumerate(rows, start=1):
+        got = validate_event(raw, source=source, row=n, status_category=mapper)
+        if isinstance(got, Event):
+            outcomes.append(Incoming(got, source, n, raw if isinstance(raw, Mapping) else None))
+        else:
+            outcomes.append(got)
+    return store_outcomes(runtime, outcomes, source=source)
+
+
+def _ingest_ndjson(runtime: Runtime, body: bytes) -> IngestReport:
+    lines = body.splitlines()
+    used = sum(1 for line in lines if line.strip())
+    limit = runtime.settings.max_stream_lines
+    if used > limit:
+        raise PayloadTooLargeError(
+            f"a stream holds at most {limit:,} events; this one has {used:,} lines",
+            details=[{"limit": limit, "items": used}],
+        )
+    config = runtime.config_at(runtime.clock())
+    mapper = config.status_category if config is not None else None
+    outcomes: list[Incoming | RowProblem] = []
+    for got in iter_jsonl(lines, source=SOURCE_NDJSON, status_category=mapper):
+        if isinstance(got, Accepted):
+            outcomes.append(Incoming(got.event, got.source, got.row))
+        elif isinstance(got, RowProblem):
+            outcomes.append(got)
+    return store_outcomes(runtime, outcomes, source=SOURCE_NDJSON)
+
+
+def _chunks(items: Sequence[Incoming | RowProblem]) -> Iterable[Sequence[Incoming | RowProblem]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def store_outcomes(
+    runtime: Runtime, outcomes: Sequence[Incoming | RowProblem], *, source: str
+) -> IngestReport:
+    """Store validated rows, chunk by chunk, and report each one's outcome in order."""
+    report = IngestReport()
+    outcomes = [_storable(x) for x in outcomes]
+    for chunk in _chunks(outcomes):
+        items = [x for x in chunk if isinstance(x, Incoming)]
+        problems = [x for x in chunk if isinstance(x, RowProblem)]
+        stored = runtime.store.add_events(items, problems, received_at=runtime.clock())
+        by_item = iter(stored)
+        for x in chunk:
+            if isinstance(x, RowProblem):
+                report.results.append(
+                    ItemResult(x.row, "rejected", _raw_id(x.raw), x.field, x.reason)
+                )
+                continue
+            outcome = next(by_item)
+            if isinstance(outcome, RowProblem):
+                report.results.append(
+                    ItemResult(x.row, "rejected", x.event.event_id, outcome.field, outcome.reason)
+                )
+            else:
+                report.results.append(ItemResult(x.row, outcome, x.event.event_id))
+    accepted, duplicates, rejected = (
+        report.count("accepted"),
+        report.count("duplicate"),
+        report.count("rejected"),
+    )
+    if accepted:
+        runtime.metrics.ingested.labels(source).inc(accepted)
+        runtime.recomputer.notify()
+    if duplicates:
+        runtime.metrics.duplicates.labels(source).inc(duplicates)
+    if rejected:
+        runtime.metrics.rejected.labels(source).inc(rejected)
+    return report
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _storable(x: Incoming | RowProblem) -> Incoming | RowProblem:
+    """Databases cannot keep text with NUL characters: such an event is rejected, not lost."""
+    if isinstance(x, RowProblem):
+        return x
+    e = x.event
+    named: dict[str, object] = {"event_id": e.event_id, "ticket_id": e.ticket_id}
+    named.update({f"fields.{k}": v for k, v in e.fields.items()})
+    for name, value in named.items():
+        if _has_nul(value):
+            raw = dict(x.raw) if x.raw is not None else e.to_dict()
+            return RowProblem(x.source, x.row, name, "text cannot contain NUL characters", raw)
+    return x
+
+
+def _raw_id(raw: Mapping[str, Any]) -> str | None:
+    value = raw.get("event_id")
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None

@@ -1,0 +1,74 @@
+"""Prometheus metrics at ``/metrics``: counters of ingested, duplicate and rejected events
+(by source), and gauges read from the store when scraped: clocks by state (judged at the
+scrape), breached clocks by policy and priority, tickets waiting for a recompute.
+
+Each app has its own registry, so several apps in one process (tests) do not collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from accord.service.runtime import Runtime
+
+
+class _StoreCollector(Collector):
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._runtime.store.stats(self._runtime.clock())
+        clocks = GaugeMetricFamily(
+            "accord_clocks", "Metric clocks by state, judged now", labels=["state"]
+        )
+        for state in ("running", "paused", "met", "breached", "cancelled"):
+            clocks.add_metric([state], stats.clocks_by_state.get(state, 0))
+        yield clocks
+        breaches = GaugeMetricFamily(
+            "accord_breaches",
+            "Breached clocks by policy and priority",
+            labels=["policy", "priority"],
+        )
+        for (policy, priority), n in sorted(
+            stats.breaches.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")
+        ):
+            breaches.add_metric([policy or "", priority or ""], n)
+        yield breaches
+        yield GaugeMetricFamily(
+            "accord_recompute_pending",
+            "Tickets with new events waiting for their clocks to be recomputed",
+            value=stats.pending_recompute,
+        )
+
+
+class ServiceMetrics:
+    def __init__(self, runtime: Runtime) -> None:
+        self.registry = CollectorRegistry()
+        self.ingested = Counter(
+            "accord_events_ingested",
+            "Events accepted and stored",
+            ["source"],
+            registry=self.registry,
+        )
+        self.duplicates = Counter(
+            "accord_events_duplicate",
+            "Events ignored as duplicates of stored ones",
+            ["source"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "accord_events_rejected",
+            "Events rejected and kept in the quarantine",
+            ["source"],
+            registry=self.registry,
+        )
+        self.registry.register(_StoreCollector(runtime))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

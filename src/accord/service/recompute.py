@@ -1,0 +1,256 @@
+"""Keeping the stored metric records up to date.
+
+- After each ingest the store marks the touched tickets; :class:`Recomputer` (a background
+  thread) picks the marks up within ``recompute_interval`` seconds, recomputes those tickets
+  with the reference engine over all their stored events at "now", and stores the records. A
+  mark is cleared only if no newer event came in meanwhile, and the marks live in the store, so
+  a killed server catches up when it starts again.
+- :class:`Jobs` runs a full recompute of every ticket (after a configuration change), with
+  progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from accord.core.config.resolved import Configuration
+from accord.core.engine import compute_ticket
+from accord.core.events import Event, FieldValue, Kind
+from accord.core.records import MetricRecord
+from accord.core.timeutil import Instant
+from accord.errors import ConflictError, NotFoundError
+from accord.io.store import Store, TicketResult, TicketSummary
+
+log = logging.getLogger("accord.service")
+
+Clock = Callable[[], Instant]
+ConfigAt = Callable[[Instant], Configuration | None]
+
+
+def _text(v: FieldValue) -> str | None:
+    if v is None or v == () or v == "":
+        return None
+    return str(v)
+
+
+def summarize(ticket_id: str, events: Sequence[Event], computed_at: Instant) -> TicketSummary:
+    """A ticket's current fields: every field set by its events, replayed in time order."""
+    ordered = sorted(events, key=Event.sort_key)
+    fields: dict[str, FieldValue] = {}
+    for e in ordered:
+        if e.kind in (Kind.CREATED, Kind.UPDATED):
+            fields.update(e.fields)
+    return TicketSummary(
+        ticket_id=ticket_id,
+        customer=_text(fields.get("customer")),
+        team=_text(fields.get("team")),
+        priority=_text(fields.get("priority")),
+        status=_text(fields.get("status")),
+        assignee=_text(fields.get("assignee")),
+        first_ts=ordered[0].ts if ordered else 0,
+        last_ts=ordered[-1].ts if ordered else 0,
+        events=len(ordered),
+        computed_at=computed_at,
+    )
+
+
+def compute_results(
+    events: Mapping[str, Sequence[Event]], config: Configuration | None, as_of: Instant
+) -> list[TicketResult]:
+    """Each ticket's summary and records at ``as_of`` (no records without a configuration)."""
+    out: list[TicketResult] = []
+    for tid, evs in events.items():
+        if not evs:
+            continue
+        records: list[MetricRecord] = (
+            compute_ticket(tid, evs, config, as_of) if config is not None else []
+        )
+        out.append(TicketResult(summarize(tid, evs, as_of), records))
+    return out
+
+
+def recompute_tickets(
+    store: Store,
+    ticket_ids: Collection[str],
+    config: Configuration | None,
+    now: Instant,
+    *,
+    clear: Sequence[tuple[str, int]] = (),
+) -> int:
+    """Recompute and store these tickets (clearing the marks ``clear`` in the same
+    transaction); return how many had events."""
+    results = compute_results(store.events_of(ticket_ids), config, now)
+    store.save_results(results, clear=clear)
+    return len(results)
+
+
+class Recomputer:
+    """Drains the store's recompute marks, in a background thread or on demand."""
+
+    def __init__(self, store: Store, config_at: ConfigAt, clock: Clock, *, batch: int) -> None:
+        self._store = store
+        self._config_at = config_at
+        self._clock = clock
+        self._batch = batch
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # one drain at a time
+        self._thread: threading.Thread | None = None
+        self.recomputed = 0
+
+    def drain(self) -> int:
+        """Recompute every marked ticket; return how many were recomputed."""
+        done = 0
+        with self._lock:
+            while True:
+                marks = self._store.dirty(self._batch)
+                if not marks:
+                    return done
+                now = self._clock()
+                ids = [tid for tid, _ in marks]
+                recompute_tickets(self._store, ids, self._config_at(now), now, clear=marks)
+                done += len(marks)
+                self.recomputed += len(marks)
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self, interval: float) -> None:
+        def loop() -> None:
+            while not self._stop.is_set():
+                self._wake.wait(interval)
+                # let the ingests of the next moment join this pass: one recompute and one
+                # commit for many requests, instead of one each
+                self._stop.wait(interval)
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
+                try:
+                    self.drain()
+                except Exception:  # keep the thread alive; the marks stay for the next pass
+                    log.exception("recompute of touched tickets failed")
+                    self._stop.wait(1.0)
+
+        self._thread = threading.Thread(target=loop, name="accord-recompute", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+@dataclass
+class Job:
+    """A recompute of every ticket."""
+
+    id: str
+    state: str = "queued"  # queued, running, done, failed
+    total: int = 0
+    done: int = 0
+    config_version: int | None = None
+    started_at: Instant | None = None
+    finished_at: Instant | None = None
+    error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def to_json(self) -> dict[str, object]:
+        with self.lock:
+            return {
+                "id": self.id,
+                "kind": "recompute",
+                "state": self.state,
+                "total": self.total,
+                "done": self.done,
+                "progress": round(self.done / self.total, 4) if self.total else None,
+                "config_version": self.config_version,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "error": self.error,
+            }
+
+
+class Jobs:
+    """Recompute jobs, one at a time, each in its own thread; their state lives in memory (a
+    job lost with a restart is simply started again)."""
+
+    def __init__(
+        self,
+        store: Store,
+        config_at: Callable[[Instant], tuple[int, Configuration] | None],
+        clock: Clock,
+        *,
+        batch: int = 500,
+    ) -> None:
+        self._store = store
+        self._config_at = config_at
+        self._clock = clock
+        self._batch = batch
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def get(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"no job '{job_id}'")
+        return job
+
+    def start(self, *, background: bool = True) -> Job:
+        with self._lock:
+            for other in self._jobs.values():
+                if other.state in ("queued", "running"):
+                    raise ConflictError(
+                        f"recompute job {other.id} is still running",
+                        details=[{"job": other.id}],
+                    )
+            job = Job(id=uuid.uuid4().hex[:16])
+            self._jobs[job.id] = job
+        if background:
+            thread = threading.Thread(target=self._run, args=(job,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        else:
+            self._run(job)
+        return job
+
+    def _run(self, job: Job) -> None:
+        try:
+            now = self._clock()
+            current = self._config_at(now)
+            with job.lock:
+                job.state = "running"
+                job.started_at = now
+                job.config_version = current[0] if current else None
+            total = self._store.count_tickets()  # outside the lock: progress stays readable
+            with job.lock:
+                job.total = total
+            after: str | None = None
+            while True:
+                ids = self._store.ticket_ids(after=after, limit=self._batch)
+                if not ids:
+                    break
+                now = self._clock()
+                recompute_tickets(self._store, ids, current[1] if current else None, now)
+                after = ids[-1]
+                with job.lock:
+                    job.done += len(ids)
+                    job.total = max(job.total, job.done)
+            with job.lock:
+                job.state = "done"
+                job.finished_at = self._clock()
+        except Exception as e:
+            log.exception("recompute job %s failed", job.id)
+            with job.lock:
+                job.state = "failed"
+                job.error = str(e)
+                job.finished_at = self._clock()
+
+    def wait(self, timeout: float | None = None) -> None:
+        for t in list(self._threads):
+            t.join(timeout)

@@ -1,0 +1,115 @@
+"""``GET /api/v1/at-risk``: the queue of open clocks with a target, soonest due first.
+
+Breached clocks that are still open come first (their due instant has passed), then running
+ones by due instant, then paused ones (a paused clock has no due instant). Each item is
+recomputed at the request's instant and says its ``risk``: ``breached``, ``warning`` (a
+warning threshold reached) or ``ok``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from accord.core.records import MetricRecord, State
+from accord.io.store import ClockCursor, ClockQuery, Scope
+from accord.io.store.base import NO_DUE
+from accord.service.auth import Principal, require
+from accord.service.plumbing import READ_ERRORS, csv_response, json_response, wants_csv
+from accord.service.views import (
+    at_risk_json,
+    cursor_error,
+    decode_cursor,
+    encode_cursor,
+    records_csv,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+
+
+def _risk(r: MetricRecord) -> str:
+    if r.state is State.BREACHED:
+        return "breached"
+    return "warning" if r.warnings else "ok"
+
+
+def _cursor(value: str) -> ClockCursor:
+    got = decode_cursor(value)
+    if (
+        not isinstance(got, list)
+        or len(got) != 4
+        or not isinstance(got[0], int)
+        or not isinstance(got[1], str)
+        or not isinstance(got[2], str)
+        or not isinstance(got[3], int)
+        or not -NO_DUE <= got[0] <= NO_DUE
+        or not 0 <= got[3] < 2**31
+    ):
+        raise cursor_error()
+    return ClockCursor(got[0], got[1], got[2], got[3])
+
+
+@router.get(
+    "/at-risk",
+    summary="Open clocks with a target, ordered by due instant (breached first)",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **READ_ERRORS},
+)
+def at_risk(
+    request: Request,
+    principal: Principal = Depends(require(Scope.READ)),
+    customer: str | None = None,
+    team: str | None = None,
+    priority: str | None = None,
+    metric: str | None = None,
+    policy: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
+) -> Response:
+    runtime = request.app.state.runtime
+    now = runtime.clock()
+    if principal.customer is not None:
+        if customer is not None and customer != principal.customer:
+            return _answer(request, format, [], None)
+        customer = principal.customer
+    query = ClockQuery(
+        now=now,
+        customer=customer,
+        team=team,
+        priority=priority,
+        metric=metric,
+        policy=policy,
+        after=_cursor(cursor) if cursor is not None else None,
+        limit=limit + 1,
+    )
+    found = runtime.store.open_clocks(query)
+    page = found[:limit]
+    next_cursor = None
+    if len(found) > limit:
+        last = page[-1]
+        due = last.due if last.due is not None else NO_DUE
+        next_cursor = encode_cursor([due, last.ticket_id, last.metric, last.cycle])
+    fresh = runtime.fresh_records({r.ticket_id for r in page}, now)
+    by_key = {(r.ticket_id, r.metric, r.cycle): r for recs in fresh.values() for r in recs}
+    # a clock that an event closed since its record was stored has left the queue
+    items = [
+        by_key[k]
+        for r in page
+        if (k := (r.ticket_id, r.metric, r.cycle)) in by_key and by_key[k].stop is None
+    ]
+    return _answer(request, format, items, next_cursor)
+
+
+def _answer(
+    request: Request, fmt: str | None, items: list[MetricRecord], next_cursor: str | None
+) -> Response:
+    if wants_csv(request, fmt):
+        return csv_response(records_csv(items), next_cursor=next_cursor)
+    out: list[dict[str, Any]] = []
+    for r in items:
+        row = at_risk_json(r)
+        row["risk"] = _risk(r)
+        out.append(row)
+    return json_response({"items": out, "next_cursor": next_cursor})

@@ -1,0 +1,136 @@
+"""``GET /api/v1/tickets`` (a filtered, paginated list) and ``GET /api/v1/tickets/{id}`` (one
+ticket with its timeline and the explanation of every clock).
+
+Every clock returned is recomputed from the ticket's stored events at the request's instant
+(or ``as_of``), so elapsed, remaining and state are exact at that instant; the filters use the
+stored records, whose state is judged at the request's instant (a running clock past its due
+instant counts as breached).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from accord.core.events import Event
+from accord.core.records import State
+from accord.core.timeutil import iso
+from accord.errors import NotFoundError
+from accord.io.store import Scope, TicketQuery
+from accord.service.auth import Principal, require
+from accord.service.plumbing import (
+    NOT_FOUND,
+    READ_ERRORS,
+    csv_response,
+    json_response,
+    wants_csv,
+)
+from accord.service.recompute import summarize
+from accord.service.views import (
+    cursor_error,
+    decode_cursor,
+    encode_cursor,
+    event_json,
+    parse_instant_param,
+    records_csv,
+    ticket_json,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+
+
+@router.get(
+    "/tickets",
+    summary="Tickets with their SLA clocks (filters, pagination, JSON or CSV)",
+    responses={200: {"content": _CSV}, **READ_ERRORS},
+)
+def list_tickets(
+    request: Request,
+    principal: Principal = Depends(require(Scope.READ)),
+    customer: str | None = None,
+    team: str | None = None,
+    priority: str | None = None,
+    state: State | None = Query(None, description="Tickets with a clock in this state now"),
+    metric: str | None = Query(None, description="Tickets with a clock of this metric"),
+    due_before: str | None = Query(None, description="Tickets with a clock due before this"),
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    as_of: str | None = Query(None, description="Judge the returned clocks at this instant"),
+    format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
+) -> Response:
+    runtime = request.app.state.runtime
+    now = runtime.clock()
+    judged = parse_instant_param(as_of, "as_of") or now
+    after = None
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        if not isinstance(after, str):
+            raise cursor_error()
+    if principal.customer is not None:
+        if customer is not None and customer != principal.customer:
+            return _page(request, format, [], [], None)
+        customer = principal.customer
+    query = TicketQuery(
+        now=now,
+        customer=customer,
+        team=team,
+        priority=priority,
+        state=state,
+        metric=metric,
+        due_before=parse_instant_param(due_before, "due_before"),
+        after=after,
+        limit=limit + 1,
+    )
+    found = runtime.store.find_tickets(query)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1].ticket_id) if len(found) > limit else None
+    fresh = runtime.fresh_records([s.ticket_id for s in page], judged)
+    items = [ticket_json(s, fresh.get(s.ticket_id, [])) for s in page]
+    records = [r for s in page for r in fresh.get(s.ticket_id, [])]
+    return _page(request, format, items, records, next_cursor)
+
+
+def _page(
+    request: Request,
+    fmt: str | None,
+    items: list[dict[str, Any]],
+    records: list[Any],
+    next_cursor: str | None,
+) -> Response:
+    if wants_csv(request, fmt):
+        return csv_response(records_csv(records), next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+@router.get(
+    "/tickets/{ticket_id}",
+    summary="One ticket: its fields, timeline and every clock with its explanation",
+    responses={**READ_ERRORS, **NOT_FOUND},
+)
+def get_ticket(
+    ticket_id: str,
+    request: Request,
+    principal: Principal = Depends(require(Scope.READ)),
+    as_of: str | None = Query(None, description="Judge the clocks at this instant"),
+) -> dict[str, Any]:
+    runtime = request.app.state.runtime
+    now = runtime.clock()
+    judged = parse_instant_param(as_of, "as_of") or now
+    events = runtime.store.events_of([ticket_id])[ticket_id]
+    summary = summarize(ticket_id, events, now) if events else None
+    if summary is None or (
+        principal.customer is not None and summary.customer != principal.customer
+    ):
+        # the same answer whether the ticket is missing or another customer's
+        raise NotFoundError(f"no ticket '{ticket_id}'")
+    records = runtime.fresh_records([ticket_id], judged)[ticket_id]
+    current = runtime.configs.current(now)
+    out = ticket_json(summary, records, explain=True)
+    out["as_of"] = iso(judged)
+    out["config_version"] = current[0].version if current else None
+    out["timeline"] = [event_json(e) for e in sorted(events, key=Event.sort_key)]
+    return out

@@ -1,0 +1,95 @@
+"""What one running service holds: settings, the store, the configuration versions, the
+background recompute, the jobs and the Prometheus metrics. The routers reach it through
+``request.app.state.runtime``; the system clock is read here, at the edge, and nowhere in the
+core."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
+
+from accord.core.config.resolved import Configuration
+from accord.core.engine import compute_ticket
+from accord.core.records import MetricRecord
+from accord.core.timeutil import Instant, to_instant
+from accord.io.store import Store
+from accord.service.configuration import ConfigState
+from accord.service.metrics import ServiceMetrics
+from accord.service.recompute import Jobs, Recomputer
+from accord.service.settings import Settings
+
+log = logging.getLogger("accord.service")
+
+
+def wall_clock() -> Instant:
+    return to_instant(datetime.now(UTC))
+
+
+class Runtime:
+    def __init__(
+        self, settings: Settings, store: Store, clock: Callable[[], Instant] | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock or wall_clock
+        self.configs = ConfigState(store)
+        self.recomputer = Recomputer(
+            store, self.config_at, self.clock, batch=settings.recompute_batch
+        )
+        self.jobs = Jobs(store, self._versioned_config, self.clock, batch=settings.recompute_batch)
+        self.metrics = ServiceMetrics(self)
+        self._started = False
+
+    def config_at(self, now: Instant) -> Configuration | None:
+        got = self.configs.current(now)
+        return got[1] if got else None
+
+    def _versioned_config(self, now: Instant) -> tuple[int, Configuration] | None:
+        got = self.configs.current(now)
+        return (got[0].version, got[1]) if got else None
+
+    def seed(self) -> None:
+        """Store the configuration of ``config_dir`` as a new version when it differs from the
+        latest one (a bad one raises :class:`ConfigError` with every problem)."""
+        if self.settings.config_dir is not None:
+            seeded = self.configs.seed(self.settings.config_dir, now=self.clock())
+            if seeded is not None:
+                log.info(
+                    "configuration version %d loaded from %s",
+                    seeded.version,
+                    self.settings.config_dir,
+                )
+
+    def start(self) -> None:
+        """Start the background recompute, which first catches up on tickets marked before a
+        restart."""
+        if self._started:
+            return
+        self._started = True
+        if self.settings.background:
+            self.recomputer.start(self.settings.recompute_interval)
+            self.recomputer.notify()
+
+    def stop(self) -> None:
+        self.recomputer.stop()
+        self.jobs.wait(timeout=5)
+
+    def fresh_records(
+        self, ticket_ids: Collection[str], as_of: Instant
+    ) -> dict[str, list[MetricRecord]]:
+        """These tickets' records recomputed from their stored events at ``as_of``: what reads
+        return, so a running clock's elapsed, remaining and state are those of the request.
+
+        The configuration is the version in force now, whatever ``as_of``: a version's
+        ``effective_from`` says when the service starts applying it, and an earlier ``as_of``
+        judges the clocks at that instant under today's rules (the policies' own versions
+        still apply by the time of each event)."""
+        config = self.config_at(self.clock())
+        events = self.store.events_of(ticket_ids)
+        if config is None:
+            return {tid: [] for tid in ticket_ids}
+        return {
+            tid: compute_ticket(tid, evs, config, as_of) if evs else []
+            for tid, evs in events.items()
+        }

@@ -1,0 +1,73 @@
+"""The service's settings: defaults, overridden by ``ACCORD_*`` environment variables, then by
+the arguments of ``accord serve``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from accord.errors import InputError
+from accord.io.store import DEFAULT_DATABASE_URL
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``create_app`` needs to know.
+
+    Limits of ``POST /api/v1/events``: a request body of at most ``max_body_bytes``; a JSON
+    array of at most ``max_batch_items`` events; an NDJSON stream of at most
+    ``max_stream_lines`` lines. Above any of them the answer is 413 and nothing is stored.
+    """
+
+    database_url: str = DEFAULT_DATABASE_URL
+    zendesk_secret: str | None = None
+    jira_secret: str | None = None
+    max_body_bytes: int = 16 * MiB
+    max_batch_items: int = 5_000
+    max_stream_lines: int = 50_000
+    # webhook deliveries whose signed timestamp is further than this from now are replays
+    webhook_tolerance: int = 300
+    sqlite_synchronous: str = "FULL"
+    # the background recompute of touched tickets: how often it looks, how many per pass
+    recompute_interval: float = 0.1
+    recompute_batch: int = 500
+    background: bool = True
+    config_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``ACCORD_<NAME>`` variables, then ``overrides`` (``None`` values are
+        ignored, so CLI options that were not given do not clear a variable)."""
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = source.get(f"ACCORD_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw, cls.__dataclass_fields__[f.name].default)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+
+def _convert(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError:
+        raise InputError(f"ACCORD_{name.upper()}: '{raw}' is not a valid value") from None
+    if name == "config_dir":
+        return Path(raw)
+    return raw

@@ -1,0 +1,54 @@
+"""A customer-scoped token sees its customer's tickets and summaries only; every other
+ticket answers as if it did not exist, and cross-customer views are refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.service.conftest import Api
+
+
+def test_the_ticket_list_shows_only_the_customers_tickets(populated: Api) -> None:
+    body = populated.get("/api/v1/tickets", who="acme").json()
+    assert [t["ticket_id"] for t in body["items"]] == ["T1", "T2"]
+    other = populated.get("/api/v1/tickets?customer=globex", who="acme").json()
+    assert other == {"items": [], "next_cursor": None}
+    text = populated.get("/api/v1/tickets?format=csv", who="acme").text
+    assert {row["ticket_id"] for row in csv.DictReader(io.StringIO(text))} == {"T1", "T2"}
+
+
+def test_another_customers_ticket_answers_like_a_missing_one(populated: Api) -> None:
+    hidden = populated.get("/api/v1/tickets/T3", who="acme")
+    missing = populated.get("/api/v1/tickets/T9", who="acme")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["error"]["code"] == missing.json()["error"]["code"]
+    assert populated.get("/api/v1/tickets/T3", who="globex").status_code == 200
+
+
+def test_the_queue_shows_only_the_customers_clocks(populated: Api) -> None:
+    body = populated.get("/api/v1/at-risk", who="globex").json()
+    assert {c["ticket_id"] for c in body["items"]} == {"T3"}
+    assert populated.get("/api/v1/at-risk?customer=acme", who="globex").json()["items"] == []
+    text = populated.get("/api/v1/at-risk?format=csv", who="globex").text
+    assert {row["ticket_id"] for row in csv.DictReader(io.StringIO(text))} == {"T3"}
+
+
+def test_compliance_counts_only_the_customers_clocks(populated: Api) -> None:
+    body = populated.get("/api/v1/compliance?by=customer", who="acme").json()
+    assert {g["key"] for g in body["groups"]} == {"acme"}
+    other = populated.get("/api/v1/compliance?customer=globex", who="acme").json()
+    assert other["groups"] == [] and other["total"]["open"] == 0
+    by_policy = populated.get("/api/v1/compliance?by=policy", who="acme").json()
+    assert {g["key"] for g in by_policy["groups"]} == {"Gold"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/config", "/metrics", "/api/v1/jobs/x", "/api/v1/quarantine", "/api/v1/tokens"]
+)
+def test_views_across_customers_are_refused_to_a_customer_token(populated: Api, path: str) -> None:
+    res = populated.get(path, who="acme")
+    assert res.status_code == 403
+    assert res.json()["error"]["code"] == "forbidden"
