@@ -10,9 +10,9 @@ Entry points:
 
 Warnings never block loading; they are kept on ``Configuration.issues``.
 
-Every top-level section may appear in any file. ``calendars``, ``statuses`` and ``metrics``
-merge across files (a name defined twice is an error); ``policies`` and ``settings`` must each
-live in one file, because the order of policies decides which one applies.
+Every top-level section may appear in any file. ``calendars``, ``statuses``, ``metrics`` and
+``kpis`` merge across files (a name defined twice is an error); ``policies`` and ``settings``
+must each live in one file, because the order of policies decides which one applies.
 
 Each calendar, policy, status entry and custom metric is validated on its own, so one broken
 item does not hide the problems of the others; the cross-references (a policy's calendar and
@@ -54,6 +54,8 @@ from accord.core.config.models import (
 from accord.core.config.resolved import Configuration, Policy, PolicyVersionResolved
 from accord.core.config.yamlsrc import YamlPath, YamlSource, dotted, parse_yaml
 from accord.core.events import STANDARD_FIELDS, StatusCategory
+from accord.core.kpi.check import KpiItem, check_kpis
+from accord.core.kpi.models import KpiSpec
 from accord.core.timeutil import Instant, to_instant
 from accord.errors import ConfigError, ConfigIssue
 
@@ -61,7 +63,9 @@ __all__ = [
     "SECTIONS",
     "build_config",
     "check_config",
+    "check_config_kpis",
     "check_data",
+    "check_data_kpis",
     "effective_instant",
     "load_config",
 ]
@@ -103,6 +107,27 @@ def check_config(path: str | Path) -> tuple[Configuration | None, list[ConfigIss
     """
     sources, read_issues = _read_sources(Path(path))
     return _Checker(sources, str(path), read_issues).run()
+
+
+def check_config_kpis(
+    path: str | Path,
+) -> tuple[Configuration | None, dict[str, KpiSpec], list[ConfigIssue]]:
+    """:func:`check_config`, and the KPI catalog: the built-in KPIs with the ``kpis:``
+    section applied (see :mod:`accord.core.kpi.check`)."""
+    sources, read_issues = _read_sources(Path(path))
+    checker = _Checker(sources, str(path), read_issues)
+    config, issues = checker.run()
+    return config, checker.kpis, issues
+
+
+def check_data_kpis(
+    data: Mapping[str, Any], source: str = "<dict>"
+) -> tuple[Configuration | None, dict[str, KpiSpec], list[ConfigIssue]]:
+    """:func:`check_config_kpis` for an in-memory mapping."""
+    payload: Any = dict(data) if isinstance(data, Mapping) else data
+    checker = _Checker([YamlSource(source, payload)], source, [])
+    config, issues = checker.run()
+    return config, checker.kpis, issues
 
 
 def build_config(data: Mapping[str, Any], source: str = "<dict>") -> Configuration:
@@ -238,6 +263,8 @@ class _Checker:
         self.policies_def: _Def | None = None
         self.policy_items: list[_PolicyItem] = []
         self.policies_count = 0  # items written, valid or not
+        self.kpi_items: list[KpiItem] = []
+        self.kpis: dict[str, KpiSpec] = {}
         self._adapters: dict[Any, TypeAdapter[Any]] = {}
 
     # ---- issues
@@ -257,6 +284,7 @@ class _Checker:
         for src in self.sources:
             self._document(src)
         self._check_policies()
+        self._check_kpis()
         config = None if self._has_errors() else self._build()
         issues = self._ordered()
         if config is None:
@@ -300,6 +328,11 @@ class _Checker:
                 self._metrics(src, value)
             elif key == "settings":
                 self._settings(src, value)
+            elif key == "kpis":
+                for raw, spec in self._mapping(src, "kpis", value, "name -> KPI").items():
+                    name = self._name(src, ("kpis", raw), raw, "KPI")
+                    if name is not None:
+                        self.kpi_items.append(KpiItem(src, ("kpis", raw), name, spec))
             else:
                 self.report(
                     src,
@@ -562,6 +595,23 @@ class _Checker:
                 )
         if item.spec is not None and len(effective) == len(item.spec.versions):
             item.effective = effective
+
+    def _check_kpis(self) -> None:
+        used = [
+            m
+            for i in self.policy_items
+            if i.spec is not None
+            for metrics in (i.spec.metrics, *(v.metrics or {} for v in i.spec.versions))
+            for m in metrics
+        ]
+        self.kpis = check_kpis(
+            self.kpi_items,
+            validate=self._validate,
+            report=self.report,
+            metrics_used=dict.fromkeys(used) if used else BUILTIN_METRICS,
+            metrics_known=(*BUILTIN_METRICS, *self.metric_defs),
+            incomplete=self.incomplete,
+        )
 
     def _check_calendar_ref(self, src: YamlSource, path: YamlPath, name: object) -> None:
         if not isinstance(name, str) or name in self.calendar_defs or self.incomplete:

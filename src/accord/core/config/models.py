@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from accord.core.events import Actor, Kind, StatusCategory
+from accord.core.kpi.models import KpiSpec
 from accord.core.timeutil import parse_date, parse_duration, zone
 
 # ---------------------------------------------------------------- scalar types
@@ -463,3 +464,4 @@ class ConfigDocument(BaseModel):
     statuses: dict[str, StatusCategory] = Field(default_factory=dict)
     metrics: dict[str, MetricSpec] = Field(default_factory=dict)
     settings: Settings | None = None
+    kpis: dict[str, KpiSpec] = Field(default_factory=dict)

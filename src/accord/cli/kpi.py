@@ -1,0 +1,215 @@
+"""``accord kpi EVENTS --config DIR``: KPI values per period, with targets, bands, change
+and the forecast of the current period."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import polars as pl
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.core.config.loader import check_config_kpis
+from accord.core.engine import compute
+from accord.core.kpi.check import custom_fields
+from accord.core.kpi.evaluate import OUTPUT_HEAD, OUTPUT_TAIL, evaluate, inapplicable
+from accord.core.kpi.facts import policy_fields, ticket_facts
+from accord.core.kpi.frames import events_frame, records_frame
+from accord.core.kpi.models import GRAINS, Grain
+from accord.core.timeutil import format_duration, iso, zone
+from accord.errors import ConfigError, InputError, NotFoundError
+from accord.io.readers import read_many
+
+FORMATS = ("table", "csv", "json")
+_BAND_STYLE = {"green": "green", "amber": "yellow", "red": "red"}
+
+
+def _grain(value: str | None) -> tuple[Grain | None, int | None]:
+    if value is None:
+        return None, None
+    text = value.strip().lower()
+    if text in GRAINS:
+        return cast(Grain, text), None
+    days = text[:-1] if text.endswith("d") else ""
+    if days.isdigit() and int(days) > 0:
+        return None, int(days)
+    raise typer.BadParameter(
+        "use day, week, month, quarter, or a rolling window such as 28d", param_hint="--grain"
+    )
+
+
+@handle_errors
+def kpi(
+    events: Annotated[list[Path], typer.Argument(help="Event files: .jsonl, .csv, .parquet")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="Configuration directory")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Evaluate at this instant (default: now)")
+    ] = None,
+    names: Annotated[
+        list[str] | None,
+        typer.Option("--kpi", "-k", help="A KPI to show (repeat for several; default: all)"),
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Break down by a dimension: team, agent, priority, channel, "
+            "customer, policy, metric, field.<name> (repeatable)"
+        ),
+    ] = None,
+    grain: Annotated[
+        str | None,
+        typer.Option(
+            help="day, week, month, quarter, or rolling days such as 28d (default: each KPI's own)"
+        ),
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option(help="Time zone of the periods (default: each KPI's own)")
+    ] = None,
+    periods: Annotated[int, typer.Option(min=1, help="How many periods, up to now")] = 4,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))] = "table",
+    source_tz: Annotated[
+        str | None, typer.Option(help="Time zone of timestamps that carry no offset")
+    ] = None,
+) -> None:
+    """Evaluate KPIs over the last periods: value, target, band, change and forecast."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    period_grain, rolling = _grain(grain)
+    for value, hint in ((tz, "--tz"), (source_tz, "--source-tz")):
+        if value is not None:
+            try:
+                zone(value)
+            except ValueError as e:
+                raise typer.BadParameter(str(e), param_hint=hint) from None
+    cfg, catalog, issues = check_config_kpis(config)
+    if cfg is None:
+        raise ConfigError(issues)
+    when = as_of_or_now(as_of)
+    dims = list(by) if by else None
+    selected = list(dict.fromkeys(names)) if names else list(catalog)
+    for name in selected:  # before any work: a typo should not wait for the computation
+        if name not in catalog:
+            near = difflib.get_close_matches(name, list(catalog), n=1, cutoff=0.6)
+            hint = f"; did you mean '{near[0]}'?" if near else "; see docs/kpis.md"
+            raise NotFoundError(f"unknown KPI '{name}'{hint}")
+        why = inapplicable(catalog, name, dims) if dims and names else None
+        if why is not None:
+            raise InputError(
+                f"KPI '{name}' cannot be broken down by {', '.join(dims or [])}: {why}"
+            )
+    if dims and not names:
+        # the whole library by a dimension some KPIs lack: show the others, say which
+        skipped = [n for n in selected if inapplicable(catalog, n, dims) is not None]
+        if skipped:
+            err.print(f"not broken down by {', '.join(dims)}: {', '.join(skipped)}")
+        selected = [n for n in selected if n not in skipped]
+    with err.status("reading events…"):
+        read = read_many(
+            events,
+            source_tz=zone(source_tz) if source_tz else None,
+            status_category=cfg.status_category,
+        )
+    if read.quarantined:
+        first = read.quarantined[0]
+        err.print(
+            f"[yellow]{len(read.quarantined)} row(s) rejected[/yellow] (first: {first.source}:"
+            f"{first.row}: {first.reason}); `accord sla` keeps them in a quarantine file",
+            highlight=False,
+        )
+    custom = custom_fields([catalog[n] for n in selected], dims or ())
+    with err.status(f"computing {len(read.events):,} events…"):
+        records = records_frame(compute(read.events, cfg, when))
+        frame = events_frame(read.events, [*policy_fields(cfg), *custom])
+        facts = ticket_facts(frame, cfg, when, fields=custom)
+        table = evaluate(
+            catalog,
+            when,
+            records=records,
+            facts=facts,
+            kpis=selected,
+            by=dims,
+            grain=period_grain,
+            rolling=rolling,
+            tz=tz,
+            periods=periods,
+        )
+    err.print(
+        f"{len(read.events):,} events, {len(records):,} records, {len(facts.tickets):,} tickets "
+        f"→ {len(selected)} KPI(s) as of {iso(when)}",
+        highlight=False,
+    )
+    _emit(table, fmt)
+
+
+def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:
+    rows = table.to_dicts()
+    for row in rows:
+        row["period_start"] = iso(row["period_start"])
+        row["period_end"] = iso(row["period_end"])
+    return rows
+
+
+def _emit(table: pl.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(_rows(table), ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        sys.stdout.write(pl.DataFrame(_rows(table), schema=table.schema | {
+            "period_start": pl.String, "period_end": pl.String}).write_csv())  # fmt: skip
+        return
+    dims = [c for c in table.columns if c not in (*OUTPUT_HEAD, *OUTPUT_TAIL)]
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+    for col in ("kpi", "period", *dims):
+        t.add_column(col, no_wrap=True)
+    for col in ("value", "n", "target", "change", "forecast"):
+        t.add_column(col, justify="right", no_wrap=True)
+    previous: str | None = None
+    for row in table.iter_rows(named=True):
+        unit = row["unit"]
+        band = row["band"]
+        style = _BAND_STYLE.get(band or "", "")
+        forecast = _show(row["forecast"], unit)
+        if row["forecast_band"]:
+            forecast = f"{forecast} ({row['forecast_band']})"
+        period = row["period"] + ("*" if row["current"] else "")
+        t.add_row(
+            "" if row["kpi"] == previous else row["kpi"],
+            period,
+            *("-" if row[d] is None else str(row[d]) for d in dims),
+            Text(_show(row["value"], unit), style=style),
+            str(row["n"]) if row["n"] is not None else "-",
+            _show(row["target"], unit),
+            _change(row["change"], unit),
+            forecast if row["forecast"] is not None else "",
+        )
+        previous = row["kpi"]
+    out.print(t)
+    out.print("* the current period, unfinished: its forecast is the end-of-period estimate")
+
+
+def _show(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "duration":
+        return format_duration(round(value))
+    if unit == "percent":
+        return f"{value * 100:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def _change(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    sign = "+" if value > 0 else "-" if value < 0 else "±"
+    if unit == "percent":
+        return f"{sign}{abs(value) * 100:.1f} pt"
+    return sign + _show(abs(value), unit)

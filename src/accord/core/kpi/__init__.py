@@ -1,0 +1,1 @@
+"""KPIs: declarative definitions, the built-in library, ticket facts and evaluation."""
