@@ -1,0 +1,287 @@
+"""End to end: a Parquet event log to metric records, batch engine against the reference.
+
+    .venv/bin/python bench/bench_end_to_end.py                 # 10,000,000 events
+    .venv/bin/python bench/bench_end_to_end.py --events 1000000
+
+Seeded (``--seed``). Builds the log with the vectorised generator (``bench/gen_events.py``:
+the demo's customers, policies and three calendars), writes it as Parquet, then measures in
+separate processes, each timing Parquet → records:
+
+- the batch engine on one core (the process pinned to one CPU, pyarrow on one thread):
+  ``accord.io.columnar.read_columnar`` then ``compute_batch(jobs=1)``;
+- the batch engine on two cores: the same with ``jobs=2``;
+- the reference engine (row reader + ``accord.core.engine.compute``) on a sample of tickets,
+  whose time per event is *extrapolated* to the whole log (it would take hours).
+
+Peak memory is the largest proportional set size (PSS: resident memory, pages shared with
+forked workers split between them) of the measuring process and its workers together,
+sampled every 20 ms. The ratios printed are measured in the same run. ``--doc`` writes the
+figures into the "End to end" section of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEMO_CONFIG = ROOT / "src" / "accord" / "demo" / "config"
+AS_OF = 1_782_842_400  # 2026-06-30T18:00:00Z, the end of the generated log
+
+
+# ------------------------------------------------------------------ measuring one run
+
+
+def _memory_tree(pid: int) -> int:
+    """Proportional set size (bytes) of a process and all its descendants: pages shared by
+    forked workers are counted once, split between them."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def _child(mode: str, path: str, jobs: int, sample: str | None) -> None:
+    """Runs in a fresh process: time Parquet → records and print JSON figures."""
+    if jobs == 1:
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    import pyarrow as pa
+
+    pa.set_cpu_count(max(1, jobs))
+    pa.set_io_thread_count(max(1, jobs))
+    from accord.core.config.loader import load_config
+
+    cfg = load_config(DEMO_CONFIG)
+    peak = [0]
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _memory_tree(os.getpid()))
+            time.sleep(0.02)
+
+    threading.Thread(target=poll, daemon=True).start()
+    out: dict[str, Any] = {}
+    if mode == "batch":
+        from accord.core.engine.batch import compute_batch
+        from accord.io.columnar import read_columnar
+
+        t0 = time.perf_counter()
+        read = read_columnar([path], status_category=cfg.status_category)
+        t1 = time.perf_counter()
+        records = compute_batch(read.events, cfg, AS_OF, jobs=jobs)
+        t2 = time.perf_counter()
+        out = {
+            "events": read.events.num_rows,
+            "rows": read.rows,
+            "slow_rows": read.slow_rows,
+            "quarantined": len(read.quarantined),
+            "records": records.num_rows,
+            "read_s": t1 - t0,
+            "compute_s": t2 - t1,
+            "total_s": t2 - t0,
+        }
+    else:
+        from accord.core.engine import compute
+        from accord.io.readers import read_events
+
+        t0 = time.perf_counter()
+        read = read_events(path, status_category=cfg.status_category)
+        t1 = time.perf_counter()
+        records = compute(read.events, cfg, AS_OF)
+        t2 = time.perf_counter()
+        out = {
+            "events": len(read.events),
+            "records": len(records),
+            "read_s": t1 - t0,
+            "compute_s": t2 - t1,
+            "total_s": t2 - t0,
+        }
+        if sample:
+            from accord.core.engine.batch import compute_partition, records_from_table
+            from accord.io.columnar import read_columnar
+
+            got = records_from_table(
+                compute_partition(
+                    read_columnar([path], status_category=cfg.status_category).events,
+                    cfg,
+                    AS_OF,
+                )
+            )
+            out["batch_equals_reference"] = got == records
+    stop.set()
+    out["peak_rss"] = max(peak[0], _memory_tree(os.getpid()))
+    print(json.dumps(out))
+
+
+def _run(mode: str, path: Path, jobs: int, sample: bool = False) -> dict[str, Any]:
+    env = dict(os.environ, POLARS_MAX_THREADS=str(jobs), OMP_NUM_THREADS="1")
+    cmd = [sys.executable, __file__, "--child", mode, str(path), str(jobs)]
+    if sample:
+        cmd.append("sample")
+    got = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    figures: dict[str, Any] = json.loads(got.stdout.strip().splitlines()[-1])
+    return figures
+
+
+# ------------------------------------------------------------------ the machine
+
+
+def _machine() -> dict[str, str]:
+    import numpy
+    import pyarrow
+
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "ram": f"{mem_kb / 2**20:.1f} GiB",
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pyarrow": pyarrow.__version__,
+    }
+
+
+# ------------------------------------------------------------------ main
+
+
+def _gib(b: float) -> str:
+    return f"{b / 2**30:.2f} GiB"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=10_000_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--sample-tickets", type=int, default=3000)
+    ap.add_argument("--doc", action="store_true", help="write the figures to docs/performance.md")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        mode, path, jobs, *rest = args.child
+        _child(mode, path, int(jobs), rest[0] if rest else None)
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from gen_events import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        log = generate(args.events, seed=args.seed)
+        full = Path(tmp) / "events.parquet"
+        pq.write_table(log.table, full)
+        gen_s = time.perf_counter() - t0
+        n_events = log.table.num_rows
+        # the reference's sample: whole tickets, every k-th ticket id
+        ids = pc.cast(log.table.column("ticket_id"), pa.int64()).to_numpy()
+        step = max(1, log.tickets // args.sample_tickets)
+        sample_tbl = log.table.filter(pa.array(ids % step == 0))
+        sample = Path(tmp) / "sample.parquet"
+        pq.write_table(sample_tbl, sample)
+        del log, sample_tbl, ids
+        print(f"log: {n_events:,} events, generated and written in {gen_s:.1f} s", flush=True)
+
+        b1 = _run("batch", full, 1)
+        print(f"batch, 1 core : {b1}", flush=True)
+        b2 = _run("batch", full, 2)
+        print(f"batch, 2 cores: {b2}", flush=True)
+        ref = _run("reference", sample, 1, sample=True)
+        print(f"reference (sample): {ref}", flush=True)
+        bs = _run("batch", sample, 1)
+
+    ref_rate = ref["events"] / ref["total_s"]
+    r1 = b1["events"] / b1["total_s"]
+    r2 = b2["events"] / b2["total_s"]
+    ref_total = n_events / ref_rate
+    lines = [
+        f"- log: {n_events:,} events ({b1['records']:,} records), seed {args.seed}; "
+        f"{b1['slow_rows']:,} rows took the row validator",
+        f"- batch engine, 1 core: {b1['total_s']:.1f} s ({b1['read_s']:.1f} s reading, "
+        f"{b1['compute_s']:.1f} s computing) = **{r1:,.0f} events/s**, "
+        f"peak {_gib(b1['peak_rss'])}",
+        f"- batch engine, 2 cores (`jobs=2`): {b2['total_s']:.1f} s ({b2['read_s']:.1f} s "
+        f"reading, {b2['compute_s']:.1f} s computing) = **{r2:,.0f} events/s**, "
+        f"peak {_gib(b2['peak_rss'])} (all processes)",
+        f"- reference engine: {ref['events']:,} events of whole tickets in "
+        f"{ref['total_s']:.1f} s = {ref_rate:,.0f} events/s; **extrapolated** to the whole log: "
+        f"{ref_total / 3600:.1f} h",
+        f"- on the same sample the batch engine took {bs['total_s']:.2f} s "
+        f"({bs['events'] / bs['total_s']:,.0f} events/s) and gave equal records: "
+        f"{ref.get('batch_equals_reference')}",
+        f"- ratios: batch 1 core / reference = **{r1 / ref_rate:,.0f}×**; "
+        f"2 cores / 1 core = {r2 / r1:.2f}×",
+    ]
+    goals = [
+        f"- goal ≥ 1,000,000 events/s per core: {'met' if r1 >= 1e6 else 'NOT met'} ({r1:,.0f})",
+        f"- goal ≥ 50× the reference: {'met' if r1 / ref_rate >= 50 else 'NOT met'} "
+        f"({r1 / ref_rate:,.0f}×)",
+        f"- goal peak memory < 4 GiB: "
+        f"{'met' if max(b1['peak_rss'], b2['peak_rss']) < 4 * 2**30 else 'NOT met'} "
+        f"({_gib(max(b1['peak_rss'], b2['peak_rss']))})",
+    ]
+    m = _machine()
+    machine = (
+        f"- machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM; Python {m['python']}, "
+        f"numpy {m['numpy']}, pyarrow {m['pyarrow']}"
+    )
+    command = f"`.venv/bin/python bench/bench_end_to_end.py --events {args.events}`"
+    report = "\n".join([*lines, *goals, machine, f"- command: {command}"])
+    print("\n" + report)
+    if args.doc:
+        _write_doc(report)
+    del np
+    return 0
+
+
+def _write_doc(report: str) -> None:
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text()
+    head = "## End to end: events to metric records"
+    start = text.index(head)
+    nxt = re.search(r"^## ", text[start + len(head) :], flags=re.M)
+    end = start + len(head) + nxt.start() if nxt else len(text)
+    body = (
+        f"{head}\n\n(written by `bench/bench_end_to_end.py`: Parquet → records, seeded; the "
+        "reference's figure is extrapolated from a sample of whole tickets)\n\n"
+        f"{report}\n\n"
+    )
+    doc.write_text(text[:start] + body + text[end:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

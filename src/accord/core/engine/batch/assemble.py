@@ -1,0 +1,158 @@
+"""The records table: every metric's judged cycles placed in the reference engine's order
+(ticket, then metrics in the order the ticket's policies first name them, then cycle) and
+turned into the columns of :data:`~accord.core.engine.batch.schema.RECORDS_SCHEMA`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from accord.core.engine.batch.calarrays import NEVER
+from accord.core.engine.batch.judge import STATES, Judged
+from accord.core.engine.batch.schema import RECORDS_SCHEMA
+from accord.core.engine.batch.timeline import BatchTimeline
+from accord.core.timeutil import Instant
+
+I64 = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(slots=True)
+class MetricPart:
+    """One metric's records and, per ticket, the key of its place among the ticket's
+    metrics (first event whose version names it, then its place in that version)."""
+
+    name: str
+    judged: Judged
+    order_key: I64
+
+
+def order_key(tl: BatchTimeline, metric: str, measured: BoolArray) -> I64:
+    first = tl.seg.first_where(measured)
+    width = max((len(v.metrics) for v in tl.pvs), default=0) + 1
+    pos = np.array(
+        [list(v.metrics).index(metric) if metric in v.metrics else 0 for v in tl.pvs] + [0],
+        dtype=np.int64,
+    )
+    at = np.minimum(first, max(tl.n - 1, 0))
+    return first * width + pos[tl.pv[at]]
+
+
+def _strings(codes: I64, values: Sequence[str | None], valid: BoolArray) -> pa.Array:
+    # masked entries need no value; a dictionary without nulls can be unified later
+    dictionary = pa.array(["" if v is None else v for v in values], type=pa.string())
+    idx = pa.array(np.where(valid, codes, 0).astype(np.int32), mask=~valid)
+    return pa.DictionaryArray.from_arrays(idx, dictionary)
+
+
+def _instants(values: I64, valid: BoolArray) -> pa.Array:
+    return pa.array(values, type=pa.int64(), mask=~valid).cast(pa.timestamp("s", tz="UTC"))
+
+
+def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> pa.Table:
+    t_count = tl.seg.count
+    m_count = len(parts)
+    if m_count == 0 or t_count == 0:
+        return RECORDS_SCHEMA.empty_table()
+    counts = np.stack([np.bincount(p.judged.ticket, minlength=t_count) for p in parts], axis=1)
+    keys = np.stack([p.order_key for p in parts], axis=1)
+    order = np.argsort(keys, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(m_count)[None, :].repeat(t_count, axis=0), axis=1)
+    ranked_counts = np.take_along_axis(counts, order, axis=1)
+    offsets = (np.cumsum(ranked_counts.ravel()) - ranked_counts.ravel()).reshape(t_count, -1)
+    total = int(counts.sum())
+
+    pos_l = []
+    for k, p in enumerate(parts):
+        j = p.judged
+        pos_l.append(offsets[j.ticket, rank[j.ticket, k]] + j.cycle - 1)
+
+    def gather(get: Callable[[MetricPart], NDArray[Any]], dtype: type) -> NDArray[Any]:
+        out: NDArray[Any] = np.empty(total, dtype=dtype)
+        for pos, p in zip(pos_l, parts, strict=True):
+            out[pos] = get(p)
+        return out
+
+    ticket = gather(lambda p: p.judged.ticket, np.int64)
+    metric = np.empty(total, dtype=np.int64)
+    for k, pos in enumerate(pos_l):
+        metric[pos] = k
+    pv = gather(lambda p: p.judged.pv, np.int64)
+    end_idx = gather(lambda p: p.judged.end_idx, np.int64)
+    target = gather(lambda p: p.judged.target, np.int64)
+    start = gather(lambda p: p.judged.start, np.int64)
+    stop = gather(lambda p: p.judged.stop, np.int64)
+    closed = gather(lambda p: p.judged.closed, bool)
+    due = gather(lambda p: p.judged.due, np.int64)
+    breached_at = gather(lambda p: p.judged.breached_at, np.int64)
+    elapsed = gather(lambda p: p.judged.elapsed, np.int64)
+    paused = gather(lambda p: p.judged.paused, np.int64)
+    cal_elapsed = gather(lambda p: p.judged.calendar_elapsed, np.int64)
+    state = gather(lambda p: p.judged.state, np.int64)
+    now = gather(lambda p: p.judged.breached_now, bool)
+    ever = gather(lambda p: p.judged.ever_breached, bool)
+    cycle = gather(lambda p: p.judged.cycle, np.int64)
+    wpos = np.concatenate(pos_l)
+    warnings = pa.concat_arrays([p.judged.warnings for p in parts]).take(pa.array(np.argsort(wpos)))
+
+    has_pv = pv >= 0
+    pvc = np.maximum(pv, 0)
+    pv_policy = tl.pv_policy[pvc]
+    pv_number = np.array([v.number for v in tl.pvs] + [0], dtype=np.int64)[pvc]
+    pv_cal = tl.pv_calendar[pvc]
+    has_target = target >= 0
+
+    def field(name: str) -> pa.Array:
+        tr = tl.fields[name]
+        code = tr.after[end_idx].astype(np.int64)
+        values = [None if v is None or v == () else str(v) for v in tr.values]
+        valid = code >= 0
+        if valid.any():
+            valid &= np.array([v is not None for v in values] + [False])[code]
+        return _strings(code, [*values, None], valid)
+
+    over = np.where(has_target & (elapsed > target), elapsed - target, 0)
+    share = np.divide(
+        elapsed, target, out=np.zeros(total, dtype=np.float64), where=has_target & (target != 0)
+    )
+    columns = {
+        "ticket_id": tl.ticket_ids.take(pa.array(ticket)),
+        "metric": _strings(metric, [p.name for p in parts], np.ones(total, dtype=bool)),
+        "cycle": pa.array(cycle.astype(np.int32)),
+        "policy": _strings(pv_policy, [p.name for p in tl.policies], has_pv),
+        "policy_version": pa.array(pv_number.astype(np.int32), mask=~has_pv),
+        "calendar": _strings(pv_cal.astype(np.int64), tl.calendar_names, has_pv),
+        "priority": field("priority"),
+        "customer": field("customer"),
+        "team": field("team"),
+        "assignee": field("assignee"),
+        "channel": field("channel"),
+        "target": pa.array(target, mask=~has_target),
+        "start": _instants(start, np.ones(total, dtype=bool)),
+        "stop": _instants(stop, closed),
+        "due": _instants(due, due != NEVER),
+        "breached_at": _instants(breached_at, breached_at != NEVER),
+        "business_elapsed": pa.array(elapsed),
+        "paused_business": pa.array(paused),
+        "calendar_elapsed": pa.array(cal_elapsed),
+        "breached_by": pa.array(over, mask=~(has_target & (elapsed > target))),
+        "remaining": pa.array(target - elapsed, mask=~has_target),
+        "share_of_target": pa.array(share, mask=~(has_target & (target != 0))),
+        "state": _strings(state, [s.value for s in STATES], np.ones(total, dtype=bool)),
+        "breached_now": pa.array(now),
+        "ever_breached": pa.array(ever),
+        "as_of": _instants(np.full(total, as_of, dtype=np.int64), np.ones(total, dtype=bool)),
+        "warnings": warnings,
+        "explanation": pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(total, dtype=np.int32)), pa.array(["[]"], type=pa.string())
+        ),
+    }
+    return pa.Table.from_arrays(
+        [columns[f.name].cast(f.type) for f in RECORDS_SCHEMA], schema=RECORDS_SCHEMA
+    )

@@ -1,0 +1,141 @@
+"""Columns of an events table as integer codes over small dictionaries of distinct values.
+
+The batch engine evaluates every rule on the distinct values of a column (a few hundred
+Python calls at most) and gathers the answers by code, so no rule is ever run per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from accord.core.engine.batch.schema import decode_tagged
+from accord.core.events import FieldValue
+
+I32 = NDArray[np.int32]
+I64 = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+def _chunked(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    return col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+
+
+def _indices(chunks: Iterable[pa.Array], n: int) -> I32:
+    """The indices of dictionary chunks as one int32 array, -1 where null."""
+    parts = [ch.indices.fill_null(-1).to_numpy(zero_copy_only=False) for ch in chunks]
+    if not parts:
+        return np.full(n, -1, dtype=np.int32)
+    return np.concatenate(parts).astype(np.int32, copy=False)
+
+
+def dictionary_array(col: pa.ChunkedArray | pa.Array) -> tuple[I32, pa.Array]:
+    """``(codes, dictionary)``: code ``-1`` is null; the distinct values stay an Arrow array
+    (for columns with many distinct values, such as ticket ids)."""
+    ch = _chunked(col)
+    if not pa.types.is_dictionary(ch.type):
+        ch = pc.dictionary_encode(ch)
+    elif ch.num_chunks > 1:
+        ch = ch.unify_dictionaries()
+    if ch.num_chunks == 0:
+        return np.full(len(ch), -1, dtype=np.int32), pa.array([], type=pa.string())
+    return _indices(ch.chunks, len(ch)), ch.chunk(0).dictionary
+
+
+def dictionary_codes(col: pa.ChunkedArray | pa.Array) -> tuple[I32, list[object]]:
+    """``(codes, values)``: code ``-1`` is null; ``values[code]`` the value (as Python)."""
+    codes, dictionary = dictionary_array(col)
+    return codes, dictionary.to_pylist()
+
+
+def tags_codes(col: pa.ChunkedArray | pa.Array) -> tuple[I32, list[tuple[str, ...]]]:
+    """Codes of tag lists (null: not set); ``values[code]`` is the tuple of tags."""
+    arr = _chunked(col).combine_chunks()
+    if len(arr) == 0:
+        return np.zeros(0, dtype=np.int32), []
+    if pa.types.is_large_list(arr.type):
+        arr = arr.cast(pa.list_(pa.string()))
+    offsets = arr.offsets
+    base = offsets[0].as_py()
+    flat = arr.values.slice(base, offsets[-1].as_py() - base)
+    # each tag as "<bytes>:<tag>", so that joining them is unambiguous whatever the tags hold
+    lens = pc.cast(pc.binary_length(flat), pa.string())
+    enc = pc.binary_join_element_wise(lens, flat.cast(pa.string()), ":")
+    rebased = pc.subtract(offsets, pa.scalar(base, offsets.type))
+    keyed = pa.ListArray.from_arrays(rebased, enc, mask=arr.is_null())
+    joined = pc.binary_join(keyed, "")
+    codes, keys = dictionary_codes(joined)
+    return codes, [_split_key(str(k)) for k in keys]
+
+
+def _split_key(key: str) -> tuple[str, ...]:
+    raw = key.encode("utf-8")
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        colon = raw.index(b":", i)
+        size = int(raw[i:colon])
+        out.append(raw[colon + 1 : colon + 1 + size].decode("utf-8"))
+        i = colon + 1 + size
+    return tuple(out)
+
+
+def tagged_codes(col: pa.ChunkedArray | pa.Array) -> tuple[I32, list[FieldValue]]:
+    """Codes of a custom field column in tagged text; values decoded."""
+    codes, raw = dictionary_codes(col)
+    return codes, [decode_tagged(str(v)) for v in raw]
+
+
+def cleared_masks(
+    col: pa.ChunkedArray | pa.Array | None, names: Sequence[str], n: int
+) -> dict[str, BoolArray]:
+    """For each of ``names``, which rows clear that field (name it in ``cleared``)."""
+    out = {name: np.zeros(n, dtype=bool) for name in names}
+    if col is None:
+        return out
+    arr = _chunked(col).combine_chunks()
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return out
+    flat = pc.list_flatten(arr)
+    parents = pc.list_parent_indices(arr).to_numpy()
+    if len(flat) == 0:
+        return out
+    codes, values = dictionary_codes(flat)
+    for k, v in enumerate(values):
+        if v in out:
+            out[str(v)][parents[codes == k]] = True
+    return out
+
+
+def int_column(col: pa.ChunkedArray | pa.Array | None, n: int, default: int = 0) -> I64:
+    if col is None:
+        return np.full(n, default, dtype=np.int64)
+    arr = _chunked(col)
+    if pa.types.is_timestamp(arr.type):
+        arr = arr.cast(pa.int64())
+    out: I64 = np.asarray(arr.fill_null(default).to_numpy(), dtype=np.int64)
+    return out
+
+
+def bool_codes(col: pa.ChunkedArray | pa.Array | None, n: int) -> NDArray[np.int8]:
+    """-1 null, 0 false, 1 true."""
+    if col is None:
+        return np.full(n, -1, dtype=np.int8)
+    arr = _chunked(col)
+    if not pa.types.is_boolean(arr.type):
+        arr = arr.cast(pa.bool_())
+    vals: NDArray[np.int8] = np.asarray(
+        arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=np.int8
+    )
+    nulls = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    vals[nulls] = -1
+    return vals
+
+
+def lookup(values: Sequence[object], table: dict[object, int], default: int) -> I32:
+    """``table[v]`` for every dictionary value (``default`` when absent), for gathering."""
+    return np.array([table.get(v, default) for v in values], dtype=np.int32)

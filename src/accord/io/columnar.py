@@ -1,0 +1,941 @@
+"""A fast reader for the batch engine: event files straight into an events table.
+
+:func:`read_columnar` reads the same files as :func:`accord.io.readers.read_many` and gives
+the same outcome — the same accepted events (as an events table, see
+:mod:`accord.core.engine.batch.schema`), the same quarantined rows with the same reasons, the
+same duplicate count and ``seq`` numbering — but validates whole columns at once:
+
+- every rule is checked on a column's *distinct* values (Parquet dictionary pages make those
+  free) or with one vectorised pass (regular expressions for ids and ISO instants, array
+  arithmetic for dates), never row by row;
+- a row that the vectorised checks cannot accept as plainly valid (a missing ``event_id``
+  that needs its content hash, a ``fields`` JSON cell, a timestamp in an unusual ISO form or
+  without an offset, a value with surrounding spaces, anything wrong) is handed to the row
+  validator (:func:`accord.core.event_validation.validate_flat_row`), which decides and words
+  the reason. Only those rows cost Python time;
+- duplicate ``event_id`` values are found with one pass; only rows whose id repeats are
+  compared by content digest, in order, as the :class:`~accord.io.readers.Deduplicator` does.
+
+Formats: Parquet is read column by column. CSV is parsed by pyarrow when every record sits on
+one line (the usual export); a line with quotes is re-read by Python's ``csv`` module so that
+its cells are exactly what the row reader sees; a file whose records span lines, or that is
+not valid UTF-8, or whose rows do not all have the header's cell count, is read by the row
+reader as a whole. JSON Lines (and quarantine replays) go through the row reader and are then
+converted: the JSON dialect's explicit nulls and typed numbers are read row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from accord.core.engine.batch.schema import (
+    CLEARED,
+    EVENTS_SCHEMA,
+    FIELD_PREFIX,
+    TEXT_FIELDS,
+    encode_tagged,
+    events_from_table,
+    events_to_table,
+)
+from accord.core.event_validation import (
+    TAG_SEPARATOR,
+    TOP_LEVEL_FIELDS,
+    TOP_LEVEL_KEYS,
+    StatusMapper,
+    validate_flat_row,
+)
+from accord.core.events import Actor, Event, Kind, StatusCategory
+from accord.errors import InputError
+from accord.io.quarantine import QuarantineRecord
+from accord.io.readers import (
+    Deduplicator,
+    Duplicate,
+    PathLike,
+    _json_safe,
+    detect_format,
+)
+
+BoolArray = NDArray[np.bool_]
+I64 = NDArray[np.int64]
+
+__all__ = ["ColumnarRead", "read_columnar"]
+
+# Python's str.isspace() characters, for regular expressions that must agree with strip()
+_WS = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c\\x1d\\x1e\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
+    "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
+)
+_BLANK = f"^[{_WS}]*$"
+_PADDED = f"^[{_WS}]|[{_WS}]$"
+_ISO = (
+    r"^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[T ](?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
+    r"(?:\.(?P<f>\d{1,6}))?(?:[Zz]|(?P<sign>[+-])(?P<oh>\d{2}):(?P<om>\d{2}))$"
+)
+_KINDS = {k.value: k for k in Kind}
+_ACTORS = {a.value: a for a in Actor}
+_CATEGORY_NAMES = frozenset(c.value for c in StatusCategory)
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+# read as dictionaries: validated on their distinct values, and the kernel groups by codes
+_DICT_COLUMNS = ("ticket_id", "kind", "actor", "public", "tags", *TEXT_FIELDS, "rating")
+
+
+@dataclass
+class ColumnarRead:
+    """What a columnar read produced (compare :class:`accord.io.readers.ReadResult`)."""
+
+    events: pa.Table
+    quarantined: list[QuarantineRecord] = field(default_factory=list)
+    duplicates: int = 0
+    rows: int = 0  # data rows seen: accepted + duplicates + quarantined
+    slow_rows: int = 0  # rows the row validator decided
+
+
+@dataclass
+class _Source:
+    """One file's rows as raw columns (or, when it fell back, the row reader's outcomes)."""
+
+    name: str
+    table: pa.Table | None
+    row_numbers: I64
+    raw: Callable[[I64], list[dict[str, Any]]]
+    force_slow: BoolArray
+
+
+# ------------------------------------------------------------------------------------ input
+
+
+def _read_bytes(path: PathLike) -> bytes:
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data
+
+
+def _parquet_source(path: PathLike) -> _Source:
+    source = os.fspath(path)
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise InputError(f"'{source}' is not a readable Parquet file: {e}") from None
+    dict_cols = [
+        n
+        for n in schema.names
+        if (n in _DICT_COLUMNS or n.startswith(FIELD_PREFIX))
+        and pa.types.is_string(schema.field(n).type)
+    ]
+    table = pq.read_table(path, read_dictionary=dict_cols)
+    n = table.num_rows
+
+    def raw(rows: I64) -> list[dict[str, Any]]:
+        part = table.take(pa.array(rows)).to_pylist()
+        return [{str(k): _json_safe(v) for k, v in rec.items()} for rec in part]
+
+    return _Source(source, table, np.arange(1, n + 1, dtype=np.int64), raw, np.zeros(n, bool))
+
+
+def _csv_source(path: PathLike) -> _Source | None:
+    """``None`` when the file needs the row reader as a whole (see the module docstring)."""
+    source = os.fspath(path)
+    data = _read_bytes(path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text.replace("\r\n", ""):
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    # The row reader skips lines whose cells are all blank; find the header line first.
+    header_at = next((i for i, ln in enumerate(lines) if _cells(ln) is not None), None)
+    if header_at is None:
+        return None
+    header_cells = _cells(lines[header_at])
+    if header_cells is None:
+        return None
+    header = [h.strip().lstrip("\ufeff") for h in header_cells]
+    if len(set(header)) != len(header):
+        return None
+    body = [(i + 1, ln) for i, ln in enumerate(lines[header_at + 1 :], start=header_at + 1)]
+    kept_numbers: list[int] = []
+    kept_lines: list[str] = []
+    quoted: list[bool] = []
+    for number, ln in body:
+        if not ln.strip(" ,\t"):
+            cells = _cells(ln)
+            if cells is None or not any(c.strip() for c in cells):
+                continue
+        kept_numbers.append(number)
+        kept_lines.append(ln)
+        quoted.append('"' in ln)
+    for ln, q in zip(kept_lines, quoted, strict=True):
+        if q:
+            cells = _cells(ln)
+            if cells is None:
+                return None
+    payload = ("\n".join([",".join(_quote(h) for h in header), *kept_lines]) + "\n").encode()
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows != len(kept_lines) or table.column_names != header:
+        return None
+    line_of = dict(zip(range(len(kept_lines)), kept_lines, strict=True))
+    numbers = np.array(kept_numbers, dtype=np.int64)
+    n = table.num_rows
+    force = np.array(quoted, dtype=bool) if n else np.zeros(0, dtype=bool)
+    # a row whose cells are all blank is not a row; pyarrow sees it, the row reader skips it
+
+    def raw(rows: I64) -> list[dict[str, Any]]:
+        out = []
+        for r in rows.tolist():
+            cells = _cells(line_of[r]) or []
+            out.append(dict(zip(header, cells, strict=False)))
+        return out
+
+    return _Source(source, table, numbers, raw, force)
+
+
+def _cells(line: str) -> list[str] | None:
+    """The cells of one CSV line as Python's csv module reads it; ``None`` when the line is
+    not one complete record."""
+    try:
+        got = list(csv.reader([line]))
+    except csv.Error:
+        return None
+    if len(got) != 1:
+        return [] if not got else None
+    return got[0]
+
+
+def _quote(h: str) -> str:
+    return '"' + h.replace('"', '""') + '"'
+
+
+# ------------------------------------------------------------------------------- validation
+
+
+def _distinct(
+    col: pa.ChunkedArray, fast: _Fast | None = None
+) -> tuple[NDArray[np.int32], list[Any]]:
+    """Codes (-1: null) and the distinct values of a column. A column of another type than
+    text, numbers or true/false sends its rows with a value to the row validator."""
+    from accord.core.engine.batch.columns import dictionary_codes
+
+    if _plain_types(col):
+        return dictionary_codes(col)
+    if fast is not None:
+        fast.slow |= _set_mask(col)
+    return np.full(len(col), -1, dtype=np.int32), []
+
+
+def _plain_types(col: pa.ChunkedArray) -> bool:
+    t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    return bool(
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_floating(t)
+    )
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _regex(arr: pa.ChunkedArray, pattern: str) -> BoolArray:
+    got = pc.match_substring_regex(arr, pattern)
+    return np.asarray(got.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+@dataclass
+class _Fast:
+    """Vectorised outcome of one file: which rows are plainly valid, and their columns."""
+
+    n: int
+    slow: BoolArray  # rows for the row validator
+    columns: dict[str, pa.Array | pa.ChunkedArray] = field(default_factory=dict)
+    set_any: BoolArray | None = None  # the row sets at least one field
+
+
+def _id_column(col: pa.ChunkedArray, fast: _Fast, *, required: bool) -> pa.ChunkedArray:
+    """``event_id`` / ``ticket_id``: text (trimmed) or a whole number, as text."""
+    t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    n = fast.n
+    nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        text = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+        # blank, or needing a trim: the row validator decides
+        fast.slow |= _blank_or_padded(text)
+        out = text
+    elif pa.types.is_integer(t):
+        out = col.cast(pa.int64()).cast(pa.string())
+    elif pa.types.is_floating(t):
+        vals = col.to_numpy()
+        whole = np.isfinite(vals) & (np.floor(vals) == vals) & (np.abs(vals) < 2**53)
+        fast.slow |= ~nulls & ~whole
+        ints = np.where(whole, vals, 0).astype(np.int64)
+        out = pa.chunked_array([pa.array(ints).cast(pa.string())])
+    else:
+        fast.slow |= ~nulls
+        out = pa.chunked_array([pa.nulls(n, pa.string())])
+    if required:
+        fast.slow |= nulls  # missing: the row validator words the problem
+    else:
+        fast.slow |= nulls  # no id: the content hash is computed row by row
+    return out
+
+
+_WS_BYTES = np.zeros(256, dtype=bool)
+_WS_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_LEAD_MULTI = np.zeros(256, dtype=bool)
+_LEAD_MULTI[[0xC2, 0xE1, 0xE2, 0xE3]] = True  # lead bytes of the non-ASCII spaces
+
+
+def _blank_or_padded(text: pa.ChunkedArray) -> BoolArray:
+    """Text that is empty or starts or ends with a space (``str.isspace``), found from each
+    value's first and last byte; values whose edge bytes might belong to a non-ASCII space
+    are checked exactly with a regular expression."""
+    parts: list[BoolArray] = []
+    for chunk in text.chunks:
+        arr = chunk.cast(pa.string()) if not pa.types.is_string(chunk.type) else chunk
+        n = len(arr)
+        if n == 0:
+            parts.append(np.zeros(0, dtype=bool))
+            continue
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+        data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else None
+        if data is None or data.size == 0:
+            data = np.zeros(1, dtype=np.uint8)  # every value is empty
+        start, end = offsets[:-1], offsets[1:]
+        empty = end <= start
+        first = data[np.where(empty, 0, start)]
+        last = data[np.where(empty, 0, end - 1)]
+        sure = empty | _WS_BYTES[first] | _WS_BYTES[last]
+        maybe = ~sure & (_LEAD_MULTI[first] | (last >= 0x80))
+        if maybe.any():
+            idx = np.flatnonzero(maybe)
+            sub = pc.match_substring_regex(arr.take(pa.array(idx)), _PADDED)
+            sure[idx] = np.asarray(sub.fill_null(False).to_numpy(zero_copy_only=False))
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        parts.append(sure & valid)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _days_from_civil(y: I64, m: I64, d: I64) -> I64:
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    out: I64 = era * 146097 + doe - 719468
+    return out
+
+
+def _ts_column(col: pa.ChunkedArray, fast: _Fast) -> tuple[I64, I64]:
+    n = fast.n
+    nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    fast.slow |= nulls
+    t = col.type
+    if pa.types.is_timestamp(t):
+        if t.tz is None:
+            fast.slow |= True  # needs the source's zone, read with zoneinfo's rules row by row
+            return np.zeros(n, np.int64), np.zeros(n, np.int64)
+        raw = np.asarray(col.cast(pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
+        # to microseconds, floored as datetime does (nanoseconds are dropped)
+        us = {
+            "s": lambda r: r * 1_000_000,
+            "ms": lambda r: r * 1000,
+            "us": lambda r: r,
+            "ns": lambda r: np.floor_divide(r, 1000),
+        }[t.unit](raw)
+        sec = np.floor_divide(us, 1_000_000)
+        return sec, us - sec * 1_000_000
+    if not (pa.types.is_string(t) or pa.types.is_dictionary(t)):
+        fast.slow |= True
+        return np.zeros(n, np.int64), np.zeros(n, np.int64)
+    text = col.cast(pa.string()) if pa.types.is_dictionary(t) else col
+    parts = pc.extract_regex(text, _ISO)
+    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    fast.slow |= ~matched
+
+    def num(name: str) -> I64:
+        f = pc.struct_field(parts, name)
+        f = pc.if_else(pc.equal(f, ""), "0", f)
+        return np.asarray(f.cast(pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
+
+    names = [parts.type.field(i).name for i in range(parts.type.num_fields)]
+    y, mo, d, h, mi, s = (num(k) for k in names[:6])
+    frac_txt = pc.struct_field(parts, names[6])
+    frac_len = np.asarray(pc.utf8_length(frac_txt).fill_null(0).to_numpy(), dtype=np.int64)
+    frac = num(names[6]) * (10 ** (6 - frac_len))
+    sign = pc.struct_field(parts, names[7])
+    minus = np.asarray(pc.equal(sign, "-").fill_null(False).to_numpy(zero_copy_only=False))
+    oh, om = num(names[8]), num(names[9])
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    mdays = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    dim = mdays[np.clip(mo - 1, 0, 11)] + ((mo == 2) & leap)
+    valid = (
+        (y >= 2) & (y <= 9998) & (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= dim)
+        & (h <= 23) & (mi <= 59) & (s <= 59) & (oh <= 23) & (om <= 59)
+    )  # fmt: skip
+    fast.slow |= matched & ~valid
+    offset = (oh * 3600 + om * 60) * np.where(minus, -1, 1)
+    sec = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
+    return sec, frac
+
+
+def _choice_codes(
+    col: pa.ChunkedArray, fast: _Fast, choices: dict[str, Any]
+) -> tuple[NDArray[np.int32], list[Any]]:
+    """Codes into ``list(choices.values())`` (-1: blank / not given)."""
+    codes, values = _distinct(col, fast)
+    names = list(choices)
+    table = []
+    bad = []
+    for v in values:
+        if _is_blank(v):
+            table.append(-1)
+            bad.append(False)
+        elif isinstance(v, str) and v.strip().lower() in choices:
+            table.append(names.index(v.strip().lower()))
+            bad.append(False)
+        else:
+            table.append(-1)
+            bad.append(True)
+    tab = np.array([*table, -1], dtype=np.int32)
+    badtab = np.array([*bad, False], dtype=bool)
+    fast.slow |= badtab[codes]
+    return tab[codes], names
+
+
+def _public(col: pa.ChunkedArray, fast: _Fast) -> NDArray[np.int8]:
+    codes, values = _distinct(col, fast)
+    tab: list[int] = []
+    bad: list[bool] = []
+    for v in values:
+        b: int | None
+        if isinstance(v, bool):
+            b = int(v)
+        elif isinstance(v, int):
+            b = v if v in (0, 1) else None
+        elif isinstance(v, str):
+            w = v.strip().lower()
+            b = 1 if w in _TRUE else 0 if w in _FALSE else (-1 if not w else None)
+        else:
+            b = None
+        tab.append(-1 if b is None else b)
+        bad.append(b is None)
+    t = np.array([*tab, -1], dtype=np.int8)
+    fast.slow |= np.array([*bad, False], dtype=bool)[codes]
+    return t[codes]
+
+
+@dataclass
+class _FieldOut:
+    """One field's value per row as it goes into the events table."""
+
+    array: pa.Array
+    given: BoolArray  # the row sets the field
+
+
+def _text_field(
+    col: pa.ChunkedArray, fast: _Fast, is_status: bool, known: Callable[[str], bool]
+) -> _FieldOut:
+    codes, values = _distinct(col, fast)
+    out_vals: list[str | None] = []
+    bad: list[bool] = []
+    for v in values:
+        if _is_blank(v):
+            out_vals.append(None)
+            bad.append(False)
+        elif isinstance(v, bool) or not isinstance(v, str | int):
+            out_vals.append(None)
+            bad.append(True)
+        else:
+            text = str(v)
+            out_vals.append(text)
+            bad.append(is_status and not known(text))
+    fast.slow |= np.array([*bad, False], dtype=bool)[codes]
+    present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
+    dictionary = pa.array([v if v is not None else "" for v in out_vals], type=pa.string())
+    idx = pa.array(np.where(present, codes, 0).astype(np.int32), mask=~present)
+    return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
+
+
+def _tags_field(col: pa.ChunkedArray, fast: _Fast) -> _FieldOut:
+    n = fast.n
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_dictionary(t):
+        codes, values = _distinct(col, fast)
+        lists: list[list[str] | None] = []
+        for v in values:
+            if _is_blank(v):
+                lists.append(None)
+            else:
+                pieces = (p.strip() for p in str(v).split(TAG_SEPARATOR))
+                lists.append([p for p in pieces if p])
+        present = np.array([x is not None for x in lists] + [False], dtype=bool)[codes]
+        dictionary = pa.array([x if x is not None else [] for x in lists], pa.list_(pa.string()))
+        idx = np.where(present, codes, 0).astype(np.int64)
+        arr = dictionary.take(pa.array(idx))
+        arr = pa.ListArray.from_arrays(arr.offsets, arr.values, mask=pa.array(~present))
+        return _FieldOut(arr, present)
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        arr = col.combine_chunks().cast(pa.list_(pa.string()))
+        present = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        flat = pc.list_flatten(arr)
+        if len(flat):
+            parents = pc.list_parent_indices(arr).to_numpy()
+            ok = ~np.asarray(
+                pc.match_substring_regex(flat, _BLANK)
+                .fill_null(True)
+                .to_numpy(zero_copy_only=False),
+                dtype=bool,
+            )
+            bad_rows = np.zeros(n, dtype=bool)
+            bad_rows[parents[~ok]] = True
+            fast.slow |= bad_rows
+        return _FieldOut(arr, present)
+    nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    fast.slow |= ~nulls
+    return _FieldOut(pa.nulls(n, pa.list_(pa.string())), np.zeros(n, dtype=bool))
+
+
+def _custom_field(col: pa.ChunkedArray, fast: _Fast, cell_text: bool) -> _FieldOut:
+    """A custom field (or ``rating`` outside rating events) as tagged text."""
+    codes, values = _distinct(col, fast)
+    out_vals: list[str | None] = []
+    bad: list[bool] = []
+    for v in values:
+        if _is_blank(v):
+            out_vals.append(None)
+            bad.append(False)
+        elif isinstance(v, float) and not np.isfinite(v):
+            out_vals.append(None)
+            bad.append(True)
+        elif isinstance(v, str | int | float):
+            out_vals.append(encode_tagged(v))
+            bad.append(False)
+        else:
+            out_vals.append(None)
+            bad.append(True)
+    del cell_text
+    fast.slow |= np.array([*bad, False], dtype=bool)[codes]
+    present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
+    dictionary = pa.array([v if v is not None else "" for v in out_vals], type=pa.string())
+    idx = pa.array(np.where(present, codes, 0).astype(np.int32), mask=~present)
+    return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
+
+
+def _rating_words(col: pa.ChunkedArray, is_rating: BoolArray, fast: _Fast) -> _FieldOut:
+    """``rating``: normalised on rating events (good / bad / a number), a plain value else."""
+    plain = _custom_field(col, fast, cell_text=True)
+    codes, values = _distinct(col, fast)
+    norm: list[str | None] = []
+    bad: list[bool] = []
+    for v in values:
+        got: Any = None
+        if isinstance(v, str):
+            w = v.strip().lower()
+            if w in ("good", "bad"):
+                got = w
+            else:
+                from accord.core.event_validation import _number
+
+                got = _number(w)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            got = v
+        norm.append(None if got is None else encode_tagged(got))
+        bad.append(got is None and not _is_blank(v))
+    fast.slow |= np.array([*bad, False], dtype=bool)[codes] & is_rating
+    present = plain.given
+    rated = pa.array([v if v is not None else "" for v in norm], type=pa.string())
+    idx = np.where(present, codes, 0).astype(np.int32)
+    normalised = pa.DictionaryArray.from_arrays(pa.array(idx), rated).cast(pa.string())
+    merged = pc.if_else(pa.array(is_rating), normalised, plain.array.cast(pa.string()))
+    merged = pc.if_else(pa.array(present), merged, pa.scalar(None, pa.string()))
+    return _FieldOut(merged, present)
+
+
+def _validate_columns(
+    table: pa.Table,
+    status_category: StatusMapper | None,
+    force_slow: BoolArray,
+) -> _Fast:
+    n = table.num_rows
+    fast = _Fast(n, force_slow.copy())
+    names = table.column_names
+
+    def known(text: str) -> bool:
+        if status_category is None or text.strip().casefold() in _CATEGORY_NAMES:
+            return True
+        return status_category(text) is not None
+
+    sources: dict[str, list[tuple[str, pa.ChunkedArray]]] = {}
+    for name in names:
+        col = table.column(name)
+        if name in TOP_LEVEL_KEYS and name != "fields":
+            continue
+        if name == "fields" or (not _plain_types(col) and name != "tags"):
+            # a fields cell (JSON or struct), or a value type the row validator must judge
+            fast.slow |= _set_mask(col)
+            continue
+        if name.startswith(FIELD_PREFIX):
+            fname = name[len(FIELD_PREFIX) :]
+            if not fname or fname in TOP_LEVEL_FIELDS:
+                fast.slow |= _set_mask(col)
+                continue
+            sources.setdefault(fname, []).append((name, col))
+        elif name in TOP_LEVEL_FIELDS:
+            sources.setdefault(name, []).append((name, col))
+        else:
+            fast.slow |= _set_mask(col)  # an unknown column with a value: a problem
+    for key in ("ticket_id", "ts", "kind"):
+        if key not in names:
+            fast.slow |= True
+    if fast.slow.all():
+        return fast
+
+    fast.columns["ticket_id"] = _id_column(table.column("ticket_id"), fast, required=True)
+    if "event_id" in names:
+        fast.columns["event_id"] = _id_column(table.column("event_id"), fast, required=False)
+    else:
+        fast.slow |= True
+    ts, ts_us = _ts_column(table.column("ts"), fast)
+    fast.columns["ts"] = pa.array(ts)
+    fast.columns["ts_us"] = pa.array(ts_us.astype(np.int32))
+    kind_codes, kind_names = _choice_codes(table.column("kind"), fast, _KINDS)
+    fast.slow |= kind_codes < 0
+    kind_idx = np.maximum(kind_codes, 0)
+    fast.columns["kind"] = pa.DictionaryArray.from_arrays(
+        pa.array(kind_idx), pa.array(kind_names, type=pa.string())
+    )
+    is_message = kind_codes == kind_names.index("message")
+    is_rating = kind_codes == kind_names.index("rating")
+    no_fields = is_message | (kind_codes == kind_names.index("deleted"))
+    if "actor" in names:
+        a_codes, a_names = _choice_codes(table.column("actor"), fast, _ACTORS)
+        has_actor = a_codes >= 0
+        fast.columns["actor"] = pa.DictionaryArray.from_arrays(
+            pa.array(np.maximum(a_codes, 0), mask=~has_actor), pa.array(a_names, pa.string())
+        )
+    else:
+        has_actor = np.zeros(n, dtype=bool)
+    if "public" in names:
+        pub = _public(table.column("public"), fast)
+        fast.columns["public"] = pa.array(pub == 1, mask=pub < 0)
+    else:
+        pub = np.full(n, -1, dtype=np.int8)
+    fast.slow |= is_message & (~has_actor | (pub < 0))
+
+    any_field = np.zeros(n, dtype=bool)
+    standard = np.zeros(n, dtype=bool)
+    for fname, cols in sources.items():
+        given = np.zeros(n, dtype=bool)
+        outs: list[_FieldOut] = []
+        for _label, col in cols:
+            if fname == "tags":
+                out = _tags_field(col, fast)
+            elif fname in TEXT_FIELDS:
+                out = _text_field(col, fast, fname == "status", known)
+            elif fname == "rating":
+                out = _rating_words(col, is_rating, fast)
+            else:
+                out = _custom_field(col, fast, cell_text=True)
+            fast.slow |= given & out.given  # one field from two columns: the row decides
+            given |= out.given
+            outs.append(out)
+        any_field |= given
+        if fname in TEXT_FIELDS or fname == "tags":
+            standard |= given
+        key = fname if fname in TEXT_FIELDS or fname == "tags" else FIELD_PREFIX + fname
+        arr = outs[0].array
+        for extra in outs[1:]:
+            arr = pc.if_else(pa.array(extra.given), extra.array, arr)
+        fast.columns[key] = arr
+        if fname == "rating":
+            fast.slow |= is_rating & ~given
+    if "rating" not in sources:
+        fast.slow |= is_rating
+    fast.slow |= no_fields & any_field
+    fast.slow |= is_rating & standard
+    fast.set_any = any_field
+    return fast
+
+
+def _set_mask(col: pa.ChunkedArray) -> BoolArray:
+    """Rows whose cell is not blank."""
+    valid = np.asarray(col.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_dictionary(t):
+        text = col.cast(pa.string()) if pa.types.is_dictionary(t) else col
+        return valid & ~_regex(text, _BLANK)
+    return valid
+
+
+# ------------------------------------------------------------------------------- assembling
+
+
+def _events_table(fast: _Fast, rows: I64, seq: I64) -> pa.Table:
+    """The plainly valid rows as an events table."""
+    everything = rows.size == fast.n and bool(np.all(rows == np.arange(fast.n)))
+    take = pa.array(rows)
+
+    def pick(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        return a if everything else a.take(take)
+
+    arrays: list[pa.Array | pa.ChunkedArray] = []
+    fields: list[pa.Field] = []
+    for f in EVENTS_SCHEMA:
+        if f.name == "seq":
+            arr: Any = pa.array(seq)
+        elif f.name == CLEARED:
+            arr = pa.nulls(rows.size, f.type)
+        elif f.name in fast.columns:
+            arr = pick(fast.columns[f.name])
+        else:
+            arr = pa.nulls(rows.size, f.type)
+        arrays.append(arr)
+        fields.append(pa.field(f.name, arr.type))
+    for name in sorted(k for k in fast.columns if k.startswith(FIELD_PREFIX)):
+        arr = pick(fast.columns[name])
+        arrays.append(arr)
+        fields.append(pa.field(name, arr.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _conform(tables: Sequence[pa.Table]) -> pa.Table:
+    """One table from several events tables whose optional columns and string encodings
+    differ (plain text columns become dictionaries where any part is one)."""
+    tables = [t for t in tables if t.num_rows] or list(tables[:1])
+    if not tables:
+        return events_to_table([])
+    names: dict[str, pa.DataType] = {}
+    for t in tables:
+        for f in t.schema:
+            prev = names.get(f.name)
+            if prev is None or pa.types.is_dictionary(f.type):
+                names[f.name] = f.type
+    out = []
+    for t in tables:
+        cols = []
+        for name, typ in names.items():
+            if name in t.column_names:
+                c = t.column(name)
+                cols.append(c if c.type == typ else c.cast(typ))
+            else:
+                cols.append(pa.nulls(t.num_rows, typ))
+        out.append(pa.Table.from_arrays(cols, names=list(names)))
+    return pa.concat_tables(out)
+
+
+@dataclass
+class _Part:
+    """The accepted events of one file, and how to find its rows again."""
+
+    index: int
+    source: _Source
+    first_seq: int
+    events: pa.Table
+
+
+def _fallback(
+    path: PathLike,
+    fmt: str,
+    source_tz: tzinfo | None,
+    status_category: StatusMapper | None,
+    first_seq: int,
+    quarantined: list[tuple[int, int, QuarantineRecord]],
+    index: int,
+) -> tuple[_Source, pa.Table, int]:
+    """A whole file through the row reader's parsing and the row validator."""
+    from accord.core.event_validation import validate_event
+    from accord.io.readers import PARQUET_BATCH_ROWS, _raw_rows
+
+    raws: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    events: list[Event] = []
+    name = os.fspath(path)
+    for i, r in enumerate(_raw_rows(path, fmt, PARQUET_BATCH_ROWS)):
+        raws.append(r.raw)
+        numbers.append(r.row)
+        if r.data is None:
+            rec = QuarantineRecord(r.source, r.row, "*", r.problem or "unreadable row", r.raw)
+            quarantined.append((index, r.row, rec))
+            continue
+        validate = validate_flat_row if r.flat else validate_event
+        got = validate(
+            r.data,
+            source=r.source,
+            row=r.row,
+            seq=first_seq + i,
+            source_tz=source_tz,
+            status_category=status_category,
+        )
+        if isinstance(got, Event):
+            events.append(got)
+        else:
+            quarantined.append((index, r.row, got))
+
+    def raw(rows: I64) -> list[dict[str, Any]]:
+        return [raws[i] for i in rows.tolist()]
+
+    src = _Source(name, None, np.array(numbers, dtype=np.int64), raw, np.zeros(0, dtype=bool))
+    return src, events_to_table(events), len(raws)
+
+
+def read_columnar(
+    paths: Iterable[PathLike],
+    *,
+    fmt: str | None = None,
+    source_tz: tzinfo | None = None,
+    status_category: StatusMapper | None = None,
+) -> ColumnarRead:
+    """Read event files into one events table; the same outcome as
+    :func:`accord.io.readers.read_many` (see the module docstring)."""
+    result = ColumnarRead(events_to_table([]))
+    parts: list[_Part] = []
+    quarantined: list[tuple[int, int, QuarantineRecord]] = []
+    for index, path in enumerate(paths):
+        name = detect_format(path, fmt)
+        first_seq = result.rows
+        src: _Source | None = None
+        if name == "parquet":
+            src = _parquet_source(path)
+        elif name == "csv":
+            src = _csv_source(path)
+        if src is None or src.table is None:
+            src, table, n = _fallback(
+                path, name, source_tz, status_category, first_seq, quarantined, index
+            )
+            result.rows += n
+            result.slow_rows += n
+            parts.append(_Part(index, src, first_seq, table))
+            continue
+        table = src.table
+        n = table.num_rows
+        seq = first_seq + np.arange(n, dtype=np.int64)
+        result.rows += n
+        fast = _validate_columns(table, status_category, src.force_slow)
+        ok = np.flatnonzero(~fast.slow)
+        slow = np.flatnonzero(fast.slow)
+        good = _events_table(fast, ok, seq[ok]) if ok.size else events_to_table([])
+        slow_events: list[Event] = []
+        if slow.size:
+            for i, raw in zip(slow.tolist(), src.raw(slow), strict=True):
+                row = int(src.row_numbers[i])
+                got = validate_flat_row(
+                    raw,
+                    source=src.name,
+                    row=row,
+                    seq=int(seq[i]),
+                    source_tz=source_tz,
+                    status_category=status_category,
+                )
+                if isinstance(got, Event):
+                    slow_events.append(got)
+                else:
+                    quarantined.append((index, row, got))
+        result.slow_rows += int(slow.size)
+        parts.append(_Part(index, src, first_seq, _conform([good, events_to_table(slow_events)])))
+    events, dups, conflicts = _deduplicate(parts)
+    result.duplicates = dups
+    quarantined.extend(conflicts)
+    quarantined.sort(key=lambda x: (x[0], x[1]))
+    result.quarantined = [q for *_k, q in quarantined]
+    result.events = events
+    return result
+
+
+def _deduplicate(
+    parts: Sequence[_Part],
+) -> tuple[pa.Table, int, list[tuple[int, int, QuarantineRecord]]]:
+    """Drop repeated ``event_id`` values as the row reader does: the first row wins; a later
+    row with the same content is a duplicate, with other content it is quarantined."""
+    if not parts:
+        return events_to_table([]), 0, []
+    events = _conform([p.events for p in parts])
+    if events.num_rows == 0:
+        return events, 0, []
+    seqs = events.column("seq").to_numpy()
+    order = np.argsort(seqs, kind="stable")
+    if not bool(np.all(order == np.arange(order.size))):
+        events = events.take(pa.array(order))
+        seqs = seqs[order]
+    repeated = _repeated(events.column("event_id"))
+    if repeated.size == 0:
+        return events, 0, []
+    starts = np.array([p.first_seq for p in parts], dtype=np.int64)
+    dedupe = Deduplicator()
+    drop: list[int] = []
+    conflicts: list[tuple[int, int, QuarantineRecord]] = []
+    sub = events.take(pa.array(repeated))
+    for i, ev in zip(repeated.tolist(), events_from_table(sub), strict=True):
+        part = parts[int(np.searchsorted(starts, ev.seq, side="right")) - 1]
+        pos = np.array([ev.seq - part.first_seq], dtype=np.int64)
+        row = int(part.source.row_numbers[pos[0]])
+        got = dedupe.admit(ev, source=part.source.name, row=row, raw={})
+        if isinstance(got, Duplicate):
+            drop.append(i)
+        elif isinstance(got, QuarantineRecord):
+            drop.append(i)
+            raw = part.source.raw(pos)[0]
+            fixed = QuarantineRecord(got.source, got.row, got.field, got.reason, dict(raw))
+            conflicts.append((part.index, row, fixed))
+    keep = np.ones(events.num_rows, dtype=bool)
+    keep[drop] = False
+    return events.filter(pa.array(keep)), len(drop) - len(conflicts), conflicts
+
+
+def _repeated(ids: pa.ChunkedArray) -> I64:
+    """Positions of the rows whose id occurs more than once: equal 64-bit hashes first (one
+    pass), then the candidates' ids compared exactly."""
+    import polars as pl
+
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    text = ids.cast(pa.string()) if pa.types.is_dictionary(ids.type) else ids
+    h = pl.from_arrow(text).hash().to_numpy()  # type: ignore[union-attr]
+    s = np.sort(h)
+    same = s[1:] == s[:-1]
+    if not same.any():
+        return np.zeros(0, dtype=np.int64)
+    candidates = np.flatnonzero(np.isin(h, s[1:][same])).astype(np.int64)
+    exact = text.take(pa.array(candidates))
+    codes, _values = _distinct(exact)
+    counts = np.bincount(codes[codes >= 0], minlength=int(codes.max()) + 1)
+    return candidates[counts[np.maximum(codes, 0)] > 1]

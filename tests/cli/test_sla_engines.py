@@ -1,0 +1,111 @@
+"""`accord sla --engine` and `--jobs`: the batch engine by default, the reference on request,
+the same records whichever runs and on however many processes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from accord.cli.main import app
+from accord.core.engine.batch import PLAIN_RECORDS_SCHEMA
+from accord.demo.generate import generate_events
+
+runner = CliRunner()
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+DEMO_CONFIG = Path(__file__).parents[2] / "src" / "accord" / "demo" / "config"
+AS_OF = "2026-06-30T18:00:00Z"
+
+
+def _demo_log(tmp_path: Path) -> Path:
+    path = tmp_path / "events.jsonl"
+    end = datetime(2026, 6, 30, 18, tzinfo=UTC)
+    with path.open("w") as f:
+        for e in generate_events(seed=5, end=end, tickets=120):
+            f.write(json.dumps(e.to_dict()) + "\n")
+    return path
+
+
+def _json(args: list[str]) -> list[dict[str, object]]:
+    res = runner.invoke(app, ["sla", *args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows: list[dict[str, object]] = json.loads(res.stdout)
+    return rows
+
+
+def _without_explanations(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{k: v for k, v in r.items() if k != "explanation"} for r in rows]
+
+
+def test_batch_engine_is_the_default_and_equals_the_reference(tmp_path: Path) -> None:
+    log = _demo_log(tmp_path)
+    base = [str(log), "-c", str(DEMO_CONFIG), "--as-of", AS_OF]
+    batch = _json(base)
+    reference = _json([*base, "--engine", "reference"])
+    assert len(batch) > 100
+    assert _without_explanations(batch) == _without_explanations(reference)
+    assert all(r["explanation"] == [] for r in batch)
+    assert any(r["explanation"] for r in reference)
+
+
+def test_jobs_split_the_tickets_without_changing_the_records(tmp_path: Path) -> None:
+    log = _demo_log(tmp_path)
+    base = [str(log), "-c", str(DEMO_CONFIG), "--as-of", AS_OF]
+    assert _json([*base, "--jobs", "2"]) == _json([*base, "--jobs", "1"])
+
+
+def test_batch_parquet_output_has_the_records_writer_schema(tmp_path: Path) -> None:
+    d = SCENARIOS / "status-based-clocks"
+    out = tmp_path / "r.parquet"
+    args = [
+        *("sla", str(d / "events.jsonl"), "-c", str(d / "config.yaml")),
+        *("--as-of", "2024-03-05T00:00:00Z", "--format", "parquet", "--out", str(out)),
+    ]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    ref = tmp_path / "ref.parquet"
+    res = runner.invoke(app, [*args[:-1], str(ref), "--engine", "reference"])
+    assert res.exit_code == 0, res.output
+    got, want = pq.read_table(out), pq.read_table(ref)
+    assert got.schema.remove_metadata() == want.schema.remove_metadata()
+    assert got.column_names == PLAIN_RECORDS_SCHEMA.names
+    assert got.drop_columns(["explanation"]).equals(want.drop_columns(["explanation"]))
+
+
+def test_unknown_engine_is_rejected() -> None:
+    d = SCENARIOS / "first-response-inside-hours"
+    res = runner.invoke(
+        app, ["sla", str(d / "events.jsonl"), "-c", str(d / "config.yaml"), "--engine", "fast"]
+    )
+    assert res.exit_code == 2
+    assert "--engine" in res.output
+
+
+def test_reference_engine_refuses_several_jobs() -> None:
+    d = SCENARIOS / "first-response-inside-hours"
+    res = runner.invoke(
+        app,
+        ["sla", str(d / "events.jsonl"), "-c", str(d / "config.yaml"), "--engine", "reference",
+         "--jobs", "2"],
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert "--jobs" in res.output
+
+
+def test_batch_engine_quarantines_bad_rows_like_the_reference(tmp_path: Path) -> None:
+    d = SCENARIOS / "first-response-inside-hours"
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        (d / "events.jsonl").read_text()
+        + '{"event_id": "bad", "ticket_id": "T9", "ts": "yesterday", "kind": "created"}\n'
+    )
+    res = runner.invoke(app, ["sla", str(events), "-c", str(d / "config.yaml"),
+                              "--as-of", "2024-03-05T00:00:00Z", "-f", "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    kept = [
+        json.loads(x) for x in (tmp_path / "events.jsonl.quarantine.jsonl").read_text().splitlines()
+    ]
+    assert [(q["row"], q["field"]) for q in kept] == [(3, "ts")]
