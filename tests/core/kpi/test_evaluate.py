@@ -251,3 +251,14 @@ def test_unknown_kpis_and_impossible_breakdowns_are_refused() -> None:
         evaluate(catalog, AS_OF, records=_records([]), kpis=["t"], by=["metric"])
     with pytest.raises(InputError, match="ticket facts"):
         evaluate(catalog, AS_OF, records=_records([]), kpis=["t"])
+
+
+def test_a_filter_on_a_value_no_record_has_counts_zero_not_an_error() -> None:
+    # no record has the state 'breached': the filter folds to a literal false, which must
+    # still mean "no record", once per record
+    records = _records([{"stop": at("2026-03-10T10:00:00Z"), "state": "met"}] * 3)
+    # as records_frame builds it: an Enum of the states present, so 'breached' is not one
+    records = records.with_columns(pl.col("state").cast(pl.Enum(["met"])))
+    spec = _kpi(measure={"agg": "count", "where": {"state": "breached"}})
+    [row] = evaluate({"b": spec}, AS_OF, records=records, periods=1).to_dicts()
+    assert (row["value"], row["n"]) == (0.0, 0)

@@ -362,6 +362,10 @@ class _Evaluator:
         else:
             frame = pl.DataFrame(list(cols.values()))
             got = frame.select(pl.all_horizontal(exprs).fill_null(False)).to_series().to_numpy()
+            if len(got) != n:
+                # every test folded to a literal (e.g. a value outside an Enum's categories):
+                # Polars returns one row, which stands for every record
+                got = np.broadcast_to(got, (n,)).copy()
         self._masks[key] = got
         return got
 

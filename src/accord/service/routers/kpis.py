@@ -1,0 +1,416 @@
+"""``GET /api/v1/kpis`` (the KPI catalog in force) and the values endpoints
+``GET /api/v1/kpis/values`` and ``GET /api/v1/kpis/{name}/values``.
+
+The catalog is the built-in library with the ``kpis:`` section of the configuration in force
+applied, exactly as ``accord kpi --config`` reads it from a directory. Values are computed per
+request, the way ``accord kpi`` computes them from an event file: the stored events are
+replayed by the reference engine at ``as_of`` (records) and folded into ticket facts, then
+evaluated (:func:`accord.core.kpi.evaluate.evaluate`). Nothing is taken from the stored
+records, which were judged at their last recompute and not at ``as_of``.
+
+A customer-scoped token gets values over its own tickets only: the tickets whose customer is
+its customer both at ``as_of`` (the value the evaluation groups by) and now (the rule every
+other read applies), and of those only the metric records whose own ``customer`` is its
+customer (a record carries the customer of its cycle's end, which may predate a move between
+customers). So ``by=customer`` has one row, and no value, ticket id or dimension value of
+another customer can appear.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tempfile
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import polars as pl
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from accord.core.config.loader import check_config_kpis
+from accord.core.config.resolved import Configuration
+from accord.core.engine import compute
+from accord.core.events import Event
+from accord.core.kpi.check import custom_fields
+from accord.core.kpi.columns import (
+    CUSTOM_PREFIX,
+    GROUPING_KINDS,
+    canonical,
+    column_kind,
+    known_columns,
+)
+from accord.core.kpi.evaluate import evaluate, inapplicable, unit_of
+from accord.core.kpi.facts import TicketFacts, policy_fields, ticket_facts
+from accord.core.kpi.frames import events_frame, records_frame
+from accord.core.kpi.library import builtin_kpis
+from accord.core.kpi.models import GRAINS, Grain, KpiSpec
+from accord.core.records import MetricRecord
+from accord.core.timeutil import Instant, iso, parse_as_of, zone
+from accord.errors import ConfigError, ConflictError, InputError, NotFoundError
+from accord.io.store import Scope
+from accord.service.auth import Principal, require
+from accord.service.plumbing import (
+    CONFLICT,
+    NOT_FOUND,
+    READ_ERRORS,
+    csv_response,
+    json_response,
+    wants_csv,
+)
+from accord.service.recompute import summarize
+from accord.service.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1", tags=["kpis"])
+
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+_GRAIN_HINT = "use day, week, month, quarter, or a rolling window of days such as 28d"
+# A year of days, or 366 weeks: enough for any report, and it bounds the work of one request.
+MAX_PERIODS = 366
+MAX_ROLLING_DAYS = 366
+# as_of is kept in sane bounds; the periods before it must also stay after year 1, where
+# datetime ends (a configuration may define a long rolling window).
+_EARLIEST = parse_as_of("1900-01-01T00:00:00Z")
+_LATEST = parse_as_of("9000-01-01T00:00:00Z")
+_YEAR_2 = parse_as_of("0002-01-01T00:00:00Z")
+_DAY = 86_400
+_LONGEST_CALENDAR_PERIOD = 92  # days in a quarter, at most
+# Every column some source can group by; a KPI allows those its measures (and the KPIs it is
+# derived from) all have. ``field.<name>`` stands for any custom field.
+_CANDIDATE_DIMENSIONS = tuple(
+    dict.fromkeys(
+        c
+        for source in ("records", "tickets")
+        for c in known_columns(source)
+        if column_kind(c, source) in GROUPING_KINDS
+    )
+)
+_CUSTOM_DIMENSION = f"{CUSTOM_PREFIX}<name>"
+
+
+@dataclass(frozen=True)
+class _InForce:
+    """The configuration in force (``None``: none uploaded yet), its version and catalog."""
+
+    version: int | None
+    config: Configuration | None
+    catalog: Mapping[str, KpiSpec]
+
+
+@lru_cache(maxsize=8)
+def _catalog_of(files: tuple[tuple[str, str], ...]) -> tuple[Configuration, dict[str, KpiSpec]]:
+    # The configuration versions keep file texts and build a Configuration, which has no KPIs;
+    # the catalog comes from the same loader as `accord kpi --config DIR`, over the same files.
+    # Keyed by content, so a new version is read once and an unchanged one never again.
+    with tempfile.TemporaryDirectory(prefix="accord-kpis-") as tmp:
+        root = Path(tmp)
+        for name, text in files:
+            (root / name).write_text(text, encoding="utf-8")
+        config, catalog, issues = check_config_kpis(root)
+    if config is None:  # stored versions were valid when uploaded; a stricter loader says why
+        raise ConfigError(issues)
+    return config, catalog
+
+
+def _in_force(runtime: Runtime, now: Instant) -> _InForce:
+    current = runtime.configs.current(now)
+    if current is None:
+        # the library alone: what a configuration without a kpis: section would give
+        return _InForce(None, None, builtin_kpis())
+    version, _ = current
+    config, catalog = _catalog_of(tuple(sorted(version.files.items())))
+    return _InForce(version.version, config, catalog)
+
+
+def _dimensions(catalog: Mapping[str, KpiSpec], name: str) -> list[str]:
+    allowed = [d for d in _CANDIDATE_DIMENSIONS if inapplicable(catalog, name, [d]) is None]
+    if inapplicable(catalog, name, [f"{CUSTOM_PREFIX}x"]) is None:
+        allowed.append(_CUSTOM_DIMENSION)
+    return allowed
+
+
+def kpi_json(catalog: Mapping[str, KpiSpec], name: str) -> dict[str, Any]:
+    """One catalog entry: what a KPI means and how it is judged, not how it is computed."""
+    spec = catalog[name]
+    period = spec.period
+    return {
+        "name": name,
+        "description": spec.description,
+        "unit": unit_of(spec),
+        "direction": spec.direction,
+        "target": spec.target,
+        "bands": spec.bands.model_dump() if spec.bands is not None else None,
+        "by": list(spec.by),
+        "dimensions": _dimensions(catalog, name),
+        "grain": period.grain if period.rolling is None else None,
+        "rolling_days": period.rolling,
+        "tz": period.tz,
+        "owner": spec.owner,
+    }
+
+
+@router.get(
+    "/kpis",
+    summary="The KPI catalog in force: built-in KPIs and those of the configuration",
+    responses=READ_ERRORS,
+)
+def list_kpis(
+    request: Request,
+    _principal: Principal = Depends(require(Scope.READ)),
+) -> dict[str, Any]:
+    # customer-scoped tokens may read it: definitions are the service's, not a customer's data
+    runtime: Runtime = request.app.state.runtime
+    got = _in_force(runtime, runtime.clock())
+    return {
+        "config_version": got.version,
+        "kpis": [kpi_json(got.catalog, name) for name in got.catalog],
+    }
+
+
+@router.get(
+    "/kpis/values",
+    summary="KPI values per period and dimension, with target, band, change and forecast",
+    responses={200: {"content": _CSV}, **READ_ERRORS, **NOT_FOUND, **CONFLICT},
+)
+def kpi_values(
+    request: Request,
+    principal: Principal = Depends(require(Scope.READ)),
+    kpi: list[str] | None = Query(None, description="A KPI (repeat for several; default: all)"),
+    by: list[str] | None = Query(
+        None,
+        description="Break down by a dimension: team, agent, priority, channel, customer, "
+        "policy, metric, field.<name>, … (repeatable; default: each KPI's own)",
+    ),
+    grain: str | None = Query(None, description="day, week, month, quarter or rolling days: 28d"),
+    periods: int = Query(4, ge=1, le=MAX_PERIODS, description="How many periods up to as_of"),
+    tz: str | None = Query(None, description="IANA zone of the periods (default: each KPI's)"),
+    as_of: str | None = Query(None, description="Evaluate at this instant (default: now)"),
+    format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
+) -> Response:
+    return _values(request, principal, kpi, by, grain, periods, tz, as_of, format)
+
+
+@router.get(
+    "/kpis/{name}/values",
+    summary="One KPI's values per period and dimension",
+    responses={200: {"content": _CSV}, **READ_ERRORS, **NOT_FOUND, **CONFLICT},
+)
+def one_kpi_values(
+    name: str,
+    request: Request,
+    principal: Principal = Depends(require(Scope.READ)),
+    by: list[str] | None = Query(None, description="Break down by a dimension (repeatable)"),
+    grain: str | None = Query(None, description="day, week, month, quarter or rolling days: 28d"),
+    periods: int = Query(4, ge=1, le=MAX_PERIODS, description="How many periods up to as_of"),
+    tz: str | None = Query(None, description="IANA zone of the periods (default: the KPI's)"),
+    as_of: str | None = Query(None, description="Evaluate at this instant (default: now)"),
+    format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
+) -> Response:
+    return _values(request, principal, [name], by, grain, periods, tz, as_of, format)
+
+
+def _invalid(param: str, message: str) -> RequestValidationError:
+    # the shape FastAPI gives its own 422s, so every bad parameter reads the same
+    return RequestValidationError(
+        [{"loc": ("query", param), "msg": message, "type": "value_error"}]
+    )
+
+
+def _grain(value: str | None) -> tuple[Grain | None, int | None]:
+    if value is None:
+        return None, None
+    text = value.strip().lower()
+    if text in GRAINS:
+        return cast(Grain, text), None
+    days = text[:-1] if text.endswith("d") else ""
+    if days.isascii() and days.isdigit() and 0 < int(days) <= MAX_ROLLING_DAYS:
+        return None, int(days)
+    raise _invalid("grain", f"'{value}' is not a grain; {_GRAIN_HINT}")
+
+
+def _as_of(value: str | None, now: Instant) -> Instant:
+    if value is None:
+        return now
+    try:
+        when = parse_as_of(value)
+    except (ValueError, OverflowError) as e:
+        raise InputError(f"as_of: {e}", details=[{"parameter": "as_of"}]) from None
+    if not _EARLIEST <= when < _LATEST:
+        raise InputError(
+            "as_of: must lie between 1900-01-01 and 9000-01-01", details=[{"parameter": "as_of"}]
+        )
+    return when
+
+
+def _dims(by: Sequence[str] | None) -> list[str] | None:
+    if not by:
+        return None
+    dims: dict[str, str] = {}  # canonical -> as asked: `agent` and `assignee` are one column
+    for d in by:
+        if not any(column_kind(d, s) in GROUPING_KINDS for s in ("records", "tickets")):
+            raise _invalid("by", f"'{d}' is not a dimension; see the catalog's 'dimensions'")
+        dims.setdefault(canonical(d), d)
+    return list(dims.values())
+
+
+def _select(
+    catalog: Mapping[str, KpiSpec], names: Sequence[str] | None, dims: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """The KPIs to evaluate, and those left out because they lack a dimension of ``dims``
+    (only when no KPI was named: a named KPI that cannot be broken down is an error)."""
+    selected = list(dict.fromkeys(names)) if names else list(catalog)
+    for name in selected:
+        if name not in catalog:
+            near = difflib.get_close_matches(name, list(catalog), n=1, cutoff=0.6)
+            hint = f"; did you mean '{near[0]}'?" if near else "; GET /api/v1/kpis lists them"
+            raise NotFoundError(f"unknown KPI '{name}'{hint}")
+    if not dims:
+        return selected, []
+    if names:
+        for name in selected:
+            why = inapplicable(catalog, name, dims)
+            if why is not None:
+                raise _invalid(
+                    "by", f"KPI '{name}' cannot be broken down by {', '.join(dims)}: {why}"
+                )
+        return selected, []
+    skipped = [n for n in selected if inapplicable(catalog, n, dims) is not None]
+    return [n for n in selected if n not in skipped], skipped
+
+
+def _values(
+    request: Request,
+    principal: Principal,
+    names: Sequence[str] | None,
+    by: Sequence[str] | None,
+    grain: str | None,
+    periods: int,
+    tz: str | None,
+    as_of: str | None,
+    fmt: str | None,
+) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    now = runtime.clock()
+    period_grain, rolling = _grain(grain)
+    if tz is not None:
+        try:
+            zone(tz)
+        except ValueError as e:
+            raise _invalid("tz", str(e)) from None
+    when = _as_of(as_of, now)
+    dims = _dims(by)
+    got = _in_force(runtime, now)
+    selected, skipped = _select(got.catalog, names, dims)
+    if got.config is None:
+        raise ConflictError(
+            "no configuration is in force, so there are no metric records to evaluate; "
+            "upload one with PUT /api/v1/config"
+        )
+    _check_reach(got.catalog, selected, when, periods, period_grain, rolling)
+    custom = custom_fields([got.catalog[n] for n in selected], dims or ())
+    records, facts = _inputs(runtime, got.config, when, now, custom, principal.customer)
+    table = evaluate(
+        got.catalog,
+        when,
+        records=records_frame(records),
+        facts=facts,
+        kpis=selected,
+        by=dims,
+        grain=period_grain,
+        rolling=rolling,
+        tz=tz,
+        periods=periods,
+    )
+    rows = _rows(table)
+    if wants_csv(request, fmt):
+        return csv_response(_csv(table, rows))
+    return json_response(
+        {
+            "as_of": iso(when),
+            "config_version": got.version,
+            "kpis": selected,
+            "by": dims,
+            "skipped": skipped,
+            "values": rows,
+        }
+    )
+
+
+def _check_reach(
+    catalog: Mapping[str, KpiSpec],
+    selected: Sequence[str],
+    when: Instant,
+    periods: int,
+    grain: Grain | None,
+    rolling: int | None,
+) -> None:
+    # evaluate also computes the period before the first shown, for its change
+    for name in selected:
+        days = rolling or (None if grain is not None else catalog[name].period.rolling)
+        span = (periods + 1) * (days or _LONGEST_CALENDAR_PERIOD) * _DAY
+        if when - span < _YEAR_2:
+            raise _invalid("periods", f"{periods} periods of '{name}' reach back before year 2")
+
+
+def _inputs(
+    runtime: Runtime,
+    config: Configuration,
+    when: Instant,
+    now: Instant,
+    custom: list[str],
+    customer: str | None,
+) -> tuple[list[MetricRecord], TicketFacts]:
+    """The metric records at ``when`` and the ticket facts, of the tickets the caller sees."""
+    events = list(runtime.store.iter_events())
+    frame = events_frame(events, [*policy_fields(config), *custom])
+    facts = ticket_facts(frame, config, when, fields=custom)
+    if customer is None:
+        return compute(events, config, when), facts
+    by_ticket: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        by_ticket[e.ticket_id].append(e)
+    at_as_of = set(
+        facts.tickets.filter(pl.col("customer").cast(pl.String) == customer)
+        .get_column("ticket_id")
+        .to_list()
+    )
+    own = {
+        tid
+        for tid in at_as_of
+        if tid in by_ticket and summarize(tid, by_ticket[tid], now).customer == customer
+    }
+    kept = [e for e in events if e.ticket_id in own]
+    records = [r for r in compute(kept, config, when) if r.customer == customer]
+    ids = sorted(own)
+    facts = TicketFacts(
+        tickets=facts.tickets.filter(pl.col("ticket_id").is_in(ids)),
+        open_spans=facts.open_spans.filter(pl.col("ticket_id").is_in(ids)),
+        as_of=facts.as_of,
+    )
+    return records, facts
+
+
+def _number(v: Any) -> Any:
+    # NaN and infinities are not JSON; a value that is not a number is no value
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:
+    rows = table.to_dicts()
+    for row in rows:
+        for k, v in row.items():
+            row[k] = _number(v)
+        row["period_start"] = iso(row["period_start"])
+        row["period_end"] = iso(row["period_end"])
+    return rows
+
+
+def _csv(table: pl.DataFrame, rows: list[dict[str, Any]]) -> str:
+    # the columns of `accord kpi --format csv`, instants as ISO text
+    schema = table.schema | {"period_start": pl.String, "period_end": pl.String}
+    return pl.DataFrame(rows, schema=schema).write_csv()
