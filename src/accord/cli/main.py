@@ -7,7 +7,7 @@ import typer
 from accord import __version__
 from accord.cli import check as check_cmd
 from accord.cli import demo as demo_cmd
-from accord.cli import kpi, serve, token
+from accord.cli import importer, kpi, serve, token
 from accord.cli import sla as sla_cmd
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.command("check")(check_cmd.check)
 app.command("sla")(sla_cmd.sla)
+app.command("import")(importer.import_)
 app.command("kpi")(kpi.kpi)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("serve")(serve.serve)

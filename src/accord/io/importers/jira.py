@@ -1,0 +1,206 @@
+"""Jira Service Management issues with their changelog, as the Jira REST API returns them.
+
+Accepted records: an issue from ``GET /rest/api/3/issue/{key}?expand=changelog`` (or ``/2/``),
+alone, in an array, one per line, or in the ``issues`` list of a search page. The importer
+reads ``key``, ``fields`` (the issue's values now, including ``created`` and
+``comment.comments``) and ``changelog.histories`` (each ``{id, created, items: [{field,
+fieldId, from, fromString, to, toString}]}``).
+
+Jira keeps the current values and the history of changes, so the importer walks the history
+backwards from the current values to find the values at creation, then forwards: the issue's
+``created`` event holds the values at creation, each history that changed a mapped field is
+an ``updated`` event, and each comment a ``message`` whose visibility is ``jsdPublic``
+(a Service Management internal comment is ``false``; a comment without it is public). The
+author of a comment is the ``customer`` when their ``accountType`` is ``customer`` or they
+reported the issue, ``system`` for an ``app`` account, otherwise an ``agent``.
+
+User fields (assignee, reporter) are identified by ``accountId`` (history items: ``from`` /
+``to``); other fields by name (history items: ``fromString`` / ``toString``); ``labels`` are
+tags. An issue whose changelog or comments the API cut short (``total`` above the number
+returned) is quarantined: its values at creation cannot be known; fetch the rest with
+``GET /rest/api/3/issue/{key}/changelog`` and merge it into ``changelog.histories``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from accord.core.events import FieldValue
+from accord.io.importers.base import (
+    CanonicalDict,
+    Conversion,
+    JsonImporter,
+    RowError,
+    Target,
+    canonical_value,
+    make_event,
+    targets_by_source,
+    text_of,
+)
+from accord.io.importers.mapping import ImportMapping, Role
+from accord.io.importers.sources import SourceRow
+from accord.io.importers.tabular import SOURCE_STATUS, status_category
+
+_USER_TARGETS = frozenset({"assignee", "customer"})
+_MISSING = object()
+
+
+def _object_value(value: Any, user: bool) -> Any:
+    """The identifying value of a Jira field value (objects, lists, scalars)."""
+    if isinstance(value, Mapping):
+        keys = ("accountId", "name", "key", "emailAddress") if user else ("name", "value", "key")
+        for key in keys:
+            if value.get(key) is not None:
+                return value[key]
+        return value.get("id")
+    if isinstance(value, list):
+        return [_object_value(v, user) for v in value]
+    return value
+
+
+class JiraImporter(JsonImporter):
+    format: ClassVar[str] = "jira"
+    title: ClassVar[str] = "Jira Service Management issues with changelog (REST API JSON)"
+    row_name: ClassVar[str] = "issue"
+    unchanged_means: ClassVar[str] = "nothing to import"
+    list_keys: ClassVar[frozenset[str]] = frozenset({"issues"})
+    wrapper_keys: ClassVar[frozenset[str]] = frozenset({"issue"})
+    roles: ClassVar[tuple[Role, ...]] = (
+        Role("status", help="the field that holds the status (status)"),
+        Role("created_at", help="the field with the creation instant (created)"),
+        Role("requester", help="the user field of who raised the issue (reporter)"),
+    )
+
+    def __init__(self, mapping: ImportMapping) -> None:
+        super().__init__(mapping)
+        self._status = mapping.column("status") or "status"
+        self._created = mapping.column("created_at") or "created"
+        self._reporter = mapping.column("requester") or "reporter"
+        self._targets = targets_by_source(mapping)
+        self._by_lower = {k.lower(): k for k in (*self._targets, self._status)}
+
+    def _is_user(self, source: str) -> bool:
+        return source == self._reporter or any(
+            t.name in _USER_TARGETS for t in self._targets.get(source, ())
+        )
+
+    def _source_of(self, item: Mapping[str, Any]) -> str | None:
+        for key in ("fieldId", "field"):
+            name = item.get(key)
+            if isinstance(name, str):
+                got = self._by_lower.get(name.lower())
+                if got is not None:
+                    return got
+        return None
+
+    def _item_value(self, item: Mapping[str, Any], side: str, source: str) -> Any:
+        text = item.get(f"{side}String")
+        if self._is_user(source) and item.get(side) is not None:
+            return item.get(side)
+        if any(t.name == "tags" for t in self._targets.get(source, ())) and isinstance(text, str):
+            return text.split()  # Jira lists labels separated by spaces
+        return text
+
+    def _ts(self, value: Any, where: str) -> datetime:
+        try:
+            return self.mapping.parse_ts(value)
+        except ValueError as e:
+            raise RowError(where, str(e)) from None
+
+    def _canonical(self, values: Mapping[str, Any]) -> dict[str, FieldValue]:
+        out: dict[str, FieldValue] = {}
+        for source, value in values.items():
+            if source == self._status:
+                name = text_of(value)
+                if name is None:
+                    raise RowError(f"fields.{source}", "the status is missing")
+                out["status"] = status_category(self.mapping, f"fields.{source}", name)
+                out[SOURCE_STATUS] = name
+            for target in self._targets.get(source, ()):
+                out[target.name] = self._value(target, value)
+        return out
+
+    def _value(self, target: Target, value: Any) -> FieldValue:
+        if isinstance(value, list) and target.name != "tags":
+            value = ", ".join(str(v) for v in value if v is not None)
+        return canonical_value(self.mapping, target, value)
+
+    def convert(self, row: SourceRow) -> Conversion:
+        issue = row.data
+        key = text_of(issue.get("key")) or text_of(issue.get("id"))
+        if key is None:
+            raise RowError("key", "the issue key is missing")
+        fields = issue.get("fields")
+        if not isinstance(fields, Mapping):
+            raise RowError("fields", "the issue has no 'fields' object")
+        created = self._ts(fields.get(self._created), f"fields.{self._created}")
+        changelog = issue.get("changelog") or {}
+        histories = list(changelog.get("histories") or [])
+        total = changelog.get("total")
+        if isinstance(total, int) and total > len(histories):
+            raise RowError(
+                "changelog",
+                f"the changelog holds {len(histories)} of {total} histories; fetch the rest "
+                "(GET /rest/api/3/issue/{key}/changelog) and merge them into changelog.histories",
+            )
+        comment = fields.get("comment") or {}
+        comments = list(comment.get("comments") or []) if isinstance(comment, Mapping) else []
+        ctotal = comment.get("total") if isinstance(comment, Mapping) else None
+        if isinstance(ctotal, int) and ctotal > len(comments):
+            raise RowError(
+                "fields.comment",
+                f"the issue holds {len(comments)} of {ctotal} comments; fetch the rest "
+                "(GET /rest/api/3/issue/{key}/comment) and merge them into comment.comments",
+            )
+        sources = [*self._targets, self._status]
+        now = {s: _object_value(fields.get(s), self._is_user(s)) for s in dict.fromkeys(sources)}
+        dated = sorted(
+            ((self._ts(h.get("created"), f"changelog.histories[{n}].created"), n, h)
+             for n, h in enumerate(histories)),
+            key=lambda x: (x[0], x[1]),
+        )  # fmt: skip
+        values = dict(now)
+        for _, _, h in reversed(dated):
+            for item in h.get("items") or []:
+                source = self._source_of(item)
+                if source is not None:
+                    values[source] = self._item_value(item, "from", source)
+        events: list[tuple[datetime, int, CanonicalDict]] = []
+        initial = {k: v for k, v in self._canonical(values).items() if v is not None and v != ()}
+        events.append(
+            (created, 0, make_event(f"jira:{key}", key, created, "created", fields=initial))
+        )
+        for at, n, h in dated:
+            changed: dict[str, Any] = {}
+            for item in h.get("items") or []:
+                source = self._source_of(item)
+                if source is not None:
+                    changed[source] = self._item_value(item, "to", source)
+            if changed:
+                eid = f"jira:{key}:h{text_of(h.get('id')) or n}"
+                change = make_event(eid, key, at, "updated", fields=self._canonical(changed))
+                events.append((at, 1, change))
+        reporter = text_of(_object_value(fields.get(self._reporter), True))
+        for n, c in enumerate(comments):
+            at = self._ts(c.get("created"), f"fields.comment.comments[{n}].created")
+            author = c.get("author") if isinstance(c.get("author"), Mapping) else {}
+            public = c.get("jsdPublic")
+            eid = f"jira:{key}:c{text_of(c.get('id')) or n}"
+            actor = self._actor(author, reporter)
+            message = make_event(eid, key, at, "message", actor=actor, public=public is not False)
+            # before a change at the same instant: a reply "and resolve" answers first
+            events.append((at, 0 if at > created else 2, message))
+        events.sort(key=lambda x: (x[0], x[1]))
+        return Conversion([e for _, _, e in events])
+
+    @staticmethod
+    def _actor(author: Mapping[str, Any], reporter: str | None) -> str:
+        kind = author.get("accountType")
+        if kind == "customer":
+            return "customer"
+        if kind == "app":
+            return "system"
+        who = text_of(_object_value(author, True))
+        return "customer" if who is not None and who == reporter else "agent"

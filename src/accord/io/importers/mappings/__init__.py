@@ -1,0 +1,1 @@
+"""The default import mappings shipped with Accord (one YAML file per format)."""

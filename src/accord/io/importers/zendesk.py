@@ -1,0 +1,214 @@
+"""Zendesk ticket audits and incremental ticket events, as the Support API returns them.
+
+Accepted records (in pages such as ``{"audits": [...]}`` or ``{"ticket_events": [...]}``,
+in arrays, or one per line):
+
+- a **ticket audit** (``GET /api/v2/tickets/{id}/audits``, ``GET /api/v2/ticket_audits``):
+  ``id``, ``ticket_id``, ``created_at``, ``author_id``, ``via``, and ``events`` whose ``type``
+  is ``Create`` / ``Change`` (``field_name``, ``value``), ``Comment`` (``public``,
+  ``author_id``), ``SatisfactionRating`` (``score``) or another type (ignored);
+- an **incremental ticket event** (``GET /api/v2/incremental/ticket_events``, optionally with
+  the ``comment_events`` sideload): ``event_type: Audit`` with ``ticket_id``, ``timestamp`` /
+  ``created_at``, ``updater_id``, ``via`` and ``child_events``, in which a change names its
+  field as a key (``{"status": "open", "previous_value": "new", "event_type": "Change"}``)
+  and a comment is ``event_type: Comment`` (with ``public`` / ``author_id`` from the
+  sideload, or only ``comment_present`` / ``comment_public`` without it). Ticket events of
+  other types (SLA metric events) hold nothing for the canonical model.
+
+One record (one update of a ticket) gives: the field changes as one ``created`` (the audit
+that creates the ticket) or ``updated`` event; each comment as a ``message`` (public or an
+internal note; from the ticket's requester = ``customer``, from user ``-1`` = ``system``,
+otherwise ``agent``); each good / bad satisfaction rating as a ``rating``. Comments come
+before the field changes of the same update, so a reply sent "as solved" stops the reply
+clocks before the solve; the creation always comes first. An update with none of these
+(notifications only, unmapped fields only) is a row without change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from accord.core.events import FieldValue
+from accord.io.importers.base import (
+    CanonicalDict,
+    Conversion,
+    JsonImporter,
+    RowError,
+    canonical_value,
+    make_event,
+    targets_by_source,
+    text_of,
+)
+from accord.io.importers.mapping import ImportMapping, Role
+from accord.io.importers.sources import SourceRow
+from accord.io.importers.tabular import SOURCE_STATUS, status_category
+
+VIA_CHANNEL = "via.channel"  # a pseudo field: how the ticket was created
+SYSTEM_USER = "-1"
+_META = frozenset(
+    {
+        "id",
+        "type",
+        "event_type",
+        "via",
+        "via_reference_id",
+        "previous_value",
+        "added_tags",
+        "removed_tags",
+        "created_at",
+        "audit_id",
+        "author_id",
+        "attachments",
+        "public",
+        "body",
+        "html_body",
+        "plain_body",
+        "metadata",
+    }
+)
+_COMMENTS = frozenset({"Comment", "VoiceComment"})
+_RATINGS = frozenset({"good", "bad"})
+
+
+@dataclass(slots=True)
+class _Ticket:
+    requester: str | None = None
+    created: bool = False
+
+
+def _changes(event: Mapping[str, Any], incremental: bool) -> Iterator[tuple[str, Any]]:
+    if not incremental or "field_name" in event:
+        name = event.get("field_name")
+        if name is not None:
+            yield str(name), event.get("value")
+        return
+    for key, value in event.items():
+        if key not in _META:
+            yield key, value
+
+
+class ZendeskImporter(JsonImporter):
+    format: ClassVar[str] = "zendesk"
+    title: ClassVar[str] = "Zendesk ticket audits / incremental ticket events (API JSON)"
+    row_name: ClassVar[str] = "audit"
+    unchanged_means: ClassVar[str] = "notifications, unmapped fields or SLA metric events only"
+    list_keys: ClassVar[frozenset[str]] = frozenset({"audits", "ticket_events"})
+    wrapper_keys: ClassVar[frozenset[str]] = frozenset({"audit"})
+    roles: ClassVar[tuple[Role, ...]] = (
+        Role("status", help="the Zendesk field that holds the status (status)"),
+        Role("requester", help="the field naming the requester (requester_id)"),
+    )
+
+    def __init__(self, mapping: ImportMapping) -> None:
+        super().__init__(mapping)
+        self._tickets: dict[str, _Ticket] = {}
+        self._targets = targets_by_source(mapping)
+        self._status = mapping.column("status") or "status"
+        self._requester = mapping.column("requester") or "requester_id"
+
+    def convert(self, row: SourceRow) -> Conversion:
+        rec = row.data
+        if "events" in rec:
+            events, incremental = rec["events"], False
+        elif "child_events" in rec:
+            events, incremental = rec["child_events"], True
+        elif "event_type" in rec or "metric" in rec:
+            return Conversion()  # another kind of ticket event: SLA metric events and the like
+        else:
+            raise RowError("*", "not a ticket audit ('events') nor a ticket event ('child_events')")
+        ticket = text_of(rec.get("ticket_id"))
+        if ticket is None:
+            raise RowError("ticket_id", "the ticket id is missing")
+        raw_ts = rec.get("created_at") or rec.get("timestamp")
+        try:
+            ts = self.mapping.parse_ts(raw_ts)
+        except ValueError as exc:
+            raise RowError("created_at", str(exc)) from None
+        audit = text_of(rec.get("id")) or f"{ticket}@{raw_ts}"
+        author = text_of(rec.get("author_id", rec.get("updater_id")))
+        via = rec.get("via")
+        channel = via.get("channel") if isinstance(via, Mapping) else via
+
+        known = self._tickets.get(ticket)
+        requester = known.requester if known is not None else None
+        creates = False
+        fields: dict[str, FieldValue] = {}
+        messages: list[CanonicalDict] = []
+        ratings: list[CanonicalDict] = []
+        # field changes first: the creating audit may list the requester after the comment
+        for e in events:
+            kind = e.get("type") or e.get("event_type")
+            if kind in ("Create", "Change"):
+                creates = creates or kind == "Create"
+                for name, value in _changes(e, incremental):
+                    if name == self._requester:
+                        requester = text_of(value)
+                    self._apply(fields, name, value)
+        for n, e in enumerate(events):
+            kind = e.get("type") or e.get("event_type")
+            eid = f"zendesk:{audit}:{text_of(e.get('id')) or n}"
+            if kind in _COMMENTS:
+                if e.get("comment_present") is False:
+                    continue
+                public = e.get("public", e.get("comment_public"))
+                who = text_of(e.get("author_id")) or author
+                messages.append(
+                    make_event(
+                        eid,
+                        ticket,
+                        ts,
+                        "message",
+                        actor=self._actor(who, requester),
+                        public=public is True,
+                    )
+                )
+            elif kind == "SatisfactionRating":
+                score = str(e.get("score") or "").strip().lower()
+                if score in _RATINGS:
+                    ratings.append(
+                        make_event(
+                            eid, ticket, ts, "rating", actor="customer", fields={"rating": score}
+                        )
+                    )
+        first = creates and (known is None or not known.created)
+        if first and channel is not None and VIA_CHANNEL in self._targets:
+            for target in self._targets[VIA_CHANNEL]:
+                fields[target.name] = canonical_value(self.mapping, target, channel)
+        out: list[CanonicalDict] = []
+        change = None
+        if fields or first:
+            kind = "created" if first else "updated"
+            if first:
+                fields = {k: v for k, v in fields.items() if v is not None and v != ()}
+            change = make_event(f"zendesk:{audit}", ticket, ts, kind, fields=fields)
+        if first and change is not None:
+            out = [change, *messages, *ratings]
+        else:
+            out = [*messages, *([change] if change is not None else []), *ratings]
+
+        def commit() -> None:
+            t = self._tickets.setdefault(ticket, _Ticket())
+            t.requester = requester
+            t.created = t.created or creates
+
+        return Conversion(out, commit)
+
+    def _apply(self, fields: dict[str, FieldValue], name: str, value: Any) -> None:
+        if name == self._status:
+            status = text_of(value)
+            if status is None:
+                raise RowError(name, "the status is empty")
+            fields["status"] = status_category(self.mapping, name, status)
+            fields[SOURCE_STATUS] = status
+        for target in self._targets.get(name, ()):
+            fields[target.name] = canonical_value(self.mapping, target, value)
+
+    @staticmethod
+    def _actor(author: str | None, requester: str | None) -> str:
+        if author is not None and author == requester:
+            return "customer"
+        if author == SYSTEM_USER:
+            return "system"
+        return "agent"
