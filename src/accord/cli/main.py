@@ -7,7 +7,7 @@ import typer
 from accord import __version__
 from accord.cli import check as check_cmd
 from accord.cli import demo as demo_cmd
-from accord.cli import importer, kpi, serve, token
+from accord.cli import importer, kpi, serve, statement, token
 from accord.cli import sla as sla_cmd
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.command("check")(check_cmd.check)
 app.command("sla")(sla_cmd.sla)
 app.command("import")(importer.import_)
 app.command("kpi")(kpi.kpi)
+app.command("statement")(statement.statement)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("serve")(serve.serve)
 app.add_typer(token.app, name="token")

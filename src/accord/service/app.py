@@ -26,6 +26,7 @@ from accord.service.routers import (
     at_risk,
     compliance,
     config,
+    contracts,
     events,
     health,
     jobs,
@@ -101,6 +102,7 @@ def create_app(
         prometheus,
     ):
         app.include_router(module.router)
+    app.include_router(contracts.router)
     _docs(app)
     return app
 

@@ -10,9 +10,10 @@ Entry points:
 
 Warnings never block loading; they are kept on ``Configuration.issues``.
 
-Every top-level section may appear in any file. ``calendars``, ``statuses``, ``metrics`` and
-``kpis`` merge across files (a name defined twice is an error); ``policies`` and ``settings``
-must each live in one file, because the order of policies decides which one applies.
+Every top-level section may appear in any file. ``calendars``, ``statuses``, ``metrics``,
+``kpis`` and ``contracts`` merge across files (a name defined twice is an error); ``policies``
+and ``settings`` must each live in one file, because the order of policies decides which one
+applies.
 
 Each calendar, policy, status entry and custom metric is validated on its own, so one broken
 item does not hide the problems of the others; the cross-references (a policy's calendar and
@@ -53,6 +54,8 @@ from accord.core.config.models import (
 )
 from accord.core.config.resolved import Configuration, Policy, PolicyVersionResolved
 from accord.core.config.yamlsrc import YamlPath, YamlSource, dotted, parse_yaml
+from accord.core.contracts.check import ContractItem, check_contracts
+from accord.core.contracts.models import ContractSpec
 from accord.core.events import STANDARD_FIELDS, StatusCategory
 from accord.core.kpi.check import KpiItem, check_kpis
 from accord.core.kpi.models import KpiSpec
@@ -63,8 +66,10 @@ __all__ = [
     "SECTIONS",
     "build_config",
     "check_config",
+    "check_config_contracts",
     "check_config_kpis",
     "check_data",
+    "check_data_contracts",
     "check_data_kpis",
     "effective_instant",
     "load_config",
@@ -128,6 +133,27 @@ def check_data_kpis(
     checker = _Checker([YamlSource(source, payload)], source, [])
     config, issues = checker.run()
     return config, checker.kpis, issues
+
+
+def check_config_contracts(
+    path: str | Path,
+) -> tuple[Configuration | None, dict[str, ContractSpec], list[ConfigIssue]]:
+    """:func:`check_config`, and the valid contracts of the ``contracts:`` section by name
+    (see :mod:`accord.core.contracts.check`)."""
+    sources, read_issues = _read_sources(Path(path))
+    checker = _Checker(sources, str(path), read_issues)
+    config, issues = checker.run()
+    return config, checker.contracts, issues
+
+
+def check_data_contracts(
+    data: Mapping[str, Any], source: str = "<dict>"
+) -> tuple[Configuration | None, dict[str, ContractSpec], list[ConfigIssue]]:
+    """:func:`check_config_contracts` for an in-memory mapping."""
+    payload: Any = dict(data) if isinstance(data, Mapping) else data
+    checker = _Checker([YamlSource(source, payload)], source, [])
+    config, issues = checker.run()
+    return config, checker.contracts, issues
 
 
 def build_config(data: Mapping[str, Any], source: str = "<dict>") -> Configuration:
@@ -265,6 +291,8 @@ class _Checker:
         self.policies_count = 0  # items written, valid or not
         self.kpi_items: list[KpiItem] = []
         self.kpis: dict[str, KpiSpec] = {}
+        self.contract_items: list[ContractItem] = []
+        self.contracts: dict[str, ContractSpec] = {}
         self._adapters: dict[Any, TypeAdapter[Any]] = {}
 
     # ---- issues
@@ -285,6 +313,7 @@ class _Checker:
             self._document(src)
         self._check_policies()
         self._check_kpis()
+        self._check_contracts()
         config = None if self._has_errors() else self._build()
         issues = self._ordered()
         if config is None:
@@ -333,6 +362,14 @@ class _Checker:
                     name = self._name(src, ("kpis", raw), raw, "KPI")
                     if name is not None:
                         self.kpi_items.append(KpiItem(src, ("kpis", raw), name, spec))
+            elif key == "contracts":
+                mapping = self._mapping(src, "contracts", value, "name -> contract")
+                for raw, spec in mapping.items():
+                    name = self._name(src, ("contracts", raw), raw, "contract")
+                    if name is not None:
+                        self.contract_items.append(
+                            ContractItem(src, ("contracts", raw), name, spec)
+                        )
             else:
                 self.report(
                     src,
@@ -609,6 +646,25 @@ class _Checker:
             validate=self._validate,
             report=self.report,
             metrics_used=dict.fromkeys(used) if used else BUILTIN_METRICS,
+            metrics_known=(*BUILTIN_METRICS, *self.metric_defs),
+            incomplete=self.incomplete,
+        )
+
+    def _check_contracts(self) -> None:
+        measured: dict[str, list[str]] = {}
+        for i in self.policy_items:
+            name = i.raw.get("name")
+            if not isinstance(name, str):
+                continue
+            metrics = measured.setdefault(name, [])  # a policy with problems is still a name
+            if i.spec is not None:
+                for names in (i.spec.metrics, *(v.metrics or {} for v in i.spec.versions)):
+                    metrics.extend(names)
+        self.contracts = check_contracts(
+            self.contract_items,
+            validate=self._validate,
+            report=self.report,
+            policies=measured,
             metrics_known=(*BUILTIN_METRICS, *self.metric_defs),
             incomplete=self.incomplete,
         )

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from accord.core.contracts.models import ContractSpec
 from accord.core.events import Actor, Kind, StatusCategory
 from accord.core.kpi.models import KpiSpec
 from accord.core.timeutil import parse_date, parse_duration, zone
@@ -465,3 +466,4 @@ class ConfigDocument(BaseModel):
     metrics: dict[str, MetricSpec] = Field(default_factory=dict)
     settings: Settings | None = None
     kpis: dict[str, KpiSpec] = Field(default_factory=dict)
+    contracts: dict[str, ContractSpec] = Field(default_factory=dict)
