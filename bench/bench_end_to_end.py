@@ -13,10 +13,10 @@ separate processes, each timing Parquet → records:
 - the reference engine (row reader + ``accord.core.engine.compute``) on a sample of tickets,
   whose time per event is *extrapolated* to the whole log (it would take hours).
 
-Peak memory is the largest proportional set size (PSS: resident memory, pages shared with
-forked workers split between them) of the measuring process and its workers together,
-sampled every 20 ms. The ratios printed are measured in the same run. ``--doc`` writes the
-figures into the "End to end" section of docs/performance.md.
+Peak memory is the largest proportional set size (PSS: resident memory, pages shared between
+processes, such as the libraries, split between them) of the measuring process and its
+spawned workers together, sampled every 20 ms. The ratios printed are measured in the same
+run. ``--doc`` writes the figures into the "End to end" section of docs/performance.md.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ AS_OF = 1_782_842_400  # 2026-06-30T18:00:00Z, the end of the generated log
 
 
 def _memory_tree(pid: int) -> int:
-    """Proportional set size (bytes) of a process and all its descendants: pages shared by
-    forked workers are counted once, split between them."""
+    """Proportional set size (bytes) of a process and all its descendants: pages shared
+    between them are counted once, split between them."""
     total = 0
     stack = [pid]
     while stack:

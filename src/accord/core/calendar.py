@@ -440,6 +440,11 @@ class BusinessCalendar:
         self._c: _Compiled | None = None
         self._lock = threading.Lock()
 
+    def __reduce__(self) -> tuple[type[BusinessCalendar], tuple[str, CalendarSpec]]:
+        # The compiled arrays are a cache and the lock cannot be pickled: another process
+        # rebuilds both from the name and the spec, which is all a calendar is.
+        return (BusinessCalendar, (self.name, self.spec))
+
     @classmethod
     def from_dict(cls, name: str, mapping: Mapping[str, Any]) -> BusinessCalendar:
         """Build from the YAML mapping of one calendar (validated by ``CalendarSpec``)."""

@@ -489,9 +489,15 @@ def _text_field(
             text = str(v)
             out_vals.append(text)
             bad.append(is_status and not known(text))
+    dictionary = pa.array([v if v is not None else "" for v in out_vals], type=pa.string())
+    if not any(bad) and all(v is not None for v in out_vals):
+        # every distinct value is kept as it is (the usual case): the codes are the indices,
+        # with no gathers by code
+        present = codes >= 0
+        idx = pa.array(codes) if present.all() else pa.array(codes, mask=~present)
+        return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
     fast.slow |= np.array([*bad, False], dtype=bool)[codes]
     present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
-    dictionary = pa.array([v if v is not None else "" for v in out_vals], type=pa.string())
     idx = pa.array(np.where(present, codes, 0).astype(np.int32), mask=~present)
     return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
 

@@ -27,7 +27,11 @@ def _chunked(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
 
 def _indices(chunks: Iterable[pa.Array], n: int) -> I32:
     """The indices of dictionary chunks as one int32 array, -1 where null."""
-    parts = [ch.indices.fill_null(-1).to_numpy(zero_copy_only=False) for ch in chunks]
+    # a chunk without nulls is read in place (no fill, no copy)
+    parts = [
+        (ch.indices.fill_null(-1) if ch.null_count else ch.indices).to_numpy(zero_copy_only=False)
+        for ch in chunks
+    ]
     if not parts:
         return np.full(n, -1, dtype=np.int32)
     return np.concatenate(parts).astype(np.int32, copy=False)

@@ -169,6 +169,15 @@ def needed_fields(config: Configuration, metrics: Iterable[str]) -> list[str]:
     return list(names)
 
 
+def needed_columns(config: Configuration, metrics: Iterable[str]) -> list[str]:
+    """The columns of an events table that :func:`build` reads: the others (``event_id``,
+    fields no rule tests or reports) need not be cut into partitions or sent to workers."""
+    out = ["ticket_id", "ts", "ts_us", "seq", "kind", "actor", "public", CLEARED]
+    for name in needed_fields(config, metrics):
+        out.append(name if name in TEXT_FIELDS or name == "tags" else FIELD_PREFIX + name)
+    return out
+
+
 def _conditions(clock: ClockSpec) -> list[EventCondition]:
     return [c for c in (clock.start, clock.stop, clock.cancel, clock.armed_by) if c is not None]
 
@@ -203,14 +212,9 @@ def _order(rank: I64, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I64:
     return rows[_argsort(key)]
 
 
-# polars sorts integers several times faster than numpy; a forked worker process must not
-# use it (its thread pool does not survive a fork), so the workers turn this off
-POLARS_SORT = True
-
-
 def _argsort(key: I64) -> I64:
-    if not POLARS_SORT:
-        return np.argsort(key).astype(np.int64, copy=False)
+    # polars sorts integers several times faster than numpy (the batch engine's worker
+    # processes are spawned, not forked, so its thread pool is safe to use there too)
     import polars as pl
 
     return pl.Series(key).arg_sort().to_numpy().astype(np.int64, copy=False)

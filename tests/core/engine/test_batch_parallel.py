@@ -1,0 +1,79 @@
+"""compute_batch on spawned worker processes: the configuration survives pickling, and any
+number of jobs and any chunk size give the records of one kernel call."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.core.config.loader import load_config
+from accord.core.config.resolved import Configuration
+from accord.core.engine import compute
+from accord.core.engine.batch import (
+    compute_batch,
+    compute_partition,
+    events_to_table,
+    records_from_table,
+)
+from accord.core.events import Event
+from accord.core.timeutil import Instant
+from accord.demo.generate import generate_events
+from tests.core.engine.test_batch_equals_reference import EXAMPLES, cases
+
+DEMO_CONFIG = Path(__file__).parents[3] / "src" / "accord" / "demo" / "config"
+END = datetime(2026, 6, 30, 18, tzinfo=UTC)
+AS_OF: Instant = int(END.timestamp())
+
+
+@pytest.fixture(scope="module")
+def config() -> Configuration:
+    return load_config(DEMO_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def events() -> pa.Table:
+    return events_to_table(list(generate_events(seed=11, end=END, tickets=150)))
+
+
+@pytest.fixture(scope="module")
+def whole(events: pa.Table, config: Configuration) -> pa.Table:
+    return compute_partition(events, config, AS_OF)
+
+
+def test_a_pickled_configuration_gives_identical_records(
+    events: pa.Table, config: Configuration, whole: pa.Table
+) -> None:
+    copy = pickle.loads(pickle.dumps(config))
+    assert compute_partition(events, copy, AS_OF).equals(whole)
+
+
+@pytest.mark.parametrize(("jobs", "chunk"), [(1, 400), (2, 10**9), (2, 300)])
+def test_jobs_and_chunks_do_not_change_the_records(
+    events: pa.Table, config: Configuration, whole: pa.Table, jobs: int, chunk: int
+) -> None:
+    got = compute_batch(events, config, AS_OF, jobs=jobs, chunk_events=chunk)
+    assert got.num_rows == whole.num_rows > 0
+    # chunks carry their own dictionaries: compare the values
+    assert got.to_pylist() == whole.to_pylist()
+
+
+@settings(
+    max_examples=max(EXAMPLES // 4, 10),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(case=cases(), chunk=st.integers(min_value=1, max_value=40))
+def test_partitions_and_column_selection_keep_the_reference_records(
+    case: tuple[Configuration, list[Event], int], chunk: int
+) -> None:
+    # in this process: partitions of a few events each, cut from only the columns the
+    # kernel reads, still give the reference engine's records
+    config, events, as_of = case
+    got = compute_batch(events_to_table(events), config, as_of, chunk_events=chunk)
+    assert records_from_table(got) == compute(events, config, as_of)
