@@ -14,7 +14,8 @@ and the service never invent their own mapping::
     ├── AuthError                    401  unauthenticated exit 6
     │   └── PermissionDeniedError    403  forbidden       exit 6
     ├── ConflictError                409  conflict        exit 7
-    └── StoreError                   503  store_unavailable exit 8
+    ├── StoreError                   503  store_unavailable exit 8
+    └── DeliveryError                502  delivery_failed exit 9   (a channel refused an alert)
 
 The JSON shape of every error is ``{"error": {"code": ..., "message": ..., "details": [...]}}``.
 """
@@ -172,3 +173,12 @@ class StoreError(AccordError):
     http_status = 503
     code = "store_unavailable"
     exit_code = 8
+
+
+class DeliveryError(AccordError):
+    """A channel did not accept an alert (refused, unreachable, timed out). Delivery retries
+    it later; the message says what the channel answered."""
+
+    http_status = 502
+    code = "delivery_failed"
+    exit_code = 9

@@ -11,9 +11,9 @@ Entry points:
 Warnings never block loading; they are kept on ``Configuration.issues``.
 
 Every top-level section may appear in any file. ``calendars``, ``statuses``, ``metrics``,
-``kpis`` and ``contracts`` merge across files (a name defined twice is an error); ``policies``
-and ``settings`` must each live in one file, because the order of policies decides which one
-applies.
+``kpis``, ``contracts``, ``alerts`` and ``channels`` merge across files (a name defined twice is
+an error); ``policies`` and ``settings`` must each live in one file, because the order of
+policies decides which one applies.
 
 Each calendar, policy, status entry and custom metric is validated on its own, so one broken
 item does not hide the problems of the others; the cross-references (a policy's calendar and
@@ -41,6 +41,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from accord.core.alerts.check import AlertConfig, AlertItem, check_alerts
 from accord.core.config.analysis import PolicyLocation, analyze_policies
 from accord.core.config.models import (
     BUILTIN_METRICS,
@@ -66,9 +67,11 @@ __all__ = [
     "SECTIONS",
     "build_config",
     "check_config",
+    "check_config_alerts",
     "check_config_contracts",
     "check_config_kpis",
     "check_data",
+    "check_data_alerts",
     "check_data_contracts",
     "check_data_kpis",
     "effective_instant",
@@ -154,6 +157,27 @@ def check_data_contracts(
     checker = _Checker([YamlSource(source, payload)], source, [])
     config, issues = checker.run()
     return config, checker.contracts, issues
+
+
+def check_config_alerts(
+    path: str | Path,
+) -> tuple[Configuration | None, AlertConfig, list[ConfigIssue]]:
+    """:func:`check_config`, and the valid rules and channels of the ``alerts:`` and
+    ``channels:`` sections (see :mod:`accord.core.alerts.check`)."""
+    sources, read_issues = _read_sources(Path(path))
+    checker = _Checker(sources, str(path), read_issues)
+    config, issues = checker.run()
+    return config, checker.alerts, issues
+
+
+def check_data_alerts(
+    data: Mapping[str, Any], source: str = "<dict>"
+) -> tuple[Configuration | None, AlertConfig, list[ConfigIssue]]:
+    """:func:`check_config_alerts` for an in-memory mapping."""
+    payload: Any = dict(data) if isinstance(data, Mapping) else data
+    checker = _Checker([YamlSource(source, payload)], source, [])
+    config, issues = checker.run()
+    return config, checker.alerts, issues
 
 
 def build_config(data: Mapping[str, Any], source: str = "<dict>") -> Configuration:
@@ -293,6 +317,9 @@ class _Checker:
         self.kpis: dict[str, KpiSpec] = {}
         self.contract_items: list[ContractItem] = []
         self.contracts: dict[str, ContractSpec] = {}
+        self.alert_items: list[AlertItem] = []
+        self.channel_items: list[AlertItem] = []
+        self.alerts = AlertConfig()
         self._adapters: dict[Any, TypeAdapter[Any]] = {}
 
     # ---- issues
@@ -314,6 +341,7 @@ class _Checker:
         self._check_policies()
         self._check_kpis()
         self._check_contracts()
+        self._check_alerts()
         config = None if self._has_errors() else self._build()
         issues = self._ordered()
         if config is None:
@@ -370,6 +398,13 @@ class _Checker:
                         self.contract_items.append(
                             ContractItem(src, ("contracts", raw), name, spec)
                         )
+            elif key in ("alerts", "channels"):
+                items = self.alert_items if key == "alerts" else self.channel_items
+                what = "alert rule" if key == "alerts" else "channel"
+                for raw, spec in self._mapping(src, key, value, f"name -> {what}").items():
+                    name = self._name(src, (key, raw), raw, what)
+                    if name is not None:
+                        items.append(AlertItem(src, (key, raw), name, spec))
             else:
                 self.report(
                     src,
@@ -666,6 +701,23 @@ class _Checker:
             report=self.report,
             policies=measured,
             metrics_known=(*BUILTIN_METRICS, *self.metric_defs),
+            incomplete=self.incomplete,
+        )
+
+    def _check_alerts(self) -> None:
+        objectives: dict[str, list[str]] = {}
+        for c in self.contract_items:  # a contract with problems is still a name
+            given = c.raw.get("objectives") if isinstance(c.raw, Mapping) else None
+            objectives[c.name] = [str(k) for k in given] if isinstance(given, Mapping) else []
+        self.alerts = check_alerts(
+            self.alert_items,
+            self.channel_items,
+            validate=self._validate,
+            report=self.report,
+            calendars=self.calendar_defs,
+            metrics=(*BUILTIN_METRICS, *self.metric_defs),
+            kpis=(*self.kpis, *(i.name for i in self.kpi_items)),
+            contracts=objectives,
             incomplete=self.incomplete,
         )
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from accord.core.alerts.models import AlertRule, Channel
 from accord.core.contracts.models import ContractSpec
 from accord.core.events import Actor, Kind, StatusCategory
 from accord.core.kpi.models import KpiSpec
@@ -467,3 +468,5 @@ class ConfigDocument(BaseModel):
     settings: Settings | None = None
     kpis: dict[str, KpiSpec] = Field(default_factory=dict)
     contracts: dict[str, ContractSpec] = Field(default_factory=dict)
+    alerts: dict[str, AlertRule] = Field(default_factory=dict)
+    channels: dict[str, Channel] = Field(default_factory=dict)
