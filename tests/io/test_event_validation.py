@@ -412,3 +412,23 @@ def test_parse_event_raises_event_validation_error_with_the_problem() -> None:
     assert info.value.problem.field == "kind"
     assert info.value.details[0]["row"] == 3
     assert parse_event(base()).event_id == "e1"
+
+
+@pytest.mark.parametrize(
+    "ts", ["1899-12-31T23:59:59Z", "9000-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]
+)
+def test_an_instant_outside_the_accepted_span_is_rejected_with_the_span(ts: str) -> None:
+    got = validate_event(
+        {"event_id": "x", "ticket_id": "T", "ts": ts, "kind": "created"}, source="s", row=1
+    )
+    assert isinstance(got, RowProblem)
+    assert got.field == "ts"
+    assert "1900-01-01T00:00:00Z up to 9000-01-01T00:00:00Z" in got.reason
+
+
+def test_the_edges_of_the_accepted_span_are_accepted() -> None:
+    for ts in ("1900-01-01T00:00:00Z", "8999-12-31T23:59:59Z"):
+        got = validate_event(
+            {"event_id": "x", "ticket_id": "T", "ts": ts, "kind": "created"}, source="s", row=1
+        )
+        assert not isinstance(got, RowProblem), got

@@ -76,7 +76,12 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from accord.core.events import STANDARD_FIELDS, Actor, Event, FieldValue, Kind, StatusCategory
-from accord.core.timeutil import parse_instant, to_instant
+from accord.core.timeutil import (
+    MAX_EVENT_INSTANT,
+    MIN_EVENT_INSTANT,
+    parse_instant,
+    to_instant,
+)
 from accord.errors import EventValidationError, RowProblem
 
 StatusMapper = Callable[[str], StatusCategory | None]
@@ -285,10 +290,19 @@ def _ts(draft: _Draft, source_tz: tzinfo | None) -> datetime | None:
         )
         return None
     try:
-        return parse_instant(value, source_tz)
+        dt = parse_instant(value, source_tz)
     except (ValueError, OverflowError) as e:
         draft.problem(_RANK["ts"], "ts", str(e))
         return None
+    if not MIN_EVENT_INSTANT <= to_instant(dt) < MAX_EVENT_INSTANT:
+        draft.problem(
+            _RANK["ts"],
+            "ts",
+            f"{_show(value)} lies outside the instants Accord accepts "
+            "(1900-01-01T00:00:00Z up to 9000-01-01T00:00:00Z)",
+        )
+        return None
+    return dt
 
 
 def _choice(draft: _Draft, key: str, choices: tuple[str, ...]) -> str | None:

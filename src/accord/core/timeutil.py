@@ -147,3 +147,8 @@ def parse_date(value: object) -> date:
 
 
 ONE_DAY = timedelta(days=1)
+
+# The span of instants an event may carry: wide enough for any helpdesk's history, and well
+# inside the years calendars can compile (2 to 9998), so a clock never runs off their edge.
+MIN_EVENT_INSTANT: Instant = -2208988800  # 1900-01-01T00:00:00Z
+MAX_EVENT_INSTANT: Instant = 221845392000  # 9000-01-01T00:00:00Z (exclusive)

@@ -59,6 +59,7 @@ from accord.core.event_validation import (
     validate_flat_row,
 )
 from accord.core.events import Actor, Event, Kind, StatusCategory
+from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
 from accord.errors import InputError
 from accord.io.quarantine import QuarantineRecord
 from accord.io.readers import (
@@ -383,6 +384,8 @@ def _ts_column(col: pa.ChunkedArray, fast: _Fast) -> tuple[I64, I64]:
             "ns": lambda r: np.floor_divide(r, 1000),
         }[t.unit](raw)
         sec = np.floor_divide(us, 1_000_000)
+        # out of the accepted span: the row validator rejects it with its reason
+        fast.slow |= (sec < MIN_EVENT_INSTANT) | (sec >= MAX_EVENT_INSTANT)
         return sec, us - sec * 1_000_000
     if not (pa.types.is_string(t) or pa.types.is_dictionary(t)):
         fast.slow |= True
@@ -415,6 +418,7 @@ def _ts_column(col: pa.ChunkedArray, fast: _Fast) -> tuple[I64, I64]:
     fast.slow |= matched & ~valid
     offset = (oh * 3600 + om * 60) * np.where(minus, -1, 1)
     sec = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
+    fast.slow |= matched & ((sec < MIN_EVENT_INSTANT) | (sec >= MAX_EVENT_INSTANT))
     return sec, frac
 
 
