@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/accord demo run --dir $(DEMO)
+	$(BIN)/accord demo serve --dir $(DEMO)
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -96,3 +96,94 @@ def run(
         f"\nEvents: {events_path}  Configuration: {config_dir}  Records: {records_path}"
         f"\nTry: accord sla {events_path} --config {config_dir} --as-of {iso(as_of)}"
     )
+
+
+def prepare_store(
+    directory: Path,
+    *,
+    seed: int = 7,
+    events: int | None = None,
+    end: datetime | None = None,
+) -> str:
+    """Generate the demo helpdesk into a fresh SQLite store under ``directory`` (events,
+    configuration, every ticket's clocks computed); return the store's URL.
+
+    The store is made anew each time: the generated log depends on its end instant, so the
+    same event ids would come back with other content and be refused by an old store."""
+    from accord.io.store import SqlStore
+    from accord.io.store.base import Incoming
+    from accord.service.app import create_app
+    from accord.service.settings import Settings
+
+    end_dt = end or _end(None)
+    now = to_instant(end_dt)
+    directory.mkdir(parents=True, exist_ok=True)
+    config_dir = copy_demo_config(directory / "config")
+    db = directory / "accord.db"
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    url = f"sqlite:///{db.resolve()}"
+    store = SqlStore(url, sqlite_synchronous="NORMAL")
+    try:
+        # the app's own runtime seeds the configuration and computes the clocks, exactly as
+        # `accord serve` does after an ingest; only the background thread is left off
+        settings = Settings(database_url=url, config_dir=config_dir, background=False)
+        runtime = create_app(settings, store=store, clock=lambda: now).state.runtime
+        batch: list[Incoming] = []
+        with err.status("generating and storing the demo helpdesk…"):
+            for n, ev in enumerate(
+                generate_events(seed=seed, end=end_dt, target_events=events), start=1
+            ):
+                batch.append(Incoming(ev, "demo", n))
+                if len(batch) == 1_000:
+                    store.add_events(batch, received_at=now)
+                    batch.clear()
+            if batch:
+                store.add_events(batch, received_at=now)
+        with err.status(f"computing the clocks of {store.count_tickets():,} tickets…"):
+            runtime.recomputer.drain()
+    finally:
+        store.close()
+    return url
+
+
+@app.command("serve")
+@handle_errors
+def serve(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo's store goes")] = Path(
+        "demo-data"
+    ),
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+    events: Annotated[int | None, typer.Option(help="Aim for about this many events")] = None,
+) -> None:
+    """Generate the demo into an embedded SQLite store, compute everything, print a read-only
+    token and serve the dashboard (Ctrl-C stops it)."""
+    import uvicorn  # the server stack only for this command
+
+    from accord.core.timeutil import to_instant as _to_instant
+    from accord.io.store import Scope, SqlStore
+    from accord.service.app import create_app
+    from accord.service.auth import create_token
+    from accord.service.settings import Settings
+
+    url = prepare_store(directory, seed=seed, events=events)
+    store = SqlStore(url)
+    try:
+        token, _ = create_token(
+            store,
+            scope=Scope.READ,
+            customer=None,
+            name="demo",
+            now=_to_instant(datetime.now(UTC)),
+        )
+    finally:
+        store.close()
+    settings = Settings(database_url=url, config_dir=directory / "config")
+    out.print(
+        f"\nAccord demo: http://{host}:{port}/\n"
+        f"Read-only demo token (paste it on the sign-in page):\n  {token}\n"
+        f"Store: {directory / 'accord.db'}   Stop with Ctrl-C."
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from accord import __version__
 from accord.core.timeutil import Instant
 from accord.io.store import Store, open_store
+from accord.service.dashboard import install as install_dashboard
 from accord.service.errors import install_error_handlers
 from accord.service.routers import (
     at_risk,
@@ -104,6 +105,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(contracts.router)
     _docs(app)
+    install_dashboard(app)
     return app
 
 

@@ -25,6 +25,10 @@ from accord.errors import AuthError, InputError, PermissionDeniedError
 from accord.io.store import Scope, Store, TokenRecord
 
 TOKEN_PREFIX = "acc"
+# The dashboard's sign-in keeps the token in this HttpOnly, SameSite=Strict cookie. Only safe
+# methods accept it: a write needs the bearer header, which a cross-site page cannot send.
+COOKIE_NAME = "accord_token"
+_COOKIE_METHODS = frozenset({"GET", "HEAD"})
 _TOKEN_RE = re.compile(r"^acc_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
 
 
@@ -97,7 +101,10 @@ def require(scope: Scope, *, all_customers: bool = False) -> Callable[..., Princ
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     ) -> Principal:
         store: Store = request.app.state.runtime.store
-        principal = authenticate(store, credentials.credentials if credentials else None)
+        token = credentials.credentials if credentials else None
+        if token is None and request.method in _COOKIE_METHODS:
+            token = request.cookies.get(COOKIE_NAME)
+        principal = authenticate(store, token)
         if not principal.scope.allows(scope):
             raise PermissionDeniedError(
                 f"this needs a token with scope '{scope.value}'; this one has "

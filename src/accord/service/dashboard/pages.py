@@ -1,0 +1,143 @@
+"""The dashboard's pages: sign-in, overview, at-risk queue, compliance explorer, customer page
+and ticket page. Each page is a shell; ``static/app.js`` fills it from the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from accord.errors import AuthError
+from accord.service.auth import COOKIE_NAME, Principal, authenticate
+
+router = APIRouter(include_in_schema=False)
+
+_env = Environment(
+    loader=PackageLoader("accord.service.dashboard", "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+
+# a browser session of a working day; the token itself may live longer
+COOKIE_MAX_AGE = 12 * 3600
+
+
+def _principal(request: Request) -> Principal | None:
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        return authenticate(request.app.state.runtime.store, token)
+    except AuthError:
+        return None
+
+
+def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _env.get_template(name).render(**context)
+    # pages carry no data themselves, but the nav names the signed-in customer
+    headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def _to_signin() -> RedirectResponse:
+    return RedirectResponse("/signin", status_code=303)
+
+
+def _page(request: Request, page: str, title: str, **context: Any) -> Response:
+    principal = _principal(request)
+    if principal is None:
+        return _to_signin()
+    return _render(
+        f"{page}.html", page=page, title=title, customer_scope=principal.customer, **context
+    )
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return RedirectResponse("/overview" if _principal(request) else "/signin", status_code=303)
+
+
+@router.get("/signin")
+def signin_form(request: Request) -> Response:
+    return _render("signin.html", page="signin", title="Sign in", customer_scope=None, error=None)
+
+
+@router.post("/signin")
+def signin(request: Request, token: str = Form("")) -> Response:
+    try:
+        authenticate(request.app.state.runtime.store, token.strip())
+    except AuthError:
+        return _render(
+            "signin.html",
+            status=401,
+            page="signin",
+            title="Sign in",
+            customer_scope=None,
+            error="That token is not valid (unknown, revoked or mistyped).",
+        )
+    response = RedirectResponse("/overview", status_code=303)
+    response.set_cookie(
+        COOKIE_NAME,
+        token.strip(),
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/signout")
+def signout() -> Response:
+    response = _to_signin()
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/overview")
+def overview(request: Request) -> Response:
+    return _page(request, "overview", "Overview")
+
+
+@router.get("/at-risk")
+def at_risk(request: Request) -> Response:
+    return _page(request, "at_risk", "At-risk queue")
+
+
+@router.get("/compliance")
+def compliance(request: Request) -> Response:
+    return _page(request, "compliance", "Compliance explorer")
+
+
+@router.get("/customers")
+def customers(request: Request) -> Response:
+    principal = _principal(request)
+    if principal is not None and principal.customer is not None:
+        # a customer's token has one customer: its own page is the index
+        return RedirectResponse(f"/customers/{principal.customer}", status_code=303)
+    return _page(request, "customers", "Customers")
+
+
+@router.get("/customers/{customer}")
+def customer(request: Request, customer: str) -> Response:
+    principal = _principal(request)
+    if principal is None:
+        return _to_signin()
+    if principal.customer is not None and principal.customer != customer:
+        # the same answer as for a customer that does not exist
+        return _render(
+            "not_found.html",
+            status=404,
+            page="customer",
+            title="Not found",
+            customer_scope=principal.customer,
+            what=f"customer '{customer}'",
+        )
+    return _page(request, "customer", f"Customer {customer}", customer=customer)
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket(request: Request, ticket_id: str) -> Response:
+    return _page(request, "ticket", f"Ticket {ticket_id}", ticket_id=ticket_id)

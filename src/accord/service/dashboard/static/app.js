@@ -1,0 +1,337 @@
+// Accord dashboard: fills the page shells from the JSON API (/api/v1), authenticated by the
+// HttpOnly cookie of the sign-in. Charts are small hand-drawn SVGs, each with a table beside
+// it that carries the same figures for screen readers. No external scripts.
+"use strict";
+
+const SVGNS = "http://www.w3.org/2000/svg";
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+function fill(id, ...nodes) {
+  const target = document.getElementById(id);
+  if (target) target.replaceChildren(...nodes);
+}
+
+function notice(text, cls) {
+  return el("p", { class: cls || "muted", role: cls === "error" ? "alert" : null }, text);
+}
+
+async function api(path) {
+  const res = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (res.status === 401) {
+    window.location.assign("/signin");
+    throw new Error("signed out");
+  }
+  let data = null;
+  try { data = await res.json(); } catch (_e) { data = null; }
+  return { ok: res.ok, status: res.status, data };
+}
+
+function errorText(res, what) {
+  if (res.status === 404 && res.data && res.data.error && /route|Not Found/i.test(res.data.error.message || "")) {
+    return `${what} is not available on this server.`;
+  }
+  const msg = res.data && res.data.error ? res.data.error.message : `HTTP ${res.status}`;
+  return `${what} is not available: ${msg}`;
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  const neg = seconds < 0;
+  let s = Math.abs(Math.round(seconds));
+  const d = Math.floor(s / 86400); s -= d * 86400;
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60);
+  const parts = [];
+  if (d) parts.push(`${d}d`);
+  if (h) parts.push(`${h}h`);
+  if (m || !parts.length) parts.push(`${m}m`);
+  return (neg ? "−" : "") + parts.join(" ");
+}
+
+function when(iso) {
+  if (!iso) return "–";
+  return iso.replace("T", " ").replace(/:00Z$|Z$/, " UTC");
+}
+
+function pct(v) { return v === null || v === undefined ? "–" : `${Number(v).toFixed(2)} %`; }
+
+function table(caption, headers, rows) {
+  return el("div", { class: "table-wrap" },
+    el("table", {},
+      el("caption", {}, caption),
+      el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows.length ? rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c))))
+        : el("tr", {}, el("td", { colspan: headers.length }, "Nothing to show.")))));
+}
+
+// Horizontal bars of shares (0–100); `items` are {label, value, title}.
+function barChart(label, items) {
+  const rowH = 24, labelW = 150, plotW = 300, width = labelW + plotW + 70;
+  const height = Math.max(1, items.length) * rowH + 8;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, class: "chart" });
+  items.forEach((it, i) => {
+    const y = 4 + i * rowH;
+    const v = it.value === null || it.value === undefined ? 0 : Math.max(0, Math.min(100, it.value));
+    const colour = it.value === null ? "#90a4ae" : v >= 95 ? "#2e7d32" : v >= 85 ? "#f9a825" : "#c62828";
+    chart.append(
+      svg("text", { x: labelW - 6, y: y + 15, "text-anchor": "end", class: "lbl" }, String(it.label).slice(0, 22)),
+      svg("rect", { x: labelW, y, width: plotW, height: rowH - 6, fill: "#eceff1" }),
+      svg("rect", { x: labelW, y, width: (plotW * v) / 100, height: rowH - 6, fill: colour },
+        svg("title", {}, it.title || `${it.label}: ${pct(it.value)}`)),
+      svg("text", { x: labelW + plotW + 6, y: y + 15, class: "lbl" }, pct(it.value)));
+  });
+  return el("figure", {}, chart);
+}
+
+function sparkline(values, label) {
+  const nums = values.filter((v) => typeof v === "number");
+  const w = 120, h = 28;
+  const s = svg("svg", { viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: "img", "aria-label": label, class: "spark" });
+  if (nums.length < 2) return s;
+  const lo = Math.min(...nums), hi = Math.max(...nums), span = hi - lo || 1;
+  const pts = nums.map((v, i) => `${((i * (w - 4)) / (nums.length - 1) + 2).toFixed(1)},${(h - 3 - ((v - lo) * (h - 6)) / span).toFixed(1)}`);
+  s.append(svg("polyline", { points: pts.join(" "), fill: "none", stroke: "#37474f", "stroke-width": 1.5 }));
+  return s;
+}
+
+function kpiValue(v, unit) {
+  if (v === null || v === undefined || v === "") return "–";
+  if (unit === "duration") return duration(v);
+  if (unit === "percent") return `${(Number(v) * 100).toFixed(1)} %`;
+  return Number(v).toLocaleString(undefined, { maximumFractionDigits: 2 });
+}
+
+// ---- pages -------------------------------------------------------------------------------
+
+async function complianceBlock(id, by, extra) {
+  const qs = new URLSearchParams({ by, period: "year", ...(extra || {}) });
+  const res = await api(`/api/v1/compliance?${qs}`);
+  if (!res.ok) { fill(id, notice(errorText(res, "Compliance"), "error")); return; }
+  const groups = res.data.groups;
+  const items = groups.map((g) => ({ label: g.key ?? "(none)", value: g.compliance }));
+  fill(id,
+    barChart(`SLA compliance by ${by}`, items),
+    table(`SLA compliance by ${by} (met ÷ judged clocks)`, [by, "period", "met", "breached", "open", "compliance"],
+      groups.map((g) => [g.key ?? "(none)", g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+}
+
+async function overview() {
+  complianceBlock("by-metric", "metric");
+  complianceBlock("by-priority", "priority");
+  const res = await api("/api/v1/kpis/values");
+  if (!res.ok) { fill("kpis", notice(errorText(res, "KPI values"))); return; }
+  const rows = Array.isArray(res.data) ? res.data : res.data.items || res.data.values || [];
+  const byKpi = new Map();
+  for (const r of rows) {
+    const key = r.kpi || r.name;
+    if (!byKpi.has(key)) byKpi.set(key, []);
+    byKpi.get(key).push(r);
+  }
+  if (!byKpi.size) { fill("kpis", notice("No KPI values yet.")); return; }
+  const tiles = [];
+  for (const [key, series] of byKpi) {
+    series.sort((a, b) => String(a.period_start ?? a.period).localeCompare(String(b.period_start ?? b.period)));
+    const last = series[series.length - 1];
+    const band = last.band || "none";
+    const change = last.change === null || last.change === undefined ? "–" : (last.change > 0 ? "+" : "") + kpiValue(last.change, last.unit);
+    tiles.push(el("article", { class: `tile band-${band}`, "aria-label": `${key}: ${kpiValue(last.value, last.unit)}, band ${band}` },
+      el("h3", {}, last.title || key),
+      el("p", { class: "value" }, kpiValue(last.value, last.unit)),
+      el("p", { class: "meta" }, `target ${kpiValue(last.target, last.unit)} · ${band} · change ${change} · ${last.period ?? ""}` +
+        (last.forecast !== null && last.forecast !== undefined ? ` · forecast ${kpiValue(last.forecast, last.unit)}` : "")),
+      sparkline(series.map((r) => r.value), `${key}, last ${series.length} periods`)));
+  }
+  fill("kpis", ...tiles);
+}
+
+async function atRisk() {
+  const load = async () => {
+    const res = await api("/api/v1/at-risk?limit=200");
+    if (!res.ok) { fill("queue", notice(errorText(res, "The at-risk queue"), "error")); return; }
+    const rows = res.data.items.map((c) => [
+      el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id),
+      c.metric, c.priority ?? "–", c.policy ?? "–", c.assignee ?? "–", c.customer ?? "–",
+      when(c.due), duration(c.remaining), el("span", { class: `risk risk-${c.risk}` }, c.risk)]);
+    fill("queue", table("Open clocks by due instant", ["ticket", "metric", "priority", "policy", "assignee", "customer", "due", "remaining (business)", "risk"], rows));
+    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
+  };
+  await load();
+  window.setInterval(load, 30000);
+}
+
+async function explorer() {
+  const form = document.getElementById("filters");
+  const show = async () => {
+    const data = new FormData(form);
+    const qs = new URLSearchParams();
+    for (const [k, v] of data) if (v) qs.set(k, v);
+    const res = await api(`/api/v1/compliance?${qs}`);
+    if (!res.ok) { fill("explorer", notice(errorText(res, "Compliance"), "error")); return; }
+    const by = res.data.by;
+    const groups = res.data.groups;
+    const items = groups.map((g) => ({ label: by === "period" ? g.period : `${g.key ?? "(none)"} ${g.period}`, value: g.compliance }));
+    fill("explorer",
+      el("p", {}, `Total: ${res.data.total.met} met, ${res.data.total.breached} breached, ${res.data.total.open} open — ${pct(res.data.total.compliance)}`),
+      barChart(`Compliance by ${by} and ${res.data.period}`, items),
+      table(`Compliance by ${by} and ${res.data.period}`, [by, "period", "met", "breached", "open", "compliance"],
+        groups.map((g) => [g.key ?? "(none)", g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+  };
+  form.addEventListener("submit", (e) => { e.preventDefault(); show(); });
+  show();
+}
+
+async function customers() {
+  const res = await api("/api/v1/compliance?by=customer&period=year");
+  if (!res.ok) { fill("customers", notice(errorText(res, "Customers"), "error")); return; }
+  const names = [...new Set(res.data.groups.map((g) => g.key).filter((k) => k))].sort();
+  fill("customers", el("ul", { class: "list" }, names.map((n) => el("li", {}, el("a", { href: `/customers/${encodeURIComponent(n)}` }, n)))));
+}
+
+function txt(v) {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "object") return Object.entries(v).filter(([, x]) => typeof x !== "object" || x === null).map(([k, x]) => `${k.replace(/_/g, " ")} ${x ?? "–"}`).join(", ");
+  return String(v);
+}
+
+function ticketLinks(list) {
+  const ids = [...new Set((list || []).map((b) => (typeof b === "object" ? b.ticket_id : b)))];
+  if (!ids.length) return "–";
+  return el("span", {}, ids.map((id, i) => [i ? ", " : "", el("a", { href: `/tickets/${encodeURIComponent(id)}` }, id)]).flat());
+}
+
+// a share objective's attainment in percent (the API answers a fraction); others have none
+function attainment(o) {
+  if (o.kind && o.kind !== "met_share") return null;
+  const v = o.value ?? o.attainment;
+  if (v === null || v === undefined) return null;
+  return v <= 1 ? v * 100 : v;
+}
+
+function renderStatement(s) {
+  const objectives = s.objectives || [];
+  const credits = Array.isArray(s.credits) ? s.credits : (s.credits && s.credits.lines) || [];
+  const fee = s.period_fee ?? s.fee;
+  const totals = s.totals || {};
+  return [
+    el("p", {}, `Contract ${s.contract ?? s.customer} · period ${s.period}` + (fee !== undefined && fee !== null ? ` · fee ${fee} ${s.currency || ""}` : "") +
+      (s.final === false ? ` · not over yet (as of ${when(s.as_of)})` : "")),
+    barChart(`Attainment per share objective, ${s.period}`, objectives.filter((o) => attainment(o) !== null).map((o) => ({ label: o.name, value: attainment(o) }))),
+    table(`Objectives, ${s.period}`, ["objective", "target", "numerator / clocks", "value", "result", "error budget", "forecast", "breaches"],
+      objectives.map((o) => [
+        el("span", { title: o.description || "" }, o.name),
+        txt(o.target), `${txt(o.numerator)} / ${txt(o.denominator)}`,
+        o.value_text ?? pct(attainment(o)),
+        el("span", { class: o.status === "missed" ? "risk-breached" : o.status === "met" ? "state-met" : "" }, o.status ?? "–"),
+        txt(o.budget), o.forecast ? `${o.forecast.value_text ?? txt(o.forecast.value)} (${o.forecast.status ?? ""})` : "–",
+        ticketLinks(o.breaches)])),
+    table(`Service credits, ${s.period}`, ["objective", "scheme", "status", "amount", "computation"],
+      credits.map((c) => [c.objective ?? c.description ?? "–", c.scheme ?? "–", c.status ?? "–", `${c.amount ?? "–"} ${s.currency || ""}`, c.computation ?? ""])),
+    el("p", {}, `Credits due ${totals.due ?? "–"} ${s.currency || ""}; pending ${totals.pending ?? "–"}; waived ${totals.waived ?? "–"}`),
+  ];
+}
+
+function renderBudget(b) {
+  const items = b.objectives || [];
+  return table(`Error budget and burn, ${b.period ?? ""}`, ["objective", "budget (allowed / used / remaining)", "burn rate", "at risk now", "forecast"],
+    items.map((o) => [o.name,
+      o.budget ? `${o.budget.allowed ?? "–"} / ${o.budget.used ?? "–"} / ${o.budget.remaining ?? "–"}` : "–",
+      o.burn ? `${o.burn.rate === null || o.burn.rate === undefined ? "–" : Number(o.burn.rate).toFixed(2)} (${o.burn.breaches ?? 0} of ${o.burn.clocks ?? 0} recent clocks; allowed ${o.burn.allowed ?? "–"})` : "–",
+      ticketLinks(o.at_risk),
+      o.forecast ? `${o.forecast.value_text ?? txt(o.forecast.value)} (${o.forecast.status ?? ""})` : "–"]));
+}
+
+async function customer() {
+  const name = document.body.dataset.customer;
+  const enc = encodeURIComponent(name);
+  const input = document.getElementById("period");
+  if (!input.value) input.value = new Date().toISOString().slice(0, 7);
+  const load = async () => {
+    const period = input.value;
+    document.getElementById("statement-html").href = `/api/v1/customers/${enc}/statement.html?period=${period}`;
+    document.getElementById("statement-pdf").href = `/api/v1/customers/${enc}/statement.pdf?period=${period}`;
+    const [st, bud] = await Promise.all([
+      api(`/api/v1/customers/${enc}/statement?period=${period}`),
+      api(`/api/v1/customers/${enc}/budget`),
+    ]);
+    fill("statement", ...(st.ok ? renderStatement(st.data) : [notice(errorText(st, "The contract statement"))]));
+    if (bud.ok) {
+      fill("budget", renderBudget(bud.data));
+    } else {
+      fill("budget", notice(errorText(bud, "The error budget")));
+    }
+  };
+  document.getElementById("period-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  load();
+  const comp = await api(`/api/v1/compliance?by=period&period=month&customer=${enc}`);
+  if (comp.ok) {
+    const groups = comp.data.groups;
+    fill("customer-compliance",
+      barChart(`Compliance of ${name} by month`, groups.map((g) => ({ label: g.period, value: g.compliance }))),
+      table(`Compliance of ${name} by month`, ["month", "met", "breached", "open", "compliance"], groups.map((g) => [g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+  } else {
+    fill("customer-compliance", notice(errorText(comp, "Compliance"), "error"));
+  }
+  const risk = await api(`/api/v1/at-risk?customer=${enc}&limit=50`);
+  if (risk.ok) {
+    fill("customer-risk", table(`Open clocks of ${name}`, ["ticket", "metric", "priority", "due", "remaining", "risk"],
+      risk.data.items.map((c) => [el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.priority ?? "–", when(c.due), duration(c.remaining), c.risk])));
+  }
+}
+
+function clockCard(c) {
+  const pauses = (c.explanation || []).filter((s) => s.what === "pause" || s.what === "resume");
+  return el("article", { class: "card clock", "aria-label": `${c.metric} cycle ${c.cycle}: ${c.state}` },
+    el("h3", {}, `${c.metric} #${c.cycle} — `, el("span", { class: `state state-${c.state}` }, c.state)),
+    el("dl", { class: "facts" }, [
+      ["policy", `${c.policy ?? "–"} v${c.policy_version ?? "–"}`], ["calendar", c.calendar ?? "–"],
+      ["target", duration(c.target)], ["business elapsed", duration(c.business_elapsed)],
+      ["paused (business)", duration(c.paused_business)], ["remaining", duration(c.remaining)],
+      ["start", when(c.start)], ["stop", when(c.stop)], ["due", when(c.due)], ["breached at", when(c.breached_at)],
+    ].map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]).flat()),
+    el("p", { class: "muted" }, `${pauses.filter((s) => s.what === "pause").length} pause(s)`),
+    el("ol", { class: "steps", "aria-label": "Explanation" },
+      (c.explanation || []).map((s) => el("li", {}, el("strong", {}, s.what), ` ${when(s.at)}: ${s.detail}`, s.event_id ? ` (event ${s.event_id})` : ""))));
+}
+
+async function ticket() {
+  const id = document.body.dataset.ticket;
+  const res = await api(`/api/v1/tickets/${encodeURIComponent(id)}`);
+  if (!res.ok) { fill("ticket", notice(res.status === 404 ? `There is no ticket '${id}'.` : errorText(res, "The ticket"), "error")); return; }
+  const t = res.data;
+  fill("ticket",
+    el("dl", { class: "facts" }, [["customer", t.customer], ["team", t.team], ["priority", t.priority], ["status", t.status], ["assignee", t.assignee], ["judged at", when(t.as_of)], ["configuration", t.config_version]]
+      .map(([k, v]) => [el("dt", {}, k), el("dd", {}, k === "customer" && v ? el("a", { href: `/customers/${encodeURIComponent(v)}` }, v) : v ?? "–")]).flat()),
+    el("h2", {}, "Clocks"),
+    el("div", { class: "clocks" }, t.clocks.map(clockCard)),
+    el("h2", {}, "Timeline"),
+    table("Events in time order", ["time", "kind", "actor", "public", "fields", "event"],
+      t.timeline.map((e) => [when(e.ts), e.kind, e.actor ?? "–", e.public === undefined || e.public === null ? "–" : String(e.public),
+        e.fields ? Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(", ") : "", e.event_id])));
+}
+
+const PAGES = { overview, at_risk: atRisk, compliance: explorer, customers, customer, ticket };
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = PAGES[document.body.dataset.page];
+  if (page) page().catch((e) => { if (e.message !== "signed out") console.error(e); });
+});

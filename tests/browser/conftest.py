@@ -1,0 +1,134 @@
+"""Browser tests: Playwright for Python driving the system's Chromium (launched by its path,
+never downloaded) against a real ``accord serve`` process on 127.0.0.1, over a SQLite store
+with the demo helpdesk loaded.
+
+Without Chromium (or Playwright) these tests skip locally with the reason, and fail in CI
+(``CI`` set), where ``.ci/run`` installs Chromium first: a silent skip there would hide a
+dashboard nobody tested."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+# the Debian package's path; ACCORD_CHROMIUM points elsewhere (another distribution's binary)
+CHROMIUM = Path(os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    read_token: str
+    acme_token: str
+    globex_ticket: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    from accord.cli.demo import prepare_store
+    from accord.io.store import Scope, SqlStore
+    from accord.service.auth import create_token
+
+    directory = tmp_path_factory.mktemp("demo")
+    url = prepare_store(directory, events=6_000)
+    store = SqlStore(url)
+    try:
+        read, _ = create_token(store, scope=Scope.READ, customer=None, name="read", now=0)
+        acme, _ = create_token(store, scope=Scope.READ, customer="acme", name="acme", now=0)
+    finally:
+        store.close()
+    port = _free_port()
+    accord = Path(sys.executable).with_name("accord")
+    log = (directory / "server.log").open("w")
+    command = [str(accord), "serve", "--database-url", url, "--config", str(directory / "config")]
+    proc = subprocess.Popen(
+        [*command, "--port", str(port), "--log-level", "warning"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        # a bound on start-up so a server that cannot start fails the session, not hangs it
+        for _ in range(600):
+            if proc.poll() is not None:
+                raise RuntimeError((directory / "server.log").read_text())
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        auth = {"Authorization": f"Bearer {read}"}
+        page = httpx.get(f"{base}/api/v1/tickets?customer=globex&limit=1", headers=auth).json()
+        yield Served(base, read, acme, page["items"][0]["ticket_id"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+# package scope: Playwright's sync API runs an event loop in this thread until it stops, so it
+# must stop before the rest of the suite, whose ASGI tests start their own loops
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def sign_in(browser: Any, served: Served, token: str, **context: Any) -> Any:
+    """A new browser context signed in with ``token``; returns its page on the overview."""
+    ctx = browser.new_context(accept_downloads=True, **context)
+    page = ctx.new_page()
+    page.goto(f"{served.base}/")
+    page.fill("#token", token)
+    page.click("form.signin button[type=submit]")
+    page.wait_for_url(f"{served.base}/overview")
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
