@@ -1,7 +1,9 @@
-"""``accord import SOURCE --format F [--mapping FILE] --out FILE``: a helpdesk's data in."""
+"""``accord import SOURCE --format F [--mapping FILE] --out FILE|--to-store``: a helpdesk's
+data in, to an event file or straight into the store."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +18,12 @@ from rich.progress import (
 )
 
 from accord.cli.common import err, handle_errors, out
+from accord.core.timeutil import to_instant
+from accord.errors import InputError
 from accord.io.importers import FORMATS, ImportStats, import_file, importer_for
+from accord.io.importers.to_store import import_to_store
 from accord.io.readers import detect_format
+from accord.io.store import open_store
 
 REASONS_SHOWN = 10
 
@@ -33,11 +39,21 @@ def import_(
     ],
     fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))],
     out_path: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--out", "-o", help="Event file to write: .jsonl, .csv (optionally .gz), .parquet"
         ),
-    ],
+    ] = None,
+    to_store: Annotated[
+        bool,
+        typer.Option(
+            "--to-store", help="Store the events (and the quarantine) in the database instead"
+        ),
+    ] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="The store for --to-store (default: ACCORD_DATABASE_URL or SQLite)"),
+    ] = None,
     mapping: Annotated[
         str | None,
         typer.Option(
@@ -61,7 +77,10 @@ def import_(
     rows quarantined (grouped by reason). Exit code 0 even when rows were quarantined.
     """
     cls = importer_for(fmt)
-    detect_format(out_path)  # an unusable output name fails before the long read
+    if (out_path is None) == (not to_store):
+        raise InputError("give exactly one of --out FILE and --to-store")
+    if out_path is not None:
+        detect_format(out_path)  # an unusable output name fails before the long read
     with Progress(
         TextColumn(f"importing {source.name}"),
         BarColumn(),
@@ -76,6 +95,24 @@ def import_(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
+        if out_path is None:
+            store = open_store(database_url)
+            try:
+                done = import_to_store(
+                    source, cls.format, store, received_at=to_instant(datetime.now(UTC)),
+                    mapping=mapping, source_tz=source_tz, on_progress=advance,
+                )  # fmt: skip
+            finally:
+                store.close()
+            _summary(done.stats, "the store", "the store's quarantine")
+            new = done.outcomes
+            out.print(
+                f"  the store: {new['accepted']:,} new, {new['duplicate']:,} already stored, "
+                f"{new['rejected']:,} quarantined (event_id taken by other content)",
+                markup=False,
+                highlight=False,
+            )
+            return
         stats, qpath = import_file(
             source,
             cls.format,
@@ -88,7 +125,7 @@ def import_(
     _summary(stats, out_path, qpath)
 
 
-def _summary(stats: ImportStats, out_path: Path, qpath: Path | None) -> None:
+def _summary(stats: ImportStats, out_path: Path | str, qpath: Path | str | None) -> None:
     row = stats.row_name
     kinds = ", ".join(f"{n:,} {k}" for k, n in stats.kinds.most_common())
     lines = [
