@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from accord.core.engine.batch.schema import PLAIN_RECORDS_SCHEMA
 from accord.core.records import RECORD_COLUMNS, MetricRecord
 from accord.errors import UnsupportedFormatError
 
@@ -38,39 +39,7 @@ def records_to_csv(records: Sequence[MetricRecord]) -> str:
 def _parquet_table(records: Sequence[MetricRecord]) -> Any:
     import pyarrow as pa
 
-    ts = pa.timestamp("s", tz="UTC")
-    schema = pa.schema(
-        [
-            ("ticket_id", pa.string()),
-            ("metric", pa.string()),
-            ("cycle", pa.int32()),
-            ("policy", pa.string()),
-            ("policy_version", pa.int32()),
-            ("calendar", pa.string()),
-            ("priority", pa.string()),
-            ("customer", pa.string()),
-            ("team", pa.string()),
-            ("assignee", pa.string()),
-            ("channel", pa.string()),
-            ("target", pa.int64()),
-            ("start", ts),
-            ("stop", ts),
-            ("due", ts),
-            ("breached_at", ts),
-            ("business_elapsed", pa.int64()),
-            ("paused_business", pa.int64()),
-            ("calendar_elapsed", pa.int64()),
-            ("breached_by", pa.int64()),
-            ("remaining", pa.int64()),
-            ("share_of_target", pa.float64()),
-            ("state", pa.string()),
-            ("breached_now", pa.bool_()),
-            ("ever_breached", pa.bool_()),
-            ("as_of", ts),
-            ("warnings", pa.string()),
-            ("explanation", pa.string()),
-        ]
-    )
+    schema = PLAIN_RECORDS_SCHEMA  # one schema for both engines' Parquet output
     cols: dict[str, list[Any]] = {name: [] for name in schema.names}
     for r in records:
         row = _flat(r)
