@@ -33,9 +33,12 @@ def _ndjson(_ctx: object, value: object) -> bytes:
 
 
 @schema.parametrize()
+# derandomize: the same requests on every run, so a 500 found here is reproducible (and CI
+# does not turn red by chance); raise max_examples locally to explore further
 @settings(
     max_examples=30,
     deadline=None,
+    derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
 def test_no_generated_request_gets_a_500(case: schemathesis.Case[Any]) -> None:
