@@ -113,8 +113,27 @@ def check_config(path: str | Path) -> tuple[Configuration | None, list[ConfigIss
     Returns the configuration (``None`` when there is any error) and every issue, errors and
     warnings, ordered by file and line.
     """
+    _, config, issues = _check_path(path)
+    return config, issues
+
+
+def _check_path(path: str | Path) -> tuple[_Checker, Configuration | None, list[ConfigIssue]]:
+    """Check every file of ``path``; the checker also holds the KPI, contract and alert
+    sections for the ``check_config_*`` accessors."""
     sources, read_issues = _read_sources(Path(path))
-    return _Checker(sources, str(path), read_issues).run()
+    checker = _Checker(sources, str(path), read_issues)
+    config, issues = checker.run()
+    return checker, config, issues
+
+
+def _check_mapping(
+    data: Mapping[str, Any], source: str
+) -> tuple[_Checker, Configuration | None, list[ConfigIssue]]:
+    """:func:`_check_path` for an in-memory mapping shaped like one YAML file."""
+    payload: Any = dict(data) if isinstance(data, Mapping) else data
+    checker = _Checker([YamlSource(source, payload)], source, [])
+    config, issues = checker.run()
+    return checker, config, issues
 
 
 def check_config_kpis(
@@ -122,9 +141,7 @@ def check_config_kpis(
 ) -> tuple[Configuration | None, dict[str, KpiSpec], list[ConfigIssue]]:
     """:func:`check_config`, and the KPI catalog: the built-in KPIs with the ``kpis:``
     section applied (see :mod:`accord.core.kpi.check`)."""
-    sources, read_issues = _read_sources(Path(path))
-    checker = _Checker(sources, str(path), read_issues)
-    config, issues = checker.run()
+    checker, config, issues = _check_path(path)
     return config, checker.kpis, issues
 
 
@@ -132,9 +149,7 @@ def check_data_kpis(
     data: Mapping[str, Any], source: str = "<dict>"
 ) -> tuple[Configuration | None, dict[str, KpiSpec], list[ConfigIssue]]:
     """:func:`check_config_kpis` for an in-memory mapping."""
-    payload: Any = dict(data) if isinstance(data, Mapping) else data
-    checker = _Checker([YamlSource(source, payload)], source, [])
-    config, issues = checker.run()
+    checker, config, issues = _check_mapping(data, source)
     return config, checker.kpis, issues
 
 
@@ -143,9 +158,7 @@ def check_config_contracts(
 ) -> tuple[Configuration | None, dict[str, ContractSpec], list[ConfigIssue]]:
     """:func:`check_config`, and the valid contracts of the ``contracts:`` section by name
     (see :mod:`accord.core.contracts.check`)."""
-    sources, read_issues = _read_sources(Path(path))
-    checker = _Checker(sources, str(path), read_issues)
-    config, issues = checker.run()
+    checker, config, issues = _check_path(path)
     return config, checker.contracts, issues
 
 
@@ -153,9 +166,7 @@ def check_data_contracts(
     data: Mapping[str, Any], source: str = "<dict>"
 ) -> tuple[Configuration | None, dict[str, ContractSpec], list[ConfigIssue]]:
     """:func:`check_config_contracts` for an in-memory mapping."""
-    payload: Any = dict(data) if isinstance(data, Mapping) else data
-    checker = _Checker([YamlSource(source, payload)], source, [])
-    config, issues = checker.run()
+    checker, config, issues = _check_mapping(data, source)
     return config, checker.contracts, issues
 
 
@@ -164,9 +175,7 @@ def check_config_alerts(
 ) -> tuple[Configuration | None, AlertConfig, list[ConfigIssue]]:
     """:func:`check_config`, and the valid rules and channels of the ``alerts:`` and
     ``channels:`` sections (see :mod:`accord.core.alerts.check`)."""
-    sources, read_issues = _read_sources(Path(path))
-    checker = _Checker(sources, str(path), read_issues)
-    config, issues = checker.run()
+    checker, config, issues = _check_path(path)
     return config, checker.alerts, issues
 
 
@@ -174,9 +183,7 @@ def check_data_alerts(
     data: Mapping[str, Any], source: str = "<dict>"
 ) -> tuple[Configuration | None, AlertConfig, list[ConfigIssue]]:
     """:func:`check_config_alerts` for an in-memory mapping."""
-    payload: Any = dict(data) if isinstance(data, Mapping) else data
-    checker = _Checker([YamlSource(source, payload)], source, [])
-    config, issues = checker.run()
+    checker, config, issues = _check_mapping(data, source)
     return config, checker.alerts, issues
 
 
@@ -196,8 +203,8 @@ def check_data(
     data: Mapping[str, Any], source: str = "<dict>"
 ) -> tuple[Configuration | None, list[ConfigIssue]]:
     """:func:`build_config` without raising (see :func:`check_config`)."""
-    payload: Any = dict(data) if isinstance(data, Mapping) else data
-    return _Checker([YamlSource(source, payload)], source, []).run()
+    _, config, issues = _check_mapping(data, source)
+    return config, issues
 
 
 def effective_instant(value: object) -> Instant:
