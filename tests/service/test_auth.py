@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app as cli
-from accord.io.store import SqlStore
+from accord.errors import AuthError
+from accord.io.store import MemoryStore, Scope, SqlStore
+from accord.service.auth import VerifiedTokens, authenticate, create_token
 from tests.service.conftest import Api, created
 
 PUBLIC = {"/healthz", "/openapi.json", "/docs", "/redoc"}
@@ -128,3 +130,26 @@ def test_the_cli_creates_lists_and_revokes_tokens(tmp_path: Path) -> None:
         cli, ["token", "create", "--scope", "admin", "--customer", "x", "--database-url", url]
     )
     assert bad.exit_code == 4
+
+
+def test_a_verified_token_is_remembered_for_a_few_seconds_then_looked_up_again() -> None:
+    store = MemoryStore()
+    token, record = create_token(store, scope=Scope.READ, customer=None, name="t", now=0)
+    now = [100.0]
+    verified = VerifiedTokens(ttl=5.0, clock=lambda: now[0])
+    assert authenticate(store, token, verified).token_id == record.id
+    store.revoke_token(record.id, at=1)  # as another process would, behind this one's back
+    now[0] += 4.9
+    assert authenticate(store, token, verified).token_id == record.id
+    now[0] += 0.2
+    with pytest.raises(AuthError):
+        authenticate(store, token, verified)
+
+
+def test_only_successes_are_remembered_so_a_new_token_works_at_once() -> None:
+    store = MemoryStore()
+    verified = VerifiedTokens(clock=lambda: 0.0)
+    with pytest.raises(AuthError):
+        authenticate(store, "acc_0123456789ab_" + "x" * 40, verified)
+    token, _ = create_token(store, scope=Scope.READ, customer=None, name="t", now=0)
+    assert authenticate(store, token, verified).scope is Scope.READ

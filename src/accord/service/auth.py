@@ -6,6 +6,11 @@ when created. Scopes nest: ``read`` (every GET), ``write`` (ingest, and read), `
 (configuration, recompute, tokens, and the rest). A token may be bound to one customer, and
 then only with ``read``: it sees that customer's tickets and summaries only, and every other
 ticket answers 404 as if it did not exist.
+
+A token verified by this process is remembered for :data:`VERIFIED_FOR` seconds (by its hash),
+so a burst of requests costs one look-up in the store. Revoking through this service forgets
+it at once; a revocation made by another process (``accord token revoke``) takes effect here
+within those seconds.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,20 +77,69 @@ def create_token(
     return token, record
 
 
-def authenticate(store: Store, token: str | None) -> Principal:
+VERIFIED_FOR = 5.0  # seconds
+
+
+class VerifiedTokens:
+    """Principals of tokens verified in the last ``ttl`` seconds, by the token's hash.
+
+    Only successes are kept, so a token created a moment ago works at once. ``clock`` is a
+    monotonic clock (an argument, for tests)."""
+
+    def __init__(
+        self, ttl: float = VERIFIED_FOR, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        with self._lock:
+            got = self._known.get(digest)
+            if got is None:
+                return None
+            if got[1] <= self._clock():
+                del self._known[digest]
+                return None
+            return got[0]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._known) >= 10_000:  # a bound, not a cache policy: start afresh
+                self._known.clear()
+            self._known[digest] = (principal, self._clock() + self._ttl)
+
+    def forget(self, token_id: str) -> None:
+        """Forget every remembered token with this id (it was just revoked)."""
+        with self._lock:
+            for digest in [d for d, (p, _) in self._known.items() if p.token_id == token_id]:
+                del self._known[digest]
+
+
+def authenticate(
+    store: Store, token: str | None, verified: VerifiedTokens | None = None
+) -> Principal:
     """The principal of a bearer token; :class:`AuthError` (401) when it is missing, malformed,
     unknown or revoked (one message for all, so a caller learns nothing from it)."""
     if not token:
         raise AuthError("this endpoint needs 'Authorization: Bearer <token>'")
-    m = _TOKEN_RE.match(token.strip())
+    token = token.strip()
+    digest = hash_token(token)
+    if verified is not None and (known := verified.get(digest)) is not None:
+        return known
+    m = _TOKEN_RE.match(token)
     record = store.get_token(m.group(1)) if m else None
     if (
         record is None
         or record.revoked_at is not None
-        or not hmac.compare_digest(record.secret_hash, hash_token(token.strip()))
+        or not hmac.compare_digest(record.secret_hash, digest)
     ):
         raise AuthError("the token is not valid (unknown, revoked or mistyped)")
-    return Principal(record.id, record.scope, record.customer)
+    principal = Principal(record.id, record.scope, record.customer)
+    if verified is not None:
+        verified.put(digest, principal)
+    return principal
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `accord token create`.")
@@ -100,11 +156,11 @@ def require(scope: Scope, *, all_customers: bool = False) -> Callable[..., Princ
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     ) -> Principal:
-        store: Store = request.app.state.runtime.store
+        runtime = request.app.state.runtime
         token = credentials.credentials if credentials else None
         if token is None and request.method in _COOKIE_METHODS:
             token = request.cookies.get(COOKIE_NAME)
-        principal = authenticate(store, token)
+        principal = authenticate(runtime.store, token, runtime.verified_tokens)
         if not principal.scope.allows(scope):
             raise PermissionDeniedError(
                 f"this needs a token with scope '{scope.value}'; this one has "

@@ -14,6 +14,7 @@ from accord.core.engine import compute_ticket
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
 from accord.io.store import Store
+from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.metrics import ServiceMetrics
 from accord.service.recompute import Jobs, Recomputer
@@ -39,6 +40,7 @@ class Runtime:
         )
         self.jobs = Jobs(store, self._versioned_config, self.clock, batch=settings.recompute_batch)
         self.metrics = ServiceMetrics(self)
+        self.verified_tokens = VerifiedTokens()
         self._started = False
 
     def config_at(self, now: Instant) -> Configuration | None:

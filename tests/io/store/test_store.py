@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -103,6 +104,40 @@ def test_the_same_id_in_one_batch_is_kept_once(store: Store) -> None:
     got = store.add_events(inc(ev("e1"), ev("e1"), ev("e2")), received_at=T0)
     assert got == ["accepted", "duplicate", "accepted"]
     assert store.count_events() == 2
+
+
+def test_one_batch_mixes_new_stored_again_and_reused_ids_each_with_its_outcome(
+    store: Store,
+) -> None:
+    store.add_events(inc(ev("e1", status="new")), received_at=T0)
+    got = store.add_events(
+        inc(ev("e2"), ev("e1", status="new"), ev("e2", status="open"), ev("e1", status="x")),
+        received_at=T0 + 1,
+    )
+    assert got[:2] == ["accepted", "duplicate"]
+    assert isinstance(got[2], RowProblem) and isinstance(got[3], RowProblem)
+    assert store.count_events() == 2
+    assert [q.problem.row for q in store.quarantine()] == [3, 4]
+
+
+def test_concurrent_writers_of_the_same_ids_store_each_once_and_accept_it_once(
+    store: Store,
+) -> None:
+    batch = [ev(f"c{i}") for i in range(200)]
+    results: list[list[object]] = []
+
+    def write() -> None:
+        results.append(list(store.add_events(inc(*batch), received_at=T0)))
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert store.count_events() == 200
+    for i in range(200):
+        outcomes = sorted(str(r[i]) for r in results)
+        assert outcomes == ["accepted", "duplicate", "duplicate", "duplicate"]
 
 
 def test_the_same_id_with_other_content_is_rejected_into_the_quarantine(store: Store) -> None:

@@ -28,7 +28,8 @@ def _principal(request: Request) -> Principal | None:
     if not token:
         return None
     try:
-        return authenticate(request.app.state.runtime.store, token)
+        runtime = request.app.state.runtime
+        return authenticate(runtime.store, token, runtime.verified_tokens)
     except AuthError:
         return None
 

@@ -74,4 +74,5 @@ def revoke_token(
     runtime = request.app.state.runtime
     if not runtime.store.revoke_token(token_id, at=runtime.clock()):
         raise NotFoundError(f"no token '{token_id}'")
+    runtime.verified_tokens.forget(token_id)
     return {"id": token_id, "revoked": True}
