@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
+from accord.cli import alerts as alerts_cmd
 from accord.cli import check as check_cmd
 from accord.cli import demo as demo_cmd
 from accord.cli import importer, kpi, serve, statement, token
@@ -24,6 +25,7 @@ app.command("statement")(statement.statement)
 app.add_typer(demo_cmd.app, name="demo")
 app.command("serve")(serve.serve)
 app.add_typer(token.app, name="token")
+app.add_typer(alerts_cmd.app, name="alerts")
 
 
 @app.command()

@@ -24,6 +24,7 @@ from accord.io.store import Store, open_store
 from accord.service.dashboard import install as install_dashboard
 from accord.service.errors import install_error_handlers
 from accord.service.routers import (
+    alerts,
     at_risk,
     compliance,
     config,
@@ -104,6 +105,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(contracts.router)
+    app.include_router(alerts.router)
     _docs(app)
     install_dashboard(app)
     return app

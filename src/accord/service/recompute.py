@@ -101,6 +101,7 @@ class Recomputer:
         self._lock = threading.Lock()  # one drain at a time
         self._thread: threading.Thread | None = None
         self.recomputed = 0
+        self.on_drained: Callable[[], None] | None = None  # told after new records are stored
 
     def drain(self) -> int:
         """Recompute every marked ticket; return how many were recomputed."""
@@ -109,6 +110,8 @@ class Recomputer:
             while True:
                 marks = self._store.dirty(self._batch)
                 if not marks:
+                    if done and self.on_drained is not None:
+                        self.on_drained()
                     return done
                 now = self._clock()
                 ids = [tid for tid, _ in marks]

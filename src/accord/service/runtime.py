@@ -14,6 +14,7 @@ from accord.core.engine import compute_ticket
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
 from accord.io.store import Store
+from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, env_notifiers
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.metrics import ServiceMetrics
@@ -29,7 +30,11 @@ def wall_clock() -> Instant:
 
 class Runtime:
     def __init__(
-        self, settings: Settings, store: Store, clock: Callable[[], Instant] | None = None
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], Instant] | None = None,
+        notifiers: NotifierFactory | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -41,6 +46,14 @@ class Runtime:
         self.jobs = Jobs(store, self._versioned_config, self.clock, batch=settings.recompute_batch)
         self.metrics = ServiceMetrics(self)
         self.verified_tokens = VerifiedTokens()
+        # alerts: rounds over the stored delivery log, woken after each recompute
+        self.alerting = AlertLoop(
+            store,
+            self.clock,
+            VersionedSetup(self._config_files, notifiers or env_notifiers()),
+            poll=settings.alert_poll,
+        )
+        self.recomputer.on_drained = self.alerting.notify
         self._started = False
 
     def config_at(self, now: Instant) -> Configuration | None:
@@ -50,6 +63,10 @@ class Runtime:
     def _versioned_config(self, now: Instant) -> tuple[int, Configuration] | None:
         got = self.configs.current(now)
         return (got[0].version, got[1]) if got else None
+
+    def _config_files(self, now: Instant) -> tuple[int, dict[str, str]] | None:
+        got = self.configs.current(now)
+        return (got[0].version, dict(got[0].files)) if got else None
 
     def seed(self) -> None:
         """Store the configuration of ``config_dir`` as a new version when it differs from the
@@ -72,8 +89,12 @@ class Runtime:
         if self.settings.background:
             self.recomputer.start(self.settings.recompute_interval)
             self.recomputer.notify()
+            # a channel whose secret is unset fails here, at start-up, not at the first alert
+            self.alerting.setup_at(self.clock())
+            self.alerting.start()
 
     def stop(self) -> None:
+        self.alerting.stop()
         self.recomputer.stop()
         self.jobs.wait(timeout=5)
 

@@ -37,6 +37,8 @@ class Settings:
     recompute_interval: float = 0.1
     recompute_batch: int = 500
     background: bool = True
+    # the alert loop's longest sleep: it wakes earlier at the next foreseen alert instant
+    alert_poll: float = 30.0
     config_dir: Path | None = None
 
     @classmethod

@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 
 from accord.io.store.base import (
+    ALERT_STATES,
+    AlertAttemptRecord,
+    AlertQuery,
     ClockCursor,
     ClockQuery,
     ComplianceRow,
@@ -21,6 +24,7 @@ from accord.io.store.base import (
     QuarantineEntry,
     Scope,
     Store,
+    StoredAlert,
     StoreStats,
     TicketQuery,
     TicketResult,
@@ -46,8 +50,11 @@ def open_store(url: str | None = None, *, sqlite_synchronous: str = "FULL") -> S
 
 
 __all__ = [
+    "ALERT_STATES",
     "DATABASE_URL_ENV",
     "DEFAULT_DATABASE_URL",
+    "AlertAttemptRecord",
+    "AlertQuery",
     "ClockCursor",
     "ClockQuery",
     "ComplianceRow",
@@ -60,6 +67,7 @@ __all__ = [
     "SqlStore",
     "Store",
     "StoreStats",
+    "StoredAlert",
     "TicketQuery",
     "TicketResult",
     "TicketSummary",

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from accord.core.alerts.evaluate import Alert
 from accord.core.events import Event
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
@@ -174,6 +175,83 @@ class StoreStats:
     pending_recompute: int = 0
 
 
+ALERT_STATES = ("held", "pending", "sent", "failed", "acknowledged", "snoozed")
+"""How an alert in the delivery log reads: ``held`` (quiet hours), ``pending`` (to send, or
+to retry), ``sent`` (every channel took it), ``failed`` (a channel gave up after the last
+retry), ``acknowledged`` (someone took it in charge; nothing more is sent), ``snoozed`` (its
+delivery waits until ``snoozed_until``). The store keeps the first four; the last two come
+from the acknowledge and snooze columns."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAttemptRecord:
+    """One try of an alert on one channel; ``ok`` is ``None`` while it is in flight (or when
+    the process stopped during it)."""
+
+    channel: str
+    number: int
+    at: Instant
+    ok: bool | None
+    error: str | None = None
+    finished_at: Instant | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """One entry of the delivery log: the alert, its delivery state and every attempt."""
+
+    id: int
+    alert: Alert
+    state: str  # held, pending, sent or failed; see :meth:`state_at`
+    next_attempt_at: Instant | None
+    created_at: Instant
+    acknowledged_by: str | None = None
+    acknowledged_at: Instant | None = None
+    snoozed_until: Instant | None = None
+    attempts: tuple[AlertAttemptRecord, ...] = ()
+
+    @property
+    def ticket_id(self) -> str | None:
+        return self.alert.subject if self.alert.kind in ("sla_warning", "sla_breach") else None
+
+    def state_at(self, now: Instant) -> str:
+        """The state as people read it at ``now`` (one of :data:`ALERT_STATES`)."""
+        if self.acknowledged_at is not None:
+            return "acknowledged"
+        if self.snoozed_until is not None and self.snoozed_until > now:
+            return "snoozed"
+        if self.state == "held" and self.alert.deliver_at <= now:
+            return "pending"  # the quiet hours are over
+        return self.state
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    """Filters of the delivery log, newest first; ``state`` is judged at ``now``."""
+
+    now: Instant
+    state: str | None = None
+    rule: str | None = None
+    customer: str | None = None
+    before: int | None = None  # keyset cursor: the last id of the previous page
+    limit: int = 50
+
+
+def alert_state_matches(entry: StoredAlert, query: AlertQuery) -> bool:
+    return (
+        (query.state is None or entry.state_at(query.now) == query.state)
+        and (query.rule is None or entry.alert.rule == query.rule)
+        and (query.customer is None or entry.alert.customer == query.customer)
+        and (query.before is None or entry.id < query.before)
+    )
+
+
+def snooze_refusal(entry: StoredAlert) -> str:
+    """Why an entry cannot be snoozed: only what is still to be delivered can wait."""
+    done = "acknowledged" if entry.acknowledged_at is not None else entry.state
+    return f"alert {entry.id} is {done}; only a held or pending alert can be snoozed"
+
+
 def conflict_problem(item: Incoming) -> RowProblem:
     """The quarantine record of an event whose id is already stored with other content."""
     e = item.event
@@ -314,4 +392,55 @@ class Store(Protocol):
 
     def revoke_token(self, token_id: str, *, at: Instant) -> bool:
         """Revoke a token; ``False`` when there is no such token."""
+        ...
+
+    # ---- the alert delivery log
+
+    def claim_alert(self, alert: Alert, *, now: Instant) -> StoredAlert | None:
+        """Take ``alert`` in charge: add it to the log (``held`` while its delivery instant is
+        to come, else ``pending``) unless its key is there already. Atomic: of two callers
+        with the same key, exactly one gets the entry, the other ``None``."""
+        ...
+
+    def known_alert_keys(self, keys: Collection[str]) -> set[str]:
+        """Which of ``keys`` are in the log."""
+        ...
+
+    def alerts_to_deliver(self) -> list[StoredAlert]:
+        """Entries still held or pending and not acknowledged (snoozed ones included), oldest
+        first, with their attempts."""
+        ...
+
+    def claim_attempt(self, alert_id: int, channel: str, number: int, *, at: Instant) -> bool:
+        """Record that attempt ``number`` on ``channel`` starts; ``False`` when another caller
+        made that attempt already (then this one must not send)."""
+        ...
+
+    def finish_attempt(
+        self,
+        alert_id: int,
+        channel: str,
+        number: int,
+        *,
+        ok: bool,
+        error: str | None,
+        at: Instant,
+        state: str,
+        next_attempt_at: Instant | None,
+    ) -> None:
+        """Record an attempt's outcome and the entry's new state, in one transaction."""
+        ...
+
+    def list_alerts(self, query: AlertQuery) -> list[StoredAlert]: ...
+
+    def get_alert(self, alert_id: int) -> StoredAlert | None: ...
+
+    def acknowledge_alert(self, alert_id: int, *, by: str, at: Instant) -> StoredAlert | None:
+        """Acknowledge an entry (once: a second acknowledgement keeps the first); ``None``
+        when there is no such entry."""
+        ...
+
+    def snooze_alert(self, alert_id: int, *, until: Instant) -> StoredAlert | None:
+        """Hold an undelivered entry until ``until``; ``None`` when there is no such entry,
+        :class:`~accord.errors.ConflictError` when it is delivered, failed or acknowledged."""
         ...

@@ -11,28 +11,34 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 
+from accord.core.alerts.evaluate import Alert
 from accord.core.event_validation import content_digest
 from accord.core.events import Event
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
-from accord.errors import RowProblem
+from accord.errors import ConflictError, RowProblem
 from accord.io.store.base import (
     COMPLIANCE_DIMENSIONS,
     NO_DUE,
+    AlertAttemptRecord,
+    AlertQuery,
     ClockQuery,
     ComplianceRow,
     ConfigVersion,
     EventOutcome,
     Incoming,
     QuarantineEntry,
+    StoredAlert,
     StoreStats,
     TicketQuery,
     TicketResult,
     TicketSummary,
     TokenRecord,
+    alert_state_matches,
     conflict_problem,
     is_queued,
     month_of,
+    snooze_refusal,
     state_at,
 )
 
@@ -52,6 +58,8 @@ class MemoryStore:
         self._tokens: dict[str, TokenRecord] = {}
         self._seq = itertools.count(1)
         self._qid = itertools.count(1)
+        self._alerts: dict[int, StoredAlert] = {}
+        self._alert_ids: dict[str, int] = {}  # key -> id
 
     def close(self) -> None:
         pass
@@ -292,3 +300,91 @@ class MemoryStore:
             if tok.revoked_at is None:
                 self._tokens[token_id] = replace(tok, revoked_at=at)
             return True
+
+    # ---- the alert delivery log
+
+    def claim_alert(self, alert: Alert, *, now: Instant) -> StoredAlert | None:
+        with self._lock:
+            if alert.key in self._alert_ids:
+                return None
+            state = "held" if alert.deliver_at > now else "pending"
+            entry = StoredAlert(len(self._alerts) + 1, alert, state, alert.deliver_at, now)
+            self._alerts[entry.id] = entry
+            self._alert_ids[alert.key] = entry.id
+            return entry
+
+    def known_alert_keys(self, keys: Collection[str]) -> set[str]:
+        with self._lock:
+            return {k for k in keys if k in self._alert_ids}
+
+    def alerts_to_deliver(self) -> list[StoredAlert]:
+        with self._lock:
+            return [
+                a
+                for a in self._alerts.values()
+                if a.state in ("held", "pending") and a.acknowledged_at is None
+            ]
+
+    def claim_attempt(self, alert_id: int, channel: str, number: int, *, at: Instant) -> bool:
+        with self._lock:
+            entry = self._alerts[alert_id]
+            if any(t.channel == channel and t.number == number for t in entry.attempts):
+                return False
+            attempt = AlertAttemptRecord(channel, number, at, None)
+            attempts = sorted((*entry.attempts, attempt), key=lambda t: (t.at, t.channel, t.number))
+            self._alerts[alert_id] = replace(entry, attempts=tuple(attempts))
+            return True
+
+    def finish_attempt(
+        self,
+        alert_id: int,
+        channel: str,
+        number: int,
+        *,
+        ok: bool,
+        error: str | None,
+        at: Instant,
+        state: str,
+        next_attempt_at: Instant | None,
+    ) -> None:
+        with self._lock:
+            entry = self._alerts[alert_id]
+            attempts = tuple(
+                replace(t, ok=ok, error=error, finished_at=at)
+                if t.channel == channel and t.number == number
+                else t
+                for t in entry.attempts
+            )
+            self._alerts[alert_id] = replace(
+                entry, attempts=attempts, state=state, next_attempt_at=next_attempt_at
+            )
+
+    def list_alerts(self, query: AlertQuery) -> list[StoredAlert]:
+        with self._lock:
+            found = [a for a in reversed(self._alerts.values()) if alert_state_matches(a, query)]
+        return found[: query.limit]
+
+    def get_alert(self, alert_id: int) -> StoredAlert | None:
+        with self._lock:
+            return self._alerts.get(alert_id)
+
+    def acknowledge_alert(self, alert_id: int, *, by: str, at: Instant) -> StoredAlert | None:
+        with self._lock:
+            entry = self._alerts.get(alert_id)
+            if entry is None:
+                return None
+            if entry.acknowledged_at is None:
+                entry = replace(entry, acknowledged_by=by, acknowledged_at=at)
+                self._alerts[alert_id] = entry
+            return entry
+
+    def snooze_alert(self, alert_id: int, *, until: Instant) -> StoredAlert | None:
+        with self._lock:
+            entry = self._alerts.get(alert_id)
+            if entry is None:
+                return None
+            if entry.acknowledged_at is not None or entry.state not in ("held", "pending"):
+                raise ConflictError(snooze_refusal(entry))
+            entry = replace(entry, snoozed_until=until)
+            self._alerts[alert_id] = entry
+            return entry

@@ -141,3 +141,49 @@ tokens = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("revoked_at", sa.BigInteger, nullable=True),
 )
+
+# The alert delivery log: one row per alert ever taken in charge. The unique key is what makes
+# "never twice" hold across evaluators and restarts: the first INSERT of a key wins.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", _SERIAL, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("rule", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("ticket_id", sa.Text, nullable=True),
+    sa.Column("customer", sa.Text, nullable=True),
+    sa.Column("metric", sa.Text, nullable=True),
+    sa.Column("cycle", sa.Text, nullable=False),
+    sa.Column("threshold", sa.Text, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),  # the threshold instant
+    sa.Column("deliver_at", sa.BigInteger, nullable=False),  # later when quiet hours hold it
+    sa.Column("channels", sa.JSON, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("figures", sa.JSON, nullable=False),
+    sa.Column("link", sa.Text, nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),  # held, pending, sent, failed
+    sa.Column("next_attempt_at", sa.BigInteger, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("acknowledged_by", sa.Text, nullable=True),
+    sa.Column("acknowledged_at", sa.BigInteger, nullable=True),
+    sa.Column("snoozed_until", sa.BigInteger, nullable=True),
+    sa.UniqueConstraint("key", name="uq_alerts_key"),
+)
+sa.Index("ix_alerts_customer", alerts.c.customer, alerts.c.id)
+sa.Index("ix_alerts_state", alerts.c.state, alerts.c.next_attempt_at)
+
+# Every attempt of an alert on a channel. The row is written (claimed) before the send and
+# finished after it, so two loops cannot both make the same attempt.
+alert_attempts = sa.Table(
+    "alert_attempts",
+    metadata,
+    sa.Column("alert_id", sa.BigInteger, sa.ForeignKey("alerts.id"), primary_key=True),
+    sa.Column("channel", sa.Text, primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=True),  # NULL: in flight (or interrupted)
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("finished_at", sa.BigInteger, nullable=True),
+)

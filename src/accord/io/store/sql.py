@@ -40,15 +40,18 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 
+from accord.core.alerts.evaluate import Alert
 from accord.core.event_validation import content_digest
 from accord.core.events import Actor, Event, FieldValue, Kind
 from accord.core.records import MetricRecord, State, Step, Warning_
 from accord.core.timeutil import Instant
-from accord.errors import InputError, RowProblem, StoreError
+from accord.errors import ConflictError, InputError, RowProblem, StoreError
 from accord.io.store import schema as t
 from accord.io.store.base import (
     COMPLIANCE_DIMENSIONS,
     NO_DUE,
+    AlertAttemptRecord,
+    AlertQuery,
     ClockQuery,
     ComplianceRow,
     ConfigVersion,
@@ -56,6 +59,7 @@ from accord.io.store.base import (
     Incoming,
     QuarantineEntry,
     Scope,
+    StoredAlert,
     StoreStats,
     TicketQuery,
     TicketResult,
@@ -64,6 +68,7 @@ from accord.io.store.base import (
     conflict_problem,
     is_queued,
     month_of,
+    snooze_refusal,
 )
 
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
@@ -672,6 +677,150 @@ class SqlStore:
         with self._writing() as conn:
             return bool(conn.execute(stmt).rowcount)
 
+    # ---------------------------------------------------------------- alert delivery log
+
+    @_guard
+    def claim_alert(self, alert: Alert, *, now: Instant) -> StoredAlert | None:
+        row = _alert_row(alert, now)
+        # ON CONFLICT DO NOTHING on the unique key: of two evaluators (or a process and its
+        # restarted self) exactly one inserts, and only that one delivers
+        stmt = (
+            self._insert(t.alerts)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(t.alerts.c.id)
+        )
+        with self._writing() as conn:
+            new_id = conn.execute(stmt).scalar()
+        if new_id is None:
+            return None
+        return StoredAlert(int(new_id), alert, row["state"], row["next_attempt_at"], now)
+
+    @_guard
+    def known_alert_keys(self, keys: Collection[str]) -> set[str]:
+        found: set[str] = set()
+        with self._read.connect() as conn:
+            for chunk in _chunks(sorted(set(keys))):
+                q = sa.select(t.alerts.c.key).where(t.alerts.c.key.in_(chunk))
+                found.update(conn.execute(q).scalars())
+        return found
+
+    @_guard
+    def alerts_to_deliver(self) -> list[StoredAlert]:
+        a = t.alerts.c
+        q = (
+            sa.select(t.alerts)
+            .where(a.state.in_(("held", "pending")), a.acknowledged_at.is_(None))
+            .order_by(a.id)
+        )
+        with self._read.connect() as conn:
+            return self._with_attempts(conn, list(conn.execute(q)))
+
+    def _with_attempts(self, conn: Connection, rows: Sequence[Any]) -> list[StoredAlert]:
+        attempts: dict[int, list[AlertAttemptRecord]] = {row.id: [] for row in rows}
+        ids = sorted(attempts)
+        at = t.alert_attempts.c
+        for i in range(0, len(ids), _CHUNK):
+            q = (
+                sa.select(t.alert_attempts)
+                .where(at.alert_id.in_(ids[i : i + _CHUNK]))
+                .order_by(at.alert_id, at.at, at.channel, at.number)
+            )
+            for r in conn.execute(q):
+                attempts[r.alert_id].append(
+                    AlertAttemptRecord(r.channel, r.number, r.at, r.ok, r.error, r.finished_at)
+                )
+        return [_stored_alert_from_row(row, attempts[row.id]) for row in rows]
+
+    @_guard
+    def claim_attempt(self, alert_id: int, channel: str, number: int, *, at: Instant) -> bool:
+        stmt = (
+            self._insert(t.alert_attempts)
+            .values(alert_id=alert_id, channel=channel, number=number, at=at, ok=None)
+            .on_conflict_do_nothing(index_elements=["alert_id", "channel", "number"])
+            .returning(t.alert_attempts.c.number)
+        )
+        with self._writing() as conn:
+            return conn.execute(stmt).scalar() is not None
+
+    @_guard
+    def finish_attempt(
+        self,
+        alert_id: int,
+        channel: str,
+        number: int,
+        *,
+        ok: bool,
+        error: str | None,
+        at: Instant,
+        state: str,
+        next_attempt_at: Instant | None,
+    ) -> None:
+        at_c = t.alert_attempts.c
+        with self._writing() as conn:
+            conn.execute(
+                t.alert_attempts.update()
+                .where(at_c.alert_id == alert_id, at_c.channel == channel, at_c.number == number)
+                .values(ok=ok, error=error, finished_at=at)
+            )
+            conn.execute(
+                t.alerts.update()
+                .where(t.alerts.c.id == alert_id)
+                .values(state=state, next_attempt_at=next_attempt_at)
+            )
+
+    @_guard
+    def list_alerts(self, query: AlertQuery) -> list[StoredAlert]:
+        a = t.alerts.c
+        q = sa.select(t.alerts)
+        if query.state is not None:
+            q = q.where(_alert_state_expr(query.now) == query.state)
+        if query.rule is not None:
+            q = q.where(a.rule == query.rule)
+        if query.customer is not None:
+            q = q.where(a.customer == query.customer)
+        if query.before is not None:
+            q = q.where(a.id < query.before)
+        q = q.order_by(a.id.desc()).limit(query.limit)
+        with self._read.connect() as conn:
+            return self._with_attempts(conn, list(conn.execute(q)))
+
+    @_guard
+    def get_alert(self, alert_id: int) -> StoredAlert | None:
+        q = sa.select(t.alerts).where(t.alerts.c.id == alert_id)
+        with self._read.connect() as conn:
+            found = self._with_attempts(conn, list(conn.execute(q)))
+        return found[0] if found else None
+
+    @_guard
+    def acknowledge_alert(self, alert_id: int, *, by: str, at: Instant) -> StoredAlert | None:
+        a = t.alerts.c
+        with self._writing() as conn:
+            conn.execute(
+                t.alerts.update()
+                .where(a.id == alert_id, a.acknowledged_at.is_(None))
+                .values(acknowledged_by=by, acknowledged_at=at)
+            )
+        return self.get_alert(alert_id)
+
+    @_guard
+    def snooze_alert(self, alert_id: int, *, until: Instant) -> StoredAlert | None:
+        a = t.alerts.c
+        with self._writing() as conn:
+            changed = conn.execute(
+                t.alerts.update()
+                .where(
+                    a.id == alert_id,
+                    a.acknowledged_at.is_(None),
+                    a.state.in_(("held", "pending")),
+                )
+                .values(snoozed_until=until)
+            ).rowcount
+        entry = self.get_alert(alert_id)
+        if entry is not None and not changed:
+            raise ConflictError(snooze_refusal(entry))
+        return entry
+
 
 # ---------------------------------------------------------------- row conversions
 
@@ -849,4 +998,68 @@ def _token_from_row(row: Any) -> TokenRecord:
         name=row.name,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+    )
+
+
+def _alert_state_expr(now: Instant) -> sa.ColumnElement[str]:
+    """An entry's state judged at ``now`` (see ``StoredAlert.state_at``)."""
+    a = t.alerts.c
+    return sa.case(
+        (a.acknowledged_at.is_not(None), sa.literal("acknowledged")),
+        (sa.and_(a.snoozed_until.is_not(None), a.snoozed_until > now), sa.literal("snoozed")),
+        (sa.and_(a.state == "held", a.deliver_at <= now), sa.literal("pending")),
+        else_=a.state,
+    )
+
+
+def _alert_row(alert: Alert, now: Instant) -> dict[str, Any]:
+    return {
+        "key": alert.key,
+        "rule": alert.rule,
+        "kind": alert.kind,
+        "subject": alert.subject,
+        "ticket_id": alert.subject if alert.kind in ("sla_warning", "sla_breach") else None,
+        "customer": alert.customer,
+        "metric": alert.metric,
+        "cycle": alert.cycle,
+        "threshold": alert.threshold,
+        "at": alert.at,
+        "deliver_at": alert.deliver_at,
+        "channels": list(alert.channels),
+        "summary": alert.summary,
+        "figures": dict(alert.figures),
+        "link": alert.link,
+        "state": "held" if alert.deliver_at > now else "pending",
+        "next_attempt_at": alert.deliver_at,
+        "created_at": now,
+    }
+
+
+def _stored_alert_from_row(row: Any, attempts: Sequence[AlertAttemptRecord]) -> StoredAlert:
+    alert = Alert(
+        key=row.key,
+        rule=row.rule,
+        kind=row.kind,
+        subject=row.subject,
+        metric=row.metric,
+        cycle=row.cycle,
+        threshold=row.threshold,
+        at=row.at,
+        deliver_at=row.deliver_at,
+        channels=tuple(row.channels),
+        summary=row.summary,
+        figures=dict(row.figures),
+        link=row.link,
+        customer=row.customer,
+    )
+    return StoredAlert(
+        id=row.id,
+        alert=alert,
+        state=row.state,
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        snoozed_until=row.snoozed_until,
+        attempts=tuple(attempts),
     )

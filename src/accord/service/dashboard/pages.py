@@ -107,6 +107,11 @@ def at_risk(request: Request) -> Response:
     return _page(request, "at_risk", "At-risk queue")
 
 
+@router.get("/alerts")
+def alerts(request: Request) -> Response:
+    return _page(request, "alerts", "Alert delivery log")
+
+
 @router.get("/compliance")
 def compliance(request: Request) -> Response:
     return _page(request, "compliance", "Compliance explorer")

@@ -1,0 +1,313 @@
+"""Alert delivery over the store: one round (:func:`deliver_round`, also what
+``accord alerts run --once`` runs) and the background loop of ``accord serve``
+(:class:`AlertLoop`).
+
+A round reads the open SLA clocks from the store, evaluates the rules at ``now`` (pure, in
+:mod:`accord.core.alerts.evaluate`), takes every alert whose threshold has come in charge by
+claiming its dedupe key in the store (an atomic insert: of two evaluators, or of a process and
+its restarted self, exactly one wins), then tries every (alert, channel) pair that is due,
+claiming each attempt before sending it. The stored log is the only state, so a restart reads
+it back and neither sends an alert twice nor loses one.
+
+An attempt whose outcome was never recorded (the process stopped while sending) counts as
+failed and is retried after its backoff: an alert may then reach a channel twice, which the
+receiver can tell by its ``key`` (JSON body, ``X-Accord-Alert`` mail header), rather than
+never.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accord.core.alerts.check import AlertConfig
+from accord.core.alerts.delivery import Attempt, Backoff, Pending, pending
+from accord.core.alerts.evaluate import Readings, evaluate
+from accord.core.alerts.models import AlertRule, Channel
+from accord.core.calendar import BusinessCalendar
+from accord.core.config.loader import check_config_alerts
+from accord.core.records import MetricRecord
+from accord.core.timeutil import Instant
+from accord.errors import ConfigError, DeliveryError
+from accord.io.notifiers import Notifier, notifier_for
+from accord.io.store import ClockCursor, ClockQuery, Store, StoredAlert
+from accord.io.store.base import NO_DUE
+
+log = logging.getLogger("accord.alerts")
+
+NotifierFactory = Callable[[str, Channel], Notifier]
+# far enough ahead that every threshold a reading foresees is a candidate
+_HORIZON = 2**62
+_PAGE = 1000
+UNFINISHED = "no outcome recorded: the process stopped during the attempt"
+
+
+@dataclass(frozen=True)
+class AlertSetup:
+    """What a round needs from the configuration: the rules, the calendars (of the clocks and
+    of quiet hours) and a notifier per channel."""
+
+    rules: Mapping[str, AlertRule]
+    calendars: Mapping[str, BusinessCalendar]
+    notifiers: Mapping[str, Notifier]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One attempt made by a round."""
+
+    alert_id: int
+    key: str
+    channel: str
+    number: int
+    ok: bool
+    error: str | None
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """What one round did and when the next one is worth running (``None``: nothing
+    foreseen from the current readings)."""
+
+    claimed: tuple[StoredAlert, ...] = ()
+    attempts: tuple[Sent, ...] = ()
+    wake_at: Instant | None = None
+
+    @property
+    def failed(self) -> int:
+        return sum(not a.ok for a in self.attempts)
+
+
+def env_notifiers(env: Mapping[str, str] | None = None) -> NotifierFactory:
+    """Notifiers with their secrets from ``env`` (default: the process environment)."""
+    source = os.environ if env is None else env
+    return lambda name, channel: notifier_for(name, channel, source)
+
+
+def build_setup(
+    alerts: AlertConfig,
+    calendars: Mapping[str, object],
+    factory: NotifierFactory,
+) -> AlertSetup:
+    """The setup of a checked configuration; a channel's missing secret raises
+    :class:`ConfigError` here, at start-up, not at the first alert."""
+    notifiers = {name: factory(name, ch) for name, ch in alerts.channels.items()}
+    cals = {k: v for k, v in calendars.items() if isinstance(v, BusinessCalendar)}
+    return AlertSetup(dict(alerts.rules), cals, notifiers)
+
+
+def setup_from_dir(path: Path, factory: NotifierFactory) -> AlertSetup:
+    """The setup of a configuration directory (or file); every problem raises
+    :class:`ConfigError`."""
+    config, alerts, issues = check_config_alerts(path)
+    if config is None or any(i.severity == "error" for i in issues):
+        raise ConfigError(issues)
+    return build_setup(alerts, config.calendars, factory)
+
+
+def setup_from_files(files: Mapping[str, str], factory: NotifierFactory) -> AlertSetup:
+    """The setup of a stored configuration version (file name -> YAML text)."""
+    with tempfile.TemporaryDirectory(prefix="accord-alerts-") as tmp:
+        root = Path(tmp)
+        for name, text in files.items():
+            (root / name).write_text(text, encoding="utf-8")
+        return setup_from_dir(root, factory)
+
+
+def open_clock_readings(store: Store, now: Instant) -> Readings:
+    """The SLA clocks the rules watch: every open clock with a target, as stored."""
+    records: list[MetricRecord] = []
+    after: ClockCursor | None = None
+    while True:
+        page = store.open_clocks(ClockQuery(now=now, after=after, limit=_PAGE))
+        records.extend(page)
+        if len(page) < _PAGE:
+            return Readings(records=records)
+        last = page[-1]
+        due = last.due if last.due is not None else NO_DUE
+        after = ClockCursor(due, last.ticket_id, last.metric, last.cycle)
+
+
+def _log_attempts(entry: StoredAlert) -> list[Attempt]:
+    return [
+        Attempt(
+            entry.alert.key,
+            t.channel,
+            t.number,
+            t.at,
+            bool(t.ok),
+            t.error if t.ok is not None else UNFINISHED,
+            entry.alert,
+        )
+        for t in entry.attempts
+    ]
+
+
+def _plan(entry: StoredAlert, attempts: list[Attempt], backoff: Backoff) -> list[Pending]:
+    return pending([entry.alert], attempts, backoff)
+
+
+def _settled_state(entry: StoredAlert, attempts: list[Attempt]) -> str:
+    ok = {a.channel for a in attempts if a.ok}
+    return "sent" if all(ch in ok for ch in entry.alert.channels) else "failed"
+
+
+def deliver_round(
+    store: Store,
+    setup: AlertSetup,
+    readings: Readings,
+    now: Instant,
+    *,
+    backoff: Backoff = Backoff(),
+) -> RoundResult:
+    """Take in charge every alert whose threshold has come, and try every pair due at
+    ``now``; every attempt goes to the store's delivery log."""
+    wake: list[Instant] = []
+    # every candidate the readings foresee; those already in the log are done with
+    candidates = evaluate(setup.rules, readings, setup.calendars, (), _HORIZON)
+    known = store.known_alert_keys([a.key for a in candidates])
+    claimed: list[StoredAlert] = []
+    for a in candidates:
+        if a.key in known:
+            continue
+        if a.at > now:
+            wake.append(a.at)  # claimed (held or pending) once its threshold comes
+            continue
+        entry = store.claim_alert(a, now=now)
+        if entry is not None:
+            claimed.append(entry)
+
+    sent: list[Sent] = []
+    for entry in store.alerts_to_deliver():
+        if entry.snoozed_until is not None and entry.snoozed_until > now:
+            wake.append(entry.snoozed_until)
+            continue
+        attempts = _log_attempts(entry)
+        for p in _plan(entry, attempts, backoff):
+            if p.due > now:
+                continue
+            if not store.claim_attempt(entry.id, p.channel, p.number, at=now):
+                continue  # another loop is making this very attempt
+            error = _send(setup.notifiers.get(p.channel), p)
+            attempts.append(
+                Attempt(entry.alert.key, p.channel, p.number, now, error is None, error, p.alert)
+            )
+            rest = _plan(entry, attempts, backoff)
+            state = "pending" if rest else _settled_state(entry, attempts)
+            next_at = min((r.due for r in rest), default=None)
+            store.finish_attempt(
+                entry.id, p.channel, p.number, ok=error is None, error=error, at=now,
+                state=state, next_attempt_at=next_at,
+            )  # fmt: skip
+            sent.append(Sent(entry.id, entry.alert.key, p.channel, p.number, error is None, error))
+            if error is not None:
+                log.warning("alert %s, %s, attempt %d: %s", p.alert.key, p.channel, p.number, error)
+        wake.extend(p.due for p in _plan(entry, attempts, backoff) if p.due > now)
+    return RoundResult(tuple(claimed), tuple(sent), min(wake, default=None))
+
+
+def _send(notifier: Notifier | None, p: Pending) -> str | None:
+    if notifier is None:
+        return f"no notifier for channel '{p.channel}'"
+    try:
+        notifier.send(p.alert)
+    except DeliveryError as exc:
+        return exc.message
+    return None
+
+
+SetupAt = Callable[[Instant], AlertSetup | None]
+
+
+@dataclass
+class AlertLoop:
+    """Rounds in a background thread. It sleeps until the next instant a round foresees, but
+    never longer than ``poll`` seconds (new events change the readings), and wakes early on
+    :meth:`notify` (after each recompute). The clock is injected: tests drive
+    :meth:`run_once` with their own."""
+
+    store: Store
+    clock: Callable[[], Instant]
+    setup_at: SetupAt
+    poll: float = 30.0
+    backoff: Backoff = field(default_factory=Backoff)
+    rounds: int = 0
+    last: RoundResult | None = None
+    _wake: threading.Event = field(default_factory=threading.Event, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def run_once(self) -> RoundResult:
+        """One round at the clock's now (no-op without a configuration)."""
+        with self._lock:  # one round at a time: notify() may race the loop's own timer
+            now = self.clock()
+            setup = self.setup_at(now)
+            if setup is None or not setup.rules:
+                result = RoundResult()
+            else:
+                readings = open_clock_readings(self.store, now)
+                result = deliver_round(self.store, setup, readings, now, backoff=self.backoff)
+            self.rounds += 1
+            self.last = result
+            return result
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="accord-alerts", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            wait = self.poll
+            try:
+                result = self.run_once()
+                if result.wake_at is not None:
+                    wait = min(self.poll, max(0.0, float(result.wake_at - self.clock())))
+            except Exception:  # keep the loop alive: the log in the store keeps the state
+                log.exception("alert round failed")
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+class VersionedSetup:
+    """The setup of the configuration version in force, built once per version."""
+
+    def __init__(
+        self,
+        current: Callable[[Instant], tuple[int, Mapping[str, str]] | None],
+        factory: NotifierFactory,
+    ) -> None:
+        self._current = current
+        self._factory = factory
+        self._built: dict[int, AlertSetup] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, now: Instant) -> AlertSetup | None:
+        got = self._current(now)
+        if got is None:
+            return None
+        version, files = got
+        with self._lock:
+            setup = self._built.get(version)
+            if setup is None:
+                setup = setup_from_files(files, self._factory)
+                self._built[version] = setup
+            return setup
