@@ -47,6 +47,31 @@ class _StoreCollector(Collector):
         )
 
 
+class _ViewCollector(Collector):
+    """The records view (compliance in memory): loaded or not, its first-load time and size."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        view = self._runtime.records_view
+        yield GaugeMetricFamily(
+            "accord_records_view_ready",
+            "1 once the in-memory records view is loaded (compliance reads use it)",
+            value=1 if view.ready else 0,
+        )
+        yield GaugeMetricFamily(
+            "accord_records_view_load_seconds",
+            "Seconds the last full load of the records view took",
+            value=view.load_seconds or 0.0,
+        )
+        yield GaugeMetricFamily(
+            "accord_records_view_bytes",
+            "Memory held by the records view",
+            value=view.memory_bytes(),
+        )
+
+
 class ServiceMetrics:
     def __init__(self, runtime: Runtime) -> None:
         self.registry = CollectorRegistry()
@@ -69,6 +94,7 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.registry.register(_StoreCollector(runtime))
+        self.registry.register(_ViewCollector(runtime))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -29,6 +29,8 @@ log = logging.getLogger("accord.service")
 
 Clock = Callable[[], Instant]
 ConfigAt = Callable[[Instant], Configuration | None]
+# told of every batch just saved, with each ticket's highest event seq (the records view)
+Saved = Callable[[Sequence[TicketResult], Mapping[str, int]], None]
 
 
 def _text(v: FieldValue) -> str | None:
@@ -80,11 +82,15 @@ def recompute_tickets(
     now: Instant,
     *,
     clear: Sequence[tuple[str, int]] = (),
+    on_saved: Saved | None = None,
 ) -> int:
     """Recompute and store these tickets (clearing the marks ``clear`` in the same
-    transaction); return how many had events."""
-    results = compute_results(store.events_of(ticket_ids), config, now)
+    transaction), then tell ``on_saved``; return how many had events."""
+    events = store.events_of(ticket_ids)
+    results = compute_results(events, config, now)
     store.save_results(results, clear=clear)
+    if on_saved is not None:
+        on_saved(results, {tid: max(e.seq for e in evs) for tid, evs in events.items() if evs})
     return len(results)
 
 
@@ -102,6 +108,7 @@ class Recomputer:
         self._thread: threading.Thread | None = None
         self.recomputed = 0
         self.on_drained: Callable[[], None] | None = None  # told after new records are stored
+        self.on_saved: Saved | None = None
 
     def drain(self) -> int:
         """Recompute every marked ticket; return how many were recomputed."""
@@ -115,7 +122,10 @@ class Recomputer:
                     return done
                 now = self._clock()
                 ids = [tid for tid, _ in marks]
-                recompute_tickets(self._store, ids, self._config_at(now), now, clear=marks)
+                config = self._config_at(now)
+                recompute_tickets(
+                    self._store, ids, config, now, clear=marks, on_saved=self.on_saved
+                )
                 done += len(marks)
                 self.recomputed += len(marks)
 
@@ -197,6 +207,7 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self.on_saved: Saved | None = None
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
@@ -239,7 +250,8 @@ class Jobs:
                 if not ids:
                     break
                 now = self._clock()
-                recompute_tickets(self._store, ids, current[1] if current else None, now)
+                config = current[1] if current else None
+                recompute_tickets(self._store, ids, config, now, on_saved=self.on_saved)
                 after = ids[-1]
                 with job.lock:
                     job.done += len(ids)

@@ -19,6 +19,7 @@ from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.metrics import ServiceMetrics
 from accord.service.recompute import Jobs, Recomputer
+from accord.service.records_view import RecordsView
 from accord.service.settings import Settings
 
 log = logging.getLogger("accord.service")
@@ -54,6 +55,9 @@ class Runtime:
             poll=settings.alert_poll,
         )
         self.recomputer.on_drained = self.alerting.notify
+        # compliance counts in memory, told of every ticket the recompute saves
+        self.records_view = RecordsView(store)
+        self.recomputer.on_saved = self.jobs.on_saved = self.records_view.apply
         self._started = False
 
     def config_at(self, now: Instant) -> Configuration | None:
@@ -87,6 +91,7 @@ class Runtime:
             return
         self._started = True
         if self.settings.background:
+            self.records_view.load_in_background()
             self.recomputer.start(self.settings.recompute_interval)
             self.recomputer.notify()
             # a channel whose secret is unset fails here, at start-up, not at the first alert

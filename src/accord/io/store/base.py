@@ -166,6 +166,13 @@ class ComplianceRow:
     open: int
 
 
+ComplianceKey = tuple[
+    str, str, str | None, str | None, str | None, str | None, str, str, Instant | None
+]
+"""What compliance reads of one record with a target: ticket_id, metric, priority, policy,
+team, the ticket's current customer, start month (``YYYY-MM``), stored state, due."""
+
+
 @dataclass
 class StoreStats:
     """Counts for ``/metrics``: clocks by state, breaches by (policy, priority)."""
@@ -371,6 +378,24 @@ class Store(Protocol):
         ...
 
     def stats(self, now: Instant) -> StoreStats: ...
+
+    # ---- change detection and bulk reads for the service's in-memory records view
+
+    def change_stamp(self) -> tuple[int, int]:
+        """(highest event ``seq``, highest configuration version), both 0 when none: cheap,
+        so a reader can tell whether anything was written since it last looked."""
+        ...
+
+    def changed_since(self, seq: int) -> dict[str, tuple[int, int]]:
+        """Tickets with events of ``seq`` above ``seq``: each with the lowest and highest."""
+        ...
+
+    def compliance_keys(
+        self, ticket_ids: Collection[str] | None = None, *, batch: int = 200_000
+    ) -> Iterator[list[ComplianceKey]]:
+        """:data:`ComplianceKey` of every record with a target (or of these tickets'), in
+        batches, without the JSON columns."""
+        ...
 
     # ---- configuration versions
 

@@ -23,6 +23,7 @@ from accord.io.store.base import (
     AlertAttemptRecord,
     AlertQuery,
     ClockQuery,
+    ComplianceKey,
     ComplianceRow,
     ConfigVersion,
     EventOutcome,
@@ -266,6 +267,37 @@ class MemoryStore:
                         out.breaches[key] = out.breaches.get(key, 0) + 1
             out.pending_recompute = len(self._dirty)
         return out
+
+    # ---- records view
+
+    def change_stamp(self) -> tuple[int, int]:
+        with self._lock:
+            seq = max((e.seq for e in self._events), default=0)
+            return seq, max((c.version for c in self._configs), default=0)
+
+    def changed_since(self, seq: int) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        with self._lock:
+            for e in self._events:
+                if e.seq > seq:
+                    lo, hi = out.get(e.ticket_id, (e.seq, e.seq))
+                    out[e.ticket_id] = (min(lo, e.seq), max(hi, e.seq))
+        return out
+
+    def compliance_keys(
+        self, ticket_ids: Collection[str] | None = None, *, batch: int = 200_000
+    ) -> Iterator[list[ComplianceKey]]:
+        with self._lock:
+            ids = sorted(self._records if ticket_ids is None else set(ticket_ids))
+            rows: list[ComplianceKey] = [
+                (r.ticket_id, r.metric, r.priority, r.policy, r.team,
+                 self._tickets[tid].customer, month_of(r.start), r.state.value, r.due)
+                for tid in ids
+                for r in self._records.get(tid, ())
+                if r.target is not None
+            ]  # fmt: skip
+        for i in range(0, len(rows), batch):
+            yield rows[i : i + batch]
 
     # ---- configuration
 

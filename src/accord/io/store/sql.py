@@ -53,6 +53,7 @@ from accord.io.store.base import (
     AlertAttemptRecord,
     AlertQuery,
     ClockQuery,
+    ComplianceKey,
     ComplianceRow,
     ConfigVersion,
     EventOutcome,
@@ -605,6 +606,47 @@ class SqlStore:
             dirty_n = conn.execute(sa.select(sa.func.count()).select_from(t.dirty))
             out.pending_recompute = int(dirty_n.scalar_one())
         return out
+
+    # ---------------------------------------------------------------- records view
+
+    @_guard
+    def change_stamp(self) -> tuple[int, int]:
+        # both are primary keys: max() is an index look-up, not a scan
+        q = sa.select(
+            sa.select(sa.func.max(t.events.c.seq)).scalar_subquery(),
+            sa.select(sa.func.max(t.config_versions.c.version)).scalar_subquery(),
+        )
+        with self._read.connect() as conn:
+            seq, version = conn.execute(q).one()
+        return int(seq or 0), int(version or 0)
+
+    @_guard
+    def changed_since(self, seq: int) -> dict[str, tuple[int, int]]:
+        ec = t.events.c
+        q = (
+            sa.select(ec.ticket_id, sa.func.min(ec.seq), sa.func.max(ec.seq))
+            .where(ec.seq > seq)
+            .group_by(ec.ticket_id)
+        )
+        with self._read.connect() as conn:
+            return {tid: (int(lo), int(hi)) for tid, lo, hi in conn.execute(q)}
+
+    @_guard
+    def compliance_keys(
+        self, ticket_ids: Collection[str] | None = None, *, batch: int = 200_000
+    ) -> Iterator[list[ComplianceKey]]:
+        rc = t.records.c
+        cols = (rc.ticket_id, rc.metric, rc.priority, rc.policy, rc.team, rc.ticket_customer)
+        q = sa.select(*cols, rc.start_month, rc.state, rc.due).where(rc.target.is_not(None))
+        if ticket_ids is not None:
+            for chunk in _chunks(sorted(set(ticket_ids))):
+                with self._read.connect() as conn:
+                    yield [tuple(r) for r in conn.execute(q.where(rc.ticket_id.in_(chunk)))]
+            return
+        with self._read.connect() as conn:
+            result = conn.execution_options(stream_results=True).execute(q)
+            while rows := result.fetchmany(batch):
+                yield [tuple(r) for r in rows]
 
     # ---------------------------------------------------------------- configuration
 

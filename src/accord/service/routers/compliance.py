@@ -58,10 +58,14 @@ def compliance(
     if principal.customer is not None:
         empty = customer is not None and customer != principal.customer
         customer = principal.customer
+    # the in-memory view answers what the store's query would, in milliseconds; until it is
+    # loaded (a background load at start) the store answers
+    view = runtime.records_view
+    source = view if view.usable(load=not runtime.settings.background) else runtime.store
     rows = (
         []
         if empty
-        else runtime.store.compliance(
+        else source.compliance(
             None if by == "period" else by, now=now, customer=customer, metric=metric
         )
     )

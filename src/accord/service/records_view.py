@@ -1,0 +1,530 @@
+"""The records view: what ``GET /api/v1/compliance`` counts, held in memory and kept current.
+
+Compliance over the stored records used to be one SQL group-by over every record at each
+request (seconds with a million tickets). The counts change only when a ticket is recomputed,
+except for one thing: a running clock with a due instant turns from open to breached when the
+request's "now" passes that instant. So the view splits the records with a target in two:
+
+- **static** ones (met, breached, paused, running without a due instant): their counts per
+  finest group (metric, priority, policy, team, customer, start month) sit in a small array,
+  adjusted when a ticket's records are replaced;
+- **dynamic** ones (running with a due instant): kept as rows (ticket, group, due), judged at
+  each request against its now, vectorised (``due < now``: breached, else open), exactly as
+  :func:`accord.io.store.base.state_at` judges them in the store's own query.
+
+Per record the view keeps the ticket id, its group and its kind (a few tens of bytes), so a
+ticket's old contribution can be taken back when the recompute replaces it: the rows loaded
+from the store live in one columnar frame (``base``), rows replaced since in a dictionary
+(``delta``), merged into the frame when it grows (compaction).
+
+Keeping it current:
+
+- the background recompute and recompute jobs hand every ticket they save to :meth:`apply`;
+- :meth:`sync` compares the store's change stamp (highest event ``seq``, configuration version:
+  index look-ups) with the last one seen, at most every ``check_interval`` seconds; new events
+  written by another process are found by ``seq`` and their tickets' records re-read once no
+  recompute mark is left on them; a new configuration version reloads the whole view.
+
+Loading happens once, in a background thread at server start (or on the first read when there
+is no background work, as in tests); until it is ready reads fall back to the store's query,
+so an answer never depends on whether the view is loaded. Every method is thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from accord.core.records import State
+from accord.core.timeutil import Instant
+from accord.io.store import ComplianceRow, Store, TicketResult
+from accord.io.store.base import COMPLIANCE_DIMENSIONS, ComplianceKey, month_of
+
+log = logging.getLogger("accord.service")
+
+# kinds of a record with a target; a cancelled one counts nowhere, but its group is listed
+# (with zeros), as the store's query lists it
+MET, BREACHED, OPEN, CANCELLED, DYNAMIC = 0, 1, 2, 3, 4
+_KIND = {
+    State.MET.value: MET,
+    State.BREACHED.value: BREACHED,
+    State.PAUSED.value: OPEN,
+    State.CANCELLED.value: CANCELLED,
+}
+GROUP_COLUMNS = ("metric", "priority", "policy", "team", "customer", "month")
+_DIM_COLUMN = {d: d for d in COMPLIANCE_DIMENSIONS}
+
+Group = tuple[str, str | None, str | None, str | None, str | None, str]
+Row = tuple[int, int, int]  # group id, kind, due (0 unless dynamic)
+_RETRY = 30.0  # seconds between attempts to load the view after a failed one
+_BASE_SCHEMA: dict[str, Any] = {
+    "ticket_id": pl.String,
+    "gid": pl.Int32,
+    "kind": pl.Int8,
+    "due": pl.Int64,
+}
+_DYN_SCHEMA: dict[str, Any] = {"ticket_id": pl.String, "gid": pl.Int32, "due": pl.Int64}
+
+
+def kind_of(state: str, due: Instant | None) -> int | None:
+    """The kind of a stored record with a target (``None``: a state unknown here)."""
+    if state == State.RUNNING.value:
+        return OPEN if due is None else DYNAMIC
+    return _KIND.get(state)
+
+
+@dataclass
+class _State:
+    """One consistent content of the view; replaced whole on a reload."""
+
+    groups: dict[Group, int]
+    group_rows: list[Group]
+    counts: np.ndarray  # (groups, 4) int64: met, breached, open, cancelled (static records)
+    base: pl.DataFrame  # _BASE_SCHEMA: the records as loaded (and compacted)
+    delta: dict[str, list[Row]]  # ticket -> its current rows, for tickets replaced since
+    dynamic: pl.DataFrame  # _DYN_SCHEMA: every running record with a due instant
+    stamp: tuple[int, int]  # the store's change stamp this content accounts for
+    seq_seen: int  # events up to this seq are accounted for
+    handled: dict[str, int]  # ticket -> highest event seq its applied records were built from
+
+    def gid(self, g: Group) -> int:
+        got = self.groups.get(g)
+        if got is None:
+            got = self.groups[g] = len(self.group_rows)
+            self.group_rows.append(g)
+            if got >= self.counts.shape[0]:
+                grown = np.zeros((max(64, 2 * self.counts.shape[0]), 4), dtype=np.int64)
+                grown[: self.counts.shape[0]] = self.counts
+                self.counts = grown
+        return got
+
+
+def _empty_state(stamp: tuple[int, int]) -> _State:
+    return _State(
+        groups={},
+        group_rows=[],
+        counts=np.zeros((64, 4), dtype=np.int64),
+        base=pl.DataFrame(schema=_BASE_SCHEMA),
+        delta={},
+        dynamic=pl.DataFrame(schema=_DYN_SCHEMA),
+        stamp=stamp,
+        seq_seen=stamp[0],
+        handled={},
+    )
+
+
+class RecordsView:
+    """The compliance counts of the stored records, in memory (see the module doc)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        check_interval: float = 1.0,
+        compact_at: int = 50_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._check_interval = check_interval
+        self._compact_at = compact_at
+        self._monotonic = monotonic
+        self._lock = threading.RLock()
+        self._state: _State | None = None
+        self._loading = False
+        self._replay: list[tuple[list[TicketResult], dict[str, int]]] | None = None
+        self._last_check = -float("inf")
+        self._last_retry = monotonic()  # the server starts a load itself
+        # pure results per content generation: the static counts per request's parameters,
+        # and the groups as a frame
+        self._memo: dict[tuple[Any, ...], list[tuple[str | None, str, int, int, int]]] = {}
+        self._groups: tuple[int, pl.DataFrame] | None = None
+        self._late: dict[tuple[int, Instant], pl.DataFrame] = {}
+        self.generation = 0  # bumped by every change of the content
+        self.loads = 0
+        self.load_seconds: float | None = None
+
+    # ------------------------------------------------------------------ loading
+
+    @property
+    def ready(self) -> bool:
+        return self._state is not None
+
+    def usable(self, *, load: bool) -> bool:
+        """Whether a read can use the view now, caught up with the store. ``load``: load it
+        here when it is not loaded and no load is running (a service without background
+        work); otherwise the read falls back to the store until the background load is done."""
+        if self._state is None:
+            if self._loading:
+                return False
+            if not load:
+                # the load at start failed (it logged why): try again, now and then
+                now = self._monotonic()
+                if now - self._last_retry >= _RETRY:
+                    self._last_retry = now
+                    self.load_in_background()
+                return False
+            self.load()
+        self.sync(background=not load)
+        return self._state is not None
+
+    def load(self) -> None:
+        """(Re)build the view from the store; reads keep the old content until it is done."""
+        with self._lock:
+            if self._loading:
+                return
+            self._loading = True
+            self._replay = []
+        t0 = time.perf_counter()
+        try:
+            stamp = self._store.change_stamp()  # before reading: later writes are found again
+            state = _empty_state(stamp)
+            frames: list[pl.DataFrame] = []
+            dyn: list[pl.DataFrame] = []
+            for batch in self._store.compliance_keys():
+                b, d = _rows_frame(state, batch)
+                frames.append(b)
+                dyn.append(d)
+            # sorted by ticket: a ticket's rows are then found by binary search, not a scan
+            state.base = pl.concat(frames).sort("ticket_id") if frames else state.base
+            state.dynamic = pl.concat(dyn) if dyn else state.dynamic
+            with self._lock:
+                for results, seqs in self._replay or []:
+                    _apply(state, results, seqs)
+                self._state = state
+                self._replay = None
+                self._changed()
+                self.loads += 1
+        finally:
+            with self._lock:
+                self._loading = False
+                self._replay = None
+        self.load_seconds = time.perf_counter() - t0
+        log.info("records view loaded: %d records in %.1f s", state.base.height, self.load_seconds)
+
+    def load_in_background(self) -> threading.Thread:
+        def run() -> None:
+            try:
+                self.load()
+            except Exception:  # reads fall back to the store meanwhile
+                log.exception("loading the records view failed")
+
+        thread = threading.Thread(target=run, name="accord-records-view", daemon=True)
+        thread.start()
+        return thread
+
+    # ------------------------------------------------------------------ keeping current
+
+    def apply(self, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
+        """Replace the records of the tickets of ``results``, just saved to the store;
+        ``seqs``: each ticket's highest event ``seq`` its records were computed from."""
+        rows = list(results)
+        with self._lock:
+            if self._replay is not None:  # a load is reading the store: apply to it too
+                self._replay.append((rows, dict(seqs)))
+            state = self._state
+            if state is None:
+                return
+            _apply(state, rows, seqs)
+            self._compact(state)
+            self._changed()
+
+    def sync(self, *, force: bool = False, background: bool = False) -> None:
+        """Catch up with writes made elsewhere (another process on the same database), if
+        the last check is older than ``check_interval`` (or ``force``). ``background``: a
+        reload runs in a thread while reads keep the current content."""
+        now = self._monotonic()
+        with self._lock:
+            state = self._state
+            if state is None or (not force and now - self._last_check < self._check_interval):
+                return
+            self._last_check = now
+        stamp = self._store.change_stamp()
+        if stamp == state.stamp:
+            return
+        if stamp[1] != state.stamp[1]:
+            # another configuration: every record may change (its recompute job hands them
+            # over one by one when it runs here; a reload also covers one run elsewhere)
+            if background:
+                self.load_in_background()
+            else:
+                self.load()
+            return
+        with self._lock:  # store read and apply under the lock: no older read lands last
+            if self._state is not state:
+                return
+            changed = self._store.changed_since(state.seq_seen)
+            marked = {tid for tid, _ in self._store.dirty(1_000_000)}
+            todo = [
+                tid
+                for tid, (_, hi) in changed.items()
+                if state.handled.get(tid, -1) < hi and tid not in marked
+            ]
+            waiting = [lo for tid, (lo, _) in changed.items() if tid in marked]
+            if todo:
+                _replace(state, todo, self._store.compliance_keys(todo))
+                self._compact(state)
+                self._changed()
+            # tickets still waiting for a recompute are looked at again next time
+            state.seq_seen = min(waiting) - 1 if waiting else stamp[0]
+            state.stamp = stamp if not waiting else (state.seq_seen, stamp[1])
+            seen = state.seq_seen
+            state.handled = {t: q for t, q in state.handled.items() if q > seen}
+
+    def _compact(self, state: _State) -> None:
+        if len(state.delta) < self._compact_at:
+            return
+        keep = state.base.filter(~pl.col("ticket_id").is_in(list(state.delta)))
+        state.base = pl.concat([keep, _delta_frame(state.delta)]).sort("ticket_id")
+        state.delta = {}
+
+    def _changed(self) -> None:
+        self.generation += 1
+        self._memo.clear()
+
+    # ------------------------------------------------------------------ reads
+
+    def compliance(
+        self,
+        by: str | None,
+        *,
+        now: Instant,
+        customer: str | None = None,
+        metric: str | None = None,
+    ) -> list[ComplianceRow]:
+        """What :meth:`Store.compliance` answers, from memory."""
+        if by is not None and by not in COMPLIANCE_DIMENSIONS:
+            raise ValueError(f"cannot group compliance by '{by}'")
+        with self._lock:
+            state = self._state
+            if state is None:
+                raise RuntimeError("the records view is not loaded")
+            key = (self.generation, by, customer, metric)
+            static = self._memo.get(key)
+            if static is None:
+                static = self._memo[key] = _static_rows(state, by, customer, metric)
+            if self._groups is None or self._groups[0] != self.generation:
+                self._groups = (self.generation, _groups_frame(state.group_rows))
+            groups = self._groups[1]
+            dynamic = state.dynamic
+            generation = self.generation
+        sums: dict[tuple[str | None, str], list[int]] = {}
+        for k, month, met, breached, open_ in static:
+            sums[(k, month)] = [met, breached, open_]
+        # the now-dependent part: running clocks past their due instant are breached; counted
+        # per group once per (content, now), which the requests of one page share
+        if dynamic.height:
+            with self._lock:
+                per_group = self._late.get((generation, now))
+            if per_group is None:
+                per_group = dynamic.group_by("gid").agg(
+                    breached=(pl.col("due") < now).sum(), open=(pl.col("due") >= now).sum()
+                )
+                with self._lock:
+                    self._late = {(generation, now): per_group}
+            judged = (
+                _filter(per_group.join(groups, on="gid", how="inner"), customer, metric)
+                .group_by([_key_expr(by), "month"])
+                .agg(pl.col("breached").sum(), pl.col("open").sum())
+            )
+            for k, month, breached, open_ in judged.iter_rows():
+                c = sums.setdefault((k, month), [0, 0, 0])
+                c[1] += int(breached)
+                c[2] += int(open_)
+        return [ComplianceRow(k, m, *c) for (k, m), c in sums.items()]
+
+    def memory_bytes(self) -> int:
+        """The view's size in memory, roughly (frames, the delta and the counts)."""
+        with self._lock:
+            s = self._state
+            if s is None:
+                return 0
+            delta = sum(100 + 24 * len(rows) for rows in s.delta.values())
+            return int(
+                s.base.estimated_size() + s.dynamic.estimated_size() + s.counts.nbytes + delta
+            )
+
+    @property
+    def records(self) -> int:
+        with self._lock:
+            s = self._state
+            if s is None:
+                return 0
+            replaced = s.base.filter(pl.col("ticket_id").is_in(list(s.delta))).height
+            return s.base.height - replaced + sum(len(r) for r in s.delta.values())
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _group_and_kind(state: _State, key: ComplianceKey) -> tuple[str, Row] | None:
+    tid, metric, priority, policy, team, customer, month, st, due = key
+    kind = kind_of(st, due)
+    if kind is None:
+        return None
+    gid = state.gid((metric, priority, policy, team, customer, month))
+    return tid, (gid, kind, due if kind == DYNAMIC and due is not None else 0)
+
+
+def _add(state: _State, rows: Iterable[Row], sign: int) -> None:
+    static = [(g, k) for g, k, _ in rows if k != DYNAMIC]
+    if static:
+        g, k = zip(*static, strict=True)
+        np.add.at(state.counts, (np.asarray(g), np.asarray(k)), sign)
+
+
+def _rows_frame(state: _State, batch: Sequence[ComplianceKey]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A batch of loaded keys as base rows (counted) and dynamic rows."""
+    tids: list[str] = []
+    rows: list[Row] = []
+    for key in batch:
+        got = _group_and_kind(state, key)
+        if got is not None:
+            tids.append(got[0])
+            rows.append(got[1])
+    _add(state, rows, +1)
+    frame = pl.DataFrame(
+        {
+            "ticket_id": tids,
+            "gid": [r[0] for r in rows],
+            "kind": [r[1] for r in rows],
+            "due": [r[2] for r in rows],
+        },
+        schema=_BASE_SCHEMA,
+    )
+    return frame, frame.filter(pl.col("kind") == DYNAMIC).select(list(_DYN_SCHEMA))
+
+
+def _delta_frame(delta: Mapping[str, list[Row]]) -> pl.DataFrame:
+    pairs = [(tid, r) for tid, rows in delta.items() for r in rows]
+    return pl.DataFrame(
+        {
+            "ticket_id": [p[0] for p in pairs],
+            "gid": [p[1][0] for p in pairs],
+            "kind": [p[1][1] for p in pairs],
+            "due": [p[1][2] for p in pairs],
+        },
+        schema=_BASE_SCHEMA,
+    )
+
+
+def _current_rows(state: _State, ids: Collection[str]) -> dict[str, list[Row]]:
+    """The rows the view holds now for these tickets."""
+    out: dict[str, list[Row]] = {tid: list(state.delta[tid]) for tid in ids if tid in state.delta}
+    rest = [tid for tid in ids if tid not in state.delta]
+    if rest and state.base.height:
+        # ``base`` is sorted by ticket: each ticket's rows are one run, found by binary search
+        col = state.base.get_column("ticket_id")
+        wanted = pl.Series(rest, dtype=pl.String)
+        lo = col.search_sorted(wanted, side="left").to_numpy()
+        hi = col.search_sorted(wanted, side="right").to_numpy()
+        spans = [np.arange(a, b) for a, b in zip(lo, hi, strict=True) if b > a]
+        if spans:
+            rows = state.base[np.concatenate(spans)]
+            for tid, gid, kind, due in rows.iter_rows():
+                out.setdefault(tid, []).append((gid, kind, due))
+    return out
+
+
+def _replace_rows(state: _State, new: Mapping[str, list[Row]]) -> None:
+    ids = list(new)
+    old = _current_rows(state, ids)
+    for rows in old.values():
+        _add(state, rows, -1)
+    for tid, rows in new.items():
+        _add(state, rows, +1)
+        state.delta[tid] = rows
+    dyn_new = [(tid, g, due) for tid, rows in new.items() for g, k, due in rows if k == DYNAMIC]
+    state.dynamic = pl.concat(
+        [
+            state.dynamic.filter(~pl.col("ticket_id").is_in(ids)),
+            pl.DataFrame(
+                {
+                    "ticket_id": [d[0] for d in dyn_new],
+                    "gid": [d[1] for d in dyn_new],
+                    "due": [d[2] for d in dyn_new],
+                },
+                schema=_DYN_SCHEMA,
+            ),
+        ]
+    )
+
+
+def _apply(state: _State, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
+    new: dict[str, list[Row]] = {}
+    for res in results:
+        tid = res.summary.ticket_id
+        rows = new.setdefault(tid, [])
+        for r in res.records:
+            if r.target is None:
+                continue
+            key: ComplianceKey = (
+                tid, r.metric, r.priority, r.policy, r.team, res.summary.customer,
+                month_of(r.start), r.state.value, r.due,
+            )  # fmt: skip
+            got = _group_and_kind(state, key)
+            if got is not None:
+                rows.append(got[1])
+        # only events the next sync has not accounted for need remembering
+        if tid in seqs and seqs[tid] > state.seq_seen:
+            state.handled[tid] = max(state.handled.get(tid, -1), seqs[tid])
+    if new:
+        _replace_rows(state, new)
+
+
+def _replace(state: _State, ids: Sequence[str], batches: Iterable[list[ComplianceKey]]) -> None:
+    """Replace these tickets' rows by the store's (none when it has no record of one)."""
+    new: dict[str, list[Row]] = {tid: [] for tid in ids}
+    for batch in batches:
+        for key in batch:
+            got = _group_and_kind(state, key)
+            if got is not None:
+                new[got[0]].append(got[1])
+    _replace_rows(state, new)
+
+
+def _groups_frame(group_rows: Sequence[Group]) -> pl.DataFrame:
+    cols = list(zip(*group_rows, strict=True)) if group_rows else [()] * len(GROUP_COLUMNS)
+    frame: dict[str, Any] = {"gid": pl.Series("gid", range(len(group_rows)), dtype=pl.Int32)}
+    for name, values in zip(GROUP_COLUMNS, cols, strict=True):
+        frame[name] = pl.Series(name, list(values), dtype=pl.String)
+    return pl.DataFrame(frame)
+
+
+def _filter(frame: pl.DataFrame, customer: str | None, metric: str | None) -> pl.DataFrame:
+    if customer is not None:
+        frame = frame.filter(pl.col("customer") == customer)
+    if metric is not None:
+        frame = frame.filter(pl.col("metric") == metric)
+    return frame
+
+
+def _key_expr(by: str | None) -> pl.Expr:
+    if by is None:
+        return pl.lit(None, dtype=pl.String).alias("key")
+    return pl.col(_DIM_COLUMN[by]).alias("key")
+
+
+def _static_rows(
+    state: _State, by: str | None, customer: str | None, metric: str | None
+) -> list[tuple[str | None, str, int, int, int]]:
+    n = len(state.group_rows)
+    groups = _groups_frame(state.group_rows).with_columns(
+        met=pl.Series(state.counts[:n, MET]),
+        breached=pl.Series(state.counts[:n, BREACHED]),
+        open=pl.Series(state.counts[:n, OPEN]),
+        present=pl.Series(state.counts[:n].sum(axis=1)),
+    )
+    got = (
+        _filter(groups, customer, metric)
+        .filter(pl.col("present") > 0)
+        .group_by([_key_expr(by), "month"])
+        .agg(pl.col("met").sum(), pl.col("breached").sum(), pl.col("open").sum())
+    )
+    return [(k, m, int(a), int(b), int(c)) for k, m, a, b, c in got.iter_rows()]
