@@ -22,6 +22,7 @@ from accord.core.config.loader import check_config_alerts
 from accord.core.timeutil import Instant, iso
 from accord.errors import ConfigError, ConfigIssue, DeliveryError
 from accord.io.store import ALERT_STATES, AlertQuery, SqlStore, open_store
+from accord.service.settings import MAX_ALERT_POLL
 
 if TYPE_CHECKING:
     from accord.service.alerting import AlertSetup, RoundResult
@@ -96,7 +97,24 @@ def run(
         ),
     ] = None,
     now: Now = None,
-    poll: Annotated[float, typer.Option(help="Longest sleep between rounds, seconds")] = 30.0,
+    poll: Annotated[
+        float, typer.Option(help="Longest sleep between rounds, seconds (at most 30)")
+    ] = 30.0,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Send no threshold reached before this instant (default: each rule's first "
+            "round in this store, minus --grace)",
+        ),
+    ] = None,
+    grace: Annotated[
+        int, typer.Option(min=0, help="Seconds before a rule's first round still sent")
+    ] = 3600,
+    figures_every: Annotated[
+        float,
+        typer.Option(min=1.0, help="Recompute KPI and contract figures at most this often, s"),
+    ] = 30.0,
     fmt: Format = "text",
 ) -> None:
     """Evaluate the rules against the store and deliver what is due, retrying failed
@@ -105,9 +123,15 @@ def run(
     Exits 0 when every attempt succeeded (or nothing was due), 9 when one failed (a later run
     retries it), 3 for a configuration problem, 8 when the store is unavailable.
     """
-    from accord.service.alerting import deliver_round, open_clock_readings
+    from accord.service.alert_readings import ReadingsSource
+    from accord.service.alerting import deliver_round, rule_cutoffs
 
+    if not 0 < poll <= MAX_ALERT_POLL:
+        # alerts go out within 60 s of their threshold only if a round runs this often
+        raise typer.BadParameter(f"above 0 and at most {MAX_ALERT_POLL:g}", param_hint="--poll")
+    cutoff = as_of_or_now(since) if since is not None else None
     store = open_store(database_url)
+    readings = ReadingsSource(store, every=figures_every)
     try:
         while True:
             at = as_of_or_now(now)
@@ -116,13 +140,16 @@ def run(
                 raise ConfigError(
                     [ConfigIssue("<store>", None, "no configuration: pass --config DIR")]
                 )
-            result = deliver_round(store, setup, open_clock_readings(store, at), at)
+            cutoffs = cutoff if cutoff is not None else rule_cutoffs(store, setup.rules, at, grace)
+            got = readings.read(setup, at)
+            result = deliver_round(store, setup, got, at, since=cutoffs)
             _report(result, fmt)
             if once:
                 if result.failed:
                     raise typer.Exit(DeliveryError.exit_code)
                 return
-            wait = poll if result.wake_at is None else min(poll, max(1.0, result.wake_at - at))
+            wake = [w for w in (result.wake_at, readings.next_refresh(at)) if w is not None]
+            wait = min(poll, max(1.0, min(wake) - at)) if wake else poll
             time.sleep(wait)
     finally:
         store.close()

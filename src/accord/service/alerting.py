@@ -2,17 +2,22 @@
 ``accord alerts run --once`` runs) and the background loop of ``accord serve``
 (:class:`AlertLoop`).
 
-A round reads the open SLA clocks from the store, evaluates the rules at ``now`` (pure, in
-:mod:`accord.core.alerts.evaluate`), takes every alert whose threshold has come in charge by
-claiming its dedupe key in the store (an atomic insert: of two evaluators, or of a process and
-its restarted self, exactly one wins), then tries every (alert, channel) pair that is due,
-claiming each attempt before sending it. The stored log is the only state, so a restart reads
-it back and neither sends an alert twice nor loses one.
+A round reads what the rules watch from the store (:mod:`accord.service.alert_readings`: open
+SLA clocks, KPI bands, contract budgets and forecasts, source activity), evaluates the rules at
+``now`` (pure, in :mod:`accord.core.alerts.evaluate`), takes every alert whose threshold has
+come in charge by claiming its dedupe key in the store (an atomic insert: of two evaluators, or
+of a process and its restarted self, exactly one wins), then tries every (alert, channel) pair
+that is due, claiming each attempt before sending it. The stored log is the only state, so a
+restart reads it back and neither sends an alert twice nor loses one.
 
 An attempt whose outcome was never recorded (the process stopped while sending) counts as
 failed and is retried after its backoff: an alert may then reach a channel twice, which the
 receiver can tell by its ``key`` (JSON body, ``X-Accord-Alert`` mail header), rather than
 never.
+
+A rule ignores thresholds reached more than ``grace`` seconds before the first round that
+evaluated it (that instant is kept in the store, so a restart does not move it): the first
+start over a long history does not alert on old breaches of clocks still open.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from accord.core.alerts.check import AlertConfig
@@ -30,31 +35,41 @@ from accord.core.alerts.delivery import Attempt, Backoff, Pending, pending
 from accord.core.alerts.evaluate import Readings, evaluate
 from accord.core.alerts.models import AlertRule, Channel
 from accord.core.calendar import BusinessCalendar
-from accord.core.config.loader import check_config_alerts
-from accord.core.records import MetricRecord
+from accord.core.config.loader import (
+    check_config_alerts,
+    check_config_contracts,
+    check_config_kpis,
+)
+from accord.core.config.resolved import Configuration
+from accord.core.contracts.models import ContractSpec
+from accord.core.kpi.models import KpiSpec
 from accord.core.timeutil import Instant
 from accord.errors import ConfigError, DeliveryError
 from accord.io.notifiers import Notifier, notifier_for
-from accord.io.store import ClockCursor, ClockQuery, Store, StoredAlert
-from accord.io.store.base import NO_DUE
+from accord.io.store import Store, StoredAlert
+from accord.service.alert_readings import ReadingsSource
+from accord.service.alert_readings import open_clock_readings as open_clock_readings
 
 log = logging.getLogger("accord.alerts")
 
 NotifierFactory = Callable[[str, Channel], Notifier]
 # far enough ahead that every threshold a reading foresees is a candidate
 _HORIZON = 2**62
-_PAGE = 1000
 UNFINISHED = "no outcome recorded: the process stopped during the attempt"
 
 
 @dataclass(frozen=True)
 class AlertSetup:
     """What a round needs from the configuration: the rules, the calendars (of the clocks and
-    of quiet hours) and a notifier per channel."""
+    of quiet hours) and a notifier per channel; for the KPI and contract rules, the
+    configuration, the KPI catalog and the contracts."""
 
     rules: Mapping[str, AlertRule]
     calendars: Mapping[str, BusinessCalendar]
     notifiers: Mapping[str, Notifier]
+    config: Configuration | None = None
+    kpis: Mapping[str, KpiSpec] = field(default_factory=dict)
+    contracts: Mapping[str, ContractSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,12 @@ def setup_from_dir(path: Path, factory: NotifierFactory) -> AlertSetup:
     config, alerts, issues = check_config_alerts(path)
     if config is None or any(i.severity == "error" for i in issues):
         raise ConfigError(issues)
-    return build_setup(alerts, config.calendars, factory)
+    setup = build_setup(alerts, config.calendars, factory)
+    kinds = {r.kind for r in alerts.rules.values()}
+    # the same loaders as the KPI and contract API; read only when a rule needs them
+    kpis = check_config_kpis(path)[1] if "kpi_band" in kinds else {}
+    contracts = check_config_contracts(path)[1] if kinds & {"budget_burn", "forecast_below"} else {}
+    return replace(setup, config=config, kpis=kpis, contracts=contracts)
 
 
 def setup_from_files(files: Mapping[str, str], factory: NotifierFactory) -> AlertSetup:
@@ -119,18 +139,19 @@ def setup_from_files(files: Mapping[str, str], factory: NotifierFactory) -> Aler
         return setup_from_dir(root, factory)
 
 
-def open_clock_readings(store: Store, now: Instant) -> Readings:
-    """The SLA clocks the rules watch: every open clock with a target, as stored."""
-    records: list[MetricRecord] = []
-    after: ClockCursor | None = None
-    while True:
-        page = store.open_clocks(ClockQuery(now=now, after=after, limit=_PAGE))
-        records.extend(page)
-        if len(page) < _PAGE:
-            return Readings(records=records)
-        last = page[-1]
-        due = last.due if last.due is not None else NO_DUE
-        after = ClockCursor(due, last.ticket_id, last.metric, last.cycle)
+def rule_cutoffs(
+    store: Store, rules: Collection[str], now: Instant, grace: int
+) -> dict[str, Instant]:
+    """Per rule, the earliest threshold instant it alerts on: the first round that evaluated
+    it (kept in the store: the first writer wins, restarts keep it) minus ``grace``."""
+    keys = {name: f"since:{name}" for name in rules}
+    got = store.get_watch(list(keys.values()))
+    missing = [k for k in keys.values() if k not in got]
+    for key in missing:
+        store.set_watch(key, str(now), at=now, expected=None)
+    if missing:
+        got = store.get_watch(list(keys.values()))
+    return {name: int(got.get(key, now)) - grace for name, key in keys.items()}
 
 
 def _log_attempts(entry: StoredAlert) -> list[Attempt]:
@@ -164,12 +185,18 @@ def deliver_round(
     now: Instant,
     *,
     backoff: Backoff = Backoff(),
+    since: Mapping[str, Instant] | Instant | None = None,
 ) -> RoundResult:
     """Take in charge every alert whose threshold has come, and try every pair due at
-    ``now``; every attempt goes to the store's delivery log."""
+    ``now``; every attempt goes to the store's delivery log. ``since`` (one instant, or one
+    per rule) leaves out thresholds reached before it: they are never sent."""
     wake: list[Instant] = []
     # every candidate the readings foresee; those already in the log are done with
-    candidates = evaluate(setup.rules, readings, setup.calendars, (), _HORIZON)
+    candidates = [
+        a
+        for a in evaluate(setup.rules, readings, setup.calendars, (), _HORIZON)
+        if _after_cutoff(a.rule, a.at, since)
+    ]
     known = store.known_alert_keys([a.key for a in candidates])
     claimed: list[StoredAlert] = []
     for a in candidates:
@@ -211,6 +238,13 @@ def deliver_round(
     return RoundResult(tuple(claimed), tuple(sent), min(wake, default=None))
 
 
+def _after_cutoff(rule: str, at: Instant, since: Mapping[str, Instant] | Instant | None) -> bool:
+    if since is None:
+        return True
+    cutoff = since.get(rule) if isinstance(since, Mapping) else since
+    return cutoff is None or at >= cutoff
+
+
 def _send(notifier: Notifier | None, p: Pending) -> str | None:
     if notifier is None:
         return f"no notifier for channel '{p.channel}'"
@@ -228,20 +262,26 @@ SetupAt = Callable[[Instant], AlertSetup | None]
 class AlertLoop:
     """Rounds in a background thread. It sleeps until the next instant a round foresees, but
     never longer than ``poll`` seconds (new events change the readings), and wakes early on
-    :meth:`notify` (after each recompute). The clock is injected: tests drive
-    :meth:`run_once` with their own."""
+    :meth:`notify` (after each recompute). KPI and contract figures are recomputed at most
+    every ``figures_every`` seconds (:class:`~accord.service.alert_readings.ReadingsSource`);
+    thresholds older than a rule's first round minus ``grace`` are not sent. The clock is
+    injected: tests drive :meth:`run_once` with their own."""
 
     store: Store
     clock: Callable[[], Instant]
     setup_at: SetupAt
     poll: float = 30.0
     backoff: Backoff = field(default_factory=Backoff)
+    figures_every: float = 30.0
+    grace: int = 3600
     rounds: int = 0
     last: RoundResult | None = None
     _wake: threading.Event = field(default_factory=threading.Event, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
+    _readings: ReadingsSource | None = field(default=None, repr=False)
+    _cutoffs: dict[str, Instant] = field(default_factory=dict, repr=False)
 
     def run_once(self) -> RoundResult:
         """One round at the clock's now (no-op without a configuration)."""
@@ -251,13 +291,22 @@ class AlertLoop:
             if setup is None or not setup.rules:
                 result = RoundResult()
             else:
-                readings = open_clock_readings(self.store, now)
-                result = deliver_round(self.store, setup, readings, now, backoff=self.backoff)
+                if self._readings is None:
+                    self._readings = ReadingsSource(self.store, every=self.figures_every)
+                readings = self._readings.read(setup, now)
+                if set(setup.rules) - set(self._cutoffs):
+                    self._cutoffs = rule_cutoffs(self.store, setup.rules, now, self.grace)
+                result = deliver_round(
+                    self.store, setup, readings, now, backoff=self.backoff, since=self._cutoffs
+                )
+                result = _with_refresh(result, self._readings.next_refresh(now))
             self.rounds += 1
             self.last = result
             return result
 
     def notify(self) -> None:
+        if self._readings is not None:
+            self._readings.mark_changed()
         self._wake.set()
 
     def start(self) -> None:
@@ -285,6 +334,13 @@ class AlertLoop:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+def _with_refresh(result: RoundResult, refresh: Instant | None) -> RoundResult:
+    """The round's wake-up, brought forward to when the figures are next worth recomputing."""
+    if refresh is None or (result.wake_at is not None and result.wake_at <= refresh):
+        return result
+    return replace(result, wake_at=refresh)
 
 
 class VersionedSetup:

@@ -53,6 +53,8 @@ class Runtime:
             self.clock,
             VersionedSetup(self._config_files, notifiers or env_notifiers()),
             poll=settings.alert_poll,
+            figures_every=settings.alert_figures_every,
+            grace=settings.alert_grace,
         )
         self.recomputer.on_drained = self.alerting.notify
         # compliance counts in memory, told of every ticket the recompute saves

@@ -13,6 +13,7 @@ from accord.errors import InputError
 from accord.io.store import DEFAULT_DATABASE_URL
 
 MiB = 1024 * 1024
+MAX_ALERT_POLL = 30.0
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,25 @@ class Settings:
     recompute_interval: float = 0.1
     recompute_batch: int = 500
     background: bool = True
-    # the alert loop's longest sleep: it wakes earlier at the next foreseen alert instant
+    # the alert loop's longest sleep: it wakes earlier at the next foreseen alert instant;
+    # at most 30 s, so that an alert goes out within the promised 60 s of its threshold
     alert_poll: float = 30.0
+    # KPI and contract figures replay the events: recomputed at most this often (seconds)
+    alert_figures_every: float = 30.0
+    # a rule does not send thresholds reached this long before its first round (seconds)
+    alert_grace: int = 3600
     config_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alert_poll <= MAX_ALERT_POLL:
+            raise InputError(
+                f"alert_poll: {self.alert_poll:g} s; it must be above 0 and at most "
+                f"{MAX_ALERT_POLL:g} s, so that alerts go out within 60 s of their threshold"
+            )
+        if self.alert_figures_every <= 0:
+            raise InputError("alert_figures_every: must be above 0 seconds")
+        if self.alert_grace < 0:
+            raise InputError("alert_grace: must be 0 seconds or more")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

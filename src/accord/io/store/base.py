@@ -431,6 +431,20 @@ class Store(Protocol):
         """Which of ``keys`` are in the log."""
         ...
 
+    def last_received(self, sources: Collection[str]) -> dict[str, Instant | None]:
+        """When an event of each source was last stored (``received_at``; ``None``: never).
+        Events stored before the ``source`` column existed belong to no source."""
+        ...
+
+    def get_watch(self, keys: Collection[str]) -> dict[str, str]:
+        """The alert loop's remembered values of those ``keys`` that have one."""
+        ...
+
+    def set_watch(self, key: str, value: str, *, at: Instant, expected: str | None) -> bool:
+        """Compare-and-set: write ``value`` if the key has no value (``expected`` is ``None``)
+        or still holds ``expected``; ``False`` when another writer came first."""
+        ...
+
     def alerts_to_deliver(self) -> list[StoredAlert]:
         """Entries still held or pending and not acknowledged (snoozed ones included), oldest
         first, with their attempts."""

@@ -61,6 +61,8 @@ class MemoryStore:
         self._qid = itertools.count(1)
         self._alerts: dict[int, StoredAlert] = {}
         self._alert_ids: dict[str, int] = {}  # key -> id
+        self._last_received: dict[str, Instant] = {}  # source -> latest received_at
+        self._watch: dict[str, str] = {}
 
     def close(self) -> None:
         pass
@@ -88,6 +90,9 @@ class MemoryStore:
                     self._by_ticket[e.ticket_id].append(e)
                     touched.add(e.ticket_id)
                     outcomes.append("accepted")
+                    last = self._last_received.get(item.source)
+                    if last is None or received_at > last:
+                        self._last_received[item.source] = received_at
                 elif first[0] == digest:
                     outcomes.append("duplicate")
                 else:
@@ -348,6 +353,21 @@ class MemoryStore:
     def known_alert_keys(self, keys: Collection[str]) -> set[str]:
         with self._lock:
             return {k for k in keys if k in self._alert_ids}
+
+    def last_received(self, sources: Collection[str]) -> dict[str, Instant | None]:
+        with self._lock:
+            return {s: self._last_received.get(s) for s in sources}
+
+    def get_watch(self, keys: Collection[str]) -> dict[str, str]:
+        with self._lock:
+            return {k: self._watch[k] for k in keys if k in self._watch}
+
+    def set_watch(self, key: str, value: str, *, at: Instant, expected: str | None) -> bool:
+        with self._lock:
+            if self._watch.get(key) != expected:
+                return False
+            self._watch[key] = value
+            return True
 
     def alerts_to_deliver(self) -> list[StoredAlert]:
         with self._lock:

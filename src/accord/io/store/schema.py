@@ -29,9 +29,13 @@ events = sa.Table(
     # 16 bytes of SHA-256 over the canonical content: tells a duplicate from a conflict
     sa.Column("digest", sa.LargeBinary(16), nullable=False),
     sa.Column("received_at", sa.BigInteger, nullable=False),
+    # where it came in (api, api:ndjson, webhook:zendesk, an importer's name); NULL before 0003
+    sa.Column("source", sa.Text, nullable=True),
     sa.UniqueConstraint("event_id", name="uq_events_event_id"),
 )
 sa.Index("ix_events_ticket_id", events.c.ticket_id, events.c.seq)
+# the no_data alerts ask for the last arrival of a source: one index look-up
+sa.Index("ix_events_source", events.c.source, events.c.received_at)
 
 quarantine = sa.Table(
     "quarantine",
@@ -186,4 +190,15 @@ alert_attempts = sa.Table(
     sa.Column("ok", sa.Boolean, nullable=True),  # NULL: in flight (or interrupted)
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("finished_at", sa.BigInteger, nullable=True),
+)
+
+# What the alert loop must remember besides the log, one value per key: the band each KPI
+# group was last seen in (so a change is alerted once, across restarts and evaluators) and the
+# instant the loop first started (the cut-off for old thresholds). Written compare-and-set.
+alert_watch = sa.Table(
+    "alert_watch",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
 )

@@ -306,7 +306,10 @@ class SqlStore:
         for n, item in enumerate(items):
             if item.event.event_id not in firsts:
                 firsts[item.event.event_id] = (n, content_digest(item.event))
-        rows = [_event_row(items[n].event, digest, received_at) for n, digest in firsts.values()]
+        rows = [
+            _event_row(items[n].event, digest, received_at, items[n].source)
+            for n, digest in firsts.values()
+        ]
         inserted: set[str] = set()
         if rows:
             stmt = (
@@ -748,6 +751,47 @@ class SqlStore:
         return found
 
     @_guard
+    def last_received(self, sources: Collection[str]) -> dict[str, Instant | None]:
+        ec = t.events.c
+        out: dict[str, Instant | None] = {}
+        with self._read.connect() as conn:
+            for source in sorted(set(sources)):
+                # one max() per source on the (source, received_at) index: a look-up, no scan
+                q = sa.select(sa.func.max(ec.received_at)).where(ec.source == source)
+                got = conn.execute(q).scalar()
+                out[source] = int(got) if got is not None else None
+        return out
+
+    @_guard
+    def get_watch(self, keys: Collection[str]) -> dict[str, str]:
+        wc = t.alert_watch.c
+        found: dict[str, str] = {}
+        with self._read.connect() as conn:
+            for chunk in _chunks(sorted(set(keys))):
+                q = sa.select(wc.key, wc.value).where(wc.key.in_(chunk))
+                found.update({k: v for k, v in conn.execute(q)})
+        return found
+
+    @_guard
+    def set_watch(self, key: str, value: str, *, at: Instant, expected: str | None) -> bool:
+        w = t.alert_watch
+        with self._writing() as conn:
+            if expected is None:  # only if absent: of two writers the first wins
+                stmt = (
+                    self._insert(w)
+                    .values(key=key, value=value, updated_at=at)
+                    .on_conflict_do_nothing(index_elements=["key"])
+                    .returning(w.c.key)
+                )
+                return conn.execute(stmt).scalar() is not None
+            upd = (
+                w.update()
+                .where(w.c.key == key, w.c.value == expected)
+                .values(value=value, updated_at=at)
+            )
+            return bool(conn.execute(upd).rowcount)
+
+    @_guard
     def alerts_to_deliver(self) -> list[StoredAlert]:
         a = t.alerts.c
         q = (
@@ -897,7 +941,9 @@ def _fields_from_json(data: Mapping[str, Any]) -> dict[str, FieldValue]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
-def _event_row(e: Event, digest: bytes, received_at: Instant) -> dict[str, Any]:
+def _event_row(
+    e: Event, digest: bytes, received_at: Instant, source: str | None = None
+) -> dict[str, Any]:
     return {
         "event_id": e.event_id,
         "ticket_id": e.ticket_id,
@@ -909,6 +955,7 @@ def _event_row(e: Event, digest: bytes, received_at: Instant) -> dict[str, Any]:
         "fields": _fields_json(e.fields),
         "digest": digest,
         "received_at": received_at,
+        "source": source,
     }
 
 

@@ -9,15 +9,12 @@ its own contract: any other customer answers 404 exactly like a customer without
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
 
-from accord.core.config.loader import check_config_contracts
 from accord.core.config.resolved import Configuration
 from accord.core.contracts.models import ContractSpec
 from accord.core.contracts.statement import (
@@ -26,22 +23,17 @@ from accord.core.contracts.statement import (
     find_contract,
     ticket_fields,
 )
-from accord.core.engine import compute_ticket
-from accord.core.events import Event
-from accord.core.kpi.facts import policy_fields, ticket_facts
-from accord.core.kpi.frames import events_frame
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
-from accord.errors import ConfigError, NotFoundError
-from accord.io.store import ConfigVersion, Scope, TicketQuery
+from accord.errors import NotFoundError
+from accord.io.store import ConfigVersion, Scope
 from accord.service.auth import Principal, require
+from accord.service.figures import contracts_of_files, customer_data
 from accord.service.plumbing import NOT_FOUND, READ_ERRORS
 from accord.service.runtime import Runtime
 from accord.service.views import parse_instant_param
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
-
-_PAGE = 1000  # tickets fetched per store call while collecting a customer's tickets
 
 
 def contract_json(name: str, spec: ContractSpec) -> dict[str, Any]:
@@ -59,14 +51,7 @@ def _contracts_of(request: Request, version: ConfigVersion) -> dict[str, Contrac
         cache = request.app.state.contracts_by_version = {}
     got = cache.get(version.version)
     if got is None:
-        with tempfile.TemporaryDirectory(prefix="accord-contracts-") as tmp:
-            root = Path(tmp)
-            for name, text in version.files.items():
-                (root / name).write_text(text, encoding="utf-8")
-            config, contracts, issues = check_config_contracts(root)
-        if config is None:
-            raise ConfigError(issues)
-        got = cache[version.version] = contracts
+        got = cache[version.version] = contracts_of_files(version.files)
     return got
 
 
@@ -94,26 +79,7 @@ def _customer_data(
 ) -> tuple[list[MetricRecord], pl.DataFrame]:
     """The customer's clocks recomputed at ``as_of`` from their stored events, and the ticket
     facts (with ``fields``) the exclusions read."""
-    now = runtime.clock()
-    ids: list[str] = []
-    after: str | None = None
-    while True:
-        page = runtime.store.find_tickets(
-            TicketQuery(now=now, customer=customer, after=after, limit=_PAGE)
-        )
-        ids.extend(s.ticket_id for s in page)
-        if len(page) < _PAGE:
-            break
-        after = page[-1].ticket_id
-    records: list[MetricRecord] = []
-    events: list[Event] = []
-    for i in range(0, len(ids), _PAGE):
-        for tid, evs in runtime.store.events_of(ids[i : i + _PAGE]).items():
-            if evs:
-                records.extend(compute_ticket(tid, evs, config, as_of))
-                events.extend(evs)
-    frame = events_frame(events, [*policy_fields(config), *fields])
-    return records, ticket_facts(frame, config, as_of, fields=fields).tickets
+    return customer_data(runtime.store, config, customer, as_of, runtime.clock(), fields)
 
 
 def _statement(

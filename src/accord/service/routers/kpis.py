@@ -20,12 +20,8 @@ from __future__ import annotations
 
 import difflib
 import math
-import tempfile
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal, cast
 
 import polars as pl
@@ -33,10 +29,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
-from accord.core.config.loader import check_config_kpis
 from accord.core.config.resolved import Configuration
-from accord.core.engine import compute
-from accord.core.events import Event
 from accord.core.kpi.check import custom_fields
 from accord.core.kpi.columns import (
     CUSTOM_PREFIX,
@@ -46,15 +39,16 @@ from accord.core.kpi.columns import (
     known_columns,
 )
 from accord.core.kpi.evaluate import evaluate, inapplicable, unit_of
-from accord.core.kpi.facts import TicketFacts, policy_fields, ticket_facts
-from accord.core.kpi.frames import events_frame, records_frame
+from accord.core.kpi.facts import TicketFacts
+from accord.core.kpi.frames import records_frame
 from accord.core.kpi.library import builtin_kpis
 from accord.core.kpi.models import GRAINS, Grain, KpiSpec
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, iso, parse_as_of, zone
-from accord.errors import ConfigError, ConflictError, InputError, NotFoundError
+from accord.errors import ConflictError, InputError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
+from accord.service.figures import kpi_catalog, kpi_inputs
 from accord.service.plumbing import (
     CONFLICT,
     NOT_FOUND,
@@ -63,7 +57,6 @@ from accord.service.plumbing import (
     json_response,
     wants_csv,
 )
-from accord.service.recompute import summarize
 from accord.service.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
@@ -102,19 +95,8 @@ class _InForce:
     catalog: Mapping[str, KpiSpec]
 
 
-@lru_cache(maxsize=8)
 def _catalog_of(files: tuple[tuple[str, str], ...]) -> tuple[Configuration, dict[str, KpiSpec]]:
-    # The configuration versions keep file texts and build a Configuration, which has no KPIs;
-    # the catalog comes from the same loader as `accord kpi --config DIR`, over the same files.
-    # Keyed by content, so a new version is read once and an unchanged one never again.
-    with tempfile.TemporaryDirectory(prefix="accord-kpis-") as tmp:
-        root = Path(tmp)
-        for name, text in files:
-            (root / name).write_text(text, encoding="utf-8")
-        config, catalog, issues = check_config_kpis(root)
-    if config is None:  # stored versions were valid when uploaded; a stricter loader says why
-        raise ConfigError(issues)
-    return config, catalog
+    return kpi_catalog(files)  # shared with the alert loop, which watches the same KPIs
 
 
 def _in_force(runtime: Runtime, now: Instant) -> _InForce:
@@ -366,33 +348,7 @@ def _inputs(
     customer: str | None,
 ) -> tuple[list[MetricRecord], TicketFacts]:
     """The metric records at ``when`` and the ticket facts, of the tickets the caller sees."""
-    events = list(runtime.store.iter_events())
-    frame = events_frame(events, [*policy_fields(config), *custom])
-    facts = ticket_facts(frame, config, when, fields=custom)
-    if customer is None:
-        return compute(events, config, when), facts
-    by_ticket: dict[str, list[Event]] = defaultdict(list)
-    for e in events:
-        by_ticket[e.ticket_id].append(e)
-    at_as_of = set(
-        facts.tickets.filter(pl.col("customer").cast(pl.String) == customer)
-        .get_column("ticket_id")
-        .to_list()
-    )
-    own = {
-        tid
-        for tid in at_as_of
-        if tid in by_ticket and summarize(tid, by_ticket[tid], now).customer == customer
-    }
-    kept = [e for e in events if e.ticket_id in own]
-    records = [r for r in compute(kept, config, when) if r.customer == customer]
-    ids = sorted(own)
-    facts = TicketFacts(
-        tickets=facts.tickets.filter(pl.col("ticket_id").is_in(ids)),
-        open_spans=facts.open_spans.filter(pl.col("ticket_id").is_in(ids)),
-        as_of=facts.as_of,
-    )
-    return records, facts
+    return kpi_inputs(runtime.store, config, when, now, custom, customer)
 
 
 def _number(v: Any) -> Any:

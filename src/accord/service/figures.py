@@ -1,0 +1,131 @@
+"""The inputs of the KPI and contract figures, shared by their API routers and the alert loop,
+so that an alert reads exactly the figures the API shows.
+
+- :func:`kpi_catalog` and :func:`kpi_inputs`: the KPI catalog of a configuration version and
+  the records and ticket facts ``GET /api/v1/kpis/values`` evaluates;
+- :func:`contracts_of_files` and :func:`customer_data`: the contracts of a configuration
+  version and a customer's clocks and ticket facts, what a statement is built from.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from accord.core.config.loader import check_config_contracts, check_config_kpis
+from accord.core.config.resolved import Configuration
+from accord.core.contracts.models import ContractSpec
+from accord.core.engine import compute, compute_ticket
+from accord.core.events import Event
+from accord.core.kpi.facts import TicketFacts, policy_fields, ticket_facts
+from accord.core.kpi.frames import events_frame
+from accord.core.kpi.models import KpiSpec
+from accord.core.records import MetricRecord
+from accord.core.timeutil import Instant
+from accord.errors import ConfigError
+from accord.io.store import Store, TicketQuery
+from accord.service.recompute import summarize
+
+_PAGE = 1000  # tickets fetched per store call while collecting a customer's tickets
+
+
+@lru_cache(maxsize=8)
+def kpi_catalog(files: tuple[tuple[str, str], ...]) -> tuple[Configuration, dict[str, KpiSpec]]:
+    """The configuration and KPI catalog of a stored version's files (name, YAML text)."""
+    # The configuration versions keep file texts and build a Configuration, which has no KPIs;
+    # the catalog comes from the same loader as `accord kpi --config DIR`, over the same files.
+    # Keyed by content, so a new version is read once and an unchanged one never again.
+    with tempfile.TemporaryDirectory(prefix="accord-kpis-") as tmp:
+        root = Path(tmp)
+        for name, text in files:
+            (root / name).write_text(text, encoding="utf-8")
+        config, catalog, issues = check_config_kpis(root)
+    if config is None:  # stored versions were valid when uploaded; a stricter loader says why
+        raise ConfigError(issues)
+    return config, catalog
+
+
+def kpi_inputs(
+    store: Store,
+    config: Configuration,
+    when: Instant,
+    now: Instant,
+    custom: list[str],
+    customer: str | None,
+) -> tuple[list[MetricRecord], TicketFacts]:
+    """The metric records at ``when`` and the ticket facts, of the tickets ``customer`` sees
+    (``None``: every ticket)."""
+    events = list(store.iter_events())
+    frame = events_frame(events, [*policy_fields(config), *custom])
+    facts = ticket_facts(frame, config, when, fields=custom)
+    if customer is None:
+        return compute(events, config, when), facts
+    by_ticket: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        by_ticket[e.ticket_id].append(e)
+    at_as_of = set(
+        facts.tickets.filter(pl.col("customer").cast(pl.String) == customer)
+        .get_column("ticket_id")
+        .to_list()
+    )
+    own = {
+        tid
+        for tid in at_as_of
+        if tid in by_ticket and summarize(tid, by_ticket[tid], now).customer == customer
+    }
+    kept = [e for e in events if e.ticket_id in own]
+    records = [r for r in compute(kept, config, when) if r.customer == customer]
+    ids = sorted(own)
+    facts = TicketFacts(
+        tickets=facts.tickets.filter(pl.col("ticket_id").is_in(ids)),
+        open_spans=facts.open_spans.filter(pl.col("ticket_id").is_in(ids)),
+        as_of=facts.as_of,
+    )
+    return records, facts
+
+
+def contracts_of_files(files: Mapping[str, str]) -> dict[str, ContractSpec]:
+    """The contracts of a stored configuration version, checked by the same loader as every
+    upload (files written to a temporary directory, as the upload check does)."""
+    with tempfile.TemporaryDirectory(prefix="accord-contracts-") as tmp:
+        root = Path(tmp)
+        for name, text in files.items():
+            (root / name).write_text(text, encoding="utf-8")
+        config, contracts, issues = check_config_contracts(root)
+    if config is None:
+        raise ConfigError(issues)
+    return contracts
+
+
+def customer_data(
+    store: Store,
+    config: Configuration,
+    customer: str,
+    as_of: Instant,
+    now: Instant,
+    fields: list[str],
+) -> tuple[list[MetricRecord], pl.DataFrame]:
+    """The customer's clocks recomputed at ``as_of`` from their stored events, and the ticket
+    facts (with ``fields``) the exclusions read."""
+    ids: list[str] = []
+    after: str | None = None
+    while True:
+        page = store.find_tickets(TicketQuery(now=now, customer=customer, after=after, limit=_PAGE))
+        ids.extend(s.ticket_id for s in page)
+        if len(page) < _PAGE:
+            break
+        after = page[-1].ticket_id
+    records: list[MetricRecord] = []
+    events: list[Event] = []
+    for i in range(0, len(ids), _PAGE):
+        for tid, evs in store.events_of(ids[i : i + _PAGE]).items():
+            if evs:
+                records.extend(compute_ticket(tid, evs, config, as_of))
+                events.extend(evs)
+    frame = events_frame(events, [*policy_fields(config), *fields])
+    return records, ticket_facts(frame, config, as_of, fields=fields).tickets
