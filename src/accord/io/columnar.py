@@ -13,8 +13,9 @@ same duplicate count and ``seq`` numbering — but validates whole columns at on
   without an offset, a value with surrounding spaces, anything wrong) is handed to the row
   validator (:func:`accord.core.event_validation.validate_flat_row`), which decides and words
   the reason. Only those rows cost Python time;
-- duplicate ``event_id`` values are found with one pass; only rows whose id repeats are
-  compared by content digest, in order, as the :class:`~accord.io.readers.Deduplicator` does.
+- duplicate ``event_id`` values are found with one hashing pass (and a sort of the few
+  hashes whose bucket is shared); only rows whose id repeats are compared by content
+  digest, in order, as the :class:`~accord.io.readers.Deduplicator` does.
 
 Formats: Parquet is read column by column. CSV is parsed by pyarrow when every record sits on
 one line (the usual export); a line with quotes is re-read by Python's ``csv`` module so that
@@ -39,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
@@ -91,6 +93,8 @@ _ACTORS = {a.value: a for a in Actor}
 _CATEGORY_NAMES = frozenset(c.value for c in StatusCategory)
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
+VALIDATE_ROWS = 1 << 20
+"""Rows validated at a time (see :func:`read_columnar`)."""
 # read as dictionaries: validated on their distinct values, and the kernel groups by codes
 _DICT_COLUMNS = ("ticket_id", "kind", "actor", "public", "tags", *TEXT_FIELDS, "rating")
 
@@ -112,7 +116,7 @@ class _Source:
 
     name: str
     table: pa.Table | None
-    row_numbers: I64
+    row_numbers: I64 | range  # the source's row number of every row (a range: 1, 2, …)
     raw: Callable[[I64], list[dict[str, Any]]]
     force_slow: BoolArray
 
@@ -142,14 +146,20 @@ def _parquet_source(path: PathLike) -> _Source:
         if (n in _DICT_COLUMNS or n.startswith(FIELD_PREFIX))
         and pa.types.is_string(schema.field(n).type)
     ]
-    table = pq.read_table(path, read_dictionary=dict_cols)
+    # Batches of VALIDATE_ROWS (the default, 2^17 rows, gives ~8 chunks per row group, and
+    # every later step pays per chunk); with one CPU for Arrow, the threaded reader only adds
+    # hand-offs (a third slower).
+    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=dict_cols))
+    table = ds.dataset(os.fspath(path), format=fmt).to_table(
+        batch_size=VALIDATE_ROWS, use_threads=pa.cpu_count() > 1
+    )
     n = table.num_rows
 
     def raw(rows: I64) -> list[dict[str, Any]]:
         part = table.take(pa.array(rows)).to_pylist()
         return [{str(k): _json_safe(v) for k, v in rec.items()} for rec in part]
 
-    return _Source(source, table, np.arange(1, n + 1, dtype=np.int64), raw, np.zeros(n, bool))
+    return _Source(source, table, range(1, n + 1), raw, np.zeros(n, bool))
 
 
 def _csv_source(path: PathLike) -> _Source | None:
@@ -295,7 +305,17 @@ def _id_column(col: pa.ChunkedArray, fast: _Fast, *, required: bool) -> pa.Chunk
     t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
     n = fast.n
     nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
+    if pa.types.is_dictionary(col.type) and pa.types.is_string(t):
+        # kept as codes over one dictionary (the kernel groups by them, never hashing the
+        # text again); each distinct id is checked once
+        from accord.core.engine.batch.columns import dictionary_array
+
+        codes, dictionary = dictionary_array(col)
+        bad = _blank_or_padded(pa.chunked_array([dictionary]))
+        fast.slow |= np.append(bad, False)[codes]
+        idx = pa.array(codes, mask=codes < 0) if nulls.any() else pa.array(codes)
+        out = pa.chunked_array([pa.DictionaryArray.from_arrays(idx, dictionary)])
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
         text = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
         # blank, or needing a trim: the row validator decides
         fast.slow |= _blank_or_padded(text)
@@ -366,27 +386,31 @@ def _days_from_civil(y: I64, m: I64, d: I64) -> I64:
     return out
 
 
-def _ts_column(col: pa.ChunkedArray, fast: _Fast) -> tuple[I64, I64]:
+def _ts_column(col: pa.ChunkedArray, fast: _Fast) -> tuple[I64, NDArray[np.signedinteger[Any]]]:
     n = fast.n
-    nulls = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    fast.slow |= nulls
+    if col.null_count:
+        fast.slow |= np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     t = col.type
     if pa.types.is_timestamp(t):
         if t.tz is None:
             fast.slow |= True  # needs the source's zone, read with zoneinfo's rules row by row
             return np.zeros(n, np.int64), np.zeros(n, np.int64)
-        raw = np.asarray(col.cast(pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
-        # to microseconds, floored as datetime does (nanoseconds are dropped)
-        us = {
-            "s": lambda r: r * 1_000_000,
-            "ms": lambda r: r * 1000,
-            "us": lambda r: r,
-            "ns": lambda r: np.floor_divide(r, 1000),
-        }[t.unit](raw)
-        sec = np.floor_divide(us, 1_000_000)
-        # out of the accepted span: the row validator rejects it with its reason
-        fast.slow |= (sec < MIN_EVENT_INSTANT) | (sec >= MAX_EVENT_INSTANT)
-        return sec, us - sec * 1_000_000
+        from accord.core.engine.batch._jit import split_instants
+
+        raw = col.cast(pa.int64())
+        if raw.null_count:
+            raw = raw.fill_null(0)
+        per_second = {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}[t.unit]
+        # seconds and microseconds (floored, as datetime does; nanoseconds are dropped) in
+        # one pass; out of the accepted span: the row validator rejects it with its reason
+        sec, us = split_instants(
+            np.asarray(raw.to_numpy(), dtype=np.int64),
+            per_second,
+            MIN_EVENT_INSTANT,
+            MAX_EVENT_INSTANT,
+            fast.slow,
+        )
+        return sec, us
     if not (pa.types.is_string(t) or pa.types.is_dictionary(t)):
         fast.slow |= True
         return np.zeros(n, np.int64), np.zeros(n, np.int64)
@@ -472,13 +496,62 @@ def _public(col: pa.ChunkedArray, fast: _Fast) -> NDArray[np.int8]:
 class _FieldOut:
     """One field's value per row as it goes into the events table."""
 
-    array: pa.Array
+    array: pa.Array | pa.ChunkedArray
     given: BoolArray  # the row sets the field
+
+
+def _valid_mask(col: pa.ChunkedArray) -> BoolArray:
+    """Rows with a value, unpacked from the validity bitmaps."""
+    out = np.ones(len(col), dtype=bool)
+    at = 0
+    for ch in col.chunks:
+        n = len(ch)
+        if ch.null_count:
+            arr = ch.indices if pa.types.is_dictionary(ch.type) else ch
+            bits = np.unpackbits(np.frombuffer(arr.buffers()[0], np.uint8), bitorder="little")
+            out[at : at + n] = bits[arr.offset : arr.offset + n]
+        at += n
+    return out
+
+
+def _per_dictionary(
+    col: pa.ChunkedArray, fn: Callable[[Any], str | None], *, same: bool = False
+) -> pa.ChunkedArray | None:
+    """A dictionary column whose every distinct value passes ``fn`` (which gives the text to
+    keep, or ``None``: not plainly valid), with each chunk's dictionary mapped and its indices
+    kept as they are (``same``: the texts are the values, the column is kept whole). ``None``
+    when a value fails, or the column is not dictionary text: the general path decides."""
+    from accord.core.engine.batch.columns import _dictionary_key
+
+    if not (pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type)):
+        return None
+    mapped: dict[tuple[int, ...], pa.Array] = {}
+    chunks: list[pa.Array] = []
+    for ch in col.chunks:
+        key = _dictionary_key(ch.dictionary)
+        d = mapped.get(key)
+        if d is None:
+            texts = [fn(v) for v in ch.dictionary.to_pylist()]
+            if any(t is None for t in texts):
+                return None
+            d = mapped[key] = ch.dictionary if same else pa.array(texts, type=pa.string())
+        if not same:
+            chunks.append(pa.DictionaryArray.from_arrays(ch.indices, d))
+    return col if same else pa.chunked_array(chunks, type=col.type)
 
 
 def _text_field(
     col: pa.ChunkedArray, fast: _Fast, is_status: bool, known: Callable[[str], bool]
 ) -> _FieldOut:
+    def plain(v: Any) -> str | None:
+        if _is_blank(v) or not isinstance(v, str) or (is_status and not known(v)):
+            return None
+        return v
+
+    # the usual case: every distinct value is kept as it is, and the column as read
+    kept = _per_dictionary(col, plain, same=True)
+    if kept is not None:
+        return _FieldOut(kept, _valid_mask(kept))
     codes, values = _distinct(col, fast)
     out_vals: list[str | None] = []
     bad: list[bool] = []
@@ -520,9 +593,13 @@ def _tags_field(col: pa.ChunkedArray, fast: _Fast) -> _FieldOut:
                 lists.append([p for p in pieces if p])
         present = np.array([x is not None for x in lists] + [False], dtype=bool)[codes]
         dictionary = pa.array([x if x is not None else [] for x in lists], pa.list_(pa.string()))
-        idx = np.where(present, codes, 0).astype(np.int64)
-        arr = dictionary.take(pa.array(idx))
-        arr = pa.ListArray.from_arrays(arr.offsets, arr.values, mask=pa.array(~present))
+        # lists are gathered for the rows that have tags only; the offsets of all rows come
+        # from the lists' sizes by code (most rows set no tags)
+        sizes = np.array([len(x) if x is not None else 0 for x in lists] + [0], dtype=np.int32)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(sizes[codes], out=offsets[1:])
+        values = dictionary.take(pa.array(codes[present])).flatten()
+        arr = pa.ListArray.from_arrays(pa.array(offsets), values, mask=pa.array(~present))
         return _FieldOut(arr, present)
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         arr = col.combine_chunks().cast(pa.list_(pa.string()))
@@ -545,9 +622,9 @@ def _tags_field(col: pa.ChunkedArray, fast: _Fast) -> _FieldOut:
     return _FieldOut(pa.nulls(n, pa.list_(pa.string())), np.zeros(n, dtype=bool))
 
 
-def _custom_field(col: pa.ChunkedArray, fast: _Fast, cell_text: bool) -> _FieldOut:
-    """A custom field (or ``rating`` outside rating events) as tagged text."""
-    codes, values = _distinct(col, fast)
+def _tagged_values(values: Sequence[Any]) -> tuple[list[str | None], list[bool]]:
+    """Each distinct value of a custom field as tagged text (``None``: not set) and whether
+    it is a problem for the row validator to word."""
     out_vals: list[str | None] = []
     bad: list[bool] = []
     for v in values:
@@ -563,6 +640,17 @@ def _custom_field(col: pa.ChunkedArray, fast: _Fast, cell_text: bool) -> _FieldO
         else:
             out_vals.append(None)
             bad.append(True)
+    return out_vals, bad
+
+
+def _custom_field(col: pa.ChunkedArray, fast: _Fast, cell_text: bool) -> _FieldOut:
+    """A custom field (or ``rating`` outside rating events) as tagged text."""
+    # the usual case: every distinct value is fine; the dictionaries become tagged text
+    tagged = _per_dictionary(col, lambda v: _tagged_values([v])[0][0])
+    if tagged is not None:
+        return _FieldOut(tagged, _valid_mask(tagged))
+    codes, values = _distinct(col, fast)
+    out_vals, bad = _tagged_values(values)
     del cell_text
     fast.slow |= np.array([*bad, False], dtype=bool)[codes]
     present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
@@ -573,32 +661,32 @@ def _custom_field(col: pa.ChunkedArray, fast: _Fast, cell_text: bool) -> _FieldO
 
 def _rating_words(col: pa.ChunkedArray, is_rating: BoolArray, fast: _Fast) -> _FieldOut:
     """``rating``: normalised on rating events (good / bad / a number), a plain value else."""
-    plain = _custom_field(col, fast, cell_text=True)
+    from accord.core.event_validation import _number
+
     codes, values = _distinct(col, fast)
+    plain, plain_bad = _tagged_values(values)
     norm: list[str | None] = []
     bad: list[bool] = []
     for v in values:
         got: Any = None
         if isinstance(v, str):
             w = v.strip().lower()
-            if w in ("good", "bad"):
-                got = w
-            else:
-                from accord.core.event_validation import _number
-
-                got = _number(w)
+            got = w if w in ("good", "bad") else _number(w)
         elif isinstance(v, int | float) and not isinstance(v, bool):
             got = v
         norm.append(None if got is None else encode_tagged(got))
         bad.append(got is None and not _is_blank(v))
+    fast.slow |= np.array([*plain_bad, False], dtype=bool)[codes]
     fast.slow |= np.array([*bad, False], dtype=bool)[codes] & is_rating
-    present = plain.given
-    rated = pa.array([v if v is not None else "" for v in norm], type=pa.string())
-    idx = np.where(present, codes, 0).astype(np.int32)
-    normalised = pa.DictionaryArray.from_arrays(pa.array(idx), rated).cast(pa.string())
-    merged = pc.if_else(pa.array(is_rating), normalised, plain.array.cast(pa.string()))
-    merged = pc.if_else(pa.array(present), merged, pa.scalar(None, pa.string()))
-    return _FieldOut(merged, present)
+    present = np.array([v is not None for v in plain] + [False], dtype=bool)[codes]
+    # one dictionary holding both spellings: the plain value's, then the rating's (rating
+    # events index the second half), so no row's text is built
+    k = len(values)
+    dictionary = pa.array([v if v is not None else "" for v in (*plain, *norm)], type=pa.string())
+    idx = np.where(present, codes + np.where(is_rating, k, 0), 0).astype(np.int32)
+    return _FieldOut(
+        pa.DictionaryArray.from_arrays(pa.array(idx, mask=~present), dictionary), present
+    )
 
 
 def _validate_columns(
@@ -647,7 +735,7 @@ def _validate_columns(
         fast.slow |= True
     ts, ts_us = _ts_column(table.column("ts"), fast)
     fast.columns["ts"] = pa.array(ts)
-    fast.columns["ts_us"] = pa.array(ts_us.astype(np.int32))
+    fast.columns["ts_us"] = pa.array(ts_us.astype(np.int32, copy=False))
     kind_codes, kind_names = _choice_codes(table.column("kind"), fast, _KINDS)
     fast.slow |= kind_codes < 0
     kind_idx = np.maximum(kind_codes, 0)
@@ -722,7 +810,7 @@ def _set_mask(col: pa.ChunkedArray) -> BoolArray:
 
 def _events_table(fast: _Fast, rows: I64, seq: I64) -> pa.Table:
     """The plainly valid rows as an events table."""
-    everything = rows.size == fast.n and bool(np.all(rows == np.arange(fast.n)))
+    everything = rows.size == fast.n  # rows are distinct, sorted, in range: all of them
     take = pa.array(rows)
 
     def pick(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -858,12 +946,20 @@ def read_columnar(
             continue
         table = src.table
         n = table.num_rows
-        seq = first_seq + np.arange(n, dtype=np.int64)
         result.rows += n
-        fast = _validate_columns(table, status_category, src.force_slow)
-        ok = np.flatnonzero(~fast.slow)
-        slow = np.flatnonzero(fast.slow)
-        good = _events_table(fast, ok, seq[ok]) if ok.size else events_to_table([])
+        # validated a slice at a time: each pass then runs over arrays that stay in the
+        # caches, instead of streaming every whole column from memory a dozen times
+        goods: list[pa.Table] = []
+        slow_parts: list[I64] = []
+        for lo in range(0, n, VALIDATE_ROWS):
+            m = min(VALIDATE_ROWS, n - lo)
+            forced = src.force_slow[lo : lo + m]
+            fast = _validate_columns(table.slice(lo, m), status_category, forced)
+            ok = np.flatnonzero(~fast.slow)
+            slow_parts.append(np.flatnonzero(fast.slow) + lo)
+            if ok.size:
+                goods.append(_events_table(fast, ok, first_seq + lo + ok.astype(np.int64)))
+        slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
         slow_events: list[Event] = []
         if slow.size:
             for i, raw in zip(slow.tolist(), src.raw(slow), strict=True):
@@ -872,7 +968,7 @@ def read_columnar(
                     raw,
                     source=src.name,
                     row=row,
-                    seq=int(seq[i]),
+                    seq=first_seq + i,
                     source_tz=source_tz,
                     status_category=status_category,
                 )
@@ -881,7 +977,7 @@ def read_columnar(
                 else:
                     quarantined.append((index, row, got))
         result.slow_rows += int(slow.size)
-        parts.append(_Part(index, src, first_seq, _conform([good, events_to_table(slow_events)])))
+        parts.append(_Part(index, src, first_seq, _conform([*goods, events_to_table(slow_events)])))
     events, dups, conflicts = _deduplicate(parts)
     result.duplicates = dups
     quarantined.extend(conflicts)
@@ -901,11 +997,9 @@ def _deduplicate(
     events = _conform([p.events for p in parts])
     if events.num_rows == 0:
         return events, 0, []
-    seqs = events.column("seq").to_numpy()
-    order = np.argsort(seqs, kind="stable")
-    if not bool(np.all(order == np.arange(order.size))):
+    if not _ascending(events.column("seq")):
+        order = np.argsort(events.column("seq").to_numpy(), kind="stable")
         events = events.take(pa.array(order))
-        seqs = seqs[order]
     repeated = _repeated(events.column("event_id"))
     if repeated.size == 0:
         return events, 0, []
@@ -931,20 +1025,53 @@ def _deduplicate(
     return events.filter(pa.array(keep)), len(drop) - len(conflicts), conflicts
 
 
+def _ascending(col: pa.ChunkedArray) -> bool:
+    """Whether an integer column never decreases, chunk by chunk (no copy of the column)."""
+    last: int | None = None
+    for chunk in col.chunks:
+        if len(chunk) == 0:
+            continue
+        v = np.asarray(chunk.to_numpy(zero_copy_only=False))
+        if (last is not None and v[0] < last) or not bool(np.all(v[1:] >= v[:-1])):
+            return False
+        last = int(v[-1])
+    return True
+
+
 def _repeated(ids: pa.ChunkedArray) -> I64:
     """Positions of the rows whose id occurs more than once: equal 64-bit hashes first (one
-    pass), then the candidates' ids compared exactly."""
-    import polars as pl
+    compiled pass over the text), then the candidates' ids compared exactly."""
+    from accord.core.engine.batch._jit import shared_buckets, string_hashes
 
     if len(ids) == 0:
         return np.zeros(0, dtype=np.int64)
     text = ids.cast(pa.string()) if pa.types.is_dictionary(ids.type) else ids
-    h = pl.from_arrow(text).hash().to_numpy()  # type: ignore[union-attr]
-    s = np.sort(h)
+    if not pa.types.is_string(text.type):
+        text = text.cast(pa.string())
+    h = np.empty(len(text), dtype=np.uint64)
+    at = 0
+    for chunk in text.chunks:
+        # hashed straight from the Arrow buffers (a null hashes as its empty bytes)
+        bufs = chunk.buffers()
+        m = len(chunk)
+        if m == 0:
+            continue
+        offsets = np.frombuffer(bufs[1], dtype=np.int32, count=m + 1, offset=chunk.offset * 4)
+        data = (
+            np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+        )
+        string_hashes(offsets, data, h[at : at + m])
+        at += m
+    # only rows whose hash bucket is shared can repeat: sort those hashes, not all of them
+    shared = np.flatnonzero(shared_buckets(h)).astype(np.int64)
+    if shared.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    hs = h[shared]
+    s = np.sort(hs)
     same = s[1:] == s[:-1]
     if not same.any():
         return np.zeros(0, dtype=np.int64)
-    candidates = np.flatnonzero(np.isin(h, s[1:][same])).astype(np.int64)
+    candidates = shared[np.isin(hs, s[1:][same])]
     exact = text.take(pa.array(candidates))
     codes, _values = _distinct(exact)
     counts = np.bincount(codes[codes >= 0], minlength=int(codes.max()) + 1)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,3 +78,25 @@ def test_partitions_and_column_selection_keep_the_reference_records(
     config, events, as_of = case
     got = compute_batch(events_to_table(events), config, as_of, chunk_events=chunk)
     assert records_from_table(got) == compute(events, config, as_of)
+
+
+def _chunked_like_the_reader(events: pa.Table, pieces: int) -> pa.Table:
+    """The table cut into chunks whose text columns are dictionary-encoded chunk by chunk
+    (each chunk its own dictionary), as the columnar reader gives Parquet row groups."""
+    step = -(-events.num_rows // pieces)
+    parts = []
+    for lo in range(0, events.num_rows, step):
+        part = events.slice(lo, step)
+        cols = [pc.dictionary_encode(c) if pa.types.is_string(c.type) else c for c in part.columns]
+        parts.append(pa.Table.from_arrays(cols, names=part.column_names))
+    return pa.concat_tables(parts)
+
+
+@pytest.mark.parametrize(("jobs", "chunk"), [(1, 400), (2, 300)])
+def test_chunked_dictionary_columns_give_the_same_records(
+    events: pa.Table, config: Configuration, whole: pa.Table, jobs: int, chunk: int
+) -> None:
+    table = _chunked_like_the_reader(events, 4)
+    assert table.column("status").num_chunks == 4
+    got = compute_batch(table, config, AS_OF, jobs=jobs, chunk_events=chunk)
+    assert got.to_pylist() == whole.to_pylist()

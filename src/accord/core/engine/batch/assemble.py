@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from accord.core.engine.batch.calarrays import NEVER
@@ -32,8 +33,8 @@ class MetricPart:
     order_key: I64
 
 
-def order_key(tl: BatchTimeline, metric: str, measured: BoolArray) -> I64:
-    first = tl.seg.first_where(measured)
+def order_key(tl: BatchTimeline, metric: str, first: I64) -> I64:
+    """``first``: per ticket, its first event whose version measures the metric."""
     width = max((len(v.metrics) for v in tl.pvs), default=0) + 1
     pos = np.array(
         [list(v.metrics).index(metric) if metric in v.metrics else 0 for v in tl.pvs] + [0],
@@ -52,6 +53,24 @@ def _strings(codes: I64, values: Sequence[str | None], valid: BoolArray) -> pa.A
 
 def _instants(values: I64, valid: BoolArray) -> pa.Array:
     return pa.array(values, type=pa.int64(), mask=~valid).cast(pa.timestamp("s", tz="UTC"))
+
+
+def _warnings_column(pos_l: Sequence[I64], parts: Sequence[MetricPart], total: int) -> pa.Array:
+    """The warnings text of every record: "[]" built as one buffer, then the few records
+    with warnings put in place (no string gather over all records)."""
+    data = np.frombuffer(b"[]" * total, dtype=np.uint8)
+    offsets = np.arange(0, 2 * total + 1, 2, dtype=np.int32)
+    empty = pa.Array.from_buffers(
+        pa.string(), total, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    at = np.concatenate([pos[p.judged.warnings.rec] for pos, p in zip(pos_l, parts, strict=True)])
+    if at.size == 0:
+        return empty
+    text = pa.concat_arrays([p.judged.warnings.text for p in parts])
+    order = np.argsort(at)
+    mask = np.zeros(total, dtype=bool)
+    mask[at] = True
+    return pc.replace_with_mask(empty, pa.array(mask), text.take(pa.array(order)))
 
 
 def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> pa.Table:
@@ -98,8 +117,7 @@ def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> 
     now = gather(lambda p: p.judged.breached_now, bool)
     ever = gather(lambda p: p.judged.ever_breached, bool)
     cycle = gather(lambda p: p.judged.cycle, np.int64)
-    wpos = np.concatenate(pos_l)
-    warnings = pa.concat_arrays([p.judged.warnings for p in parts]).take(pa.array(np.argsort(wpos)))
+    warnings = _warnings_column(pos_l, parts, total)
 
     has_pv = pv >= 0
     pvc = np.maximum(pv, 0)

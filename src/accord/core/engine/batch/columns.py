@@ -6,13 +6,14 @@ Python calls at most) and gathers the answers by code, so no rule is ever run pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from accord.core.engine.batch import _jit
 from accord.core.engine.batch.schema import decode_tagged
 from accord.core.events import FieldValue
 
@@ -25,16 +26,49 @@ def _chunked(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     return col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
 
 
-def _indices(chunks: Iterable[pa.Array], n: int) -> I32:
-    """The indices of dictionary chunks as one int32 array, -1 where null."""
-    # a chunk without nulls is read in place (no fill, no copy)
-    parts = [
-        (ch.indices.fill_null(-1) if ch.null_count else ch.indices).to_numpy(zero_copy_only=False)
-        for ch in chunks
-    ]
-    if not parts:
-        return np.full(n, -1, dtype=np.int32)
-    return np.concatenate(parts).astype(np.int32, copy=False)
+_NO_BITS = np.zeros(0, dtype=np.uint8)
+_NO_TABLE = np.zeros(0, dtype=np.int32)
+
+
+def _chunk_indices(ch: pa.Array, out: I32, table: I32 = _NO_TABLE) -> None:
+    """One dictionary chunk's indices into ``out`` (int32, -1 where null, mapped through
+    ``table`` if given): read from the Arrow buffers in one compiled pass."""
+    idx = ch.indices
+    n = len(idx)
+    bufs = idx.buffers()
+    if n == 0:
+        return
+    if bufs[1] is None or idx.null_count == n:
+        out[:] = -1
+        return
+    dtype = np.dtype(idx.type.to_pandas_dtype())
+    data = np.frombuffer(bufs[1], dtype=dtype, count=n, offset=idx.offset * dtype.itemsize)
+    bits = np.frombuffer(bufs[0], dtype=np.uint8) if idx.null_count else _NO_BITS
+    _jit.decode_indices(data, bits, idx.offset, table, out)
+
+
+def _dictionary_key(d: pa.Array) -> tuple[int, ...]:
+    # chunks read from one Parquet row group share their dictionary's buffers
+    return (d.offset, len(d), *(0 if b is None else b.address for b in d.buffers()))
+
+
+def unified_tables(col: pa.ChunkedArray) -> tuple[pa.Array, list[I32]]:
+    """One dictionary for a dictionary column whose chunks have several, and per chunk the
+    table that maps its indices to codes in that dictionary (-1: null)."""
+    keys: dict[tuple[int, ...], int] = {}
+    distinct: list[pa.Array] = []
+    which: list[int] = []
+    for chunk in col.chunks:
+        d = chunk.dictionary
+        k = keys.setdefault(_dictionary_key(d), len(distinct))
+        if k == len(distinct):
+            distinct.append(d)
+        which.append(k)
+    enc = pc.dictionary_encode(pa.concat_arrays(distinct))
+    mapped = np.array(enc.indices.fill_null(-1).to_numpy(), dtype=np.int32)  # writable
+    starts = np.cumsum([0, *(len(d) for d in distinct)])
+    tables = [np.ascontiguousarray(mapped[starts[k] : starts[k + 1]]) for k in range(len(distinct))]
+    return enc.dictionary, [tables[k] for k in which]
 
 
 def dictionary_array(col: pa.ChunkedArray | pa.Array) -> tuple[I32, pa.Array]:
@@ -43,11 +77,32 @@ def dictionary_array(col: pa.ChunkedArray | pa.Array) -> tuple[I32, pa.Array]:
     ch = _chunked(col)
     if not pa.types.is_dictionary(ch.type):
         ch = pc.dictionary_encode(ch)
-    elif ch.num_chunks > 1:
-        ch = ch.unify_dictionaries()
     if ch.num_chunks == 0:
         return np.full(len(ch), -1, dtype=np.int32), pa.array([], type=pa.string())
-    return _indices(ch.chunks, len(ch)), ch.chunk(0).dictionary
+    # Unify the distinct dictionaries only (one per Parquet row group, not one per chunk):
+    # hash their values once, then map each chunk's indices with one gather.
+    keys: dict[tuple[int, ...], int] = {}
+    distinct: list[pa.Array] = []
+    which: list[int] = []
+    for chunk in ch.chunks:
+        d = chunk.dictionary
+        k = keys.setdefault(_dictionary_key(d), len(distinct))
+        if k == len(distinct):
+            distinct.append(d)
+        which.append(k)
+    out = np.empty(len(ch), dtype=np.int32)
+    bounds = np.cumsum([0, *(len(chunk) for chunk in ch.chunks)])
+    if len(distinct) == 1:
+        for c, chunk in enumerate(ch.chunks):
+            _chunk_indices(chunk, out[bounds[c] : bounds[c + 1]])
+        return out, distinct[0]
+    enc = pc.dictionary_encode(pa.concat_arrays(distinct))
+    mapped = np.array(enc.indices.fill_null(-1).to_numpy(), dtype=np.int32)  # writable
+    starts = np.cumsum([0, *(len(d) for d in distinct)])
+    for c, (k, chunk) in enumerate(zip(which, ch.chunks, strict=True)):
+        table = np.ascontiguousarray(mapped[starts[k] : starts[k + 1]])
+        _chunk_indices(chunk, out[bounds[c] : bounds[c + 1]], table)
+    return out, enc.dictionary
 
 
 def dictionary_codes(col: pa.ChunkedArray | pa.Array) -> tuple[I32, list[object]]:
@@ -132,11 +187,10 @@ def bool_codes(col: pa.ChunkedArray | pa.Array | None, n: int) -> NDArray[np.int
     arr = _chunked(col)
     if not pa.types.is_boolean(arr.type):
         arr = arr.cast(pa.bool_())
+    # as int8 in Arrow (a bitmap unpack), not via numpy's object path for booleans
     vals: NDArray[np.int8] = np.asarray(
-        arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=np.int8
+        arr.cast(pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int8
     )
-    nulls = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    vals[nulls] = -1
     return vals
 
 

@@ -14,6 +14,7 @@ from accord.core.engine.batch.timeline import (
     K_UPDATED,
     KINDS,
     BatchTimeline,
+    member_table,
 )
 from accord.core.events import FieldValue, Kind
 
@@ -51,16 +52,16 @@ class Matcher:
         m = np.ones(tl.n, dtype=bool)
         if cond.kind is not None:
             wanted = set(cond.kind)
-            codes = np.array([KINDS.index(k) for k in wanted], dtype=np.int8)
+            kinds = member_table([KINDS.index(k) for k in wanted], len(KINDS))
             by_creation = tl.is_creation if Kind.CREATED in wanted else np.zeros(tl.n, bool)
-            m &= by_creation | (~self._creation_created & np.isin(self._own, codes))
+            m &= by_creation | (~self._creation_created & kinds[self._own])
         if cond.actor is not None:
-            m &= np.isin(tl.actor, np.array([ACTORS.index(a) for a in cond.actor], np.int8))
+            m &= member_table([ACTORS.index(a) for a in cond.actor], len(ACTORS))[tl.actor]
         if cond.public is not None:
             m &= tl.public == (1 if cond.public else 0)
         if cond.status is not None:
-            codes = np.array([CATEGORIES.index(s) for s in cond.status], dtype=np.int8)
-            m &= (tl.status != tl.status_before) & np.isin(tl.status, codes)
+            cats = member_table([CATEGORIES.index(s) for s in cond.status], len(CATEGORIES))
+            m &= (tl.status != tl.status_before) & cats[tl.status]
         if cond.reopened is not None:
             m &= tl.reopened == cond.reopened
         if cond.field is not None:

@@ -1,11 +1,13 @@
 """One metric's clock over a batch timeline: its cycles and what each counted.
 
-This is :func:`accord.core.engine.reference._run_clock` for every ticket at once. The
-automaton (:mod:`.automaton`) gives the clock's state after every event; from the state before
-and after each event follow the cycles that open, stop, are cancelled, resume after a reopen
+This is :func:`accord.core.engine.reference._run_clock` for every ticket at once. What each
+event can do (start, stop, cancel, reopen, restart) is worked out with whole-array masks; the
+cycle rule itself is sequential within a ticket, so it runs as one compiled pass over the
+sorted events (:func:`._jit.cycles`): cycles open, stop, are cancelled, resume after a reopen
 or restart at a priority or policy change. The stretch after an event belongs to the cycle
 open there, and counts its business seconds as elapsed or paused time by the state after the
-event (the reference's accounting), so every cycle's figures are differences of running sums.
+event (the reference's accounting); the running sum of the counted seconds per event is kept
+to find the instants at which a cycle reached its target or a warning.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from accord.core.engine.batch import automaton
-from accord.core.engine.batch.automaton import S_D, S_N, S_O, Signals
+from accord.core.engine.batch import _jit
 from accord.core.engine.batch.conditions import Matcher
-from accord.core.engine.batch.timeline import CATEGORIES, SOLVED_CODES, BatchTimeline
+from accord.core.engine.batch.timeline import (
+    CATEGORIES,
+    SOLVED_TABLE,
+    BatchTimeline,
+    member_table,
+)
 from accord.core.engine.clocks import ClockSpec
 
 BoolArray = NDArray[np.bool_]
@@ -43,6 +49,7 @@ class Cycles:
     is_paused: BoolArray  # open and paused at the last event (for open cycles)
     elapsed_before: I64  # per event + 1: counted seconds of all stretches before the event
     measured: BoolArray  # per event: the version in force measures the metric
+    first_measured: I64  # per ticket: its first measured event (n: none)
 
 
 def measured_mask(tl: BatchTimeline, metric: str) -> BoolArray:
@@ -50,29 +57,28 @@ def measured_mask(tl: BatchTimeline, metric: str) -> BoolArray:
     return table[tl.pv]
 
 
-def paused_mask(tl: BatchTimeline, metric: str, clock: ClockSpec) -> BoolArray:
-    """Whether the clock is paused in the state after each event (for measured events)."""
-    if clock.pause == "none":
-        return np.zeros(tl.n, dtype=bool)
-    if clock.pause in ("fixed", "counting"):
-        codes = np.array([CATEGORIES.index(s) for s in clock.statuses], dtype=np.int8)
-        inside = np.isin(tl.status, codes)
-        return ~inside if clock.pause == "counting" else inside
+def pause_table(tl: BatchTimeline, metric: str, clock: ClockSpec) -> BoolArray:
+    """Whether the clock is paused, by policy version (last row: none) and status."""
     table = np.zeros((len(tl.pvs) + 1, len(CATEGORIES)), dtype=bool)
-    for i, v in enumerate(tl.pvs):
-        for s in v.pause_set(metric):
-            table[i, CATEGORIES.index(s)] = True
-    return table[tl.pv, tl.status]
+    if clock.pause in ("fixed", "counting"):
+        inside = member_table([CATEGORIES.index(s) for s in clock.statuses], len(CATEGORIES))
+        table[:] = (~inside if clock.pause == "counting" else inside)[:-1]
+    elif clock.pause != "none":
+        for i, v in enumerate(tl.pvs):
+            for s in v.pause_set(metric):
+                table[i, CATEGORIES.index(s)] = True
+    return table
 
 
 def _restart_signal(tl: BatchTimeline, metric: str) -> BoolArray:
     """Events at which the rule in force restarts an open cycle: the policy or priority
     changed and the version in force says ``priority_change: restart``."""
-    rule = np.array(
+    by_version = np.array(
         [v.priority_change_rule(metric) == "restart" for v in tl.pvs] + [False], dtype=bool
-    )[tl.pv]
-    if not rule.any():
-        return rule
+    )
+    if not by_version.any():
+        return np.zeros(tl.n, dtype=bool)
+    rule = by_version[tl.pv]
     names: dict[str, int] = {}
     name_id = np.array(
         [names.setdefault(p.name, len(names)) for p in tl.policies] + [-1], dtype=np.int64
@@ -92,7 +98,7 @@ def _restart_signal(tl: BatchTimeline, metric: str) -> BoolArray:
 def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) -> Cycles:
     seg = tl.seg
     n = tl.n
-    solved = np.isin(tl.status, SOLVED_CODES)
+    solved = SOLVED_TABLE[tl.status]
     start = match(clock.start) & ~tl.deleted
     if clock.while_unsolved:
         start &= ~solved
@@ -100,103 +106,58 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
         first_armed = seg.first_where(match(clock.armed_by))
         start &= np.arange(n, dtype=np.int64) > first_armed[seg.ticket]
     stop = match(clock.stop)
-    cancel = tl.deleted.copy()
-    if clock.cancel is not None:
-        cancel |= match(clock.cancel)
+    cancel = (tl.deleted | match(clock.cancel)) if clock.cancel is not None else tl.deleted
     zeros = np.zeros(n, dtype=bool)
     reopen = tl.reopened if clock.reopenable else zeros
-    reopen_new = np.array(
+    new_cycle = np.array(
         [v.reopen_rule(metric) == "new_cycle" for v in tl.pvs] + [False], dtype=bool
-    )[tl.pv]
-    sig = Signals(
-        start=start,
-        stop=stop,
-        cancel=cancel,
-        reopen=reopen,
-        reopen_new=reopen_new,
-        restart_on_stop=~solved if clock.restart_on_stop else zeros,
-        stop_at_start=stop if clock.stop != clock.start else zeros,
-        repeat=clock.repeat,
     )
-    state = automaton.run(sig, seg)
-    before = seg.prev(state, S_N)
-
-    was_open = before == S_O
-    close_stop = was_open & sig.stop
-    close_cancel = was_open & ~sig.stop & sig.cancel
-    mid_open = (
-        (was_open & ~sig.stop & ~sig.cancel)
-        | (close_stop & sig.restart_on_stop)
-        | ((before == S_D) & sig.reopen)
-    )
-    start_open = ~mid_open & sig.start
-    if clock.repeat is False:
-        start_open &= before == S_N
-    opened = (close_stop & sig.restart_on_stop) | ((before == S_D) & sig.reopen & sig.reopen_new)
-    opened |= start_open
-    closed_at_open = start_open & sig.stop_at_start
-
-    count = np.cumsum(opened, dtype=np.int64)
-    current = count - 1  # the latest cycle after each event (global id)
-    previous = count - opened - 1  # the latest cycle before each event
-
-    open_idx = np.flatnonzero(opened).astype(np.int64)
-    ncyc = open_idx.size
-    c_ticket = seg.ticket[open_idx]
-    first_of_ticket = np.searchsorted(c_ticket, c_ticket, side="left")
-    number = np.arange(ncyc, dtype=np.int64) - first_of_ticket + 1
-
-    # the last close of every cycle (a resumed cycle may close several times)
-    jc = np.flatnonzero(close_stop | close_cancel)
-    jn = np.flatnonzero(closed_at_open)
-    all_j = np.concatenate([jc, jn]).astype(np.int64)
-    all_g = np.concatenate([previous[jc], current[jn]])
-    all_cancel = np.concatenate([close_cancel[jc], np.zeros(jn.size, dtype=bool)])
-    order = np.lexsort((all_j, all_g))
-    all_j, all_g, all_cancel = all_j[order], all_g[order], all_cancel[order]
-    last = np.ones(all_g.size, dtype=bool)
-    if all_g.size:
-        last[:-1] = all_g[1:] != all_g[:-1]
-    close_idx = np.full(ncyc, -1, dtype=np.int64)
-    close_idx[all_g[last]] = all_j[last]
-    close_cancelled = np.zeros(ncyc, dtype=bool)
-    close_cancelled[all_g[last]] = all_cancel[last]
-
-    tails = seg.tail
-    open_end = np.zeros(ncyc, dtype=bool)
-    still = tails[state[tails] == S_O]
-    open_end[current[still]] = True
-    closed = ~open_end
-
-    restart = np.flatnonzero(was_open & _restart_signal(tl, metric))
-    base = open_idx.copy()
-    if restart.size:
-        np.maximum.at(base, previous[restart], restart)
-
+    reopen_new = new_cycle[tl.pv] if new_cycle.any() and reopen.any() else zeros
     measured = measured_mask(tl, metric)
-    paused_here = paused_mask(tl, metric, clock)
-    owned = state == S_O
-    owner = np.where(owned, current, 0)
-    counted = owned & measured & (np.arange(n, dtype=np.int64) >= base[owner] if ncyc else owned)
-    e = np.where(counted & ~paused_here, tl.bt, 0)
-    p = np.where(counted & paused_here, tl.bt, 0)
-    e_before = np.concatenate([[0], np.cumsum(e, dtype=np.int64)]).astype(np.int64)
-    p_before = np.concatenate([[0], np.cumsum(p, dtype=np.int64)]).astype(np.int64)
-
-    last_event = tails[c_ticket]
+    (
+        c_ticket,
+        number,
+        open_idx,
+        close_idx,
+        cancelled,
+        base,
+        elapsed,
+        paused,
+        open_end,
+        is_paused,
+        e,
+        first_measured,
+    ) = _jit.cycles(
+        seg.bounds,
+        start,
+        stop,
+        cancel,
+        reopen,
+        reopen_new,
+        ~solved if clock.restart_on_stop else zeros,
+        stop if clock.stop != clock.start else zeros,
+        _restart_signal(tl, metric),
+        clock.repeat,
+        measured,
+        pause_table(tl, metric, clock),
+        tl.pv,
+        tl.status,
+        tl.bt,
+    )
+    e_before = np.empty(n + 1, dtype=np.int64)
+    e_before[0] = 0
+    np.cumsum(e, out=e_before[1:])
+    closed = ~open_end
+    last_event = seg.tail[c_ticket]
     end_idx = np.where(open_end, last_event, close_idx)
-    hi = np.where(open_end, last_event + 1, close_idx)
-    elapsed = e_before[hi] - e_before[open_idx]
-    paused = p_before[hi] - p_before[open_idx]
     stop_t = np.where(closed, tl.t[np.maximum(close_idx, 0)], 0)
-    is_paused = (~measured | paused_here)[last_event] & open_end
     return Cycles(
         ticket=c_ticket,
         number=number,
         open_idx=open_idx,
         end_idx=end_idx,
         closed=closed,
-        cancelled=close_cancelled & closed,
+        cancelled=cancelled & closed,
         start=tl.t[base],
         stop=stop_t,
         elapsed=elapsed,
@@ -204,4 +165,5 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
         is_paused=is_paused,
         elapsed_before=e_before,
         measured=measured,
+        first_measured=first_measured,
     )

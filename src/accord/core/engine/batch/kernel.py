@@ -42,9 +42,9 @@ def compute_partition(events: pa.Table, config: Configuration, as_of: Instant) -
         clock = clock_for(metric, config.metrics)
         assert clock is not None
         cycles = run_clock(tl, metric, clock, match)
-        keep = tl.seg.any(cycles.measured)
+        keep = cycles.first_measured < tl.n
         if not keep.any():
             continue
         judged = judge(tl, metric, cycles, keep, as_of)
-        parts.append(MetricPart(metric, judged, order_key(tl, metric, cycles.measured)))
+        parts.append(MetricPart(metric, judged, order_key(tl, metric, cycles.first_measured)))
     return assemble(tl, parts, as_of)

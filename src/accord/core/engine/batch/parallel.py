@@ -32,8 +32,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from accord.core.config.resolved import Configuration
-from accord.core.engine.batch import timeline
-from accord.core.engine.batch.columns import dictionary_array
+from accord.core.engine.batch import _jit, timeline
+from accord.core.engine.batch.columns import dictionary_array, unified_tables
 from accord.core.engine.batch.kernel import compute_partition
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.clocks import clock_for
@@ -44,6 +44,7 @@ CHUNK_EVENTS = 500_000
 than with larger partitions (its arrays stay closer to the caches)."""
 
 I32 = NDArray[np.int32]
+_NO_BITS = np.zeros(0, dtype=np.uint8)
 
 # what a worker process keeps between partitions: (configuration, as_of)
 _worker: tuple[Configuration, Instant] | None = None
@@ -68,6 +69,97 @@ def partition_of(ticket_ids: pa.ChunkedArray | pa.Array, parts: int) -> I32:
     part[order] = part_of_rank.astype(np.int32)
     out: I32 = part[np.maximum(codes, 0)]
     return out
+
+
+class _Gather:
+    """``table.take(rows)`` for ascending ``rows``, many times over one table, chunk by chunk.
+
+    Arrow's take on a chunked column concatenates all its chunks first (a copy of the whole
+    column per call), and the reader's columns come in many chunks. Here each chunk gives only
+    its own rows; dictionary columns are gathered as codes over one dictionary per column
+    (the chunks' dictionaries unified once), straight from the index buffers by a compiled
+    loop. Columns come out as one chunk each.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self.ends = [np.cumsum([len(ch) for ch in col.chunks]) for col in table.columns]
+        self.dicts: list[tuple[pa.Array, list[NDArray[np.int32]]] | None] = []
+        for col in table.columns:
+            plain = pa.types.is_dictionary(col.type) and all(
+                pa.types.is_integer(ch.indices.type) for ch in col.chunks
+            )
+            self.dicts.append(unified_tables(col) if plain and col.num_chunks > 1 else None)
+
+    def __call__(self, rows: NDArray[np.int64]) -> pa.Table:
+        cols: list[pa.Array] = []
+        for col, ends, unified in zip(self.table.columns, self.ends, self.dicts, strict=True):
+            if col.num_chunks == 1:
+                cols.append(col.chunk(0).take(pa.array(rows)))
+                continue
+            cut = np.searchsorted(rows, ends)
+            lo = 0
+            if unified is not None:
+                dictionary, tables = unified
+                codes = np.empty(rows.size, dtype=np.int32)
+                for ch, table, hi, end in zip(col.chunks, tables, cut, ends, strict=True):
+                    if hi > lo:
+                        _gather_chunk(ch, table, rows[lo:hi] - (end - len(ch)), codes[lo:hi])
+                    lo = hi
+                idx = pa.array(codes, mask=codes < 0)
+                cols.append(pa.DictionaryArray.from_arrays(idx, dictionary))
+                continue
+            pieces = []
+            for ch, hi, end in zip(col.chunks, cut, ends, strict=True):
+                if hi > lo:
+                    pieces.append(ch.take(pa.array(rows[lo:hi] - (end - len(ch)))))
+                lo = hi
+            if not pieces:
+                cols.append(pa.nulls(0, col.type))
+            else:
+                cols.append(pa.chunked_array(pieces, type=col.type).combine_chunks())
+        schema = pa.schema(
+            [pa.field(f.name, c.type) for f, c in zip(self.table.schema, cols, strict=True)]
+        )
+        return pa.Table.from_arrays(cols, schema=schema)
+
+
+def _gather_chunk(
+    ch: pa.Array, table: NDArray[np.int32], local: NDArray[np.int64], out: NDArray[np.int32]
+) -> None:
+    """The codes of one dictionary chunk's rows ``local``, mapped by ``table``, into ``out``."""
+    idx = ch.indices
+    bufs = idx.buffers()
+    if bufs[1] is None or idx.null_count == len(idx):
+        out[:] = -1
+        return
+    dtype = np.dtype(idx.type.to_pandas_dtype())
+    data = np.frombuffer(bufs[1], dtype=dtype, count=len(idx), offset=idx.offset * dtype.itemsize)
+    bits = np.frombuffer(bufs[0], dtype=np.uint8) if idx.null_count else _NO_BITS
+    _jit.gather_codes(data, bits, idx.offset, table, local, out)
+
+
+def _compact(table: pa.Table) -> pa.Table:
+    """The table with each dictionary larger than the table cut to the values it uses: a
+    partition's ticket ids index the whole log's dictionary, which should not travel with
+    every partition."""
+    cols: list[pa.Array | pa.ChunkedArray] = []
+    for col in table.columns:
+        if col.num_chunks == 1 and pa.types.is_dictionary(col.type):
+            arr = col.chunk(0)
+            if len(arr.dictionary) > len(arr):
+                codes, dictionary = dictionary_array(arr)
+                valid = codes >= 0
+                used = np.flatnonzero(np.bincount(codes[valid], minlength=len(dictionary)))
+                remap = np.full(len(dictionary) + 1, -1, dtype=np.int32)
+                remap[used] = np.arange(used.size, dtype=np.int32)
+                out = remap[codes]  # -1 (null) reads the last entry: -1
+                idx = pa.array(out, mask=~valid)
+                col = pa.chunked_array(
+                    [pa.DictionaryArray.from_arrays(idx, dictionary.take(pa.array(used)))]
+                )
+        cols.append(col)
+    return pa.Table.from_arrays(cols, names=table.column_names)
 
 
 def _start_worker(config: bytes, as_of: Instant) -> None:
@@ -124,7 +216,13 @@ def compute_batch(
     metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
     keep = set(timeline.needed_columns(config, metrics))
     events = events.select([c for c in events.column_names if c in keep])
-    part = partition_of(events.column("ticket_id"), parts)
+    # ticket ids as codes over one dictionary (the reader's slices each have their own):
+    # every partition then shares it, and no partition hashes ticket ids again
+    codes, dictionary = dictionary_array(events.column("ticket_id"))
+    ids = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary)
+    events = events.set_column(events.schema.get_field_index("ticket_id"), "ticket_id", ids)
+    del codes
+    part = partition_of(ids, parts)
     # rows grouped by partition, in their original order within each (a stable sort)
     # (partition numbers fit 16 bits in practice, where numpy's stable sort is a radix sort)
     small = part.astype(np.int16) if parts <= np.iinfo(np.int16).max else part
@@ -132,8 +230,10 @@ def compute_batch(
     bounds = np.searchsorted(part[order], np.arange(parts + 1))
     del part, small
 
+    gather = _Gather(events)
+
     def partition(k: int) -> pa.Table:
-        return events.take(pa.array(order[bounds[k] : bounds[k + 1]]))
+        return gather(order[bounds[k] : bounds[k + 1]])
 
     if jobs <= 1:
         tables = [compute_partition(partition(k), config, as_of) for k in range(parts)]
@@ -166,7 +266,7 @@ def _on_workers(
             for k in range(parts):
                 if len(pending) > jobs:
                     _collect(pending, results)
-                pending[ex.submit(_work, _to_ipc(partition(k)))] = k
+                pending[ex.submit(_work, _to_ipc(_compact(partition(k))))] = k
             while pending:
                 _collect(pending, results)
         except BaseException:

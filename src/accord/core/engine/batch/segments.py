@@ -1,7 +1,8 @@
 """Array helpers over events sorted by ticket: each ticket is one contiguous segment.
 
-Every helper works on whole arrays (no loop over tickets or events), so a ticket boundary is
-handled by comparing against the index of the ticket's first event.
+Every helper works on whole arrays (no Python loop over tickets or events): a ticket boundary
+is handled by comparing against the index of the ticket's first event, and the forward fills
+are one compiled pass (:mod:`._jit`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+
+from accord.core.engine.batch import _jit
 
 G = TypeVar("G", bound=np.generic)
 BoolArray = NDArray[np.bool_]
@@ -60,18 +63,12 @@ class Segments:
     def last_where(self, mask: BoolArray) -> I64:
         """For every event, the latest event at or before it in its ticket where ``mask``
         holds; -1 where there is none."""
-        idx = np.where(mask, np.arange(self.n, dtype=np.int64), np.int64(-1))
-        got = np.maximum.accumulate(idx) if self.n else idx
-        return np.where(got >= self.head, got, np.int64(-1))
+        return _jit.last_where(self.bounds, mask)
 
     def fill(self, mask: BoolArray, values: NDArray[G], default: int) -> NDArray[G]:
         """Forward fill within each ticket: ``values`` at the latest ``mask`` event, else
         ``default``."""
-        at = self.last_where(mask)
-        out: NDArray[G] = np.where(at >= 0, values[np.maximum(at, 0)], default).astype(
-            values.dtype, copy=False
-        )
-        return out
+        return _jit.fill(self.bounds, mask, values, default)
 
     def prev(self, values: NDArray[G], default: int) -> NDArray[G]:
         """``values`` of the previous event of the same ticket (``default`` at the first)."""

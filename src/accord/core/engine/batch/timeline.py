@@ -28,6 +28,7 @@ from accord.core.config.resolved import (
     PolicyVersionResolved,
     test_field,
 )
+from accord.core.engine.batch import _jit
 from accord.core.engine.batch.calarrays import elapsed_grouped
 from accord.core.engine.batch.columns import (
     bool_codes,
@@ -61,6 +62,17 @@ SOLVED_CODES = np.array(
     dtype=np.int8,
 )
 
+
+def member_table(codes: Iterable[int], size: int) -> BoolArray:
+    """A look-up table for ``np.isin`` over small codes ``-1 … size - 1`` (-1, the last
+    entry, is never a member): one gather instead of isin's sort or range passes."""
+    table = np.zeros(size + 1, dtype=bool)
+    table[[int(c) for c in codes]] = True
+    return table
+
+
+SOLVED_TABLE = member_table(SOLVED_CODES.tolist(), len(CATEGORIES))
+
 # Fields the records report, besides those the configuration tests.
 _REPORTED = ("status", "priority", "customer", "team", "assignee", "channel")
 
@@ -91,14 +103,14 @@ class FieldTrack:
         if len(set(eqc[:-1].tolist())) == len(self.values):
             # distinct values never compare equal: the kept value is the last one set
             self._changed = None
-            return seg.fill(self.set_, self.code, -1).astype(np.int32)
+            return seg.fill(self.set_, self.code, -1).astype(np.int32, copy=False)
         # Python equality (1 == 1.0 == True): a set to an equal value keeps the old one
         e = eqc[self.code]
         last_set = seg.last_where(self.set_)
         state_after = np.where(last_set >= 0, e[np.maximum(last_set, 0)], -1)
         changed = self.set_ & (e != seg.prev(state_after, -1))
         self._changed = changed
-        return seg.fill(changed, self.code, -1).astype(np.int32)
+        return seg.fill(changed, self.code, -1).astype(np.int32, copy=False)
 
     @property
     def changed(self) -> BoolArray:
@@ -192,8 +204,8 @@ def _codes_of(values: Sequence[object], enum: Sequence[str], what: str) -> I8:
     return np.array([*out, -1], dtype=np.int8)
 
 
-def _order(rank: I64, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I64:
-    """``rows`` ordered by (ticket rank, ts, ts_us, seq)."""
+def _order(rank: I64, count: int, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I64:
+    """``rows`` ordered by (ticket rank, ts, ts_us, seq); ranks are ``0 … count - 1``."""
     if rows.size < 2:
         return rows
     # ts and ts_us as one key (exact: instants of years 2 to 9998 times 10^6 fit in 63 bits)
@@ -207,17 +219,8 @@ def _order(rank: I64, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I64:
     r = rank[rows]
     if bool(np.all(r[1:] >= r[:-1])):
         return rows
-    # keys are distinct (rank, position in time order), so any sort is the stable one
-    key = r * np.int64(rows.size) + np.arange(rows.size, dtype=np.int64)
-    return rows[_argsort(key)]
-
-
-def _argsort(key: I64) -> I64:
-    # polars sorts integers several times faster than numpy (the batch engine's worker
-    # processes are spawned, not forked, so its thread pool is safe to use there too)
-    import polars as pl
-
-    return pl.Series(key).arg_sort().to_numpy().astype(np.int64, copy=False)
+    # then by ticket, keeping the time order: ranks are dense, so a counting sort
+    return rows[_jit.group_stable(r, count)]
 
 
 def build(
@@ -239,14 +242,15 @@ def build(
     ts = int_column(col("ts"), n0)
     rows = np.flatnonzero(ts <= as_of).astype(np.int64)
     tcodes, tdict = dictionary_array(cast(pa.ChunkedArray, col("ticket_id")))
-    tdict = tdict.cast(pa.string())
     # rank only the ids in use (a partition of a dictionary column shares its dictionary)
     used = np.flatnonzero(np.bincount(tcodes[rows], minlength=len(tdict)))
-    order = used[pc.sort_indices(tdict.take(pa.array(used))).to_numpy()]
+    # (only the ids in use are cast: a partition's dictionary may be the whole log's)
+    order = used[pc.sort_indices(tdict.take(pa.array(used)).cast(pa.string())).to_numpy()]
     rank = np.zeros(len(tdict), dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
     row_rank = rank[tcodes]
-    rows = _order(row_rank, ts, int_column(col("ts_us"), n0), int_column(col("seq"), n0), rows)
+    ts_us = int_column(col("ts_us"), n0)
+    rows = _order(row_rank, order.size, ts, ts_us, int_column(col("seq"), n0), rows)
 
     kcodes, kvalues = dictionary_codes(cast(pa.ChunkedArray, col("kind")))
     kind_all = _codes_of(kvalues, [k.value for k in KINDS], "event kind")[kcodes]
@@ -269,7 +273,7 @@ def build(
     t = ts[rows]
     kind = kind_all[rows]
     deleted = kind == K_DELETED
-    ticket_ids = tdict.take(pa.array(tcodes[rows[seg.bounds[:-1]]]))
+    ticket_ids = tdict.take(pa.array(tcodes[rows[seg.bounds[:-1]]])).cast(pa.string())
 
     acol = col("actor")
     if acol is None:
@@ -289,8 +293,8 @@ def build(
         _inject_default(fields["priority"], default, is_creation, seg)
 
     status, status_before = _status(fields["status"], config, seg)
-    solved = np.isin(status, SOLVED_CODES)
-    reopened = np.isin(status_before, SOLVED_CODES) & ~solved
+    solved = SOLVED_TABLE[status]
+    reopened = SOLVED_TABLE[status_before] & ~solved
 
     policy = _select(config.policies, fields, n)
     pvs: list[PolicyVersionResolved] = []
@@ -415,7 +419,7 @@ def _status(track: FieldTrack, config: Configuration, seg: Segments) -> tuple[I8
     cat_of = np.array([*cats, -1], dtype=np.int8)
     cat = cat_of[track.code]
     known = track.set_ & (cat >= 0)
-    status = seg.fill(known, cat, C_NEW).astype(np.int8)
+    status = seg.fill(known, cat, C_NEW).astype(np.int8, copy=False)
     before = seg.prev(status, -1).astype(np.int8)
     return status, before
 

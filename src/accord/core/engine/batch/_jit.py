@@ -1,0 +1,532 @@
+"""Compiled loops over events sorted by ticket (numba), behind typed wrappers.
+
+A few steps of the batch engine are inherently sequential within a ticket — a forward fill,
+the cycle rule of a clock — and as whole-array numpy they cost several passes each (index
+arrays, accumulations, gathers). Here each is one compiled pass over the sorted events, still
+with no Python-level loop per event. ``cache=True`` keeps the machine code on disk, so the
+spawned worker processes and later runs load it instead of compiling again; the functions
+take only arrays and scalars, so the same kernel runs inside any process (Spark included).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+G = TypeVar("G", bound=np.generic)
+BoolArray = NDArray[np.bool_]
+I64 = NDArray[np.int64]
+
+_jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+
+CycleArrays = tuple[I64, I64, I64, I64, BoolArray, I64, I64, I64, BoolArray, BoolArray, I64, I64]
+
+
+@_jit
+def _last_where(bounds: Any, mask: Any) -> Any:  # pragma: no cover - compiled
+    out = np.empty(mask.size, dtype=np.int64)
+    for k in range(bounds.size - 1):
+        at = -1
+        for j in range(bounds[k], bounds[k + 1]):
+            if mask[j]:
+                at = j
+            out[j] = at
+    return out
+
+
+@_jit
+def _fill(bounds: Any, mask: Any, values: Any, default: Any) -> Any:  # pragma: no cover
+    out = np.empty(mask.size, dtype=values.dtype)
+    for k in range(bounds.size - 1):
+        v = default
+        for j in range(bounds[k], bounds[k + 1]):
+            if mask[j]:
+                v = values[j]
+            out[j] = v
+    return out
+
+
+def last_where(bounds: I64, mask: BoolArray) -> I64:
+    """Per event, the latest event at or before it in its ticket where ``mask`` holds (-1:
+    none); ``bounds`` as in :class:`.segments.Segments`."""
+    out: I64 = _last_where(bounds, mask)
+    return out
+
+
+def fill(bounds: I64, mask: BoolArray, values: NDArray[G], default: int) -> NDArray[G]:
+    """Forward fill within each ticket: ``values`` at the latest ``mask`` event, else
+    ``default``."""
+    out: NDArray[G] = _fill(bounds, mask, values, values.dtype.type(default))
+    return out
+
+
+@_jit
+def _cycles(  # pragma: no cover - compiled
+    bounds: Any,
+    start: Any,
+    stop: Any,
+    cancel: Any,
+    reopen: Any,
+    reopen_new: Any,
+    restart_on_stop: Any,
+    stop_at_start: Any,
+    restart: Any,
+    repeat: bool,
+    measured: Any,
+    pause_table: Any,
+    pv: Any,
+    status: Any,
+    bt: Any,
+) -> Any:
+    n = start.size
+    none_row = pause_table.shape[0] - 1
+    # per cycle (at most one opens per event)
+    c_ticket = np.empty(n, dtype=np.int64)
+    c_number = np.empty(n, dtype=np.int64)
+    c_open = np.empty(n, dtype=np.int64)
+    c_close = np.empty(n, dtype=np.int64)
+    c_cancel = np.zeros(n, dtype=np.bool_)
+    c_base = np.empty(n, dtype=np.int64)
+    c_elapsed = np.zeros(n, dtype=np.int64)
+    c_paused = np.zeros(n, dtype=np.int64)
+    c_open_end = np.zeros(n, dtype=np.bool_)
+    # per event: the counted (running) business seconds of the stretch after it
+    e = np.zeros(n, dtype=np.int64)
+    c_is_paused = np.zeros(n, dtype=np.bool_)
+    # per ticket: its first event whose version measures the metric (n: none)
+    first_measured = np.full(bounds.size - 1, n, dtype=np.int64)
+    m = 0
+    for k in range(bounds.size - 1):
+        b0 = bounds[k]
+        b1 = bounds[k + 1]
+        cur = -1  # the open cycle
+        last = -1  # the ticket's latest cycle
+        for j in range(b0, b1):
+            if measured[j] and first_measured[k] == n:
+                first_measured[k] = j
+            if cur >= 0 and j > b0:
+                # the stretch after the previous event, under the state after it
+                i = j - 1
+                if measured[i]:
+                    if pause_table[pv[i] if pv[i] >= 0 else none_row, status[i]]:
+                        c_paused[cur] += bt[i]
+                    else:
+                        c_elapsed[cur] += bt[i]
+                        e[i] = bt[i]
+                if restart[j]:
+                    # priority / policy change with ``restart``: the clock starts again here
+                    for q in range(c_base[cur], j):
+                        e[q] = 0
+                    c_base[cur] = j
+                    c_elapsed[cur] = 0
+                    c_paused[cur] = 0
+            opened = False
+            if cur >= 0:
+                if stop[j]:
+                    c_close[cur] = j
+                    c_cancel[cur] = False
+                    cur = -1
+                    if restart_on_stop[j]:
+                        opened = True
+                elif cancel[j]:
+                    c_close[cur] = j
+                    c_cancel[cur] = True
+                    cur = -1
+            elif reopen[j] and last >= 0 and not c_cancel[last]:
+                if reopen_new[j]:
+                    opened = True
+                else:
+                    cur = last
+                    c_close[cur] = -1
+            if not opened and cur < 0 and start[j] and (repeat or last < 0):
+                opened = True
+                if stop_at_start[j]:
+                    # opened and stopped by the same event
+                    c_ticket[m] = k
+                    c_number[m] = (c_number[last] + 1) if last >= 0 else 1
+                    c_open[m] = j
+                    c_close[m] = j
+                    c_base[m] = j
+                    last = m
+                    m += 1
+                    opened = False
+            if opened:
+                c_ticket[m] = k
+                c_number[m] = (c_number[last] + 1) if last >= 0 else 1
+                c_open[m] = j
+                c_close[m] = -1
+                c_base[m] = j
+                cur = m
+                last = m
+                m += 1
+        if cur >= 0:
+            i = b1 - 1
+            paused_i = pause_table[pv[i] if pv[i] >= 0 else none_row, status[i]]
+            if measured[i]:
+                if paused_i:
+                    c_paused[cur] += bt[i]
+                else:
+                    c_elapsed[cur] += bt[i]
+                    e[i] = bt[i]
+            c_open_end[cur] = True
+            c_is_paused[cur] = paused_i or not measured[i]
+    return (
+        c_ticket[:m],
+        c_number[:m],
+        c_open[:m],
+        c_close[:m],
+        c_cancel[:m],
+        c_base[:m],
+        c_elapsed[:m],
+        c_paused[:m],
+        c_open_end[:m],
+        c_is_paused[:m],
+        e,
+        first_measured,
+    )
+
+
+def cycles(
+    bounds: I64,
+    start: BoolArray,
+    stop: BoolArray,
+    cancel: BoolArray,
+    reopen: BoolArray,
+    reopen_new: BoolArray,
+    restart_on_stop: BoolArray,
+    stop_at_start: BoolArray,
+    restart: BoolArray,
+    repeat: bool,
+    measured: BoolArray,
+    pause_table: BoolArray,
+    pv: NDArray[np.int32],
+    status: NDArray[np.int8],
+    bt: I64,
+) -> CycleArrays:
+    """The generic clock's cycle rule (``reference._run_clock``) over every ticket: per cycle
+    (ticket, number, opening event, closing event or -1, cancelled, the event its counting
+    restarted from, elapsed, paused, open at the end, paused at the end), per event the
+    business seconds counted as running for the stretch after it, and per ticket its first
+    measured event. ``pause_table[version, status]`` says whether the clock is paused
+    (its last row: no version)."""
+    out: CycleArrays = _cycles(
+        bounds,
+        start,
+        stop,
+        cancel,
+        reopen,
+        reopen_new,
+        restart_on_stop,
+        stop_at_start,
+        restart,
+        repeat,
+        measured,
+        pause_table,
+        pv,
+        status,
+        bt,
+    )
+    return out
+
+
+@_jit
+def _crossing(  # pragma: no cover - compiled
+    cyc: Any, x: Any, elapsed: Any, open_idx: Any, e_before: Any
+) -> Any:
+    m = cyc.size
+    at = np.empty(m, dtype=np.int64)
+    left = np.zeros(m, dtype=np.int64)
+    top = e_before.size
+    for i in range(m):
+        k = cyc[i]
+        xi = x[i]
+        if xi <= 0:
+            at[i] = -2
+        elif elapsed[k] < xi:
+            at[i] = -1
+        else:
+            # the last event whose running sum is still below the goal: its stretch crosses
+            lo = open_idx[k]
+            goal = e_before[lo] + xi
+            hi = top
+            while hi - lo > 1:
+                mid = (lo + hi) >> 1
+                if e_before[mid] < goal:
+                    lo = mid
+                else:
+                    hi = mid
+            at[i] = lo
+            left[i] = goal - e_before[lo]
+    return at, left
+
+
+def crossing(cyc: I64, x: I64, elapsed: I64, open_idx: I64, e_before: I64) -> tuple[I64, I64]:
+    """Where cycle ``cyc[i]`` reached ``x[i]`` counted seconds: ``(event, seconds left)``,
+    the event whose stretch crosses ``x`` and the business seconds still needed from its
+    instant; event -2 where ``x <= 0`` (at the start), -1 where the cycle never got there.
+    ``e_before`` is the running sum of counted seconds before each event (and after all)."""
+    out: tuple[I64, I64] = _crossing(cyc, x, elapsed, open_idx, e_before)
+    return out
+
+
+@_jit
+def _shared_buckets(h: Any, bits: int) -> Any:  # pragma: no cover - compiled
+    mask = (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
+    seen = np.zeros((1 << bits) >> 3, dtype=np.uint8)
+    twice = np.zeros((1 << bits) >> 3, dtype=np.uint8)
+    for i in range(h.size):
+        b = h[i] & mask
+        byte = b >> np.uint64(3)
+        bit = np.uint8(1) << np.uint8(b & np.uint64(7))
+        if seen[byte] & bit:
+            twice[byte] |= bit
+        else:
+            seen[byte] |= bit
+    out = np.zeros(h.size, dtype=np.bool_)
+    for i in range(h.size):
+        b = h[i] & mask
+        if twice[b >> np.uint64(3)] & (np.uint8(1) << np.uint8(b & np.uint64(7))):
+            out[i] = True
+    return out
+
+
+def shared_buckets(h: NDArray[np.uint64]) -> BoolArray:
+    """The rows whose hash shares its bucket (low bits, about 16 buckets a row) with another
+    row: a superset of the rows with repeated hashes, found in two linear passes over two
+    bitmaps instead of a sort of every hash."""
+    bits = max(16, int(h.size * 16).bit_length())
+    out: BoolArray = _shared_buckets(h, bits)
+    return out
+
+
+@_jit
+def _split_instants(  # pragma: no cover - compiled
+    raw: Any, per_second: int, lo: int, hi: int, slow: Any
+) -> Any:
+    n = raw.size
+    sec = np.empty(n, dtype=np.int64)
+    us = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        r = raw[i]
+        s = r // per_second  # floored, as datetime floors
+        sec[i] = s
+        us[i] = (r - s * per_second) * 1_000_000 // per_second
+        if s < lo or s >= hi:
+            slow[i] = True
+    return sec, us
+
+
+def split_instants(
+    raw: I64, per_second: int, lo: int, hi: int, slow: BoolArray
+) -> tuple[I64, NDArray[np.int32]]:
+    """Instants counted in ``1 / per_second`` s as (whole seconds, microseconds), floored;
+    ``slow`` is set where the seconds fall outside ``[lo, hi)``."""
+    out: tuple[I64, NDArray[np.int32]] = _split_instants(raw, per_second, lo, hi, slow)
+    return out
+
+
+_OPEN = np.frombuffer(b'{"threshold": "', dtype=np.uint8)
+_MID = np.frombuffer(b'", "at": "', dtype=np.uint8)
+
+
+@_jit
+def _json_warnings(  # pragma: no cover - compiled
+    starts: Any, label: Any, iso: Any, label_bytes: Any, label_at: Any, opening: Any, mid: Any
+) -> Any:
+    r = starts.size - 1
+    offsets = np.empty(r + 1, dtype=np.int32)
+    pos = 0
+    for g in range(r):
+        offsets[g] = pos
+        pos += 2 + 2 * (starts[g + 1] - starts[g] - 1)
+        for i in range(starts[g], starts[g + 1]):
+            lab = label[i]
+            pos += opening.size + mid.size + 22 + label_at[lab + 1] - label_at[lab]
+    offsets[r] = pos
+    data = np.empty(pos, dtype=np.uint8)
+    p = 0
+    for g in range(r):
+        data[p] = 91  # [
+        p += 1
+        for i in range(starts[g], starts[g + 1]):
+            if i > starts[g]:
+                data[p] = 44  # ,
+                data[p + 1] = 32
+                p += 2
+            for b in opening:
+                data[p] = b
+                p += 1
+            lab = label[i]
+            for q in range(label_at[lab], label_at[lab + 1]):
+                data[p] = label_bytes[q]
+                p += 1
+            for b in mid:
+                data[p] = b
+                p += 1
+            for q in range(20):
+                data[p] = iso[i, q]
+                p += 1
+            data[p] = 34  # "
+            data[p + 1] = 125  # }
+            p += 2
+        data[p] = 93  # ]
+        p += 1
+    return offsets, data
+
+
+def json_warnings(
+    starts: NDArray[np.int64],
+    label: NDArray[np.int64],
+    iso: NDArray[np.uint8],
+    labels: list[str],
+) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+    """The JSON text of warning lists, as Arrow string buffers (offsets, bytes): list ``g``
+    holds items ``starts[g]`` … ``starts[g + 1] - 1``, each ``{"threshold": labels[label[i]],
+    "at": iso[i]}`` (``iso``: 20 ASCII bytes per item), as the records writer spells them."""
+    encoded = [x.encode("utf-8") for x in labels]
+    label_at = np.zeros(len(encoded) + 1, dtype=np.int64)
+    label_at[1:] = np.cumsum([len(x) for x in encoded])
+    label_bytes = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
+    out: tuple[NDArray[np.int32], NDArray[np.uint8]] = _json_warnings(
+        starts, label, iso, label_bytes, label_at, _OPEN, _MID
+    )
+    return out
+
+
+@_jit
+def _decode_indices(  # pragma: no cover - compiled
+    data: Any, bits: Any, bit_offset: int, table: Any, out: Any
+) -> None:
+    nulls = bits.size > 0
+    mapped = table.size > 0
+    for i in range(data.size):
+        if nulls:
+            b = bit_offset + i
+            if not (bits[b >> 3] >> (b & 7)) & 1:
+                out[i] = -1
+                continue
+        v = data[i]
+        out[i] = table[v] if mapped else v
+
+
+def decode_indices(
+    data: NDArray[np.integer[Any]],
+    bits: NDArray[np.uint8],
+    bit_offset: int,
+    table: NDArray[np.int32],
+    out: NDArray[np.int32],
+) -> None:
+    """Dictionary indices into ``out`` in one pass: -1 where the validity bitmap ``bits``
+    (empty: no nulls; bit ``bit_offset + i`` for index ``i``) says null, else the index,
+    mapped through ``table`` unless it is empty."""
+    _decode_indices(data, bits, bit_offset, table, out)
+
+
+@_jit
+def _group_stable(keys: Any, count: int) -> Any:  # pragma: no cover - compiled
+    start = np.zeros(count + 1, dtype=np.int64)
+    for i in range(keys.size):
+        start[keys[i] + 1] += 1
+    for k in range(count):
+        start[k + 1] += start[k]
+    out = np.empty(keys.size, dtype=np.int64)
+    for i in range(keys.size):
+        k = keys[i]
+        out[start[k]] = i
+        start[k] += 1
+    return out
+
+
+def group_stable(keys: I64, count: int) -> I64:
+    """The stable order of ``keys`` (integers ``0 … count - 1``): a counting sort, two
+    linear passes instead of a comparison sort."""
+    out: I64 = _group_stable(keys, count)
+    return out
+
+
+@_jit
+def _string_hashes(offsets: Any, data: Any, out: Any) -> None:  # pragma: no cover
+    for i in range(out.size):
+        # FNV-1a over the bytes, then the splitmix64 finaliser (the low bits pick buckets)
+        h = np.uint64(0xCBF29CE484222325)
+        for q in range(offsets[i], offsets[i + 1]):
+            h = (h ^ np.uint64(data[q])) * np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+        out[i] = h
+
+
+def string_hashes(
+    offsets: NDArray[np.integer[Any]], data: NDArray[np.uint8], out: NDArray[np.uint64]
+) -> None:
+    """A 64-bit hash of every value of an Arrow string array into ``out``, read from its
+    offsets and bytes buffers (``len(offsets) - 1`` values)."""
+    _string_hashes(offsets, data, out)
+
+
+def _warm() -> None:
+    """Load every compiled loop once, on tiny arrays of the types the engine passes: numba's
+    first call in a process initialises its compiler (a few tenths of a second even when the
+    code comes from the cache), which then happens at import, with the other imports,
+    instead of inside the first computation (on a fresh install, this compiles them)."""
+    b = np.array([0, 2], dtype=np.int64)
+    m = np.array([True, False])
+    i32 = np.zeros(2, dtype=np.int32)
+    i64 = np.zeros(2, dtype=np.int64)
+    last_where(b, m)
+    fill(b, m, i32, -1)
+    fill(b, m, np.zeros(2, dtype=np.int8), 0)
+    table = np.zeros((1, 6), dtype=bool)
+    cycles(b, m, m, m, m, m, m, m, m, True, m, table, i32 - 1, np.zeros(2, np.int8), i64)
+    crossing(np.zeros(0, np.int64), np.zeros(0, np.int64), i64, i64, np.zeros(3, np.int64))
+    group_stable(i64, 1)
+    json_warnings(b[:1], np.zeros(0, np.int64), np.zeros((0, 20), np.uint8), ["x"])
+    u8 = np.zeros(2, dtype=np.uint8)
+    string_hashes(np.zeros(3, dtype=np.int32), u8, np.zeros(2, dtype=np.uint64))
+    decode_indices(i32.copy(), u8, 0, np.zeros(0, np.int32), i32.copy())
+    decode_indices(i32.copy(), np.zeros(0, np.uint8), 0, np.zeros(0, np.int32), i32.copy())
+    gather_codes(i32.copy(), u8, 0, i32.copy(), i64.copy(), i32.copy())
+    gather_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), i64.copy(), i32.copy())
+    shared_buckets(np.zeros(2, dtype=np.uint64))
+    split_instants(i64.copy(), 1000, 0, 1, np.zeros(2, dtype=bool))
+    frozen = i64.copy()
+    frozen.flags.writeable = False  # a one-chunk Arrow column reads as a read-only array
+    split_instants(frozen, 1000, 0, 1, np.zeros(2, dtype=bool))
+
+
+@_jit
+def _gather_codes(  # pragma: no cover - compiled
+    data: Any, bits: Any, bit_offset: int, table: Any, rows: Any, out: Any
+) -> None:
+    nulls = bits.size > 0
+    mapped = table.size > 0
+    for i in range(rows.size):
+        r = rows[i]
+        if nulls:
+            b = bit_offset + r
+            if not (bits[b >> 3] >> (b & 7)) & 1:
+                out[i] = -1
+                continue
+        v = data[r]
+        out[i] = table[v] if mapped else v
+
+
+def gather_codes(
+    data: NDArray[np.integer[Any]],
+    bits: NDArray[np.uint8],
+    bit_offset: int,
+    table: NDArray[np.int32],
+    rows: I64,
+    out: NDArray[np.int32],
+) -> None:
+    """:func:`decode_indices` for the indices at ``rows`` only."""
+    _gather_codes(data, bits, bit_offset, table, rows, out)
+
+
+_warm()
