@@ -22,6 +22,9 @@ def test_signing_in_shows_the_overview_with_compliance_and_kpis(
     kpis = page.inner_text("#kpis")
     # KPI tiles when the server has KPI values, otherwise a clear message
     assert page.locator("#kpis .tile").count() > 0 or "not available" in kpis
+    if page.locator("#kpis .tile").count():
+        # the KPI figures come from a snapshot: the page says the instant they are for
+        assert page.inner_text("#kpis-as-of").startswith("Figures as of ")
     shot(page, "overview-1280")
     page.context.close()
 
@@ -66,6 +69,7 @@ def test_the_customer_page_offers_a_pdf_statement_with_the_customers_figures(
     page.wait_for_selector("#statement table tbody tr")
     page.wait_for_selector("#budget table tbody tr")
     assert "urgent_first_response" in page.inner_text("#statement")
+    assert page.inner_text("#figures-as-of").startswith("Figures as of ")
     shot(page, "customer-acme")
     with page.expect_download() as got:
         page.click("#statement-pdf")

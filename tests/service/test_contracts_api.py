@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from accord.core.timeutil import iso
 from tests.service.conftest import CONFIG, T0, Api, created, make_api, reply
 
 CONTRACTS = """\
@@ -141,3 +142,30 @@ def test_an_upload_with_a_contract_mistake_is_refused_with_file_and_line(api: Ap
     assert [(d["file"], d["line"], d["message"]) for d in details if d["severity"] == "error"] == [
         ("contracts.yaml", 12, "unknown policy 'Standart'")
     ]
+
+
+def test_statement_and_budget_name_the_instant_of_their_figures(api: Api) -> None:
+    for path in ("/api/v1/customers/acme/statement", "/api/v1/customers/acme/budget"):
+        body = api.get(path).json()
+        assert body["as_of"] == body["computed_at"] == iso(T0 + 150 * 60), path
+
+
+def test_a_statement_for_now_is_served_from_its_snapshot_until_the_store_changes(
+    api: Api,
+) -> None:
+    first = api.get("/api/v1/customers/acme/statement").json()
+    api.clock.now += 30
+    assert api.get("/api/v1/customers/acme/statement").json() == first
+    api.send(reply("a6", "A3", 145))  # A3 answered within its hour: met
+    changed = api.get("/api/v1/customers/acme/statement").json()
+    assert changed["as_of"] == iso(T0 + 150 * 60 + 30)
+    fr = changed["objectives"][0]
+    assert (fr["numerator"], fr["denominator"]) == (2, 3)
+
+
+def test_the_budget_and_the_statement_of_the_current_month_share_one_snapshot(api: Api) -> None:
+    budget = api.get("/api/v1/customers/acme/budget").json()
+    api.clock.now += 10
+    statement = api.get("/api/v1/customers/acme/statement", params={"period": "2026-03"}).json()
+    assert statement["as_of"] == budget["as_of"] == iso(T0 + 150 * 60)
+    assert len(api.runtime.snapshots) == 1

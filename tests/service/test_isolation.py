@@ -52,3 +52,18 @@ def test_views_across_customers_are_refused_to_a_customer_token(populated: Api, 
     res = populated.get(path, who="acme")
     assert res.status_code == 403
     assert res.json()["error"]["code"] == "forbidden"
+
+
+def test_a_customer_token_is_never_served_a_snapshot_of_figures_computed_for_another_caller(
+    populated: Api,
+) -> None:
+    # each read happens with the others' snapshots fresh in the memo (same store, same instant)
+    path = "/api/v1/kpis/values?kpi=tickets_created&by=customer&grain=day&periods=1"
+    everyone = populated.get(path, who="read")
+    assert everyone.status_code == 200, everyone.text
+    assert {"acme", "globex"} <= {r["customer"] for r in everyone.json()["values"]}
+    for who, other in (("acme", "globex"), ("globex", "acme"), ("acme", "globex")):
+        res = populated.get(path, who=who)
+        assert res.status_code == 200, res.text
+        assert {r["customer"] for r in res.json()["values"]} - {None} == {who}
+        assert other not in res.text

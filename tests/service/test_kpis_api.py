@@ -451,3 +451,39 @@ def test_format_json_wins_over_an_accept_header_for_csv(kpi_api: Api) -> None:
     res = kpi_api.get("/api/v1/kpis/values?kpi=backlog&format=json", headers={"Accept": "text/csv"})
     assert res.headers["content-type"].startswith("application/json")
     assert pl.DataFrame(res.json()["values"]).height == 4
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def test_a_read_for_now_is_a_snapshot_that_names_the_instant_of_its_figures(
+    kpi_api: Api,
+) -> None:
+    first = kpi_api.get("/api/v1/kpis/values?kpi=backlog").json()
+    assert first["as_of"] == first["computed_at"] == iso(AS_OF)
+    kpi_api.clock.now = AS_OF + 59  # nothing changed, younger than the maximum age
+    again = kpi_api.get("/api/v1/kpis/values?kpi=backlog").json()
+    assert again == first
+    kpi_api.clock.now = AS_OF + 60
+    later = kpi_api.get("/api/v1/kpis/values?kpi=backlog").json()
+    assert later["as_of"] == later["computed_at"] == iso(AS_OF + 60)
+
+
+def test_a_read_right_after_an_ingest_reflects_it_on_a_store_quick_to_compute(
+    kpi_api: Api,
+) -> None:
+    before = [r for r in values(kpi_api, "kpi=backlog") if r["kpi"] == "backlog"][-1]["value"]
+    kpi_api.send(created("n1", "N1", 10 * 24 * 60 - 5, status="new", customer="globex"))
+    after = [r for r in values(kpi_api, "kpi=backlog") if r["kpi"] == "backlog"][-1]["value"]
+    assert after == before + 1
+
+
+def test_a_read_with_as_of_is_computed_for_itself_and_says_when(kpi_api: Api) -> None:
+    kpi_api.get("/api/v1/kpis/values?kpi=backlog")
+    body = kpi_api.get(f"/api/v1/kpis/values?kpi=backlog&as_of={iso(T0 + DAY)}").json()
+    assert (body["as_of"], body["computed_at"]) == (iso(T0 + DAY), iso(AS_OF))
+
+
+def test_csv_values_name_the_instant_of_their_figures_in_a_header(kpi_api: Api) -> None:
+    res = kpi_api.get("/api/v1/kpis/values?kpi=backlog&format=csv")
+    assert res.headers["x-accord-as-of"] == iso(AS_OF)

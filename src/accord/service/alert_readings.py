@@ -37,7 +37,6 @@ from accord.core.contracts.budget import pct
 from accord.core.contracts.statement import ObjectiveReport, build_statement, ticket_fields
 from accord.core.kpi.check import custom_fields
 from accord.core.kpi.evaluate import evaluate as evaluate_kpis
-from accord.core.kpi.frames import records_frame
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
 from accord.io.store import ClockCursor, ClockQuery, Store
@@ -194,9 +193,7 @@ def kpi_band_changes(store: Store, setup: AlertSetup, now: Instant) -> list[Band
         return []
     custom = custom_fields([setup.kpis[n] for n in names])
     records, facts = kpi_inputs(store, setup.config, now, now, custom, None)
-    table = evaluate_kpis(
-        setup.kpis, now, records=records_frame(records), facts=facts, kpis=names, periods=1
-    )
+    table = evaluate_kpis(setup.kpis, now, records=records, facts=facts, kpis=names, periods=1)
     seen: dict[str, tuple[str, str, str, float | None, str | None, str | None]] = {}
     for row in table.to_dicts():
         band = row.get("band")

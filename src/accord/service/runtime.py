@@ -6,21 +6,23 @@ core."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
-from accord.io.store import Store
+from accord.io.store import Store, TicketResult
 from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, env_notifiers
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.metrics import ServiceMetrics
+from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
 from accord.service.recompute import Jobs, Recomputer
 from accord.service.records_view import RecordsView
 from accord.service.settings import Settings
+from accord.service.snapshots import Snapshots
 
 log = logging.getLogger("accord.service")
 
@@ -59,8 +61,34 @@ class Runtime:
         self.recomputer.on_drained = self.alerting.notify
         # compliance counts in memory, told of every ticket the recompute saves
         self.records_view = RecordsView(store)
-        self.recomputer.on_saved = self.jobs.on_saved = self.records_view.apply
+        self.recomputer.on_saved = self.jobs.on_saved = self._saved
+        # KPI and contract figures, served from snapshots refreshed in the background
+        self._saves = 0
+        self.snapshots = Snapshots(
+            stamp=self._figures_stamp,
+            clock=self.clock,
+            max_age=settings.snapshot_max_age,
+            cheap=settings.snapshot_cheap,
+            background=settings.background,
+        )
+        # ... whose slow refreshes run in a worker process, off this one's interpreter lock
+        self.offload = Offload(store_url(store) if settings.background else None)
         self._started = False
+
+    def _saved(self, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
+        self.records_view.apply(results, seqs)
+        self._saves += 1
+
+    def _figures_stamp(self) -> tuple[int, ...]:
+        # events and configuration (the store's stamp) and this process's saved recomputes:
+        # a statement finds a customer's tickets through the stored summaries
+        return (*self.store.change_stamp(), self._saves)
+
+    def offloaded(self, key: tuple[Hashable, ...]) -> bool:
+        """Whether the snapshot of ``key`` is to be computed in the worker process: its last
+        computation was slow and the store can be opened there."""
+        snap = self.snapshots.peek(key)
+        return self.offload.available and snap is not None and snap.took >= OFFLOAD_AFTER
 
     def config_at(self, now: Instant) -> Configuration | None:
         got = self.configs.current(now)
@@ -103,6 +131,8 @@ class Runtime:
     def stop(self) -> None:
         self.alerting.stop()
         self.recomputer.stop()
+        self.snapshots.stop()
+        self.offload.stop()
         self.jobs.wait(timeout=5)
 
     def fresh_records(

@@ -45,6 +45,11 @@ class Settings:
     alert_figures_every: float = 30.0
     # a rule does not send thresholds reached this long before its first round (seconds)
     alert_grace: int = 3600
+    # snapshots of the KPI and contract figures (see service/snapshots.py): served while
+    # younger than this (seconds) and the store unchanged; a changed store is served stale
+    # (and refreshed in the background) only when computing it took at least snapshot_cheap
+    snapshot_max_age: float = 60.0
+    snapshot_cheap: float = 0.25
     config_dir: Path | None = None
 
     def __post_init__(self) -> None:

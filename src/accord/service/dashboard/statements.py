@@ -11,14 +11,19 @@ customer's compliance by metric and priority for the period instead (``GET
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from accord.errors import InputError, NotFoundError
 from accord.io.store import Scope
@@ -28,6 +33,7 @@ from accord.service.plumbing import NOT_FOUND, READ_ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
 
+_D = TypeVar("_D", str, bytes)
 _PERIOD = re.compile(r"^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|current|previous)$")
 
 
@@ -40,6 +46,11 @@ class _Upstream(Exception):
 
 
 async def _api_get(request: Request, path: str, params: dict[str, str]) -> tuple[int, Any]:
+    got = await _api_response(request, path, params)
+    return got.status_code, got.json()
+
+
+async def _api_response(request: Request, path: str, params: dict[str, str]) -> httpx.Response:
     headers = {"accept": "application/json"}
     auth = request.headers.get("authorization")
     if auth:
@@ -50,8 +61,7 @@ async def _api_get(request: Request, path: str, params: dict[str, str]) -> tuple
     async with httpx.AsyncClient(
         transport=transport, base_url="http://accord.internal", cookies=cookies
     ) as client:
-        got = await client.get(path, params=params, headers=headers)
-    return got.status_code, got.json()
+        return await client.get(path, params=params, headers=headers)
 
 
 def _period(value: str | None) -> str | None:
@@ -75,20 +85,56 @@ def _calendar_period(value: str | None, request: Request) -> str:
 
 async def _statement(
     request: Request, principal: Principal, customer: str, period: str | None
-) -> Statement:
+) -> tuple[Callable[[], Statement], tuple[Any, ...] | None]:
+    """How to read the statement, and the key of its rendered documents when it is a
+    contract's: the caller and a digest of the statement's JSON, so a document is drawn again
+    exactly when its figures change (the JSON is parsed only then)."""
     if principal.customer is not None and principal.customer != customer:
         raise NotFoundError(f"no customer '{customer}'")
     wanted = _period(period)
     params = {"period": wanted} if wanted is not None else {}
-    status, body = await _api_get(
+    got = await _api_response(
         request, f"/api/v1/customers/{quote(customer, safe='')}/statement", params
     )
-    if status == 200:
-        return statement_from_json(body)
-    if status != 404:
-        raise _Upstream(status, body)
+    if got.status_code == 200:
+        digest = hashlib.blake2b(got.content, digest_size=16).digest()
+        return (lambda: statement_from_json(got.json())), (customer, principal.customer, digest)
+    if got.status_code != 404:
+        raise _Upstream(got.status_code, got.json())
     # no contract for this customer (or no contracts on this server): the compliance alone
-    return await _from_compliance(request, customer, _calendar_period(wanted, request))
+    fallback = await _from_compliance(request, customer, _calendar_period(wanted, request))
+    return (lambda: fallback), None
+
+
+class _Rendered:
+    """The last documents drawn from contract statements, with their file names: a large
+    customer's PDF takes seconds to draw, and its figures change only with the statement's
+    snapshot."""
+
+    def __init__(self, capacity: int = 16) -> None:
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._docs: OrderedDict[tuple[Any, ...], tuple[str | bytes, str]] = OrderedDict()
+
+    def get(
+        self, key: tuple[Any, ...] | None, render: Callable[[], tuple[_D, str]]
+    ) -> tuple[_D, str]:
+        if key is None:
+            return render()
+        with self._lock:
+            got = self._docs.get(key)
+            if got is not None:
+                self._docs.move_to_end(key)
+                return cast(tuple[_D, str], got)
+        doc = render()
+        with self._lock:
+            self._docs[key] = doc
+            while len(self._docs) > self._capacity:
+                self._docs.popitem(last=False)
+        return doc
+
+
+_RENDERED = _Rendered()
 
 
 async def _from_compliance(request: Request, customer: str, month: str) -> Statement:
@@ -152,10 +198,17 @@ async def statement_html(
     ),
 ) -> Response:
     try:
-        s = await _statement(request, principal, customer, period)
+        load, key = await _statement(request, principal, customer, period)
     except _Upstream as e:
         return e.response
-    return HTMLResponse(render_html(s))
+
+    def draw() -> tuple[str, str]:
+        s = load()
+        return render_html(s), _filename(s, "html")
+
+    # drawn off the event loop: a large statement takes seconds
+    html, _ = await run_in_threadpool(_RENDERED.get, None if key is None else ("html", *key), draw)
+    return HTMLResponse(html)
 
 
 @router.get(
@@ -172,11 +225,19 @@ async def statement_pdf(
     ),
 ) -> Response:
     try:
-        s = await _statement(request, principal, customer, period)
+        load, key = await _statement(request, principal, customer, period)
     except _Upstream as e:
         return e.response
+
+    def draw() -> tuple[bytes, str]:
+        s = load()
+        return render_pdf(s), _filename(s, "pdf")
+
+    pdf, filename = await run_in_threadpool(
+        _RENDERED.get, None if key is None else ("pdf", *key), draw
+    )
     return Response(
-        render_pdf(s),
+        pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(s, "pdf")}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

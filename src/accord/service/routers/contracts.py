@@ -2,35 +2,41 @@
 ``budget`` for the current one.
 
 The contracts are those of the configuration version in force; the figures come from the
-customer's stored events, recomputed at the request's instant (or ``as_of``) by the same
-engine as every read, so a statement is exact to the second. A customer-scoped token sees only
-its own contract: any other customer answers 404 exactly like a customer without a contract.
+customer's stored events, recomputed by the same engine as every read. With ``as_of`` they are
+judged at that instant, computed for the request. Without it they are a snapshot of "now"
+(:mod:`accord.service.snapshots`): served at once, refreshed when the store changed or after
+``snapshot_max_age``, so a large store answers at once with figures at most one refresh old.
+Every answer says the instant it is for (``as_of``) and when it was computed (``computed_at``).
+A customer-scoped token sees only its own contract: any other customer answers 404 exactly
+like a customer without a contract; snapshots are keyed by the caller's customer scope.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from accord.core.config.resolved import Configuration
+from accord.core.contracts.assignment import resolve_period
 from accord.core.contracts.models import ContractSpec
 from accord.core.contracts.statement import (
-    Statement,
     build_statement,
     find_contract,
     ticket_fields,
 )
-from accord.core.records import MetricRecord
-from accord.core.timeutil import Instant
+from accord.core.timeutil import Instant, iso
 from accord.errors import NotFoundError
 from accord.io.store import ConfigVersion, Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import contracts_of_files, customer_data
+from accord.service.offload import RENDERS, encode, remote_statements
 from accord.service.plumbing import NOT_FOUND, READ_ERRORS
 from accord.service.runtime import Runtime
+from accord.service.snapshots import AS_OF_HEADER
 from accord.service.views import parse_instant_param
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
@@ -74,25 +80,67 @@ def _visible(
     return found
 
 
-def _customer_data(
-    runtime: Runtime, config: Configuration, customer: str, as_of: Instant, fields: list[str]
-) -> tuple[list[MetricRecord], pl.DataFrame]:
-    """The customer's clocks recomputed at ``as_of`` from their stored events, and the ticket
-    facts (with ``fields``) the exclusions read."""
-    return customer_data(runtime.store, config, customer, as_of, runtime.clock(), fields)
+# a month or a quarter: names the same span whatever the instant it is resolved at
+_CALENDAR_LABEL = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
 
 
 def _statement(
-    request: Request, principal: Principal, customer: str, period: str | None, as_of: str | None
-) -> Statement:
+    request: Request,
+    principal: Principal,
+    customer: str,
+    period: str | None,
+    as_of: str | None,
+    part: str,
+) -> tuple[bytes, Instant]:
+    """The statement rendered as ``part`` (``statement`` or ``budget``, encoded JSON with its
+    ``computed_at``) and the instant its figures are for: without ``as_of``, from the snapshot
+    of the figures "now" (see :mod:`accord.service.snapshots`), which keeps the answer
+    rendered and encoded (a large customer's statement takes a while to render and encode)."""
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()
-    judged = parse_instant_param(as_of, "as_of") or now
+    explicit = parse_instant_param(as_of, "as_of")
     config, contracts = _current(request, now)
     name, spec = _visible(principal, contracts, customer)
     fields = ticket_fields([spec])
-    records, tickets = _customer_data(runtime, config, customer, judged, fields)
-    return build_statement(name, spec, records, tickets, judged, period)
+
+    current = runtime.configs.current(now)
+    files = tuple(sorted(current[0].files.items())) if current else ()
+
+    def compute_for(label: str | None, parts: tuple[str, ...]) -> Callable[[Instant], Any]:
+        def compute(at: Instant) -> dict[str, bytes]:
+            if explicit is None and runtime.offloaded(key):
+                args = (files, name, customer, at, label, fields, parts)
+                got: dict[str, bytes] = runtime.offload.run(remote_statements, *args)
+                return got
+            judged = at if explicit is None else explicit
+            records, tickets = customer_data(runtime.store, config, customer, judged, at, fields)
+            statement = build_statement(name, spec, records, tickets, judged, label)
+            # kept encoded: a large customer's statement takes long to render and to encode
+            return {p: encode({**RENDERS[p](statement), "computed_at": iso(at)}) for p in parts}
+
+        return compute
+
+    key: tuple[Any, ...] = ()
+    if explicit is not None:
+        answers: dict[str, bytes] = compute_for(period, (part,))(now)
+        return answers[part], explicit
+    # the period named now is part of the key: "current" names another one next month
+    label = resolve_period(spec, period, now, history=spec.volume_periods).label
+    version = current[0].version if current else None
+    if _CALENDAR_LABEL.match(label):
+        # computed for the label, the statement and the budget of the current period share
+        # one snapshot: one replay of the customer's events for the whole customer page
+        key = ("statement", version, name, customer, label, principal.customer)
+        snap = runtime.snapshots.get(key, compute_for(label, tuple(RENDERS)))
+    else:
+        key = (part, version, name, customer, period, label, principal.customer)
+        snap = runtime.snapshots.get(key, compute_for(period, (part,)))
+    rendered: bytes = snap.value[part]
+    return rendered, snap.at
+
+
+def _answer(body: bytes, as_of: Instant) -> Response:
+    return Response(body, media_type="application/json", headers={AS_OF_HEADER: str(iso(as_of))})
 
 
 @router.get(
@@ -129,8 +177,9 @@ def get_statement(
         None, description="2026-10, 2026-Q4, current or previous (default: current)"
     ),
     as_of: str | None = Query(None, description="Judge the clocks at this instant"),
-) -> dict[str, Any]:
-    return _statement(request, principal, customer, period, as_of).to_json()
+) -> Response:
+    body, computed_at = _statement(request, principal, customer, period, as_of, "statement")
+    return _answer(body, computed_at)
 
 
 @router.get(
@@ -143,5 +192,6 @@ def get_budget(
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
     as_of: str | None = Query(None, description="Judge the clocks at this instant"),
-) -> dict[str, Any]:
-    return _statement(request, principal, customer, None, as_of).budget_json()
+) -> Response:
+    body, computed_at = _statement(request, principal, customer, None, as_of, "budget")
+    return _answer(body, computed_at)

@@ -2,11 +2,14 @@
 ``GET /api/v1/kpis/values`` and ``GET /api/v1/kpis/{name}/values``.
 
 The catalog is the built-in library with the ``kpis:`` section of the configuration in force
-applied, exactly as ``accord kpi --config`` reads it from a directory. Values are computed per
-request, the way ``accord kpi`` computes them from an event file: the stored events are
-replayed by the reference engine at ``as_of`` (records) and folded into ticket facts, then
+applied, exactly as ``accord kpi --config`` reads it from a directory. Values are computed the
+way ``accord kpi`` computes them from an event file: the stored events are replayed at
+``as_of`` (records; by the batch engine on a large store) and folded into ticket facts, then
 evaluated (:func:`accord.core.kpi.evaluate.evaluate`). Nothing is taken from the stored
-records, which were judged at their last recompute and not at ``as_of``.
+records, which were judged at their last recompute and not at ``as_of``. A request with
+``as_of`` is computed for itself; one without (now) is served from a snapshot
+(:mod:`accord.service.snapshots`), and ``as_of`` in the answer (the ``X-Accord-As-Of`` header
+for CSV) is the instant its figures are for.
 
 A customer-scoped token gets values over its own tickets only: the tickets whose customer is
 its customer both at ``as_of`` (the value the evaluation groups by) and now (the rule every
@@ -40,15 +43,14 @@ from accord.core.kpi.columns import (
 )
 from accord.core.kpi.evaluate import evaluate, inapplicable, unit_of
 from accord.core.kpi.facts import TicketFacts
-from accord.core.kpi.frames import records_frame
 from accord.core.kpi.library import builtin_kpis
 from accord.core.kpi.models import GRAINS, Grain, KpiSpec
-from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, iso, parse_as_of, zone
 from accord.errors import ConflictError, InputError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import kpi_catalog, kpi_inputs
+from accord.service.offload import remote_kpi_table
 from accord.service.plumbing import (
     CONFLICT,
     NOT_FOUND,
@@ -58,6 +60,7 @@ from accord.service.plumbing import (
     wants_csv,
 )
 from accord.service.runtime import Runtime
+from accord.service.snapshots import AS_OF_HEADER
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 
@@ -93,6 +96,7 @@ class _InForce:
     version: int | None
     config: Configuration | None
     catalog: Mapping[str, KpiSpec]
+    files: tuple[tuple[str, str], ...] = ()
 
 
 def _catalog_of(files: tuple[tuple[str, str], ...]) -> tuple[Configuration, dict[str, KpiSpec]]:
@@ -105,8 +109,9 @@ def _in_force(runtime: Runtime, now: Instant) -> _InForce:
         # the library alone: what a configuration without a kpis: section would give
         return _InForce(None, None, builtin_kpis())
     version, _ = current
-    config, catalog = _catalog_of(tuple(sorted(version.files.items())))
-    return _InForce(version.version, config, catalog)
+    files = tuple(sorted(version.files.items()))
+    config, catalog = _catalog_of(files)
+    return _InForce(version.version, config, catalog, files)
 
 
 def _dimensions(catalog: Mapping[str, KpiSpec], name: str) -> list[str]:
@@ -295,25 +300,65 @@ def _values(
         )
     _check_reach(got.catalog, selected, when, periods, period_grain, rolling)
     custom = custom_fields([got.catalog[n] for n in selected], dims or ())
-    records, facts = _inputs(runtime, got.config, when, now, custom, principal.customer)
-    table = evaluate(
-        got.catalog,
-        when,
-        records=records_frame(records),
-        facts=facts,
-        kpis=selected,
-        by=dims,
-        grain=period_grain,
-        rolling=rolling,
-        tz=tz,
-        periods=periods,
+    config = got.config
+
+    def compute(at: Instant) -> pl.DataFrame:
+        if as_of is None and runtime.offloaded(key):
+            return runtime.offload.run(
+                remote_kpi_table,
+                got.files,
+                at,
+                custom,
+                principal.customer,
+                selected,
+                dims,
+                period_grain,
+                rolling,
+                tz,
+                periods,
+            )
+        # "now" is ``at`` for a snapshot, the request's instant otherwise
+        judged = at if as_of is None else when
+        records, facts = _inputs(runtime, config, judged, at, custom, principal.customer)
+        return evaluate(
+            got.catalog,
+            judged,
+            records=records,
+            facts=facts,
+            kpis=selected,
+            by=dims,
+            grain=period_grain,
+            rolling=rolling,
+            tz=tz,
+            periods=periods,
+        )
+
+    # every parameter that changes the answer, and the caller's customer scope
+    key = (
+        "kpis/values",
+        got.version,
+        tuple(selected),
+        tuple(dims or ()),
+        period_grain,
+        rolling,
+        tz,
+        periods,
+        principal.customer,
     )
+    if as_of is None:
+        snap = runtime.snapshots.get(key, compute)
+        table, when, computed_at = snap.value, snap.at, snap.at
+    else:
+        table, computed_at = compute(now), now
     rows = _rows(table)
     if wants_csv(request, fmt):
-        return csv_response(_csv(table, rows))
+        res = csv_response(_csv(table, rows))
+        res.headers[AS_OF_HEADER] = str(iso(when))
+        return res
     return json_response(
         {
             "as_of": iso(when),
+            "computed_at": iso(computed_at),
             "config_version": got.version,
             "kpis": selected,
             "by": dims,
@@ -346,8 +391,8 @@ def _inputs(
     now: Instant,
     custom: list[str],
     customer: str | None,
-) -> tuple[list[MetricRecord], TicketFacts]:
-    """The metric records at ``when`` and the ticket facts, of the tickets the caller sees."""
+) -> tuple[pl.DataFrame, TicketFacts]:
+    """The records frame at ``when`` and the ticket facts, of the tickets the caller sees."""
     return kpi_inputs(runtime.store, config, when, now, custom, customer)
 
 

@@ -73,6 +73,15 @@ function when(iso) {
   return iso.replace("T", " ").replace(/:00Z$|Z$/, " UTC");
 }
 
+// "figures as of HH:MM": the instant the server's figures are for (a snapshot may be some
+// seconds or minutes old on a large store, see docs/dashboard.md)
+function asOf(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return `Figures as of ${d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (${when(iso)}).`;
+}
+
 function pct(v) { return v === null || v === undefined ? "–" : `${Number(v).toFixed(2)} %`; }
 
 function table(caption, headers, rows) {
@@ -140,6 +149,7 @@ async function overview() {
   complianceBlock("by-priority", "priority");
   const res = await api("/api/v1/kpis/values");
   if (!res.ok) { fill("kpis", notice(errorText(res, "KPI values"))); return; }
+  fill("kpis-as-of", asOf(res.data && res.data.as_of));
   const rows = Array.isArray(res.data) ? res.data : res.data.items || res.data.values || [];
   const byKpi = new Map();
   for (const r of rows) {
@@ -274,6 +284,7 @@ async function customer() {
       api(`/api/v1/customers/${enc}/budget`),
     ]);
     fill("statement", ...(st.ok ? renderStatement(st.data) : [notice(errorText(st, "The contract statement"))]));
+    fill("figures-as-of", asOf((st.ok && st.data.as_of) || (bud.ok && bud.data.as_of)));
     if (bud.ok) {
       fill("budget", renderBudget(bud.data));
     } else {
