@@ -152,7 +152,8 @@ def generate(events: int, *, seed: int = 7, end: int = 1_782_842_400, days: int 
     rating = np.full(n, None, dtype=object)
 
     def at(name: str) -> np.ndarray:
-        return slot == _S[name]
+        hit: np.ndarray = slot == _S[name]
+        return hit
 
     c = at("created")
     kind[c] = "created"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from accord.core.engine.batch import events_to_table
 from accord.core.engine.batch.schema import events_from_table
 from accord.core.event_validation import canonical_content
 from accord.core.events import StatusCategory
+from accord.io import columnar
 from accord.io.columnar import read_columnar
 from accord.io.quarantine import record_to_dict
 from accord.io.readers import read_many
@@ -174,3 +176,54 @@ def test_duplicate_ids_are_counted_and_conflicts_quarantined(tmp_path: Path) -> 
     _write_parquet(a, rows)
     _write_csv(b, rows)
     _same_outcome([a, b])
+
+
+def _read_as_dicts(paths: list[Path]) -> tuple[list[tuple[Any, ...]], list[str], int, int, int]:
+    got = read_columnar(paths, status_category=mapper)
+    events = [(e.event_id, e.seq, canonical_content(e)) for e in events_from_table(got.events)]
+    quarantined = [json.dumps(record_to_dict(q), default=str) for q in got.quarantined]
+    return events, quarantined, got.rows, got.duplicates, got.slow_rows
+
+
+def test_files_over_the_batch_size_read_as_in_one_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files longer than ``VALIDATE_ROWS`` are read and validated a batch at a time: the
+    outcome is that of one batch, including ids repeated across batches (a duplicate, a
+    conflict) and bad rows in later batches, which keep their row numbers."""
+    rows: list[dict[str, Any]] = []
+    for i in range(20):
+        rows.append(
+            {
+                "event_id": f"e{i}",
+                "ticket_id": f"T{i % 4}",
+                "ts": f"2024-03-04T09:{i:02d}:00Z",
+                "kind": "created" if i < 4 else "updated",
+                "status": "open",
+            }
+        )
+    rows[9]["event_id"] = "e1"  # the same content as row 2 but for the time: a conflict
+    rows[13] = dict(rows[5])  # row 6 again: a duplicate, in a later batch
+    rows[15]["ts"] = "yesterday"  # bad rows late in the file
+    rows[18]["kind"] = "robot"
+    parquet, text = tmp_path / "big.parquet", tmp_path / "big.csv"
+    _write_parquet(parquet, rows)
+    _write_csv(text, rows)
+    # a CSV file's row numbers count its header line
+    for path, header in ((parquet, 0), (text, 1)):
+        whole = _read_as_dicts([path, path])
+        monkeypatch.setattr(columnar, "VALIDATE_ROWS", 3)
+        batched = read_columnar([path, path], status_category=mapper)
+        assert len(batched.events.column("seq").chunks) > 1  # the batches really were cut
+        assert _read_as_dicts([path, path]) == whole
+        monkeypatch.undo()
+        # the bad rows keep their own row numbers, in both files; the
+        # second file repeats the first: its 17 other rows are duplicates
+        assert [(q.row - header, q.field) for q in batched.quarantined] == 2 * [
+            (10, "event_id"),
+            (16, "ts"),
+            (19, "kind"),
+        ]
+        assert batched.duplicates == 1 + 17
+        assert batched.events.num_rows == 40 - 6 - 18
+        _same_outcome([path, path])

@@ -3,7 +3,9 @@ number of jobs and any chunk size give the records of one kernel call."""
 
 from __future__ import annotations
 
+import os
 import pickle
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from accord.core.engine.batch import (
     compute_batch,
     compute_partition,
     events_to_table,
+    parallel,
     records_from_table,
 )
 from accord.core.events import Event
@@ -100,3 +103,28 @@ def test_chunked_dictionary_columns_give_the_same_records(
     assert table.column("status").num_chunks == 4
     got = compute_batch(table, config, AS_OF, jobs=jobs, chunk_events=chunk)
     assert got.to_pylist() == whole.to_pylist()
+
+
+def test_shared_memory_files_are_removed_after_a_run_and_after_a_failure(
+    events: pa.Table,
+    config: Configuration,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[str] = []
+
+    def shared_dir() -> str:
+        made.append(tempfile.mkdtemp(dir=tmp_path))
+        return made[-1]
+
+    monkeypatch.setattr(parallel, "_shared_dir", shared_dir)
+    compute_batch(events, config, AS_OF, jobs=2, chunk_events=300)
+    # a null ticket id fails the kernel inside a worker
+    ids = events.column("ticket_id").to_pylist()
+    ids[5] = None
+    at = events.schema.get_field_index("ticket_id")
+    bad = events.set_column(at, "ticket_id", pa.array(ids).cast(events.schema.field(at).type))
+    with pytest.raises(ValueError, match="nulls in 'ticket_id'"):
+        compute_batch(bad, config, AS_OF, jobs=2, chunk_events=300)
+    assert len(made) == 2
+    assert not [d for d in made if os.path.exists(d)]

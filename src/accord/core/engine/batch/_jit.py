@@ -470,6 +470,95 @@ def string_hashes(
     _string_hashes(offsets, data, out)
 
 
+@_jit
+def _scatter(data: Any, dest: Any, out: Any) -> None:  # pragma: no cover - compiled
+    for i in range(dest.size):
+        out[dest[i]] = data[i]
+
+
+def scatter(data: NDArray[Any], dest: NDArray[np.signedinteger[Any]], out: NDArray[Any]) -> None:
+    """``out[dest] = data`` in one sequential pass over ``data`` (numpy's fancy assignment
+    is several times slower)."""
+    _scatter(data, dest, out)
+
+
+@_jit
+def _group_dest(keys: Any, count: int) -> Any:  # pragma: no cover - compiled
+    start = np.zeros(count + 1, dtype=np.int64)
+    for i in range(keys.size):
+        start[keys[i] + 1] += 1
+    for k in range(count):
+        start[k + 1] += start[k]
+    bounds = start.copy()
+    dest = np.empty(keys.size, dtype=np.int64)
+    for i in range(keys.size):
+        k = keys[i]
+        dest[i] = start[k]
+        start[k] += 1
+    return dest, bounds
+
+
+def group_dest(keys: NDArray[np.int32], count: int) -> tuple[I64, I64]:
+    """``(dest, bounds)``: the place of every row once the rows are grouped by ``keys``
+    (integers ``0 … count - 1``, stable within a group), and where each group starts (plus
+    the end): the inverse of :func:`group_stable`, from the same counting sort."""
+    out: tuple[I64, I64] = _group_dest(keys, count)
+    return out
+
+
+@_jit
+def _invert(dest: Any) -> Any:  # pragma: no cover - compiled
+    order = np.empty(dest.size, dtype=np.int64)
+    for i in range(dest.size):
+        order[dest[i]] = i
+    return order
+
+
+def invert(dest: NDArray[np.signedinteger[Any]]) -> I64:
+    """The inverse permutation: ``order[dest[i]] = i``."""
+    out: I64 = _invert(dest)
+    return out
+
+
+@_jit
+def _place_texts(  # pragma: no cover - compiled
+    total: int, at: Any, offsets: Any, data: Any, filler: Any
+) -> Any:
+    out_at = np.empty(total + 1, dtype=np.int32)
+    size = (total - at.size) * filler.size + (offsets[-1] - offsets[0])
+    out = np.empty(size, dtype=np.uint8)
+    pos = 0
+    k = 0
+    for i in range(total):
+        out_at[i] = pos
+        if k < at.size and at[k] == i:
+            for q in range(offsets[k], offsets[k + 1]):
+                out[pos] = data[q]
+                pos += 1
+            k += 1
+        else:
+            for q in range(filler.size):
+                out[pos] = filler[q]
+                pos += 1
+    out_at[total] = pos
+    return out_at, out
+
+
+def place_texts(
+    total: int,
+    at: I64,
+    offsets: NDArray[np.int32],
+    data: NDArray[np.uint8],
+    filler: NDArray[np.uint8],
+) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+    """The buffers (offsets, bytes) of ``total`` strings: ``filler`` everywhere but at the
+    ascending positions ``at``, which get the strings of (``offsets``, ``data``) in order."""
+    got: tuple[NDArray[np.int32], NDArray[np.uint8]] = _place_texts(
+        total, at, offsets, data, filler
+    )
+    return got
+
+
 def _warm() -> None:
     """Load every compiled loop once, on tiny arrays of the types the engine passes: numba's
     first call in a process initialises its compiler (a few tenths of a second even when the
@@ -491,9 +580,23 @@ def _warm() -> None:
     string_hashes(np.zeros(3, dtype=np.int32), u8, np.zeros(2, dtype=np.uint64))
     decode_indices(i32.copy(), u8, 0, np.zeros(0, np.int32), i32.copy())
     decode_indices(i32.copy(), np.zeros(0, np.uint8), 0, np.zeros(0, np.int32), i32.copy())
-    gather_codes(i32.copy(), u8, 0, i32.copy(), i64.copy(), i32.copy())
-    gather_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), i64.copy(), i32.copy())
+    scatter_codes(i32.copy(), u8, 0, i32.copy(), i64.copy(), i32.copy())
+    scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), i64.copy(), i32.copy())
     shared_buckets(np.zeros(2, dtype=np.uint64))
+    group_dest(i32, 1)
+    invert(i64.copy())
+    # (the texts' buffers read from Arrow are read-only arrays: another signature)
+    t_at, t_data = np.zeros(2, np.int32), u8.copy()
+    place_texts(2, i64[:1], t_at, t_data, u8)
+    t_at.flags.writeable = False
+    t_data.flags.writeable = False
+    place_texts(2, i64[:1], t_at, t_data, u8)
+    for where in (i64, i32):  # destinations: int32 below 2^31 rows
+        for dtype in (np.int64, np.int32, np.int8, np.bool_, np.float64):
+            scatter(np.zeros(2, dtype=dtype), where, np.zeros(2, dtype=dtype))
+        scatter_codes(i32.copy(), u8, 0, i32.copy(), where, i32.copy())
+        scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), where, i32.copy())
+        invert(where)
     split_instants(i64.copy(), 1000, 0, 1, np.zeros(2, dtype=bool))
     frozen = i64.copy()
     frozen.flags.writeable = False  # a one-chunk Arrow column reads as a read-only array
@@ -501,32 +604,33 @@ def _warm() -> None:
 
 
 @_jit
-def _gather_codes(  # pragma: no cover - compiled
-    data: Any, bits: Any, bit_offset: int, table: Any, rows: Any, out: Any
+def _scatter_codes(  # pragma: no cover - compiled
+    data: Any, bits: Any, bit_offset: int, table: Any, dest: Any, out: Any
 ) -> None:
     nulls = bits.size > 0
     mapped = table.size > 0
-    for i in range(rows.size):
-        r = rows[i]
+    for i in range(dest.size):
+        d = dest[i]
         if nulls:
-            b = bit_offset + r
+            b = bit_offset + i
             if not (bits[b >> 3] >> (b & 7)) & 1:
-                out[i] = -1
+                out[d] = -1
                 continue
-        v = data[r]
-        out[i] = table[v] if mapped else v
+        v = data[i]
+        out[d] = table[v] if mapped else v
 
 
-def gather_codes(
+def scatter_codes(
     data: NDArray[np.integer[Any]],
     bits: NDArray[np.uint8],
     bit_offset: int,
     table: NDArray[np.int32],
-    rows: I64,
+    dest: NDArray[np.signedinteger[Any]],
     out: NDArray[np.int32],
 ) -> None:
-    """:func:`decode_indices` for the indices at ``rows`` only."""
-    _gather_codes(data, bits, bit_offset, table, rows, out)
+    """:func:`decode_indices`, but index ``i`` goes to ``out[dest[i]]``: one sequential read
+    of a chunk that regroups its rows (by partition) as it decodes them."""
+    _scatter_codes(data, bits, bit_offset, table, dest, out)
 
 
 _warm()

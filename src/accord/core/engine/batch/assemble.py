@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from accord.core.engine.batch import _jit
 from accord.core.engine.batch.calarrays import NEVER
 from accord.core.engine.batch.judge import STATES, Judged
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
@@ -56,21 +56,28 @@ def _instants(values: I64, valid: BoolArray) -> pa.Array:
 
 
 def _warnings_column(pos_l: Sequence[I64], parts: Sequence[MetricPart], total: int) -> pa.Array:
-    """The warnings text of every record: "[]" built as one buffer, then the few records
-    with warnings put in place (no string gather over all records)."""
-    data = np.frombuffer(b"[]" * total, dtype=np.uint8)
-    offsets = np.arange(0, 2 * total + 1, 2, dtype=np.int32)
-    empty = pa.Array.from_buffers(
+    """The warnings text of every record: "[]" but for the few records with warnings, whose
+    texts are put in place as the buffers are written (one compiled pass, no string
+    gather or replace over all records)."""
+    at = np.concatenate([pos[p.judged.warnings.rec] for pos, p in zip(pos_l, parts, strict=True)])
+    text = pa.concat_arrays([p.judged.warnings.text for p in parts]) if parts else None
+    if text is None or at.size == 0:
+        data = np.frombuffer(b"[]" * total, dtype=np.uint8)
+        offsets = np.arange(0, 2 * total + 1, 2, dtype=np.int32)
+    else:
+        order = np.argsort(at)
+        text = text.take(pa.array(order))
+        bufs = text.buffers()
+        t_at = np.frombuffer(bufs[1], dtype=np.int32, count=len(text) + 1, offset=text.offset * 4)
+        t_data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] else _EMPTY_TEXT
+        offsets, data = _jit.place_texts(total, at[order], t_at, t_data, _EMPTY_LIST)
+    return pa.Array.from_buffers(
         pa.string(), total, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
-    at = np.concatenate([pos[p.judged.warnings.rec] for pos, p in zip(pos_l, parts, strict=True)])
-    if at.size == 0:
-        return empty
-    text = pa.concat_arrays([p.judged.warnings.text for p in parts])
-    order = np.argsort(at)
-    mask = np.zeros(total, dtype=bool)
-    mask[at] = True
-    return pc.replace_with_mask(empty, pa.array(mask), text.take(pa.array(order)))
+
+
+_EMPTY_LIST = np.frombuffer(b"[]", dtype=np.uint8).copy()  # writable: the warmed signature
+_EMPTY_TEXT = np.zeros(1, dtype=np.uint8)
 
 
 def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> pa.Table:

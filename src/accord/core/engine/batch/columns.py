@@ -176,7 +176,9 @@ def int_column(col: pa.ChunkedArray | pa.Array | None, n: int, default: int = 0)
     arr = _chunked(col)
     if pa.types.is_timestamp(arr.type):
         arr = arr.cast(pa.int64())
-    out: I64 = np.asarray(arr.fill_null(default).to_numpy(), dtype=np.int64)
+    # (no fill when there is nothing to fill: the one-chunk column is then read without a copy)
+    full = arr.fill_null(default) if arr.null_count else arr
+    out: I64 = np.asarray(full.to_numpy(), dtype=np.int64)
     return out
 
 

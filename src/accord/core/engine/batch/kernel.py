@@ -22,18 +22,24 @@ from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
 
 
-def compute_partition(events: pa.Table, config: Configuration, as_of: Instant) -> pa.Table:
+def compute_partition(
+    events: pa.Table,
+    config: Configuration,
+    as_of: Instant,
+    decoded: timeline.Decoded | None = None,
+) -> pa.Table:
     """The metric records (:data:`RECORDS_SCHEMA`) of every ticket in ``events`` at ``as_of``,
     ordered by ticket, metric and cycle as the reference engine orders them.
 
     ``events`` is an events table (:mod:`accord.core.engine.batch.schema`) holding *all* the
     events of its tickets. ``explanation`` is left empty (``"[]"``); the reference engine
-    explains one ticket on demand.
+    explains one ticket on demand. ``decoded``: codes of dictionary columns of ``events`` that
+    the caller has already (see :func:`.timeline.build`).
     """
     metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
     if events.num_rows == 0 or not metrics:
         return RECORDS_SCHEMA.empty_table()
-    tl = timeline.build(events, config, as_of, metrics)
+    tl = timeline.build(events, config, as_of, metrics, decoded)
     if tl.n == 0:
         return RECORDS_SCHEMA.empty_table()
     match = Matcher(tl)

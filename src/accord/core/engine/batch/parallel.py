@@ -8,14 +8,22 @@ kernel whatever the size of the log. Any other split works for the kernel too: i
 the tickets are partitioned by a hash of ``ticket_id`` and each partition's events go to
 :func:`compute_partition` as they are.
 
-With ``jobs`` > 1 the partitions go to worker processes started with ``spawn``: a forked
-child of a process whose pyarrow / polars thread pools have run can deadlock, so the workers
-start clean and may use both freely. The parent sorts the rows by partition once (an index,
-not a copy of the table), then takes one partition at a time, sends it as Arrow IPC bytes over
-the pool's pipe and gets the records back the same way; at most ``jobs`` + 1 partitions are in
-flight, which bounds the memory of the parent as the chunk size bounds that of each worker.
-The configuration (pydantic models and calendars, which pickle by name and spec) is sent once
-per worker.
+The ticket ids are re-coded by rank (the ids in use sorted once), so that a partition's
+tickets are a range of codes, and each column the kernel reads is regrouped by partition in
+one sequential pass (dictionary columns decoded on the way to codes over one dictionary per
+column): a partition is then a zero-copy slice that comes with its codes already decoded, and
+no column is streamed once per partition. The regrouped copy of the needed columns is the
+memory this costs.
+
+With ``jobs`` > 1, ``jobs`` - 1 worker processes are started with ``spawn`` (a forked child of
+a process whose pyarrow / polars thread pools have run can deadlock) before anything else, so
+that their imports overlap the regrouping, which then runs on ``jobs`` threads. This process
+computes partitions too. Each worker always has a partition running and one queued: each is
+written just before, uncompressed, as an Arrow IPC file in shared memory (``/dev/shm``) that
+the worker memory-maps, and the worker writes the records to a file of its own there, which
+this process maps in turn; nothing is pickled, compressed or copied through a pipe. The
+configuration (pydantic models and calendars, which pickle by name and spec) is sent once per
+worker. The files are removed whatever happens.
 """
 
 from __future__ import annotations
@@ -23,8 +31,17 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+import shutil
+import tempfile
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +53,7 @@ from accord.core.engine.batch import _jit, timeline
 from accord.core.engine.batch.columns import dictionary_array, unified_tables
 from accord.core.engine.batch.kernel import compute_partition
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
+from accord.core.engine.batch.timeline import Decoded
 from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
 
@@ -44,7 +62,10 @@ CHUNK_EVENTS = 500_000
 than with larger partitions (its arrays stay closer to the caches)."""
 
 I32 = NDArray[np.int32]
+I64 = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 _NO_BITS = np.zeros(0, dtype=np.uint8)
+_NO_TABLE = np.zeros(0, dtype=np.int32)
 
 # what a worker process keeps between partitions: (configuration, as_of)
 _worker: tuple[Configuration, Instant] | None = None
@@ -57,109 +78,130 @@ def partition_of(ticket_ids: pa.ChunkedArray | pa.Array, parts: int) -> I32:
     n = len(ticket_ids)
     if parts <= 1 or n == 0:
         return np.zeros(n, dtype=np.int32)
-    codes, dictionary = dictionary_array(ticket_ids)
+    ranks, _ids, part_of_rank = _ranked(*dictionary_array(ticket_ids), parts)
+    out: I32 = part_of_rank[ranks]  # (a null id, rank -1, reads the last entry: 0)
+    return out
+
+
+def _ranked(codes: I32, dictionary: pa.Array, parts: int) -> tuple[I32, pa.Array, I32]:
+    """Ticket ids decoded as ``(codes, dictionary)`` re-coded by rank: ``(ranks, sorted ids,
+    partition of each rank)`` (plus a last entry, 0, that rank -1 of a null id reads). The
+    ids in use sorted once here, so that each partition's ids are a range of ranks."""
     dictionary = dictionary.cast(pa.string())
     weight = np.bincount(codes[codes >= 0], minlength=len(dictionary))
     used = np.flatnonzero(weight)
     order = used[pc.sort_indices(dictionary.take(pa.array(used))).to_numpy()]
     cum = np.cumsum(weight[order])
     # the partition of each ticket, by its events' place in the sorted run
-    part_of_rank = np.minimum((cum - weight[order]) * parts // max(int(cum[-1]), 1), parts - 1)
-    part = np.zeros(len(dictionary), dtype=np.int32)
-    part[order] = part_of_rank.astype(np.int32)
-    out: I32 = part[np.maximum(codes, 0)]
-    return out
+    part_of_rank = np.zeros(order.size + 1, dtype=np.int32)
+    part_of_rank[:-1] = np.minimum(
+        (cum - weight[order]) * parts // max(int(cum[-1]) if cum.size else 1, 1), parts - 1
+    )
+    rank = np.full(len(dictionary) + 1, -1, dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    return rank[codes], dictionary.take(pa.array(order)), part_of_rank
 
 
-class _Gather:
-    """``table.take(rows)`` for ascending ``rows``, many times over one table, chunk by chunk.
+def _grouped(
+    table: pa.Table, dest: NDArray[np.signedinteger[Any]], ticket_codes: I32, threads: int = 1
+) -> tuple[pa.Table, dict[str, tuple[I32, pa.Array]]]:
+    """``table`` with row ``i`` moved to row ``dest[i]``, every column as one chunk, and its
+    dictionary columns decoded (``(codes, dictionary)`` by name, in the new order).
 
-    Arrow's take on a chunked column concatenates all its chunks first (a copy of the whole
-    column per call), and the reader's columns come in many chunks. Here each chunk gives only
-    its own rows; dictionary columns are gathered as codes over one dictionary per column
-    (the chunks' dictionaries unified once), straight from the index buffers by a compiled
-    loop. Columns come out as one chunk each.
+    Each column is read once, in order, and written to its new place (rows grouped by
+    partition): a partition is then a zero-copy slice. Gathering each partition's rows
+    instead would stream every column once per partition. Dictionary columns come out as
+    codes over one dictionary per column (the chunks' dictionaries unified once), decoded by a
+    compiled loop straight from the index buffers; ``ticket_codes`` are the ticket ids'.
+    With ``threads`` > 1 the columns are regrouped on that many threads (the compiled loops,
+    numpy and Arrow release the GIL).
     """
 
-    def __init__(self, table: pa.Table) -> None:
-        self.table = table
-        self.ends = [np.cumsum([len(ch) for ch in col.chunks]) for col in table.columns]
-        self.dicts: list[tuple[pa.Array, list[NDArray[np.int32]]] | None] = []
-        for col in table.columns:
-            plain = pa.types.is_dictionary(col.type) and all(
-                pa.types.is_integer(ch.indices.type) for ch in col.chunks
-            )
-            self.dicts.append(unified_tables(col) if plain and col.num_chunks > 1 else None)
+    def one(name: str, col: pa.ChunkedArray) -> tuple[pa.Array, I32 | None]:
+        return _regroup(name, col, dest, ticket_codes)
 
-    def __call__(self, rows: NDArray[np.int64]) -> pa.Table:
-        cols: list[pa.Array] = []
-        for col, ends, unified in zip(self.table.columns, self.ends, self.dicts, strict=True):
+    names = table.column_names
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            done = list(pool.map(one, names, table.columns))
+    else:
+        done = [one(name, col) for name, col in zip(names, table.columns, strict=True)]
+    decoded = {
+        name: (codes, arr.dictionary)
+        for name, (arr, codes) in zip(names, done, strict=True)
+        if codes is not None
+    }
+    return pa.Table.from_arrays([arr for arr, _ in done], names=names), decoded
+
+
+def _regroup(
+    name: str, col: pa.ChunkedArray, dest: NDArray[np.signedinteger[Any]], ticket_codes: I32
+) -> tuple[pa.Array, I32 | None]:
+    """One column for :func:`_grouped`, and its codes if it is a dictionary column."""
+    n = len(col)
+    typ = col.type
+    ends = np.cumsum([0, *(len(ch) for ch in col.chunks)])
+    if pa.types.is_dictionary(typ) and all(
+        pa.types.is_integer(ch.indices.type) for ch in col.chunks
+    ):
+        codes = np.empty(n, dtype=np.int32)
+        if name == "ticket_id":
+            dictionary = col.chunk(0).dictionary
+            _jit.scatter(ticket_codes, dest, codes)
+        else:
             if col.num_chunks == 1:
-                cols.append(col.chunk(0).take(pa.array(rows)))
-                continue
-            cut = np.searchsorted(rows, ends)
-            lo = 0
-            if unified is not None:
-                dictionary, tables = unified
-                codes = np.empty(rows.size, dtype=np.int32)
-                for ch, table, hi, end in zip(col.chunks, tables, cut, ends, strict=True):
-                    if hi > lo:
-                        _gather_chunk(ch, table, rows[lo:hi] - (end - len(ch)), codes[lo:hi])
-                    lo = hi
-                idx = pa.array(codes, mask=codes < 0)
-                cols.append(pa.DictionaryArray.from_arrays(idx, dictionary))
-                continue
-            pieces = []
-            for ch, hi, end in zip(col.chunks, cut, ends, strict=True):
-                if hi > lo:
-                    pieces.append(ch.take(pa.array(rows[lo:hi] - (end - len(ch)))))
-                lo = hi
-            if not pieces:
-                cols.append(pa.nulls(0, col.type))
+                dictionary, tables = col.chunk(0).dictionary, [_NO_TABLE]
             else:
-                cols.append(pa.chunked_array(pieces, type=col.type).combine_chunks())
-        schema = pa.schema(
-            [pa.field(f.name, c.type) for f, c in zip(self.table.schema, cols, strict=True)]
-        )
-        return pa.Table.from_arrays(cols, schema=schema)
+                dictionary, tables = unified_tables(col)
+            for ch, tbl, lo, hi in zip(col.chunks, tables, ends[:-1], ends[1:], strict=True):
+                _scatter_chunk(ch, tbl, dest[lo:hi], codes)
+        idx = _arrow(codes, pa.int32(), codes >= 0)
+        return pa.DictionaryArray.from_arrays(idx, dictionary), codes
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
+        values = np.empty(n, dtype=typ.to_pandas_dtype())
+        valid = np.ones(n, dtype=bool)
+        for ch, lo, hi in zip(col.chunks, ends[:-1], ends[1:], strict=True):
+            fill = False if pa.types.is_boolean(typ) else 0
+            data = ch.fill_null(fill) if ch.null_count else ch
+            _jit.scatter(data.to_numpy(zero_copy_only=False), dest[lo:hi], values)
+            if ch.null_count:
+                valid[dest[lo:hi]] = ch.is_valid().to_numpy(zero_copy_only=False)
+        return _arrow(values, typ, valid), None
+    # nested columns (lists): one Arrow take of the whole column
+    return col.combine_chunks().take(pa.array(_jit.invert(dest))), None
 
 
-def _gather_chunk(
-    ch: pa.Array, table: NDArray[np.int32], local: NDArray[np.int64], out: NDArray[np.int32]
+def _arrow(values: NDArray[Any], typ: pa.DataType, valid: BoolArray) -> pa.Array:
+    """``values`` as an Arrow array, null where not ``valid``: the buffers built directly
+    (``pa.array(mask=...)`` takes several times longer)."""
+    n = values.size
+    nulls = n - int(np.count_nonzero(valid))
+    bits = None if nulls == 0 else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    if pa.types.is_boolean(typ):
+        data = pa.py_buffer(np.packbits(values, bitorder="little"))
+    else:
+        data = pa.py_buffer(values)
+    return pa.Array.from_buffers(typ, n, [bits, data], null_count=nulls)
+
+
+def _scatter_chunk(
+    ch: pa.Array,
+    table: NDArray[np.int32],
+    dest: NDArray[np.signedinteger[Any]],
+    out: NDArray[np.int32],
 ) -> None:
-    """The codes of one dictionary chunk's rows ``local``, mapped by ``table``, into ``out``."""
+    """The codes of one dictionary chunk, mapped by ``table``, into ``out`` at ``dest``."""
+    if len(ch) == 0:
+        return
     idx = ch.indices
     bufs = idx.buffers()
     if bufs[1] is None or idx.null_count == len(idx):
-        out[:] = -1
+        out[dest] = -1
         return
     dtype = np.dtype(idx.type.to_pandas_dtype())
     data = np.frombuffer(bufs[1], dtype=dtype, count=len(idx), offset=idx.offset * dtype.itemsize)
     bits = np.frombuffer(bufs[0], dtype=np.uint8) if idx.null_count else _NO_BITS
-    _jit.gather_codes(data, bits, idx.offset, table, local, out)
-
-
-def _compact(table: pa.Table) -> pa.Table:
-    """The table with each dictionary larger than the table cut to the values it uses: a
-    partition's ticket ids index the whole log's dictionary, which should not travel with
-    every partition."""
-    cols: list[pa.Array | pa.ChunkedArray] = []
-    for col in table.columns:
-        if col.num_chunks == 1 and pa.types.is_dictionary(col.type):
-            arr = col.chunk(0)
-            if len(arr.dictionary) > len(arr):
-                codes, dictionary = dictionary_array(arr)
-                valid = codes >= 0
-                used = np.flatnonzero(np.bincount(codes[valid], minlength=len(dictionary)))
-                remap = np.full(len(dictionary) + 1, -1, dtype=np.int32)
-                remap[used] = np.arange(used.size, dtype=np.int32)
-                out = remap[codes]  # -1 (null) reads the last entry: -1
-                idx = pa.array(out, mask=~valid)
-                col = pa.chunked_array(
-                    [pa.DictionaryArray.from_arrays(idx, dictionary.take(pa.array(used)))]
-                )
-        cols.append(col)
-    return pa.Table.from_arrays(cols, names=table.column_names)
+    _jit.scatter_codes(data, bits, idx.offset, table, dest, out)
 
 
 def _start_worker(config: bytes, as_of: Instant) -> None:
@@ -172,31 +214,21 @@ def _start_worker(config: bytes, as_of: Instant) -> None:
     _worker = (pickle.loads(config), as_of)
 
 
-# Compressed, a partition's events or records are 4-5 times smaller: the pipe between the
-# processes, not the (fast) compression, is what limits the transfer.
-_IPC_OPTIONS = pa.ipc.IpcWriteOptions(
-    compression="lz4" if pa.Codec.is_available("lz4_frame") else None
-)
+def _ready() -> None:
+    """A task that does nothing: submitted first, it starts the workers (their imports)
+    while the parent still regroups the events."""
 
 
-def _to_ipc(table: pa.Table) -> bytes:
-    # one stream per table: its dictionaries travel with it
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema, options=_IPC_OPTIONS) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _from_ipc(data: bytes) -> pa.Table:
-    with pa.ipc.open_stream(pa.py_buffer(data)) as reader:
-        return reader.read_all()
-
-
-def _work(events: bytes) -> bytes:
-    """In a worker: one partition's events in, its records out, both as Arrow IPC."""
+def _work(events: str, k: int, out: str) -> str:
+    """In a worker: record batch ``k`` of the Arrow IPC file ``events`` in (memory-mapped, not
+    copied), its records out to the uncompressed Arrow IPC file ``out``."""
     assert _worker is not None
     config, as_of = _worker
-    return _to_ipc(compute_partition(_from_ipc(events), config, as_of))
+    with pa.memory_map(events) as source:
+        batch = pa.ipc.open_file(source).get_batch(k)
+        records = compute_partition(pa.Table.from_batches([batch]), config, as_of)
+    _write(records, out)
+    return out
 
 
 def compute_batch(
@@ -216,70 +248,138 @@ def compute_batch(
     metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
     keep = set(timeline.needed_columns(config, metrics))
     events = events.select([c for c in events.column_names if c in keep])
-    # ticket ids as codes over one dictionary (the reader's slices each have their own):
-    # every partition then shares it, and no partition hashes ticket ids again
-    codes, dictionary = dictionary_array(events.column("ticket_id"))
-    ids = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary)
-    events = events.set_column(events.schema.get_field_index("ticket_id"), "ticket_id", ids)
-    del codes
-    part = partition_of(ids, parts)
-    # rows grouped by partition, in their original order within each (a stable sort)
-    # (partition numbers fit 16 bits in practice, where numpy's stable sort is a radix sort)
-    small = part.astype(np.int16) if parts <= np.iinfo(np.int16).max else part
-    order = np.argsort(small, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(parts + 1))
-    del part, small
-
-    gather = _Gather(events)
-
-    def partition(k: int) -> pa.Table:
-        return gather(order[bounds[k] : bounds[k + 1]])
-
     if jobs <= 1:
-        tables = [compute_partition(partition(k), config, as_of) for k in range(parts)]
+        lay = _layout(events, parts)
+        grouped, decoded = _grouped(lay.events, lay.dest, lay.ranks)
+        tables = []
+        for k in range(parts):
+            part, mine = _partition(grouped, decoded, lay, k)
+            tables.append(compute_partition(part, config, as_of, mine))
     else:
-        tables = _on_workers(partition, parts, jobs, config, as_of)
+        tables = _on_workers(events, parts, jobs, config, as_of)
     tables = [t for t in tables if t.num_rows]
     if not tables:
         return RECORDS_SCHEMA.empty_table()
     return _concat(tables)
 
 
+@dataclass(slots=True)
+class _Layout:
+    """The events cut into partitions (see :func:`_layout`)."""
+
+    events: pa.Table  # ticket ids as ranks over the sorted ids in use
+    ranks: I32
+    dest: NDArray[np.signedinteger[Any]]  # where every row goes once grouped by partition
+    bounds: I64  # where each partition starts (plus the end), in rows
+    rank_bounds: I64  # the same in ranks: partition k holds ticket ranks [rb[k], rb[k + 1])
+
+
+def _layout(events: pa.Table, parts: int) -> _Layout:
+    """The events with their ticket ids as codes over one dictionary (the reader's slices
+    each have their own; every partition then shares it, and no partition hashes ticket ids
+    again), sorted, so that a partition's tickets are a range of codes; where every row goes
+    once the rows are grouped by partition (in their original order within each)."""
+    ranks, ids, part_of_rank = _ranked(*dictionary_array(events.column("ticket_id")), parts)
+    col = pa.DictionaryArray.from_arrays(pa.array(ranks, mask=ranks < 0), ids)
+    events = events.set_column(events.schema.get_field_index("ticket_id"), "ticket_id", col)
+    dest, bounds = _jit.group_dest(part_of_rank[ranks], parts)
+    if dest.size < 2**31:
+        # half the bytes to stream in every column's regrouping pass
+        dest = dest.astype(np.int32)
+    rank_bounds = np.searchsorted(part_of_rank[:-1], np.arange(parts + 1)).astype(np.int64)
+    return _Layout(events, ranks, dest, bounds, rank_bounds)
+
+
+def _partition(
+    grouped: pa.Table, decoded: Decoded, lay: _Layout, k: int
+) -> tuple[pa.Table, dict[str, tuple[I32, pa.Array]]]:
+    """Partition ``k`` of the regrouped events, and its decoded columns: its ticket ids as
+    codes over its own range of the sorted ids (so that the kernel's work on ticket ids is
+    in proportion to the partition, not to the whole log's dictionary)."""
+    lo, hi = int(lay.bounds[k]), int(lay.bounds[k + 1])
+    mine = {name: (c[lo:hi], d) for name, (c, d) in decoded.items()}
+    r0, r1 = int(lay.rank_bounds[k]), int(lay.rank_bounds[k + 1])
+    codes, ids = mine["ticket_id"]
+    mine["ticket_id"] = (codes - np.int32(r0), ids.slice(r0, r1 - r0))
+    return grouped.slice(lo, hi - lo), mine
+
+
+def _shared_dir() -> str:
+    # /dev/shm: files in memory, which every process maps without a copy
+    return tempfile.mkdtemp(prefix="accord-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+
+
 def _on_workers(
-    partition: Callable[[int], pa.Table],
-    parts: int,
-    jobs: int,
-    config: Configuration,
-    as_of: Instant,
+    events: pa.Table, parts: int, jobs: int, config: Configuration, as_of: Instant
 ) -> list[pa.Table]:
-    """The records of partitions 0 … ``parts`` - 1, computed on ``jobs`` spawned processes."""
-    ctx = mp.get_context("spawn")
+    """The records of every partition, computed here and on ``jobs`` - 1 spawned processes
+    (see the module's docstring): the workers start first, so that their imports overlap the
+    regrouping; each has a partition running and one queued, handed over as files in shared
+    memory, while this process computes the others."""
     results: list[pa.Table | None] = [None] * parts
-    pending: dict[Future[bytes], int] = {}
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=ctx,
-        initializer=_start_worker,
-        initargs=(pickle.dumps(config), as_of),
-    ) as ex:
-        try:
-            for k in range(parts):
-                if len(pending) > jobs:
-                    _collect(pending, results)
-                pending[ex.submit(_work, _to_ipc(_compact(partition(k))))] = k
-            while pending:
-                _collect(pending, results)
-        except BaseException:
-            # a failed partition (or an interrupt) ends the run: the queued ones are dropped
-            ex.shutdown(wait=True, cancel_futures=True)
-            raise
+    pending: dict[Future[str], int] = {}
+    shared = _shared_dir()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs - 1,
+            mp_context=mp.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(pickle.dumps(config), as_of),
+        ) as ex:
+            try:
+                for _ in range(jobs - 1):
+                    ex.submit(_ready)
+                lay = _layout(events, parts)
+                grouped, decoded = _grouped(lay.events, lay.dest, lay.ranks, threads=jobs)
+                k = 0
+                while k < parts or pending:
+                    # keep every worker busy: one partition running, one queued (written to
+                    # its file just before, so that the first worker starts at once)
+                    while k < parts and len(pending) < 2 * (jobs - 1):
+                        path = os.path.join(shared, f"events-{k}.arrow")
+                        _write(_for_worker(*_partition(grouped, decoded, lay, k)), path)
+                        out = os.path.join(shared, f"records-{k}.arrow")
+                        pending[ex.submit(_work, path, 0, out)] = k
+                        k += 1
+                    if k < parts:
+                        part, mine = _partition(grouped, decoded, lay, k)
+                        results[k] = compute_partition(part, config, as_of, mine)
+                        k += 1
+                        _collect(pending, results, block=False)
+                    else:
+                        _collect(pending, results, block=True)
+            except BaseException:
+                # a failed partition (or an interrupt) ends the run: the queued ones are dropped
+                ex.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
     return [t for t in results if t is not None]
 
 
-def _collect(pending: dict[Future[bytes], int], results: list[pa.Table | None]) -> None:
-    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+def _for_worker(part: pa.Table, decoded: Decoded) -> pa.Table:
+    """A partition as a worker gets it: its ticket ids over its own range of the sorted ids
+    only (not the whole log's dictionary)."""
+    codes, ids = decoded["ticket_id"]
+    col = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), ids)
+    return part.set_column(part.schema.get_field_index("ticket_id"), "ticket_id", col)
+
+
+def _write(table: pa.Table, path: str) -> None:
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _collect(pending: dict[Future[str], int], results: list[pa.Table | None], block: bool) -> None:
+    done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
     for f in done:
-        results[pending.pop(f)] = _from_ipc(f.result())
+        path = f.result()
+        # mapped, not read: the records stay in the shared pages, which outlive the file
+        k = pending.pop(f)
+        results[k] = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        os.unlink(path)
+        # the partition's events, done with (the worker maps them until its next one)
+        os.unlink(os.path.join(os.path.dirname(path), f"events-{k}.arrow"))
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:

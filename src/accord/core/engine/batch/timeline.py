@@ -34,12 +34,10 @@ from accord.core.engine.batch.columns import (
     bool_codes,
     cleared_masks,
     dictionary_array,
-    dictionary_codes,
     int_column,
-    tagged_codes,
     tags_codes,
 )
-from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX, TEXT_FIELDS
+from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX, TEXT_FIELDS, decode_tagged
 from accord.core.engine.batch.segments import Segments
 from accord.core.engine.clocks import ClockSpec, clock_for
 from accord.core.events import Actor, FieldValue, Kind, StatusCategory
@@ -223,15 +221,32 @@ def _order(rank: I64, count: int, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I
     return rows[_jit.group_stable(r, count)]
 
 
+Decoded = Mapping[str, tuple[I32, pa.Array]]
+"""Dictionary columns already decoded as ``(codes, dictionary)`` (see
+:func:`.columns.dictionary_array`), by column name."""
+
+
 def build(
-    tbl: pa.Table, config: Configuration, as_of: Instant, metrics: Sequence[str]
+    tbl: pa.Table,
+    config: Configuration,
+    as_of: Instant,
+    metrics: Sequence[str],
+    decoded: Decoded | None = None,
 ) -> BatchTimeline:
-    """Replay every ticket of ``tbl`` (an events table, see :mod:`.schema`) up to ``as_of``."""
+    """Replay every ticket of ``tbl`` (an events table, see :mod:`.schema`) up to ``as_of``.
+
+    ``decoded`` may give the codes of some dictionary columns of ``tbl`` (the caller that cut
+    ``tbl`` from a larger table has them already), which are then not decoded again."""
     n0 = tbl.num_rows
     names = set(tbl.column_names)
 
     def col(name: str) -> pa.ChunkedArray | None:
         return tbl.column(name) if name in names else None
+
+    def codes_of(name: str) -> tuple[I32, pa.Array]:
+        if decoded is not None and name in decoded:
+            return decoded[name]
+        return dictionary_array(cast(pa.ChunkedArray, col(name)))
 
     for required in ("ticket_id", "ts", "kind"):
         c = col(required)
@@ -241,7 +256,7 @@ def build(
             raise ValueError(f"the events table has nulls in '{required}'")
     ts = int_column(col("ts"), n0)
     rows = np.flatnonzero(ts <= as_of).astype(np.int64)
-    tcodes, tdict = dictionary_array(cast(pa.ChunkedArray, col("ticket_id")))
+    tcodes, tdict = codes_of("ticket_id")
     # rank only the ids in use (a partition of a dictionary column shares its dictionary)
     used = np.flatnonzero(np.bincount(tcodes[rows], minlength=len(tdict)))
     # (only the ids in use are cast: a partition's dictionary may be the whole log's)
@@ -252,7 +267,8 @@ def build(
     ts_us = int_column(col("ts_us"), n0)
     rows = _order(row_rank, order.size, ts, ts_us, int_column(col("seq"), n0), rows)
 
-    kcodes, kvalues = dictionary_codes(cast(pa.ChunkedArray, col("kind")))
+    kcodes, kdict = codes_of("kind")
+    kvalues = kdict.to_pylist()
     kind_all = _codes_of(kvalues, [k.value for k in KINDS], "event kind")[kcodes]
     seg = Segments.from_ticket_codes(row_rank[rows])
     # the creation: the first 'created' (even one after a deletion, which then never comes),
@@ -279,7 +295,8 @@ def build(
     if acol is None:
         actor = np.full(n, -1, dtype=np.int8)
     else:
-        acodes, avalues = dictionary_codes(acol)
+        acodes, adict = codes_of("actor")
+        avalues = adict.to_pylist()
         actor = _codes_of(avalues, [a.value for a in ACTORS], "actor")[acodes[rows]]
     public = bool_codes(col("public"), n0)[rows]
 
@@ -287,7 +304,7 @@ def build(
     cleared = cleared_masks(col(CLEARED), wanted, n0)
     fields: dict[str, FieldTrack] = {}
     for name in wanted:
-        fields[name] = _track(name, col, cleared[name], rows, seg, n)
+        fields[name] = _track(name, col, codes_of, cleared[name], rows, seg, n)
     default = config.settings.default_priority
     if default is not None:
         _inject_default(fields["priority"], default, is_creation, seg)
@@ -355,6 +372,7 @@ def build(
 def _track(
     name: str,
     getcol: Callable[[str], pa.ChunkedArray | None],
+    codes_of: Callable[[str], tuple[I32, pa.Array]],
     cleared: BoolArray,
     rows: I64,
     seg: Segments,
@@ -366,8 +384,8 @@ def _track(
         if c is None:
             codes, values = np.full(0, -1, dtype=np.int32), []
         else:
-            codes, raw = dictionary_codes(c)
-            values = [str(v) for v in raw]
+            codes, raw = codes_of(name)
+            values = [str(v) for v in raw.to_pylist()]
     elif name == "tags":
         c = getcol("tags")
         if c is None:
@@ -380,7 +398,8 @@ def _track(
         if c is None:
             codes, values = np.full(0, -1, dtype=np.int32), []
         else:
-            codes, values = tagged_codes(c)
+            codes, raw = codes_of(FIELD_PREFIX + name)
+            values = [decode_tagged(str(v)) for v in raw.to_pylist()]
     code = codes[rows] if codes.size else np.full(n, -1, dtype=np.int32)
     set_ = (code >= 0) | cleared[rows] if cleared.any() else code >= 0
     return FieldTrack(values, set_, code, seg)
