@@ -6,6 +6,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
+import pytest
+
 from accord.core.events import Actor, Event, Kind
 from accord.core.records import MetricRecord, State, Step, Warning_
 from accord.errors import RowProblem
@@ -106,17 +108,18 @@ def test_the_same_id_in_one_batch_is_kept_once(store: Store) -> None:
     assert store.count_events() == 2
 
 
+@pytest.mark.parametrize("padding", [0, 40], ids=["small-batch", "large-batch"])
 def test_one_batch_mixes_new_stored_again_and_reused_ids_each_with_its_outcome(
-    store: Store,
+    store: Store, padding: int
 ) -> None:
+    # the SQL store takes one path for a few new ids and another for many: both must agree
     store.add_events(inc(ev("e1", status="new")), received_at=T0)
-    got = store.add_events(
-        inc(ev("e2"), ev("e1", status="new"), ev("e2", status="open"), ev("e1", status="x")),
-        received_at=T0 + 1,
-    )
+    mixed = [ev("e2"), ev("e1", status="new"), ev("e2", status="open"), ev("e1", status="x")]
+    got = store.add_events(inc(*mixed, *[ev(f"p{i}") for i in range(padding)]), received_at=T0 + 1)
     assert got[:2] == ["accepted", "duplicate"]
     assert isinstance(got[2], RowProblem) and isinstance(got[3], RowProblem)
-    assert store.count_events() == 2
+    assert got[4:] == ["accepted"] * padding
+    assert store.count_events() == 2 + padding
     assert [q.problem.row for q in store.quarantine()] == [3, 4]
 
 

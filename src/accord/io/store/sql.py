@@ -75,6 +75,7 @@ from accord.io.store.base import (
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 _CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 _RETRIES = 5
+_RETURNING_ROWS = 16  # up to this many new ids, one INSERT ... RETURNING (see _add_events)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -297,35 +298,48 @@ class SqlStore:
         problems: Sequence[RowProblem],
         received_at: Instant,
     ) -> list[EventOutcome]:
-        # The first row of each event_id is inserted unless the id is stored already; one
-        # INSERT ... ON CONFLICT DO NOTHING RETURNING says which went in, so a new event costs
-        # one statement, and only the ids that did not go in are looked up to tell a
-        # duplicate from a conflicting re-use. A concurrent writer of the same id is waited
-        # for by the database, never an error.
+        # The first row of each event_id is inserted unless the id is stored already. A few
+        # rows (a single event: the latency that matters) go in with one INSERT ... ON
+        # CONFLICT DO NOTHING RETURNING, and only the ids that did not go in are looked up to
+        # tell a duplicate from a conflicting re-use; a concurrent writer of the same id is
+        # waited for by the database. Many rows are looked up first and inserted with one
+        # executemany: a RETURNING over hundreds of rows is one huge statement text that the
+        # driver re-parses on every batch (a third slower on PostgreSQL), and a writer that
+        # raced us to an id makes the insert fail and the transaction run again.
         firsts: dict[str, tuple[int, bytes]] = {}  # event_id: (its first item, digest)
         for n, item in enumerate(items):
             if item.event.event_id not in firsts:
                 firsts[item.event.event_id] = (n, content_digest(item.event))
+        stored: dict[str, bytes] = {}
+        inserted: set[str] = set()
+        returning = len(firsts) <= _RETURNING_ROWS
+
+        def look_up(ids: Sequence[str]) -> None:
+            for chunk in _chunks(ids):
+                q = sa.select(t.events.c.event_id, t.events.c.digest).where(
+                    t.events.c.event_id.in_(chunk)
+                )
+                for event_id, digest in conn.execute(q):
+                    stored[event_id] = bytes(digest)
+
+        if not returning:
+            look_up(list(firsts))
         rows = [
             _event_row(items[n].event, digest, received_at, items[n].source)
-            for n, digest in firsts.values()
+            for event_id, (n, digest) in firsts.items()
+            if event_id not in stored
         ]
-        inserted: set[str] = set()
-        if rows:
+        if rows and returning:
             stmt = (
                 self._insert(t.events)
                 .on_conflict_do_nothing(index_elements=[t.events.c.event_id])
                 .returning(t.events.c.event_id)
             )
             inserted = set(conn.execute(stmt, rows).scalars())
-        stored: dict[str, bytes] = {}
-        others = [i for i in firsts if i not in inserted]
-        for chunk in _chunks(others):
-            q = sa.select(t.events.c.event_id, t.events.c.digest).where(
-                t.events.c.event_id.in_(chunk)
-            )
-            for event_id, digest in conn.execute(q):
-                stored[event_id] = bytes(digest)
+            look_up([i for i in firsts if i not in inserted])
+        elif rows:
+            conn.execute(t.events.insert(), rows)
+            inserted = {row["event_id"] for row in rows}
         outcomes: list[EventOutcome] = []
         rejected = list(problems)
         touched: set[str] = set()
