@@ -44,6 +44,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from accord.core.engine.batch.memory import engine_pool
 from accord.core.engine.batch.schema import (
     CLEARED,
     EVENTS_SCHEMA,
@@ -471,6 +472,12 @@ def _choice_codes(
 
 
 def _public(col: pa.ChunkedArray, fast: _Fast) -> NDArray[np.int8]:
+    if pa.types.is_boolean(col.type):
+        # a true/false column (Parquet's own) is valid as it is: 1 / 0, -1 for null, with no
+        # hashing of a million booleans to find their two values
+        given = np.asarray(col.fill_null(False).to_numpy(zero_copy_only=False), dtype=np.int8)
+        out: NDArray[np.int8] = np.where(_valid_mask(col), given, np.int8(-1)).astype(np.int8)
+        return out
     codes, values = _distinct(col, fast)
     tab: list[int] = []
     bad: list[bool] = []
@@ -925,6 +932,16 @@ def read_columnar(
 ) -> ColumnarRead:
     """Read event files into one events table; the same outcome as
     :func:`accord.io.readers.read_many` (see the module docstring)."""
+    with engine_pool():
+        return _read_columnar(paths, fmt, source_tz, status_category)
+
+
+def _read_columnar(
+    paths: Iterable[PathLike],
+    fmt: str | None,
+    source_tz: tzinfo | None,
+    status_category: StatusMapper | None,
+) -> ColumnarRead:
     result = ColumnarRead(events_to_table([]))
     parts: list[_Part] = []
     quarantined: list[tuple[int, int, QuarantineRecord]] = []

@@ -128,3 +128,27 @@ def test_shared_memory_files_are_removed_after_a_run_and_after_a_failure(
         compute_batch(bad, config, AS_OF, jobs=2, chunk_events=300)
     assert len(made) == 2
     assert not [d for d in made if os.path.exists(d)]
+
+
+@pytest.mark.parametrize("offset", [0, 1, 3, 8, 13])
+def test_true_false_chunks_are_unpacked_like_arrow(offset: int) -> None:
+    values = [True, None, False, True, None, None, False, True, True, None] * 3
+    for arr in (pa.array(values), pa.array([v is True for v in values]), pa.nulls(30, pa.bool_())):
+        ch = arr.slice(offset)
+        got, valid = parallel._bool_bits(ch)
+        assert got.tolist() == ch.fill_null(False).to_pylist()
+        if ch.null_count:
+            assert valid is not None and valid.tolist() == ch.is_valid().to_pylist()
+        else:
+            assert valid is None
+
+
+def test_the_engine_pool_is_only_used_inside_the_call() -> None:
+    from accord.core.engine.batch.memory import chosen_pool, engine_pool
+
+    before = pa.default_memory_pool().backend_name
+    with engine_pool():
+        pool = chosen_pool()
+        inside = pa.default_memory_pool().backend_name
+    assert pa.default_memory_pool().backend_name == before
+    assert inside == (before if pool is None else pool.backend_name)

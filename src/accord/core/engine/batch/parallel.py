@@ -52,6 +52,7 @@ from accord.core.config.resolved import Configuration
 from accord.core.engine.batch import _jit, timeline
 from accord.core.engine.batch.columns import dictionary_array, unified_tables
 from accord.core.engine.batch.kernel import compute_partition
+from accord.core.engine.batch.memory import chosen_pool, engine_pool
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.batch.timeline import Decoded
 from accord.core.engine.clocks import clock_for
@@ -157,7 +158,16 @@ def _regroup(
                 _scatter_chunk(ch, tbl, dest[lo:hi], codes)
         idx = _arrow(codes, pa.int32(), codes >= 0)
         return pa.DictionaryArray.from_arrays(idx, dictionary), codes
-    if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
+    if pa.types.is_boolean(typ):
+        values = np.empty(n, dtype=bool)
+        valid = np.ones(n, dtype=bool)
+        for ch, lo, hi in zip(col.chunks, ends[:-1], ends[1:], strict=True):
+            got, ok = _bool_bits(ch)
+            _jit.scatter(got, dest[lo:hi], values)
+            if ok is not None:
+                _jit.scatter(ok, dest[lo:hi], valid)
+        return _arrow(values, typ, valid), None
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ):
         values = np.empty(n, dtype=typ.to_pandas_dtype())
         valid = np.ones(n, dtype=bool)
         for ch, lo, hi in zip(col.chunks, ends[:-1], ends[1:], strict=True):
@@ -169,6 +179,29 @@ def _regroup(
         return _arrow(values, typ, valid), None
     # nested columns (lists): one Arrow take of the whole column
     return col.combine_chunks().take(pa.array(_jit.invert(dest))), None
+
+
+def _bool_bits(ch: pa.Array) -> tuple[BoolArray, BoolArray | None]:
+    """A true/false chunk unpacked from its bitmaps: values (false where null) and validity
+    (None: no nulls); a quarter of the time of ``fill_null`` and ``to_numpy``."""
+    n = len(ch)
+    bufs = ch.buffers()
+
+    def bits(buf: pa.Buffer) -> BoolArray:
+        raw = np.frombuffer(buf, dtype=np.uint8)
+        out: BoolArray = np.unpackbits(raw, count=ch.offset + n, bitorder="little")[
+            ch.offset :
+        ].view(bool)
+        return out
+
+    if n == 0 or ch.null_count == n or bufs[1] is None:
+        none = np.zeros(n, dtype=bool)
+        return none, (none if ch.null_count else None)
+    values = bits(bufs[1])
+    if not ch.null_count:
+        return values, None
+    valid = bits(bufs[0])
+    return values & valid, valid
 
 
 def _arrow(values: NDArray[Any], typ: pa.DataType, valid: BoolArray) -> pa.Array:
@@ -210,6 +243,10 @@ def _start_worker(config: bytes, as_of: Instant) -> None:
     # reads its setting when first imported, which in a worker happens after this.)
     os.environ["POLARS_MAX_THREADS"] = "1"
     pa.set_cpu_count(1)
+    # this process only runs the engine: its pool for good (see .memory)
+    pool = chosen_pool()
+    if pool is not None:
+        pa.set_memory_pool(pool)
     global _worker
     _worker = (pickle.loads(config), as_of)
 
@@ -241,6 +278,13 @@ def compute_batch(
     """The records of every ticket in ``events``, computed by the kernel on ``jobs`` processes
     (1: in this process) in partitions of at most about ``chunk_events`` events; the same
     table whatever ``jobs`` and ``chunk_events`` are."""
+    with engine_pool():
+        return _compute_batch(events, config, as_of, jobs, chunk_events)
+
+
+def _compute_batch(
+    events: pa.Table, config: Configuration, as_of: Instant, jobs: int, chunk_events: int
+) -> pa.Table:
     n = events.num_rows
     parts = max(jobs, -(-n // max(chunk_events, 1)))
     if parts <= 1 or n == 0:
