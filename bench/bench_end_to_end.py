@@ -306,6 +306,8 @@ file in shared memory (`/dev/shm`) that the worker memory-maps; the worker write
 a file of its own there, which the parent maps in turn: nothing is pickled, compressed or copied
 through a pipe, and the files are removed at the end, also on errors. The workers are spawned,
 not forked: a fork of a process whose pyarrow / polars thread pools have run can deadlock.
+Arrow buffers come from jemalloc for the length of a run (Arrow's default, mimalloc, hands
+freed pages back at once, so every new slice faulted its pages in again).
 
 Inside the kernel, the steps that are sequential within a ticket are compiled loops (numba,
 cached on disk, loaded when the engine is imported): the forward fills of field values and
