@@ -96,15 +96,18 @@ def _batch(
     jobs: int,
 ) -> None:
     from accord.core.engine.batch import compute_batch, records_from_table
+    from accord.core.engine.batch.memory import engine_memory
     from accord.core.engine.batch.schema import plain_records
     from accord.io.columnar import read_columnar
 
-    with err.status("reading events…"):
-        read = read_columnar(events, source_tz=tz, status_category=cfg.status_category)
-    _quarantine(read.quarantined, quarantine, events)
-    n = read.events.num_rows
-    with err.status(f"computing {n:,} events on {jobs} process(es)…"):
-        table = compute_batch(read.events, cfg, when, jobs=jobs)
+    # one allocation regime over reading and computing: what reading frees, computing reuses
+    with engine_memory():
+        with err.status("reading events…"):
+            read = read_columnar(events, source_tz=tz, status_category=cfg.status_category)
+        _quarantine(read.quarantined, quarantine, events)
+        n = read.events.num_rows
+        with err.status(f"computing {n:,} events on {jobs} process(es)…"):
+            table = compute_batch(read.events, cfg, when, jobs=jobs)
     err.print(
         f"{read.rows:,} rows read, {n:,} events, {read.duplicates:,} duplicates, "
         f"{len(read.quarantined):,} quarantined → {table.num_rows:,} records as of {iso(when)}",

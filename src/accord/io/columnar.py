@@ -44,7 +44,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from accord.core.engine.batch.memory import engine_pool
+from accord.core.engine.batch.memory import engine_memory
 from accord.core.engine.batch.schema import (
     CLEARED,
     EVENTS_SCHEMA,
@@ -932,7 +932,7 @@ def read_columnar(
 ) -> ColumnarRead:
     """Read event files into one events table; the same outcome as
     :func:`accord.io.readers.read_many` (see the module docstring)."""
-    with engine_pool():
+    with engine_memory():
         return _read_columnar(paths, fmt, source_tz, status_category)
 
 

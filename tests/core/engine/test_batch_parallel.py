@@ -141,14 +141,3 @@ def test_true_false_chunks_are_unpacked_like_arrow(offset: int) -> None:
             assert valid is not None and valid.tolist() == ch.is_valid().to_pylist()
         else:
             assert valid is None
-
-
-def test_the_engine_pool_is_only_used_inside_the_call() -> None:
-    from accord.core.engine.batch.memory import chosen_pool, engine_pool
-
-    before = pa.default_memory_pool().backend_name
-    with engine_pool():
-        pool = chosen_pool()
-        inside = pa.default_memory_pool().backend_name
-    assert pa.default_memory_pool().backend_name == before
-    assert inside == (before if pool is None else pool.backend_name)

@@ -1,20 +1,48 @@
-"""The Arrow memory pool the batch engine allocates from.
+"""How a batch run allocates: :func:`engine_memory` around reading and computing.
 
-Arrow's default pool (mimalloc in the wheels) hands freed pages back to the system within
-milliseconds, so a run that allocates and frees gigabytes of columns, slice after slice,
-takes a page fault on nearly every page again: on 10 million events about 1.3 s of system
-time more than with jemalloc, which also peaked lower. The pool is switched for the duration
-of a call only (the buffers remember their pool, so they stay valid afterwards), and not at
-all when the user has chosen one with ``ARROW_DEFAULT_MEMORY_POOL``.
+A run over millions of events allocates and frees gigabytes of columns, partition after
+partition. Memory handed back to the system and asked for again costs a page fault and a
+zeroed page each time, and on a virtual machine whose host takes freed guest memory back,
+the first touch of a page costs several times more again: on 10 million events that was a
+third of the run. So, for the duration of the outermost block only:
+
+- Arrow allocates from jemalloc (Arrow's default pool in the wheels, mimalloc, hands freed
+  pages back within milliseconds: about 1.3 s of system time more on 10 million events, and
+  a higher peak). The buffers remember their pool, so they stay valid afterwards. Not when
+  the user has chosen a pool with ``ARROW_DEFAULT_MEMORY_POOL``.
+- glibc's malloc (numpy's and the compiled loops' arrays) keeps what is freed for the next
+  allocation instead of trimming its heap or unmapping large blocks: ``mallopt`` with
+  ``M_MMAP_MAX`` 0 and high ``M_TRIM_THRESHOLD`` / ``M_TOP_PAD``. On leaving, glibc's
+  documented defaults are put back and ``malloc_trim`` returns the free memory, so a
+  long-running service holds no more than before. Elsewhere than glibc, nothing changes.
+
+Blocks nest (the CLI holds one over reading and computing, each of which holds its own), and
+only the outermost one sets and restores.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pyarrow as pa
+
+# mallopt parameters (malloc.h) and glibc's documented defaults for them (mallopt(3))
+_M_TRIM_THRESHOLD = -1
+_M_TOP_PAD = -2
+_M_MMAP_MAX = -4
+_RETAIN = {_M_MMAP_MAX: 0, _M_TRIM_THRESHOLD: 2**31 - 1, _M_TOP_PAD: 64 << 20}
+_DEFAULTS = {_M_MMAP_MAX: 65536, _M_TRIM_THRESHOLD: 128 * 1024, _M_TOP_PAD: 128 * 1024}
+
+_lock = threading.Lock()
+_depth = 0
+_restore: list[Any] = []  # what the outermost block undoes, in reverse order
 
 
 def chosen_pool() -> pa.MemoryPool | None:
@@ -27,16 +55,71 @@ def chosen_pool() -> pa.MemoryPool | None:
         return None
 
 
-@contextmanager
-def engine_pool() -> Iterator[None]:
-    """Allocate from the engine's pool (jemalloc when available) inside the block."""
+def _glibc() -> Any | None:
+    """The C library when it is glibc (whose ``mallopt`` parameters these are), else None."""
+    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def _mallopt(libc: Any, values: dict[int, int]) -> None:
+    for param, value in values.items():
+        libc.mallopt(ctypes.c_int(param), ctypes.c_int(value))
+
+
+def _enter() -> None:
     pool = chosen_pool()
-    if pool is None:
-        yield
-        return
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pool)
+    if pool is not None:
+        previous = pa.default_memory_pool()
+        pa.set_memory_pool(pool)
+        _restore.append(lambda: pa.set_memory_pool(previous))
+    libc = _glibc()
+    if libc is not None:
+        _mallopt(libc, _RETAIN)
+
+        def release() -> None:
+            _mallopt(libc, _DEFAULTS)
+            libc.malloc_trim(ctypes.c_size_t(0))
+
+        _restore.append(release)
+
+
+def _leave() -> None:
+    while _restore:
+        _restore.pop()()
+
+
+@contextmanager
+def engine_memory() -> Iterator[None]:
+    """Allocate as a batch run should inside the block (see the module docstring)."""
+    global _depth
+    with _lock:
+        _depth += 1
+        if _depth == 1:
+            _enter()
     try:
         yield
     finally:
-        pa.set_memory_pool(previous)
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                _leave()
+
+
+def is_engine_memory() -> bool:
+    """Whether a block of :func:`engine_memory` is open (in any thread)."""
+    return _depth > 0
+
+
+def hold_engine_memory() -> None:
+    """Allocate as a batch run should from now on: for a process that only runs the engine
+    (a worker of :func:`.parallel.compute_batch`)."""
+    global _depth
+    with _lock:
+        _depth += 1
+        if _depth == 1:
+            _enter()

@@ -52,7 +52,7 @@ from accord.core.config.resolved import Configuration
 from accord.core.engine.batch import _jit, timeline
 from accord.core.engine.batch.columns import dictionary_array, unified_tables
 from accord.core.engine.batch.kernel import compute_partition
-from accord.core.engine.batch.memory import chosen_pool, engine_pool
+from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.batch.timeline import Decoded
 from accord.core.engine.clocks import clock_for
@@ -243,10 +243,8 @@ def _start_worker(config: bytes, as_of: Instant) -> None:
     # reads its setting when first imported, which in a worker happens after this.)
     os.environ["POLARS_MAX_THREADS"] = "1"
     pa.set_cpu_count(1)
-    # this process only runs the engine: its pool for good (see .memory)
-    pool = chosen_pool()
-    if pool is not None:
-        pa.set_memory_pool(pool)
+    # this process only runs the engine: its allocation settings for good (see .memory)
+    hold_engine_memory()
     global _worker
     _worker = (pickle.loads(config), as_of)
 
@@ -278,7 +276,7 @@ def compute_batch(
     """The records of every ticket in ``events``, computed by the kernel on ``jobs`` processes
     (1: in this process) in partitions of at most about ``chunk_events`` events; the same
     table whatever ``jobs`` and ``chunk_events`` are."""
-    with engine_pool():
+    with engine_memory():
         return _compute_batch(events, config, as_of, jobs, chunk_events)
 
 

@@ -1,0 +1,63 @@
+"""The allocation regime of a batch run (accord.core.engine.batch.memory)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from accord.core.engine.batch.memory import chosen_pool, engine_memory, is_engine_memory
+
+GLIBC = sys.platform == "linux" and platform.libc_ver()[0] == "glibc"
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _touch_and_free(nbytes: int) -> int:
+    """RSS given back by freeing a block of ``nbytes`` just written."""
+    block = np.ones(nbytes // 8, dtype=np.int64)
+    held = _rss()
+    del block
+    return held - _rss()
+
+
+def test_the_engine_pool_is_only_used_inside_the_block() -> None:
+    before = pa.default_memory_pool().backend_name
+    with engine_memory():
+        pool = chosen_pool()
+        inside = pa.default_memory_pool().backend_name
+    assert pa.default_memory_pool().backend_name == before
+    assert inside == (before if pool is None else pool.backend_name)
+
+
+def test_only_the_outermost_block_restores() -> None:
+    with engine_memory():
+        with engine_memory():
+            assert is_engine_memory()
+        assert is_engine_memory()
+    assert not is_engine_memory()
+
+
+def test_settings_are_restored_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError), engine_memory():
+        raise RuntimeError("boom")
+    assert not is_engine_memory()
+
+
+@pytest.mark.skipif(not GLIBC, reason="the malloc settings are glibc's")
+def test_freed_memory_is_kept_inside_the_block_and_returned_after() -> None:
+    size = 64 << 20
+    with engine_memory():
+        kept = size - _touch_and_free(size)
+        inside = _rss()
+    assert kept > size // 2  # freed, but kept for the next allocation
+    assert inside - _rss() > size // 2  # returned on leaving
+    # and glibc's defaults are back: a large block is unmapped as soon as it is freed
+    assert _touch_and_free(size) > size // 2
