@@ -61,10 +61,17 @@ def _masked(values: NDArray[Any], typ: pa.DataType, valid: BoolArray | None = No
     return pa.Array.from_buffers(typ, n, [bits, data], null_count=nulls)
 
 
-def _strings(codes: I64, values: Sequence[str | None], valid: BoolArray) -> pa.Array:
+def _strings(
+    codes: NDArray[np.int32], values: Sequence[str | None], valid: BoolArray | None = None
+) -> pa.Array:
+    """Dictionary-encoded strings: ``values[codes]``, null where not ``valid`` (None: all
+    are valid)."""
     # masked entries need no value; a dictionary without nulls can be unified later
     dictionary = pa.array(["" if v is None else v for v in values], type=pa.string())
-    idx = _masked(np.where(valid, codes, 0).astype(np.int32), pa.int32(), valid)
+    if valid is None:
+        idx = _masked(codes, pa.int32())
+    else:
+        idx = _masked(np.where(valid, codes, np.int32(0)), pa.int32(), valid)
     return pa.DictionaryArray.from_arrays(idx, dictionary)
 
 
@@ -117,46 +124,47 @@ def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> 
         pos_l.append(offsets[j.ticket, rank[j.ticket, k]] + j.cycle - 1)
 
     def gather(get: Callable[[MetricPart], NDArray[Any]], dtype: type) -> NDArray[Any]:
+        # written straight in the column's own type, one compiled pass per metric
         out: NDArray[Any] = np.empty(total, dtype=dtype)
         for pos, p in zip(pos_l, parts, strict=True):
-            out[pos] = get(p)
+            _jit.scatter(np.ascontiguousarray(get(p), dtype=dtype), pos, out)
         return out
 
     ticket = gather(lambda p: p.judged.ticket, np.int64)
-    metric = np.empty(total, dtype=np.int64)
+    metric = np.empty(total, dtype=np.int32)
     for k, pos in enumerate(pos_l):
-        metric[pos] = k
+        _jit.scatter(np.full(pos.size, k, dtype=np.int32), pos, metric)
     pv = gather(lambda p: p.judged.pv, np.int64)
     end_idx = gather(lambda p: p.judged.end_idx, np.int64)
     target = gather(lambda p: p.judged.target, np.int64)
     start = gather(lambda p: p.judged.start, np.int64)
     stop = gather(lambda p: p.judged.stop, np.int64)
-    closed = gather(lambda p: p.judged.closed, bool)
+    closed = gather(lambda p: p.judged.closed, np.bool_)
     due = gather(lambda p: p.judged.due, np.int64)
     breached_at = gather(lambda p: p.judged.breached_at, np.int64)
     elapsed = gather(lambda p: p.judged.elapsed, np.int64)
     paused = gather(lambda p: p.judged.paused, np.int64)
     cal_elapsed = gather(lambda p: p.judged.calendar_elapsed, np.int64)
-    state = gather(lambda p: p.judged.state, np.int64)
-    now = gather(lambda p: p.judged.breached_now, bool)
-    ever = gather(lambda p: p.judged.ever_breached, bool)
-    cycle = gather(lambda p: p.judged.cycle, np.int64)
+    state = gather(lambda p: p.judged.state, np.int32)
+    now = gather(lambda p: p.judged.breached_now, np.bool_)
+    ever = gather(lambda p: p.judged.ever_breached, np.bool_)
+    cycle = gather(lambda p: p.judged.cycle, np.int32)
     warnings = _warnings_column(pos_l, parts, total)
 
     has_pv = pv >= 0
     pvc = np.maximum(pv, 0)
-    pv_policy = tl.pv_policy[pvc]
-    pv_number = np.array([v.number for v in tl.pvs] + [0], dtype=np.int64)[pvc]
-    pv_cal = tl.pv_calendar[pvc]
+    pv_policy = tl.pv_policy.take(pvc)
+    pv_number = np.array([v.number for v in tl.pvs] + [0], dtype=np.int32).take(pvc)
+    pv_cal = tl.pv_calendar.take(pvc)
     has_target = target >= 0
 
     def field(name: str) -> pa.Array:
         tr = tl.fields[name]
-        code = tr.after[end_idx].astype(np.int64)
+        code = tr.after.take(end_idx)
         values = [None if v is None or v == () else str(v) for v in tr.values]
         valid = code >= 0
         if valid.any():
-            valid &= np.array([v is not None for v in values] + [False])[code]
+            valid &= np.array([v is not None for v in values] + [False]).take(code)
         return _strings(code, [*values, None], valid)
 
     over = np.where(has_target & (elapsed > target), elapsed - target, 0)
@@ -165,11 +173,11 @@ def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> 
     )
     columns = {
         "ticket_id": tl.ticket_ids.take(pa.array(ticket)),
-        "metric": _strings(metric, [p.name for p in parts], np.ones(total, dtype=bool)),
-        "cycle": pa.array(cycle.astype(np.int32)),
+        "metric": _strings(metric, [p.name for p in parts]),
+        "cycle": pa.array(cycle),
         "policy": _strings(pv_policy, [p.name for p in tl.policies], has_pv),
-        "policy_version": _masked(pv_number.astype(np.int32), pa.int32(), has_pv),
-        "calendar": _strings(pv_cal.astype(np.int64), tl.calendar_names, has_pv),
+        "policy_version": _masked(pv_number, pa.int32(), has_pv),
+        "calendar": _strings(pv_cal, tl.calendar_names, has_pv),
         "priority": field("priority"),
         "customer": field("customer"),
         "team": field("team"),
@@ -186,7 +194,7 @@ def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> 
         "breached_by": _masked(over, pa.int64(), has_target & (elapsed > target)),
         "remaining": _masked(target - elapsed, pa.int64(), has_target),
         "share_of_target": _masked(share, pa.float64(), has_target & (target != 0)),
-        "state": _strings(state, [s.value for s in STATES], np.ones(total, dtype=bool)),
+        "state": _strings(state, [s.value for s in STATES]),
         "breached_now": pa.array(now),
         "ever_breached": pa.array(ever),
         "as_of": _instants(np.full(total, as_of, dtype=np.int64)),
