@@ -471,6 +471,22 @@ def string_hashes(
 
 
 @_jit
+def _lookup(table: Any, idx: Any) -> Any:  # pragma: no cover - compiled
+    out = np.empty(idx.size, dtype=table.dtype)
+    for i in range(idx.size):
+        out[i] = table[idx[i]]
+    return out
+
+
+def lookup(table: BoolArray, idx: NDArray[np.signedinteger[Any]]) -> BoolArray:
+    """``table[idx]`` for a small look-up table and narrow codes (int8, int32; -1 is the
+    last entry): numpy first widens the codes to int64, which takes longer than the
+    look-up itself."""
+    out: BoolArray = _lookup(table, idx)
+    return out
+
+
+@_jit
 def _scatter(data: Any, dest: Any, out: Any) -> None:  # pragma: no cover - compiled
     for i in range(dest.size):
         out[dest[i]] = data[i]
@@ -597,6 +613,8 @@ def _warm() -> None:
         scatter_codes(i32.copy(), u8, 0, i32.copy(), where, i32.copy())
         scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), where, i32.copy())
         invert(where)
+    for codes in (np.zeros(2, np.int8), i32, i64):
+        lookup(m, codes)
     split_instants(i64.copy(), 1000, 0, 1, np.zeros(2, dtype=bool))
     frozen = i64.copy()
     frozen.flags.writeable = False  # a one-chunk Arrow column reads as a read-only array

@@ -7,6 +7,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from accord.core.config.models import EventCondition
+from accord.core.engine.batch import _jit
 from accord.core.engine.batch.timeline import (
     ACTORS,
     CATEGORIES,
@@ -54,14 +55,15 @@ class Matcher:
             wanted = set(cond.kind)
             kinds = member_table([KINDS.index(k) for k in wanted], len(KINDS))
             by_creation = tl.is_creation if Kind.CREATED in wanted else np.zeros(tl.n, bool)
-            m &= by_creation | (~self._creation_created & kinds[self._own])
+            m &= by_creation | (~self._creation_created & _jit.lookup(kinds, self._own))
         if cond.actor is not None:
-            m &= member_table([ACTORS.index(a) for a in cond.actor], len(ACTORS))[tl.actor]
+            actors = member_table([ACTORS.index(a) for a in cond.actor], len(ACTORS))
+            m &= _jit.lookup(actors, tl.actor)
         if cond.public is not None:
             m &= tl.public == (1 if cond.public else 0)
         if cond.status is not None:
             cats = member_table([CATEGORIES.index(s) for s in cond.status], len(CATEGORIES))
-            m &= (tl.status != tl.status_before) & cats[tl.status]
+            m &= (tl.status != tl.status_before) & _jit.lookup(cats, tl.status)
         if cond.reopened is not None:
             m &= tl.reopened == cond.reopened
         if cond.field is not None:
@@ -78,10 +80,10 @@ class Matcher:
                     return False
                 return want_in is None or str(new) in want_in
 
-            m &= tr.changed & tr.table(ok, False)[tr.code]
+            m &= tr.changed & _jit.lookup(tr.table(ok, False), tr.code)
         if cond.tag_added is not None:
             tags = tl.fields["tags"]
             tag = cond.tag_added
             has = tags.table(lambda v: _has_tag(v, tag), False)
-            m &= tags.changed & has[tags.code] & ~has[tags.before]
+            m &= tags.changed & _jit.lookup(has, tags.code) & ~_jit.lookup(has, tags.before)
         return m

@@ -21,7 +21,6 @@ from accord.core.engine.batch import _jit
 from accord.core.engine.batch.conditions import Matcher
 from accord.core.engine.batch.timeline import (
     CATEGORIES,
-    SOLVED_TABLE,
     BatchTimeline,
     member_table,
 )
@@ -54,7 +53,7 @@ class Cycles:
 
 def measured_mask(tl: BatchTimeline, metric: str) -> BoolArray:
     table = np.array([metric in v.metrics for v in tl.pvs] + [False], dtype=bool)
-    return table[tl.pv]
+    return _jit.lookup(table, tl.pv)
 
 
 def pause_table(tl: BatchTimeline, metric: str, clock: ClockSpec) -> BoolArray:
@@ -78,7 +77,7 @@ def _restart_signal(tl: BatchTimeline, metric: str) -> BoolArray:
     )
     if not by_version.any():
         return np.zeros(tl.n, dtype=bool)
-    rule = by_version[tl.pv]
+    rule = _jit.lookup(by_version, tl.pv)
     names: dict[str, int] = {}
     name_id = np.array(
         [names.setdefault(p.name, len(names)) for p in tl.policies] + [-1], dtype=np.int64
@@ -98,7 +97,7 @@ def _restart_signal(tl: BatchTimeline, metric: str) -> BoolArray:
 def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) -> Cycles:
     seg = tl.seg
     n = tl.n
-    solved = SOLVED_TABLE[tl.status]
+    solved = tl.solved
     start = match(clock.start) & ~tl.deleted
     if clock.while_unsolved:
         start &= ~solved
@@ -112,7 +111,7 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
     new_cycle = np.array(
         [v.reopen_rule(metric) == "new_cycle" for v in tl.pvs] + [False], dtype=bool
     )
-    reopen_new = new_cycle[tl.pv] if new_cycle.any() and reopen.any() else zeros
+    reopen_new = _jit.lookup(new_cycle, tl.pv) if new_cycle.any() and reopen.any() else zeros
     measured = measured_mask(tl, metric)
     (
         c_ticket,

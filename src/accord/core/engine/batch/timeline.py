@@ -145,6 +145,7 @@ class BatchTimeline:
     status: I8  # category after the event
     status_before: I8  # -1 before the first event
     reopened: BoolArray
+    solved: BoolArray  # the status after the event is a solved one
     fields: dict[str, FieldTrack]
     pv: I32  # policy version in force after the event (-1: no policy)
     policy: I32  # its policy (-1: none)
@@ -310,8 +311,8 @@ def build(
         _inject_default(fields["priority"], default, is_creation, seg)
 
     status, status_before = _status(fields["status"], config, seg)
-    solved = SOLVED_TABLE[status]
-    reopened = SOLVED_TABLE[status_before] & ~solved
+    solved = _jit.lookup(SOLVED_TABLE, status)
+    reopened = _jit.lookup(SOLVED_TABLE, status_before) & ~solved
 
     policy = _select(config.policies, fields, n)
     pvs: list[PolicyVersionResolved] = []
@@ -355,6 +356,7 @@ def build(
         status=status,
         status_before=status_before,
         reopened=reopened,
+        solved=solved,
         fields=fields,
         pv=pv,
         policy=policy,
@@ -400,7 +402,7 @@ def _track(
         else:
             codes, raw = codes_of(FIELD_PREFIX + name)
             values = [decode_tagged(str(v)) for v in raw.to_pylist()]
-    code = codes[rows] if codes.size else np.full(n, -1, dtype=np.int32)
+    code = codes.take(rows) if codes.size else np.full(n, -1, dtype=np.int32)
     set_ = (code >= 0) | cleared[rows] if cleared.any() else code >= 0
     return FieldTrack(values, set_, code, seg)
 
@@ -457,7 +459,7 @@ def _select(policies: Sequence[Policy], fields: Mapping[str, FieldTrack], n: int
                 + [test_field(test, None, is_tags=is_tags)],
                 dtype=bool,
             )
-            ok &= table[tr.after]
+            ok &= _jit.lookup(table, tr.after)
         chosen[ok] = i
         open_ &= ~ok
     return chosen
