@@ -141,3 +141,18 @@ def test_true_false_chunks_are_unpacked_like_arrow(offset: int) -> None:
             assert valid is not None and valid.tolist() == ch.is_valid().to_pylist()
         else:
             assert valid is None
+
+
+def test_an_all_null_column_is_regrouped_as_nulls_of_its_type() -> None:
+    import numpy as np
+
+    typ = pa.list_(pa.string())
+    col = pa.chunked_array([pa.nulls(3, typ), pa.nulls(2, typ)])
+    dest = np.array([4, 0, 3, 1, 2], dtype=np.int32)
+    got, codes = parallel._regroup("cleared", col, dest, np.zeros(0, dtype=np.int32))
+    assert codes is None
+    assert got.type == typ and len(got) == 5 and got.null_count == 5
+    # a column with values still moves them
+    some = pa.chunked_array([pa.array([["a"], None, ["b"]], typ), pa.array([None, ["c"]], typ)])
+    moved, _ = parallel._regroup("cleared", some, dest, np.zeros(0, dtype=np.int32))
+    assert moved.to_pylist() == [None, None, ["c"], ["b"], ["a"]]

@@ -158,6 +158,9 @@ def _regroup(
                 _scatter_chunk(ch, tbl, dest[lo:hi], codes)
         idx = _arrow(codes, pa.int32(), codes >= 0)
         return pa.DictionaryArray.from_arrays(idx, dictionary), codes
+    if col.null_count == n:
+        # nothing to move (a log without clears has no 'cleared' lists at all)
+        return pa.nulls(n, typ), None
     if pa.types.is_boolean(typ):
         values = np.empty(n, dtype=bool)
         valid = np.ones(n, dtype=bool)
