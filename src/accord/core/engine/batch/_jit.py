@@ -333,33 +333,41 @@ _MID = np.frombuffer(b'", "at": "', dtype=np.uint8)
 
 
 @_jit
-def _json_warnings(  # pragma: no cover - compiled
-    starts: Any, label: Any, iso: Any, label_bytes: Any, label_at: Any, opening: Any, mid: Any
+def _warning_lists(  # pragma: no cover - compiled
+    total: int,
+    where: Any,
+    label: Any,
+    iso: Any,
+    label_bytes: Any,
+    label_at: Any,
+    opening: Any,
+    mid: Any,
 ) -> Any:
-    r = starts.size - 1
-    offsets = np.empty(r + 1, dtype=np.int32)
-    pos = 0
-    for g in range(r):
-        offsets[g] = pos
-        pos += 2 + 2 * (starts[g + 1] - starts[g] - 1)
-        for i in range(starts[g], starts[g + 1]):
-            lab = label[i]
-            pos += opening.size + mid.size + 22 + label_at[lab + 1] - label_at[lab]
-    offsets[r] = pos
-    data = np.empty(pos, dtype=np.uint8)
+    offsets = np.empty(total + 1, dtype=np.int32)
+    size = 2 * total
+    for i in range(where.size):
+        lab = label[i]
+        size += opening.size + mid.size + 22 + label_at[lab + 1] - label_at[lab]
+        if i > 0 and where[i - 1] == where[i]:
+            size += 2
+    data = np.empty(size, dtype=np.uint8)
     p = 0
-    for g in range(r):
+    k = 0
+    for r in range(total):
+        offsets[r] = p
         data[p] = 91  # [
         p += 1
-        for i in range(starts[g], starts[g + 1]):
-            if i > starts[g]:
+        first = True
+        while k < where.size and where[k] == r:
+            if not first:
                 data[p] = 44  # ,
                 data[p + 1] = 32
                 p += 2
+            first = False
             for b in opening:
                 data[p] = b
                 p += 1
-            lab = label[i]
+            lab = label[k]
             for q in range(label_at[lab], label_at[lab + 1]):
                 data[p] = label_bytes[q]
                 p += 1
@@ -367,31 +375,35 @@ def _json_warnings(  # pragma: no cover - compiled
                 data[p] = b
                 p += 1
             for q in range(20):
-                data[p] = iso[i, q]
+                data[p] = iso[k, q]
                 p += 1
             data[p] = 34  # "
             data[p + 1] = 125  # }
             p += 2
+            k += 1
         data[p] = 93  # ]
         p += 1
+    offsets[total] = p
     return offsets, data
 
 
-def json_warnings(
-    starts: NDArray[np.int64],
+def warning_lists(
+    total: int,
+    where: NDArray[np.int64],
     label: NDArray[np.int64],
     iso: NDArray[np.uint8],
     labels: list[str],
 ) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
-    """The JSON text of warning lists, as Arrow string buffers (offsets, bytes): list ``g``
-    holds items ``starts[g]`` … ``starts[g + 1] - 1``, each ``{"threshold": labels[label[i]],
-    "at": iso[i]}`` (``iso``: 20 ASCII bytes per item), as the records writer spells them."""
+    """The JSON text of ``total`` warning lists, as Arrow string buffers (offsets, bytes):
+    list ``r`` holds, in order, the items ``i`` with ``where[i] == r`` (``where`` ascending),
+    each ``{"threshold": labels[label[i]], "at": iso[i]}`` (``iso``: 20 ASCII bytes per
+    item), as the records writer spells them; a list without items is ``[]``."""
     encoded = [x.encode("utf-8") for x in labels]
     label_at = np.zeros(len(encoded) + 1, dtype=np.int64)
     label_at[1:] = np.cumsum([len(x) for x in encoded])
     label_bytes = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
-    out: tuple[NDArray[np.int32], NDArray[np.uint8]] = _json_warnings(
-        starts, label, iso, label_bytes, label_at, _OPEN, _MID
+    out: tuple[NDArray[np.int32], NDArray[np.uint8]] = _warning_lists(
+        total, where, label, iso, label_bytes, label_at, _OPEN, _MID
     )
     return out
 
@@ -591,7 +603,7 @@ def _warm() -> None:
     cycles(b, m, m, m, m, m, m, m, m, True, m, table, i32 - 1, np.zeros(2, np.int8), i64)
     crossing(np.zeros(0, np.int64), np.zeros(0, np.int64), i64, i64, np.zeros(3, np.int64))
     group_stable(i64, 1)
-    json_warnings(b[:1], np.zeros(0, np.int64), np.zeros((0, 20), np.uint8), ["x"])
+    warning_lists(2, i64[:1], i64[:1], np.zeros((1, 20), np.uint8), ["x"])
     u8 = np.zeros(2, dtype=np.uint8)
     string_hashes(np.zeros(3, dtype=np.int32), u8, np.zeros(2, dtype=np.uint64))
     decode_indices(i32.copy(), u8, 0, np.zeros(0, np.int32), i32.copy())

@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from accord.core.engine.batch import _jit
 from accord.core.engine.batch.calarrays import NEVER
-from accord.core.engine.batch.judge import STATES, Judged
+from accord.core.engine.batch.judge import STATES, Judged, iso_bytes, iso_text
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.batch.timeline import BatchTimeline
 from accord.core.timeutil import Instant
@@ -80,24 +81,54 @@ def _instants(values: I64, valid: BoolArray | None = None) -> pa.Array:
 
 
 def _warnings_column(pos_l: Sequence[I64], parts: Sequence[MetricPart], total: int) -> pa.Array:
-    """The warnings text of every record: "[]" but for the few records with warnings, whose
-    texts are put in place as the buffers are written (one compiled pass, no string
-    gather or replace over all records)."""
-    at = np.concatenate([pos[p.judged.warnings.rec] for pos, p in zip(pos_l, parts, strict=True)])
-    text = pa.concat_arrays([p.judged.warnings.text for p in parts]) if parts else None
-    if text is None or at.size == 0:
+    """The warnings text of every record: "[]" but for the few records with warnings, all
+    written by one compiled pass straight into the column's buffers."""
+    labels: list[str] = []
+    where_l, at_l, label_l = [], [], []
+    for pos, p in zip(pos_l, parts, strict=True):
+        w = p.judged.warnings
+        where_l.append(pos[w.rec])
+        at_l.append(w.at)
+        label_l.append(w.label + len(labels))
+        labels.extend(w.labels)
+    where = np.concatenate(where_l) if where_l else np.zeros(0, dtype=np.int64)
+    if where.size == 0:
         data = np.frombuffer(b"[]" * total, dtype=np.uint8)
         offsets = np.arange(0, 2 * total + 1, 2, dtype=np.int32)
     else:
-        order = np.argsort(at)
-        text = text.take(pa.array(order))
-        bufs = text.buffers()
-        t_at = np.frombuffer(bufs[1], dtype=np.int32, count=len(text) + 1, offset=text.offset * 4)
-        t_data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] else _EMPTY_TEXT
-        offsets, data = _jit.place_texts(total, at[order], t_at, t_data, _EMPTY_LIST)
+        # a record is one metric's: a stable sort by record keeps each one's own order
+        order = np.argsort(where, kind="stable")
+        where, at = where[order], np.concatenate(at_l)[order]
+        label = np.concatenate(label_l)[order]
+        iso, years = iso_bytes(at)
+        if bool(((years < 1000) | (years > 9999)).any()):
+            offsets, data = _general_lists(total, where, label, at, labels)
+        else:
+            offsets, data = _jit.warning_lists(total, where, label, iso, labels)
     return pa.Array.from_buffers(
         pa.string(), total, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
+
+
+def _general_lists(
+    total: int, where: I64, label: I64, at: I64, labels: list[str]
+) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+    """:func:`._jit.warning_lists` for instants outside four-digit years too, spelled as the
+    records writer spells them (slower: Arrow string kernels, then placed)."""
+    label_text = pc.take(pa.array(labels, type=pa.string()), pa.array(label))
+    items = pc.binary_join_element_wise(
+        '{"threshold": "', label_text, '", "at": "', iso_text(at), '"}', ""
+    )
+    first = np.ones(where.size, dtype=bool)
+    first[1:] = where[1:] != where[:-1]
+    starts = np.flatnonzero(first)
+    bounds = pa.array(np.append(starts, where.size).astype(np.int32))
+    lists = pa.ListArray.from_arrays(bounds, items)
+    text = pc.binary_join_element_wise("[", pc.binary_join(lists, ", "), "]", "")
+    bufs = text.buffers()
+    t_at = np.frombuffer(bufs[1], dtype=np.int32, count=len(text) + 1, offset=text.offset * 4)
+    t_data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] else _EMPTY_TEXT
+    return _jit.place_texts(total, where[starts], t_at, t_data, _EMPTY_LIST)
 
 
 _EMPTY_LIST = np.frombuffer(b"[]", dtype=np.uint8).copy()  # writable: the warmed signature

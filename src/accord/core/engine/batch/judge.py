@@ -33,10 +33,14 @@ NONE = np.int64(-1)
 
 @dataclass(slots=True)
 class Warnings:
-    """The warnings of the records that have any (most have none: their text is "[]")."""
+    """The warnings of one metric's records, a row per warning, ordered by record, then
+    instant, then the order the version lists its thresholds in (most records have none;
+    :func:`.assemble.assemble` writes their JSON text)."""
 
-    rec: I64  # the records, ascending
-    text: pa.Array  # their JSON text
+    rec: I64  # the record each warning belongs to
+    at: I64  # the instant its threshold was reached
+    label: I64  # its threshold's label: an index into ``labels``
+    labels: list[str]
 
 
 @dataclass(slots=True)
@@ -155,7 +159,7 @@ def judge(tl: BatchTimeline, metric: str, cy: Cycles, keep: BoolArray, as_of: In
 def iso_text(t: I64) -> pa.Array:
     """``accord.core.timeutil.iso`` for many instants (years 1000 to 9999), built as fixed
     width ASCII by array arithmetic (an order of magnitude faster than strftime)."""
-    out, y = _iso_bytes(t)
+    out, y = iso_bytes(t)
     text = pa.array(out.view("S20").ravel(), type=pa.binary(20)).cast(pa.string())
     odd = (y < 1000) | (y > 9999)
     if odd.any():  # outside four-digit years: as the row writer spells them
@@ -164,7 +168,7 @@ def iso_text(t: I64) -> pa.Array:
     return text
 
 
-def _iso_bytes(t: I64) -> tuple[NDArray[np.uint8], I64]:
+def iso_bytes(t: I64) -> tuple[NDArray[np.uint8], I64]:
     """The 20 ASCII bytes of every instant's ISO text (four-digit years), and the years."""
     days, secs = np.divmod(t, 86400)
     # civil date from days since the epoch (Howard Hinnant's algorithm)
@@ -217,7 +221,8 @@ def _warnings(
     elapsed: I64,
     crossing: _Crossing,
 ) -> Warnings:
-    """The warnings of the records that have any, as the JSON text of the records writer."""
+    """Every warning of the records: each threshold a record's elapsed time reached, and
+    when."""
     rec_l: list[I64] = []
     at_l: list[I64] = []
     thr_l: list[I64] = []
@@ -259,36 +264,28 @@ def _warnings(
         slot_l = [np.concatenate(slot_l)[found]]
         label_l = [np.concatenate(label_l)[found]]
     if not rec_l or rec_l[0].size == 0:
-        return Warnings(np.zeros(0, dtype=np.int64), pa.array([], type=pa.string()))
+        none = np.zeros(0, dtype=np.int64)
+        return Warnings(none, none, none, [])
     rec = np.concatenate(rec_l)
     at = np.concatenate(at_l)
-    order = np.lexsort((np.concatenate(slot_l), at, rec))
-    rec, at = rec[order], at[order]
-    lab = np.concatenate(label_l)[order]
-    # one text per record that has warnings (the others are "[]", filled in by assemble)
-    first = np.ones(rec.size, dtype=bool)
-    first[1:] = rec[1:] != rec[:-1]
-    starts = np.flatnonzero(first)
-    iso_bytes, years = _iso_bytes(at)
-    if bool(((years < 1000) | (years > 9999)).any()):
-        # outside four-digit years: the general (slower) path spells them as the writer does
-        names = pa.array(list(labels), type=pa.string())
-        label_text = pc.take(names, pa.array(lab))
-        items = pc.binary_join_element_wise(
-            '{"threshold": "', label_text, '", "at": "', iso_text(at), '"}', ""
-        )
-        offsets = np.append(starts, rec.size).astype(np.int32)
-        lists = pa.ListArray.from_arrays(pa.array(offsets), items)
-        joined = pc.binary_join(lists, ", ")
-        return Warnings(rec[starts], pc.binary_join_element_wise("[", joined, "]", ""))
-    # the JSON text written straight into Arrow's buffers by one compiled pass
-    text_at, data = _jit.json_warnings(
-        np.append(starts, rec.size).astype(np.int64), lab.astype(np.int64), iso_bytes, list(labels)
-    )
-    text = pa.Array.from_buffers(
-        pa.string(), starts.size, [None, pa.py_buffer(text_at), pa.py_buffer(data)]
-    )
-    return Warnings(rec[starts], text)
+    order = _order_by(rec, at, np.concatenate(slot_l))
+    return Warnings(rec[order], at[order], np.concatenate(label_l)[order], list(labels))
+
+
+def _order_by(rec: I64, at: I64, slot: I64) -> I64:
+    """The order by (rec, at, slot), all non-negative but ``at``: as one packed integer key
+    when the three fit in 63 bits (one sort instead of a three-key lexsort), else lexsort."""
+    if rec.size < 2:
+        return np.arange(rec.size, dtype=np.int64)
+    lo = int(at.min())
+    span = int(at.max()) - lo
+    b_at = max(span.bit_length(), 1)
+    b_slot = max(int(slot.max()).bit_length(), 1)
+    b_rec = max(int(rec.max()).bit_length(), 1)
+    if b_rec + b_at + b_slot > 63:
+        return np.lexsort((slot, at, rec)).astype(np.int64)
+    key = (rec << np.int64(b_at + b_slot)) | ((at - lo) << np.int64(b_slot)) | slot
+    return np.argsort(key).astype(np.int64)  # keys are distinct: no stability needed
 
 
 assert math.ceil(0.75 * 3) == 3  # the float rule the vector form above follows
