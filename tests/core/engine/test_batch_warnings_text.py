@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from accord.core.engine.batch import _jit
 from accord.core.engine.batch.assemble import _general_lists
-from accord.core.engine.batch.judge import iso_bytes
 from accord.core.timeutil import iso
 
 LABELS = ["75%", "1h left", "90%"]
@@ -42,6 +41,13 @@ items = st.lists(
 )
 
 
+def test_four_digit_years_are_exactly_the_compiled_writers_range() -> None:
+    lo, hi = _jit.FOUR_DIGIT_YEARS
+    assert iso(lo) == "1000-01-01T00:00:00Z"
+    assert iso(lo - 1) == "999-12-31T23:59:59Z"  # three digits: not the compiled writer's
+    assert iso(hi) == "9999-12-31T23:59:59Z"
+
+
 @given(items)
 def test_both_writers_spell_every_list_as_the_json_writer(got: list[tuple[int, int, int]]) -> None:
     total = 10
@@ -52,7 +58,7 @@ def test_both_writers_spell_every_list_as_the_json_writer(got: list[tuple[int, i
     want = _expected(total, where.tolist(), label.tolist(), at.tolist())
     general = _text(*_general_lists(total, where, label, at, LABELS), total)
     assert general == want
-    iso_b, years = iso_bytes(at)
-    if bool(((years >= 1000) & (years <= 9999)).all()):
-        fast = _text(*_jit.warning_lists(total, where, label, iso_b, LABELS), total)
+    lo, hi = _jit.FOUR_DIGIT_YEARS
+    if all(lo <= t <= hi for t in at.tolist()):
+        fast = _text(*_jit.warning_lists(total, where, label, at, LABELS), total)
         assert fast == want

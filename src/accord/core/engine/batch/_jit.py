@@ -328,8 +328,51 @@ def split_instants(
     return out
 
 
+FOUR_DIGIT_YEARS = (-30_610_224_000, 253_402_300_799)
+"""The first and last instants (seconds) of the years 1000 to 9999."""
+
 _OPEN = np.frombuffer(b'{"threshold": "', dtype=np.uint8)
 _MID = np.frombuffer(b'", "at": "', dtype=np.uint8)
+
+
+@_jit
+def _iso_into(t: Any, out: Any, p: int) -> None:  # pragma: no cover - compiled
+    # YYYY-MM-DDTHH:MM:SSZ of a four-digit year; the civil date from days since the epoch
+    # by Howard Hinnant's algorithm (floor division throughout, as in numpy)
+    days = t // 86400
+    secs = t - days * 86400
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    hh = secs // 3600
+    mm = secs // 60 % 60
+    ss = secs % 60
+    out[p] = 48 + y // 1000
+    out[p + 1] = 48 + y // 100 % 10
+    out[p + 2] = 48 + y // 10 % 10
+    out[p + 3] = 48 + y % 10
+    out[p + 4] = 45  # -
+    out[p + 5] = 48 + m // 10
+    out[p + 6] = 48 + m % 10
+    out[p + 7] = 45
+    out[p + 8] = 48 + d // 10
+    out[p + 9] = 48 + d % 10
+    out[p + 10] = 84  # T
+    out[p + 11] = 48 + hh // 10
+    out[p + 12] = 48 + hh % 10
+    out[p + 13] = 58  # :
+    out[p + 14] = 48 + mm // 10
+    out[p + 15] = 48 + mm % 10
+    out[p + 16] = 58
+    out[p + 17] = 48 + ss // 10
+    out[p + 18] = 48 + ss % 10
+    out[p + 19] = 90  # Z
 
 
 @_jit
@@ -337,7 +380,7 @@ def _warning_lists(  # pragma: no cover - compiled
     total: int,
     where: Any,
     label: Any,
-    iso: Any,
+    at: Any,
     label_bytes: Any,
     label_at: Any,
     opening: Any,
@@ -374,9 +417,8 @@ def _warning_lists(  # pragma: no cover - compiled
             for b in mid:
                 data[p] = b
                 p += 1
-            for q in range(20):
-                data[p] = iso[k, q]
-                p += 1
+            _iso_into(at[k], data, p)
+            p += 20
             data[p] = 34  # "
             data[p + 1] = 125  # }
             p += 2
@@ -391,19 +433,20 @@ def warning_lists(
     total: int,
     where: NDArray[np.int64],
     label: NDArray[np.int64],
-    iso: NDArray[np.uint8],
+    at: NDArray[np.int64],
     labels: list[str],
 ) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
     """The JSON text of ``total`` warning lists, as Arrow string buffers (offsets, bytes):
     list ``r`` holds, in order, the items ``i`` with ``where[i] == r`` (``where`` ascending),
-    each ``{"threshold": labels[label[i]], "at": iso[i]}`` (``iso``: 20 ASCII bytes per
-    item), as the records writer spells them; a list without items is ``[]``."""
+    each ``{"threshold": labels[label[i]], "at": iso(at[i])}``, as the records writer spells
+    them; a list without items is ``[]``. Every instant must be of a four-digit year
+    (:data:`FOUR_DIGIT_YEARS`)."""
     encoded = [x.encode("utf-8") for x in labels]
     label_at = np.zeros(len(encoded) + 1, dtype=np.int64)
     label_at[1:] = np.cumsum([len(x) for x in encoded])
     label_bytes = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
     out: tuple[NDArray[np.int32], NDArray[np.uint8]] = _warning_lists(
-        total, where, label, iso, label_bytes, label_at, _OPEN, _MID
+        total, where, label, at, label_bytes, label_at, _OPEN, _MID
     )
     return out
 
@@ -603,7 +646,7 @@ def _warm() -> None:
     cycles(b, m, m, m, m, m, m, m, m, True, m, table, i32 - 1, np.zeros(2, np.int8), i64)
     crossing(np.zeros(0, np.int64), np.zeros(0, np.int64), i64, i64, np.zeros(3, np.int64))
     group_stable(i64, 1)
-    warning_lists(2, i64[:1], i64[:1], np.zeros((1, 20), np.uint8), ["x"])
+    warning_lists(2, i64[:1], i64[:1], i64[:1], ["x"])
     u8 = np.zeros(2, dtype=np.uint8)
     string_hashes(np.zeros(3, dtype=np.int32), u8, np.zeros(2, dtype=np.uint64))
     decode_indices(i32.copy(), u8, 0, np.zeros(0, np.int32), i32.copy())

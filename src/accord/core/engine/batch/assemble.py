@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from accord.core.engine.batch import _jit
 from accord.core.engine.batch.calarrays import NEVER
-from accord.core.engine.batch.judge import STATES, Judged, iso_bytes, iso_text
+from accord.core.engine.batch.judge import STATES, Judged, iso_text
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.batch.timeline import BatchTimeline
 from accord.core.timeutil import Instant
@@ -100,11 +100,11 @@ def _warnings_column(pos_l: Sequence[I64], parts: Sequence[MetricPart], total: i
         order = np.argsort(where, kind="stable")
         where, at = where[order], np.concatenate(at_l)[order]
         label = np.concatenate(label_l)[order]
-        iso, years = iso_bytes(at)
-        if bool(((years < 1000) | (years > 9999)).any()):
+        lo, hi = _jit.FOUR_DIGIT_YEARS
+        if int(at.min()) < lo or int(at.max()) > hi:
             offsets, data = _general_lists(total, where, label, at, labels)
         else:
-            offsets, data = _jit.warning_lists(total, where, label, iso, labels)
+            offsets, data = _jit.warning_lists(total, where, label, at, labels)
     return pa.Array.from_buffers(
         pa.string(), total, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )

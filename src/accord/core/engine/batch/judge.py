@@ -159,7 +159,7 @@ def judge(tl: BatchTimeline, metric: str, cy: Cycles, keep: BoolArray, as_of: In
 def iso_text(t: I64) -> pa.Array:
     """``accord.core.timeutil.iso`` for many instants (years 1000 to 9999), built as fixed
     width ASCII by array arithmetic (an order of magnitude faster than strftime)."""
-    out, y = iso_bytes(t)
+    out, y = _iso_bytes(t)
     text = pa.array(out.view("S20").ravel(), type=pa.binary(20)).cast(pa.string())
     odd = (y < 1000) | (y > 9999)
     if odd.any():  # outside four-digit years: as the row writer spells them
@@ -168,7 +168,7 @@ def iso_text(t: I64) -> pa.Array:
     return text
 
 
-def iso_bytes(t: I64) -> tuple[NDArray[np.uint8], I64]:
+def _iso_bytes(t: I64) -> tuple[NDArray[np.uint8], I64]:
     """The 20 ASCII bytes of every instant's ISO text (four-digit years), and the years."""
     days, secs = np.divmod(t, 86400)
     # civil date from days since the epoch (Howard Hinnant's algorithm)

@@ -208,18 +208,18 @@ def _order(rank: I64, count: int, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I
     if rows.size < 2:
         return rows
     # ts and ts_us as one key (exact: instants of years 2 to 9998 times 10^6 fit in 63 bits)
-    when = ts[rows] * np.int64(1_000_000) + ts_us[rows]
-    s = seq[rows]
+    when = ts.take(rows) * np.int64(1_000_000) + ts_us.take(rows)
+    s = seq.take(rows)
     if bool(np.all(s[1:] >= s[:-1])):
         # rows already come in arrival order: a stable sort (fast on nearly sorted logs)
-        rows = rows[np.argsort(when, kind="stable")]
+        rows = rows.take(np.argsort(when, kind="stable"))
     else:
-        rows = rows[np.lexsort((s, when))]
-    r = rank[rows]
+        rows = rows.take(np.lexsort((s, when)))
+    r = rank.take(rows)
     if bool(np.all(r[1:] >= r[:-1])):
         return rows
     # then by ticket, keeping the time order: ranks are dense, so a counting sort
-    return rows[_jit.group_stable(r, count)]
+    return rows.take(_jit.group_stable(r, count))
 
 
 Decoded = Mapping[str, tuple[I32, pa.Array]]
@@ -271,7 +271,7 @@ def build(
     kcodes, kdict = codes_of("kind")
     kvalues = kdict.to_pylist()
     kind_all = _codes_of(kvalues, [k.value for k in KINDS], "event kind")[kcodes]
-    seg = Segments.from_ticket_codes(row_rank[rows])
+    seg = Segments.from_ticket_codes(row_rank.take(rows))
     # the creation: the first 'created' (even one after a deletion, which then never comes),
     # or the first event when the log has none
     is_created = kind_all[rows] == K_CREATED
@@ -287,7 +287,7 @@ def build(
             is_creation = is_creation[keep]
             seg = Segments.from_ticket_codes(row_rank[rows])
     n = rows.size
-    t = ts[rows]
+    t = ts.take(rows)
     kind = kind_all[rows]
     deleted = kind == K_DELETED
     ticket_ids = tdict.take(pa.array(tcodes[rows[seg.bounds[:-1]]])).cast(pa.string())
