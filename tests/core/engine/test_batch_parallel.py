@@ -156,3 +156,15 @@ def test_an_all_null_column_is_regrouped_as_nulls_of_its_type() -> None:
     some = pa.chunked_array([pa.array([["a"], None, ["b"]], typ), pa.array([None, ["c"]], typ)])
     moved, _ = parallel._regroup("cleared", some, dest, np.zeros(0, dtype=np.int32))
     assert moved.to_pylist() == [None, None, ["c"], ["b"], ["a"]]
+
+
+def test_partitions_share_one_buffer_for_their_constant_columns(
+    events: pa.Table, config: Configuration
+) -> None:
+    got = compute_batch(events, config, AS_OF, chunk_events=200)
+    for name in ("as_of", "explanation"):
+        chunks = got.column(name).chunks
+        assert len(chunks) > 2
+        data = [(c.indices if name == "explanation" else c).buffers()[1] for c in chunks]
+        assert len({b.address for b in data}) < len(chunks) / 2
+    assert set(got.column("as_of").to_pylist()) == {datetime.fromtimestamp(AS_OF, UTC)}

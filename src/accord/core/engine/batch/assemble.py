@@ -131,6 +131,25 @@ def _general_lists(
     return _jit.place_texts(total, where[starts], t_at, t_data, _EMPTY_LIST)
 
 
+_constants: dict[tuple[int, str], pa.Buffer] = {}
+
+
+def _constant(value: int, n: int, dtype: type = np.int64) -> pa.Buffer:
+    """A buffer of ``n`` copies of ``value``: the same memory for every partition's records
+    (``as_of``, the empty explanation), so a run does not write the same bytes once per
+    record. Only the largest buffer per value and type is kept, for a few values."""
+    key = (value, np.dtype(dtype).str)
+    buf = _constants.get(key)
+    size = n * np.dtype(dtype).itemsize
+    if buf is None or buf.size < size:
+        if len(_constants) >= 8:  # as_of changes from run to run: keep a few
+            _constants.clear()
+        # room to spare: the next partitions, a little larger, fit in the same buffer
+        room = max(n + n // 4, 1024)
+        buf = _constants[key] = pa.py_buffer(np.full(room, value, dtype=dtype))
+    return buf.slice(0, size)
+
+
 _EMPTY_LIST = np.frombuffer(b"[]", dtype=np.uint8).copy()  # writable: the warmed signature
 _EMPTY_TEXT = np.zeros(1, dtype=np.uint8)
 
@@ -228,10 +247,11 @@ def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> 
         "state": _strings(state, [s.value for s in STATES]),
         "breached_now": pa.array(now),
         "ever_breached": pa.array(ever),
-        "as_of": _instants(np.full(total, as_of, dtype=np.int64)),
+        "as_of": pa.Array.from_buffers(_TS, total, [None, _constant(as_of, total)]),
         "warnings": warnings,
         "explanation": pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(total, dtype=np.int32)), pa.array(["[]"], type=pa.string())
+            pa.Array.from_buffers(pa.int32(), total, [None, _constant(0, total, np.int32)]),
+            pa.array(["[]"], type=pa.string()),
         ),
     }
     return pa.Table.from_arrays(
