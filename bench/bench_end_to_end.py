@@ -11,6 +11,9 @@ separate processes, each timing Parquet → records:
   ``accord.io.columnar.read_columnar`` then ``compute_batch(jobs=1)``, inside one
   ``engine_memory()`` block as ``accord sla`` holds it;
 - the batch engine on two cores: the same with ``jobs=2``;
+- (each of these two ``--repeat`` times, 3 by default, alternating; the median run is
+  reported with every run's rate: on a virtual machine the first touch of memory the host
+  has taken back makes single runs vary by a tenth or more)
 - the reference engine (row reader + ``accord.core.engine.compute``) on a sample of tickets,
   whose time per event is *extrapolated* to the whole log (it would take hours).
 
@@ -69,6 +72,14 @@ def _memory_tree(pid: int) -> int:
     return total
 
 
+def _cpu() -> tuple[float, float]:
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
+
+
 def _child(mode: str, path: str, jobs: int, sample: str | None) -> None:
     """Runs in a fresh process: time Parquet → records and print JSON figures."""
     if jobs == 1:
@@ -88,11 +99,13 @@ def _child(mode: str, path: str, jobs: int, sample: str | None) -> None:
 
         # as `accord sla` does: one allocation regime over reading and computing
         with engine_memory():
+            u0 = _cpu()
             t0 = time.perf_counter()
             read = read_columnar([path], status_category=cfg.status_category)
             t1 = time.perf_counter()
             records = compute_batch(read.events, cfg, AS_OF, jobs=jobs)
             t2 = time.perf_counter()
+            u1 = _cpu()
         out = {
             "events": read.events.num_rows,
             "rows": read.rows,
@@ -102,6 +115,9 @@ def _child(mode: str, path: str, jobs: int, sample: str | None) -> None:
             "read_s": t1 - t0,
             "compute_s": t2 - t1,
             "total_s": t2 - t0,
+            # CPU time of this process (and of workers that have ended): user, system
+            "user_s": u1[0] - u0[0],
+            "sys_s": u1[1] - u0[1],
         }
     else:
         from accord.core.engine import compute
@@ -167,6 +183,19 @@ def _run(mode: str, path: Path, jobs: int, sample: bool = False) -> dict[str, An
 # ------------------------------------------------------------------ the machine
 
 
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median total time (of an even number, the slower middle one); its peak
+    memory is the largest of all the runs."""
+    ranked = sorted(runs, key=lambda r: r["total_s"])
+    out = dict(ranked[len(ranked) // 2])
+    out["peak_rss"] = max(r["peak_rss"] for r in runs)
+    return out
+
+
+def _rates(runs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{r['events'] / r['total_s']:,.0f}" for r in runs)
+
+
 def _machine() -> dict[str, str]:
     import numpy
     import pyarrow
@@ -201,6 +230,12 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=10_000_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--sample-tickets", type=int, default=3000)
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each batch measurement (1 and 2 cores, alternating); the median is kept",
+    )
     ap.add_argument(
         "--doc",
         "--write-doc",
@@ -239,10 +274,13 @@ def main() -> int:
         del log, sample_tbl, ids
         print(f"log: {n_events:,} events, generated and written in {gen_s:.1f} s", flush=True)
 
-        b1 = _run("batch", full, 1)
-        print(f"batch, 1 core : {b1}", flush=True)
-        b2 = _run("batch", full, 2)
-        print(f"batch, 2 cores: {b2}", flush=True)
+        runs1, runs2 = [], []
+        for _ in range(args.repeat):
+            runs1.append(_run("batch", full, 1))
+            print(f"batch, 1 core : {runs1[-1]}", flush=True)
+            runs2.append(_run("batch", full, 2))
+            print(f"batch, 2 cores: {runs2[-1]}", flush=True)
+        b1, b2 = _median(runs1), _median(runs2)
         ref = _run("reference", sample, 1, sample=True)
         print(f"reference (sample): {ref}", flush=True)
         bs = _run("batch", sample, 1)
@@ -254,11 +292,12 @@ def main() -> int:
     lines = [
         f"- log: {n_events:,} events ({b1['records']:,} records), seed {args.seed}; "
         f"{b1['slow_rows']:,} rows took the row validator",
-        f"- batch engine, 1 core: {b1['total_s']:.1f} s ({b1['read_s']:.1f} s reading, "
-        f"{b1['compute_s']:.1f} s computing) = **{r1:,.0f} events/s**, "
-        f"peak {_gib(b1['peak_rss'])}",
-        f"- batch engine, 2 cores (`jobs=2`): {b2['total_s']:.1f} s ({b2['read_s']:.1f} s "
-        f"reading, {b2['compute_s']:.1f} s computing) = **{r2:,.0f} events/s**, "
+        f"- batch engine, 1 core, median of {len(runs1)} runs: {b1['total_s']:.1f} s "
+        f"({b1['read_s']:.1f} s reading, {b1['compute_s']:.1f} s computing) = "
+        f"**{r1:,.0f} events/s** (runs: {_rates(runs1)}), peak {_gib(b1['peak_rss'])}",
+        f"- batch engine, 2 cores (`jobs=2`), median of {len(runs2)} runs: "
+        f"{b2['total_s']:.1f} s ({b2['read_s']:.1f} s reading, {b2['compute_s']:.1f} s "
+        f"computing) = **{r2:,.0f} events/s** (runs: {_rates(runs2)}), "
         f"peak {_gib(b2['peak_rss'])} (all processes)",
         f"- reference engine: {ref['events']:,} events of whole tickets in "
         f"{ref['total_s']:.1f} s = {ref_rate:,.0f} events/s; **extrapolated** to the whole log: "
@@ -282,7 +321,10 @@ def main() -> int:
         f"- machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM; Python {m['python']}, "
         f"numpy {m['numpy']}, pyarrow {m['pyarrow']}"
     )
-    command = f"`.venv/bin/python bench/bench_end_to_end.py --events {args.events}`"
+    command = (
+        f"`.venv/bin/python bench/bench_end_to_end.py --events {args.events} "
+        f"--repeat {args.repeat}`"
+    )
     report = "\n".join([*lines, *goals, machine, f"- command: {command}"])
     print("\n" + report)
     if args.doc:

@@ -61,3 +61,12 @@ def test_freed_memory_is_kept_inside_the_block_and_returned_after() -> None:
     assert inside - _rss() > size // 2  # returned on leaving
     # and glibc's defaults are back: a large block is unmapped as soon as it is freed
     assert _touch_and_free(size) > size // 2
+
+
+def test_numpy_asks_for_no_huge_pages_inside_the_block_only() -> None:
+    from numpy._core import multiarray
+
+    before = multiarray._get_madvise_hugepage()
+    with engine_memory():
+        assert multiarray._get_madvise_hugepage() is False
+    assert multiarray._get_madvise_hugepage() == before
