@@ -543,7 +543,8 @@ def _per_dictionary(
                 return None
             d = mapped[key] = ch.dictionary if same else pa.array(texts, type=pa.string())
         if not same:
-            chunks.append(pa.DictionaryArray.from_arrays(ch.indices, d))
+            # the chunk's own indices over a dictionary of the same length
+            chunks.append(pa.DictionaryArray.from_arrays(ch.indices, d, safe=False))
     return col if same else pa.chunked_array(chunks, type=col.type)
 
 

@@ -73,7 +73,8 @@ def _strings(
         idx = _masked(codes, pa.int32())
     else:
         idx = _masked(np.where(valid, codes, np.int32(0)), pa.int32(), valid)
-    return pa.DictionaryArray.from_arrays(idx, dictionary)
+    # codes within the dictionary by construction: no check of every one again
+    return pa.DictionaryArray.from_arrays(idx, dictionary, safe=False)
 
 
 def _instants(values: I64, valid: BoolArray | None = None) -> pa.Array:
@@ -252,6 +253,7 @@ def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> 
         "explanation": pa.DictionaryArray.from_arrays(
             pa.Array.from_buffers(pa.int32(), total, [None, _constant(0, total, np.int32)]),
             pa.array(["[]"], type=pa.string()),
+            safe=False,
         ),
     }
     return pa.Table.from_arrays(

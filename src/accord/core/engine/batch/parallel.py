@@ -157,7 +157,8 @@ def _regroup(
             for ch, tbl, lo, hi in zip(col.chunks, tables, ends[:-1], ends[1:], strict=True):
                 _scatter_chunk(ch, tbl, dest[lo:hi], codes)
         idx = _arrow(codes, pa.int32(), codes >= 0)
-        return pa.DictionaryArray.from_arrays(idx, dictionary), codes
+        # codes made here, within the dictionary: Arrow need not check every one again
+        return pa.DictionaryArray.from_arrays(idx, dictionary, safe=False), codes
     if col.null_count == n:
         # nothing to move (a log without clears has no 'cleared' lists at all)
         return pa.nulls(n, typ), None
@@ -325,7 +326,7 @@ def _layout(events: pa.Table, parts: int) -> _Layout:
     again), sorted, so that a partition's tickets are a range of codes; where every row goes
     once the rows are grouped by partition (in their original order within each)."""
     ranks, ids, part_of_rank = _ranked(*dictionary_array(events.column("ticket_id")), parts)
-    col = pa.DictionaryArray.from_arrays(pa.array(ranks, mask=ranks < 0), ids)
+    col = pa.DictionaryArray.from_arrays(_arrow(ranks, pa.int32(), ranks >= 0), ids, safe=False)
     events = events.set_column(events.schema.get_field_index("ticket_id"), "ticket_id", col)
     dest, bounds = _jit.group_dest(part_of_rank[ranks], parts)
     if dest.size < 2**31:
@@ -406,7 +407,7 @@ def _for_worker(part: pa.Table, decoded: Decoded) -> pa.Table:
     """A partition as a worker gets it: its ticket ids over its own range of the sorted ids
     only (not the whole log's dictionary)."""
     codes, ids = decoded["ticket_id"]
-    col = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), ids)
+    col = pa.DictionaryArray.from_arrays(_arrow(codes, pa.int32(), codes >= 0), ids, safe=False)
     return part.set_column(part.schema.get_field_index("ticket_id"), "ticket_id", col)
 
 
