@@ -526,6 +526,48 @@ def string_hashes(
 
 
 @_jit
+def _order_within(rank: Any, when: Any, seq: Any) -> Any:  # pragma: no cover - compiled
+    n = rank.size
+    perm = np.arange(n)
+    moved = 0
+    limit = 4 * n + 1024
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and rank[j] == rank[i]:
+            j += 1
+        if j < n and rank[j] < rank[i]:
+            return False, perm  # not grouped by rank
+        # insertion sort of the group by (when, seq); stable: ties keep their order
+        for a in range(i + 1, j):
+            x = perm[a]
+            b = a - 1
+            while b >= i and (
+                when[perm[b]] > when[x] or (when[perm[b]] == when[x] and seq[perm[b]] > seq[x])
+            ):
+                perm[b + 1] = perm[b]
+                b -= 1
+                moved += 1
+            perm[b + 1] = x
+            if moved > limit:
+                return False, perm  # far from sorted: a general sort does better
+        i = j
+    return True, perm
+
+
+def order_within(rank: I64, when: I64, seq: I64) -> I64 | None:
+    """The stable order of rows by (rank, when, seq) when they are already grouped by
+    ``rank`` and nearly in order within each group (a log in about time order, cut into
+    partitions by :func:`.parallel.compute_batch`): an insertion sort within each group,
+    linear on such rows. None when they are not grouped, or too far from sorted for that."""
+    ok, perm = _order_within(rank, when, seq)
+    if not ok:
+        return None
+    out: I64 = perm
+    return out
+
+
+@_jit
 def _lookup(table: Any, idx: Any) -> Any:  # pragma: no cover - compiled
     out = np.empty(idx.size, dtype=table.dtype)
     for i in range(idx.size):
@@ -670,6 +712,7 @@ def _warm() -> None:
         invert(where)
     for codes in (np.zeros(2, np.int8), i32, i64):
         lookup(m, codes)
+    order_within(i64, i64, i64)
     split_instants(i64.copy(), 1000, 0, 1, np.zeros(2, dtype=bool))
     frozen = i64.copy()
     frozen.flags.writeable = False  # a one-chunk Arrow column reads as a read-only array

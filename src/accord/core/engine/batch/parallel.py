@@ -328,11 +328,15 @@ def _layout(events: pa.Table, parts: int) -> _Layout:
     ranks, ids, part_of_rank = _ranked(*dictionary_array(events.column("ticket_id")), parts)
     col = pa.DictionaryArray.from_arrays(_arrow(ranks, pa.int32(), ranks >= 0), ids, safe=False)
     events = events.set_column(events.schema.get_field_index("ticket_id"), "ticket_id", col)
-    dest, bounds = _jit.group_dest(part_of_rank[ranks], parts)
+    # Rows grouped by ticket (a null id first), in their order within each ticket: that
+    # groups them by partition too, and a log in time order needs no sort in the kernel.
+    dest, rank_at = _jit.group_dest(ranks + np.int32(1), len(ids) + 1)
     if dest.size < 2**31:
         # half the bytes to stream in every column's regrouping pass
         dest = dest.astype(np.int32)
     rank_bounds = np.searchsorted(part_of_rank[:-1], np.arange(parts + 1)).astype(np.int64)
+    bounds = rank_at[rank_bounds + 1]
+    bounds[0] = 0  # the first partition holds the null ids too
     return _Layout(events, ranks, dest, bounds, rank_bounds)
 
 
