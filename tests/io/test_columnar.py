@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -227,3 +228,26 @@ def test_files_over_the_batch_size_read_as_in_one_batch(
         assert batched.duplicates == 1 + 17
         assert batched.events.num_rows == 40 - 6 - 18
         _same_outcome([path, path])
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=30))
+def test_blank_or_padded_text_is_found_as_str_isspace_finds_it(values: list[str | None]) -> None:
+    from accord.io.columnar import _blank_or_padded
+
+    got = _blank_or_padded(pa.chunked_array([pa.array(values, type=pa.string())]))
+    want = [v is not None and (v == "" or v[0].isspace() or v[-1].isspace()) for v in values]
+    assert got.tolist() == want
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.booleans()), max_size=20), max_size=4))
+def test_a_true_false_column_reads_as_one_zero_and_minus_one_for_null(
+    chunks: list[list[bool | None]],
+) -> None:
+    from accord.io.columnar import _Fast, _public
+
+    arrays = [pa.array(c, type=pa.bool_()) for c in chunks]
+    col = pa.chunked_array([a.slice(1) if len(a) > 1 else a for a in arrays], type=pa.bool_())
+    n = len(col)
+    fast = _Fast(n, np.zeros(n, dtype=bool))
+    want = [-1 if v is None else int(v) for v in col.to_pylist()]
+    assert _public(col, fast).tolist() == want

@@ -345,10 +345,16 @@ _LEAD_MULTI = np.zeros(256, dtype=bool)
 _LEAD_MULTI[[0xC2, 0xE1, 0xE2, 0xE3]] = True  # lead bytes of the non-ASCII spaces
 
 
+_NO_TEXT = np.zeros(1, dtype=np.uint8)
+_NO_TEXT.flags.writeable = False  # read-only, as the buffers of Arrow arrays read
+
+
 def _blank_or_padded(text: pa.ChunkedArray) -> BoolArray:
     """Text that is empty or starts or ends with a space (``str.isspace``), found from each
     value's first and last byte; values whose edge bytes might belong to a non-ASCII space
     are checked exactly with a regular expression."""
+    from accord.core.engine.batch._jit import edges
+
     parts: list[BoolArray] = []
     for chunk in text.chunks:
         arr = chunk.cast(pa.string()) if not pa.types.is_string(chunk.type) else chunk
@@ -360,13 +366,8 @@ def _blank_or_padded(text: pa.ChunkedArray) -> BoolArray:
         offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
         data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else None
         if data is None or data.size == 0:
-            data = np.zeros(1, dtype=np.uint8)  # every value is empty
-        start, end = offsets[:-1], offsets[1:]
-        empty = end <= start
-        first = data[np.where(empty, 0, start)]
-        last = data[np.where(empty, 0, end - 1)]
-        sure = empty | _WS_BYTES[first] | _WS_BYTES[last]
-        maybe = ~sure & (_LEAD_MULTI[first] | (last >= 0x80))
+            data = _NO_TEXT  # every value is empty
+        sure, maybe = edges(offsets, data, _WS_BYTES, _LEAD_MULTI)
         if maybe.any():
             idx = np.flatnonzero(maybe)
             sub = pc.match_substring_regex(arr.take(pa.array(idx)), _PADDED)
@@ -475,8 +476,19 @@ def _public(col: pa.ChunkedArray, fast: _Fast) -> NDArray[np.int8]:
     if pa.types.is_boolean(col.type):
         # a true/false column (Parquet's own) is valid as it is: 1 / 0, -1 for null, with no
         # hashing of a million booleans to find their two values
-        given = np.asarray(col.fill_null(False).to_numpy(zero_copy_only=False), dtype=np.int8)
-        out: NDArray[np.int8] = np.where(_valid_mask(col), given, np.int8(-1)).astype(np.int8)
+        out: NDArray[np.int8] = np.empty(len(col), dtype=np.int8)
+        at = 0
+        for ch in col.chunks:
+            n = len(ch)
+            values = ch.buffers()[1] if n else None
+            if values is None:
+                out[at : at + n] = 0
+            else:
+                # the values' bits unpacked straight from the buffer (1 / 0), then -1 where null
+                unpacked = np.unpackbits(np.frombuffer(values, dtype=np.uint8), bitorder="little")
+                out[at : at + n] = unpacked[ch.offset : ch.offset + n]
+            at += n
+        out[~_valid_mask(col)] = -1
         return out
     codes, values = _distinct(col, fast)
     tab: list[int] = []

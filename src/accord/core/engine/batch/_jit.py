@@ -173,6 +173,13 @@ def _cycles(  # pragma: no cover - compiled
                     e[i] = bt[i]
             c_open_end[cur] = True
             c_is_paused[cur] = paused_i or not measured[i]
+    # the running sum of counted seconds before each event (and after all)
+    e_before = np.empty(n + 1, dtype=np.int64)
+    total = 0
+    for j in range(n):
+        e_before[j] = total
+        total += e[j]
+    e_before[n] = total
     return (
         c_ticket[:m],
         c_number[:m],
@@ -184,7 +191,7 @@ def _cycles(  # pragma: no cover - compiled
         c_paused[:m],
         c_open_end[:m],
         c_is_paused[:m],
-        e,
+        e_before,
         first_measured,
     )
 
@@ -208,10 +215,11 @@ def cycles(
 ) -> CycleArrays:
     """The generic clock's cycle rule (``reference._run_clock``) over every ticket: per cycle
     (ticket, number, opening event, closing event or -1, cancelled, the event its counting
-    restarted from, elapsed, paused, open at the end, paused at the end), per event the
-    business seconds counted as running for the stretch after it, and per ticket its first
-    measured event. ``pause_table[version, status]`` says whether the clock is paused
-    (its last row: no version)."""
+    restarted from, elapsed, paused, open at the end, paused at the end), per event (plus
+    one) the business seconds counted as running before it (the running sum over the
+    stretches after each earlier event), and per ticket its first measured event.
+    ``pause_table[version, status]`` says whether the clock is paused (its last row: no
+    version)."""
     out: CycleArrays = _cycles(
         bounds,
         start,
@@ -568,6 +576,34 @@ def order_within(rank: I64, when: I64, seq: I64) -> I64 | None:
 
 
 @_jit
+def _edges(offsets: Any, data: Any, ws: Any, lead: Any) -> Any:  # pragma: no cover
+    n = offsets.size - 1
+    sure = np.empty(n, dtype=np.bool_)
+    maybe = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        a = offsets[i]
+        b = offsets[i + 1]
+        if b <= a:
+            sure[i] = True
+            continue
+        first = data[a]
+        last = data[b - 1]
+        sure[i] = ws[first] or ws[last]
+        maybe[i] = not sure[i] and (lead[first] or last >= 0x80)
+    return sure, maybe
+
+
+def edges(
+    offsets: NDArray[np.int32], data: NDArray[np.uint8], ws: BoolArray, lead: BoolArray
+) -> tuple[BoolArray, BoolArray]:
+    """Per value of an Arrow string array (its offsets and bytes): ``sure``, empty or with a
+    first or last byte in ``ws``; ``maybe``, not sure but a first byte in ``lead`` or a last
+    one past ASCII (an edge that may belong to a multi-byte character)."""
+    out: tuple[BoolArray, BoolArray] = _edges(offsets, data, ws, lead)
+    return out
+
+
+@_jit
 def _lookup(table: Any, idx: Any) -> Any:  # pragma: no cover - compiled
     out = np.empty(idx.size, dtype=table.dtype)
     for i in range(idx.size):
@@ -713,6 +749,11 @@ def _warm() -> None:
     for codes in (np.zeros(2, np.int8), i32, i64):
         lookup(m, codes)
     order_within(i64, i64, i64)
+    for text in (u8.copy(), u8[:1]):  # (Arrow's buffers read as read-only arrays)
+        frozen_at, frozen_text = np.zeros(2, np.int32), text
+        frozen_at.flags.writeable = False
+        frozen_text.flags.writeable = False
+        edges(frozen_at, frozen_text, m.repeat(128), m.repeat(128))
     split_instants(i64.copy(), 1000, 0, 1, np.zeros(2, dtype=bool))
     frozen = i64.copy()
     frozen.flags.writeable = False  # a one-chunk Arrow column reads as a read-only array

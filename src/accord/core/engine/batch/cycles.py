@@ -124,7 +124,7 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
         paused,
         open_end,
         is_paused,
-        e,
+        e_before,
         first_measured,
     ) = _jit.cycles(
         seg.bounds,
@@ -143,9 +143,6 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
         tl.status,
         tl.bt,
     )
-    e_before = np.empty(n + 1, dtype=np.int64)
-    e_before[0] = 0
-    np.cumsum(e, out=e_before[1:])
     closed = ~open_end
     last_event = seg.tail[c_ticket]
     end_idx = np.where(open_end, last_event, close_idx)
