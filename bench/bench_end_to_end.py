@@ -11,9 +11,10 @@ separate processes, each timing Parquet → records:
   ``accord.io.columnar.read_columnar`` then ``compute_batch(jobs=1)``, inside one
   ``engine_memory()`` block as ``accord sla`` holds it;
 - the batch engine on two cores: the same with ``jobs=2``;
-- (each of these two ``--repeat`` times, 3 by default, alternating; the median run is
-  reported with every run's rate: on a virtual machine the first touch of memory the host
-  has taken back makes single runs vary by a tenth or more)
+- (each of these two once untimed, then ``--repeat`` times, 3 by default, back to back; the
+  median run is reported with every run's rate: on a virtual machine whose host takes freed
+  memory back, a run straight after another kind of work pays for touching that memory
+  again, and single runs vary by a tenth)
 - the reference engine (row reader + ``accord.core.engine.compute``) on a sample of tickets,
   whose time per event is *extrapolated* to the whole log (it would take hours).
 
@@ -234,7 +235,7 @@ def main() -> int:
         "--repeat",
         type=int,
         default=3,
-        help="runs of each batch measurement (1 and 2 cores, alternating); the median is kept",
+        help="timed runs of each batch measurement (after one untimed); the median is kept",
     )
     ap.add_argument(
         "--doc",
@@ -275,11 +276,13 @@ def main() -> int:
         print(f"log: {n_events:,} events, generated and written in {gen_s:.1f} s", flush=True)
 
         runs1, runs2 = [], []
-        for _ in range(args.repeat):
-            runs1.append(_run("batch", full, 1))
-            print(f"batch, 1 core : {runs1[-1]}", flush=True)
-            runs2.append(_run("batch", full, 2))
-            print(f"batch, 2 cores: {runs2[-1]}", flush=True)
+        for jobs, runs in ((1, runs1), (2, runs2)):
+            # one untimed run first (the file in the page cache, the previous
+            # measurement's memory settled), then the timed ones, back to back
+            _run("batch", full, jobs)
+            for _ in range(args.repeat):
+                runs.append(_run("batch", full, jobs))
+                print(f"batch, {jobs} core(s): {runs[-1]}", flush=True)
         b1, b2 = _median(runs1), _median(runs2)
         ref = _run("reference", sample, 1, sample=True)
         print(f"reference (sample): {ref}", flush=True)
@@ -341,10 +344,12 @@ How the work is split: the parent reads the whole file in batches of about a mil
 batch at a time, so that each vectorised check runs over arrays that stay in the caches;
 duplicate `event_id`s are found by hashing the ids straight from the Arrow buffers. It keeps
 only the columns the kernel reads and cuts the tickets into partitions of about 500,000 events
-(by range of `ticket_id`: the ids are sorted once and re-coded by rank, and a counting sort gives
-every row its place). Each column is then regrouped by partition in one sequential pass
-(dictionary columns decoded on the way to codes over one dictionary per column), so that a
-partition is a zero-copy slice and the kernel starts from codes already decoded. With `jobs` >
+(by range of `ticket_id`: the ids are sorted once and re-coded by rank, and a counting sort by
+rank gives every row its place, grouped by ticket in file order). Each column is then regrouped
+in one sequential pass (dictionary columns decoded on the way to codes over one dictionary per
+column), so that a partition is a zero-copy slice, the kernel starts from codes already
+decoded, and its events need only an insertion sort within each ticket (linear on a log in
+about time order) rather than a sort of the whole partition. With `jobs` >
 1, `jobs` - 1 `spawn`ed workers are started first, so that their imports overlap the regrouping
 (which then runs on `jobs` threads), and the parent computes partitions too. Each worker always
 has one partition running and one queued, each written just before as an uncompressed Arrow IPC
@@ -352,14 +357,21 @@ file in shared memory (`/dev/shm`) that the worker memory-maps; the worker write
 a file of its own there, which the parent maps in turn: nothing is pickled, compressed or copied
 through a pipe, and the files are removed at the end, also on errors. The workers are spawned,
 not forked: a fork of a process whose pyarrow / polars thread pools have run can deadlock.
-Arrow buffers come from jemalloc for the length of a run (Arrow's default, mimalloc, hands
-freed pages back at once, so every new slice faulted its pages in again).
+For the length of a run (`engine_memory()`, which `accord sla` holds over reading and
+computing) Arrow allocates from jemalloc (its default, mimalloc, hands freed pages back at
+once, so every new slice faulted its pages in again), glibc's malloc keeps freed memory for the
+next arrays instead of unmapping it, numpy asks for no transparent huge pages (with synchronous
+defrag, each cost a compaction: about 1 s of system time out of 10), and the objects from
+before the run are frozen out of the garbage collector's walks. A fresh page still costs a
+fault and a zeroing: about 1.5–2 s of system time per run here, for a peak of about 3 GiB.
 
 Inside the kernel, the steps that are sequential within a ticket are compiled loops (numba,
 cached on disk, loaded when the engine is imported): the forward fills of field values and
 statuses, the cycle rule of every metric's clock (one pass over the sorted events per metric,
 which also counts the running and paused business seconds), the search for the instant a
-cycle reached its target or a warning threshold, and the JSON text of the warnings. Everything
+cycle reached its target or a warning threshold, the look-ups of small tables by narrow codes
+(numpy first widens the codes to int64), and the whole warnings column, written straight into
+its buffers with each instant's ISO text. Everything
 else stays whole-array numpy / Arrow work, and calendar look-ups stay the vectorised array
 look-ups of the compiled calendars.
 """
