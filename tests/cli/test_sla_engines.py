@@ -109,3 +109,19 @@ def test_batch_engine_quarantines_bad_rows_like_the_reference(tmp_path: Path) ->
         json.loads(x) for x in (tmp_path / "events.jsonl.quarantine.jsonl").read_text().splitlines()
     ]
     assert [(q["row"], q["field"]) for q in kept] == [(3, "ts")]
+
+
+def test_out_files_go_into_new_folders(tmp_path: Path) -> None:
+    made = tmp_path / "made"
+    res = runner.invoke(
+        app,
+        ["demo", "generate", "--events", "500", "--end", AS_OF,
+         "--out", str(made / "log" / "events.jsonl"), "--config-out", str(made / "config")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    base = [str(made / "log" / "events.jsonl"), "-c", str(made / "config"), "--as-of", AS_OF]
+    for engine, fmt in (("batch", "parquet"), ("batch", "csv"), ("reference", "jsonl")):
+        out = made / engine / fmt / f"records.{fmt}"
+        res = runner.invoke(app, ["sla", *base, "--engine", engine, "-f", fmt, "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert out.stat().st_size > 0

@@ -116,6 +116,7 @@ def _batch(
     if fmt == "parquet" and out_path is not None:
         import pyarrow.parquet as pq
 
+        out_path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(plain_records(table), out_path)
         err.print(f"wrote {table.num_rows:,} records to {out_path}")
         return

@@ -56,6 +56,7 @@ def write_records(
     """Write ``records`` to ``path`` in ``fmt`` (inferred from the suffix when omitted)."""
     p = Path(path)
     fmt = (fmt or p.suffix.lstrip(".")).lower()
+    p.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         with p.open("w", encoding="utf-8", newline="") as f:
             write_records_csv(records, f)

@@ -178,6 +178,8 @@ def write_events(
             f"cannot write events as '{name}'; expected one of {', '.join(WRITE_FORMATS)}"
         )
     gz = os.fspath(path).lower().endswith(".gz")
+    # a new folder is made, as `--out reports/today/events.jsonl` would be expected to
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = _temp_path(path)
     try:
         if name == "parquet":
