@@ -361,9 +361,8 @@ For the length of a run (`engine_memory()`, which `accord sla` holds over readin
 computing) Arrow allocates from jemalloc (its default, mimalloc, hands freed pages back at
 once, so every new slice faulted its pages in again), glibc's malloc keeps freed memory for the
 next arrays instead of unmapping it, numpy asks for no transparent huge pages (with synchronous
-defrag, each cost a compaction: about 1 s of system time out of 10), and the objects from
-before the run are frozen out of the garbage collector's walks. A fresh page still costs a
-fault and a zeroing: about 1.5–2 s of system time per run here, for a peak of about 3 GiB.
+defrag, each cost a compaction: about 1 s of system time out of 10). A fresh page still costs
+a fault and a zeroing: about 1.5–2 s of system time per run here, for a peak of about 3 GiB.
 
 Inside the kernel, the steps that are sequential within a ticket are compiled loops (numba,
 cached on disk, loaded when the engine is imported): the forward fills of field values and

@@ -71,12 +71,3 @@ def test_numpy_asks_for_no_huge_pages_inside_the_block_only() -> None:
         assert multiarray._get_madvise_hugepage() is False
     assert multiarray._get_madvise_hugepage() == before
 
-
-def test_objects_from_before_the_block_are_frozen_inside_it_only() -> None:
-    import gc
-
-    assert gc.get_freeze_count() == 0
-    with engine_memory():
-        assert gc.get_freeze_count() > 0
-        assert gc.isenabled()
-    assert gc.get_freeze_count() == 0

@@ -20,10 +20,6 @@ third of the run. So, for the duration of the outermost block only:
   such regions (``defrag`` set to ``madvise``, a common default), every huge page costs a
   compaction; on 10 million events that was about 1 s of system time out of 10. It is the
   same switch as ``NUMPY_MADVISE_HUGEPAGE=0``, turned back on when the block ends.
-- The objects that exist when the block starts are moved out of the garbage collector's
-  view (``gc.freeze``): collections keep running, but no longer walk every object the
-  program has made so far each time the run's array wrappers trigger one (about 1 % of a
-  run). They are handed back (``gc.unfreeze``) at the end.
 
 Blocks nest (the CLI holds one over reading and computing, each of which holds its own), and
 only the outermost one sets and restores.
@@ -32,7 +28,6 @@ only the outermost one sets and restores.
 from __future__ import annotations
 
 import ctypes
-import gc
 import os
 import platform
 import sys
@@ -110,9 +105,6 @@ def _enter() -> None:
             libc.malloc_trim(ctypes.c_size_t(0))
 
         _restore.append(release)
-    if gc.get_freeze_count() == 0:  # (a program that froze objects itself keeps them so)
-        gc.freeze()
-        _restore.append(gc.unfreeze)
     flip = _numpy_hugepage()
     if flip is not None:
         advised = flip(False)
