@@ -70,4 +70,3 @@ def test_numpy_asks_for_no_huge_pages_inside_the_block_only() -> None:
     with engine_memory():
         assert multiarray._get_madvise_hugepage() is False
     assert multiarray._get_madvise_hugepage() == before
-
