@@ -344,6 +344,12 @@ _MID = np.frombuffer(b'", "at": "', dtype=np.uint8)
 
 
 @_jit
+def _two_digits(out: Any, p: int, v: int) -> None:  # pragma: no cover - compiled
+    out[p] = 48 + v // 10
+    out[p + 1] = 48 + v % 10
+
+
+@_jit
 def _iso_into(t: Any, out: Any, p: int) -> None:  # pragma: no cover - compiled
     # YYYY-MM-DDTHH:MM:SSZ of a four-digit year; the civil date from days since the epoch
     # by Howard Hinnant's algorithm (floor division throughout, as in numpy)
@@ -361,25 +367,18 @@ def _iso_into(t: Any, out: Any, p: int) -> None:  # pragma: no cover - compiled
     hh = secs // 3600
     mm = secs // 60 % 60
     ss = secs % 60
-    out[p] = 48 + y // 1000
-    out[p + 1] = 48 + y // 100 % 10
-    out[p + 2] = 48 + y // 10 % 10
-    out[p + 3] = 48 + y % 10
+    _two_digits(out, p, y // 100)
+    _two_digits(out, p + 2, y % 100)
     out[p + 4] = 45  # -
-    out[p + 5] = 48 + m // 10
-    out[p + 6] = 48 + m % 10
+    _two_digits(out, p + 5, m)
     out[p + 7] = 45
-    out[p + 8] = 48 + d // 10
-    out[p + 9] = 48 + d % 10
+    _two_digits(out, p + 8, d)
     out[p + 10] = 84  # T
-    out[p + 11] = 48 + hh // 10
-    out[p + 12] = 48 + hh % 10
+    _two_digits(out, p + 11, hh)
     out[p + 13] = 58  # :
-    out[p + 14] = 48 + mm // 10
-    out[p + 15] = 48 + mm % 10
+    _two_digits(out, p + 14, mm)
     out[p + 16] = 58
-    out[p + 17] = 48 + ss // 10
-    out[p + 18] = 48 + ss % 10
+    _two_digits(out, p + 17, ss)
     out[p + 19] = 90  # Z
 
 
