@@ -748,11 +748,17 @@ def _warm() -> None:
     for codes in (np.zeros(2, np.int8), i32, i64):
         lookup(m, codes)
     order_within(i64, i64, i64)
-    for text in (u8.copy(), u8[:1]):  # (Arrow's buffers read as read-only arrays)
-        frozen_at, frozen_text = np.zeros(2, np.int32), text
-        frozen_at.flags.writeable = False
-        frozen_text.flags.writeable = False
-        edges(frozen_at, frozen_text, m.repeat(128), m.repeat(128))
+    # Arrow's buffers read as arrays: read-only, or writable when Arrow made them mutable
+    for writable in (True, False):
+        text_at, text = np.zeros(2, np.int32), u8.copy()
+        text_at.flags.writeable = writable
+        text.flags.writeable = writable
+        edges(text_at, text, m.repeat(128), m.repeat(128))
+        for dtype in (np.int64, np.int32):  # the int columns' values, regrouped
+            values = np.zeros(2, dtype=dtype)
+            values.flags.writeable = writable
+            for where in (i64, i32):
+                scatter(values, where, np.zeros(2, dtype=dtype))
     split_instants(i64.copy(), 1000, 0, 1, np.zeros(2, dtype=bool))
     frozen = i64.copy()
     frozen.flags.writeable = False  # a one-chunk Arrow column reads as a read-only array
