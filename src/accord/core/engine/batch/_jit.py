@@ -80,22 +80,23 @@ def _cycles(  # pragma: no cover - compiled
     pv: Any,
     status: Any,
     bt: Any,
+    most: int,
 ) -> Any:
     n = start.size
     none_row = pause_table.shape[0] - 1
-    # per cycle (at most one opens per event)
-    c_ticket = np.empty(n, dtype=np.int64)
-    c_number = np.empty(n, dtype=np.int64)
-    c_open = np.empty(n, dtype=np.int64)
-    c_close = np.empty(n, dtype=np.int64)
-    c_cancel = np.zeros(n, dtype=np.bool_)
-    c_base = np.empty(n, dtype=np.int64)
-    c_elapsed = np.zeros(n, dtype=np.int64)
-    c_paused = np.zeros(n, dtype=np.int64)
-    c_open_end = np.zeros(n, dtype=np.bool_)
+    # per cycle (``most``: at most one opens per event, and only at some events)
+    c_ticket = np.empty(most, dtype=np.int64)
+    c_number = np.empty(most, dtype=np.int64)
+    c_open = np.empty(most, dtype=np.int64)
+    c_close = np.empty(most, dtype=np.int64)
+    c_cancel = np.zeros(most, dtype=np.bool_)
+    c_base = np.empty(most, dtype=np.int64)
+    c_elapsed = np.zeros(most, dtype=np.int64)
+    c_paused = np.zeros(most, dtype=np.int64)
+    c_open_end = np.zeros(most, dtype=np.bool_)
+    c_is_paused = np.zeros(most, dtype=np.bool_)
     # per event: the counted (running) business seconds of the stretch after it
     e = np.zeros(n, dtype=np.int64)
-    c_is_paused = np.zeros(n, dtype=np.bool_)
     # per ticket: its first event whose version measures the metric (n: none)
     first_measured = np.full(bounds.size - 1, n, dtype=np.int64)
     m = 0
@@ -220,6 +221,9 @@ def cycles(
     stretches after each earlier event), and per ticket its first measured event.
     ``pause_table[version, status]`` says whether the clock is paused (its last row: no
     version)."""
+    # a cycle opens only at a start, a reopening or a stop that restarts: the cycle arrays
+    # need that many rows, not one per event
+    most = int(np.count_nonzero(start | reopen | (stop & restart_on_stop)))
     out: CycleArrays = _cycles(
         bounds,
         start,
@@ -236,6 +240,7 @@ def cycles(
         pv,
         status,
         bt,
+        most,
     )
     return out
 
