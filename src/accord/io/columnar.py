@@ -44,6 +44,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from accord.core.engine.batch._jit import lookup
+from accord.core.engine.batch.columns import masked_array
 from accord.core.engine.batch.memory import engine_memory
 from accord.core.engine.batch.schema import (
     CLEARED,
@@ -314,7 +316,7 @@ def _id_column(col: pa.ChunkedArray, fast: _Fast, *, required: bool) -> pa.Chunk
         codes, dictionary = dictionary_array(col)
         bad = _blank_or_padded(pa.chunked_array([dictionary]))
         fast.slow |= np.append(bad, False)[codes]
-        idx = pa.array(codes, mask=codes < 0) if nulls.any() else pa.array(codes)
+        idx = masked_array(codes, pa.int32(), codes >= 0)
         out = pa.chunked_array([pa.DictionaryArray.from_arrays(idx, dictionary)])
     elif pa.types.is_string(t) or pa.types.is_large_string(t):
         text = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
@@ -468,8 +470,8 @@ def _choice_codes(
             bad.append(True)
     tab = np.array([*table, -1], dtype=np.int32)
     badtab = np.array([*bad, False], dtype=bool)
-    fast.slow |= badtab[codes]
-    return tab[codes], names
+    fast.slow |= lookup(badtab, codes)
+    return lookup(tab, codes), names
 
 
 def _public(col: pa.ChunkedArray, fast: _Fast) -> NDArray[np.int8]:
@@ -591,11 +593,11 @@ def _text_field(
         # every distinct value is kept as it is (the usual case): the codes are the indices,
         # with no gathers by code
         present = codes >= 0
-        idx = pa.array(codes) if present.all() else pa.array(codes, mask=~present)
+        idx = masked_array(codes, pa.int32(), present)
         return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
     fast.slow |= np.array([*bad, False], dtype=bool)[codes]
     present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
-    idx = pa.array(np.where(present, codes, 0).astype(np.int32), mask=~present)
+    idx = masked_array(np.where(present, codes, np.int32(0)), pa.int32(), present)
     return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
 
 
@@ -675,7 +677,7 @@ def _custom_field(col: pa.ChunkedArray, fast: _Fast, cell_text: bool) -> _FieldO
     fast.slow |= np.array([*bad, False], dtype=bool)[codes]
     present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
     dictionary = pa.array([v if v is not None else "" for v in out_vals], type=pa.string())
-    idx = pa.array(np.where(present, codes, 0).astype(np.int32), mask=~present)
+    idx = masked_array(np.where(present, codes, np.int32(0)), pa.int32(), present)
     return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
 
 
@@ -703,9 +705,10 @@ def _rating_words(col: pa.ChunkedArray, is_rating: BoolArray, fast: _Fast) -> _F
     # events index the second half), so no row's text is built
     k = len(values)
     dictionary = pa.array([v if v is not None else "" for v in (*plain, *norm)], type=pa.string())
-    idx = np.where(present, codes + np.where(is_rating, k, 0), 0).astype(np.int32)
+    idx = np.where(present, codes + np.where(is_rating, np.int32(k), np.int32(0)), np.int32(0))
     return _FieldOut(
-        pa.DictionaryArray.from_arrays(pa.array(idx, mask=~present), dictionary), present
+        pa.DictionaryArray.from_arrays(masked_array(idx, pa.int32(), present), dictionary),
+        present,
     )
 
 
@@ -769,13 +772,14 @@ def _validate_columns(
         a_codes, a_names = _choice_codes(table.column("actor"), fast, _ACTORS)
         has_actor = a_codes >= 0
         fast.columns["actor"] = pa.DictionaryArray.from_arrays(
-            pa.array(np.maximum(a_codes, 0), mask=~has_actor), pa.array(a_names, pa.string())
+            masked_array(np.maximum(a_codes, np.int32(0)), pa.int32(), has_actor),
+            pa.array(a_names, pa.string()),
         )
     else:
         has_actor = np.zeros(n, dtype=bool)
     if "public" in names:
         pub = _public(table.column("public"), fast)
-        fast.columns["public"] = pa.array(pub == 1, mask=pub < 0)
+        fast.columns["public"] = masked_array(pub == 1, pa.bool_(), pub >= 0)
     else:
         pub = np.full(n, -1, dtype=np.int8)
     fast.slow |= is_message & (~has_actor | (pub < 0))

@@ -615,11 +615,11 @@ def _lookup(table: Any, idx: Any) -> Any:  # pragma: no cover - compiled
     return out
 
 
-def lookup(table: BoolArray, idx: NDArray[np.signedinteger[Any]]) -> BoolArray:
+def lookup(table: NDArray[G], idx: NDArray[np.signedinteger[Any]]) -> NDArray[G]:
     """``table[idx]`` for a small look-up table and narrow codes (int8, int32; -1 is the
     last entry): numpy first widens the codes to int64, which takes longer than the
     look-up itself."""
-    out: BoolArray = _lookup(table, idx)
+    out: NDArray[G] = _lookup(table, idx)
     return out
 
 
@@ -752,6 +752,9 @@ def _warm() -> None:
         invert(where)
     for codes in (np.zeros(2, np.int8), i32, i64):
         lookup(m, codes)
+    # tables of codes by code: kinds and actors (int8), choices (int32), ranks (int64)
+    for codes_by_code in (np.zeros(2, np.int8), i32, i64):
+        lookup(codes_by_code, i32)
     order_within(i64, i64, i64)
     # Arrow's buffers read as arrays: read-only, or writable when Arrow made them mutable
     for writable in (True, False):

@@ -9,11 +9,11 @@ the tickets are partitioned by a hash of ``ticket_id`` and each partition's even
 :func:`compute_partition` as they are.
 
 The ticket ids are re-coded by rank (the ids in use sorted once), so that a partition's
-tickets are a range of codes, and each column the kernel reads is regrouped by partition in
-one sequential pass (dictionary columns decoded on the way to codes over one dictionary per
-column): a partition is then a zero-copy slice that comes with its codes already decoded, and
-no column is streamed once per partition. The regrouped copy of the needed columns is the
-memory this costs.
+tickets are a range of codes, and each column the kernel reads is regrouped by ticket (hence
+by partition) in one sequential pass (dictionary columns decoded on the way to codes over one
+dictionary per column): a partition is then a zero-copy slice that comes with its codes
+already decoded and its events grouped by ticket, and no column is streamed once per
+partition. The regrouped copy of the needed columns is the memory this costs.
 
 With ``jobs`` > 1, ``jobs`` - 1 worker processes are started with ``spawn`` (a forked child of
 a process whose pyarrow / polars thread pools have run can deadlock) before anything else, so
@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 
 from accord.core.config.resolved import Configuration
 from accord.core.engine.batch import _jit, timeline
-from accord.core.engine.batch.columns import dictionary_array, unified_tables
+from accord.core.engine.batch.columns import dictionary_array, masked_array, unified_tables
 from accord.core.engine.batch.kernel import compute_partition
 from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
@@ -156,7 +156,7 @@ def _regroup(
                 dictionary, tables = unified_tables(col)
             for ch, tbl, lo, hi in zip(col.chunks, tables, ends[:-1], ends[1:], strict=True):
                 _scatter_chunk(ch, tbl, dest[lo:hi], codes)
-        idx = _arrow(codes, pa.int32(), codes >= 0)
+        idx = masked_array(codes, pa.int32(), codes >= 0)
         # codes made here, within the dictionary: Arrow need not check every one again
         return pa.DictionaryArray.from_arrays(idx, dictionary, safe=False), codes
     if col.null_count == n:
@@ -170,7 +170,7 @@ def _regroup(
             _jit.scatter(got, dest[lo:hi], values)
             if ok is not None:
                 _jit.scatter(ok, dest[lo:hi], valid)
-        return _arrow(values, typ, valid), None
+        return masked_array(values, typ, valid), None
     if pa.types.is_integer(typ) or pa.types.is_floating(typ):
         values = np.empty(n, dtype=typ.to_pandas_dtype())
         valid = np.ones(n, dtype=bool)
@@ -180,7 +180,7 @@ def _regroup(
             _jit.scatter(data.to_numpy(zero_copy_only=False), dest[lo:hi], values)
             if ch.null_count:
                 valid[dest[lo:hi]] = ch.is_valid().to_numpy(zero_copy_only=False)
-        return _arrow(values, typ, valid), None
+        return masked_array(values, typ, valid), None
     # nested columns (lists): one Arrow take of the whole column
     return col.combine_chunks().take(pa.array(_jit.invert(dest))), None
 
@@ -206,19 +206,6 @@ def _bool_bits(ch: pa.Array) -> tuple[BoolArray, BoolArray | None]:
         return values, None
     valid = bits(bufs[0])
     return values & valid, valid
-
-
-def _arrow(values: NDArray[Any], typ: pa.DataType, valid: BoolArray) -> pa.Array:
-    """``values`` as an Arrow array, null where not ``valid``: the buffers built directly
-    (``pa.array(mask=...)`` takes several times longer)."""
-    n = values.size
-    nulls = n - int(np.count_nonzero(valid))
-    bits = None if nulls == 0 else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    if pa.types.is_boolean(typ):
-        data = pa.py_buffer(np.packbits(values, bitorder="little"))
-    else:
-        data = pa.py_buffer(values)
-    return pa.Array.from_buffers(typ, n, [bits, data], null_count=nulls)
 
 
 def _scatter_chunk(
@@ -315,7 +302,7 @@ class _Layout:
 
     events: pa.Table  # ticket ids as ranks over the sorted ids in use
     ranks: I32
-    dest: NDArray[np.signedinteger[Any]]  # where every row goes once grouped by partition
+    dest: NDArray[np.signedinteger[Any]]  # where every row goes once grouped by ticket
     bounds: I64  # where each partition starts (plus the end), in rows
     rank_bounds: I64  # the same in ranks: partition k holds ticket ranks [rb[k], rb[k + 1])
 
@@ -324,9 +311,11 @@ def _layout(events: pa.Table, parts: int) -> _Layout:
     """The events with their ticket ids as codes over one dictionary (the reader's slices
     each have their own; every partition then shares it, and no partition hashes ticket ids
     again), sorted, so that a partition's tickets are a range of codes; where every row goes
-    once the rows are grouped by partition (in their original order within each)."""
+    once the rows are grouped by ticket (in their original order within each), which groups
+    them by partition too."""
     ranks, ids, part_of_rank = _ranked(*dictionary_array(events.column("ticket_id")), parts)
-    col = pa.DictionaryArray.from_arrays(_arrow(ranks, pa.int32(), ranks >= 0), ids, safe=False)
+    idx = masked_array(ranks, pa.int32(), ranks >= 0)
+    col = pa.DictionaryArray.from_arrays(idx, ids, safe=False)
     events = events.set_column(events.schema.get_field_index("ticket_id"), "ticket_id", col)
     # Rows grouped by ticket (a null id first), in their order within each ticket: that
     # groups them by partition too, and a log in time order needs no sort in the kernel.
@@ -411,7 +400,8 @@ def _for_worker(part: pa.Table, decoded: Decoded) -> pa.Table:
     """A partition as a worker gets it: its ticket ids over its own range of the sorted ids
     only (not the whole log's dictionary)."""
     codes, ids = decoded["ticket_id"]
-    col = pa.DictionaryArray.from_arrays(_arrow(codes, pa.int32(), codes >= 0), ids, safe=False)
+    idx = masked_array(codes, pa.int32(), codes >= 0)
+    col = pa.DictionaryArray.from_arrays(idx, ids, safe=False)
     return part.set_column(part.schema.get_field_index("ticket_id"), "ticket_id", col)
 
 

@@ -268,13 +268,13 @@ def build(
     order = used[pc.sort_indices(tdict.take(pa.array(used)).cast(pa.string())).to_numpy()]
     rank = np.zeros(len(tdict), dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
-    row_rank = rank[tcodes]
+    row_rank = _jit.lookup(rank, tcodes)
     ts_us = int_column(col("ts_us"), n0)
     rows = _order(row_rank, order.size, ts, ts_us, int_column(col("seq"), n0), rows)
 
     kcodes, kdict = codes_of("kind")
     kvalues = kdict.to_pylist()
-    kind_all = _codes_of(kvalues, [k.value for k in KINDS], "event kind")[kcodes]
+    kind_all = _jit.lookup(_codes_of(kvalues, [k.value for k in KINDS], "event kind"), kcodes)
     seg = Segments.from_ticket_codes(row_rank.take(rows))
     # the creation: the first 'created' (even one after a deletion, which then never comes),
     # or the first event when the log has none
@@ -302,7 +302,8 @@ def build(
     else:
         acodes, adict = codes_of("actor")
         avalues = adict.to_pylist()
-        actor = _codes_of(avalues, [a.value for a in ACTORS], "actor")[acodes[rows]]
+        actor_of = _codes_of(avalues, [a.value for a in ACTORS], "actor")
+        actor = _jit.lookup(actor_of, acodes.take(rows))
     public = bool_codes(col("public"), n0)[rows]
 
     wanted = needed_fields(config, metrics)
