@@ -22,6 +22,8 @@ I64 = NDArray[np.int64]
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
+_IN_PLACE = np.zeros(0, dtype=np.int64)  # no destinations: see scatter_codes
+
 CycleArrays = tuple[I64, I64, I64, I64, BoolArray, I64, I64, I64, BoolArray, BoolArray, I64, I64]
 
 
@@ -463,22 +465,6 @@ def warning_lists(
     return out
 
 
-@_jit
-def _decode_indices(  # pragma: no cover - compiled
-    data: Any, bits: Any, bit_offset: int, table: Any, out: Any
-) -> None:
-    nulls = bits.size > 0
-    mapped = table.size > 0
-    for i in range(data.size):
-        if nulls:
-            b = bit_offset + i
-            if not (bits[b >> 3] >> (b & 7)) & 1:
-                out[i] = -1
-                continue
-        v = data[i]
-        out[i] = table[v] if mapped else v
-
-
 def decode_indices(
     data: NDArray[np.integer[Any]],
     bits: NDArray[np.uint8],
@@ -489,7 +475,7 @@ def decode_indices(
     """Dictionary indices into ``out`` in one pass: -1 where the validity bitmap ``bits``
     (empty: no nulls; bit ``bit_offset + i`` for index ``i``) says null, else the index,
     mapped through ``table`` unless it is empty."""
-    _decode_indices(data, bits, bit_offset, table, out)
+    _scatter_codes(data, bits, bit_offset, table, _IN_PLACE, out)
 
 
 @_jit
@@ -733,6 +719,7 @@ def _warm() -> None:
     string_hashes(np.zeros(3, dtype=np.int32), u8, np.zeros(2, dtype=np.uint64))
     decode_indices(i32.copy(), u8, 0, np.zeros(0, np.int32), i32.copy())
     decode_indices(i32.copy(), np.zeros(0, np.uint8), 0, np.zeros(0, np.int32), i32.copy())
+    decode_indices(i32.copy(), u8, 0, i32.copy(), i32.copy())
     scatter_codes(i32.copy(), u8, 0, i32.copy(), i64.copy(), i32.copy())
     scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), i64.copy(), i32.copy())
     shared_buckets(np.zeros(2, dtype=np.uint64))
@@ -779,8 +766,9 @@ def _scatter_codes(  # pragma: no cover - compiled
 ) -> None:
     nulls = bits.size > 0
     mapped = table.size > 0
-    for i in range(dest.size):
-        d = dest[i]
+    moved = dest.size > 0  # an empty dest: index i stays at out[i]
+    for i in range(data.size):
+        d = dest[i] if moved else i
         if nulls:
             b = bit_offset + i
             if not (bits[b >> 3] >> (b & 7)) & 1:

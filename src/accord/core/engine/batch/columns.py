@@ -69,7 +69,8 @@ def _dictionary_key(d: pa.Array) -> tuple[int, ...]:
 
 def unified_tables(col: pa.ChunkedArray) -> tuple[pa.Array, list[I32]]:
     """One dictionary for a dictionary column whose chunks have several, and per chunk the
-    table that maps its indices to codes in that dictionary (-1: null)."""
+    table that maps its indices to codes in that dictionary (-1: null). Chunks that all share
+    one dictionary keep it, with empty tables (their indices are the codes)."""
     keys: dict[tuple[int, ...], int] = {}
     distinct: list[pa.Array] = []
     which: list[int] = []
@@ -79,6 +80,8 @@ def unified_tables(col: pa.ChunkedArray) -> tuple[pa.Array, list[I32]]:
         if k == len(distinct):
             distinct.append(d)
         which.append(k)
+    if len(distinct) == 1:
+        return distinct[0], [_NO_TABLE] * len(which)
     enc = pc.dictionary_encode(pa.concat_arrays(distinct))
     mapped = np.array(enc.indices.fill_null(-1).to_numpy(), dtype=np.int32)  # writable
     starts = np.cumsum([0, *(len(d) for d in distinct)])
@@ -96,28 +99,12 @@ def dictionary_array(col: pa.ChunkedArray | pa.Array) -> tuple[I32, pa.Array]:
         return np.full(len(ch), -1, dtype=np.int32), pa.array([], type=pa.string())
     # Unify the distinct dictionaries only (one per Parquet row group, not one per chunk):
     # hash their values once, then map each chunk's indices with one gather.
-    keys: dict[tuple[int, ...], int] = {}
-    distinct: list[pa.Array] = []
-    which: list[int] = []
-    for chunk in ch.chunks:
-        d = chunk.dictionary
-        k = keys.setdefault(_dictionary_key(d), len(distinct))
-        if k == len(distinct):
-            distinct.append(d)
-        which.append(k)
+    dictionary, tables = unified_tables(ch)
     out = np.empty(len(ch), dtype=np.int32)
     bounds = np.cumsum([0, *(len(chunk) for chunk in ch.chunks)])
-    if len(distinct) == 1:
-        for c, chunk in enumerate(ch.chunks):
-            _chunk_indices(chunk, out[bounds[c] : bounds[c + 1]])
-        return out, distinct[0]
-    enc = pc.dictionary_encode(pa.concat_arrays(distinct))
-    mapped = np.array(enc.indices.fill_null(-1).to_numpy(), dtype=np.int32)  # writable
-    starts = np.cumsum([0, *(len(d) for d in distinct)])
-    for c, (k, chunk) in enumerate(zip(which, ch.chunks, strict=True)):
-        table = np.ascontiguousarray(mapped[starts[k] : starts[k + 1]])
+    for c, (table, chunk) in enumerate(zip(tables, ch.chunks, strict=True)):
         _chunk_indices(chunk, out[bounds[c] : bounds[c + 1]], table)
-    return out, enc.dictionary
+    return out, dictionary
 
 
 def dictionary_codes(col: pa.ChunkedArray | pa.Array) -> tuple[I32, list[object]]:

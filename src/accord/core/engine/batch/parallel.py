@@ -66,7 +66,6 @@ I32 = NDArray[np.int32]
 I64 = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 _NO_BITS = np.zeros(0, dtype=np.uint8)
-_NO_TABLE = np.zeros(0, dtype=np.int32)
 
 # what a worker process keeps between partitions: (configuration, as_of)
 _worker: tuple[Configuration, Instant] | None = None
@@ -150,10 +149,7 @@ def _regroup(
             dictionary = col.chunk(0).dictionary
             _jit.scatter(ticket_codes, dest, codes)
         else:
-            if col.num_chunks == 1:
-                dictionary, tables = col.chunk(0).dictionary, [_NO_TABLE]
-            else:
-                dictionary, tables = unified_tables(col)
+            dictionary, tables = unified_tables(col)
             for ch, tbl, lo, hi in zip(col.chunks, tables, ends[:-1], ends[1:], strict=True):
                 _scatter_chunk(ch, tbl, dest[lo:hi], codes)
         idx = masked_array(codes, pa.int32(), codes >= 0)
