@@ -610,6 +610,20 @@ def lookup(table: NDArray[G], idx: NDArray[np.signedinteger[Any]]) -> NDArray[G]
 
 
 @_jit
+def _gather_codes(codes: Any, rows: Any) -> Any:  # pragma: no cover - compiled
+    out = np.empty(rows.size, dtype=np.int32)
+    for i in range(rows.size):
+        out[i] = codes[rows[i]]
+    return out
+
+
+def gather_codes(codes: NDArray[np.signedinteger[Any]], rows: I64) -> NDArray[np.int32]:
+    """``codes[rows]`` as int32, whatever the codes' width (int8 or int32)."""
+    out: NDArray[np.int32] = _gather_codes(codes, rows)
+    return out
+
+
+@_jit
 def _scatter(data: Any, dest: Any, out: Any) -> None:  # pragma: no cover - compiled
     for i in range(dest.size):
         out[dest[i]] = data[i]
@@ -734,14 +748,18 @@ def _warm() -> None:
     for where in (i64, i32):  # destinations: int32 below 2^31 rows
         for dtype in (np.int64, np.int32, np.int8, np.bool_, np.float64):
             scatter(np.zeros(2, dtype=dtype), where, np.zeros(2, dtype=dtype))
-        scatter_codes(i32.copy(), u8, 0, i32.copy(), where, i32.copy())
-        scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), where, i32.copy())
+        for out in (i32, np.zeros(2, np.int8)):  # codes of a small dictionary: int8
+            scatter_codes(i32.copy(), u8, 0, i32.copy(), where, out.copy())
+            scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), where, out.copy())
         invert(where)
     for codes in (np.zeros(2, np.int8), i32, i64):
         lookup(m, codes)
     # tables of codes by code: kinds and actors (int8), choices (int32), ranks (int64)
     for codes_by_code in (np.zeros(2, np.int8), i32, i64):
-        lookup(codes_by_code, i32)
+        for codes in (np.zeros(2, np.int8), i32):
+            lookup(codes_by_code, codes)
+    for codes in (np.zeros(2, np.int8), i32):
+        gather_codes(codes, i64)
     order_within(i64, i64, i64)
     # Arrow's buffers read as arrays: read-only, or writable when Arrow made them mutable
     for writable in (True, False):
@@ -784,10 +802,11 @@ def scatter_codes(
     bit_offset: int,
     table: NDArray[np.int32],
     dest: NDArray[np.signedinteger[Any]],
-    out: NDArray[np.int32],
+    out: NDArray[np.signedinteger[Any]],
 ) -> None:
     """:func:`decode_indices`, but index ``i`` goes to ``out[dest[i]]``: one sequential read
-    of a chunk that regroups its rows (by partition) as it decodes them."""
+    of a chunk that regroups its rows (by partition) as it decodes them. ``out`` is int32, or
+    int8 for a dictionary of fewer than 128 values."""
     _scatter_codes(data, bits, bit_offset, table, dest, out)
 
 

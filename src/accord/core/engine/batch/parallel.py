@@ -54,7 +54,7 @@ from accord.core.engine.batch.columns import dictionary_array, masked_array, uni
 from accord.core.engine.batch.kernel import compute_partition
 from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
-from accord.core.engine.batch.timeline import Decoded
+from accord.core.engine.batch.timeline import Codes, Decoded
 from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
 
@@ -104,7 +104,7 @@ def _ranked(codes: I32, dictionary: pa.Array, parts: int) -> tuple[I32, pa.Array
 
 def _grouped(
     table: pa.Table, dest: NDArray[np.signedinteger[Any]], ticket_codes: I32, threads: int = 1
-) -> tuple[pa.Table, dict[str, tuple[I32, pa.Array]]]:
+) -> tuple[pa.Table, dict[str, tuple[Codes, pa.Array]]]:
     """``table`` with row ``i`` moved to row ``dest[i]``, every column as one chunk, and its
     dictionary columns decoded (``(codes, dictionary)`` by name, in the new order).
 
@@ -117,7 +117,7 @@ def _grouped(
     numpy and Arrow release the GIL).
     """
 
-    def one(name: str, col: pa.ChunkedArray) -> tuple[pa.Array, I32 | None]:
+    def one(name: str, col: pa.ChunkedArray) -> tuple[pa.Array, Codes | None]:
         return _regroup(name, col, dest, ticket_codes)
 
     names = table.column_names
@@ -136,7 +136,7 @@ def _grouped(
 
 def _regroup(
     name: str, col: pa.ChunkedArray, dest: NDArray[np.signedinteger[Any]], ticket_codes: I32
-) -> tuple[pa.Array, I32 | None]:
+) -> tuple[pa.Array, Codes | None]:
     """One column for :func:`_grouped`, and its codes if it is a dictionary column."""
     n = len(col)
     typ = col.type
@@ -144,15 +144,19 @@ def _regroup(
     if pa.types.is_dictionary(typ) and all(
         pa.types.is_integer(ch.indices.type) for ch in col.chunks
     ):
-        codes = np.empty(n, dtype=np.int32)
+        codes: Codes
         if name == "ticket_id":
             dictionary = col.chunk(0).dictionary
+            codes = np.empty(n, dtype=np.int32)
             _jit.scatter(ticket_codes, dest, codes)
         else:
             dictionary, tables = unified_tables(col)
+            # a few distinct values (statuses, priorities, customers): one byte a code, a
+            # quarter of the memory to fault in and of the bytes to scatter
+            codes = np.empty(n, dtype=np.int8 if len(dictionary) < 128 else np.int32)
             for ch, tbl, lo, hi in zip(col.chunks, tables, ends[:-1], ends[1:], strict=True):
                 _scatter_chunk(ch, tbl, dest[lo:hi], codes)
-        idx = masked_array(codes, pa.int32(), codes >= 0)
+        idx = masked_array(codes, pa.from_numpy_dtype(codes.dtype), codes >= 0)
         # codes made here, within the dictionary: Arrow need not check every one again
         return pa.DictionaryArray.from_arrays(idx, dictionary, safe=False), codes
     if col.null_count == n:
@@ -208,7 +212,7 @@ def _scatter_chunk(
     ch: pa.Array,
     table: NDArray[np.int32],
     dest: NDArray[np.signedinteger[Any]],
-    out: NDArray[np.int32],
+    out: Codes,
 ) -> None:
     """The codes of one dictionary chunk, mapped by ``table``, into ``out`` at ``dest``."""
     if len(ch) == 0:
@@ -327,7 +331,7 @@ def _layout(events: pa.Table, parts: int) -> _Layout:
 
 def _partition(
     grouped: pa.Table, decoded: Decoded, lay: _Layout, k: int
-) -> tuple[pa.Table, dict[str, tuple[I32, pa.Array]]]:
+) -> tuple[pa.Table, dict[str, tuple[Codes, pa.Array]]]:
     """Partition ``k`` of the regrouped events, and its decoded columns: its ticket ids as
     codes over its own range of the sorted ids (so that the kernel's work on ticket ids is
     in proportion to the partition, not to the whole log's dictionary)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -226,7 +226,9 @@ def _order(rank: I64, count: int, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I
     return rows.take(_jit.group_stable(r, count))
 
 
-Decoded = Mapping[str, tuple[I32, pa.Array]]
+Codes = NDArray[np.signedinteger[Any]]
+"""Dictionary codes: int32, or int8 for a small dictionary; -1 is null."""
+Decoded = Mapping[str, tuple[Codes, pa.Array]]
 """Dictionary columns already decoded as ``(codes, dictionary)`` (see
 :func:`.columns.dictionary_array`), by column name."""
 
@@ -248,7 +250,7 @@ def build(
     def col(name: str) -> pa.ChunkedArray | None:
         return tbl.column(name) if name in names else None
 
-    def codes_of(name: str) -> tuple[I32, pa.Array]:
+    def codes_of(name: str) -> tuple[Codes, pa.Array]:
         if decoded is not None and name in decoded:
             return decoded[name]
         return dictionary_array(cast(pa.ChunkedArray, col(name)))
@@ -379,7 +381,7 @@ def build(
 def _track(
     name: str,
     getcol: Callable[[str], pa.ChunkedArray | None],
-    codes_of: Callable[[str], tuple[I32, pa.Array]],
+    codes_of: Callable[[str], tuple[Codes, pa.Array]],
     cleared: BoolArray,
     rows: I64,
     seg: Segments,
@@ -407,7 +409,7 @@ def _track(
         else:
             codes, raw = codes_of(FIELD_PREFIX + name)
             values = [decode_tagged(str(v)) for v in raw.to_pylist()]
-    code = codes.take(rows) if codes.size else np.full(n, -1, dtype=np.int32)
+    code = _jit.gather_codes(codes, rows) if codes.size else np.full(n, -1, dtype=np.int32)
     set_ = (code >= 0) | cleared[rows] if cleared.any() else code >= 0
     return FieldTrack(values, set_, code, seg)
 
