@@ -321,7 +321,7 @@ def _id_column(col: pa.ChunkedArray, fast: _Fast, *, required: bool) -> pa.Chunk
 
         codes, dictionary = dictionary_array(col)
         bad = _blank_or_padded(pa.chunked_array([dictionary]))
-        fast.slow |= np.append(bad, False)[codes]
+        fast.slow |= lookup(np.append(bad, False), codes)
         idx = masked_array(codes, pa.int32(), codes >= 0)
         out = pa.chunked_array([pa.DictionaryArray.from_arrays(idx, dictionary)])
     elif pa.types.is_string(t) or pa.types.is_large_string(t):
@@ -496,7 +496,8 @@ def _public(col: pa.ChunkedArray, fast: _Fast) -> NDArray[np.int8]:
                 unpacked = np.unpackbits(np.frombuffer(values, dtype=np.uint8), bitorder="little")
                 out[at : at + n] = unpacked[ch.offset : ch.offset + n]
             at += n
-        out[~_valid_mask(col)] = -1
+        if col.null_count:
+            np.putmask(out, ~_valid_mask(col), np.int8(-1))
         return out
     codes, values = _distinct(col, fast)
     tab: list[int] = []
@@ -515,8 +516,8 @@ def _public(col: pa.ChunkedArray, fast: _Fast) -> NDArray[np.int8]:
         tab.append(-1 if b is None else b)
         bad.append(b is None)
     t = np.array([*tab, -1], dtype=np.int8)
-    fast.slow |= np.array([*bad, False], dtype=bool)[codes]
-    return t[codes]
+    fast.slow |= lookup(np.array([*bad, False], dtype=bool), codes)
+    return lookup(t, codes)
 
 
 @dataclass
@@ -601,8 +602,8 @@ def _text_field(
         present = codes >= 0
         idx = masked_array(codes, pa.int32(), present)
         return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
-    fast.slow |= np.array([*bad, False], dtype=bool)[codes]
-    present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
+    fast.slow |= lookup(np.array([*bad, False], dtype=bool), codes)
+    present = lookup(np.array([v is not None for v in out_vals] + [False], dtype=bool), codes)
     idx = masked_array(np.where(present, codes, np.int32(0)), pa.int32(), present)
     return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
 
@@ -619,13 +620,13 @@ def _tags_field(col: pa.ChunkedArray, fast: _Fast) -> _FieldOut:
             else:
                 pieces = (p.strip() for p in str(v).split(TAG_SEPARATOR))
                 lists.append([p for p in pieces if p])
-        present = np.array([x is not None for x in lists] + [False], dtype=bool)[codes]
+        present = lookup(np.array([x is not None for x in lists] + [False], dtype=bool), codes)
         dictionary = pa.array([x if x is not None else [] for x in lists], pa.list_(pa.string()))
         # lists are gathered for the rows that have tags only; the offsets of all rows come
         # from the lists' sizes by code (most rows set no tags)
         sizes = np.array([len(x) if x is not None else 0 for x in lists] + [0], dtype=np.int32)
         offsets = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(sizes[codes], out=offsets[1:])
+        np.cumsum(lookup(sizes, codes), out=offsets[1:])
         values = dictionary.take(pa.array(codes[present])).flatten()
         arr = pa.ListArray.from_arrays(pa.array(offsets), values, mask=pa.array(~present))
         return _FieldOut(arr, present)
@@ -680,8 +681,8 @@ def _custom_field(col: pa.ChunkedArray, fast: _Fast, cell_text: bool) -> _FieldO
     codes, values = _distinct(col, fast)
     out_vals, bad = _tagged_values(values)
     del cell_text
-    fast.slow |= np.array([*bad, False], dtype=bool)[codes]
-    present = np.array([v is not None for v in out_vals] + [False], dtype=bool)[codes]
+    fast.slow |= lookup(np.array([*bad, False], dtype=bool), codes)
+    present = lookup(np.array([v is not None for v in out_vals] + [False], dtype=bool), codes)
     dictionary = pa.array([v if v is not None else "" for v in out_vals], type=pa.string())
     idx = masked_array(np.where(present, codes, np.int32(0)), pa.int32(), present)
     return _FieldOut(pa.DictionaryArray.from_arrays(idx, dictionary), present)
@@ -704,9 +705,9 @@ def _rating_words(col: pa.ChunkedArray, is_rating: BoolArray, fast: _Fast) -> _F
             got = v
         norm.append(None if got is None else encode_tagged(got))
         bad.append(got is None and not _is_blank(v))
-    fast.slow |= np.array([*plain_bad, False], dtype=bool)[codes]
-    fast.slow |= np.array([*bad, False], dtype=bool)[codes] & is_rating
-    present = np.array([v is not None for v in plain] + [False], dtype=bool)[codes]
+    fast.slow |= lookup(np.array([*plain_bad, False], dtype=bool), codes)
+    fast.slow |= lookup(np.array([*bad, False], dtype=bool), codes) & is_rating
+    present = lookup(np.array([v is not None for v in plain] + [False], dtype=bool), codes)
     # one dictionary holding both spellings: the plain value's, then the rating's (rating
     # events index the second half), so no row's text is built
     k = len(values)
