@@ -339,30 +339,31 @@ def main() -> int:
 # How the engine splits the work, written under the figures (keep it true to the code in
 # src/accord/core/engine/batch/parallel.py and src/accord/io/columnar.py).
 DESIGN = """\
-How the work is split: the parent reads the whole file in batches of about a million rows
-(Parquet dictionary pages kept as dictionary codes, ticket ids included) and validates it a
-batch at a time, so that each vectorised check runs over arrays that stay in the caches;
-duplicate `event_id`s are found by hashing the ids straight from the Arrow buffers. It keeps
-only the columns the kernel reads and cuts the tickets into partitions of about 500,000 events
-(by range of `ticket_id`: the ids are sorted once and re-coded by rank, and a counting sort by
-rank gives every row its place, grouped by ticket in file order). Each column is then regrouped
-in one sequential pass (dictionary columns decoded on the way to codes over one dictionary per
-column), so that a partition is a zero-copy slice, the kernel starts from codes already
-decoded, and its events need only an insertion sort within each ticket (linear on a log in
-about time order) rather than a sort of the whole partition. With `jobs` >
-1, `jobs` - 1 `spawn`ed workers are started first, so that their imports overlap the regrouping
-(which then runs on `jobs` threads), and the parent computes partitions too. Each worker always
-has one partition running and one queued, each written just before as an uncompressed Arrow IPC
-file in shared memory (`/dev/shm`) that the worker memory-maps; the worker writes the records to
-a file of its own there, which the parent maps in turn: nothing is pickled, compressed or copied
-through a pipe, and the files are removed at the end, also on errors. The workers are spawned,
-not forked: a fork of a process whose pyarrow / polars thread pools have run can deadlock.
-For the length of a run (`engine_memory()`, which `accord sla` holds over reading and
-computing) Arrow allocates from jemalloc (its default, mimalloc, hands freed pages back at
-once, so every new slice faulted its pages in again), glibc's malloc keeps freed memory for the
-next arrays instead of unmapping it, numpy asks for no transparent huge pages (with synchronous
-defrag, each cost a compaction: about 1 s of system time out of 10). A fresh page still costs
-a fault and a zeroing: about 1.5–2 s of system time per run here, for a peak of about 3 GiB.
+How the work is split: the parent reads the whole file, memory-mapped, in batches of about a
+million rows (Parquet dictionary pages kept as dictionary codes, ticket ids included) and
+validates it a batch at a time, so that each vectorised check runs over arrays that stay in the
+caches; duplicate `event_id`s are found by hashing the ids straight from the Arrow buffers. It
+keeps only the columns the kernel reads and cuts the tickets into partitions of about 500,000
+events (by range of `ticket_id`: the ids are sorted once and re-coded by rank, and a counting
+sort by rank gives every row its place, grouped by ticket in file order). Each column is then
+regrouped in one sequential pass (dictionary columns decoded on the way to codes over one
+dictionary per column, one byte a code where the dictionary has fewer than 128 values), so that
+a partition is a zero-copy slice, the kernel starts from codes already decoded, and its events
+need only an insertion sort within each ticket (linear on a log in about time order) rather than
+a sort of the whole partition. With `jobs` > 1, `jobs` - 1 `spawn`ed workers are started first,
+so that their imports overlap the regrouping (which then runs on `jobs` threads), and the parent
+computes partitions too. Each worker always has one partition running and one queued, each
+written just before as an uncompressed Arrow IPC file in shared memory (`/dev/shm`) that the
+worker memory-maps; the worker writes the records to a file of its own there, which the parent
+maps in turn: nothing is pickled, compressed or copied through a pipe, and the files are removed
+at the end, also on errors. The workers are spawned, not forked: a fork of a process whose
+pyarrow / polars thread pools have run can deadlock. For the length of a run (`engine_memory()`,
+which `accord sla` holds over reading and computing) Arrow allocates from jemalloc (its default,
+mimalloc, hands freed pages back at once, so every new slice faulted its pages in again),
+glibc's malloc keeps freed memory for the next arrays instead of unmapping it, numpy asks for no
+transparent huge pages (with synchronous defrag, each cost a compaction: about 1 s of system
+time out of 10). A fresh page still costs a fault and a zeroing: about 1.3–2 s of system time
+per run here, for a peak of about 3 GiB.
 
 Inside the kernel, the steps that are sequential within a ticket are compiled loops (numba,
 cached on disk, loaded when the engine is imported): the forward fills of field values and
