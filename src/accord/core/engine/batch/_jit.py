@@ -610,6 +610,51 @@ def lookup(table: NDArray[G], idx: NDArray[np.signedinteger[Any]]) -> NDArray[G]
 
 
 @_jit
+def _prefix_keys(offsets: Any, data: Any) -> Any:  # pragma: no cover - compiled
+    n = offsets.size - 1
+    keys = np.zeros(n, dtype=np.uint64)
+    if n == 0:
+        return keys, True
+    # the bytes every string shares at its start
+    first = offsets[0]
+    common = offsets[1] - first
+    for i in range(1, n):
+        a = offsets[i]
+        m = min(common, offsets[i + 1] - a)
+        j = 0
+        while j < m and data[a + j] == data[first + j]:
+            j += 1
+        common = j
+    exact = True
+    for i in range(n):
+        a = offsets[i] + common
+        rest = offsets[i + 1] - a
+        if rest > 8:
+            exact = False
+        k = np.uint64(0)
+        for j in range(8):
+            b = np.uint64(0)
+            if j < rest:
+                b = np.uint64(data[a + j])
+                if b == 0:
+                    exact = False  # a NUL byte: zero padding would tie with it
+            k = (k << np.uint64(8)) | b
+        keys[i] = k
+    return keys, exact
+
+
+def prefix_keys(
+    offsets: NDArray[np.int32], data: NDArray[np.uint8]
+) -> tuple[NDArray[np.uint64], bool]:
+    """For strings given by Arrow offsets and bytes: each string's 8 bytes after the prefix they
+    all share, big-endian and zero-padded, as one integer; and whether these keys order the
+    strings exactly as bytewise comparison does (no string has more than 8 bytes after the
+    common prefix, none holds a NUL byte)."""
+    keys, exact = _prefix_keys(offsets, data)
+    return keys, bool(exact)
+
+
+@_jit
 def _gather_codes(codes: Any, rows: Any) -> Any:  # pragma: no cover - compiled
     out = np.empty(rows.size, dtype=np.int32)
     for i in range(rows.size):
@@ -760,6 +805,11 @@ def _warm() -> None:
             lookup(codes_by_code, codes)
     for codes in (np.zeros(2, np.int8), i32):
         gather_codes(codes, i64)
+    for writable in (True, False):  # Arrow's buffers of a string array
+        offs, text = np.array([0, 1, 2], np.int32), np.array([65, 66], np.uint8)
+        offs.flags.writeable = writable
+        text.flags.writeable = writable
+        prefix_keys(offs, text)
     order_within(i64, i64, i64)
     # Arrow's buffers read as arrays: read-only, or writable when Arrow made them mutable
     for writable in (True, False):

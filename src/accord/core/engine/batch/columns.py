@@ -89,6 +89,26 @@ def unified_tables(col: pa.ChunkedArray) -> tuple[pa.Array, list[I32]]:
     return enc.dictionary, [tables[k] for k in which]
 
 
+def string_order(strings: pa.Array) -> I64:
+    """The indices that sort a string array (no nulls) bytewise, as ``pc.sort_indices`` does.
+
+    Ticket ids usually differ within a few bytes after a shared prefix (``INC0012345``): then
+    one integer sort of those bytes orders them, about a third of the time of the string
+    sort, which remains the answer for every other case."""
+    arr = strings.cast(pa.string()) if not pa.types.is_string(strings.type) else strings
+    n = len(arr)
+    if n < 2 or arr.null_count:
+        return np.asarray(pc.sort_indices(arr).to_numpy(), dtype=np.int64)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else _NO_BITS
+    keys, exact = _jit.prefix_keys(offsets, data)
+    if not exact:
+        return np.asarray(pc.sort_indices(arr).to_numpy(), dtype=np.int64)
+    # equal keys are equal strings here; a stable sort keeps them in place, as Arrow does
+    return np.argsort(keys, kind="stable").astype(np.int64, copy=False)
+
+
 def dictionary_array(col: pa.ChunkedArray | pa.Array) -> tuple[I32, pa.Array]:
     """``(codes, dictionary)``: code ``-1`` is null; the distinct values stay an Arrow array
     (for columns with many distinct values, such as ticket ids)."""

@@ -45,12 +45,16 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from accord.core.config.resolved import Configuration
 from accord.core.engine.batch import _jit, timeline
-from accord.core.engine.batch.columns import dictionary_array, masked_array, unified_tables
+from accord.core.engine.batch.columns import (
+    dictionary_array,
+    masked_array,
+    string_order,
+    unified_tables,
+)
 from accord.core.engine.batch.kernel import compute_partition
 from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
@@ -90,7 +94,7 @@ def _ranked(codes: I32, dictionary: pa.Array, parts: int) -> tuple[I32, pa.Array
     dictionary = dictionary.cast(pa.string())
     weight = np.bincount(codes[codes >= 0], minlength=len(dictionary))
     used = np.flatnonzero(weight)
-    order = used[pc.sort_indices(dictionary.take(pa.array(used))).to_numpy()]
+    order = used[string_order(dictionary.take(pa.array(used)))]
     cum = np.cumsum(weight[order])
     # the partition of each ticket, by its events' place in the sorted run
     part_of_rank = np.zeros(order.size + 1, dtype=np.int32)

@@ -17,7 +17,6 @@ from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from accord.core.calendar import BusinessCalendar
@@ -35,6 +34,7 @@ from accord.core.engine.batch.columns import (
     cleared_masks,
     dictionary_array,
     int_column,
+    string_order,
     tags_codes,
 )
 from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX, TEXT_FIELDS, decode_tagged
@@ -267,7 +267,7 @@ def build(
     # rank only the ids in use (a partition of a dictionary column shares its dictionary)
     used = np.flatnonzero(np.bincount(tcodes[rows], minlength=len(tdict)))
     # (only the ids in use are cast: a partition's dictionary may be the whole log's)
-    order = used[pc.sort_indices(tdict.take(pa.array(used)).cast(pa.string())).to_numpy()]
+    order = used[string_order(tdict.take(pa.array(used)))]
     rank = np.zeros(len(tdict), dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
     row_rank = _jit.lookup(rank, tcodes)
