@@ -197,6 +197,10 @@ def _rates(runs: list[dict[str, Any]]) -> str:
     return ", ".join(f"{r['events'] / r['total_s']:,.0f}" for r in runs)
 
 
+def _cpu_times(runs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{r['user_s']:.1f} + {r['sys_s']:.1f} s" for r in runs)
+
+
 def _machine() -> dict[str, str]:
     import numpy
     import pyarrow
@@ -298,6 +302,8 @@ def main() -> int:
         f"- batch engine, 1 core, median of {len(runs1)} runs: {b1['total_s']:.1f} s "
         f"({b1['read_s']:.1f} s reading, {b1['compute_s']:.1f} s computing) = "
         f"**{r1:,.0f} events/s** (runs: {_rates(runs1)}), peak {_gib(b1['peak_rss'])}",
+        "- CPU time of each 1-core run, user + system (the host's load moves the first, and "
+        f"fresh pages cost the second): {_cpu_times(runs1)}",
         f"- batch engine, 2 cores (`jobs=2`), median of {len(runs2)} runs: "
         f"{b2['total_s']:.1f} s ({b2['read_s']:.1f} s reading, {b2['compute_s']:.1f} s "
         f"computing) = **{r2:,.0f} events/s** (runs: {_rates(runs2)}), "
