@@ -168,3 +168,32 @@ def test_partitions_share_one_buffer_for_their_constant_columns(
         data = [(c.indices if name == "explanation" else c).buffers()[1] for c in chunks]
         assert len({b.address for b in data}) < len(chunks) / 2
     assert set(got.column("as_of").to_pylist()) == {datetime.fromtimestamp(AS_OF, UTC)}
+
+
+@pytest.mark.parametrize(("values", "width"), [(5, "int8"), (127, "int8"), (128, "int32")])
+def test_regrouped_codes_take_one_byte_below_128_values(values: int, width: str) -> None:
+    import numpy as np
+
+    texts = [f"v{i % values}" for i in range(2 * values)]
+    col = pc.dictionary_encode(pa.chunked_array([texts[:values], texts[values:]]))
+    dest = np.arange(2 * values, dtype=np.int32)[::-1].copy()
+    got, codes = parallel._regroup("assignee", col, dest, np.zeros(0, dtype=np.int32))
+    assert codes is not None and codes.dtype == np.dtype(width)
+    assert got.cast(pa.string()).to_pylist() == texts[::-1]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_column_with_many_values_keeps_wide_codes_and_the_same_records(
+    events: pa.Table, config: Configuration, jobs: int
+) -> None:
+    # one assignee per ticket: more values than one-byte codes hold
+    ids = events.column("ticket_id").to_pylist()
+    many = pa.array([f"agent-{t}" for t in ids], type=events.schema.field("assignee").type)
+    table = events.set_column(events.schema.get_field_index("assignee"), "assignee", many)
+    assert len(pc.unique(many)) >= 128
+    want = compute_partition(table, config, AS_OF)
+    got = compute_batch(
+        _chunked_like_the_reader(table, 3), config, AS_OF, jobs=jobs, chunk_events=400
+    )
+    assert got.num_rows == want.num_rows > 0
+    assert got.to_pylist() == want.to_pylist()

@@ -779,6 +779,14 @@ def _warm() -> None:
     decode_indices(i32.copy(), u8, 0, np.zeros(0, np.int32), i32.copy())
     decode_indices(i32.copy(), np.zeros(0, np.uint8), 0, np.zeros(0, np.int32), i32.copy())
     decode_indices(i32.copy(), u8, 0, i32.copy(), i32.copy())
+    # indices memory-mapped (a worker's partition: read-only), int8 where the parent wrote
+    # the codes of a small dictionary
+    for mapped in (i32.copy(), np.zeros(2, np.int8)):
+        mapped.flags.writeable = False
+        for bits_writable in (True, False):
+            bits = u8.copy()
+            bits.flags.writeable = bits_writable
+            decode_indices(mapped, bits, 0, np.zeros(0, np.int32), i32.copy())
     scatter_codes(i32.copy(), u8, 0, i32.copy(), i64.copy(), i32.copy())
     scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), i64.copy(), i32.copy())
     shared_buckets(np.zeros(2, dtype=np.uint64))
