@@ -610,6 +610,41 @@ def lookup(table: NDArray[G], idx: NDArray[np.signedinteger[Any]]) -> NDArray[G]
 
 
 @_jit
+def _instant_texts(seconds: Any, valid: Any, quote: bool, null: Any) -> Any:  # pragma: no cover
+    n = seconds.size
+    width = 22 if quote else 20
+    offsets = np.empty(n + 1, dtype=np.int32)
+    offsets[0] = 0
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + (width if valid[i] else null.size)
+    data = np.empty(offsets[n], dtype=np.uint8)
+    for i in range(n):
+        p = offsets[i]
+        if not valid[i]:
+            for j in range(null.size):
+                data[p + j] = null[j]
+        elif quote:
+            data[p] = 34
+            _iso_into(seconds[i], data, p + 1)
+            data[p + 21] = 34
+        else:
+            _iso_into(seconds[i], data, p)
+    return offsets, data
+
+
+def instant_texts(
+    seconds: I64, valid: BoolArray, quote: bool, null: bytes
+) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+    """The text of every instant (seconds of a four-digit year, see :data:`FOUR_DIGIT_YEARS`)
+    as :func:`accord.core.timeutil.iso` writes it, in double quotes if ``quote``, and ``null``
+    where not ``valid``: the offsets and bytes of an Arrow string array."""
+    out: tuple[NDArray[np.int32], NDArray[np.uint8]] = _instant_texts(
+        seconds, valid, quote, np.frombuffer(null, dtype=np.uint8).copy()
+    )
+    return out
+
+
+@_jit
 def _prefix_keys(offsets: Any, data: Any) -> Any:  # pragma: no cover - compiled
     n = offsets.size - 1
     keys = np.zeros(n, dtype=np.uint64)
@@ -781,6 +816,8 @@ def _warm() -> None:
     decode_indices(i32.copy(), u8, 0, i32.copy(), i32.copy())
     # indices memory-mapped (a worker's partition: read-only), int8 where the parent wrote
     # the codes of a small dictionary
+    for quote, null in ((False, b""), (True, b"null")):
+        instant_texts(i64.copy(), m.copy(), quote, null)
     for mapped in (i32.copy(), np.zeros(2, np.int8)):
         mapped.flags.writeable = False
         for bits_writable in (True, False):
