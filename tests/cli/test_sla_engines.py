@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
@@ -125,3 +127,67 @@ def test_out_files_go_into_new_folders(tmp_path: Path) -> None:
         res = runner.invoke(app, ["sla", *base, "--engine", engine, "-f", fmt, "-o", str(out)])
         assert res.exit_code == 0, res.output
         assert out.stat().st_size > 0
+
+
+def _batch_records(log: Path) -> list[Any]:
+    from accord.core.config.loader import load_config
+    from accord.core.engine.batch import compute_batch, records_from_table
+    from accord.core.timeutil import parse_as_of
+    from accord.io.columnar import read_columnar
+
+    config = load_config(DEMO_CONFIG)
+    events = read_columnar([log], status_category=config.status_category).events
+    return records_from_table(compute_batch(events, config, parse_as_of(AS_OF)))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_batch_text_outputs_are_the_record_writers_bytes(tmp_path: Path, fmt: str) -> None:
+    from accord.io.records_out import write_records
+
+    log = _demo_log(tmp_path)
+    base = [str(log), "-c", str(DEMO_CONFIG), "--as-of", AS_OF, "-f", fmt]
+    res = runner.invoke(app, ["sla", *base, "-o", str(tmp_path / f"got.{fmt}")])
+    assert res.exit_code == 0, res.output
+    records = _batch_records(log)
+    write_records(records, tmp_path / f"want.{fmt}", fmt)
+    assert (tmp_path / f"got.{fmt}").read_bytes() == (tmp_path / f"want.{fmt}").read_bytes()
+    # on standard output: the same text as the reference engine prints, explanations aside
+    printed = runner.invoke(app, ["sla", *base])
+    reference = runner.invoke(app, ["sla", *base, "--engine", "reference"])
+    assert printed.exit_code == reference.exit_code == 0
+    if fmt == "csv":
+        got: list[Any] = printed.stdout.splitlines()
+        want: list[Any] = _csv_without_explanations(reference.stdout)
+    else:
+        got = _rows_of(printed.stdout, fmt)
+        want = _rows_of(reference.stdout, fmt)
+    assert len(got) > 100
+    assert got == want
+
+
+def _csv_without_explanations(text: str) -> list[str]:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for r in rows:
+        w.writerow([*r[:-1], "explanation" if r[-1] == "explanation" else "[]"])
+    return buf.getvalue().splitlines()
+
+
+def _rows_of(text: str, fmt: str) -> list[dict[str, object]]:
+    rows = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
+    return _without_explanations(rows)
+
+
+def test_batch_table_output_is_the_reference_scoreboard(tmp_path: Path) -> None:
+    log = _demo_log(tmp_path)
+    base = [str(log), "-c", str(DEMO_CONFIG), "--as-of", AS_OF]
+    batch = runner.invoke(app, ["sla", *base])
+    reference = runner.invoke(app, ["sla", *base, "--engine", "reference"])
+    assert batch.exit_code == reference.exit_code == 0
+    assert "SLA compliance by metric and priority" in batch.stdout
+    assert "Most at risk" in batch.stdout
+    assert batch.stdout == reference.stdout

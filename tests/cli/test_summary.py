@@ -182,3 +182,26 @@ def test_render_summary_respects_top_and_copes_with_nothing() -> None:
     empty = _render([])
     assert "No records with a target yet." in empty
     assert "0 tickets, 0 records" in empty
+
+
+def test_the_summary_of_a_records_table_equals_the_summary_of_its_records() -> None:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from accord.cli.summary import table_summary
+    from accord.core.config.loader import load_config
+    from accord.core.engine.batch import compute_batch, events_to_table, records_from_table
+    from accord.demo.generate import generate_events
+
+    end = datetime(2026, 6, 30, 18, tzinfo=UTC)
+    config = load_config(Path(__file__).parents[2] / "src" / "accord" / "demo" / "config")
+    events = events_to_table(list(generate_events(seed=8, end=end, tickets=200)))
+    table = compute_batch(events, config, int(end.timestamp()), chunk_events=500)
+    records = records_from_table(table)
+    head, rows, risky = table_summary(table)
+    assert rows == compliance_table(records) and len(rows) > 4
+    assert head == headline(records)
+    assert risky == most_at_risk(records) and len(risky) > 3
+    assert table_summary(table, top=3)[2] == most_at_risk(records, 3)
+    # and on nothing at all
+    assert table_summary(table.slice(0, 0)) == (headline([]), [], [])

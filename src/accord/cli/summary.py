@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -158,11 +159,109 @@ def _table(title: str) -> Table:
     )
 
 
+def table_summary(table: pa.Table, top: int = 10) -> Figures:
+    """:func:`headline`, :func:`compliance_table` and :func:`most_at_risk` of a batch engine
+    records table, computed on its columns (a million records would first be a million
+    Python objects): the same figures as over the same records."""
+    import polars as pl
+
+    from accord.core.engine.batch import records_from_table
+
+    names = ["ticket_id", "metric", "priority", "target", "state", "warnings", "due", "stop"]
+    plain = pa.table(
+        {
+            n: table.column(n).cast(table.column(n).type.value_type)
+            if pa.types.is_dictionary(table.column(n).type)
+            else table.column(n)
+            for n in [*names, "cycle"]
+        }
+    )
+    df = pl.from_arrow(plain)
+    assert isinstance(df, pl.DataFrame)
+    df = df.with_row_index("row")
+    state = pl.col("state")
+    is_open = state.is_in([State.RUNNING.value, State.PAUSED.value])
+    counts = [
+        (state == State.MET.value).sum().alias("met"),
+        (state == State.BREACHED.value).sum().alias("breached"),
+        is_open.sum().alias("open"),
+        (is_open & (pl.col("warnings") != "[]")).sum().alias("at_risk"),
+        (state == State.CANCELLED.value).sum().alias("cancelled"),
+        pl.col("ticket_id").n_unique().alias("tickets"),
+    ]
+    targeted = df.filter(pl.col("target").is_not_null())
+
+    def row(c: dict[str, Any], metric: str, priority: str | None, total: bool) -> dict[str, Any]:
+        judged = int(c["met"]) + int(c["breached"])
+        return {
+            "metric": metric,
+            "priority": priority,
+            "total": total,
+            "tickets": int(c["tickets"]),
+            "met": int(c["met"]),
+            "breached": int(c["breached"]),
+            "judged": judged,
+            "compliance": int(c["met"]) / judged if judged else None,
+            "open": int(c["open"]),
+            "at_risk": int(c["at_risk"]),
+            "cancelled": int(c["cancelled"]),
+        }
+
+    cells: dict[str, dict[str | None, dict[str, Any]]] = {}
+    for c in targeted.group_by(["metric", "priority"]).agg(counts).iter_rows(named=True):
+        cells.setdefault(c["metric"], {})[c["priority"]] = c
+    totals = {c["metric"]: c for c in targeted.group_by("metric").agg(counts).iter_rows(named=True)}
+    rows: list[dict[str, Any]] = []
+    for metric in sorted(cells, key=_metric_key):
+        for priority in sorted(cells[metric], key=_priority_key):
+            rows.append(row(cells[metric][priority], metric, priority, False))
+        rows.append(row(totals[metric], metric, None, True))
+    whole = targeted.select(counts).row(0, named=True) if targeted.height else None
+    met = int(whole["met"]) if whole else 0
+    breached = int(whole["breached"]) if whole else 0
+    head = {
+        "tickets": df.get_column("ticket_id").n_unique(),
+        "records": df.height,
+        "met": met,
+        "breached": breached,
+        "open": int(whole["open"]) if whole else 0,
+        "compliance": met / (met + breached) if met + breached else None,
+    }
+    risky = (
+        targeted.filter(
+            pl.col("due").is_not_null()
+            & pl.col("stop").is_null()
+            & state.is_in([State.RUNNING.value, State.PAUSED.value, State.BREACHED.value])
+        )
+        .sort([state != State.BREACHED.value, "due", "ticket_id", "metric", "cycle"])
+        .head(max(top, 0))
+        .get_column("row")
+        .to_list()
+    )
+    return head, rows, records_from_table(table.take(pa.array(risky, pa.int64())))
+
+
+Figures = tuple[dict[str, Any], list[dict[str, Any]], list[MetricRecord]]
+"""What the scoreboard shows: :func:`headline`, :func:`compliance_table`, :func:`most_at_risk`."""
+
+
+def record_figures(records: Sequence[MetricRecord], top: int = 10) -> Figures:
+    """The scoreboard's figures over records (:func:`table_summary` over a records table)."""
+    return headline(records), compliance_table(records), most_at_risk(records, top)
+
+
 def render_summary(records: Sequence[MetricRecord], console: Console, *, top: int = 10) -> None:
     """Print the compliance table, the ``top`` open clocks most at risk and a headline."""
-    head = headline(records)
-    rows = compliance_table(records)
+    render_figures(*record_figures(records, top), console)
 
+
+def render_figures(
+    head: dict[str, Any],
+    rows: list[dict[str, Any]],
+    risky: Sequence[MetricRecord],
+    console: Console,
+) -> None:
+    """Lay out what :func:`render_summary` prints, from its figures."""
     table = _table("SLA compliance by metric and priority")
     table.add_column("metric", min_width=10)
     table.add_column("priority", no_wrap=True)
@@ -190,7 +289,6 @@ def render_summary(records: Sequence[MetricRecord], console: Console, *, top: in
     else:
         console.print("[dim]No records with a target yet.[/dim]")
 
-    risky = most_at_risk(records, top)
     if risky:
         risk = _table(f"Most at risk: open clocks, top {len(risky)}")
         risk.caption = "remaining: business time left (negative: already breached; grey: paused)"
