@@ -25,7 +25,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO
 
@@ -82,7 +82,7 @@ def table_text(table: pa.Table, fmt: str, *, indent: bool = True) -> Iterator[by
     for lo in range(0, n, SLICE_ROWS):
         part = table.slice(lo, SLICE_ROWS)
         if fmt == "csv":
-            line = _join([_csv_cells(name, part.column(name)) for name in RECORD_COLUMNS], ",")
+            line = _join([_cells(name, part.column(name), _CSV) for name in RECORD_COLUMNS], ",")
             yield _lines(line, "\n")
         elif fmt == "jsonl":
             yield _lines(_json_object(part, indent=False), "\n")
@@ -134,7 +134,7 @@ def _json_object(part: pa.Table, indent: bool) -> pa.Array:
     cells = []
     for name in _JSON_KEYS:
         col = part.column(name)
-        text = _json_list_cells(col, indent) if name in _JSON_LISTS else _json_cells(name, col)
+        text = _json_list_cells(col, indent) if name in _JSON_LISTS else _cells(name, col, _JSON)
         cells.append(pc.binary_join_element_wise(f'"{name}": ', text, ""))
     if indent:
         body = _join(cells, ",\n  ")
@@ -145,30 +145,30 @@ def _json_object(part: pa.Table, indent: bool) -> pa.Array:
 # ----------------------------------------------------------------------------------- cells
 
 
-def _csv_cells(name: str, col: pa.ChunkedArray) -> pa.Array:
-    t = _plain_type(col)
-    if name in _INSTANTS:
-        return _instants(col, False, "")
-    if pa.types.is_boolean(t):
-        return _flags(col, "True", "False", "")
-    if pa.types.is_floating(t):
-        return _fill(_share(col), "")
-    if pa.types.is_integer(t):
-        return _fill(pc.cast(col, pa.string()), "")
-    return _text(col, True, "")
+@dataclass(frozen=True)
+class _Dialect:
+    csv: bool  # Python's csv module (else json.dumps)
+    true: str
+    false: str
+    null: str
 
 
-def _json_cells(name: str, col: pa.ChunkedArray) -> pa.Array:
+_CSV = _Dialect(True, "True", "False", "")
+_JSON = _Dialect(False, "true", "false", "null")
+
+
+def _cells(name: str, col: pa.ChunkedArray, d: _Dialect) -> pa.Array:
+    """A column's cells as the csv module or ``json.dumps`` writes them from ``to_row()``."""
     t = _plain_type(col)
     if name in _INSTANTS:
-        return _instants(col, True, "null")
+        return _instants(col, not d.csv, d.null)
     if pa.types.is_boolean(t):
-        return _flags(col, "true", "false", "null")
+        return _flags(col, d.true, d.false, d.null)
     if pa.types.is_floating(t):
-        return _fill(_share(col), "null")
+        return _fill(_share(col), d.null)
     if pa.types.is_integer(t):
-        return _fill(pc.cast(col, pa.string()), "null")
-    return _text(col, False, "null")
+        return _fill(pc.cast(col, pa.string()), d.null)
+    return _text(col, d.csv, d.null)
 
 
 def _json_list_cells(col: pa.ChunkedArray, indent: bool) -> pa.Array:

@@ -594,18 +594,17 @@ def edges(
 
 
 @_jit
-def _lookup(table: Any, idx: Any) -> Any:  # pragma: no cover - compiled
-    out = np.empty(idx.size, dtype=table.dtype)
+def _take_into(table: Any, idx: Any, out: Any) -> None:  # pragma: no cover - compiled
     for i in range(idx.size):
         out[i] = table[idx[i]]
-    return out
 
 
 def lookup(table: NDArray[G], idx: NDArray[np.signedinteger[Any]]) -> NDArray[G]:
     """``table[idx]`` for a small look-up table and narrow codes (int8, int32; -1 is the
     last entry): numpy first widens the codes to int64, which takes longer than the
     look-up itself."""
-    out: NDArray[G] = _lookup(table, idx)
+    out: NDArray[G] = np.empty(idx.size, dtype=table.dtype)
+    _take_into(table, idx, out)
     return out
 
 
@@ -689,17 +688,10 @@ def prefix_keys(
     return keys, bool(exact)
 
 
-@_jit
-def _gather_codes(codes: Any, rows: Any) -> Any:  # pragma: no cover - compiled
-    out = np.empty(rows.size, dtype=np.int32)
-    for i in range(rows.size):
-        out[i] = codes[rows[i]]
-    return out
-
-
 def gather_codes(codes: NDArray[np.signedinteger[Any]], rows: I64) -> NDArray[np.int32]:
     """``codes[rows]`` as int32, whatever the codes' width (int8 or int32)."""
-    out: NDArray[np.int32] = _gather_codes(codes, rows)
+    out: NDArray[np.int32] = np.empty(rows.size, dtype=np.int32)
+    _take_into(codes, rows, out)
     return out
 
 
