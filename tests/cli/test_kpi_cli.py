@@ -120,3 +120,29 @@ def test_mistakes_exit_with_their_codes(setup: tuple[Path, Path]) -> None:
     (config / "bad.yaml").write_text("kpis:\n  x: {measure: {agg: count, where: {tem: A}}}\n")
     code, _, err = _run(setup)
     assert code == ConfigError.exit_code and "bad.yaml:2" in err
+
+
+DEMO_CONFIG = Path(__file__).parents[2] / "src" / "accord" / "demo" / "config"
+
+
+@pytest.mark.parametrize("by", [None, "team", "field.region", "priority"])
+def test_both_engines_give_the_same_kpis(tmp_path: Path, by: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from accord.demo.generate import generate_events
+
+    end = datetime(2026, 6, 30, 18, tzinfo=UTC)
+    log = tmp_path / "events.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps(e.to_dict()) + "\n" for e in generate_events(seed=4, end=end, tickets=150)
+        )
+    )
+    args = ["kpi", str(log), "-c", str(DEMO_CONFIG), "--as-of", "2026-06-30T18:00:00Z"]
+    args += ["--format", "json", *(["--by", by] if by else [])]
+    batch = runner.invoke(app, args)
+    reference = runner.invoke(app, [*args, "--engine", "reference"])
+    assert batch.exit_code == reference.exit_code == 0, batch.output + reference.output
+    rows = json.loads(batch.stdout)
+    assert len(rows) > 10 and any(r["value"] for r in rows)
+    assert rows == json.loads(reference.stdout)

@@ -21,7 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
 
 from accord.core.config.loader import check_config_contracts, check_config_kpis
 from accord.core.config.resolved import Configuration
@@ -30,8 +29,7 @@ from accord.core.engine import compute, compute_ticket
 from accord.core.engine.batch import compute_batch, events_to_table, records_from_table
 from accord.core.events import Event
 from accord.core.kpi.facts import TicketFacts, policy_fields, ticket_facts
-from accord.core.kpi.frames import RECORD_ENUMS, events_frame, records_frame
-from accord.core.kpi.frames import RECORDS_SCHEMA as FRAME_SCHEMA
+from accord.core.kpi.frames import events_frame, records_frame, records_frame_of_table
 from accord.core.kpi.models import KpiSpec
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
@@ -122,28 +120,6 @@ def _records(
             [r for r in compute(events, config, when) if customer is None or r.customer == customer]
         )
     return records_frame_of_table(compute_batch(events_to_table(events), config, when), customer)
-
-
-def records_frame_of_table(table: pa.Table, customer: str | None = None) -> pl.DataFrame:
-    """The records frame of a batch engine records table, column for column what
-    :func:`~accord.core.kpi.frames.records_frame` makes of the same records (without one
-    Python object per record); only records of ``customer`` if given."""
-    df = pl.from_arrow(table.select(list(FRAME_SCHEMA)))
-    assert isinstance(df, pl.DataFrame)
-    cols: list[pl.Expr] = []
-    for name, dtype in FRAME_SCHEMA.items():
-        col = pl.col(name)
-        if isinstance(df.schema[name], pl.Datetime):
-            col = col.dt.epoch("s")
-        cols.append(col.cast(pl.String if name in RECORD_ENUMS else dtype))
-    df = df.select(cols)
-    if customer is not None:
-        # before the Enums are made: another customer's names are not even categories
-        df = df.filter(pl.col("customer") == customer)
-    return df.with_columns(
-        pl.col(name).cast(pl.Enum(sorted(df.get_column(name).drop_nulls().unique().to_list())))
-        for name in RECORD_ENUMS
-    )
 
 
 def contracts_of_files(files: Mapping[str, str]) -> dict[str, ContractSpec]:

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from accord.core.events import Event, FieldValue
 from accord.core.records import MetricRecord
@@ -97,6 +98,67 @@ def events_frame(events: Iterable[Event], fields: Iterable[str] = ()) -> pl.Data
     return pl.DataFrame(cols)
 
 
+def events_frame_of_table(table: pa.Table, fields: Iterable[str] = ()) -> pl.DataFrame:
+    """:func:`events_frame` of an events table (:mod:`accord.core.engine.batch.schema`), column
+    for column what it makes of the same events, without a Python object per event: each
+    field's values are decoded once per distinct value."""
+    from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX, TEXT_FIELDS
+
+    names = list(dict.fromkeys((*FACT_FIELDS, *fields)))
+    n = table.num_rows
+    have = set(table.column_names)
+
+    def plain(name: str) -> pa.Array:
+        col = table.column(name).combine_chunks()
+        return col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+
+    cols = [
+        pl.Series("ticket_id", plain("ticket_id").cast(pa.string()), dtype=pl.String),
+        pl.Series("ts", plain("ts"), dtype=pl.Int64),
+        pl.Series("ts_us", plain("ts_us") if "ts_us" in have else [0] * n, dtype=pl.Int64),
+        pl.Series("seq", plain("seq") if "seq" in have else [0] * n, dtype=pl.Int64),
+        pl.Series("kind", plain("kind"), dtype=pl.String),
+        pl.Series("actor", plain("actor") if "actor" in have else [None] * n, dtype=pl.String),
+        pl.Series("public", plain("public") if "public" in have else [None] * n, dtype=pl.Boolean),
+    ]
+    cleared = (
+        pl.Series("c", plain(CLEARED), dtype=pl.List(pl.String))
+        if CLEARED in have
+        else pl.Series("c", [None] * n, dtype=pl.List(pl.String))
+    )
+    for k in names:
+        source = k if k in (*TEXT_FIELDS, "tags") else FIELD_PREFIX + k
+        named = cleared.list.contains(k).fill_null(False)
+        if source not in have:
+            values = pl.Series(value_column(k), [None] * n, dtype=pl.String)
+            given = pl.Series("g", [False] * n, dtype=pl.Boolean)
+        elif k == "tags":
+            values = pl.Series(value_column(k), plain(source), dtype=pl.List(pl.String))
+            given = values.is_not_null()
+            if not given.any():  # never set: text, as events_frame types a field never set
+                values = pl.Series(value_column(k), [None] * n, dtype=pl.String)
+        else:
+            values, given = _tagged_series(k, plain(source), custom=source != k)
+        flags = (given | named).alias(set_column(k))
+        cols.extend([values.alias(value_column(k)), flags])
+    return pl.DataFrame(cols)
+
+
+def _tagged_series(name: str, col: pa.Array, custom: bool) -> tuple[pl.Series, pl.Series]:
+    """A text field's values (``custom``: tagged text) typed as :func:`_field_series` types the
+    same Python values, and where the column sets the field."""
+    from accord.core.engine.batch.schema import decode_tagged
+
+    enc = col.cast(pa.string()).dictionary_encode()
+    decoded = [decode_tagged(v) if custom else v for v in enc.dictionary.to_pylist()]
+    if decoded and all(isinstance(v, bool) for v in decoded):
+        table = pl.Series("v", decoded, dtype=pl.Boolean)
+    else:
+        table = pl.Series("v", [_text(v) for v in decoded], dtype=pl.String)
+    codes = pl.Series("i", enc.indices).cast(pl.Int64)  # null where the event does not set it
+    return table.gather(codes).alias(value_column(name)), codes.is_not_null()
+
+
 RECORD_ENUMS = ("metric", "policy", "calendar", "priority", "customer", "team", "assignee",
                 "channel", "state")  # fmt: skip
 _RECORD_INTS = ("cycle", "policy_version", "target", "start", "stop", "due", "breached_at",
@@ -133,3 +195,25 @@ RECORDS_SCHEMA: dict[str, Any] = {
     "breached_now": pl.Boolean,
     "ever_breached": pl.Boolean,
 }
+
+
+def records_frame_of_table(table: pa.Table, customer: str | None = None) -> pl.DataFrame:
+    """The records frame of a batch engine records table, column for column what
+    :func:`~accord.core.kpi.frames.records_frame` makes of the same records (without one
+    Python object per record); only records of ``customer`` if given."""
+    df = pl.from_arrow(table.select(list(RECORDS_SCHEMA)))
+    assert isinstance(df, pl.DataFrame)
+    cols: list[pl.Expr] = []
+    for name, dtype in RECORDS_SCHEMA.items():
+        col = pl.col(name)
+        if isinstance(df.schema[name], pl.Datetime):
+            col = col.dt.epoch("s")
+        cols.append(col.cast(pl.String if name in RECORD_ENUMS else dtype))
+    df = df.select(cols)
+    if customer is not None:
+        # before the Enums are made: another customer's names are not even categories
+        df = df.filter(pl.col("customer") == customer)
+    return df.with_columns(
+        pl.col(name).cast(pl.Enum(sorted(df.get_column(name).drop_nulls().unique().to_list())))
+        for name in RECORD_ENUMS
+    )
