@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
@@ -13,6 +13,7 @@ from rich.console import Console
 
 from accord.core.timeutil import Instant, parse_as_of, to_instant
 from accord.errors import AccordError, ConfigError, InputError
+from accord.io.quarantine import QuarantineRecord
 
 # Piped output gets 120 columns rather than Rich's 80 so the tables stay readable in logs.
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -54,3 +55,14 @@ def as_of_or_now(value: str | None) -> Instant:
         except ValueError as e:
             raise typer.BadParameter(str(e), param_hint="--as-of") from None
     return to_instant(datetime.now(UTC))
+
+
+def warn_rejected(quarantined: Sequence[QuarantineRecord]) -> None:
+    """Say on stderr that rows were rejected (for commands that keep no quarantine file)."""
+    if quarantined:
+        first = quarantined[0]
+        err.print(
+            f"[yellow]{len(quarantined)} row(s) rejected[/yellow] (first: {first.source}:"
+            f"{first.row}: {first.reason}); `accord sla` keeps them in a quarantine file",
+            highlight=False,
+        )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -16,7 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.common import as_of_or_now, err, handle_errors, out, warn_rejected
 from accord.core.config.loader import check_config_kpis
 from accord.core.engine import compute
 from accord.core.engine.batch import compute_batch
@@ -34,7 +33,6 @@ from accord.core.kpi.models import GRAINS, Grain
 from accord.core.timeutil import format_duration, iso, zone
 from accord.errors import ConfigError, InputError, NotFoundError
 from accord.io.columnar import read_columnar
-from accord.io.quarantine import QuarantineRecord
 from accord.io.readers import read_many
 
 FORMATS = ("table", "csv", "json")
@@ -136,7 +134,7 @@ def kpi(
     if engine == "reference":
         with err.status("reading events…"):
             read = read_many(events, source_tz=tzinfo, status_category=cfg.status_category)
-        _rejected(read.quarantined)
+        warn_rejected(read.quarantined)
         n = len(read.events)
         with err.status(f"computing {n:,} events…"):
             records = records_frame(compute(read.events, cfg, when))
@@ -145,7 +143,7 @@ def kpi(
         with engine_memory():
             with err.status("reading events…"):
                 batch = read_columnar(events, source_tz=tzinfo, status_category=cfg.status_category)
-            _rejected(batch.quarantined)
+            warn_rejected(batch.quarantined)
             n = batch.events.num_rows
             with err.status(f"computing {n:,} events…"):
                 records = records_frame_of_table(compute_batch(batch.events, cfg, when))
@@ -170,16 +168,6 @@ def kpi(
         highlight=False,
     )
     _emit(table, fmt)
-
-
-def _rejected(quarantined: Sequence[QuarantineRecord]) -> None:
-    if quarantined:
-        first = quarantined[0]
-        err.print(
-            f"[yellow]{len(quarantined)} row(s) rejected[/yellow] (first: {first.source}:"
-            f"{first.row}: {first.reason}); `accord sla` keeps them in a quarantine file",
-            highlight=False,
-        )
 
 
 def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.common import as_of_or_now, err, handle_errors, out, warn_rejected
 from accord.core.config.loader import check_config_contracts
 from accord.core.contracts.assignment import resolve_period
 from accord.core.contracts.statement import (
@@ -85,13 +85,7 @@ def statement(
     resolve_period(contract, period, when)  # a mistyped period fails before any work
     with err.status("reading events…"):
         read = read_many(events, source_tz=tz, status_category=cfg.status_category)
-    if read.quarantined:
-        first = read.quarantined[0]
-        err.print(
-            f"[yellow]{len(read.quarantined)} row(s) rejected[/yellow] (first: {first.source}:"
-            f"{first.row}: {first.reason}); `accord sla` keeps them in a quarantine file",
-            highlight=False,
-        )
+    warn_rejected(read.quarantined)
     fields = ticket_fields([contract])
     with err.status(f"computing {len(read.events):,} events…"):
         records = compute(read.events, cfg, when)

@@ -7,7 +7,7 @@ Rich; :func:`render_summary` only lays them out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,20 +48,33 @@ class _Counts:
         self.tickets.add(r.ticket_id)
 
     def row(self, metric: str, priority: str | None, *, total: bool) -> dict[str, Any]:
-        judged = self.met + self.breached
-        return {
-            "metric": metric,
-            "priority": priority,
-            "total": total,
+        counts = {
             "tickets": len(self.tickets),
             "met": self.met,
             "breached": self.breached,
-            "judged": judged,
-            "compliance": self.met / judged if judged else None,
             "open": self.open,
             "at_risk": self.at_risk,
             "cancelled": self.cancelled,
         }
+        return _row(metric, priority, total, counts)
+
+
+def _row(metric: str, priority: str | None, total: bool, c: Mapping[str, int]) -> dict[str, Any]:
+    """A row of :func:`compliance_table` from its counts."""
+    judged = int(c["met"]) + int(c["breached"])
+    return {
+        "metric": metric,
+        "priority": priority,
+        "total": total,
+        "tickets": int(c["tickets"]),
+        "met": int(c["met"]),
+        "breached": int(c["breached"]),
+        "judged": judged,
+        "compliance": int(c["met"]) / judged if judged else None,
+        "open": int(c["open"]),
+        "at_risk": int(c["at_risk"]),
+        "cancelled": int(c["cancelled"]),
+    }
 
 
 def _metric_key(metric: str) -> tuple[int, str]:
@@ -191,22 +204,6 @@ def table_summary(table: pa.Table, top: int = 10) -> Figures:
     ]
     targeted = df.filter(pl.col("target").is_not_null())
 
-    def row(c: dict[str, Any], metric: str, priority: str | None, total: bool) -> dict[str, Any]:
-        judged = int(c["met"]) + int(c["breached"])
-        return {
-            "metric": metric,
-            "priority": priority,
-            "total": total,
-            "tickets": int(c["tickets"]),
-            "met": int(c["met"]),
-            "breached": int(c["breached"]),
-            "judged": judged,
-            "compliance": int(c["met"]) / judged if judged else None,
-            "open": int(c["open"]),
-            "at_risk": int(c["at_risk"]),
-            "cancelled": int(c["cancelled"]),
-        }
-
     cells: dict[str, dict[str | None, dict[str, Any]]] = {}
     for c in targeted.group_by(["metric", "priority"]).agg(counts).iter_rows(named=True):
         cells.setdefault(c["metric"], {})[c["priority"]] = c
@@ -214,8 +211,8 @@ def table_summary(table: pa.Table, top: int = 10) -> Figures:
     rows: list[dict[str, Any]] = []
     for metric in sorted(cells, key=_metric_key):
         for priority in sorted(cells[metric], key=_priority_key):
-            rows.append(row(cells[metric][priority], metric, priority, False))
-        rows.append(row(totals[metric], metric, None, True))
+            rows.append(_row(metric, priority, False, cells[metric][priority]))
+        rows.append(_row(metric, None, True, totals[metric]))
     whole = targeted.select(counts).row(0, named=True) if targeted.height else None
     met = int(whole["met"]) if whole else 0
     breached = int(whole["breached"]) if whole else 0

@@ -168,7 +168,7 @@ def _cells(name: str, col: pa.ChunkedArray, d: _Dialect) -> pa.Array:
         return _fill(_share(col), d.null)
     if pa.types.is_integer(t):
         return _fill(pc.cast(col, pa.string()), d.null)
-    return _text(col, d.csv, d.null)
+    return _text(col, d)
 
 
 def _json_list_cells(col: pa.ChunkedArray, indent: bool) -> pa.Array:
@@ -191,8 +191,12 @@ def _plain_type(col: pa.ChunkedArray) -> pa.DataType:
     return t.value_type if pa.types.is_dictionary(t) else t
 
 
+def _whole(col: pa.ChunkedArray) -> pa.Array:
+    return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+
+
 def _decoded(col: pa.ChunkedArray) -> pa.Array:
-    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    arr = _whole(col)
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     return arr
@@ -245,20 +249,19 @@ def _share(col: pa.ChunkedArray) -> pa.Array:
     return text
 
 
-def _text(col: pa.ChunkedArray, csv_style: bool, null: str) -> pa.Array:
-    """A text column's cells, quoted as Python's ``csv`` writer (``csv_style``) or
-    ``json.dumps`` does it. A dictionary column is quoted once per distinct value by Python
-    itself; in a plain column (ticket ids, warnings) only the cells that Arrow cannot quote
-    exactly go through Python (none, usually)."""
-    quote = _csv_quote if csv_style else _json_quote
-    if pa.types.is_dictionary(col.type):
-        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+def _text(col: pa.ChunkedArray, d: _Dialect) -> pa.Array:
+    """A text column's cells, quoted as Python's ``csv`` writer or ``json.dumps`` does it.
+    A dictionary column is quoted once per distinct value by Python itself; in a plain column
+    (ticket ids, warnings) only the cells that Arrow cannot quote exactly go through Python
+    (none, usually)."""
+    quote = _csv_quote if d.csv else _json_quote
+    arr = _whole(col)
+    if pa.types.is_dictionary(arr.type):
         values = [None if v is None else quote(str(v)) for v in arr.dictionary.to_pylist()]
-        return _fill(pa.array(values, pa.string()).take(arr.indices), null)
-    arr = _decoded(col)
+        return _fill(pa.array(values, pa.string()).take(arr.indices), d.null)
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    if csv_style:
+    if d.csv:
         # a comma, a quote or a line feed: quoted, quotes doubled, by any version of csv; a
         # lone carriage return is left to the csv module (its rule for it has changed)
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', "")
@@ -270,7 +273,7 @@ def _text(col: pa.ChunkedArray, csv_style: bool, null: str) -> pa.Array:
     if pc.any(ask).as_py():
         fixed = [quote(str(v)) for v in arr.filter(ask).to_pylist()]
         plain = pc.replace_with_mask(plain, ask, pa.array(fixed, pa.string()))
-    return _fill(plain, null)
+    return _fill(plain, d.null)
 
 
 def _matches(arr: pa.Array, pattern: str) -> pa.Array:
