@@ -311,7 +311,7 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
     """
     from accord.core.event_validation import content_digest
     from accord.io.store import schema
-    from accord.io.store.sql import _event_row, _record_row, _ticket_row
+    from accord.io.store.sql.rows import _event_row, _record_row, _ticket_row
 
     t0 = time.perf_counter()
     SqlStore(url).close()  # create the schema

@@ -1,0 +1,223 @@
+"""Connections of the SQL store: engines, transactions, retries and the error guard."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from importlib import resources
+from typing import Any, ParamSpec, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection, Engine
+
+from accord.errors import InputError, StoreError
+
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+_CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
+_RETRIES = 5
+_RETURNING_ROWS = 16  # up to this many new ids, one INSERT ... RETURNING (see _add_events)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guard(fn: Callable[P, R]) -> Callable[P, R]:
+    """Database failures leave the store as :class:`StoreError` (503), never as a bare
+    driver exception."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            try:
+                return fn(*args, **kwargs)
+            except sa.exc.DBAPIError as e:
+                if not e.connection_invalidated:
+                    raise
+                # A pooled connection died (the database restarted): the pool has dropped
+                # them all and one more try runs on a fresh one. A transaction on a dead
+                # connection did not commit; only a death inside COMMIT is ambiguous, and
+                # the keyed writes (events by event_id, results by ticket) store nothing
+                # twice then.
+                return fn(*args, **kwargs)
+        except sa.exc.IntegrityError:
+            raise
+        except sa.exc.DataError as e:
+            raise InputError(f"the store cannot keep a value of this request: {e.orig or e}") from e
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
+            raise StoreError(f"the store is unavailable: {e.orig or e}") from e
+
+    return wrapper
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _dumps(value: Any) -> str:
+    """JSON for the JSON columns: PostgreSQL refuses NaN and Infinity, so a quarantined row
+    that holds them keeps them as text."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:
+        return json.dumps(_finite(value), ensure_ascii=False, default=str)
+
+
+def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to date (Alembic, with the migrations shipped in the package)."""
+    cfg = AlembicConfig()
+    location = resources.files("accord.io.store") / "migrations"
+    cfg.set_main_option("script_location", str(location))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # two processes starting at once must not both create the tables
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7410001)"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+_PING_AFTER = 10.0  # seconds a pooled connection may sit unused before it is checked
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat idle for a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip per request, a
+    quarter of a single-event ingest's time on PostgreSQL. A connection used seconds ago is
+    alive unless the server restarted in between; then the statement fails, the pool drops
+    its connections, and :func:`_guard` runs the call once more on a fresh one.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["accord_used"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("accord_used", 0.0) < _PING_AFTER:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:  # the driver's own error for a dead connection
+            raise sa.exc.DisconnectionError(str(e)) from e
+        if not alive:
+            raise sa.exc.DisconnectionError("the connection did not answer a ping")
+
+
+class SqlBase:
+    """The connections of a :class:`~accord.io.store.sql.SqlStore`: its engines (one for
+    writes and one for reads on SQLite), write transactions and retries. The schema is
+    migrated on open."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: str = "FULL",
+        pool_size: int = 10,
+        run_migrations: bool = True,
+    ) -> None:
+        self.url = sa.make_url(url)
+        self.dialect = self.url.get_backend_name()
+        self._write_lock: AbstractContextManager[object] = (
+            threading.Lock() if self.dialect == "sqlite" else nullcontext()
+        )
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise StoreError(f"unsupported database '{self.dialect}'; use sqlite or postgresql")
+        sync = sqlite_synchronous.upper()
+        if sync not in SQLITE_SYNCHRONOUS:
+            raise StoreError(f"sqlite synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
+        try:
+            if self.dialect == "sqlite":
+                if self.url.database in (None, "", ":memory:"):
+                    raise StoreError("the SQLite store needs a file: sqlite:///path/to/accord.db")
+                self._write = self._sqlite_engine(sync, immediate=True, pool_size=pool_size)
+                self._read = self._sqlite_engine(sync, immediate=False, pool_size=pool_size)
+            else:
+                self._write = sa.create_engine(
+                    self.url,
+                    pool_size=pool_size,
+                    max_overflow=pool_size,
+                    json_serializer=_dumps,
+                )
+                _ping_when_idle(self._write)
+                self._read = self._write
+            if run_migrations:
+                migrate(self._write)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
+            raise StoreError(f"cannot open the store at {self.safe_url()}: {e.orig or e}") from e
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction. On SQLite the threads of this process queue on a lock first:
+        SQLite's own busy handler sleeps in growing steps (up to 100 ms) while it waits, which
+        would turn a few milliseconds of waiting into long tails."""
+        with self._write_lock, self._write.begin() as conn:
+            yield conn
+
+    def safe_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    def _sqlite_engine(self, sync: str, *, immediate: bool, pool_size: int) -> Engine:
+        engine = sa.create_engine(
+            self.url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            json_serializer=_dumps,
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            # SQLAlchemy emits BEGIN itself (below), so the driver must not
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={sync}")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    def close(self) -> None:
+        self._write.dispose()
+        if self._read is not self._write:
+            self._read.dispose()
+
+    def _insert(self, table: sa.Table) -> Any:
+        if self.dialect == "postgresql":
+            return pg_dialect.insert(table)
+        return sqlite_dialect.insert(table)
+
+    def _retrying(self, work: Callable[[Connection], R]) -> R:
+        last: Exception | None = None
+        for _ in range(_RETRIES):
+            try:
+                with self._writing() as conn:
+                    return work(conn)
+            except sa.exc.IntegrityError as e:  # lost a race on a unique key: look again
+                last = e
+        raise StoreError(f"the store kept refusing a write: {last}")

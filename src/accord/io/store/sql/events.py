@@ -1,0 +1,239 @@
+"""Events, the quarantine and the recompute marks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection, Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from accord.core.event_validation import content_digest
+from accord.core.events import Event
+from accord.core.timeutil import Instant
+from accord.errors import RowProblem
+from accord.io.store import schema as t
+from accord.io.store.base import (
+    EventOutcome,
+    Incoming,
+    QuarantineEntry,
+    TicketResult,
+    conflict_problem,
+)
+from accord.io.store.sql.connection import (
+    _RETURNING_ROWS,
+    SqlBase,
+    _chunks,
+    _guard,
+)
+from accord.io.store.sql.rows import (
+    _CLEAR_DIRTY,
+    _event_from_row,
+    _event_row,
+    _problem_row,
+    _record_row,
+    _ticket_row,
+)
+
+
+class EventsPart(SqlBase):
+    @_guard
+    def add_events(
+        self,
+        items: Sequence[Incoming],
+        problems: Sequence[RowProblem] = (),
+        *,
+        received_at: Instant,
+    ) -> list[EventOutcome]:
+        if not items and not problems:
+            return []
+        return self._retrying(lambda conn: self._add_events(conn, items, problems, received_at))
+
+    def _add_events(
+        self,
+        conn: Connection,
+        items: Sequence[Incoming],
+        problems: Sequence[RowProblem],
+        received_at: Instant,
+    ) -> list[EventOutcome]:
+        # The first row of each event_id is inserted unless the id is stored already. A few
+        # rows (a single event: the latency that matters) go in with one INSERT ... ON
+        # CONFLICT DO NOTHING RETURNING, and only the ids that did not go in are looked up to
+        # tell a duplicate from a conflicting re-use; a concurrent writer of the same id is
+        # waited for by the database. Many rows are looked up first and inserted with one
+        # executemany: a RETURNING over hundreds of rows is one huge statement text that the
+        # driver re-parses on every batch (a third slower on PostgreSQL), and a writer that
+        # raced us to an id makes the insert fail and the transaction run again.
+        firsts: dict[str, tuple[int, bytes]] = {}  # event_id: (its first item, digest)
+        for n, item in enumerate(items):
+            if item.event.event_id not in firsts:
+                firsts[item.event.event_id] = (n, content_digest(item.event))
+        stored: dict[str, bytes] = {}
+        inserted: set[str] = set()
+        returning = len(firsts) <= _RETURNING_ROWS
+
+        def look_up(ids: Sequence[str]) -> None:
+            for chunk in _chunks(ids):
+                q = sa.select(t.events.c.event_id, t.events.c.digest).where(
+                    t.events.c.event_id.in_(chunk)
+                )
+                for event_id, digest in conn.execute(q):
+                    stored[event_id] = bytes(digest)
+
+        if not returning:
+            look_up(list(firsts))
+        rows = [
+            _event_row(items[n].event, digest, received_at, items[n].source)
+            for event_id, (n, digest) in firsts.items()
+            if event_id not in stored
+        ]
+        if rows and returning:
+            stmt = (
+                self._insert(t.events)
+                .on_conflict_do_nothing(index_elements=[t.events.c.event_id])
+                .returning(t.events.c.event_id)
+            )
+            inserted = set(conn.execute(stmt, rows).scalars())
+            look_up([i for i in firsts if i not in inserted])
+        elif rows:
+            conn.execute(t.events.insert(), rows)
+            inserted = {row["event_id"] for row in rows}
+        outcomes: list[EventOutcome] = []
+        rejected = list(problems)
+        touched: set[str] = set()
+        for n, item in enumerate(items):
+            e = item.event
+            first, first_digest = firsts[e.event_id]
+            if e.event_id in inserted and first == n:
+                touched.add(e.ticket_id)
+                outcomes.append("accepted")
+                continue
+            known = first_digest if e.event_id in inserted else stored[e.event_id]
+            if known == (first_digest if first == n else content_digest(e)):
+                outcomes.append("duplicate")
+            else:
+                problem = conflict_problem(item)
+                rejected.append(problem)
+                outcomes.append(problem)
+        if rejected:
+            conn.execute(t.quarantine.insert(), [_problem_row(p, received_at) for p in rejected])
+        if touched:
+            mark = secrets.randbits(62)
+            stmt = self._insert(t.dirty)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[t.dirty.c.ticket_id], set_={"mark": stmt.excluded.mark}
+            )
+            conn.execute(stmt, [{"ticket_id": tid, "mark": mark} for tid in sorted(touched)])
+        return outcomes
+
+    @_guard
+    def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
+        out: dict[str, list[Event]] = {tid: [] for tid in ticket_ids}
+        with self._read.connect() as conn:
+            for chunk in _chunks(sorted(out)):
+                q = (
+                    sa.select(t.events)
+                    .where(t.events.c.ticket_id.in_(chunk))
+                    .order_by(t.events.c.seq)
+                )
+                for row in conn.execute(q):
+                    out[row.ticket_id].append(_event_from_row(row))
+        return out
+
+    @_guard
+    def iter_events(self, batch: int = 10_000) -> Iterator[Event]:
+        after = 0
+        while True:
+            with self._read.connect() as conn:
+                q = (
+                    sa.select(t.events)
+                    .where(t.events.c.seq > after)
+                    .order_by(t.events.c.seq)
+                    .limit(batch)
+                )
+                rows = conn.execute(q).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _event_from_row(row)
+            after = rows[-1].seq
+
+    @_guard
+    def count_events(self) -> int:
+        return self._count(t.events)
+
+    def _count(self, table: sa.Table) -> int:
+        with self._read.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    @_guard
+    def quarantine(self, *, after: int = 0, limit: int = 100) -> list[QuarantineEntry]:
+        q = (
+            sa.select(t.quarantine)
+            .where(t.quarantine.c.id > after)
+            .order_by(t.quarantine.c.id)
+            .limit(limit)
+        )
+        with self._read.connect() as conn:
+            return [
+                QuarantineEntry(
+                    id=row.id,
+                    problem=RowProblem(row.source, row.row, row.field, row.reason, dict(row.raw)),
+                    received_at=row.received_at,
+                )
+                for row in conn.execute(q)
+            ]
+
+    @_guard
+    def count_quarantine(self) -> int:
+        return self._count(t.quarantine)
+
+    # ---------------------------------------------------------------- recompute bookkeeping
+
+    @_guard
+    def dirty(self, limit: int) -> list[tuple[str, int]]:
+        q = sa.select(t.dirty.c.ticket_id, t.dirty.c.mark).order_by(t.dirty.c.ticket_id)
+        with self._read.connect() as conn:
+            return [(a, b) for a, b in conn.execute(q.limit(limit))]
+
+    @_guard
+    def clear_dirty(self, marks: Sequence[tuple[str, int]]) -> None:
+        if not marks:
+            return
+        with self._writing() as conn:
+            conn.execute(_CLEAR_DIRTY, [{"tid": tid, "m": m} for tid, m in marks])
+
+    @_guard
+    def ticket_ids(self, *, after: str | None, limit: int) -> list[str]:
+        # the tickets table lags behind the events; distinct ids of the events are the truth
+        q = sa.select(t.events.c.ticket_id).distinct().order_by(t.events.c.ticket_id)
+        if after is not None:
+            q = q.where(t.events.c.ticket_id > after)
+        with self._read.connect() as conn:
+            return list(conn.execute(q.limit(limit)).scalars())
+
+    @_guard
+    def count_tickets(self) -> int:
+        q = sa.select(sa.func.count(sa.distinct(t.events.c.ticket_id)))
+        with self._read.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    @_guard
+    def save_results(
+        self, results: Sequence[TicketResult], *, clear: Sequence[tuple[str, int]] = ()
+    ) -> None:
+        if not results and not clear:
+            return
+        ids = [r.summary.ticket_id for r in results]
+        ticket_rows = [_ticket_row(r.summary) for r in results]
+        record_rows = [_record_row(rec, r.summary.customer) for r in results for rec in r.records]
+        with self._writing() as conn:
+            for chunk in _chunks(ids):
+                conn.execute(t.records.delete().where(t.records.c.ticket_id.in_(chunk)))
+                conn.execute(t.tickets.delete().where(t.tickets.c.ticket_id.in_(chunk)))
+            if ticket_rows:
+                conn.execute(t.tickets.insert(), ticket_rows)
+            if record_rows:
+                conn.execute(t.records.insert(), record_rows)
+            if clear:
+                conn.execute(_CLEAR_DIRTY, [{"tid": tid, "m": m} for tid, m in clear])

@@ -1,0 +1,216 @@
+"""Ticket summaries and metric records: saved by the recompute, read by the API."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from accord.core.records import MetricRecord, State
+from accord.core.timeutil import Instant
+from accord.io.store import schema as t
+from accord.io.store.base import (
+    COMPLIANCE_DIMENSIONS,
+    ClockQuery,
+    ComplianceKey,
+    ComplianceRow,
+    StoreStats,
+    TicketQuery,
+    TicketSummary,
+)
+from accord.io.store.sql.connection import (
+    SqlBase,
+    _chunks,
+    _guard,
+)
+from accord.io.store.sql.rows import (
+    _record_from_row,
+    _state_expr,
+    _summary_from_row,
+)
+
+
+class ResultsPart(SqlBase):
+    @_guard
+    def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+        tk = t.tickets.c
+        q = sa.select(t.tickets)
+        if query.customer is not None:
+            q = q.where(tk.customer == query.customer)
+        if query.team is not None:
+            q = q.where(tk.team == query.team)
+        if query.priority is not None:
+            q = q.where(tk.priority == query.priority)
+        clock: list[sa.ColumnElement[bool]] = []
+        if query.state is not None:
+            clock.append(_state_expr(query.now) == query.state.value)
+        if query.metric is not None:
+            clock.append(t.records.c.metric == query.metric)
+        if query.due_before is not None:
+            clock.append(t.records.c.due < query.due_before)
+        if clock:
+            q = q.where(sa.exists().where(t.records.c.ticket_id == tk.ticket_id, *clock))
+        if query.after is not None:
+            q = q.where(tk.ticket_id > query.after)
+        q = q.order_by(tk.ticket_id).limit(query.limit)
+        with self._read.connect() as conn:
+            return [_summary_from_row(row) for row in conn.execute(q)]
+
+    @_guard
+    def get_ticket(self, ticket_id: str) -> TicketSummary | None:
+        q = sa.select(t.tickets).where(t.tickets.c.ticket_id == ticket_id)
+        with self._read.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else _summary_from_row(row)
+
+    @_guard
+    def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]:
+        out: dict[str, list[MetricRecord]] = {tid: [] for tid in ticket_ids}
+        rc = t.records.c
+        with self._read.connect() as conn:
+            for chunk in _chunks(sorted(out)):
+                q = (
+                    sa.select(t.records)
+                    .where(rc.ticket_id.in_(chunk))
+                    .order_by(rc.ticket_id, rc.metric, rc.cycle)
+                )
+                for row in conn.execute(q):
+                    out[row.ticket_id].append(_record_from_row(row))
+        return out
+
+    @_guard
+    def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
+        rc = t.records.c
+        q = sa.select(t.records).where(rc.queued.is_(True))
+        if query.customer is not None:
+            q = q.where(rc.ticket_customer == query.customer)
+        for col, value in (
+            (rc.team, query.team),
+            (rc.priority, query.priority),
+            (rc.metric, query.metric),
+            (rc.policy, query.policy),
+        ):
+            if value is not None:
+                q = q.where(col == value)
+        if query.after is not None:
+            a = query.after
+            q = q.where(
+                sa.tuple_(rc.due_sort, rc.ticket_id, rc.metric, rc.cycle)
+                > sa.tuple_(
+                    sa.literal(a.due_sort, sa.BigInteger),
+                    sa.literal(a.ticket_id),
+                    sa.literal(a.metric),
+                    sa.literal(a.cycle),
+                )
+            )
+        q = q.order_by(rc.due_sort, rc.ticket_id, rc.metric, rc.cycle).limit(query.limit)
+        with self._read.connect() as conn:
+            return [_record_from_row(row) for row in conn.execute(q)]
+
+    @_guard
+    def compliance(
+        self,
+        by: str | None,
+        *,
+        now: Instant,
+        customer: str | None = None,
+        metric: str | None = None,
+    ) -> list[ComplianceRow]:
+        rc = t.records.c
+        if by is not None and by not in COMPLIANCE_DIMENSIONS:
+            raise ValueError(f"cannot group compliance by '{by}'")
+        columns = {
+            "metric": rc.metric,
+            "priority": rc.priority,
+            "policy": rc.policy,
+            "team": rc.team,
+            "customer": rc.ticket_customer,
+        }
+        key: sa.ColumnElement[Any] = (
+            columns[by] if by is not None else sa.literal(None, sa.String).label("key")
+        )
+        st = _state_expr(now)
+
+        def count(*states: State) -> sa.ColumnElement[Any]:
+            hit = sa.case((st.in_([s.value for s in states]), 1), else_=0)
+            return sa.func.coalesce(sa.func.sum(hit), 0)
+
+        q = sa.select(
+            key,
+            rc.start_month,
+            count(State.MET),
+            count(State.BREACHED),
+            count(State.RUNNING, State.PAUSED),
+        ).where(rc.target.is_not(None))
+        if customer is not None:
+            q = q.where(rc.ticket_customer == customer)
+        if metric is not None:
+            q = q.where(rc.metric == metric)
+        group = [rc.start_month] if by is None else [columns[by], rc.start_month]
+        q = q.group_by(*group)
+        with self._read.connect() as conn:
+            return [
+                ComplianceRow(k, month, int(met), int(breached), int(open_))
+                for k, month, met, breached, open_ in conn.execute(q)
+            ]
+
+    @_guard
+    def stats(self, now: Instant) -> StoreStats:
+        rc = t.records.c
+        st = _state_expr(now).label("st")
+        out = StoreStats()
+        with self._read.connect() as conn:
+            for state, n in conn.execute(sa.select(st, sa.func.count()).group_by(st)):
+                out.clocks_by_state[state] = int(n)
+            q = (
+                sa.select(rc.policy, rc.priority, sa.func.count())
+                .where(_state_expr(now) == State.BREACHED.value)
+                .group_by(rc.policy, rc.priority)
+            )
+            for policy, priority, n in conn.execute(q):
+                out.breaches[(policy, priority)] = int(n)
+            dirty_n = conn.execute(sa.select(sa.func.count()).select_from(t.dirty))
+            out.pending_recompute = int(dirty_n.scalar_one())
+        return out
+
+    # ---------------------------------------------------------------- records view
+
+    @_guard
+    def change_stamp(self) -> tuple[int, int]:
+        # both are primary keys: max() is an index look-up, not a scan
+        q = sa.select(
+            sa.select(sa.func.max(t.events.c.seq)).scalar_subquery(),
+            sa.select(sa.func.max(t.config_versions.c.version)).scalar_subquery(),
+        )
+        with self._read.connect() as conn:
+            seq, version = conn.execute(q).one()
+        return int(seq or 0), int(version or 0)
+
+    @_guard
+    def changed_since(self, seq: int) -> dict[str, tuple[int, int]]:
+        ec = t.events.c
+        q = (
+            sa.select(ec.ticket_id, sa.func.min(ec.seq), sa.func.max(ec.seq))
+            .where(ec.seq > seq)
+            .group_by(ec.ticket_id)
+        )
+        with self._read.connect() as conn:
+            return {tid: (int(lo), int(hi)) for tid, lo, hi in conn.execute(q)}
+
+    @_guard
+    def compliance_keys(
+        self, ticket_ids: Collection[str] | None = None, *, batch: int = 200_000
+    ) -> Iterator[list[ComplianceKey]]:
+        rc = t.records.c
+        cols = (rc.ticket_id, rc.metric, rc.priority, rc.policy, rc.team, rc.ticket_customer)
+        q = sa.select(*cols, rc.start_month, rc.state, rc.due).where(rc.target.is_not(None))
+        if ticket_ids is not None:
+            for chunk in _chunks(sorted(set(ticket_ids))):
+                with self._read.connect() as conn:
+                    yield [tuple(r) for r in conn.execute(q.where(rc.ticket_id.in_(chunk)))]
+            return
+        with self._read.connect() as conn:
+            result = conn.execution_options(stream_results=True).execute(q)
+            while rows := result.fetchmany(batch):
+                yield [tuple(r) for r in rows]

@@ -1,0 +1,267 @@
+"""Conversions between the core's values and the SQL store's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from accord.core.alerts.evaluate import Alert
+from accord.core.events import Actor, Event, FieldValue, Kind
+from accord.core.records import MetricRecord, State, Step, Warning_
+from accord.core.timeutil import Instant
+from accord.errors import RowProblem
+from accord.io.store import schema as t
+from accord.io.store.base import (
+    NO_DUE,
+    AlertAttemptRecord,
+    Scope,
+    StoredAlert,
+    TicketSummary,
+    TokenRecord,
+    is_queued,
+    month_of,
+)
+
+_CLEAR_DIRTY = t.dirty.delete().where(
+    t.dirty.c.ticket_id == sa.bindparam("tid"), t.dirty.c.mark == sa.bindparam("m")
+)
+
+
+def _state_expr(now: Instant) -> sa.ColumnElement[str]:
+    """The stored state judged at ``now`` (see :func:`~accord.io.store.base.state_at`)."""
+    rc = t.records.c
+    return sa.case(
+        (
+            sa.and_(
+                rc.state == State.RUNNING.value,
+                rc.due.is_not(None),
+                rc.due < now,
+            ),
+            sa.literal(State.BREACHED.value),
+        ),
+        else_=rc.state,
+    )
+
+
+def _fields_json(fields: Mapping[str, FieldValue]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
+
+
+def _fields_from_json(data: Mapping[str, Any]) -> dict[str, FieldValue]:
+    # only tags are lists, and the core keeps them as tuples
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+
+
+def _event_row(
+    e: Event, digest: bytes, received_at: Instant, source: str | None = None
+) -> dict[str, Any]:
+    return {
+        "event_id": e.event_id,
+        "ticket_id": e.ticket_id,
+        "ts": e.ts,
+        "ts_us": e.ts_us,
+        "kind": e.kind.value,
+        "actor": e.actor.value if e.actor is not None else None,
+        "public": e.public,
+        "fields": _fields_json(e.fields),
+        "digest": digest,
+        "received_at": received_at,
+        "source": source,
+    }
+
+
+def _event_from_row(row: Any) -> Event:
+    return Event(
+        event_id=row.event_id,
+        ticket_id=row.ticket_id,
+        ts=row.ts,
+        kind=Kind(row.kind),
+        actor=Actor(row.actor) if row.actor is not None else None,
+        public=row.public,
+        fields=_fields_from_json(row.fields),
+        seq=row.seq,
+        ts_us=row.ts_us,
+    )
+
+
+def _problem_row(p: RowProblem, received_at: Instant) -> dict[str, Any]:
+    return {
+        "source": p.source[:255],
+        "row": p.row,
+        "field": p.field[:255],
+        "reason": p.reason,
+        "raw": p.raw,
+        "received_at": received_at,
+    }
+
+
+def _ticket_row(s: TicketSummary) -> dict[str, Any]:
+    return {
+        "ticket_id": s.ticket_id,
+        "customer": s.customer,
+        "team": s.team,
+        "priority": s.priority,
+        "status": s.status,
+        "assignee": s.assignee,
+        "first_ts": s.first_ts,
+        "last_ts": s.last_ts,
+        "events": s.events,
+        "computed_at": s.computed_at,
+    }
+
+
+def _summary_from_row(row: Any) -> TicketSummary:
+    return TicketSummary(
+        ticket_id=row.ticket_id,
+        customer=row.customer,
+        team=row.team,
+        priority=row.priority,
+        status=row.status,
+        assignee=row.assignee,
+        first_ts=row.first_ts,
+        last_ts=row.last_ts,
+        events=row.events,
+        computed_at=row.computed_at,
+    )
+
+
+def _record_row(r: MetricRecord, ticket_customer: str | None) -> dict[str, Any]:
+    return {
+        "ticket_id": r.ticket_id,
+        "metric": r.metric,
+        "cycle": r.cycle,
+        "policy": r.policy,
+        "policy_version": r.policy_version,
+        "calendar": r.calendar,
+        "priority": r.priority,
+        "customer": r.customer,
+        "team": r.team,
+        "assignee": r.assignee,
+        "channel": r.channel,
+        "target": r.target,
+        "start": r.start,
+        "stop": r.stop,
+        "due": r.due,
+        "breached_at": r.breached_at,
+        "business_elapsed": r.business_elapsed,
+        "paused_business": r.paused_business,
+        "calendar_elapsed": r.calendar_elapsed,
+        "state": r.state.value,
+        "breached_now": r.breached_now,
+        "ever_breached": r.ever_breached,
+        "as_of": r.as_of,
+        "warnings": [[w.threshold, w.at] for w in r.warnings],
+        "explanation": [[s.at, s.what, s.detail, s.event_id] for s in r.explanation],
+        "ticket_customer": ticket_customer,
+        "queued": is_queued(r),
+        "due_sort": r.due if r.due is not None else NO_DUE,
+        "start_month": month_of(r.start),
+    }
+
+
+def _record_from_row(row: Any) -> MetricRecord:
+    return MetricRecord(
+        ticket_id=row.ticket_id,
+        metric=row.metric,
+        cycle=row.cycle,
+        policy=row.policy,
+        policy_version=row.policy_version,
+        calendar=row.calendar,
+        priority=row.priority,
+        customer=row.customer,
+        team=row.team,
+        assignee=row.assignee,
+        channel=row.channel,
+        target=row.target,
+        start=row.start,
+        stop=row.stop,
+        due=row.due,
+        breached_at=row.breached_at,
+        business_elapsed=row.business_elapsed,
+        paused_business=row.paused_business,
+        calendar_elapsed=row.calendar_elapsed,
+        state=State(row.state),
+        breached_now=row.breached_now,
+        ever_breached=row.ever_breached,
+        as_of=row.as_of,
+        warnings=tuple(Warning_(w[0], w[1]) for w in row.warnings),
+        explanation=tuple(Step(s[0], s[1], s[2], s[3]) for s in row.explanation),
+    )
+
+
+def _token_from_row(row: Any) -> TokenRecord:
+    return TokenRecord(
+        id=row.id,
+        secret_hash=row.secret_hash,
+        scope=Scope(row.scope),
+        customer=row.customer,
+        name=row.name,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _alert_state_expr(now: Instant) -> sa.ColumnElement[str]:
+    """An entry's state judged at ``now`` (see ``StoredAlert.state_at``)."""
+    a = t.alerts.c
+    return sa.case(
+        (a.acknowledged_at.is_not(None), sa.literal("acknowledged")),
+        (sa.and_(a.snoozed_until.is_not(None), a.snoozed_until > now), sa.literal("snoozed")),
+        (sa.and_(a.state == "held", a.deliver_at <= now), sa.literal("pending")),
+        else_=a.state,
+    )
+
+
+def _alert_row(alert: Alert, now: Instant) -> dict[str, Any]:
+    return {
+        "key": alert.key,
+        "rule": alert.rule,
+        "kind": alert.kind,
+        "subject": alert.subject,
+        "ticket_id": alert.subject if alert.kind in ("sla_warning", "sla_breach") else None,
+        "customer": alert.customer,
+        "metric": alert.metric,
+        "cycle": alert.cycle,
+        "threshold": alert.threshold,
+        "at": alert.at,
+        "deliver_at": alert.deliver_at,
+        "channels": list(alert.channels),
+        "summary": alert.summary,
+        "figures": dict(alert.figures),
+        "link": alert.link,
+        "state": "held" if alert.deliver_at > now else "pending",
+        "next_attempt_at": alert.deliver_at,
+        "created_at": now,
+    }
+
+
+def _stored_alert_from_row(row: Any, attempts: Sequence[AlertAttemptRecord]) -> StoredAlert:
+    alert = Alert(
+        key=row.key,
+        rule=row.rule,
+        kind=row.kind,
+        subject=row.subject,
+        metric=row.metric,
+        cycle=row.cycle,
+        threshold=row.threshold,
+        at=row.at,
+        deliver_at=row.deliver_at,
+        channels=tuple(row.channels),
+        summary=row.summary,
+        figures=dict(row.figures),
+        link=row.link,
+        customer=row.customer,
+    )
+    return StoredAlert(
+        id=row.id,
+        alert=alert,
+        state=row.state,
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        snoozed_until=row.snoozed_until,
+        attempts=tuple(attempts),
+    )
