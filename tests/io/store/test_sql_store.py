@@ -12,8 +12,8 @@ from alembic.migration import MigrationContext
 
 from accord.core.events import Event, Kind
 from accord.io.store import Incoming, SqlStore
-from accord.io.store.sql import connection as sql_module
 from accord.io.store.schema import metadata
+from accord.io.store.sql import connection as sql_module
 
 T0 = 1_772_442_000
 
