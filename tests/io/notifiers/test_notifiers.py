@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import ssl
+from dataclasses import replace
 from email import message_from_bytes
 from email.message import Message as MailMessage
 
@@ -63,6 +64,19 @@ def test_message_template_carries_the_figures_and_the_link() -> None:
         assert line in m.text.splitlines()
     assert "Policy" not in m.text  # a figure without a value is left out
     assert m.payload["key"] == ALERT.key and m.payload["figures"]["target"] == "4h"
+
+
+def test_a_breach_message_says_when_the_clock_breached() -> None:
+    breach = replace(
+        ALERT,
+        kind="sla_breach",
+        threshold="breach",
+        figures={**ALERT.figures, "elapsed": "4h", "remaining": "0s", "state": "breached",
+                 "breached_at": "2026-03-02T11:00:00Z"},
+    )  # fmt: skip
+    lines = render(breach).text.splitlines()
+    assert "Breached at: 2026-03-02T11:00:00Z" in lines
+    assert "Elapsed (business): 4h" in lines and "Remaining (business): 0s" in lines
 
 
 def test_webhook_posts_json_signed_with_hmac_sha256_of_the_body(

@@ -5,7 +5,9 @@ the keys already sent and ``now``.
 Threshold instants are known in advance. A running clock crosses a warning threshold or its
 target at an instant the calendar gives from the record alone (``due(as_of, left)``), assuming
 no pause in between; a later pause changes the record, and the next evaluation sees it. So the
-caller can sleep until :func:`next_wakeup` instead of polling.
+caller can sleep until :func:`next_wakeup` instead of polling. An SLA alert carries the
+clock's figures at its threshold instant, not those of the record it was read from
+(:mod:`accord.core.alerts.sla`).
 
 Every alert carries a dedupe key naming the rule, the subject (ticket, KPI group, contract
 objective or source), the metric, the cycle and the threshold. An alert whose key was already
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
+from accord.core.alerts.alert import Alert, dedupe_key, link_for
 from accord.core.alerts.models import AlertRule
+from accord.core.alerts.sla import sla_alert
 from accord.core.calendar import BusinessCalendar
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant, format_duration, iso
@@ -99,32 +103,6 @@ class Readings:
     budgets: Sequence[BudgetReading] = ()
     forecasts: Sequence[ForecastReading] = ()
     sources: Sequence[SourceActivity] = ()
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One alert: what crossed which threshold at ``at``, to be delivered at ``deliver_at``
-    (later than ``at`` only when quiet hours hold it)."""
-
-    key: str
-    rule: str
-    kind: str
-    subject: str
-    metric: str | None
-    cycle: str
-    threshold: str
-    at: Instant
-    deliver_at: Instant
-    channels: tuple[str, ...]
-    summary: str
-    figures: Mapping[str, str] = field(default_factory=dict)
-    link: str | None = None
-    customer: str | None = None
-
-
-def dedupe_key(rule: str, subject: str, metric: str | None, cycle: str, threshold: str) -> str:
-    """The identity of an alert: one rule, subject, metric, cycle and threshold, ever."""
-    return "|".join((rule, subject, metric or "", cycle, threshold))
 
 
 def evaluate(
@@ -208,7 +186,7 @@ def _of_rule(
             if not admitted or rec.target is None or rec.state is State.CANCELLED:
                 continue
             cal = calendars.get(rec.calendar) if rec.calendar else None
-            found = _sla(name, rule, rec, cal)
+            found = sla_alert(name, rule, rec, cal)
             if found is not None:
                 yield found
     elif rule.kind == "kpi_band":
@@ -244,85 +222,6 @@ def _objective_matches(rule: AlertRule, contract: str, objective: str, customer:
     )
 
 
-# ---------------------------------------------------------------- SLA clocks
-
-
-def _sla(
-    name: str, rule: AlertRule, rec: MetricRecord, cal: BusinessCalendar | None
-) -> Alert | None:
-    assert rec.target is not None
-    if rule.kind == "sla_breach":
-        # breached once business time passes the target: one second more than the target
-        threshold, label = rec.target + 1, "breach"
-        at = rec.breached_at if rec.breached_at is not None else _crossing(rec, threshold, cal)
-    else:
-        if rule.share is not None:
-            threshold, label = math.ceil(rule.share * rec.target), f"{rule.share:.0%}"
-        else:
-            assert rule.remaining is not None
-            threshold = max(rec.target - rule.remaining, 0)
-            label = f"{format_duration(rule.remaining)} left"
-        at = _warning_instant(rec, threshold, label, cal)
-        # a warning is for a clock that can still be saved: not once it stopped or breached
-        if at is not None and rec.stop is not None and at >= rec.stop:
-            at = None
-    if at is None:
-        return None
-    subject = rec.ticket_id
-    figures = {
-        "ticket": rec.ticket_id,
-        "metric": rec.metric,
-        "cycle": str(rec.cycle),
-        "target": format_duration(rec.target),
-        "elapsed": format_duration(rec.business_elapsed),
-        "remaining": format_duration(rec.remaining),
-        "due": iso(rec.due) or "-",
-        "state": rec.state.value,
-        "priority": rec.priority or "-",
-        "customer": rec.customer or "-",
-        "policy": rec.policy or "-",
-        "as_of": iso(rec.as_of) or "-",
-    }
-    what = "breached" if rule.kind == "sla_breach" else f"at risk ({label})"
-    summary = f"{rec.metric} on ticket {rec.ticket_id} {what}; due {figures['due']}"
-    return Alert(
-        key=dedupe_key(name, subject, rec.metric, str(rec.cycle), label),
-        rule=name,
-        kind=rule.kind,
-        subject=subject,
-        metric=rec.metric,
-        cycle=str(rec.cycle),
-        threshold=label,
-        at=at,
-        deliver_at=at,
-        channels=rule.channels,
-        summary=summary,
-        figures=figures,
-        link=_link(rule, ticket_id=rec.ticket_id, customer=rec.customer),
-        customer=rec.customer,
-    )
-
-
-def _warning_instant(
-    rec: MetricRecord, threshold: int, label: str, cal: BusinessCalendar | None
-) -> Instant | None:
-    for w in rec.warnings:  # the engine recorded it: that instant is exact
-        if w.threshold == label:
-            return w.at
-    return _crossing(rec, threshold, cal)
-
-
-def _crossing(rec: MetricRecord, threshold: int, cal: BusinessCalendar | None) -> Instant | None:
-    """When the clock's business elapsed reaches ``threshold``, seen from ``rec.as_of``."""
-    if rec.business_elapsed >= threshold:
-        # crossed before the record was computed, at an instant the record does not hold
-        # (pauses may lie in between): the record's own instant is the earliest we know of
-        return rec.as_of if rec.stop is None else min(rec.stop, rec.as_of)
-    if rec.state is not State.RUNNING or cal is None:
-        return None  # a paused or stopped clock crosses nothing until it runs again
-    return cal.due(rec.as_of, threshold - rec.business_elapsed)
-
-
 # ---------------------------------------------------------------- KPIs, contracts, sources
 
 
@@ -344,7 +243,7 @@ def _band(name: str, rule: AlertRule, b: BandChange) -> Alert:
         channels=rule.channels,
         summary=f"KPI {subject} went {b.before or 'none'} -> {b.after} (value {value})",
         figures={"kpi": b.kpi, "group": b.group or "-", "band": b.after, "value": value},
-        link=_link(rule, customer=b.customer),
+        link=link_for(rule, customer=b.customer),
         customer=b.customer,
     )
 
@@ -380,7 +279,7 @@ def _burn(name: str, rule: AlertRule, g: BudgetReading) -> Alert | None:
             "allowed": str(g.allowed),
             "used": str(g.used),
         },
-        link=_link(rule, customer=g.customer),
+        link=link_for(rule, customer=g.customer),
         customer=g.customer,
     )
 
@@ -409,7 +308,7 @@ def _forecast(name: str, rule: AlertRule, f: ForecastReading) -> Alert:
             "forecast": f.forecast,
             "target": f.target,
         },
-        link=_link(rule, customer=f.customer),
+        link=link_for(rule, customer=f.customer),
         customer=f.customer,
     )
 
@@ -438,14 +337,3 @@ def _silence(name: str, rule: AlertRule, s: SourceActivity, cal: BusinessCalenda
         summary=f"no events from {s.source} for {label} of business time",
         figures={"source": s.source, "last_event": iso(s.last_event) or "-", "after": label},
     )
-
-
-def _link(rule: AlertRule, ticket_id: str | None = None, customer: str | None = None) -> str | None:
-    if rule.link is None:
-        return None
-    # unknown placeholders stay as written rather than failing the alert
-    values = {"ticket_id": ticket_id or "", "customer": customer or ""}
-    out = rule.link
-    for k, v in values.items():
-        out = out.replace("{" + k + "}", v)
-    return out

@@ -1,5 +1,6 @@
 """Message templates: the same alert as a subject line, a plain text with the figures that
-matter and a link, and a JSON payload for machines."""
+matter and a link, and a JSON payload for machines. An SLA alert's figures are those of its
+threshold instant (:mod:`accord.core.alerts.sla`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("elapsed", "Elapsed (business)"),
     ("remaining", "Remaining (business)"),
     ("due", "Due"),
+    ("breached_at", "Breached at"),
     ("state", "State"),
     ("kpi", "KPI"),
     ("group", "Group"),

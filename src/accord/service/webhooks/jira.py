@@ -13,29 +13,40 @@ payload                         canonical row
 ``jira:issue_created``          ``created``: ``status``, ``priority`` (names), ``assignee``
                                 (``accountId``), ``customer`` (project key), ``team`` (first
                                 component), ``type`` (issue type), ``tags`` (labels);
-                                ``event_id`` ``jira:<issue id>:created``
+                                ``event_id`` ``jira:<issue id>:created``; ``ts`` the issue's
+                                ``fields.created``
 ``jira:issue_updated``          ``updated`` with the ``changelog`` items Accord knows
                                 (status, priority, assignee, labels, components, issue type);
                                 ``event_id`` ``jira:<issue id>:changelog:<changelog id>``;
-                                no known item: ignored
+                                ``ts`` the change's ``changelog.created``, else the issue's
+                                ``fields.updated`` (set by that change); no known item: ignored
 ``comment_created``             ``message``: ``public`` from ``comment.jsdPublic`` (true when
                                 absent); ``actor`` customer when the author is the issue's
-                                reporter, else agent; ``event_id`` ``jira:comment:<id>``
-``jira:issue_deleted``          ``deleted``
+                                reporter, else agent; ``event_id`` ``jira:comment:<id>``;
+                                ``ts`` the comment's ``created``
+``jira:issue_deleted``          ``deleted``; ``event_id`` ``jira:<issue id>:deleted``
 anything else                   ignored
 =============================  ===============================================================
 
-``ts`` is the payload's ``timestamp``.
+Jira retries a delivery it thinks failed, and a retry may carry a new ``timestamp``. So the
+event a delivery maps to depends only on the change it reports: its id names the change (the
+issue, changelog or comment id; without one, a digest of the change's own content) and its
+``ts`` is the change's own instant, not the delivery's. A retry is then the same event, a
+``duplicate``; a different change under an id already taken is still a conflict and is
+quarantined. Only a deletion has no instant of its own in the payload: its ``ts``, like that of
+any change whose own instant is missing or unreadable, is the delivery's ``timestamp``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
-from accord.core.timeutil import Instant
+from accord.core.timeutil import Instant, parse_instant
 from accord.errors import AuthError
 from accord.service.webhooks import check_freshness, constant_time_equal, iso_from_ms
 
@@ -132,30 +143,63 @@ def _changes(changelog: Any) -> dict[str, Any]:
     return out
 
 
+def _own_time(delivered: str, *candidates: Any) -> str:
+    """The first of ``candidates`` that reads as an instant (Jira writes
+    ``2026-03-02T10:15:30.123+0100``), as ISO 8601 UTC; else the delivery's time."""
+    for value in candidates:
+        if isinstance(value, str):
+            try:
+                at = parse_instant(value)
+            except ValueError:
+                continue
+            return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    return delivered
+
+
+def _text_id(value: Any) -> str | None:
+    # Jira ids are numbers written as strings; an object or a list is not an id
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _digest(*parts: Any) -> str:
+    """A stable name for a change Jira gave no id: its own content, never the delivery's."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return "h" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
 def to_rows(payload: Any) -> list[dict[str, Any]]:
     """The canonical rows of one Jira delivery (none for events Accord does not track)."""
     if not isinstance(payload, Mapping):
         return [{"_payload": payload}]
-    signed_at(payload)  # the timestamp is the events' instant: it must be there
+    signed_at(payload)  # the delivery must carry its timestamp: the freshness check needs it
+    delivered = iso_from_ms(payload["timestamp"])
     event = payload.get("webhookEvent")
     issue = payload.get("issue")
     issue = issue if isinstance(issue, Mapping) else {}
     fields = issue.get("fields")
     fields = fields if isinstance(fields, Mapping) else {}
-    row: dict[str, Any] = {"ticket_id": issue.get("key"), "ts": iso_from_ms(payload["timestamp"])}
-    issue_id = issue.get("id")
+    row: dict[str, Any] = {"ticket_id": issue.get("key")}
+    issue_id = _text_id(issue.get("id")) or _text_id(issue.get("key"))
     if event == "jira:issue_created":
         row.update(
-            event_id=f"jira:{issue_id}:created", kind="created", fields=_issue_fields(fields)
+            event_id=f"jira:{issue_id}:created",
+            ts=_own_time(delivered, fields.get("created")),
+            kind="created",
+            fields=_issue_fields(fields),
         )
     elif event == "jira:issue_updated":
-        changes = _changes(payload.get("changelog"))
+        changelog = payload.get("changelog")
+        changelog = changelog if isinstance(changelog, Mapping) else {}
+        changes = _changes(changelog)
         if not changes:
             return []
-        changelog = payload.get("changelog")
-        change_id = changelog.get("id") if isinstance(changelog, Mapping) else None
+        ts = _own_time(delivered, changelog.get("created"), fields.get("updated"))
+        change_id = _text_id(changelog.get("id")) or _digest(issue_id, changes, ts)
         row.update(
-            event_id=f"jira:{issue_id}:changelog:{change_id}", kind="updated", fields=changes
+            event_id=f"jira:{issue_id}:changelog:{change_id}", ts=ts, kind="updated", fields=changes
         )
     elif event == "comment_created":
         comment = payload.get("comment")
@@ -163,14 +207,18 @@ def to_rows(payload: Any) -> list[dict[str, Any]]:
         author = _account(comment.get("author"))
         reporter = _account(fields.get("reporter"))
         public = comment.get("jsdPublic", True)
+        ts = _own_time(delivered, comment.get("created"))
+        comment_id = _text_id(comment.get("id")) or _digest(issue_id, author, public, ts)
         row.update(
-            event_id=f"jira:comment:{comment.get('id')}",
+            event_id=f"jira:comment:{comment_id}",
+            ts=ts,
             kind="message",
             actor="customer" if author is not None and author == reporter else "agent",
             public=public,
         )
     elif event == "jira:issue_deleted":
-        row.update(event_id=f"jira:{issue_id}:deleted", kind="deleted")
+        # the payload holds no instant of the deletion but the delivery's own
+        row.update(event_id=f"jira:{issue_id}:deleted", ts=delivered, kind="deleted")
     else:
         return []
     return [row]
