@@ -138,7 +138,7 @@ def _handle(
     if pooled is None:
         raise InputError(
             "no handle time: no ticket has a finished agent_work clock with business time; "
-            "give it with --aht"
+            "give the handle time (--aht, or aht in the API)"
         )
     return pooled[0], f"agent_work of all groups ({pooled[1]} ticket(s))"
 
