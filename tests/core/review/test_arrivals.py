@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from accord.core.config.loader import build_config
 from accord.core.review.arrivals import (
     Range,
     group_loads,
@@ -175,3 +176,19 @@ def test_targets_bounds_and_intervals_parse_or_say_why_not() -> None:
     for bad in (0, 59, 90, 7 * 3600, 2 * 86_400):
         with pytest.raises(InputError, match="divide a day"):
             interval_seconds(bad)
+
+
+def test_an_arrival_after_the_calendars_last_opening_is_left_out_and_said() -> None:
+    cfg = build_config(
+        {
+            "calendars": {"c": {"tz": "UTC", "hours": {"mon-fri": [["09:00", "17:00"]]},
+                                "versions": [{"effective_from": "2026-03-05", "hours": {}}]}},
+            "policies": [{"name": "P", "calendar": "c", "metrics": {"first_response": "1h"}}],
+        }
+    )  # fmt: skip
+    at = parse_as_of("2026-03-02T18:00:00Z")  # Monday evening: picked up Tuesday 09:00
+    log = Log().ticket(at).ticket(parse_as_of("2026-03-06T10:00:00Z"))  # never opens again
+    (g,) = group_loads(log.records(cfg, at + WEEK), cfg)
+    assert g.never_open == 1 and g.arrivals == 2
+    assert g.intervals[24 + 9].deferred_in == 1  # Tuesday 09:00 UTC
+    assert g.notes == ("1 arrival(s) came after the calendar's last opening: left out",)

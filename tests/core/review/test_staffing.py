@@ -129,3 +129,23 @@ def test_arrivals_without_any_target_need_one_given() -> None:
     for goal in (0.0, 1.0):
         with pytest.raises(InputError, match="goal"):
             plan(loads, metric="first_response", goal=goal, aht=600.0, target=60)
+
+
+def test_an_interval_is_short_of_agents_exactly_when_its_service_level_is_below_the_goal() -> None:
+    cfg = config()
+    log = Log()
+    for week in range(4):  # each Monday: a weekend backlog of 6, then 20 live in 09:00–10:00
+        log.many(MONDAY + week * WEEK - 2 * DAY + 12 * HOUR, 6)
+        for k in range(20):
+            log.ticket(MONDAY + week * WEEK + 9 * HOUR + k * 180)
+    span = Range(date(2026, 2, 28), date(2026, 3, 30))
+    loads = group_loads(log.records(cfg, MONDAY + 5 * WEEK), cfg, span=span, target=60)
+    seen = set()
+    for agents in range(0, 9):
+        p = plan(loads, metric="first_response", goal=0.8, aht=180.0, target=60, agents=agents)
+        mon = p.groups[0].intervals[MON_09]
+        assert mon.deferred == 6 and mon.arrivals == 20
+        assert mon.service_level is not None
+        assert (mon.shortfall > 0) == (mon.service_level < 0.8), (agents, mon)
+        seen.add(mon.limited_by)
+    assert seen == {"opening backlog"}  # the backlog of 6, answered within a minute, needs 5

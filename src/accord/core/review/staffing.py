@@ -45,7 +45,8 @@ class IntervalPlan:
     agents_needed: int
     limited_by: Limit | None
     agents: int | None  # available (given), None when not given
-    service_level: float | None  # share answered within target with the given agents
+    service_level: float | None  # share answered in target with the given agents (lower of
+    # the queue's and the opening backlog's)
     backlog_met: float | None  # share of an opening's backlog answered within target
     best_target_seconds: int | None  # shortest target the given agents meet; None: none
     reachable: bool  # False when no target is reachable with the given agents
@@ -234,11 +235,12 @@ def _interval(
     reachable = True
     if agents is not None:
         if targets:
-            # live work by the queue model, an opening's backlog by the backlog model
+            # the lower of the two models' shares, as the agents needed are the larger of
+            # their answers: short of agents exactly when below the goal
             sl = service_level(queue, agents, targets)
             if backlog:
                 met = _backlog_met(backlog, aht, targets, queue.servers(agents))
-                sl = (i.live * sl + i.deferred_in * met) / work
+                sl = min(sl, met)
         best, reachable = _best(queue, agents, goal, backlog, aht)
     return IntervalPlan(
         day=day,
