@@ -1,0 +1,1 @@
+"""Review: what-if replay, recommended targets and capacity."""
