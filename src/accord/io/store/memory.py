@@ -42,6 +42,7 @@ from accord.io.store.base import (
     snooze_refusal,
     state_at,
 )
+from accord.io.store.refusals import keepable, refused_problem, surrogate_field
 
 
 class MemoryStore:
@@ -81,6 +82,12 @@ class MemoryStore:
             rejected = list(problems)
             touched: set[str] = set()
             for item in items:
+                if surrogate_field(item.event) is not None:
+                    # what the SQL stores' drivers refuse: text with no UTF-8 form
+                    problem = refused_problem(item, "text with no UTF-8 form (a lone surrogate)")
+                    rejected.append(problem)
+                    outcomes.append(problem)
+                    continue
                 digest = content_digest(item.event)
                 first = self._by_id.get(item.event.event_id)
                 if first is None:
@@ -100,7 +107,8 @@ class MemoryStore:
                     rejected.append(problem)
                     outcomes.append(problem)
             for p in rejected:
-                self._quarantine.append(QuarantineEntry(next(self._qid), p, received_at))
+                entry = QuarantineEntry(next(self._qid), keepable(p), received_at)
+                self._quarantine.append(entry)
             mark = secrets.randbits(62)
             for tid in touched:
                 self._dirty[tid] = mark
