@@ -27,6 +27,7 @@ from accord.io.store.base import (
     ComplianceRow,
     ConfigVersion,
     EventOutcome,
+    FailedTicket,
     Incoming,
     QuarantineEntry,
     StoredAlert,
@@ -42,10 +43,11 @@ from accord.io.store.base import (
     snooze_refusal,
     state_at,
 )
+from accord.io.store.memory_failures import FailuresInMemory
 from accord.io.store.refusals import keepable, refused_problem, surrogate_field
 
 
-class MemoryStore:
+class MemoryStore(FailuresInMemory):
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._events: list[Event] = []
@@ -64,6 +66,7 @@ class MemoryStore:
         self._alert_ids: dict[str, int] = {}  # key -> id
         self._last_received: dict[str, Instant] = {}  # source -> latest received_at
         self._watch: dict[str, str] = {}
+        self._failed: dict[str, FailedTicket] = {}
 
     def close(self) -> None:
         pass
@@ -161,6 +164,7 @@ class MemoryStore:
                 tid = r.summary.ticket_id
                 self._tickets[tid] = r.summary
                 self._records[tid] = sorted(r.records, key=lambda x: (x.metric, x.cycle))
+                self._failed.pop(tid, None)
             self.clear_dirty(clear)
 
     # ---- reads
@@ -279,6 +283,7 @@ class MemoryStore:
                         key = (r.policy, r.priority)
                         out.breaches[key] = out.breaches.get(key, 0) + 1
             out.pending_recompute = len(self._dirty)
+            out.failed_tickets = len(self._failed)
         return out
 
     # ---- records view

@@ -7,6 +7,8 @@ batch, and nothing sent is lost.
 - An event that passed validation but that the database still refuses (an index row over
   PostgreSQL's limit, text with no UTF-8 form) is quarantined alone, with the database's reason
   (:func:`refused_problem`); the rest of its batch is kept.
+- A ticket whose recompute fails is recorded with its error (:func:`failure_text`), kept
+  short and storable.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from accord.core.event_limits import escape_unstorable, escape_value
 from accord.core.events import Event
 from accord.errors import RowProblem
 from accord.io.store.base import Incoming
+
+MAX_ERROR_CHARS = 2000
+"""A failed ticket's error is cut to this many characters (the rest is in the server's log)."""
 
 # the indexes over event text, by the field whose value went into them
 _INDEX_FIELDS = {"uq_events_event_id": "event_id", "ix_events_ticket_id": "ticket_id"}
@@ -78,3 +83,10 @@ def refused_problem(item: Incoming, reason: str) -> RowProblem:
             raw=dict(item.raw) if item.raw is not None else e.to_dict(),
         )
     )
+
+
+def failure_text(error: str) -> str:
+    """A recompute error as a failed ticket keeps it: storable, and at most
+    :data:`MAX_ERROR_CHARS` characters."""
+    text = escape_unstorable(error)
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"

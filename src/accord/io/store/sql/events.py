@@ -279,6 +279,9 @@ class EventsPart(SqlBase):
             for chunk in _chunks(ids):
                 conn.execute(t.records.delete().where(t.records.c.ticket_id.in_(chunk)))
                 conn.execute(t.tickets.delete().where(t.tickets.c.ticket_id.in_(chunk)))
+                # computed and stored: no longer a failed ticket
+                failed = t.failed_tickets.c.ticket_id.in_(chunk)
+                conn.execute(t.failed_tickets.delete().where(failed))
             if ticket_rows:
                 conn.execute(t.tickets.insert(), ticket_rows)
             if record_rows:
