@@ -144,3 +144,24 @@ def test_the_at_risk_queue_reloads_itself_every_30_seconds(browser: Any, served:
         page.clock.run_for(1_000)
     assert len(seen) == 2
     page.context.close()
+
+
+def test_an_admin_sees_the_tickets_whose_recompute_failed(browser: Any, served: Served) -> None:
+    page = sign_in(browser, served, served.admin_token)
+    page.click("nav a[href='/failures']")
+    page.wait_for_selector("#failures table tbody tr a")
+    text = page.inner_text("#failures")
+    assert "1 failed ticket." in text
+    assert "T-failed" in text and "storing its clocks: refused" in text
+    assert page.locator("#failures th").all_inner_texts() == [
+        "ticket",
+        "error",
+        "first failure",
+        "last failure",
+        "attempts",
+    ]
+    shot(page, "failures")
+    page.context.close()
+    reader = sign_in(browser, served, served.read_token)
+    assert reader.locator("nav a[href='/failures']").count() == 0
+    reader.context.close()

@@ -251,3 +251,113 @@ def test_a_true_false_column_reads_as_one_zero_and_minus_one_for_null(
     fast = _Fast(n, np.zeros(n, dtype=bool))
     want = [-1 if v is None else int(v) for v in col.to_pylist()]
     assert _public(col, fast).tolist() == want
+
+
+def _limit_rows() -> list[dict[str, Any]]:
+    from accord.core.event_limits import (
+        MAX_CUSTOM_VALUE_BYTES,
+        MAX_ID_BYTES,
+        MAX_STANDARD_VALUE_BYTES,
+        MAX_TAG_BYTES,
+    )
+
+    def one(i: int, **over: Any) -> dict[str, Any]:
+        r: dict[str, Any] = {
+            "event_id": f"e{i}",
+            "ticket_id": "T1",
+            "ts": "2024-03-04T09:00:00Z",
+            "kind": "created",
+            "customer": "acme",
+            "tags": "vip",
+            "field.note": "n",
+        }
+        r.update(over)
+        return r
+
+    return [
+        one(1),
+        one(2, event_id="e" * (MAX_ID_BYTES + 1)),
+        one(3, ticket_id="t" * MAX_ID_BYTES),
+        one(4, ticket_id="é" * (MAX_ID_BYTES // 2 + 1)),
+        one(5, customer="c" * (MAX_STANDARD_VALUE_BYTES + 1)),
+        one(6, customer="ac\x00me"),
+        one(7, tags=";".join(["t" * MAX_TAG_BYTES, "u" * (MAX_TAG_BYTES + 1)])),
+        one(8, tags=";".join(f"t{i}" for i in range(150))),
+        one(9, **{"field.note": "x" * MAX_CUSTOM_VALUE_BYTES}),
+        one(10, **{"field.note": "x" * (MAX_CUSTOM_VALUE_BYTES + 1)}),
+        one(11, **{"field.note": "a\x00"}),
+        one(12, customer="😀" * (MAX_STANDARD_VALUE_BYTES // 4)),
+    ]
+
+
+def test_the_columnar_reader_applies_the_event_limits_as_the_row_validator(
+    tmp_path: Path,
+) -> None:
+    rows = _limit_rows()
+    a, b = tmp_path / "limits.parquet", tmp_path / "limits.csv"
+    _write_parquet(a, rows)
+    _write_csv(b, rows)
+    for path in (a, b):
+        got = read_columnar([path], status_category=mapper)
+        fields = {q.row - (path == b): q.field for q in got.quarantined}
+        assert fields == {
+            2: "event_id",
+            4: "ticket_id",
+            5: "customer",
+            6: "customer",
+            7: "tags",
+            8: "tags",
+            10: "field.note",
+            11: "field.note",
+        }
+        _same_outcome([path])
+
+
+def test_the_columnar_reader_bounds_the_fields_and_the_size_of_an_event(tmp_path: Path) -> None:
+    from accord.core.event_limits import MAX_CUSTOM_VALUE_BYTES, MAX_EVENT_BYTES, MAX_FIELDS
+
+    def one(i: int, n: int, size: int) -> dict[str, Any]:
+        r: dict[str, Any] = {
+            "event_id": f"e{i}",
+            "ticket_id": "T1",
+            "ts": "2024-03-04T09:00:00Z",
+            "kind": "created",
+        }
+        r.update({f"field.f{k}": ("v" * size if k < n else None) for k in range(MAX_FIELDS + 1)})
+        return r
+
+    big = MAX_CUSTOM_VALUE_BYTES
+    over = MAX_EVENT_BYTES // big + 1
+    rows = [one(1, 3, 1), one(2, MAX_FIELDS, 1), one(3, MAX_FIELDS + 1, 1), one(4, over, big)]
+    a, b = tmp_path / "wide.parquet", tmp_path / "wide.csv"
+    _write_parquet(a, rows)
+    _write_csv(b, rows)
+    for path in (a, b):
+        got = read_columnar([path], status_category=mapper)
+        assert [(q.row - (path == b), q.field) for q in got.quarantined] == [
+            (3, "fields"),
+            (4, "*"),
+        ]
+        _same_outcome([path])
+
+
+def test_the_columnar_reader_checks_tag_lists_against_their_limits(tmp_path: Path) -> None:
+    from accord.core.event_limits import MAX_TAG_BYTES, MAX_TAGS
+
+    path = tmp_path / "tags.parquet"
+    tags = [["a"], ["t" * (MAX_TAG_BYTES + 1)], [f"t{i}" for i in range(MAX_TAGS + 1)], ["b\x00"]]
+    pq.write_table(
+        pa.table(
+            {
+                "event_id": [f"e{i}" for i in range(4)],
+                "ticket_id": ["T1"] * 4,
+                "ts": ["2024-03-04T09:00:00Z"] * 4,
+                "kind": ["created"] * 4,
+                "tags": pa.array(tags, pa.list_(pa.string())),
+            }
+        ),
+        path,
+    )
+    got = read_columnar([path], status_category=mapper)
+    assert [(q.row, q.field) for q in got.quarantined] == [(2, "tags"), (3, "tags"), (4, "tags")]
+    _same_outcome([path])

@@ -49,6 +49,11 @@ Field values:
 Which event sets which fields: ``created`` and ``updated`` set any fields; ``rating`` sets
 ``rating`` and custom fields only; ``message`` and ``deleted`` set none.
 
+Limits (:mod:`accord.core.event_limits`, in UTF-8 bytes): ids, field names, text values and
+tags have a size limit, an event sets at most so many fields and tags and has a size limit as
+a whole; text holding NUL or a lone surrogate is rejected wherever it appears. A row over a
+limit is rejected like any bad row, with the field named.
+
 Two dialects
 ------------
 
@@ -75,6 +80,19 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from accord.core.event_limits import (
+    MAX_CUSTOM_VALUE_BYTES,
+    MAX_EVENT_BYTES,
+    MAX_FIELD_NAME_BYTES,
+    MAX_FIELDS,
+    MAX_ID_BYTES,
+    MAX_STANDARD_VALUE_BYTES,
+    MAX_TAG_BYTES,
+    MAX_TAGS,
+    escape_unstorable,
+    event_size,
+    text_problem,
+)
 from accord.core.events import STANDARD_FIELDS, Actor, Event, FieldValue, Kind, StatusCategory
 from accord.core.timeutil import (
     MAX_EVENT_INSTANT,
@@ -153,6 +171,10 @@ class _Draft:
     def set_field(self, name: str, label: str, value: Any, cell: bool) -> None:
         if not name:
             self.problem(_RANK_FIELDS, label, "a field name cannot be empty")
+            return
+        bad = text_problem(name, MAX_FIELD_NAME_BYTES, "the field name")
+        if bad is not None:
+            self.problem(_RANK_FIELDS, label, bad)
             return
         old = self.fields.get(name)
         if old is None:
@@ -257,14 +279,21 @@ def _id(draft: _Draft, key: str) -> str | None:
     value = got[0]
     if isinstance(value, str):
         text = value.strip()
-        if text:
+        if not text:
+            draft.problem(_RANK[key], key, f"{key} is empty")
+            return None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    elif got[1] and isinstance(value, float) and value.is_integer():
+        text = str(int(value))  # a Parquet integer column with nulls often arrives as floats
+    else:
+        text = None
+    if text is not None:
+        bad = text_problem(text, MAX_ID_BYTES, key)
+        if bad is None:
             return text
-        draft.problem(_RANK[key], key, f"{key} is empty")
+        draft.problem(_RANK[key], key, bad)
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if got[1] and isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a Parquet integer column with nulls often arrives as floats
     draft.problem(
         _RANK[key],
         key,
@@ -367,16 +396,24 @@ def _field_value(
             return True, ()
         if cell and isinstance(value, str):
             pieces = (p.strip() for p in value.split(TAG_SEPARATOR))
-            return True, tuple(p for p in pieces if p)
-        if not isinstance(value, list | tuple):
+            tags = tuple(p for p in pieces if p)
+        elif not isinstance(value, list | tuple):
             return bad(
                 f'expected a list of tags such as ["vip", "billing"], got {_type_name(value)} '
                 f"{_show(value)}"
             )
-        for i, tag in enumerate(value, start=1):
-            if not isinstance(tag, str) or not tag.strip():
-                return bad(f"tag {i} is {_show(tag)}; every tag must be non-empty text")
-        return True, tuple(value)
+        else:
+            for i, tag in enumerate(value, start=1):
+                if not isinstance(tag, str) or not tag.strip():
+                    return bad(f"tag {i} is {_show(tag)}; every tag must be non-empty text")
+            tags = tuple(value)
+        if len(tags) > MAX_TAGS:
+            return bad(f"{len(tags):,} tags; an event holds at most {MAX_TAGS} tags")
+        for i, tag in enumerate(tags, start=1):
+            problem = text_problem(tag, MAX_TAG_BYTES, f"tag {i}")
+            if problem is not None:
+                return bad(problem)
+        return True, tags
     if name in _TEXT_FIELDS:
         if isinstance(value, int) and not isinstance(value, bool):
             return True, str(value)
@@ -385,11 +422,15 @@ def _field_value(
                 return bad("status cannot be cleared; give the ticket's status name")
             return True, None  # a null or empty standard field clears it
         if isinstance(value, str):
-            return True, value
+            problem = text_problem(value, MAX_STANDARD_VALUE_BYTES, f"the {name}")
+            return (True, value) if problem is None else bad(problem)
         return bad(f"expected text, got {_type_name(value)} {_show(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         return bad(f"{value} is not a finite number")
-    if value is None or isinstance(value, str | int | float):  # bool is an int
+    if isinstance(value, str):
+        problem = text_problem(value, MAX_CUSTOM_VALUE_BYTES, "the value")
+        return (True, value) if problem is None else bad(problem)
+    if value is None or isinstance(value, int | float):  # bool is an int
         return True, value
     return bad(
         f"a field value must be text, a number, true/false or null, got {_type_name(value)} "
@@ -453,6 +494,12 @@ def _finish(
                 "a message needs public: true (the customer sees it) or false (internal note)",
             )
 
+    if len(draft.fields) > MAX_FIELDS:
+        draft.problem(
+            _RANK_FIELDS,
+            "fields",
+            f"the event sets {len(draft.fields):,} fields; an event sets at most {MAX_FIELDS}",
+        )
     fields: dict[str, FieldValue] = {}
     for name, (label, value, cell) in draft.fields.items():
         ok, normal = _field_value(draft, name, label, value, cell)
@@ -512,6 +559,15 @@ def _finish(
     )
     if event_id is None:
         event = replace(event, event_id=hash_event_id(event))
+    size = event_size(event.event_id, event.ticket_id, event.fields)
+    if size > MAX_EVENT_BYTES:
+        draft.problem(
+            _RANK_UNKNOWN + 1,
+            "*",
+            f"the event is {size:,} bytes (its ids, field names and values in UTF-8); "
+            f"the limit is {MAX_EVENT_BYTES:,} bytes",
+        )
+        return _problem(draft, source=source, row=row, raw=raw)
     return event
 
 
@@ -521,7 +577,15 @@ def _problem(draft: _Draft, *, source: str, row: int, raw: Mapping[str, Any]) ->
         reason = problems[0][2]
     else:
         reason = "; ".join(f"{label}: {text}" for _, label, text in problems)
-    return RowProblem(source=source, row=row, field=problems[0][1], reason=reason, raw=dict(raw))
+    # labels and quoted values may hold what no store (and no JSON answer) can carry: the
+    # reason is escaped, the raw copy stays as given (its keeper escapes it)
+    return RowProblem(
+        source=source,
+        row=row,
+        field=escape_unstorable(problems[0][1]),
+        reason=escape_unstorable(reason),
+        raw=dict(raw),
+    )
 
 
 def _not_an_object(value: object, *, source: str, row: int) -> RowProblem:
@@ -529,7 +593,9 @@ def _not_an_object(value: object, *, source: str, row: int) -> RowProblem:
         source=source,
         row=row,
         field="*",
-        reason=f"expected an object (one event), got {_type_name(value)} {_show(value)}",
+        reason=escape_unstorable(
+            f"expected an object (one event), got {_type_name(value)} {_show(value)}"
+        ),
         raw={"_value": value},
     )
 

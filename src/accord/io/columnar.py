@@ -57,6 +57,19 @@ from accord.core.engine.batch.schema import (
     events_from_table,
     events_to_table,
 )
+from accord.core.event_limits import (
+    MAX_CUSTOM_VALUE_BYTES,
+    MAX_EVENT_BYTES,
+    MAX_FIELD_NAME_BYTES,
+    MAX_FIELDS,
+    MAX_ID_BYTES,
+    MAX_STANDARD_VALUE_BYTES,
+    MAX_TAG_BYTES,
+    MAX_TAGS,
+    NUMBER_BYTES,
+    text_problem,
+    utf8_size,
+)
 from accord.core.event_validation import (
     TAG_SEPARATOR,
     TOP_LEVEL_FIELDS,
@@ -757,6 +770,7 @@ def _validate_columns(
             fast.slow |= True
     if fast.slow.all():
         return fast
+    _limits(table, fast)
 
     fast.columns["ticket_id"] = _id_column(table.column("ticket_id"), fast, required=True)
     if "event_id" in names:
@@ -824,6 +838,97 @@ def _validate_columns(
     fast.slow |= is_rating & standard
     fast.set_any = any_field
     return fast
+
+
+# A tags cell of more bytes than this may hold a tag over its limit or more tags than allowed
+# (n tags take at least 2n - 1 bytes): the row validator counts them.
+_TAGS_CELL_BYTES = min(MAX_TAG_BYTES, 2 * MAX_TAGS)
+# columns that add nothing to an event's size, and whose values are checked exactly anyway
+_NOT_SIZED = frozenset({"ts", "kind", "actor", "public", "fields"})
+
+
+def _cell_limit(name: str) -> int:
+    if name in ("event_id", "ticket_id"):
+        return MAX_ID_BYTES
+    if name in TEXT_FIELDS:
+        return MAX_STANDARD_VALUE_BYTES
+    if name == "tags":
+        return _TAGS_CELL_BYTES
+    return MAX_CUSTOM_VALUE_BYTES  # rating and custom fields (unknown columns are slow anyway)
+
+
+def _text_bytes(arr: pa.Array) -> tuple[I64, BoolArray]:
+    """UTF-8 bytes of each text value (0 for null) and whether it holds a NUL character."""
+    nbytes = np.asarray(pc.binary_length(arr).fill_null(0).to_numpy(), dtype=np.int64)
+    nul = pc.match_substring(arr, "\x00").fill_null(False)
+    return nbytes, np.asarray(nul.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _cell_bytes(col: pa.ChunkedArray, fast: _Fast) -> I64:
+    """Each row's bytes in this column (numbers count :data:`NUMBER_BYTES`, a list its items);
+    rows holding NUL, or list items over their limit, go to the row validator."""
+    out = np.zeros(len(col), dtype=np.int64)
+    nul = np.zeros(len(col), dtype=bool)
+    at = 0
+    for ch in col.chunks:
+        n = len(ch)
+        t = ch.type
+        if pa.types.is_dictionary(t) and _plain_types(pa.chunked_array([ch.dictionary])):
+            if pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type):
+                d_bytes, d_nul = _text_bytes(ch.dictionary)
+            else:
+                d_bytes = np.full(len(ch.dictionary), NUMBER_BYTES, dtype=np.int64)
+                d_nul = np.zeros(len(ch.dictionary), dtype=bool)
+            idx = np.asarray(ch.indices.fill_null(-1).to_numpy(), dtype=np.int64)
+            out[at : at + n] = np.append(d_bytes, 0)[idx]
+            nul[at : at + n] = np.append(d_nul, False)[idx]
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            out[at : at + n], nul[at : at + n] = _text_bytes(ch)
+        elif pa.types.is_list(t) or pa.types.is_large_list(t):
+            flat = pc.list_flatten(ch)
+            if len(flat) and (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
+                parents = np.asarray(pc.list_parent_indices(ch).to_numpy(), dtype=np.int64)
+                f_bytes, f_nul = _text_bytes(flat)
+                out[at : at + n] = np.bincount(parents, weights=f_bytes, minlength=n)
+                bad = f_nul | (f_bytes > MAX_TAG_BYTES)
+                nul[at : at + n] = np.bincount(parents[bad], minlength=n) > 0
+            counts = pc.list_value_length(ch).fill_null(0).to_numpy()
+            nul[at : at + n] |= np.asarray(counts, dtype=np.int64) > MAX_TAGS
+        elif _plain_types(pa.chunked_array([ch])):
+            valid = np.asarray(ch.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            out[at : at + n] = np.where(valid, NUMBER_BYTES, 0)
+        at += n
+    fast.slow |= nul
+    return out
+
+
+def _limits(table: pa.Table, fast: _Fast) -> None:
+    """Rows that may break a limit of :mod:`accord.core.event_limits` (a cell over its size, a
+    NUL, too many fields, too large an event) go to the row validator, which words the
+    reason. The bounds here are upper bounds of what the validator measures: a column's name
+    is at least its field's name, a cell at least its trimmed value."""
+    n = fast.n
+    size = np.zeros(n, dtype=np.int64)
+    fields_set = np.zeros(n, dtype=np.int64)
+    field_columns = 0
+    for name in table.column_names:
+        if name in _NOT_SIZED:
+            continue
+        col = table.column(name)
+        if name.startswith(FIELD_PREFIX):
+            bad_name = text_problem(name[len(FIELD_PREFIX) :], MAX_FIELD_NAME_BYTES, "name")
+            if bad_name is not None:
+                fast.slow |= _set_mask(col)
+                continue
+        nbytes = _cell_bytes(col, fast)
+        fast.slow |= nbytes > _cell_limit(name)
+        size += nbytes + utf8_size(name)
+        if name not in ("event_id", "ticket_id"):
+            field_columns += 1
+            fields_set += _valid_mask(col)
+    fast.slow |= size > MAX_EVENT_BYTES
+    if field_columns > MAX_FIELDS:
+        fast.slow |= fields_set > MAX_FIELDS
 
 
 def _set_mask(col: pa.ChunkedArray) -> BoolArray:

@@ -1,11 +1,12 @@
 """``POST /api/v1/events`` and the webhooks: rows in, per-item outcomes out.
 
-Every row is validated by the core's rules (:mod:`accord.core.event_validation`); good ones go
-to the store, which keeps them idempotently on ``event_id``, bad ones go to the quarantine with
-their reason, in the same transaction. The store commits before this returns, so an outcome
-the client sees as ``accepted`` is durable. Rows are stored in chunks of
-:data:`CHUNK` (one transaction each), so a long NDJSON stream does not hold the write lock for
-long.
+Every row is validated by the core's rules (:mod:`accord.core.event_validation`, limits
+included); good ones go to the store, which keeps them idempotently on ``event_id``, bad ones go
+to the quarantine with their reason, in the same transaction. A row the database still refuses
+is quarantined alone by the store, with the database's reason: one row never fails its batch.
+The store commits before this returns, so an outcome the client sees as ``accepted`` is
+durable. Rows are stored in chunks of :data:`CHUNK` (one transaction each), so a long NDJSON
+stream does not hold the write lock for long.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.core.event_limits import escape_unstorable
 from accord.core.event_validation import validate_event
 from accord.core.events import Event
 from accord.errors import InputError, PayloadTooLargeError, RowProblem, UnsupportedFormatError
@@ -37,6 +39,10 @@ NDJSON_TYPES = frozenset(
 )
 
 
+def _escaped(text: str | None) -> str | None:
+    return escape_unstorable(text) if text is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class ItemResult:
     row: int  # 1-based: item of the array, or line of the stream
@@ -48,10 +54,11 @@ class ItemResult:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.row, "status": self.status}
         if self.event_id is not None:
-            out["event_id"] = self.event_id
+            # a rejected row's id may hold what JSON cannot carry (a lone surrogate)
+            out["event_id"] = _escaped(self.event_id)
         if self.status == "rejected":
-            out["field"] = self.field
-            out["reason"] = self.reason
+            out["field"] = _escaped(self.field)
+            out["reason"] = _escaped(self.reason)
         return out
 
 
@@ -158,7 +165,6 @@ def store_outcomes(
 ) -> IngestReport:
     """Store validated rows, chunk by chunk, and report each one's outcome in order."""
     report = IngestReport()
-    outcomes = [_storable(x) for x in outcomes]
     for chunk in _chunks(outcomes):
         items = [x for x in chunk if isinstance(x, Incoming)]
         problems = [x for x in chunk if isinstance(x, RowProblem)]
@@ -190,28 +196,6 @@ def store_outcomes(
     if rejected:
         runtime.metrics.rejected.labels(source).inc(rejected)
     return report
-
-
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _storable(x: Incoming | RowProblem) -> Incoming | RowProblem:
-    """Databases cannot keep text with NUL characters: such an event is rejected, not lost."""
-    if isinstance(x, RowProblem):
-        return x
-    e = x.event
-    named: dict[str, object] = {"event_id": e.event_id, "ticket_id": e.ticket_id}
-    named.update({f"fields.{k}": v for k, v in e.fields.items()})
-    for name, value in named.items():
-        if _has_nul(value):
-            raw = dict(x.raw) if x.raw is not None else e.to_dict()
-            return RowProblem(x.source, x.row, name, "text cannot contain NUL characters", raw)
-    return x
 
 
 def _raw_id(raw: Mapping[str, Any]) -> str | None:

@@ -1,6 +1,7 @@
 """Prometheus metrics at ``/metrics``: counters of ingested, duplicate and rejected events
 (by source), and gauges read from the store when scraped: clocks by state (judged at the
-scrape), breached clocks by policy and priority, tickets waiting for a recompute.
+scrape), breached clocks by policy and priority, tickets waiting for a recompute, tickets whose
+recompute failed.
 
 Each app has its own registry, so several apps in one process (tests) do not collide.
 """
@@ -44,6 +45,12 @@ class _StoreCollector(Collector):
             "accord_recompute_pending",
             "Tickets with new events waiting for their clocks to be recomputed",
             value=stats.pending_recompute,
+        )
+        yield GaugeMetricFamily(
+            "accord_failed_tickets",
+            "Tickets whose recompute failed, set aside until a new event or a retry "
+            "(GET /api/v1/recompute/failures)",
+            value=stats.failed_tickets,
         )
 
 

@@ -7,6 +7,10 @@
   a killed server catches up when it starts again.
 - :class:`Jobs` runs a full recompute of every ticket (after a configuration change), with
   progress.
+- A ticket that cannot be recomputed (its clocks cannot be computed, or the store refuses
+  them) is set aside as a failed ticket, with its error, and the others go on: its mark is
+  cleared, so neither the loop nor a restart retries it again and again; a new event for it,
+  or ``POST /api/v1/recompute/failures/retry``, marks it anew.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from accord.core.engine import compute_ticket
 from accord.core.events import Event, FieldValue, Kind
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
-from accord.errors import ConflictError, NotFoundError
+from accord.errors import AccordError, ConflictError, NotFoundError, StoreError
 from accord.io.store import Store, TicketResult, TicketSummary
 
 log = logging.getLogger("accord.service")
@@ -60,19 +64,28 @@ def summarize(ticket_id: str, events: Sequence[Event], computed_at: Instant) -> 
     )
 
 
-def compute_results(
-    events: Mapping[str, Sequence[Event]], config: Configuration | None, as_of: Instant
-) -> list[TicketResult]:
-    """Each ticket's summary and records at ``as_of`` (no records without a configuration)."""
-    out: list[TicketResult] = []
-    for tid, evs in events.items():
-        if not evs:
-            continue
-        records: list[MetricRecord] = (
-            compute_ticket(tid, evs, config, as_of) if config is not None else []
-        )
-        out.append(TicketResult(summarize(tid, evs, as_of), records))
-    return out
+def compute_result(
+    ticket_id: str, events: Sequence[Event], config: Configuration | None, as_of: Instant
+) -> TicketResult:
+    """A ticket's summary and records at ``as_of`` (no records without a configuration)."""
+    records: list[MetricRecord] = (
+        compute_ticket(ticket_id, events, config, as_of) if config is not None else []
+    )
+    return TicketResult(summarize(ticket_id, events, as_of), records)
+
+
+@dataclass(frozen=True, slots=True)
+class Recomputed:
+    """What a recompute of some tickets did: how many it stored, and which failed (ticket id:
+    error), recorded as failed tickets in the store."""
+
+    saved: int
+    failed: Mapping[str, str]
+
+
+def _error(stage: str, e: Exception) -> str:
+    text = e.message if isinstance(e, AccordError) else f"{type(e).__name__}: {e}"
+    return f"{stage}: {text}"
 
 
 def recompute_tickets(
@@ -83,15 +96,88 @@ def recompute_tickets(
     *,
     clear: Sequence[tuple[str, int]] = (),
     on_saved: Saved | None = None,
-) -> int:
+) -> Recomputed:
     """Recompute and store these tickets (clearing the marks ``clear`` in the same
-    transaction), then tell ``on_saved``; return how many had events."""
-    events = store.events_of(ticket_ids)
-    results = compute_results(events, config, now)
-    store.save_results(results, clear=clear)
-    if on_saved is not None:
-        on_saved(results, {tid: max(e.seq for e in evs) for tid, evs in events.items() if evs})
-    return len(results)
+    transaction), then tell ``on_saved``.
+
+    A ticket that fails, to be read, computed or stored, does not stop the others: it is
+    recorded as a failed ticket with its error and its mark is cleared, so that the recompute
+    does not take it up again and again (a new event for it, or an admin's retry, marks it
+    anew); the others are stored. Only an unavailable store (:class:`StoreError`) stops the
+    batch, whose marks then stay for the next pass."""
+    failed: dict[str, str] = {}
+    events = _events_of(store, ticket_ids, failed)
+    results: list[TicketResult] = []
+    for tid, evs in events.items():
+        if not evs:
+            continue
+        try:
+            results.append(compute_result(tid, evs, config, now))
+        except Exception as e:  # a ticket the engine cannot compute: set aside, with why
+            log.exception("recompute of ticket %r failed", tid)
+            failed[tid] = _error("computing its clocks", e)
+    marks = dict(clear)
+    saved = _save(store, results, [(t, m) for t, m in clear if t not in failed], failed)
+    if failed:
+        kept = [(tid, marks[tid]) for tid in failed if tid in marks]
+        store.record_failures(failed, at=now, clear=kept)
+    if on_saved is not None and saved:
+        seqs = {r.summary.ticket_id: max(e.seq for e in events[r.summary.ticket_id]) for r in saved}
+        on_saved(saved, seqs)
+    return Recomputed(len(saved), failed)
+
+
+def _events_of(
+    store: Store, ticket_ids: Collection[str], failed: dict[str, str]
+) -> dict[str, list[Event]]:
+    """The tickets' events; a ticket whose stored events cannot be read goes to ``failed``."""
+    try:
+        return store.events_of(ticket_ids)
+    except StoreError:
+        raise
+    except Exception:
+        log.exception(
+            "reading the events of %d tickets failed; reading them one by one", len(ticket_ids)
+        )
+    out: dict[str, list[Event]] = {}
+    for tid in ticket_ids:
+        try:
+            out.update(store.events_of([tid]))
+        except StoreError:
+            raise
+        except Exception as e:
+            failed[tid] = _error("reading its events", e)
+    return out
+
+
+def _save(
+    store: Store,
+    results: Sequence[TicketResult],
+    clear: Sequence[tuple[str, int]],
+    failed: dict[str, str],
+) -> list[TicketResult]:
+    """Store ``results`` in one transaction; when the store refuses it, one ticket at a time,
+    each refused one going to ``failed``. Returns what was stored."""
+    try:
+        store.save_results(results, clear=clear)
+        return list(results)
+    except StoreError:
+        raise
+    except Exception:
+        log.exception("storing %d recomputed tickets failed; storing them one by one", len(results))
+    marks = dict(clear)
+    saved: list[TicketResult] = []
+    for r in results:
+        tid = r.summary.ticket_id
+        try:
+            store.save_results([r], clear=[(tid, marks.pop(tid))] if tid in marks else [])
+            saved.append(r)
+        except StoreError:
+            raise
+        except Exception as e:
+            failed[tid] = _error("storing its clocks", e)
+    store.clear_dirty([(tid, m) for tid, m in marks.items() if tid not in failed])
+    return saved
 
 
 class Recomputer:
@@ -107,6 +193,7 @@ class Recomputer:
         self._lock = threading.Lock()  # one drain at a time
         self._thread: threading.Thread | None = None
         self.recomputed = 0
+        self.failed = 0  # tickets set aside as failed by this process
         self.on_drained: Callable[[], None] | None = None  # told after new records are stored
         self.on_saved: Saved | None = None
 
@@ -123,11 +210,12 @@ class Recomputer:
                 now = self._clock()
                 ids = [tid for tid, _ in marks]
                 config = self._config_at(now)
-                recompute_tickets(
+                got = recompute_tickets(
                     self._store, ids, config, now, clear=marks, on_saved=self.on_saved
                 )
                 done += len(marks)
                 self.recomputed += len(marks)
+                self.failed += len(got.failed)
 
     def notify(self) -> None:
         self._wake.set()
@@ -166,6 +254,7 @@ class Job:
     state: str = "queued"  # queued, running, done, failed
     total: int = 0
     done: int = 0
+    failed: int = 0  # tickets that could not be recomputed (see /api/v1/recompute/failures)
     config_version: int | None = None
     started_at: Instant | None = None
     finished_at: Instant | None = None
@@ -180,6 +269,7 @@ class Job:
                 "state": self.state,
                 "total": self.total,
                 "done": self.done,
+                "failed": self.failed,
                 "progress": round(self.done / self.total, 4) if self.total else None,
                 "config_version": self.config_version,
                 "started_at": self.started_at,
@@ -251,10 +341,11 @@ class Jobs:
                     break
                 now = self._clock()
                 config = current[1] if current else None
-                recompute_tickets(self._store, ids, config, now, on_saved=self.on_saved)
+                got = recompute_tickets(self._store, ids, config, now, on_saved=self.on_saved)
                 after = ids[-1]
                 with job.lock:
                     job.done += len(ids)
+                    job.failed += len(got.failed)
                     job.total = max(job.total, job.done)
             with job.lock:
                 job.state = "done"

@@ -175,11 +175,26 @@ team, the ticket's current customer, start month (``YYYY-MM``), stored state, du
 
 @dataclass
 class StoreStats:
-    """Counts for ``/metrics``: clocks by state, breaches by (policy, priority)."""
+    """Counts for ``/metrics``: clocks by state, breaches by (policy, priority), tickets
+    waiting for a recompute and tickets whose recompute failed."""
 
     clocks_by_state: dict[str, int] = field(default_factory=dict)
     breaches: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
     pending_recompute: int = 0
+    failed_tickets: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FailedTicket:
+    """A ticket whose recompute failed (its clocks could not be computed or stored). It is
+    left out of the recompute until a new event arrives for it or an admin retries it, and
+    listed until a recompute of it succeeds."""
+
+    ticket_id: str
+    error: str  # the last failure's error
+    first_failed_at: Instant
+    last_failed_at: Instant
+    attempts: int  # recomputes that failed since it was first listed
 
 
 ALERT_STATES = ("held", "pending", "sent", "failed", "acknowledged", "snoozed")
@@ -349,7 +364,29 @@ class Store(Protocol):
         self, results: Sequence[TicketResult], *, clear: Sequence[tuple[str, int]] = ()
     ) -> None:
         """Replace the summary and every record of each ticket in ``results``, and clear the
-        recompute marks ``clear`` (as :meth:`clear_dirty`) in the same transaction."""
+        recompute marks ``clear`` (as :meth:`clear_dirty`) in the same transaction. A saved
+        ticket is no longer a failed one."""
+        ...
+
+    # ---- tickets whose recompute failed
+
+    def record_failures(
+        self, errors: Mapping[str, str], *, at: Instant, clear: Sequence[tuple[str, int]] = ()
+    ) -> None:
+        """Record each ticket of ``errors`` (ticket id: error) as failed at ``at``: one more
+        attempt, the first failure kept. Clear the marks ``clear`` (as :meth:`clear_dirty`)
+        in the same transaction, so the recompute does not take them up again."""
+        ...
+
+    def failed_tickets(self, *, after: str | None = None, limit: int = 100) -> list[FailedTicket]:
+        """Failed tickets by ticket id, after ``after``."""
+        ...
+
+    def count_failed_tickets(self) -> int: ...
+
+    def retry_failed(self, ticket_ids: Collection[str] | None = None) -> list[str]:
+        """Mark the failed tickets (every one, or those of ``ticket_ids``) for recompute again;
+        return their ids, in order. They stay listed until a recompute of them succeeds."""
         ...
 
     # ---- reads

@@ -27,6 +27,7 @@ from accord.io.store.base import (
     ComplianceRow,
     ConfigVersion,
     EventOutcome,
+    FailedTicket,
     Incoming,
     QuarantineEntry,
     StoredAlert,
@@ -42,9 +43,11 @@ from accord.io.store.base import (
     snooze_refusal,
     state_at,
 )
+from accord.io.store.memory_failures import FailuresInMemory
+from accord.io.store.refusals import keepable, refused_problem, surrogate_field
 
 
-class MemoryStore:
+class MemoryStore(FailuresInMemory):
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._events: list[Event] = []
@@ -63,6 +66,7 @@ class MemoryStore:
         self._alert_ids: dict[str, int] = {}  # key -> id
         self._last_received: dict[str, Instant] = {}  # source -> latest received_at
         self._watch: dict[str, str] = {}
+        self._failed: dict[str, FailedTicket] = {}
 
     def close(self) -> None:
         pass
@@ -81,6 +85,12 @@ class MemoryStore:
             rejected = list(problems)
             touched: set[str] = set()
             for item in items:
+                if surrogate_field(item.event) is not None:
+                    # what the SQL stores' drivers refuse: text with no UTF-8 form
+                    problem = refused_problem(item, "text with no UTF-8 form (a lone surrogate)")
+                    rejected.append(problem)
+                    outcomes.append(problem)
+                    continue
                 digest = content_digest(item.event)
                 first = self._by_id.get(item.event.event_id)
                 if first is None:
@@ -100,7 +110,8 @@ class MemoryStore:
                     rejected.append(problem)
                     outcomes.append(problem)
             for p in rejected:
-                self._quarantine.append(QuarantineEntry(next(self._qid), p, received_at))
+                entry = QuarantineEntry(next(self._qid), keepable(p), received_at)
+                self._quarantine.append(entry)
             mark = secrets.randbits(62)
             for tid in touched:
                 self._dirty[tid] = mark
@@ -153,6 +164,7 @@ class MemoryStore:
                 tid = r.summary.ticket_id
                 self._tickets[tid] = r.summary
                 self._records[tid] = sorted(r.records, key=lambda x: (x.metric, x.cycle))
+                self._failed.pop(tid, None)
             self.clear_dirty(clear)
 
     # ---- reads
@@ -271,6 +283,7 @@ class MemoryStore:
                         key = (r.policy, r.priority)
                         out.breaches[key] = out.breaches.get(key, 0) + 1
             out.pending_recompute = len(self._dirty)
+            out.failed_tickets = len(self._failed)
         return out
 
     # ---- records view

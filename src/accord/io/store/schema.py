@@ -134,6 +134,18 @@ dirty = sa.Table(
     sa.Column("mark", sa.BigInteger, nullable=False),
 )
 
+# Tickets whose recompute failed: their mark is cleared (no endless retries of the same
+# error), and they wait here, with the error, until a new event or an admin retries them.
+failed_tickets = sa.Table(
+    "failed_tickets",
+    metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("first_failed_at", sa.BigInteger, nullable=False),
+    sa.Column("last_failed_at", sa.BigInteger, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+
 tokens = sa.Table(
     "tokens",
     metadata,

@@ -1,5 +1,6 @@
-"""The dashboard's pages: sign-in, overview, at-risk queue, compliance explorer, customer page
-and ticket page. Each page is a shell; ``static/app.js`` fills it from the JSON API."""
+"""The dashboard's pages: sign-in, overview, at-risk queue, compliance explorer, customer page,
+ticket page and (for admins) the tickets whose recompute failed. Each page is a shell;
+``static/app.js`` fills it from the JSON API."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from accord.errors import AuthError
+from accord.io.store import Scope
 from accord.service.auth import COOKIE_NAME, Principal, authenticate
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +52,12 @@ def _page(request: Request, page: str, title: str, **context: Any) -> Response:
     if principal is None:
         return _to_signin()
     return _render(
-        f"{page}.html", page=page, title=title, customer_scope=principal.customer, **context
+        f"{page}.html",
+        page=page,
+        title=title,
+        customer_scope=principal.customer,
+        admin=principal.scope is Scope.ADMIN,
+        **context,
     )
 
 
@@ -110,6 +117,11 @@ def at_risk(request: Request) -> Response:
 @router.get("/alerts")
 def alerts(request: Request) -> Response:
     return _page(request, "alerts", "Alert delivery log")
+
+
+@router.get("/failures")
+def failures(request: Request) -> Response:
+    return _page(request, "failures", "Recompute failures")
 
 
 @router.get("/compliance")

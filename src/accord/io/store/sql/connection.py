@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 
+from accord.core.event_limits import escape_unstorable
 from accord.errors import InputError, StoreError
 
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
@@ -30,9 +31,49 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+# SQLSTATE classes of a statement the database refuses for its data, not for being unavailable:
+# 22 data exception (a value out of range, a NUL in text), 23 integrity constraint violation;
+# and 54000, program limit exceeded (an index row over PostgreSQL's btree limit).
+_REFUSAL_CLASSES = ("22", "23")
+_REFUSAL_STATES = ("54000",)
+
+
+def refused(e: BaseException) -> bool:
+    """Whether the database (or its driver) refused the data of a statement: retrying it as
+    it is cannot succeed, unlike a lost connection or a lock timeout."""
+    if isinstance(e, UnicodeError | OverflowError):
+        return True  # text with no UTF-8 form, an integer over 64 bits: refused by the driver
+    if isinstance(e, sa.exc.StatementError) and not isinstance(e, sa.exc.DBAPIError):
+        return isinstance(e.orig, UnicodeError | OverflowError | ValueError | TypeError)
+    if not isinstance(e, sa.exc.DBAPIError) or e.connection_invalidated:
+        return False
+    state = getattr(e.orig, "sqlstate", None)
+    if isinstance(state, str) and state:
+        return state[:2] in _REFUSAL_CLASSES or state in _REFUSAL_STATES
+    # SQLite, and errors the driver raises itself (psycopg's NUL check) carry no SQLSTATE
+    return isinstance(e, sa.exc.DataError | sa.exc.IntegrityError)
+
+
+def lost_race(e: BaseException) -> bool:
+    """Whether ``e`` is a lost race on a unique key (an ``event_id``, a configuration version
+    that a concurrent writer took first): the transaction may run again and see it."""
+    if not isinstance(e, sa.exc.IntegrityError):
+        return False
+    if getattr(e.orig, "sqlstate", None) == "23505":  # unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(e.orig)
+
+
+def refusal_text(e: BaseException) -> str:
+    """The database's reason, on one line, without the statement SQLAlchemy appends."""
+    orig = getattr(e, "orig", None) or e
+    return escape_unstorable(" ".join(str(orig).split("\n", 1)[0].split())[:500])
+
+
 def _guard(fn: Callable[P, R]) -> Callable[P, R]:
     """Database failures leave the store as :class:`StoreError` (503), never as a bare
-    driver exception."""
+    driver exception; data the database refuses as :class:`InputError` (400): retrying the
+    same request cannot help."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -48,12 +89,12 @@ def _guard(fn: Callable[P, R]) -> Callable[P, R]:
                 # the keyed writes (events by event_id, results by ticket) store nothing
                 # twice then.
                 return fn(*args, **kwargs)
-        except sa.exc.IntegrityError:
+        except (sa.exc.StatementError, UnicodeError, OverflowError) as e:
+            if refused(e):
+                raise InputError(f"the database refused a value: {refusal_text(e)}") from e
+            if isinstance(e, sa.exc.OperationalError | sa.exc.InterfaceError):
+                raise StoreError(f"the store is unavailable: {e.orig or e}") from e
             raise
-        except sa.exc.DataError as e:
-            raise InputError(f"the store cannot keep a value of this request: {e.orig or e}") from e
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as e:
-            raise StoreError(f"the store is unavailable: {e.orig or e}") from e
 
     return wrapper
 
@@ -218,6 +259,8 @@ class SqlBase:
             try:
                 with self._writing() as conn:
                     return work(conn)
-            except sa.exc.IntegrityError as e:  # lost a race on a unique key: look again
-                last = e
+            except sa.exc.IntegrityError as e:
+                if not lost_race(e):
+                    raise
+                last = e  # lost a race on a unique key: look again
         raise StoreError(f"the store kept refusing a write: {last}")

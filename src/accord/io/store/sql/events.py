@@ -20,11 +20,14 @@ from accord.io.store.base import (
     TicketResult,
     conflict_problem,
 )
+from accord.io.store.refusals import refused_problem
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
     _chunks,
     _guard,
+    refusal_text,
+    refused,
 )
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
@@ -47,7 +50,52 @@ class EventsPart(SqlBase):
     ) -> list[EventOutcome]:
         if not items and not problems:
             return []
-        return self._retrying(lambda conn: self._add_events(conn, items, problems, received_at))
+        try:
+            return self._retrying(lambda conn: self._add_events(conn, items, problems, received_at))
+        except Exception as e:
+            if not refused(e):
+                raise
+        # The database refused a row of the batch. The others must not fail with it: the
+        # problems go in alone, and the events are halved until each refused one stands
+        # alone and is quarantined with the database's reason.
+        self._keep_problems(problems, received_at)
+        return self._isolating(items, received_at)
+
+    def _isolating(self, items: Sequence[Incoming], received_at: Instant) -> list[EventOutcome]:
+        if not items:
+            return []
+        try:
+            return self._retrying(lambda conn: self._add_events(conn, items, (), received_at))
+        except Exception as e:
+            if not refused(e):
+                raise
+            if len(items) == 1:
+                problem = refused_problem(items[0], refusal_text(e))
+                self._keep_problems([problem], received_at)
+                return [problem]
+        half = len(items) // 2
+        return [
+            *self._isolating(items[:half], received_at),
+            *self._isolating(items[half:], received_at),
+        ]
+
+    def _keep_problems(self, problems: Sequence[RowProblem], received_at: Instant) -> None:
+        """Quarantine ``problems`` (one at a time when the database refuses one of them)."""
+
+        def insert(ps: Sequence[RowProblem]) -> None:
+            with self._writing() as conn:
+                conn.execute(t.quarantine.insert(), [_problem_row(p, received_at) for p in ps])
+
+        if not problems:
+            return
+        try:
+            insert(problems)
+            return
+        except Exception as e:
+            if not refused(e) or len(problems) == 1:
+                raise
+        for p in problems:
+            insert([p])
 
     def _add_events(
         self,
@@ -231,6 +279,9 @@ class EventsPart(SqlBase):
             for chunk in _chunks(ids):
                 conn.execute(t.records.delete().where(t.records.c.ticket_id.in_(chunk)))
                 conn.execute(t.tickets.delete().where(t.tickets.c.ticket_id.in_(chunk)))
+                # computed and stored: no longer a failed ticket
+                failed = t.failed_tickets.c.ticket_id.in_(chunk)
+                conn.execute(t.failed_tickets.delete().where(failed))
             if ticket_rows:
                 conn.execute(t.tickets.insert(), ticket_rows)
             if record_rows:

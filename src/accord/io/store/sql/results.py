@@ -172,6 +172,8 @@ class ResultsPart(SqlBase):
                 out.breaches[(policy, priority)] = int(n)
             dirty_n = conn.execute(sa.select(sa.func.count()).select_from(t.dirty))
             out.pending_recompute = int(dirty_n.scalar_one())
+            failed_n = conn.execute(sa.select(sa.func.count()).select_from(t.failed_tickets))
+            out.failed_tickets = int(failed_n.scalar_one())
         return out
 
     # ---------------------------------------------------------------- records view

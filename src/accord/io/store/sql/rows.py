@@ -23,6 +23,7 @@ from accord.io.store.base import (
     is_queued,
     month_of,
 )
+from accord.io.store.refusals import keepable
 
 _CLEAR_DIRTY = t.dirty.delete().where(
     t.dirty.c.ticket_id == sa.bindparam("tid"), t.dirty.c.mark == sa.bindparam("m")
@@ -87,6 +88,7 @@ def _event_from_row(row: Any) -> Event:
 
 
 def _problem_row(p: RowProblem, received_at: Instant) -> dict[str, Any]:
+    p = keepable(p)  # NUL and lone surrogates as their JSON escapes (docs/events.md)
     return {
         "source": p.source[:255],
         "row": p.row,

@@ -364,7 +364,24 @@ async function alertLog() {
   window.setInterval(load, 30000);
 }
 
-const PAGES = { overview, at_risk: atRisk, alerts: alertLog, compliance: explorer, customers, customer, ticket };
+async function failures() {
+  const load = async () => {
+    const res = await api("/api/v1/recompute/failures?limit=1000");
+    if (!res.ok) { fill("failures", notice(errorText(res, "The list of failed tickets"), "error")); return; }
+    const rows = res.data.items.map((f) => [
+      el("a", { href: `/tickets/${encodeURIComponent(f.ticket_id)}` }, f.ticket_id),
+      f.error, when(f.first_failed_at), when(f.last_failed_at), f.attempts]);
+    const more = res.data.total > rows.length ? ` (the first ${rows.length} shown)` : "";
+    fill("failures",
+      el("p", {}, `${res.data.total} failed ticket${res.data.total === 1 ? "" : "s"}${more}.`),
+      table("Tickets whose recompute failed", ["ticket", "error", "first failure", "last failure", "attempts"], rows));
+    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
+  };
+  await load();
+  window.setInterval(load, 30000);
+}
+
+const PAGES = { overview, at_risk: atRisk, alerts: alertLog, compliance: explorer, customers, customer, ticket, failures };
 
 document.addEventListener("DOMContentLoaded", () => {
   const page = PAGES[document.body.dataset.page];
