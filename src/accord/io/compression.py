@@ -65,6 +65,15 @@ def damage_reason(exc: BaseException, kind: str) -> str | None:
     return None
 
 
+def damaged_file(path: str, exc: BaseException) -> str | None:
+    """The message for an event file whose gzip data is damaged (nothing is computed from a
+    file read only in part), or ``None`` when ``exc`` is another failure."""
+    reason = damage_reason(exc, "gzip")
+    if reason is None:
+        return None
+    return f"{path}: {reason}; nothing was computed: repair the file or write it again"
+
+
 class Counted(io.BufferedIOBase):
     """A readable stream that counts the bytes read through it (the decompressed size read
     so far, for messages about damage).
