@@ -135,8 +135,8 @@ class TabularImporter(Importer):
         if warn and absent:
             listed = ", ".join(self._missing(c, optional[c], found) for c in absent)
             self.warnings.append(
-                f"{what} lacks mapped column{'s' if len(absent) > 1 else ''} {listed}: what "
-                f"{'they feed stays' if len(absent) > 1 else 'it feeds stays'} empty"
+                f"{what} lacks mapped column{'s' if len(absent) > 1 else ''} {listed}: "
+                "not read (the fields fed from there stay empty)"
             )
 
     @staticmethod
