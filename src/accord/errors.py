@@ -8,6 +8,8 @@ and the service never invent their own mapping::
     ├── ConfigError                  422  config_invalid  exit 3   (carries every ConfigIssue)
     ├── InputError                   400  input_invalid   exit 4
     │   ├── EventValidationError     422  event_invalid   exit 4   (one bad event row)
+    │   ├── DamagedInputError        422  input_damaged   exit 4   (a file cut short or corrupt)
+    │   ├── RowsQuarantinedError     422  rows_quarantined exit 10 (--strict: rows were set aside)
     │   ├── UnsupportedFormatError   415  unsupported_format exit 4
     │   └── PayloadTooLargeError     413  payload_too_large exit 4
     ├── NotFoundError                404  not_found       exit 5
@@ -134,6 +136,24 @@ class EventValidationError(InputError):
             ],
         )
         self.problem = problem
+
+
+class DamagedInputError(InputError):
+    """A file that cannot be read to its end: a truncated or corrupt gzip or zip, XML or JSON
+    that stops being well-formed. The message says what was read before the damage."""
+
+    http_status = 422
+    code = "input_damaged"
+
+
+class RowsQuarantinedError(InputError):
+    """``--strict``: the run finished, but rows were quarantined (the message says how many
+    and where they are kept). Its own exit code, so that a script can tell it from input that
+    could not be used at all (4)."""
+
+    http_status = 422
+    code = "rows_quarantined"
+    exit_code = 10
 
 
 class UnsupportedFormatError(InputError):

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from accord.cli.main import app
-from accord.errors import ConfigError, InputError
+from accord.errors import ConfigError, InputError, NotFoundError
 
 runner = CliRunner()
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -118,8 +118,21 @@ def test_demo_run_writes_records_and_prints_the_scoreboard(tmp_path: Path) -> No
     assert (tmp_path / "records.csv").read_text().count("\n") > 100
 
 
-def test_sla_reports_a_missing_events_file_as_bad_input(tmp_path: Path) -> None:
+def test_a_missing_file_exits_5_not_found_as_the_readme_says(tmp_path: Path) -> None:
     d = SCENARIOS / "first-response-inside-hours"
-    res = runner.invoke(app, ["sla", str(tmp_path / "nope.jsonl"), "-c", str(d / "config.yaml")])
-    assert res.exit_code == InputError.exit_code
-    assert "nope.jsonl" in res.output
+    config = str(d / "config.yaml")
+    events = str(d / "events.jsonl")
+    missing = str(tmp_path / "nope.jsonl")
+    out = str(tmp_path / "e.jsonl")
+    for args in (
+        ["sla", missing, "-c", config],
+        ["sla", missing, "-c", config, "--engine", "reference"],
+        ["kpi", missing, "-c", config],
+        ["sla", events, "-c", str(tmp_path / "no-config")],
+        ["check", str(tmp_path / "no-config")],
+        ["import", missing, "-f", "csv", "-o", out],
+        ["import", events, "-f", "csv", "-m", str(tmp_path / "no.yaml"), "-o", out],
+    ):  # fmt: skip
+        res = runner.invoke(app, args)
+        assert res.exit_code == NotFoundError.exit_code == 5, (args, res.output)
+        assert "nope.jsonl" in res.output or "no-config" in res.output or "no.yaml" in res.output

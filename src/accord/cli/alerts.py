@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.help import App
 from accord.core.config.loader import check_config_alerts
 from accord.core.timeutil import Instant, iso
 from accord.errors import ConfigError, ConfigIssue, DeliveryError
@@ -27,26 +28,35 @@ from accord.service.settings import MAX_ALERT_POLL
 if TYPE_CHECKING:
     from accord.service.alerting import AlertSetup, RoundResult
 
-app = typer.Typer(
+app = App(
     help="Alert rules: check them, deliver what is due, read the delivery log.",
     no_args_is_help=True,
 )
 
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", help="Default: $ACCORD_DATABASE_URL, else sqlite:///accord.db"),
+    typer.Option(
+        "--database-url",
+        metavar="URL",
+        help="Default: $ACCORD_DATABASE_URL, else sqlite:///accord.db",
+    ),
 ]
 Now = Annotated[
     str | None,
-    typer.Option("--now", help="Act as if it were this instant (default: the system clock)"),
+    typer.Option(
+        "--now", metavar="TS", help="Act as if it were this instant (default: the system clock)"
+    ),
 ]
-Format = Annotated[str, typer.Option("--format", help="text or json")]
+Format = Annotated[str, typer.Option("--format", metavar="FORMAT", help="text or json")]
 
 
 @app.command("check")
 @handle_errors
 def check(
-    config_dir: Annotated[Path, typer.Argument(help="Configuration directory (or one YAML file).")],
+    config_dir: Annotated[
+        Path,
+        typer.Argument(metavar="CONFIG_DIR", help="Configuration directory (or one YAML file)."),
+    ],
     env: Annotated[
         bool, typer.Option("--env", help="Also check that every channel's secrets are set")
     ] = False,
@@ -54,6 +64,7 @@ def check(
     """Validate the alert rules and channels (every problem with file:line); exit 3 if any."""
     from accord.service.alerting import build_setup, env_notifiers
 
+    must_exist(config_dir, "the configuration")
     config, alerts, issues = check_config_alerts(config_dir)
     errors = [i for i in issues if i.severity == "error"]
     if errors or config is None:
@@ -92,28 +103,38 @@ def run(
         typer.Option(
             "--config",
             "-c",
+            metavar="DIR",
             help="Rules and channels from this directory (default: the "
             "configuration version in force in the store)",
         ),
     ] = None,
     now: Now = None,
     poll: Annotated[
-        float, typer.Option(help="Longest sleep between rounds, seconds (at most 30)")
+        float,
+        typer.Option(metavar="SECONDS", help="Longest sleep between rounds, seconds (at most 30)"),
     ] = 30.0,
     since: Annotated[
         str | None,
         typer.Option(
             "--since",
+            metavar="TS",
             help="Send no threshold reached before this instant (default: each rule's first "
             "round in this store, minus --grace)",
         ),
     ] = None,
     grace: Annotated[
-        int, typer.Option(min=0, help="Seconds before a rule's first round still sent")
+        int,
+        typer.Option(
+            min=0, metavar="SECONDS", help="Seconds before a rule's first round still sent"
+        ),
     ] = 3600,
     figures_every: Annotated[
         float,
-        typer.Option(min=1.0, help="Recompute KPI and contract figures at most this often, s"),
+        typer.Option(
+            min=1.0,
+            metavar="SECONDS",
+            help="Recompute KPI and contract figures at most this often, s",
+        ),
     ] = 30.0,
     fmt: Format = "text",
 ) -> None:
@@ -181,10 +202,12 @@ def _report(result: RoundResult, fmt: str) -> None:
 @handle_errors
 def log(
     database_url: DatabaseUrl = None,
-    state: Annotated[str | None, typer.Option(help=f"One of {', '.join(ALERT_STATES)}")] = None,
-    rule: Annotated[str | None, typer.Option(help="Only this rule")] = None,
-    customer: Annotated[str | None, typer.Option(help="Only this customer")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many, newest first")] = 50,
+    state: Annotated[
+        str | None, typer.Option(metavar="STATE", help=f"One of {', '.join(ALERT_STATES)}")
+    ] = None,
+    rule: Annotated[str | None, typer.Option(metavar="NAME", help="Only this rule")] = None,
+    customer: Annotated[str | None, typer.Option(metavar="NAME", help="Only this customer")] = None,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="How many, newest first")] = 50,
     now: Now = None,
     fmt: Format = "text",
 ) -> None:

@@ -8,19 +8,25 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.common import err, out
+from accord.cli.common import err, handle_errors, must_exist, out
 from accord.core.config.loader import check_config
 from accord.errors import ConfigError
 
 
+@handle_errors
 def check(
-    config_dir: Annotated[Path, typer.Argument(help="Configuration directory (or one YAML file).")],
-    fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    config_dir: Annotated[
+        Path,
+        typer.Argument(metavar="CONFIG_DIR", help="Configuration directory (or one YAML file)."),
+    ],
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text or json")] = "text",
 ) -> None:
     """Validate a configuration: print every problem with file:line and a hint.
 
-    Exits 0 when there is no error (warnings allowed), 3 otherwise.
+    Exits 0 when there is no error (warnings allowed), 3 otherwise (5 when the path does not
+    exist).
     """
+    must_exist(config_dir, "the configuration")
     config, issues = check_config(config_dir)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity != "error"]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from accord.core.timeutil import Instant, parse_as_of, to_instant
-from accord.errors import AccordError, ConfigError, InputError
-from accord.io.quarantine import QuarantineRecord
+from accord.errors import AccordError, ConfigError, InputError, NotFoundError
+from accord.io.compression import damage_reason
 
 # Piped output gets 120 columns rather than Rich's 80 so the tables stay readable in logs.
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -38,13 +39,27 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except AccordError as e:
             err.print(f"[red]error:[/red] {e.message}", highlight=False)
             raise typer.Exit(e.exit_code) from None
-        except OSError as e:
-            # a missing or unreadable file is bad input, not a crash
-            where = f"{e.filename}: " if e.filename else ""
-            err.print(f"[red]error:[/red] {where}{e.strerror or e}", highlight=False)
+        except FileNotFoundError as e:
+            err.print(f"[red]error:[/red] '{e.filename}' does not exist", highlight=False)
+            raise typer.Exit(NotFoundError.exit_code) from None
+        except Exception as e:
+            # an unreadable or damaged file is bad input, not a crash (and an EOFError must
+            # not reach Click, which would print a bare "Aborted.")
+            reason = damage_reason(e, "compressed")
+            if reason is None and not isinstance(e, OSError):
+                raise
+            where = f"{e.filename}: " if isinstance(e, OSError) and e.filename else ""
+            shown = reason or (e.strerror if isinstance(e, OSError) else None) or str(e)
+            err.print(f"[red]error:[/red] {where}{shown}", highlight=False)
             raise typer.Exit(InputError.exit_code) from None
 
     return wrapper
+
+
+def must_exist(path: Path, what: str) -> None:
+    """Refuse a path that does not exist before any work: not found (exit 5)."""
+    if not path.exists():
+        raise NotFoundError(f"{what} '{path}' does not exist")
 
 
 def as_of_or_now(value: str | None) -> Instant:
@@ -55,14 +70,3 @@ def as_of_or_now(value: str | None) -> Instant:
         except ValueError as e:
             raise typer.BadParameter(str(e), param_hint="--as-of") from None
     return to_instant(datetime.now(UTC))
-
-
-def warn_rejected(quarantined: Sequence[QuarantineRecord]) -> None:
-    """Say on stderr that rows were rejected (for commands that keep no quarantine file)."""
-    if quarantined:
-        first = quarantined[0]
-        err.print(
-            f"[yellow]{len(quarantined)} row(s) rejected[/yellow] (first: {first.source}:"
-            f"{first.row}: {first.reason}); `accord sla` keeps them in a quarantine file",
-            highlight=False,
-        )

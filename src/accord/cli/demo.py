@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from accord.cli.common import err, handle_errors, out
+from accord.cli.help import App
 from accord.cli.summary import render_summary
 from accord.core.config.loader import load_config
 from accord.core.engine import compute
@@ -20,7 +21,7 @@ from accord.io.readers import read_events
 from accord.io.records_out import write_records
 from accord.io.writers import write_events
 
-app = typer.Typer(help="Generate and run the demo helpdesk.", no_args_is_help=True)
+app = App(help="Generate and run the demo helpdesk.", no_args_is_help=True)
 
 
 def copy_demo_config(dest: Path) -> Path:
@@ -45,16 +46,23 @@ def _end(value: str | None) -> datetime:
 @handle_errors
 def generate(
     out_path: Annotated[
-        Path, typer.Option("--out", "-o", help="Event file (.jsonl/.csv/.parquet)")
+        Path, typer.Option("--out", "-o", metavar="FILE", help="Event file (.jsonl/.csv/.parquet)")
     ] = Path("demo-events.jsonl"),
     config_dir: Annotated[
-        Path | None, typer.Option("--config-out", help="Also write the demo configuration here")
+        Path | None,
+        typer.Option("--config-out", metavar="DIR", help="Also write the demo configuration here"),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed and end → same log)")] = 7,
-    days: Annotated[int, typer.Option(help="Days of history")] = 90,
-    tickets: Annotated[int | None, typer.Option(help="Number of tickets")] = None,
-    events: Annotated[int | None, typer.Option(help="Aim for about this many events")] = None,
-    end: Annotated[str | None, typer.Option(help="Last instant of the log (default: now)")] = None,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Random seed (same seed and end → same log)")
+    ] = 7,
+    days: Annotated[int, typer.Option(metavar="N", help="Days of history")] = 90,
+    tickets: Annotated[int | None, typer.Option(metavar="N", help="Number of tickets")] = None,
+    events: Annotated[
+        int | None, typer.Option(metavar="N", help="Aim for about this many events")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(metavar="TS", help="Last instant of the log (default: now)")
+    ] = None,
 ) -> None:
     """Write a seeded synthetic event log of a multi-customer helpdesk."""
     end_dt = _end(end)
@@ -71,11 +79,13 @@ def generate(
 @app.command("run")
 @handle_errors
 def run(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo's files go")] = Path(
-        "demo-data"
-    ),
-    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
-    events: Annotated[int | None, typer.Option(help="Aim for about this many events")] = None,
+    directory: Annotated[
+        Path, typer.Option("--dir", metavar="DIR", help="Where the demo's files go")
+    ] = Path("demo-data"),
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed")] = 7,
+    events: Annotated[
+        int | None, typer.Option(metavar="N", help="Aim for about this many events")
+    ] = None,
 ) -> None:
     """Generate the demo log, compute every SLA clock and print the scoreboard."""
     end_dt = _end(None)
@@ -150,13 +160,15 @@ def prepare_store(
 @app.command("serve")
 @handle_errors
 def serve(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo's store goes")] = Path(
-        "demo-data"
-    ),
-    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
-    events: Annotated[int | None, typer.Option(help="Aim for about this many events")] = None,
+    directory: Annotated[
+        Path, typer.Option("--dir", metavar="DIR", help="Where the demo's store goes")
+    ] = Path("demo-data"),
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on")] = 8000,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed")] = 7,
+    events: Annotated[
+        int | None, typer.Option(metavar="N", help="Aim for about this many events")
+    ] = None,
 ) -> None:
     """Generate the demo into an embedded SQLite store, compute everything, print a read-only
     token and serve the dashboard (Ctrl-C stops it)."""

@@ -18,10 +18,11 @@ from rich.progress import (
 )
 
 from accord.cli.common import err, handle_errors, out
+from accord.cli.rows import Strict, say_quarantined, strict_exit
 from accord.core.timeutil import to_instant
 from accord.errors import InputError
 from accord.io.importers import FORMATS, ImportStats, import_file, importer_for
-from accord.io.importers.to_store import import_to_store
+from accord.io.importers.to_store import StoreImport, import_to_store
 from accord.io.readers import detect_format
 from accord.io.store import open_store
 
@@ -35,13 +36,19 @@ def _plural(n: int, word: str) -> str:
 @handle_errors
 def import_(
     source: Annotated[
-        Path, typer.Argument(help="The export to import: .csv, .json, .jsonl, .xes, or .zip/.gz")
+        Path,
+        typer.Argument(
+            metavar="SOURCE", help="The export to import: .csv, .json, .jsonl, .xes, or .zip/.gz"
+        ),
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))],
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=" | ".join(FORMATS))],
     out_path: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="Event file to write: .jsonl, .csv (optionally .gz), .parquet"
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Event file to write: .jsonl, .csv (optionally .gz), .parquet",
         ),
     ] = None,
     to_store: Annotated[
@@ -52,29 +59,39 @@ def import_(
     ] = False,
     database_url: Annotated[
         str | None,
-        typer.Option(help="The store for --to-store (default: ACCORD_DATABASE_URL or SQLite)"),
+        typer.Option(
+            metavar="URL", help="The store for --to-store (default: ACCORD_DATABASE_URL or SQLite)"
+        ),
     ] = None,
     mapping: Annotated[
         str | None,
         typer.Option(
             "--mapping",
             "-m",
+            metavar="FILE|NAME",
             help="Mapping file (YAML), or the name of a shipped mapping; default: the format's",
         ),
     ] = None,
     source_tz: Annotated[
         str | None,
-        typer.Option(help="Time zone of timestamps without offset (replaces the mapping's)"),
+        typer.Option(
+            metavar="ZONE", help="Time zone of timestamps without offset (replaces the mapping's)"
+        ),
     ] = None,
     quarantine: Annotated[
         Path | None,
-        typer.Option(help="Where quarantined rows go (default: <out>.quarantine.jsonl)"),
+        typer.Option(
+            metavar="FILE", help="Where quarantined rows go (default: <out>.quarantine.jsonl)"
+        ),
     ] = None,
+    strict: Strict = False,
 ) -> None:
     """Import a helpdesk export as canonical events, streaming, with every row accounted for.
 
     Ends with the counts: rows read, events written, rows without change, duplicate rows and
-    rows quarantined (grouped by reason). Exit code 0 even when rows were quarantined.
+    rows quarantined (grouped by reason), and any warning about the mapping. Exit code 0
+    even when rows were quarantined (10 with --strict); 4 for a source that cannot be read to
+    its end (what was read is kept), lacks a column every row needs, or gives no event.
     """
     cls = importer_for(fmt)
     if (out_path is None) == (not to_store):
@@ -97,22 +114,33 @@ def import_(
 
         if out_path is None:
             store = open_store(database_url)
+
+            def stored(done: StoreImport) -> None:
+                progress.stop()
+                _summary(done.stats, "the store", "the store's quarantine")
+                new = done.outcomes
+                out.print(
+                    f"  the store: {new['accepted']:,} new, {new['duplicate']:,} already "
+                    f"stored, {new['rejected']:,} quarantined (event_id taken by other content)",
+                    markup=False,
+                    highlight=False,
+                )
+
             try:
                 done = import_to_store(
                     source, cls.format, store, received_at=to_instant(datetime.now(UTC)),
-                    mapping=mapping, source_tz=source_tz, on_progress=advance,
+                    mapping=mapping, source_tz=source_tz, on_progress=advance, on_end=stored,
                 )  # fmt: skip
             finally:
                 store.close()
-            _summary(done.stats, "the store", "the store's quarantine")
-            new = done.outcomes
-            out.print(
-                f"  the store: {new['accepted']:,} new, {new['duplicate']:,} already stored, "
-                f"{new['rejected']:,} quarantined (event_id taken by other content)",
-                markup=False,
-                highlight=False,
-            )
+            if strict:
+                strict_exit(done.stats.quarantined, "the store's quarantine")
             return
+
+        def written(stats: ImportStats, qpath: Path | None) -> None:
+            progress.stop()
+            _summary(stats, out_path, qpath)
+
         stats, qpath = import_file(
             source,
             cls.format,
@@ -121,11 +149,14 @@ def import_(
             source_tz=source_tz,
             quarantine=quarantine,
             on_progress=advance,
+            on_end=written,
         )
-    _summary(stats, out_path, qpath)
+    if strict:
+        strict_exit(stats.quarantined, qpath)
 
 
 def _summary(stats: ImportStats, out_path: Path | str, qpath: Path | str | None) -> None:
+    """The counts on stdout; the quarantine line and the warnings on stderr."""
     row = stats.row_name
     kinds = ", ".join(f"{n:,} {k}" for k, n in stats.kinds.most_common())
     lines = [
@@ -148,3 +179,6 @@ def _summary(stats: ImportStats, out_path: Path | str, qpath: Path | str | None)
         lines.append(f"  0 {row}s quarantined")
     for line in lines:
         out.print(line, markup=False, highlight=False, soft_wrap=True)
+    say_quarantined(stats.quarantined, qpath)
+    for warning in stats.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)

@@ -15,7 +15,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from accord.cli.common import as_of_or_now, err, handle_errors, out, warn_rejected
+from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.core.config.loader import check_config_kpis
 from accord.core.engine import compute
 from accord.core.engine.batch import compute_batch
@@ -56,44 +57,65 @@ def _grain(value: str | None) -> tuple[Grain | None, int | None]:
 
 @handle_errors
 def kpi(
-    events: Annotated[list[Path], typer.Argument(help="Event files: .jsonl, .csv, .parquet")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="Configuration directory")],
+    events: Annotated[
+        list[Path], typer.Argument(metavar="EVENTS", help="Event files: .jsonl, .csv, .parquet")
+    ],
+    config: Annotated[
+        Path, typer.Option("--config", "-c", metavar="DIR", help="Configuration directory")
+    ],
     as_of: Annotated[
-        str | None, typer.Option(help="Evaluate at this instant (default: now)")
+        str | None, typer.Option(metavar="TS", help="Evaluate at this instant (default: now)")
     ] = None,
     names: Annotated[
         list[str] | None,
-        typer.Option("--kpi", "-k", help="A KPI to show (repeat for several; default: all)"),
+        typer.Option(
+            "--kpi", "-k", metavar="NAME", help="A KPI to show (repeat for several; default: all)"
+        ),
     ] = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="DIM",
             help="Break down by a dimension: team, agent, priority, channel, "
-            "customer, policy, metric, field.<name> (repeatable)"
+            "customer, policy, metric, field.<name> (repeatable)",
         ),
     ] = None,
     grain: Annotated[
         str | None,
         typer.Option(
-            help="day, week, month, quarter, or rolling days such as 28d (default: each KPI's own)"
+            metavar="GRAIN",
+            help="day, week, month, quarter, or rolling days such as 28d (default: each KPI's own)",
         ),
     ] = None,
     tz: Annotated[
-        str | None, typer.Option(help="Time zone of the periods (default: each KPI's own)")
+        str | None,
+        typer.Option(metavar="ZONE", help="Time zone of the periods (default: each KPI's own)"),
     ] = None,
-    periods: Annotated[int, typer.Option(min=1, help="How many periods, up to now")] = 4,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))] = "table",
+    periods: Annotated[
+        int, typer.Option(min=1, metavar="N", help="How many periods, up to now")
+    ] = 4,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=" | ".join(FORMATS))
+    ] = "table",
     source_tz: Annotated[
-        str | None, typer.Option(help="Time zone of timestamps that carry no offset")
+        str | None,
+        typer.Option(metavar="ZONE", help="Time zone of timestamps that carry no offset"),
     ] = None,
     engine: Annotated[
         str,
         typer.Option(
-            help="batch: the vectorised engine and reader (default); reference: the plain ones"
+            metavar="ENGINE",
+            help="batch: the vectorised engine and reader (default); reference: the plain ones",
         ),
     ] = "batch",
+    quarantine: Quarantine = None,
+    strict: Strict = False,
 ) -> None:
-    """Evaluate KPIs over the last periods: value, target, band, change and forecast."""
+    """Evaluate KPIs over the last periods: value, target, band, change and forecast.
+
+    Bad rows are quarantined (their count and file are printed on stderr); an input that
+    gives no event exits 4, and with --strict any quarantined row exits 10.
+    """
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     if engine not in ENGINES:
@@ -105,6 +127,7 @@ def kpi(
                 zone(value)
             except ValueError as e:
                 raise typer.BadParameter(str(e), param_hint=hint) from None
+    must_exist(config, "the configuration")
     cfg, catalog, issues = check_config_kpis(config)
     if cfg is None:
         raise ConfigError(issues)
@@ -134,8 +157,10 @@ def kpi(
     if engine == "reference":
         with err.status("reading events…"):
             read = read_many(events, source_tz=tzinfo, status_category=cfg.status_category)
-        warn_rejected(read.quarantined)
+        rejected, rows = read.quarantined, read.rows
+        qpath = keep_quarantine(rejected, quarantine, events)
         n = len(read.events)
+        refuse_no_events(rows, n, rejected, qpath, events)
         with err.status(f"computing {n:,} events…"):
             records = records_frame(compute(read.events, cfg, when))
             frame = events_frame(read.events, fields)
@@ -143,8 +168,10 @@ def kpi(
         with engine_memory():
             with err.status("reading events…"):
                 batch = read_columnar(events, source_tz=tzinfo, status_category=cfg.status_category)
-            warn_rejected(batch.quarantined)
+            rejected, rows = batch.quarantined, batch.rows
+            qpath = keep_quarantine(rejected, quarantine, events)
             n = batch.events.num_rows
+            refuse_no_events(rows, n, rejected, qpath, events)
             with err.status(f"computing {n:,} events…"):
                 records = records_frame_of_table(compute_batch(batch.events, cfg, when))
                 frame = events_frame_of_table(batch.events, fields)
@@ -168,6 +195,8 @@ def kpi(
         highlight=False,
     )
     _emit(table, fmt)
+    if strict:
+        strict_exit(len(rejected), qpath)
 
 
 def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:

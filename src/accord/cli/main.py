@@ -10,8 +10,9 @@ from accord.cli import check as check_cmd
 from accord.cli import demo as demo_cmd
 from accord.cli import importer, kpi, serve, statement, token
 from accord.cli import sla as sla_cmd
+from accord.cli.help import App
 
-app = typer.Typer(
+app = App(
     name="accord",
     help="Exact SLA clocks, KPI scoreboards and contract compliance from ticket events.",
     no_args_is_help=True,

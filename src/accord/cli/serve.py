@@ -7,17 +7,18 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.common import err, handle_errors
+from accord.cli.common import err, handle_errors, must_exist
 
 
 @handle_errors
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on")] = 8000,
     database_url: Annotated[
         str | None,
         typer.Option(
             "--database-url",
+            metavar="URL",
             help="sqlite:///file.db or postgresql+psycopg://… (default: $ACCORD_DATABASE_URL, "
             "else sqlite:///accord.db)",
         ),
@@ -27,11 +28,12 @@ def serve(
         typer.Option(
             "--config",
             "-c",
+            metavar="DIR",
             help="Configuration directory to load as a new version when it differs from the "
             "stored one",
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[str, typer.Option(metavar="LEVEL", help="uvicorn log level")] = "info",
 ) -> None:
     """Serve the REST API, the webhooks and /metrics (settings also from ACCORD_* variables)."""
     import uvicorn  # imported here: the other commands do not need the server stack
@@ -40,6 +42,8 @@ def serve(
     from accord.service.app import create_app
     from accord.service.settings import Settings
 
+    if config is not None:
+        must_exist(config, "the configuration")
     settings = Settings.from_env(database_url=resolve_url(database_url), config_dir=config)
     app = create_app(settings)
     err.print(f"Accord on http://{host}:{port}  (docs: /docs, store: {_safe(settings)})")

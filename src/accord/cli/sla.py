@@ -12,14 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.cli.summary import Figures, record_figures, render_figures, table_summary
 from accord.core.config.loader import load_config
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, format_duration, iso, zone
-from accord.io.quarantine import QuarantineRecord, write_quarantine
 from accord.io.readers import read_many
 from accord.io.records_out import records_to_csv, write_records
 from accord.io.records_text import TEXT_FORMATS, write_table_file, write_table_text
@@ -30,33 +30,47 @@ ENGINES = ("batch", "reference")
 
 @handle_errors
 def sla(
-    events: Annotated[list[Path], typer.Argument(help="Event files: .jsonl, .csv, .parquet")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="Configuration directory")],
+    events: Annotated[
+        list[Path], typer.Argument(metavar="EVENTS", help="Event files: .jsonl, .csv, .parquet")
+    ],
+    config: Annotated[
+        Path, typer.Option("--config", "-c", metavar="DIR", help="Configuration directory")
+    ],
     as_of: Annotated[
-        str | None, typer.Option(help="Judge the clocks at this instant (default: now)")
+        str | None,
+        typer.Option(metavar="TS", help="Judge the clocks at this instant (default: now)"),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))] = "table",
-    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file")] = None,
-    quarantine: Annotated[
-        Path | None,
-        typer.Option(help="Where bad rows are kept (default: <first file>.quarantine.jsonl)"),
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=" | ".join(FORMATS))
+    ] = "table",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", metavar="FILE", help="Write to a file")
     ] = None,
+    quarantine: Quarantine = None,
     source_tz: Annotated[
-        str | None, typer.Option(help="Time zone of timestamps that carry no offset")
+        str | None,
+        typer.Option(metavar="ZONE", help="Time zone of timestamps that carry no offset"),
     ] = None,
-    limit: Annotated[int, typer.Option(help="Rows shown by --format table")] = 30,
+    limit: Annotated[int, typer.Option(metavar="N", help="Rows shown by --format table")] = 30,
     engine: Annotated[
         str,
         typer.Option(
+            metavar="ENGINE",
             help="batch: the vectorised engine (default); reference: the plain one, which also "
-            "fills each record's explanation"
+            "fills each record's explanation",
         ),
     ] = "batch",
     jobs: Annotated[
-        int, typer.Option(min=1, help="Local processes for the batch engine's partitions")
+        int,
+        typer.Option(min=1, metavar="N", help="Local processes for the batch engine's partitions"),
     ] = 1,
+    strict: Strict = False,
 ) -> None:
-    """Compute one record per ticket × metric × cycle and print or write them."""
+    """Compute one record per ticket × metric × cycle and print or write them.
+
+    Bad rows are quarantined (their count and file are printed on stderr); an input that
+    gives no event exits 4, and with --strict any quarantined row exits 10.
+    """
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     if fmt == "parquet" and out_path is None:
@@ -65,6 +79,7 @@ def sla(
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
     if engine == "reference" and jobs != 1:
         raise typer.BadParameter("the reference engine runs in one process", param_hint="--jobs")
+    must_exist(config, "the configuration")
     cfg = load_config(config)
     tz = None
     if source_tz:
@@ -76,13 +91,17 @@ def sla(
     if engine == "reference":
         with err.status("reading events…"):
             read = read_many(events, source_tz=tz, status_category=cfg.status_category)
-        _quarantine(read.quarantined, quarantine, events)
+        qpath = keep_quarantine(read.quarantined, quarantine, events)
+        refuse_no_events(read.rows, len(read.events), read.quarantined, qpath, events)
         with err.status(f"computing {len(read.events):,} events…"):
             records = compute(read.events, cfg, when)
         _counts(read.rows, len(read.events), read.duplicates, len(read.quarantined), records, when)
         _emit(records, fmt, out_path, limit)
-        return
-    _batch(events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs)
+        rejected = len(read.quarantined)
+    else:
+        rejected, qpath = _batch(events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs)
+    if strict:
+        strict_exit(rejected, qpath)
 
 
 def _batch(
@@ -95,7 +114,9 @@ def _batch(
     out_path: Path | None,
     limit: int,
     jobs: int,
-) -> None:
+) -> tuple[int, Path | None]:
+    """Read, compute and emit with the batch engine; return the rows quarantined and their
+    file."""
     from accord.core.engine.batch import compute_batch, records_from_table
     from accord.core.engine.batch.memory import engine_memory
     from accord.core.engine.batch.schema import plain_records
@@ -105,8 +126,9 @@ def _batch(
     with engine_memory():
         with err.status("reading events…"):
             read = read_columnar(events, source_tz=tz, status_category=cfg.status_category)
-        _quarantine(read.quarantined, quarantine, events)
+        qpath = keep_quarantine(read.quarantined, quarantine, events)
         n = read.events.num_rows
+        refuse_no_events(read.rows, n, read.quarantined, qpath, events)
         with err.status(f"computing {n:,} events on {jobs} process(es)…"):
             table = compute_batch(read.events, cfg, when, jobs=jobs)
     err.print(
@@ -134,20 +156,7 @@ def _batch(
     else:
         first = records_from_table(table.slice(0, limit))
         _scoreboard(table_summary(table), first, table.num_rows, limit)
-
-
-def _quarantine(
-    quarantined: Sequence[QuarantineRecord], where: Path | None, events: list[Path]
-) -> None:
-    if not quarantined:
-        return
-    qpath = where or events[0].with_name(events[0].name + ".quarantine.jsonl")
-    write_quarantine(qpath, quarantined)
-    err.print(
-        f"[yellow]{len(quarantined)} row(s) quarantined[/yellow] in {qpath} "
-        f"(first: {quarantined[0].source}:{quarantined[0].row}: {quarantined[0].reason})",
-        highlight=False,
-    )
+    return len(read.quarantined), qpath
 
 
 def _counts(

@@ -16,7 +16,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from accord.cli.common import as_of_or_now, err, handle_errors, out, warn_rejected
+from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.core.config.loader import check_config_contracts
 from accord.core.contracts.assignment import resolve_period
 from accord.core.contracts.statement import (
@@ -39,24 +40,41 @@ _STATUS_STYLE = {"met": "green", "missed": "red", "no_data": "dim"}
 
 @handle_errors
 def statement(
-    events: Annotated[list[Path], typer.Argument(help="Event files: .jsonl, .csv, .parquet")],
-    customer: Annotated[str, typer.Argument(help="The customer whose contract is stated")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="Configuration directory")],
+    events: Annotated[
+        list[Path], typer.Argument(metavar="EVENTS", help="Event files: .jsonl, .csv, .parquet")
+    ],
+    customer: Annotated[
+        str, typer.Argument(metavar="CUSTOMER", help="The customer whose contract is stated")
+    ],
+    config: Annotated[
+        Path, typer.Option("--config", "-c", metavar="DIR", help="Configuration directory")
+    ],
     period: Annotated[
         str | None,
         typer.Option(
-            help="2026-10 (month), 2026-Q4 (quarter), current or previous (default: current)"
+            metavar="PERIOD",
+            help="2026-10 (month), 2026-Q4 (quarter), current or previous (default: current)",
         ),
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option(help="Judge the clocks at this instant (default: now)")
+        str | None,
+        typer.Option(metavar="TS", help="Judge the clocks at this instant (default: now)"),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=" | ".join(FORMATS))
+    ] = "table",
     source_tz: Annotated[
-        str | None, typer.Option(help="Time zone of timestamps that carry no offset")
+        str | None,
+        typer.Option(metavar="ZONE", help="Time zone of timestamps that carry no offset"),
     ] = None,
+    quarantine: Quarantine = None,
+    strict: Strict = False,
 ) -> None:
-    """A customer's statement for one contract period: objectives, breaches, budget, credits."""
+    """A customer's statement for one contract period: objectives, breaches, budget, credits.
+
+    Bad rows are quarantined (their count and file are printed on stderr); an input that
+    gives no event exits 4, and with --strict any quarantined row exits 10.
+    """
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     tz = None
@@ -65,6 +83,7 @@ def statement(
             tz = zone(source_tz)
         except ValueError as e:
             raise typer.BadParameter(str(e), param_hint="--source-tz") from None
+    must_exist(config, "the configuration")
     cfg, contracts, issues = check_config_contracts(config)
     if cfg is None:
         raise ConfigError(issues)
@@ -85,7 +104,8 @@ def statement(
     resolve_period(contract, period, when)  # a mistyped period fails before any work
     with err.status("reading events…"):
         read = read_many(events, source_tz=tz, status_category=cfg.status_category)
-    warn_rejected(read.quarantined)
+    qpath = keep_quarantine(read.quarantined, quarantine, events)
+    refuse_no_events(read.rows, len(read.events), read.quarantined, qpath, events)
     fields = ticket_fields([contract])
     with err.status(f"computing {len(read.events):,} events…"):
         records = compute(read.events, cfg, when)
@@ -105,6 +125,8 @@ def statement(
         writer.writerows(result.csv_rows())
     else:
         _table(result)
+    if strict:
+        strict_exit(len(read.quarantined), qpath)
 
 
 def _local(t: Instant, tz: str) -> str:

@@ -9,15 +9,20 @@ import typer
 from rich.table import Table
 
 from accord.cli.common import err, handle_errors, out
+from accord.cli.help import App
 from accord.core.timeutil import iso, to_instant
 from accord.errors import NotFoundError
 from accord.io.store import Scope, SqlStore, open_store
 
-app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+app = App(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", help="Default: $ACCORD_DATABASE_URL, else sqlite:///accord.db"),
+    typer.Option(
+        "--database-url",
+        metavar="URL",
+        help="Default: $ACCORD_DATABASE_URL, else sqlite:///accord.db",
+    ),
 ]
 
 
@@ -32,11 +37,16 @@ def _open(url: str | None) -> SqlStore:
 @app.command("create")
 @handle_errors
 def create(
-    scope: Annotated[Scope, typer.Option(help="read (GETs), write (ingest + read), admin (all)")],
+    scope: Annotated[
+        Scope, typer.Option(metavar="SCOPE", help="read (GETs), write (ingest + read), admin (all)")
+    ],
     customer: Annotated[
-        str | None, typer.Option(help="Bind a read token to this customer's tickets only")
+        str | None,
+        typer.Option(metavar="NAME", help="Bind a read token to this customer's tickets only"),
     ] = None,
-    name: Annotated[str, typer.Option(help="A label to recognise the token by")] = "",
+    name: Annotated[
+        str, typer.Option(metavar="LABEL", help="A label to recognise the token by")
+    ] = "",
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a token and print it once (only its SHA-256 is stored)."""
@@ -82,7 +92,9 @@ def list_(database_url: DatabaseUrl = None) -> None:
 @app.command("revoke")
 @handle_errors
 def revoke(
-    token_id: Annotated[str, typer.Argument(help="The token's id (see `accord token list`)")],
+    token_id: Annotated[
+        str, typer.Argument(metavar="TOKEN_ID", help="The token's id (see `accord token list`)")
+    ],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke a token: it stops working at once."""

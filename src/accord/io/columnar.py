@@ -79,7 +79,8 @@ from accord.core.event_validation import (
 )
 from accord.core.events import Actor, Event, Kind, StatusCategory
 from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
-from accord.errors import InputError
+from accord.errors import DamagedInputError, InputError
+from accord.io.compression import damaged_file
 from accord.io.quarantine import QuarantineRecord
 from accord.io.readers import (
     Deduplicator,
@@ -145,7 +146,13 @@ def _read_bytes(path: PathLike) -> bytes:
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except Exception as e:
+            message = damaged_file(os.fspath(path), e)
+            if message is None:
+                raise
+            raise DamagedInputError(message) from None
     return data
 
 

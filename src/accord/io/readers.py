@@ -76,7 +76,8 @@ from typing import IO, Any, cast
 from accord.core.event_validation import StatusMapper, validate_event, validate_flat_row
 from accord.core.event_validation import content_digest as _digest
 from accord.core.events import Event
-from accord.errors import InputError, UnsupportedFormatError
+from accord.errors import DamagedInputError, InputError, UnsupportedFormatError
+from accord.io.compression import damaged_file
 from accord.io.quarantine import QuarantineRecord, iter_quarantine_lines
 
 FORMATS = ("jsonl", "csv", "parquet", "quarantine")
@@ -405,17 +406,24 @@ def _raw_rows(path: PathLike, fmt: str, batch_rows: int) -> Iterator[_RawRow]:
     if fmt == "parquet":
         yield from _parquet_rows(path, source, batch_rows)
         return
-    with _open_binary(path) as stream:
-        if fmt == "jsonl":
-            yield from _jsonl_rows(stream, source)
-        elif fmt == "quarantine":
-            yield from _quarantine_rows(stream, source)
-        else:
-            # surrogateescape: a bad byte quarantines its row instead of stopping the read
-            text = io.TextIOWrapper(
-                stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
-            )
-            yield from _csv_rows(text, source)
+    try:
+        with _open_binary(path) as stream:
+            if fmt == "jsonl":
+                yield from _jsonl_rows(stream, source)
+            elif fmt == "quarantine":
+                yield from _quarantine_rows(stream, source)
+            else:
+                # surrogateescape: a bad byte quarantines its row instead of stopping the read
+                text = io.TextIOWrapper(
+                    stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
+                )
+                yield from _csv_rows(text, source)
+    except Exception as e:
+        # a gzip cut short or corrupt: a clear error (Click would print a bare "Aborted.")
+        message = damaged_file(source, e)
+        if message is None:
+            raise
+        raise DamagedInputError(message) from None
 
 
 def iter_rows(

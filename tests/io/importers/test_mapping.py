@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.errors import ConfigError, InputError
+from accord.errors import ConfigError, NotFoundError
 from accord.io.importers import FORMATS, default_mapping, load_import_mapping, shipped_mappings
 
 
@@ -21,8 +21,8 @@ def test_a_shipped_mapping_can_be_named_instead_of_a_file() -> None:
     assert (m.source_tz, m.drop_offset) == ("Europe/Rome", True)
 
 
-def test_a_missing_mapping_file_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no mapping file"):
+def test_a_missing_mapping_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no mapping file"):
         load_import_mapping(tmp_path / "nope.yaml", "servicenow")
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from accord.errors import InputError
+from accord.errors import InputError, NotFoundError
+from accord.io.compression import Damaged
 from accord.io.importers.sources import SourceFile, csv_rows, json_records
 from tests.io.importers.helpers import FIXTURES, run_import
 
@@ -43,12 +44,12 @@ def test_a_record_larger_than_the_read_window_is_decoded_whole() -> None:
     assert [r[0] for r in got] == [1, 2] and got[0][1] == big
 
 
-def test_invalid_json_ends_the_read_with_one_problem_row() -> None:
-    got = _records('[{"a": 1}, {"a": 2,,}]')
-    assert got[0] == (1, {"a": 1}, None)
-    row, _, problem = got[1]
-    assert row == 2 and problem is not None
-    assert problem.startswith("not valid JSON after record 1") and "rest of the file" in problem
+def test_invalid_json_ends_the_read_after_the_records_before_it() -> None:
+    got: list[tuple[int, object]] = []
+    with pytest.raises(Damaged, match="stops being valid JSON after record 1"):
+        for r in json_records(io.StringIO('[{"a": 1}, {"a": 2,,}]'), ("items",)):
+            got.append((r.row, r.data))
+    assert got == [(1, {"a": 1})]
 
 
 def test_a_non_object_record_is_a_problem() -> None:
@@ -86,8 +87,8 @@ def test_a_zip_with_several_files_is_refused_by_name(tmp_path: Path) -> None:
         pass
 
 
-def test_a_missing_source_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no such file"):
+def test_a_missing_source_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="does not exist"):
         SourceFile(tmp_path / "nope.csv")
 
 

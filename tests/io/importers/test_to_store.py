@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -69,3 +70,24 @@ def test_the_cli_wants_exactly_one_destination(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, args).exit_code == InputError.exit_code
     both = [*args, "--out", str(tmp_path / "e.jsonl"), "--to-store"]
     assert CliRunner().invoke(app, both).exit_code == InputError.exit_code
+
+
+def test_a_truncated_source_stores_what_was_read_then_exits_4(tmp_path: Path) -> None:
+    lines = FIXTURE.read_bytes().splitlines(keepends=True)
+    rows = [lines[0]] + [r.replace(b"INC000", f"INC{k}".encode()) for k in range(100, 140)
+                         for r in lines[1:]]  # fmt: skip
+    packed = gzip.compress(b"".join(rows), compresslevel=1)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    url = f"sqlite:///{tmp_path / 'cut.db'}"
+    args = ["import", str(cut), "--format", "servicenow", "--source-tz", SP]
+    res = CliRunner().invoke(app, [*args, "--to-store", "--database-url", url])
+    assert res.exit_code == 4, res.output
+    said = " ".join(res.output.split())
+    assert "the file is truncated" in said and "sent to the store" in said
+    store = open_store(url)
+    try:
+        stored = store.count_events()
+    finally:
+        store.close()
+    assert stored > 0 and f"{stored:,} new" in said

@@ -29,13 +29,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
+from accord.core.events import Event
 from accord.core.timeutil import zone
-from accord.errors import InputError, UnsupportedFormatError
-from accord.io.importers.base import Importer, ImportRun, ImportStats, ProgressFn, QuarantineFn
+from accord.errors import DamagedInputError, InputError, UnsupportedFormatError
+from accord.io.importers.base import (
+    Importer,
+    ImportRun,
+    ImportStats,
+    ProgressFn,
+    QuarantineFn,
+    refuse_nothing_imported,
+)
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter, XesImporter
 from accord.io.importers.freshdesk import FreshdeskImporter
 from accord.io.importers.generic_csv import GenericCsvImporter
@@ -151,15 +160,23 @@ def import_file(
     source_tz: str | None = None,
     quarantine: str | os.PathLike[str] | None = None,
     on_progress: ProgressFn | None = None,
+    on_end: Callable[[ImportStats, Path | None], None] | None = None,
 ) -> tuple[ImportStats, Path | None]:
     """Import ``source`` into the event file ``out`` (``.jsonl``, ``.csv``, ``.parquet``,
     optionally ``.gz``), streaming. Quarantined rows go to ``quarantine`` (default
     ``<out>.quarantine.jsonl``), which is replaced, and only created when a row is quarantined.
     Returns the counts and the quarantine path (``None`` when nothing was quarantined).
+
+    A source whose header lacks a column every row needs is refused before any row (nothing
+    is written). Otherwise the files are written, ``on_end(counts, quarantine path)`` is
+    called, and then :class:`DamagedInputError` is raised for a source that could not be read
+    to its end (what was read before the damage is in the files), and :class:`InputError` for
+    one that gave no event (empty, or every row quarantined).
     """
     qpath = Path(quarantine) if quarantine is not None else default_quarantine_path(out)
     if qpath.exists():
         qpath.unlink()  # the quarantine belongs to this import, like the output it sits next to
+    damage: list[DamagedInputError] = []
     with ExitStack() as stack:
         handle: list[IO[str]] = []
 
@@ -176,6 +193,24 @@ def import_file(
             source, fmt, mapping=mapping, source_tz=source_tz, on_quarantine=keep,
             on_progress=on_progress,
         )  # fmt: skip
+
+        def readable() -> Iterator[Event]:
+            # the events read before a damage are written, then the damage is raised
+            try:
+                yield from run.events()
+            except DamagedInputError as e:
+                damage.append(e)
+
         columns = (*run.importer.extra_fields, *run.importer.mapping.custom_fields)
-        write_events(out, run.events(), custom_fields=columns)
-    return run.stats, (qpath if handle else None)
+        write_events(out, readable(), custom_fields=columns)
+    stats, kept = run.stats, (qpath if handle else None)
+    if on_end is not None:
+        on_end(stats, kept)
+    if damage:
+        where = f"; {stats.quarantined:,} quarantined in {kept}" if kept is not None else ""
+        raise DamagedInputError(
+            f"{damage[0].message}. Kept: {stats.events:,} events in {out}{where}",
+            details=damage[0].details,
+        )
+    refuse_nothing_imported(stats, None if kept is None else str(kept))
+    return stats, kept

@@ -16,6 +16,12 @@ one of:
   row, the field and the reason, and keeps the raw row. A row whose events are not all valid
   is quarantined whole: half a row would give a ticket a timeline that never happened.
 
+A source that cannot be read to its end (cut short, corrupt) raises
+:class:`~accord.errors.DamagedInputError` once every row read before the damage has been
+through the above: nothing read is dropped, and the message says how far the read came.
+A mapping that gives no event a status is warned about (:attr:`ImportStats.warnings`): no
+clock that stops on a status would ever stop.
+
 Memory: rows are read and converted one at a time. What an importer remembers is per ticket
 (its last state, to emit only changes), so memory grows with the number of tickets, never
 with the number of rows.
@@ -34,7 +40,8 @@ from typing import Any, ClassVar
 
 from accord.core.event_validation import validate_event
 from accord.core.events import Event, FieldValue
-from accord.errors import RowProblem
+from accord.errors import DamagedInputError, InputError, RowProblem
+from accord.io.compression import Damaged
 from accord.io.importers.mapping import CustomField, ImportMapping, MappingRules, Role
 from accord.io.importers.sources import SourceFile, SourceRow, json_records
 from accord.io.quarantine import QuarantineRecord
@@ -83,9 +90,19 @@ class Importer(ABC):
     # custom fields the importer sets itself (beyond the mapping's), for CSV output columns
     extra_fields: ClassVar[tuple[str, ...]] = ("source_status",)
     unchanged_means: ClassVar[str] = "nothing the canonical model holds changed"
+    # how to give events a status, for the warning when the mapping gives none
+    status_hint: ClassVar[str] = (
+        "map the status under 'statuses:' (source status -> new, open, pending, on_hold, "
+        "solved or closed)"
+    )
 
     def __init__(self, mapping: ImportMapping) -> None:
         self.mapping = mapping
+        self.warnings: list[str] = []  # about the source as a whole (e.g. unread columns)
+
+    def no_status_hint(self) -> str:
+        """What to do when no event got a status (importers may name what they saw)."""
+        return self.status_hint
 
     @classmethod
     def rules(cls) -> MappingRules:
@@ -123,9 +140,11 @@ class ImportStats:
     quarantined: int = 0
     events: int = 0
     tickets: int = 0  # tickets with at least one event written
+    status_events: int = 0  # events written that set a status
     kinds: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)  # reason group -> first record
+    warnings: list[str] = field(default_factory=list)
 
     def accounted(self) -> bool:
         """Every row is in exactly one outcome."""
@@ -145,11 +164,39 @@ class ImportStats:
             "tickets": self.tickets,
             "events_by_kind": dict(self.kinds),
             "quarantine_reasons": dict(self.reasons.most_common()),
+            "warnings": list(self.warnings),
         }
 
 
 ProgressFn = Callable[[int, int], None]
 QuarantineFn = Callable[[QuarantineRecord], None]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def refuse_nothing_imported(stats: ImportStats, quarantine: str | None) -> None:
+    """Raise :class:`InputError` when an import that ran gave no event: an empty source, or
+    one whose every row was quarantined (``quarantine`` says where they are kept)."""
+    if stats.events:
+        return
+    row = stats.row_name
+    if not stats.rows:
+        raise InputError(f"{stats.source}: the file holds no {row}s: nothing to import")
+    parts = [f"{_count(stats.quarantined, row)} quarantined"]
+    if stats.unchanged or stats.duplicates:
+        parts.append(f"{stats.unchanged + stats.duplicates:,} without change or repeated")
+    first = ""
+    if stats.reasons:
+        group, n = stats.reasons.most_common(1)[0]
+        first = f"; the most common reason ({n:,} × {group}), e.g. {stats.examples[group]}"
+    kept = f" (kept in {quarantine})" if quarantine and stats.quarantined else ""
+    raise InputError(
+        f"{stats.source}: none of its {_count(stats.rows, row)} gave an event: "
+        f"{', '.join(parts)}{kept}{first}",
+        details=[stats.to_dict()],
+    )
 
 
 class ImportRun:
@@ -228,7 +275,56 @@ class ImportRun:
         return True
 
     def events(self) -> Iterator[Event]:
-        """Stream the valid events, in source order."""
+        """Stream the valid events, in source order.
+
+        A source that cannot be read to its end raises :class:`DamagedInputError` after the
+        events of every row read before the damage."""
+        try:
+            yield from self._events()
+        except Damaged as d:
+            self._finish()
+            raise self._damaged(d.reason) from None
+        self._finish()
+
+    def _finish(self) -> None:
+        importer, stats = self.importer, self.stats
+        stats.tickets = len(self._recent)
+        stats.warnings = list(importer.warnings)
+        if stats.events and not stats.status_events:
+            stats.warnings.append(
+                f"none of the {stats.events:,} events written sets a status, so no clock "
+                f"that stops on a status (resolution, …) will ever stop: "
+                f"{importer.no_status_hint()}"
+            )
+        if self.on_progress is not None:
+            self.on_progress(self.source.size, self.source.size)
+
+    def _damaged(self, reason: str) -> DamagedInputError:
+        src, stats = self.source, self.stats
+        at = src.stopped_at if src.stopped_at is not None else src.size
+        unpacked = src.decompressed()
+        read = f"{at:,} of its {src.size:,} bytes" + (
+            f" ({unpacked:,} bytes once decompressed)" if unpacked is not None else ""
+        )
+        rows = _count(stats.rows, stats.row_name)
+        kept = "those were imported as usual" if stats.rows else "nothing could be imported"
+        return DamagedInputError(
+            f"{src.path}: {reason}. The read stopped there, after {read} and {rows}: {kept}; "
+            "the rest of the file was not read. Repair the file or export it again, then "
+            "import it again",
+            details=[
+                {
+                    "source": src.path,
+                    "reason": reason,
+                    "bytes_read": at,
+                    "bytes": src.size,
+                    "bytes_decompressed": unpacked,
+                    "rows_read": stats.rows,
+                }
+            ],
+        )
+
+    def _events(self) -> Iterator[Event]:
         importer, stats = self.importer, self.stats
         seq = 0
         for row in importer.read(self.source):
@@ -267,11 +363,10 @@ class ImportRun:
             stats.events += len(fresh)
             for ev in fresh:
                 stats.kinds[ev.kind.value] += 1
+                if "status" in ev.fields:
+                    stats.status_events += 1
             stats.tickets = len(self._recent)
             yield from fresh
-        stats.tickets = len(self._recent)
-        if self.on_progress is not None:
-            self.on_progress(self.source.size, self.source.size)
 
 
 def text_of(value: Any) -> str | None:

@@ -31,4 +31,11 @@ class XesImporter(SnapshotImporter):
 
     def read(self, src: SourceFile) -> Iterator[SourceRow]:
         with src.binary() as stream:
-            yield from xes_rows(stream, src.path)
+            first = True
+            for row in xes_rows(stream, src.path):
+                if first:
+                    # XES has no header: the first event's attributes stand for it (optional
+                    # attributes may appear later, so only the required ones are checked)
+                    self.check_columns(list(row.data), src.path, "the first XES event", warn=False)
+                    first = False
+                yield row

@@ -56,7 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from accord.core.config.yamlsrc import YamlPath, YamlSource, dotted, parse_yaml
 from accord.core.events import STANDARD_FIELDS, Actor, StatusCategory
 from accord.core.timeutil import zone
-from accord.errors import ConfigError, ConfigIssue, InputError
+from accord.errors import ConfigError, ConfigIssue, NotFoundError
 
 MAPPINGS_PACKAGE = "accord.io.importers.mappings"
 ISO = "iso"
@@ -320,7 +320,7 @@ def shipped_mapping_text(name: str) -> str:
     """The text of a shipped mapping (``name`` without ``.yaml``)."""
     ref = resources.files(MAPPINGS_PACKAGE) / f"{name}.yaml"
     if not ref.is_file():
-        raise InputError(
+        raise NotFoundError(
             f"no shipped mapping named '{name}'; shipped: {', '.join(shipped_mappings())}"
         )
     return ref.read_text(encoding="utf-8")
@@ -343,7 +343,7 @@ def load_mapping(
     if shipped or name in shipped_mappings():
         label = f"<shipped mapping {name}>"
         return parse_mapping(shipped_mapping_text(name), label, rules)
-    raise InputError(
+    raise NotFoundError(
         f"no mapping file '{name}' (nor a shipped mapping of that name: "
         f"{', '.join(shipped_mappings())})"
     )

@@ -13,6 +13,7 @@ records the activity only) or, with ``unmapped_activities: quarantine``, quarant
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import ClassVar
 
 from accord.core.events import FieldValue
@@ -36,11 +37,25 @@ class ProcessMiningImporter(TabularImporter):
     )
     keys: ClassVar[frozenset[str]] = TabularImporter.keys | {"activities", "unmapped_activities"}
     extra_fields: ClassVar[tuple[str, ...]] = (ACTIVITY_FIELD,)
+    status_hint: ClassVar[str] = (
+        "give the activities that change the status one in the mapping's 'activities:', "
+        "e.g. 'Resolve ticket: {status: solved}'"
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._seen: set[str] = set()
         self._rules = {k.strip().casefold(): v for k, v in self.mapping.activities.items()}
+        self._unmapped: Counter[str] = Counter()  # activities the mapping does not list
+
+    def no_status_hint(self) -> str:
+        if not self._unmapped:
+            return self.status_hint
+        top = ", ".join(f"'{a}' ({n:,} rows)" for a, n in self._unmapped.most_common(8))
+        more = len(self._unmapped) - 8
+        return f"{self.status_hint}; the activities the mapping does not list: {top}" + (
+            f" and {more} more" if more > 0 else ""
+        )
 
     def rule(self, activity: str) -> ActivityRule | None:
         return self.mapping.activities.get(activity) or self._rules.get(activity.casefold())
@@ -55,6 +70,8 @@ class ProcessMiningImporter(TabularImporter):
         rule = self.rule(activity)
         if rule is None and m.unmapped_activities == "quarantine":
             raise RowError(acol, f"activity '{activity}' is not in the mapping's activities")
+        if rule is None:
+            self._unmapped[activity] += 1
         resource = text_of(pick(row.data, m, m.column("resource")))
         fields: dict[str, FieldValue] = {
             k: v for k, v in flat_fields(row.data, m).items() if v is not None and v != ()

@@ -4,6 +4,10 @@ Every reader yields :class:`SourceRow` values one at a time and holds at most on
 JSON record, one XES event with its trace's attributes) in memory. Zip and gzip files are
 decompressed as streams; :meth:`SourceFile.position` reports how far into the file on disk
 the read has come, for progress bars.
+
+A file that cannot be read to its end (a gzip or zip cut short or corrupt, XML or JSON that
+stops being well-formed) raises :class:`~accord.io.compression.Damaged` once the rows before
+the damage have been yielded: they are kept, and the importer says what was read.
 """
 
 from __future__ import annotations
@@ -15,15 +19,22 @@ import json
 import os
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, cast
 
-from accord.errors import InputError
+from accord.errors import InputError, NotFoundError
+from accord.io.compression import (
+    GZIP_MAGIC,
+    ZIP_MAGIC,
+    Counted,
+    Damaged,
+    ZipSalvage,
+    damage_reason,
+    unread_compression,
+)
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZIP_MAGIC = b"PK\x03\x04"
 _JSON_CHUNK = 1 << 16
 
 
@@ -45,9 +56,13 @@ class SourceFile:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         if not os.path.isfile(self.path):
-            raise InputError(f"no such file: '{self.path}'")
+            what = "is a directory, not a file" if os.path.isdir(self.path) else "does not exist"
+            raise NotFoundError(f"'{self.path}' {what}")
         self.size = os.path.getsize(self.path)
+        self.compression: str | None = None  # "gzip" or "zip" once opened
         self._raw: IO[bytes] | None = None
+        self._counted: Counted | None = None
+        self.stopped_at: int | None = None  # bytes on disk read when damage stopped the read
 
     def position(self) -> int:
         """Bytes of the file on disk read so far (compressed bytes for zip and gzip)."""
@@ -56,22 +71,74 @@ class SourceFile:
             return self.size if raw is not None else 0
         return raw.tell()
 
+    def decompressed(self) -> int | None:
+        """Bytes decompressed so far (``None`` for a file that is not compressed)."""
+        return self._counted.count if self._counted is not None else None
+
     @contextmanager
     def binary(self) -> Iterator[IO[bytes]]:
-        """The file's (decompressed) bytes as a stream."""
+        """The file's (decompressed) bytes as a stream. Damage met while reading (the
+        compressed data, or the format read from it) is raised as :class:`Damaged`, and
+        :attr:`stopped_at` keeps how far into the file on disk the read had come."""
         with open(self.path, "rb") as raw:
             self._raw = raw
-            magic = raw.read(4)
-            raw.seek(0)
-            if magic[:2] == _GZIP_MAGIC:
-                # GzipFile is a binary stream; typeshed just does not declare it as IO[bytes]
-                with cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) as stream:
+            try:
+                with self._decompressed(raw) as stream:
                     yield stream
-            elif magic == _ZIP_MAGIC:
-                with zipfile.ZipFile(raw) as archive, archive.open(_member(archive)) as stream:
-                    yield stream
-            else:
-                yield raw
+            except Damaged:
+                self.stopped_at = raw.tell()
+                raise
+
+    @contextmanager
+    def _decompressed(self, raw: IO[bytes]) -> Iterator[IO[bytes]]:
+        magic = raw.read(6)
+        raw.seek(0)
+        unread = unread_compression(magic, self.path)
+        if unread is not None:
+            raise InputError(unread)
+        if magic[:2] == GZIP_MAGIC:
+            self.compression = "gzip"
+            # GzipFile is a binary stream; typeshed just does not declare it as IO[bytes]
+            gz = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+            with gz, self._counted_stream(gz) as counted:
+                yield counted
+        elif magic[:4] == ZIP_MAGIC:
+            self.compression = "zip"
+            try:
+                archive = zipfile.ZipFile(raw)
+            except zipfile.BadZipFile:
+                # no readable directory (a download cut short): read what the first file's
+                # local header leads to, then say that the archive is damaged
+                raw.seek(0)
+                salvage = ZipSalvage(raw)
+                with self._counted_stream(cast(IO[bytes], salvage)) as counted:
+                    yield counted
+                how = "read to its end" if salvage.complete else "read up to the cut"
+                raise Damaged(
+                    "the zip archive's directory (at its end) is missing or unreadable: the "
+                    f"file is truncated or corrupt; its file '{salvage.name}' was {how}"
+                ) from None
+            with (
+                archive,
+                archive.open(_member(archive)) as stream,
+                self._counted_stream(stream) as counted,
+            ):
+                yield counted
+        else:
+            yield raw
+
+    @contextmanager
+    def _counted_stream(self, stream: IO[bytes]) -> Iterator[IO[bytes]]:
+        """``stream`` counted, with its decompression failures raised as :class:`Damaged`."""
+        counted = Counted(stream)
+        self._counted = counted
+        try:
+            yield cast(IO[bytes], counted)
+        except Exception as e:
+            reason = damage_reason(e, self.compression or "compressed")
+            if reason is None:
+                raise
+            raise Damaged(reason) from None
 
     @contextmanager
     def text(self) -> Iterator[IO[str]]:
@@ -102,10 +169,16 @@ def _member(archive: zipfile.ZipFile) -> str:
 # ---------------------------------------------------------------- CSV
 
 
-def csv_rows(text: IO[str], source: str, delimiter: str = ",") -> Iterator[SourceRow]:
+def csv_rows(
+    text: IO[str],
+    source: str,
+    delimiter: str = ",",
+    on_header: Callable[[Sequence[str]], None] | None = None,
+) -> Iterator[SourceRow]:
     """Rows as column -> cell, numbered by their first line (the header is line 1).
 
     Blank lines are skipped; a row with more or fewer cells than the header is a problem.
+    ``on_header`` sees the header before any row (and may refuse it by raising).
     """
     reader = csv.reader(text, delimiter=delimiter)
     header: list[str] | None = None
@@ -126,6 +199,8 @@ def csv_rows(text: IO[str], source: str, delimiter: str = ",") -> Iterator[Sourc
             continue
         if header is None:
             header = [h.strip() for h in cells]
+            if on_header is not None:
+                on_header(header)
             continue
         data: dict[str, Any] = dict(zip(header, cells, strict=False))
         if len(cells) != len(header):
@@ -207,7 +282,8 @@ def json_records(text: IO[str], list_keys: Collection[str]) -> Iterator[SourceRo
     Accepts, one after another in the same file: an array of records; an object holding the
     records in an array under one of ``list_keys`` (an API response page: its other keys are
     skipped); any other object (one record); and JSON Lines (one of these per line). Only one
-    record is in memory at a time. Text that is not JSON ends the read with one problem row.
+    record is in memory at a time. Text that is not JSON ends the read: :class:`Damaged`,
+    after the records before it.
     """
     buf = _JsonBuffer(text)
     number = 0
@@ -245,11 +321,9 @@ def json_records(text: IO[str], list_keys: Collection[str]) -> Iterator[SourceRo
                 number += 1
                 yield _record(number, buf.value())
     except ValueError as e:
-        yield SourceRow(
-            number + 1,
-            {"_offset": buf.offset()},
-            f"not valid JSON after record {number}: {e}; the rest of the file was not read",
-        )
+        if not number:
+            raise Damaged(f"the file is not valid JSON ({e}): no record could be read") from None
+        raise Damaged(f"the text stops being valid JSON after record {number:,}: {e}") from None
 
 
 def _array(buf: _JsonBuffer) -> Iterator[Any]:
@@ -297,7 +371,8 @@ def xes_rows(stream: IO[bytes], source: str) -> Iterator[SourceRow]:
     """One row per XES event: its attributes, plus its trace's attributes prefixed ``case:``.
 
     Rows are numbered by the event's position in the file (from 1). Nested attributes (lists,
-    containers) are skipped. Elements are released as soon as their trace is done.
+    containers) are skipped. Elements are released as soon as their trace is done. XML that
+    stops being well-formed ends the read: :class:`Damaged`, after the events before it.
     """
     stack: list[str] = []
     trace: dict[str, Any] = {}
@@ -332,8 +407,10 @@ def xes_rows(stream: IO[bytes], source: str) -> Iterator[SourceRow]:
             elif tag == "trace" and root is not None:
                 root.clear()  # drop the finished trace so memory stays flat
     except ET.ParseError as e:
-        yield SourceRow(
-            number + 1,
-            {},
-            f"not well-formed XML after event {number}: {e}; the rest of the file was not read",
-        )
+        if not number:
+            raise Damaged(
+                f"the file is not well-formed XML ({e}): no XES event could be read"
+            ) from None
+        raise Damaged(
+            f"the file stops being well-formed XML after XES event {number:,}: {e}"
+        ) from None

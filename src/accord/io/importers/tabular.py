@@ -3,12 +3,14 @@ the audit-style logs, where each row is a ticket's whole state after one update.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 from accord.core.events import FieldValue
+from accord.errors import InputError
 from accord.io.importers.base import (
     CanonicalDict,
     Conversion,
@@ -24,6 +26,8 @@ from accord.io.importers.sources import SourceFile, SourceRow, csv_rows
 
 SOURCE_STATUS = "source_status"  # custom field that keeps the source's own status name
 STATUS_JOIN = "-"  # a status role naming several columns joins their values with this
+ALTERNATIVES = frozenset({"created_at"})  # roles whose columns are tried in turn
+_SHOWN_COLUMNS = 40
 
 
 def flat_fields(data: Mapping[str, Any], m: ImportMapping) -> dict[str, FieldValue]:
@@ -86,8 +90,61 @@ class TabularImporter(Importer):
     keys: ClassVar[frozenset[str]] = frozenset({"delimiter", "tag_separator"})
 
     def read(self, src: SourceFile) -> Iterator[SourceRow]:
+        def header(found: Sequence[str]) -> None:
+            self.check_columns(found, src.path, "the header")
+
         with src.text() as text:
-            yield from csv_rows(text, src.path, self.mapping.delimiter)
+            yield from csv_rows(text, src.path, self.mapping.delimiter, on_header=header)
+
+    def check_columns(
+        self, found: Sequence[str], source: str, what: str, *, warn: bool = True
+    ) -> None:
+        """Refuse, before any row, a source that lacks a column every row needs (the required
+        roles and the status), naming the missing columns, a near match and the columns
+        there are; with ``warn``, note the other mapped columns that are missing (the fields
+        they feed stay empty)."""
+        m, present = self.mapping, set(found)
+        needed: dict[str, str] = {}  # column -> where the mapping names it
+        optional: dict[str, str] = {}
+        for role in self.roles:
+            cols = m.role(role.name)
+            if role.name in ALTERNATIVES:
+                if cols and not present.intersection(cols):
+                    optional.setdefault(cols[0], f"columns.{role.name}")
+                continue
+            target = needed if role.required or role.name == "status" else optional
+            for col in cols:
+                target.setdefault(col, f"columns.{role.name}")
+        for name, col in m.fields.items():
+            optional.setdefault(col, f"fields.{name}")
+        for name, spec in m.custom_fields.items():
+            optional.setdefault(spec.column, f"custom_fields.{name}")
+        missing = [c for c in needed if c not in present]
+        if missing:
+            listed = ", ".join(self._missing(c, needed[c], found) for c in missing)
+            shown = ", ".join(f"'{c}'" for c in found[:_SHOWN_COLUMNS])
+            more = f" and {len(found) - _SHOWN_COLUMNS} more" if len(found) > _SHOWN_COLUMNS else ""
+            raise InputError(
+                f"{source}: {what} lacks {'a column' if len(missing) == 1 else 'columns'} the "
+                f"{self.format} mapping needs on every row: {listed}. {what.capitalize()} has "
+                f"{shown or 'no columns'}{more}. Name the source's own columns in a mapping "
+                "file (--mapping FILE; see docs/importers.md)",
+                details=[{"source": source, "missing": missing, "found": list(found)}],
+            )
+        absent = [c for c in optional if c not in present and c not in needed]
+        if warn and absent:
+            listed = ", ".join(self._missing(c, optional[c], found) for c in absent)
+            self.warnings.append(
+                f"{what} lacks mapped column{'s' if len(absent) > 1 else ''} {listed}: "
+                "not read (the fields fed from there stay empty)"
+            )
+
+    @staticmethod
+    def _missing(column: str, where: str, found: Sequence[str]) -> str:
+        by_lower = {f.casefold(): f for f in found}
+        near = difflib.get_close_matches(column.casefold(), list(by_lower), n=1, cutoff=0.6)
+        hint = f"; did you mean '{by_lower[near[0]]}'?" if near else ""
+        return f"'{column}' ({where}{hint})"
 
     def ticket_and_ts(self, data: Mapping[str, Any]) -> tuple[str, datetime]:
         m = self.mapping

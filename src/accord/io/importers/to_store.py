@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accord.core.timeutil import Instant
-from accord.errors import RowProblem
+from accord.errors import DamagedInputError, RowProblem
 from accord.io.importers import open_import
-from accord.io.importers.base import ImportStats, ProgressFn
+from accord.io.importers.base import ImportStats, ProgressFn, refuse_nothing_imported
 from accord.io.importers.mapping import ImportMapping
 from accord.io.store.base import Incoming, Store
 
@@ -40,10 +41,15 @@ def import_to_store(
     mapping: ImportMapping | str | os.PathLike[str] | None = None,
     source_tz: str | None = None,
     on_progress: ProgressFn | None = None,
+    on_end: Callable[[StoreImport], None] | None = None,
     chunk: int = CHUNK,
 ) -> StoreImport:
     """Stream ``source`` into ``store``; the importer's quarantined rows go to the store's
-    quarantine. ``received_at`` is the arrival instant stamped on every row."""
+    quarantine. ``received_at`` is the arrival instant stamped on every row.
+
+    As with :func:`~accord.io.importers.import_file`, what was read is stored and
+    ``on_end`` called before a damaged source (:class:`DamagedInputError`) or one that gave
+    no event (:class:`InputError`) is raised."""
     problems: list[RowProblem] = []
     items: list[Incoming] = []
     result_counts: Counter[str] = Counter()
@@ -66,10 +72,25 @@ def import_to_store(
         on_progress=on_progress,
     )  # fmt: skip
     label = os.fspath(source)
-    for n, event in enumerate(run.events(), start=1):
-        # the row of an event is its place in the import: the source row may yield several
-        items.append(Incoming(event, label, n))
-        if len(items) >= chunk:
-            flush()
+    damage: DamagedInputError | None = None
+    try:
+        for n, event in enumerate(run.events(), start=1):
+            # the row of an event is its place in the import: the source row may yield several
+            items.append(Incoming(event, label, n))
+            if len(items) >= chunk:
+                flush()
+    except DamagedInputError as e:
+        damage = e  # what was read before the damage is stored first
     flush()
-    return StoreImport(run.stats, result_counts)
+    done = StoreImport(run.stats, result_counts)
+    if on_end is not None:
+        on_end(done)
+    if damage is not None:
+        stats = run.stats
+        raise DamagedInputError(
+            f"{damage.message}. Kept: {stats.events:,} events and {stats.quarantined:,} "
+            "quarantined rows sent to the store",
+            details=damage.details,
+        )
+    refuse_nothing_imported(run.stats, "the store's quarantine")
+    return done

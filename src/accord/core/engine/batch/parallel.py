@@ -16,7 +16,9 @@ already decoded and its events grouped by ticket, and no column is streamed once
 partition. The regrouped copy of the needed columns is the memory this costs.
 
 With ``jobs`` > 1, ``jobs`` - 1 worker processes are started with ``spawn`` (a forked child of
-a process whose pyarrow / polars thread pools have run can deadlock) before anything else, so
+a process whose pyarrow / polars thread pools have run can deadlock), without re-running the
+caller's script in them (:mod:`~accord.core.engine.batch.spawning`: a script needs no
+``if __name__ == "__main__":`` guard), before anything else, so
 that their imports overlap the regrouping, which then runs on ``jobs`` threads. This process
 computes partitions too. Each worker always has a partition running and one queued: each is
 written just before, uncompressed, as an Arrow IPC file in shared memory (``/dev/shm``) that
@@ -28,7 +30,6 @@ worker. The files are removed whatever happens.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import pickle
 import shutil
@@ -40,6 +41,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +60,11 @@ from accord.core.engine.batch.columns import (
 from accord.core.engine.batch.kernel import compute_partition
 from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
+from accord.core.engine.batch.spawning import worker_context
 from accord.core.engine.batch.timeline import Codes, Decoded
 from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
+from accord.errors import AccordError
 
 CHUNK_EVENTS = 500_000
 """Events per partition by default: the kernel then works in about 200 MB, and is no slower
@@ -365,7 +369,7 @@ def _on_workers(
     try:
         with ProcessPoolExecutor(
             max_workers=jobs - 1,
-            mp_context=mp.get_context("spawn"),
+            mp_context=worker_context(),
             initializer=_start_worker,
             initargs=(pickle.dumps(config), as_of),
         ) as ex:
@@ -395,6 +399,12 @@ def _on_workers(
                 # a failed partition (or an interrupt) ends the run: the queued ones are dropped
                 ex.shutdown(wait=True, cancel_futures=True)
                 raise
+    except BrokenProcessPool:
+        raise AccordError(
+            f"a worker process of the batch engine (jobs={jobs}) stopped abruptly, most likely "
+            "killed by the system for want of memory: run again with fewer jobs, or with "
+            "jobs=1 to compute in this process alone"
+        ) from None
     finally:
         shutil.rmtree(shared, ignore_errors=True)
     return [t for t in results if t is not None]
