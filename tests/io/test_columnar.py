@@ -251,3 +251,35 @@ def test_a_true_false_column_reads_as_one_zero_and_minus_one_for_null(
     fast = _Fast(n, np.zeros(n, dtype=bool))
     want = [-1 if v is None else int(v) for v in col.to_pylist()]
     assert _public(col, fast).tolist() == want
+
+
+def test_a_csv_custom_field_with_blank_cells_is_computed_by_the_batch_engine(
+    tmp_path: Path,
+) -> None:
+    # The reader's dictionary for a custom field column keeps "" for the blank cells; the
+    # kernel must not read that unused entry as tagged text.
+    from accord.core.config.loader import build_config
+    from accord.core.engine.batch import compute_batch
+
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "event_id,ticket_id,ts,kind,actor,public,status,field.region\n"
+        "e1,T1,2026-03-02T09:00:00Z,created,customer,,new,eu\n"
+        "e2,T2,2026-03-02T09:05:00Z,created,customer,,new,\n"
+        "e3,T1,2026-03-02T09:30:00Z,message,agent,true,,\n"
+    )
+    config = build_config(
+        {
+            "calendars": {"all": {"tz": "UTC", "hours": {"mon-sun": [["00:00", "24:00"]]}}},
+            "policies": [
+                {"name": "EU", "when": {"region": "eu"}, "calendar": "all",
+                 "metrics": {"first_response": "1h"}},
+                {"name": "Other", "calendar": "all", "metrics": {"first_response": "2h"}},
+            ],
+        }
+    )  # fmt: skip
+    read = read_columnar([path])
+    as_of = int(datetime(2026, 3, 2, 12, tzinfo=UTC).timestamp())
+    table = compute_batch(read.events, config, as_of)
+    got = sorted(zip(table.column("ticket_id").to_pylist(), table.column("policy").to_pylist()))
+    assert got == [("T1", "EU"), ("T2", "Other")]
