@@ -25,7 +25,7 @@ from accord.io.records_out import records_to_csv, write_records
 from accord.io.records_text import TEXT_FORMATS, write_table_file, write_table_text
 
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
-ENGINES = ("batch", "reference")
+ENGINES = ("batch", "reference", "spark")
 
 
 @handle_errors
@@ -55,6 +55,17 @@ def sla(
     jobs: Annotated[
         int, typer.Option(min=1, help="Local processes for the batch engine's partitions")
     ] = 1,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(help="--engine spark: the Spark master (default: spark-submit's, or local[2])"),
+    ] = None,
+    since_records: Annotated[
+        Path | None,
+        typer.Option(
+            help="--engine spark: the records directory of a previous run; recompute only the "
+            "tickets that changed since (docs/spark.md)"
+        ),
+    ] = None,
 ) -> None:
     """Compute one record per ticket × metric × cycle and print or write them."""
     if fmt not in FORMATS:
@@ -65,6 +76,9 @@ def sla(
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
     if engine == "reference" and jobs != 1:
         raise typer.BadParameter("the reference engine runs in one process", param_hint="--jobs")
+    if engine != "spark" and (spark_master or since_records):
+        hint = "--spark-master" if spark_master else "--since-records"
+        raise typer.BadParameter("only with --engine spark", param_hint=hint)
     cfg = load_config(config)
     tz = None
     if source_tz:
@@ -73,6 +87,13 @@ def sla(
         except ValueError as e:
             raise typer.BadParameter(str(e), param_hint="--source-tz") from None
     when = as_of_or_now(as_of)
+    if engine == "spark":
+        from accord.cli.spark_run import sla_on_spark
+
+        sla_on_spark(
+            events, cfg, when, tz, quarantine, fmt, out_path, limit, spark_master, since_records
+        )
+        return
     if engine == "reference":
         with err.status("reading events…"):
             read = read_many(events, source_tz=tz, status_category=cfg.status_category)

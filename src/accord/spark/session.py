@@ -37,8 +37,8 @@ def session(
     app_name: str = "accord",
     shuffle_partitions: int | None = None,
 ) -> SparkSession:
-    """The active SparkSession, or a new one on ``master`` (default ``local[2]``; ``None``
-    under ``spark-submit`` keeps the master it was given).
+    """The active SparkSession, or a new one on ``master`` (default: the master
+    ``spark-submit`` gave, else ``local[2]``).
 
     Set for Accord: the session time zone is UTC (records hold instants, never wall-clock
     times), and the executors run this interpreter (``sys.executable``: the virtualenv with
@@ -53,7 +53,11 @@ def session(
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    from pyspark import SparkConf
+
     builder = SparkSession.builder.appName(app_name)
+    if master is None and not SparkConf().contains("spark.master"):
+        master = DEFAULT_MASTER  # not under spark-submit: this machine
     if master is not None:
         builder = builder.master(master)
         if master.startswith("local"):
