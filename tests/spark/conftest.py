@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -36,3 +37,17 @@ def spark() -> Iterator[SparkSession]:
     s.sparkContext.setLogLevel("ERROR")
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A month of the demo helpdesk (400 tickets) as JSON Lines."""
+    from datetime import UTC, datetime
+
+    from accord.demo.generate import generate_events
+    from accord.io.writers import write_events
+
+    path = tmp_path_factory.mktemp("demo") / "events.jsonl"
+    end = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    write_events(path, generate_events(seed=11, end=end, days=30, tickets=400))
+    return path

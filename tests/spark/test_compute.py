@@ -42,13 +42,6 @@ def demo_events() -> list[Event]:
     return list(generate_events(seed=11, end=END, days=30, tickets=400))
 
 
-@pytest.fixture(scope="module")
-def demo_log(tmp_path_factory: pytest.TempPathFactory, demo_events: list[Event]) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "events.jsonl"
-    write_events(path, demo_events)
-    return path
-
-
 def _local(paths: list[Path], config: Configuration, as_of: int) -> pa.Table:
     read = read_columnar(paths, status_category=config.status_category)
     return compute_batch(read.events, config, as_of)

@@ -57,7 +57,9 @@ def sla(
     ] = 1,
     spark_master: Annotated[
         str | None,
-        typer.Option(help="--engine spark: the Spark master (default: spark-submit's, or local[2])"),
+        typer.Option(
+            help="--engine spark: the Spark master (default: spark-submit's, or local[2])"
+        ),
     ] = None,
     since_records: Annotated[
         Path | None,

@@ -14,6 +14,7 @@ import sys
 from datetime import tzinfo
 from pathlib import Path
 
+import pyarrow as pa
 import typer
 
 from accord.cli.common import err
@@ -101,3 +102,28 @@ def sla_on_spark(
     finally:
         read.release()
 
+
+def kpi_tables_on_spark(
+    events: list[Path], cfg: Configuration, when: Instant, tz: tzinfo | None, master: str | None
+) -> tuple[pa.Table, pa.Table]:
+    """``accord kpi --engine spark``: the records computed on Spark and the accepted events,
+    both collected to the driver as the local tables (the KPIs are evaluated there)."""
+    from accord.cli.common import warn_rejected
+    from accord.spark import read_events, records_table, session
+    from accord.spark.compute import records_of
+    from accord.spark.output import events_table
+
+    with err.status("starting Spark…"):
+        spark = session(master)
+    with err.status("reading events on Spark…"):
+        read = read_events(
+            spark, [uri(p) for p in events], source_tz=tz, status_category=cfg.status_category
+        )
+    try:
+        warn_rejected(read.quarantined())
+        with err.status("computing on Spark…"):
+            records = records_table(records_of(spark, read.events, cfg, when))
+            table = events_table(read.events)
+    finally:
+        read.release()
+    return records, table

@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.io.quarantine import record_from_dict, write_quarantine
-from accord.spark.read import ROW, SOURCE, SparkRead
-from accord.spark.schema import to_local
+from accord.spark.read import SparkRead
+from accord.spark.schema import ROW, SOURCE, to_local
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -67,3 +67,35 @@ def write_quarantine_rows(read: SparkRead, path: str) -> int:
     records = (record_from_dict(json.loads(r[0])) for r in rows.select("record").toLocalIterator())
     write_quarantine(local, records)
     return n
+
+
+def events_table(events: DataFrame) -> pa.Table:
+    """Accepted events (a :class:`SparkRead`'s ``events``) collected to the driver as an
+    events table (:mod:`accord.core.engine.batch.schema`), in arrival order, custom fields in
+    ``field.<name>`` columns."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from accord.core.engine.batch.schema import EVENTS_SCHEMA, FIELD_PREFIX
+    from accord.spark.schema import CUSTOM
+
+    got = events.toArrow()
+    if got.num_rows:
+        got = got.take(pc.sort_indices(got.column("seq")))
+    out = pa.Table.from_arrays(
+        [got.column(f.name).cast(f.type) for f in EVENTS_SCHEMA], schema=EVENTS_SCHEMA
+    )
+    custom = got.column(CUSTOM).combine_chunks() if got.num_rows else None
+    if custom is None or len(custom.flatten()) == 0:
+        return out
+    entries = custom.flatten()
+    row = pc.list_parent_indices(custom).to_numpy()
+    names = entries.field("name")
+    values = entries.field("value")
+    for name in sorted(set(names.to_pylist())):
+        pick = np.flatnonzero(pc.equal(names, name).to_numpy(zero_copy_only=False))
+        col = np.full(out.num_rows, -1, dtype=np.int64)
+        col[row[pick]] = pick
+        taken = values.take(pa.array(col, mask=col < 0))
+        out = out.append_column(FIELD_PREFIX + name, taken)
+    return out

@@ -232,10 +232,13 @@ def _stage_dataframe(
     from pyspark.sql import functions as F
 
     rid = "__accord_rid"
-    with_id = df.withColumn(rid, F.monotonically_increasing_id())
+    names = list(df.columns)
+    # numbered names on the way: Spark reads the dot of ``field.region`` as a struct field
+    plain = [F.col(f"`{n}`").alias(f"__c{i}") for i, n in enumerate(names)]
+    with_id = df.select(*plain, F.monotonically_increasing_id().alias(rid))
 
     def check(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        yield from _check_batches(batches, rid, source_tz, status_category)
+        yield from _check_batches(batches, rid, names, source_tz, status_category)
 
     return with_id.mapInArrow(check, STAGED_SCHEMA)
 
@@ -243,6 +246,7 @@ def _stage_dataframe(
 def _check_batches(
     batches: Iterator[pa.RecordBatch],
     rid: str,
+    names: list[str],
     source_tz: tzinfo | None,
     status_category: StatusMapper | None,
 ) -> Iterator[pa.RecordBatch]:
@@ -253,7 +257,7 @@ def _check_batches(
         if batch.num_rows == 0:
             continue
         ids = batch.column(rid).to_numpy().astype(np.int64)
-        table = pa.Table.from_batches([batch]).drop_columns([rid])
+        table = pa.Table.from_batches([batch]).drop_columns([rid]).rename_columns(names)
         # ids are consecutive within a partition, hence within a batch
         events, bad = validate_table(
             table,

@@ -88,7 +88,9 @@ STAGED_SCHEMA = StructType(
         *(StructField(f.name, _spark_type(f.type)) for f in EVENTS_SCHEMA),
         StructField(
             CUSTOM,
-            ArrayType(StructType([StructField("name", StringType()), StructField("value", StringType())])),
+            ArrayType(
+                StructType([StructField("name", StringType()), StructField("value", StringType())])
+            ),
         ),
         StructField(SOURCE, IntegerType()),
         StructField(ROW, LongType()),
@@ -103,7 +105,8 @@ def to_spark(records: pa.Table) -> list[pa.RecordBatch]:
     for f, col in zip(RECORDS_SCHEMA, records.columns, strict=True):
         want = _arrow_for_spark(f.type)
         cols.append(col if col.type == want else col.cast(want))
-    return pa.Table.from_arrays(cols, schema=_RECORDS_ARROW).to_batches()
+    batches: list[pa.RecordBatch] = pa.Table.from_arrays(cols, schema=_RECORDS_ARROW).to_batches()
+    return batches
 
 
 def to_local(table: pa.Table) -> pa.Table:
@@ -159,7 +162,7 @@ def _custom_column(events: pa.Table) -> pa.Array:
         col = events.column(c).combine_chunks()
         cols.append(col.cast(pa.string()))
     stacked = pa.concat_arrays(cols)  # field-major: field j of row i at j * n + i
-    order = (np.arange(n, dtype=np.int64)[:, None] + np.arange(k, dtype=np.int64)[None, :] * n)
+    order = np.arange(n, dtype=np.int64)[:, None] + np.arange(k, dtype=np.int64)[None, :] * n
     values = stacked.take(pa.array(order.ravel()))
     short = pa.array([c[len(FIELD_PREFIX) :] for c in names], pa.string())
     name_codes = pa.array(np.tile(np.arange(k, dtype=np.int32), n))

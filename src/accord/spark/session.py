@@ -51,9 +51,8 @@ def session(
         raise InputError(f"cannot run on Spark: {why}")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
     from pyspark import SparkConf
+    from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app_name)
     if master is None and not SparkConf().contains("spark.master"):
