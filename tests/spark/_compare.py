@@ -19,3 +19,13 @@ def assert_same_records(got: pa.Table, expected: pa.Table) -> None:
             raise AssertionError(
                 f"column {name}, row {i} (ticket {a.column('ticket_id')[i]}): {x[i]!r} != {y[i]!r}"
             )
+
+
+def canonical(table: pa.Table) -> pa.Table:
+    """Records by ticket, metric and cycle (an incremental run keeps earlier records, whose
+    order within a ticket is not the kernel's)."""
+    order = pa.compute.sort_indices(
+        plain_records(table),
+        sort_keys=[("ticket_id", "ascending"), ("metric", "ascending"), ("cycle", "ascending")],
+    )
+    return table.take(order)

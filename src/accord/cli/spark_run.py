@@ -51,6 +51,9 @@ def sla_on_spark(
     from accord.spark.compute import records_of
     from accord.spark.incremental import update_records, write_run
 
+    if since is not None and (fmt != "parquet" or out_path is None):
+        # an incremental run feeds a dataset: kept records are not in the kernel's order
+        raise typer.BadParameter("needs --format parquet --out DIR", param_hint="--since-records")
     if since is not None and out_path is not None and uri(since) == uri(out_path):
         raise typer.BadParameter("write the new records elsewhere", param_hint="--out")
     inputs = [uri(p) for p in events]
