@@ -104,7 +104,9 @@ def run(cmd: list[str]) -> tuple[float, Peak, str]:
     stop.set()
     sampler.join()
     if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{errs[-3000:]}")
+        log = Path(tempfile.mkstemp(prefix="accord-bench-", suffix=".log")[1])
+        log.write_text(errs)  # the whole of it: Spark's cause is rarely in the last lines
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\nstderr in {log}")
     return wall, peak, errs
 
 
