@@ -361,3 +361,37 @@ def test_the_columnar_reader_checks_tag_lists_against_their_limits(tmp_path: Pat
     got = read_columnar([path], status_category=mapper)
     assert [(q.row, q.field) for q in got.quarantined] == [(2, "tags"), (3, "tags"), (4, "tags")]
     _same_outcome([path])
+
+
+def test_a_csv_custom_field_with_blank_cells_is_computed_by_the_batch_engine(
+    tmp_path: Path,
+) -> None:
+    # The reader's dictionary for a custom field column keeps "" for the blank cells; the
+    # kernel must not read that unused entry as tagged text.
+    from accord.core.config.loader import build_config
+    from accord.core.engine.batch import compute_batch
+
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "event_id,ticket_id,ts,kind,actor,public,status,field.region\n"
+        "e1,T1,2026-03-02T09:00:00Z,created,customer,,new,eu\n"
+        "e2,T2,2026-03-02T09:05:00Z,created,customer,,new,\n"
+        "e3,T1,2026-03-02T09:30:00Z,message,agent,true,,\n"
+    )
+    config = build_config(
+        {
+            "calendars": {"all": {"tz": "UTC", "hours": {"mon-sun": [["00:00", "24:00"]]}}},
+            "policies": [
+                {"name": "EU", "when": {"region": "eu"}, "calendar": "all",
+                 "metrics": {"first_response": "1h"}},
+                {"name": "Other", "calendar": "all", "metrics": {"first_response": "2h"}},
+            ],
+        }
+    )  # fmt: skip
+    read = read_columnar([path])
+    as_of = int(datetime(2026, 3, 2, 12, tzinfo=UTC).timestamp())
+    table = compute_batch(read.events, config, as_of)
+    got = sorted(
+        zip(table.column("ticket_id").to_pylist(), table.column("policy").to_pylist(), strict=False)
+    )
+    assert got == [("T1", "EU"), ("T2", "Other")]

@@ -23,7 +23,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from accord.cli.common import as_of_or_now, err, handle_errors, out, warn_rejected
+from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.rows import keep_quarantine, refuse_no_events
 from accord.core.config.loader import load_config
 from accord.core.engine.batch import compute_batch
 from accord.core.engine.batch.memory import engine_memory
@@ -206,7 +207,8 @@ def _history(
     with engine_memory():
         with err.status("reading events…"):
             batch = read_columnar(events, source_tz=tzinfo, status_category=cfg.status_category)
-        warn_rejected(batch.quarantined)
+        qpath = keep_quarantine(batch.quarantined, None, events)
+        refuse_no_events(batch.rows, batch.events.num_rows, batch.quarantined, qpath, events)
         with err.status(f"computing {batch.events.num_rows:,} events…"):
             records = records_frame_of_table(compute_batch(batch.events, cfg, when))
     loads = group_loads(

@@ -37,7 +37,7 @@ from accord.io.columnar import read_columnar
 from accord.io.readers import read_many
 
 FORMATS = ("table", "csv", "json")
-ENGINES = ("batch", "reference")
+ENGINES = ("batch", "reference", "spark")
 _BAND_STYLE = {"green": "green", "amber": "yellow", "red": "red"}
 
 
@@ -105,9 +105,16 @@ def kpi(
         str,
         typer.Option(
             metavar="ENGINE",
-            help="batch: the vectorised engine and reader (default); reference: the plain ones",
+            help="batch: the vectorised engine and reader (default); reference: the plain "
+            "ones; spark: read and compute the records on Spark (docs/spark.md)",
         ),
     ] = "batch",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: the Spark master (default: spark-submit's, or local[2])"
+        ),
+    ] = None,
     quarantine: Quarantine = None,
     strict: Strict = False,
 ) -> None:
@@ -164,6 +171,15 @@ def kpi(
         with err.status(f"computing {n:,} events…"):
             records = records_frame(compute(read.events, cfg, when))
             frame = events_frame(read.events, fields)
+    elif engine == "spark":
+        from accord.cli.spark_run import kpi_tables_on_spark
+
+        recs, evs, rejected, rows = kpi_tables_on_spark(events, cfg, when, tzinfo, spark_master)
+        qpath = keep_quarantine(rejected, quarantine, events)
+        n = evs.num_rows
+        refuse_no_events(rows, n, rejected, qpath, events)
+        records = records_frame_of_table(recs)
+        frame = events_frame_of_table(evs, fields)
     else:
         with engine_memory():
             with err.status("reading events…"):

@@ -25,7 +25,7 @@ from accord.io.records_out import records_to_csv, write_records
 from accord.io.records_text import TEXT_FORMATS, write_table_file, write_table_text
 
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
-ENGINES = ("batch", "reference")
+ENGINES = ("batch", "reference", "spark")
 
 
 @handle_errors
@@ -64,6 +64,19 @@ def sla(
         int,
         typer.Option(min=1, metavar="N", help="Local processes for the batch engine's partitions"),
     ] = 1,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: the Spark master (default: spark-submit's, or local[2])"
+        ),
+    ] = None,
+    since_records: Annotated[
+        Path | None,
+        typer.Option(
+            help="--engine spark: the records directory of a previous run; recompute only the "
+            "tickets that changed since (docs/spark.md)"
+        ),
+    ] = None,
     strict: Strict = False,
 ) -> None:
     """Compute one record per ticket × metric × cycle and print or write them.
@@ -80,6 +93,9 @@ def sla(
     if engine == "reference" and jobs != 1:
         raise typer.BadParameter("the reference engine runs in one process", param_hint="--jobs")
     must_exist(config, "the configuration")
+    if engine != "spark" and (spark_master or since_records):
+        hint = "--spark-master" if spark_master else "--since-records"
+        raise typer.BadParameter("only with --engine spark", param_hint=hint)
     cfg = load_config(config)
     tz = None
     if source_tz:
@@ -88,6 +104,15 @@ def sla(
         except ValueError as e:
             raise typer.BadParameter(str(e), param_hint="--source-tz") from None
     when = as_of_or_now(as_of)
+    if engine == "spark":
+        from accord.cli.spark_run import sla_on_spark
+
+        rejected, spark_q = sla_on_spark(
+            events, cfg, when, tz, quarantine, fmt, out_path, limit, spark_master, since_records
+        )
+        if strict:
+            strict_exit(rejected, spark_q)
+        return
     if engine == "reference":
         with err.status("reading events…"):
             read = read_many(events, source_tz=tz, status_category=cfg.status_category)

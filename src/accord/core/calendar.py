@@ -445,6 +445,22 @@ class BusinessCalendar:
         # rebuilds both from the name and the spec, which is all a calendar is.
         return (BusinessCalendar, (self.name, self.spec))
 
+    def compiled_state(self) -> tuple[int, int, Int64Array, Int64Array] | None:
+        """What has been compiled so far (local days ``[lo, hi)`` and their merged intervals),
+        for another process to :meth:`adopt_compiled_state` instead of compiling it again
+        (the Spark engine broadcasts it to its executors); ``None`` before any look-up."""
+        c = self._c
+        if c is None:
+            return None
+        return c.lo_day, c.hi_day, np.asarray(c.starts[1:]), np.asarray(c.ends[1:])
+
+    def adopt_compiled_state(self, state: tuple[int, int, Int64Array, Int64Array]) -> None:
+        """Take what :meth:`compiled_state` gave of a calendar with the same spec; look-ups
+        outside those days compile more as usual."""
+        lo_day, hi_day, starts, ends = state
+        with self._lock:
+            self._c = _Compiled.build(lo_day, hi_day, starts, ends)
+
     @classmethod
     def from_dict(cls, name: str, mapping: Mapping[str, Any]) -> BusinessCalendar:
         """Build from the YAML mapping of one calendar (validated by ``CalendarSpec``)."""

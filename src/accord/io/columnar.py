@@ -93,7 +93,7 @@ from accord.io.readers import (
 BoolArray = NDArray[np.bool_]
 I64 = NDArray[np.int64]
 
-__all__ = ["ColumnarRead", "read_columnar"]
+__all__ = ["ColumnarRead", "read_columnar", "validate_table"]
 
 # Python's str.isspace() characters, for regular expressions that must agree with strip()
 _WS = (
@@ -126,6 +126,8 @@ class ColumnarRead:
     duplicates: int = 0
     rows: int = 0  # data rows seen: accepted + duplicates + quarantined
     slow_rows: int = 0  # rows the row validator decided
+    # without deduplication: each accepted event's row number in its file (by position)
+    event_rows: I64 | None = None
 
 
 @dataclass
@@ -1065,11 +1067,14 @@ def read_columnar(
     fmt: str | None = None,
     source_tz: tzinfo | None = None,
     status_category: StatusMapper | None = None,
+    deduplicate: bool = True,
 ) -> ColumnarRead:
     """Read event files into one events table; the same outcome as
-    :func:`accord.io.readers.read_many` (see the module docstring)."""
+    :func:`accord.io.readers.read_many` (see the module docstring). ``deduplicate=False``
+    keeps every accepted row, repeated ``event_id`` values included, for a caller that
+    deduplicates over more files than these (the Spark reader)."""
     with engine_memory():
-        return _read_columnar(paths, fmt, source_tz, status_category)
+        return _read_columnar(paths, fmt, source_tz, status_category, deduplicate)
 
 
 def _read_columnar(
@@ -1077,6 +1082,7 @@ def _read_columnar(
     fmt: str | None,
     source_tz: tzinfo | None,
     status_category: StatusMapper | None,
+    deduplicate: bool,
 ) -> ColumnarRead:
     result = ColumnarRead(events_to_table([]))
     parts: list[_Part] = []
@@ -1098,39 +1104,17 @@ def _read_columnar(
             parts.append(_Part(index, src, first_seq, table))
             continue
         table = src.table
-        n = table.num_rows
-        result.rows += n
-        # validated a slice at a time: each pass then runs over arrays that stay in the
-        # caches, instead of streaming every whole column from memory a dozen times
-        goods: list[pa.Table] = []
-        slow_parts: list[I64] = []
-        for lo in range(0, n, VALIDATE_ROWS):
-            m = min(VALIDATE_ROWS, n - lo)
-            forced = src.force_slow[lo : lo + m]
-            fast = _validate_columns(table.slice(lo, m), status_category, forced)
-            ok = np.flatnonzero(~fast.slow)
-            slow_parts.append(np.flatnonzero(fast.slow) + lo)
-            if ok.size:
-                goods.append(_events_table(fast, ok, first_seq + lo + ok.astype(np.int64)))
-        slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
-        slow_events: list[Event] = []
-        if slow.size:
-            for i, raw in zip(slow.tolist(), src.raw(slow), strict=True):
-                row = int(src.row_numbers[i])
-                got = validate_flat_row(
-                    raw,
-                    source=src.name,
-                    row=row,
-                    seq=first_seq + i,
-                    source_tz=source_tz,
-                    status_category=status_category,
-                )
-                if isinstance(got, Event):
-                    slow_events.append(got)
-                else:
-                    quarantined.append((index, row, got))
-        result.slow_rows += int(slow.size)
-        parts.append(_Part(index, src, first_seq, _conform([*goods, events_to_table(slow_events)])))
+        result.rows += table.num_rows
+        events, bad, slow = _validate_source(src, first_seq, source_tz, status_category)
+        quarantined.extend((index, row, rec) for row, rec in bad)
+        result.slow_rows += slow
+        parts.append(_Part(index, src, first_seq, events))
+    if not deduplicate:
+        quarantined.sort(key=lambda x: (x[0], x[1]))
+        result.quarantined = [q for *_k, q in quarantined]
+        result.events = _conform([p.events for p in parts]) if parts else result.events
+        result.event_rows = _event_rows(parts)
+        return result
     events, dups, conflicts = _deduplicate(parts)
     result.duplicates = dups
     quarantined.extend(conflicts)
@@ -1138,6 +1122,81 @@ def _read_columnar(
     result.quarantined = [q for *_k, q in quarantined]
     result.events = events
     return result
+
+
+def _event_rows(parts: Sequence[_Part]) -> I64:
+    """The row number of every accepted event of ``parts``, in the order of their tables."""
+    out = [np.zeros(0, dtype=np.int64)]
+    for p in parts:
+        if p.events.num_rows:
+            at = np.asarray(p.events.column("seq").to_numpy(), dtype=np.int64) - p.first_seq
+            out.append(np.asarray(p.source.row_numbers, dtype=np.int64)[at])
+    return np.concatenate(out)
+
+
+def validate_table(
+    table: pa.Table,
+    *,
+    source: str,
+    row_numbers: I64,
+    first_seq: int = 0,
+    source_tz: tzinfo | None = None,
+    status_category: StatusMapper | None = None,
+) -> tuple[pa.Table, list[QuarantineRecord]]:
+    """Rows already in columns (a Parquet file's, a Spark DataFrame's Arrow batch) validated as
+    :func:`read_columnar` validates a Parquet file's: the accepted events (``seq`` from
+    ``first_seq`` on, in row order) and the quarantined rows, ``row_numbers`` naming each row.
+    No deduplication: that needs every row of the log (see :func:`read_columnar`)."""
+    n = table.num_rows
+
+    def raw(rows: I64) -> list[dict[str, Any]]:
+        part = table.take(pa.array(rows)).to_pylist()
+        return [{str(k): _json_safe(v) for k, v in rec.items()} for rec in part]
+
+    src = _Source(source, table, row_numbers, raw, np.zeros(n, bool))
+    events, bad, _slow = _validate_source(src, first_seq, source_tz, status_category)
+    return events, [rec for _row, rec in bad]
+
+
+def _validate_source(
+    src: _Source, first_seq: int, source_tz: tzinfo | None, status_category: StatusMapper | None
+) -> tuple[pa.Table, list[tuple[int, QuarantineRecord]], int]:
+    """One source's rows: the accepted events, the quarantined rows (by row number) and how
+    many rows the row validator decided."""
+    table = src.table
+    assert table is not None
+    n = table.num_rows
+    quarantined: list[tuple[int, QuarantineRecord]] = []
+    # validated a slice at a time: each pass then runs over arrays that stay in the
+    # caches, instead of streaming every whole column from memory a dozen times
+    goods: list[pa.Table] = []
+    slow_parts: list[I64] = []
+    for lo in range(0, n, VALIDATE_ROWS):
+        m = min(VALIDATE_ROWS, n - lo)
+        forced = src.force_slow[lo : lo + m]
+        fast = _validate_columns(table.slice(lo, m), status_category, forced)
+        ok = np.flatnonzero(~fast.slow)
+        slow_parts.append(np.flatnonzero(fast.slow) + lo)
+        if ok.size:
+            goods.append(_events_table(fast, ok, first_seq + lo + ok.astype(np.int64)))
+    slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
+    slow_events: list[Event] = []
+    if slow.size:
+        for i, raw in zip(slow.tolist(), src.raw(slow), strict=True):
+            row = int(src.row_numbers[i])
+            got = validate_flat_row(
+                raw,
+                source=src.name,
+                row=row,
+                seq=first_seq + i,
+                source_tz=source_tz,
+                status_category=status_category,
+            )
+            if isinstance(got, Event):
+                slow_events.append(got)
+            else:
+                quarantined.append((row, got))
+    return _conform([*goods, events_to_table(slow_events)]), quarantined, int(slow.size)
 
 
 def _deduplicate(

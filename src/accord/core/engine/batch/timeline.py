@@ -408,7 +408,13 @@ def _track(
             codes, values = np.full(0, -1, dtype=np.int32), []
         else:
             codes, raw = codes_of(FIELD_PREFIX + name)
-            values = [decode_tagged(str(v)) for v in raw.to_pylist()]
+            # a dictionary may hold values no row uses (the CSV reader's "" for blank
+            # cells): only a used code must be tagged text
+            used = np.zeros(len(raw) + 1, dtype=bool)
+            used[codes] = True
+            values = [
+                decode_tagged(str(v)) if used[i] else None for i, v in enumerate(raw.to_pylist())
+            ]
     code = _jit.gather_codes(codes, rows) if codes.size else np.full(n, -1, dtype=np.int32)
     set_ = (code >= 0) | cleared[rows] if cleared.any() else code >= 0
     return FieldTrack(values, set_, code, seg)

@@ -1,0 +1,137 @@
+"""``--engine spark`` of ``accord sla`` and ``accord kpi``: the same command, run on Spark.
+
+``--format parquet --out DIR`` writes the records as a Parquet dataset partitioned by metric and
+month (and the tickets' fingerprints an incremental run needs); every other format collects the
+records to the driver and writes them with the local writers, so the bytes are the local
+engine's. Bad rows go to ``--quarantine FILE``, by default next to the output
+(``<out>.quarantine.jsonl``; without ``--out``, next to the first input as locally).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import tzinfo
+from pathlib import Path
+
+import pyarrow as pa
+import typer
+
+from accord.cli.common import err
+from accord.core.config.resolved import Configuration
+from accord.core.timeutil import Instant, iso
+from accord.io.quarantine import QuarantineRecord
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/(?!/)")
+
+
+def uri(path: Path) -> str:
+    """A command-line path as Spark should read it: ``s3://b/k`` survives, though ``Path``
+    folds it to ``s3:/b/k``."""
+    text = str(path)
+    return _SCHEME.sub(r"\1://", text) if _SCHEME.match(text) and len(text) > 3 else text
+
+
+def sla_on_spark(
+    events: list[Path],
+    cfg: Configuration,
+    when: Instant,
+    tz: tzinfo | None,
+    quarantine: Path | None,
+    fmt: str,
+    out_path: Path | None,
+    limit: int,
+    master: str | None,
+    since: Path | None,
+) -> tuple[int, str]:
+    """Read and compute on Spark, then write or print as the local engine does; return the
+    rows quarantined and the quarantine file (for ``--strict``)."""
+    from accord.cli.rows import refuse_no_events, say_quarantined
+    from accord.cli.sla import _scoreboard
+    from accord.cli.summary import table_summary
+    from accord.core.engine.batch import records_from_table
+    from accord.io.records_text import TEXT_FORMATS, write_table_file, write_table_text
+    from accord.spark import read_events, records_table, session, write_quarantine_rows
+    from accord.spark.compute import records_of
+    from accord.spark.incremental import update_records, write_run
+
+    if since is not None and (fmt != "parquet" or out_path is None):
+        # an incremental run feeds a dataset: kept records are not in the kernel's order
+        raise typer.BadParameter("needs --format parquet --out DIR", param_hint="--since-records")
+    if since is not None and out_path is not None and uri(since) == uri(out_path):
+        raise typer.BadParameter("write the new records elsewhere", param_hint="--out")
+    inputs = [uri(p) for p in events]
+    with err.status("starting Spark…"):
+        spark = session(master)
+    with err.status("reading events on Spark…"):
+        read = read_events(spark, inputs, source_tz=tz, status_category=cfg.status_category)
+    try:
+        qpath = (
+            uri(quarantine)
+            if quarantine
+            else (uri(out_path) if out_path else inputs[0]) + ".quarantine.jsonl"
+        )
+        bad = write_quarantine_rows(read, qpath)
+        say_quarantined(bad, qpath)
+        accepted = read.events.count()
+        refuse_no_events(read.rows, accepted, [], Path(qpath) if bad else None, events)
+        if since is not None:
+            records = update_records(spark, read, cfg, when, uri(since))
+        else:
+            records = records_of(spark, read.events, cfg, when)
+        if fmt == "parquet" and out_path is not None:
+            with err.status("computing and writing on Spark…"):
+                write_run(records, read.events, when, uri(out_path), mode="overwrite")
+            n = spark.read.parquet(uri(out_path)).count()
+        else:
+            with err.status("computing on Spark…"):
+                table = records_table(records)
+            n = table.num_rows
+        err.print(
+            f"{read.rows:,} rows read, {accepted:,} events, {read.duplicates:,} duplicates, "
+            f"{bad:,} quarantined → {n:,} records as of {iso(when)}",
+            highlight=False,
+        )
+        if fmt == "parquet" and out_path is not None:
+            err.print(f"wrote {n:,} records to {out_path} (by metric and month)")
+        elif fmt in TEXT_FORMATS and out_path is not None:
+            write_table_file(table, out_path, fmt)
+            err.print(f"wrote {n:,} records to {out_path}")
+        elif fmt in TEXT_FORMATS:
+            sys.stdout.flush()
+            write_table_text(table, fmt, sys.stdout.buffer, indent=False)
+            if fmt == "json":
+                sys.stdout.buffer.write(b"\n")
+            sys.stdout.buffer.flush()
+        else:
+            first = records_from_table(table.slice(0, limit))
+            _scoreboard(table_summary(table), first, n, limit)
+        return bad, qpath
+    finally:
+        read.release()
+
+
+def kpi_tables_on_spark(
+    events: list[Path], cfg: Configuration, when: Instant, tz: tzinfo | None, master: str | None
+) -> tuple[pa.Table, pa.Table, list[QuarantineRecord], int]:
+    """``accord kpi --engine spark``: the records computed on Spark and the accepted events,
+    both collected to the driver as the local tables (the KPIs are evaluated there), with the
+    rows quarantined and the number of rows read."""
+    from accord.spark import read_events, records_table, session
+    from accord.spark.compute import records_of
+    from accord.spark.output import events_table
+
+    with err.status("starting Spark…"):
+        spark = session(master)
+    with err.status("reading events on Spark…"):
+        read = read_events(
+            spark, [uri(p) for p in events], source_tz=tz, status_category=cfg.status_category
+        )
+    try:
+        rejected = read.quarantined()
+        with err.status("computing on Spark…"):
+            records = records_table(records_of(spark, read.events, cfg, when))
+            table = events_table(read.events)
+    finally:
+        read.release()
+    return records, table, rejected, read.rows

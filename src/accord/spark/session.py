@@ -1,0 +1,71 @@
+"""A SparkSession as Accord needs it, and the check that Spark can run here at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING
+
+from accord.errors import InputError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+DEFAULT_MASTER = "local[2]"
+
+
+def spark_missing() -> str | None:
+    """Why Spark cannot run in this environment (``None`` when it can): pyspark (and pandas,
+    which its Arrow functions need) importable, and a Java runtime to start the JVM."""
+    try:
+        import pandas  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError as e:
+        return f"{e.name} is not installed: pip install 'accord[spark]'"
+    java_home = os.environ.get("JAVA_HOME")
+    if not (java_home and os.path.exists(os.path.join(java_home, "bin", "java"))) and not (
+        shutil.which("java")
+    ):
+        return "no Java runtime (java on PATH or JAVA_HOME): PySpark needs Java 17 or later"
+    return None
+
+
+def session(
+    master: str | None = None,
+    *,
+    app_name: str = "accord",
+    shuffle_partitions: int | None = None,
+) -> SparkSession:
+    """The active SparkSession, or a new one on ``master`` (default: the master
+    ``spark-submit`` gave, else ``local[2]``).
+
+    Set for Accord: the session time zone is UTC (records hold instants, never wall-clock
+    times), and the executors run this interpreter (``sys.executable``: the virtualenv with
+    Accord installed) unless ``PYSPARK_PYTHON`` already names one. On a cluster, install the
+    wheel on every node and point ``spark.pyspark.python`` at that environment instead
+    (``docs/spark.md``).
+    """
+    why = spark_missing()
+    if why is not None:
+        raise InputError(f"cannot run on Spark: {why}")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark import SparkConf
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name)
+    if master is None and not SparkConf().contains("spark.master"):
+        master = DEFAULT_MASTER  # not under spark-submit: this machine
+    if master is not None:
+        builder = builder.master(master)
+        if master.startswith("local"):
+            # the executors are this machine's processes: this virtualenv's Python
+            builder = builder.config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
+            builder = builder.config("spark.ui.enabled", "false")
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    if shuffle_partitions is not None:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    spark = builder.getOrCreate()
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    return spark
