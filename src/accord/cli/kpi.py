@@ -112,7 +112,8 @@ def kpi(
     spark_master: Annotated[
         str | None,
         typer.Option(
-            help="--engine spark: the Spark master (default: spark-submit's, or local[2])"
+            metavar="URL",
+            help="--engine spark: the Spark master (default: spark-submit's, or local[2])",
         ),
     ] = None,
     quarantine: Quarantine = None,

@@ -67,14 +67,16 @@ def sla(
     spark_master: Annotated[
         str | None,
         typer.Option(
-            help="--engine spark: the Spark master (default: spark-submit's, or local[2])"
+            metavar="URL",
+            help="--engine spark: the Spark master (default: spark-submit's, or local[2])",
         ),
     ] = None,
     since_records: Annotated[
         Path | None,
         typer.Option(
+            metavar="DIR",
             help="--engine spark: the records directory of a previous run; recompute only the "
-            "tickets that changed since (docs/spark.md)"
+            "tickets that changed since (docs/spark.md)",
         ),
     ] = None,
     strict: Strict = False,
