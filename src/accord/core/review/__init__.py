@@ -1,0 +1,13 @@
+"""Review and adjust: replay history under a candidate configuration (what-if) and recommend
+targets from history (see docs/review.md).
+
+- :mod:`~accord.core.review.overrides` and :mod:`~accord.core.review.candidate`: the candidate
+  configuration, a whole one or overrides of the one in force, validated like any other;
+- :mod:`~accord.core.review.window`: the span of clocks a review looks at;
+- :mod:`~accord.core.review.whatif`: both configurations over the same events, judged per group,
+  with contract budgets and credits and the clocks whose state changes;
+- :mod:`~accord.core.review.survival` and :mod:`~accord.core.review.targets`: the Kaplan-Meier
+  estimate of attainment and the recommended targets.
+
+Pure like the rest of the core: events, configurations and as-of are arguments.
+"""
