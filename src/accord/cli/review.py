@@ -247,7 +247,9 @@ def targets(
         raise typer.BadParameter(
             "a share above 0 and at most 1, e.g. 0.95", param_hint="--attainment"
         )
-    dims = parse_by(by, TARGET_DIMENSIONS) or ("priority",)
+    # the metric is always a dimension of a recommendation
+    dims = tuple(d for d in parse_by(by, ("metric", *TARGET_DIMENSIONS)) if d != "metric")
+    dims = dims or ("priority",)
     steps = parse_grid([g for g in grid.split(",") if g.strip()]) if grid is not None else None
     when = as_of_or_now(as_of)
     sources, read_issues = read_sources(config)

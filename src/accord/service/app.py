@@ -35,6 +35,7 @@ from accord.service.routers import (
     kpis,
     prometheus,
     quarantine,
+    review,
     tickets,
     tokens,
     webhooks,
@@ -106,6 +107,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(contracts.router)
     app.include_router(alerts.router)
+    app.include_router(review.router)
     _docs(app)
     install_dashboard(app)
     return app
