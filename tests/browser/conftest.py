@@ -48,6 +48,7 @@ class Served:
     read_token: str
     acme_token: str
     globex_ticket: str
+    write_token: str = ""
 
 
 def _free_port() -> int:
@@ -69,6 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         read, _ = create_token(store, scope=Scope.READ, customer=None, name="read", now=0)
         acme, _ = create_token(store, scope=Scope.READ, customer="acme", name="acme", now=0)
+        write, _ = create_token(store, scope=Scope.WRITE, customer=None, name="write", now=0)
     finally:
         store.close()
     port = _free_port()
@@ -93,7 +95,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 time.sleep(0.1)
         auth = {"Authorization": f"Bearer {read}"}
         page = httpx.get(f"{base}/api/v1/tickets?customer=globex&limit=1", headers=auth).json()
-        yield Served(base, read, acme, page["items"][0]["ticket_id"])
+        yield Served(base, read, acme, page["items"][0]["ticket_id"], write)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
