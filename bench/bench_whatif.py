@@ -86,7 +86,8 @@ from accord.core.timeutil import parse_as_of
 from accord.io.columnar import read_columnar
 as_of = parse_as_of({AS_OF!r})
 t = [time.perf_counter()]
-cur = load_setup({str(DEMO_CONFIG)!r}); cand = load_candidate({str(DEMO_CONFIG)!r}, {str(overrides)!r})
+cur = load_setup({str(DEMO_CONFIG)!r})
+cand = load_candidate({str(DEMO_CONFIG)!r}, {str(overrides)!r})
 t.append(time.perf_counter())
 with engine_memory():
     read = read_columnar([{str(events)!r}], status_category=cur.config.status_category)
