@@ -156,6 +156,7 @@ def test_only_the_first_changed_clocks_are_explained_and_a_ticket_replay_explain
     assert got.explained == 2
     assert any("replay one ticket" in n for n in got.notes)
     late = next(c for c in changed if not c.explained)
+    assert late.to_json()["replay"] == {"tickets": [late.ticket_id]}
     alone = run_whatif(demo_table, demo_setup, cand, AS_OF, tickets=[late.ticket_id])
     mine = [c for g in alone.groups for c in g.changed]
     assert mine and all(c.explained and c.ticket_id == late.ticket_id for c in mine)

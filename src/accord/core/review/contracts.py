@@ -178,8 +178,16 @@ def contract_figures(
     configuration's records (the records frame columns, instants as Int64 seconds, text as
     String or Categorical); ``tickets`` the exclusion facts (:mod:`accord.core.review.facts`)."""
     out: dict[str, ContractFigures] = {}
+    # one pass over the records, not one per contract
+    by_customer = {
+        str(key[0]): part
+        for key, part in records.filter(pl.col("customer").is_not_null())
+        .partition_by("customer", as_dict=True)
+        .items()
+    }
+    empty = records.clear()
     for name, spec in contracts.items():
-        clocks = _clocks(spec, records, tickets)
+        clocks = _clocks(spec, by_customer.get(spec.customer_name, empty), tickets)
         if window.start is not None:
             first = window.start
         elif clocks.height:
@@ -212,13 +220,11 @@ def contract_figures(
 def _clocks(
     spec: ContractSpec, records: pl.DataFrame, tickets: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """The contract's clocks in the columns the contract rules read, with ``created`` and
-    ``excluded`` from the ticket facts."""
+    """The contract's clocks (among ``records`` of its customer) in the columns the contract
+    rules read, with ``created`` and ``excluded`` from the ticket facts."""
     # Categorical columns compared with text directly, text cast on the contract's rows only
     mine = records.filter(
-        (pl.col("customer") == spec.customer_name)
-        & pl.col("policy").is_in(list(spec.policies))
-        & (pl.col("state") != State.CANCELLED.value)
+        pl.col("policy").is_in(list(spec.policies)) & (pl.col("state") != State.CANCELLED.value)
     ).select(
         *(
             pl.col(c).cast(pl.String)
@@ -228,7 +234,11 @@ def _clocks(
         ),
         pl.lit(None, dtype=pl.String).alias("warning"),
     )
-    return mine.join(ticket_info(spec, tickets), on="ticket_id", how="left", maintain_order="left")
+    info = ticket_info(spec, tickets)
+    if spec.count_by != "created":
+        # only the creation needs every ticket; otherwise the few excluded ones are enough
+        info = info.filter(pl.col("excluded").is_not_null())
+    return mine.join(info, on="ticket_id", how="left", maintain_order="left")
 
 
 @dataclass

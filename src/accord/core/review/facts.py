@@ -16,11 +16,26 @@ from collections.abc import Iterable
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX
 from accord.core.timeutil import Instant
 
 _ORDER = ["ticket_id", "ts", "ts_us", "seq"]
+
+
+def in_mask(column: pa.ChunkedArray, values: Iterable[str]) -> pa.ChunkedArray:
+    """Whether each row of a text column (plain or dictionary-encoded) is one of ``values``;
+    a dictionary column is tested once per distinct value, not once per row."""
+    value_set = pa.array(list(values), type=pa.string())
+    chunks = []
+    for ch in column.chunks:
+        if pa.types.is_dictionary(ch.type):
+            hit = pc.is_in(ch.dictionary.cast(pa.string()), value_set=value_set)
+            chunks.append(pc.fill_null(pc.take(hit, ch.indices), False))
+        else:
+            chunks.append(pc.fill_null(pc.is_in(ch.cast(pa.string()), value_set=value_set), False))
+    return pa.chunked_array(chunks, type=pa.bool_())
 
 
 def _decoded(tagged: pl.Expr) -> pl.Expr:
@@ -47,6 +62,14 @@ def exclusion_facts(
         value_cols[FIELD_PREFIX + f] = (FIELD_PREFIX + f in have, f)
         if FIELD_PREFIX + f in have:
             wanted.append(FIELD_PREFIX + f)
+    # only the rows that can say something: a deletion, or an event that sets or clears the
+    # tags or a flag field (a validity bitmap each); all of them when the creation is needed
+    if not created:
+        keep = in_mask(events.column("kind"), ["deleted"])
+        for c in ("tags", CLEARED, *(FIELD_PREFIX + f for f in names)):
+            if c in have:
+                keep = pc.or_(keep, pc.is_valid(events.column(c)))
+        events = events.filter(keep)
     # dictionary columns come over as Categorical without copying text; only the few rows
     # kept below are turned into text
     got = pl.from_arrow(events.select(wanted))

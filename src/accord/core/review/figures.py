@@ -140,6 +140,9 @@ class Changed:
             "current": self.current.to_json() if self.current else None,
             "candidate": self.candidate.to_json() if self.candidate else None,
             "explanation": explanation,
+            # where the explanation is when it is not here: a replay of this ticket alone
+            # (`--ticket ID` on the command line, `"tickets": [ID]` in the API)
+            "replay": None if explanation is not None else {"tickets": [self.ticket_id]},
         }
 
 

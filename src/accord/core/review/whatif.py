@@ -24,7 +24,6 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from accord.core.config.resolved import Configuration
 from accord.core.contracts.credits import round_money
@@ -36,7 +35,7 @@ from accord.core.events import Event
 from accord.core.records import Step
 from accord.core.review.candidate import Setup
 from accord.core.review.contracts import ContractFigures, contract_figures
-from accord.core.review.facts import exclusion_facts
+from accord.core.review.facts import exclusion_facts, in_mask
 from accord.core.review.figures import (
     Changed,
     ClockSide,
@@ -90,11 +89,7 @@ def run_whatif(
     """Replay ``events`` under both configurations at ``as_of`` and compare (module doc).
     ``tickets``: only these tickets' events."""
     if tickets:
-        ids = pa.array(list(dict.fromkeys(tickets)), type=pa.string())
-        column = events.column("ticket_id")
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        events = events.filter(pc.is_in(column, value_set=ids))
+        events = events.filter(in_mask(events.column("ticket_id"), dict.fromkeys(tickets)))
     a = compute_batch(events, current.config, as_of, jobs=jobs)
     b = compute_batch(events, candidate.config, as_of, jobs=jobs)
     return compare(events, a, b, current, candidate, as_of, window=window, by=by, explain=explain)
@@ -142,18 +137,22 @@ def _dim(name: str, side: str) -> pl.Expr:
     return pl.col(name) if name == "metric" else _col(name, side).alias(name)
 
 
-def _side_counts(both: pl.DataFrame, side: str, by: Sequence[str], window: Window) -> pl.DataFrame:
-    # Categorical columns compared with text directly: no cast of millions of rows
+def _side_counts(
+    both: pl.DataFrame, side: str, by: Sequence[str], window: Window
+) -> dict[tuple[Any, ...], tuple[int, int, int]]:
+    """(met, breached, open) clocks with a target per group key, in the window."""
+    # one count per (group, state) over the Categorical codes, folded in Python afterwards:
+    # several times cheaper on millions of rows than a conditional sum per figure
     state = _col("state", side)
-    judged_rows = both.filter(
-        _in_window(side, window) & _col("target", side).is_not_null() & (state != "cancelled")
-    )
-    counts = judged_rows.group_by([_dim(d, side) for d in by]).agg(
-        (state == "met").sum().cast(pl.Int64).alias("met"),
-        (state == "breached").sum().cast(pl.Int64).alias("breached"),
-        state.is_in(_OPEN).sum().cast(pl.Int64).alias("open"),
-    )
-    return counts.with_columns(pl.col(d).cast(pl.String) for d in by)
+    rows = both.filter(_in_window(side, window) & _col("target", side).is_not_null())
+    counts = rows.group_by([*(_dim(d, side) for d in by), state.alias("__state")]).len()
+    counts = counts.with_columns(pl.col(d).cast(pl.String) for d in (*by, "__state"))
+    slot = {"met": 0, "breached": 1, "running": 2, "paused": 2}
+    out: dict[tuple[Any, ...], list[int]] = {}
+    for *key, st, n in counts.iter_rows():
+        if st in slot:
+            out.setdefault(tuple(key), [0, 0, 0])[slot[st]] += int(n)
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
 def _side_frame(both: pl.DataFrame, side: str, customers: Sequence[str]) -> pl.DataFrame:
@@ -247,10 +246,7 @@ def _explanations(
     out: list[dict[tuple[str, str, int], tuple[Step, ...]]] = [{} for _ in configs]
     if not tickets:
         return out
-    column = events.column("ticket_id")
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    mine = events.filter(pc.is_in(column, value_set=pa.array(list(tickets), type=pa.string())))
+    mine = events.filter(in_mask(events.column("ticket_id"), tickets))
     by_ticket: dict[str, list[Event]] = defaultdict(list)
     for e in events_from_table(mine):
         by_ticket[e.ticket_id].append(e)
@@ -277,13 +273,7 @@ def compare(
     window = window or Window()
     by = tuple(by) or ("metric",)
     both = _matched(records_frame(current_records), records_frame(candidate_records))
-    counts = [
-        {
-            tuple(r[:-3]): (int(r[-3]), int(r[-2]), int(r[-1]))
-            for r in _side_counts(both, side, by, window).iter_rows()
-        }
-        for side in _SUFFIX
-    ]
+    counts = [_side_counts(both, side, by, window) for side in _SUFFIX]
     state_a = _col("state", "current").cast(pl.String)
     state_b = _col("state", "candidate").cast(pl.String)
     changed_rows = (
