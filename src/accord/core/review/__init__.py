@@ -5,7 +5,10 @@ targets from history (see docs/review.md).
   configuration, a whole one or overrides of the one in force, validated like any other;
 - :mod:`~accord.core.review.window`: the span of clocks a review looks at;
 - :mod:`~accord.core.review.whatif`: both configurations over the same events, judged per group,
-  with contract budgets and credits and the clocks whose state changes;
+  with the clocks whose state changes; :mod:`~accord.core.review.contracts` the contracts'
+  budgets and credits over the window's periods (exclusions from
+  :mod:`~accord.core.review.facts`); :mod:`~accord.core.review.figures` the result as plain
+  dataclasses with their JSON and CSV forms;
 - :mod:`~accord.core.review.survival` and :mod:`~accord.core.review.targets`: the Kaplan-Meier
   estimate of attainment and the recommended targets.
 
