@@ -75,7 +75,8 @@ def test_a_candidate_that_does_not_validate_lists_every_problem_with_its_line(
         "policies.Standrd.pause: [pending]\n"
         "calendars.24x7.tz: Mars/Olympus\n"
     )
-    got = runner.invoke(app, _whatif(candidate=bad))
+    # wide enough that no problem is wrapped, whatever the length of the temporary path
+    got = runner.invoke(app, _whatif(candidate=bad), env={"COLUMNS": "400"})
     assert got.exit_code == 3
     for line in (1, 2, 3):
         assert f"{bad}:{line}: error:" in got.stderr

@@ -54,19 +54,32 @@ def whatif_table(w: WhatIf, limit: int) -> None:
     t = _grid()
     for d in w.by:
         t.add_column(d)
+    # groups of one customer carry their contract's budget and credits
+    money = any(g.current.credits is not None or g.candidate.credits is not None for g in w.groups)
     for col in ("judged", "met", "breached", "open", "compliance", "candidate", "change",
-                "changed"):  # fmt: skip
+                *(("budget used", "credits") if money else ()), "changed"):  # fmt: skip
         t.add_column(col, justify="right")
     for g in w.groups:
+        extra = []
+        if money:
+            a, b = g.current, g.candidate
+            used = (
+                "-"
+                if a.budget_used is None and b.budget_used is None
+                else _pair(a.budget_used or 0, b.budget_used or 0)
+            )
+            extra = [used, _money(a.credits, b.credits, "")]
         t.add_row(
             *(g.key.get(d) or "-" for d in w.by),
             *_figures_row(g.current, g.candidate),
+            *extra,
             f"{len(g.changed):,}",
         )
     t.add_row(
         "[bold]total[/bold]",
         *([""] * (len(w.by) - 1)),
         *_figures_row(w.total.current, w.total.candidate),
+        *(["", ""] if money else []),
         f"{w.changed_count:,}",
     )
     out.print(t)
@@ -134,8 +147,8 @@ def _money(a: Decimal | None, b: Decimal | None, currency: str) -> str:
     if a is None and b is None:
         return "-"
     if a == b:
-        return f"{a:,} {currency}"
-    return f"{'-' if a is None else f'{a:,}'} → {'-' if b is None else f'{b:,}'} {currency}"
+        return f"{a:,} {currency}".strip()
+    return f"{'-' if a is None else f'{a:,}'} → {'-' if b is None else f'{b:,}'} {currency}".strip()
 
 
 def _money_delta(a: Decimal | None, b: Decimal | None) -> str:
