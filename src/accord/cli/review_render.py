@@ -62,13 +62,10 @@ def whatif_table(w: WhatIf, limit: int) -> None:
     for g in w.groups:
         extra = []
         if money:
-            a, b = g.current, g.candidate
-            used = (
-                "-"
-                if a.budget_used is None and b.budget_used is None
-                else _pair(a.budget_used or 0, b.budget_used or 0)
-            )
-            extra = [used, _money(a.credits, b.credits, "")]
+            fa, fb = g.current, g.candidate
+            both_none = fa.budget_used is None and fb.budget_used is None
+            used = "-" if both_none else _pair(fa.budget_used or 0, fb.budget_used or 0)
+            extra = [used, _money(fa.credits, fb.credits, "")]
         t.add_row(
             *(g.key.get(d) or "-" for d in w.by),
             *_figures_row(g.current, g.candidate),
