@@ -49,6 +49,7 @@ class Served:
     acme_token: str
     globex_ticket: str
     admin_token: str = ""
+    write_token: str = ""
 
 
 def _free_port() -> int:
@@ -73,6 +74,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         admin, _ = create_token(store, scope=Scope.ADMIN, customer=None, name="admin", now=0)
         # a ticket set aside by the recompute, for the admin's page of failures
         store.record_failures({"T-failed": "storing its clocks: refused"}, at=1_772_442_000)
+        write, _ = create_token(store, scope=Scope.WRITE, customer=None, name="write", now=0)
     finally:
         store.close()
     port = _free_port()
@@ -97,7 +99,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 time.sleep(0.1)
         auth = {"Authorization": f"Bearer {read}"}
         page = httpx.get(f"{base}/api/v1/tickets?customer=globex&limit=1", headers=auth).json()
-        yield Served(base, read, acme, page["items"][0]["ticket_id"], admin)
+        yield Served(base, read, acme, page["items"][0]["ticket_id"], admin, write)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -1,9 +1,6 @@
 """``accord review capacity``: the calculator's worked example as JSON, CSV and a table, the
 agents needed, impossible inputs answered without NaN or a crash, and the history form over an
-event log (agents needed per interval, shortfalls with --agents, the errors a user can make).
-
-The command is registered here in a small Typer app as ``review capacity``, the name the
-``accord`` app gives it."""
+event log (agents needed per interval, shortfalls with --agents, the errors a user can make)."""
 
 from __future__ import annotations
 
@@ -13,15 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from accord.cli.capacity import capacity
+from accord.cli.main import app
 
-app = typer.Typer(add_completion=False)
-review = typer.Typer()
-review.command("capacity")(capacity)
-app.add_typer(review, name="review")
 runner = CliRunner()
 
 EXAMPLE = ["--calls", "100", "--interval", "30m", "--aht", "180s", "--answer-within", "20s"]

@@ -68,57 +68,81 @@ def _seconds(value: str | None, option: str) -> int | None:
 def capacity(
     events: Annotated[
         list[Path] | None,
-        typer.Argument(help="Event files (.jsonl, .csv, .parquet): staff from history"),
+        typer.Argument(
+            metavar="EVENTS", help="Event files (.jsonl, .csv, .parquet): staff from history"
+        ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Configuration directory (history)")
+        Path | None,
+        typer.Option("--config", "-c", metavar="DIR", help="Configuration directory (history)"),
     ] = None,
     calls: Annotated[
-        float | None, typer.Option(help="Calculator: contacts arriving per interval")
+        float | None, typer.Option(metavar="N", help="Calculator: contacts arriving per interval")
     ] = None,
-    interval: Annotated[str, typer.Option(help="Length of an interval: 15m, 30m, 1h, …")] = "1h",
+    interval: Annotated[
+        str, typer.Option(metavar="DURATION", help="Length of an interval: 15m, 30m, 1h, …")
+    ] = "1h",
     aht: Annotated[
         str | None,
-        typer.Option(help="Average handle time, e.g. 180s or 12m (history: from agent_work)"),
+        typer.Option(
+            metavar="DURATION",
+            help="Average handle time, e.g. 180s or 12m (history: from agent_work)",
+        ),
     ] = None,
     answer_within: Annotated[
-        str | None, typer.Option(help="Calculator: the answer-within target, e.g. 20s")
+        str | None,
+        typer.Option(metavar="DURATION", help="Calculator: the answer-within target, e.g. 20s"),
     ] = None,
     agents: Annotated[
-        int | None, typer.Option(help="Agents available (per interval, from history)")
+        int | None, typer.Option(metavar="N", help="Agents available (per interval, from history)")
     ] = None,
     service_level: Annotated[
         float | None,
-        typer.Option(help="Share to answer within target, 0 to 1 (history: default 0.8)"),
+        typer.Option(
+            metavar="SHARE", help="Share to answer within target, 0 to 1 (history: default 0.8)"
+        ),
     ] = None,
     patience: Annotated[
         str | None,
-        typer.Option(help="Mean customer patience, e.g. 2h: Erlang A instead of Erlang C"),
+        typer.Option(
+            metavar="DURATION", help="Mean customer patience, e.g. 2h: Erlang A instead of Erlang C"
+        ),
     ] = None,
     concurrency: Annotated[
-        float, typer.Option(help="Contacts one agent works at once (1 or more)")
+        float, typer.Option(metavar="N", help="Contacts one agent works at once (1 or more)")
     ] = 1.0,
-    by: Annotated[str | None, typer.Option(help="History: per team or channel")] = None,
+    by: Annotated[
+        str | None, typer.Option(metavar="DIM", help="History: per team or channel")
+    ] = None,
     from_: Annotated[
-        str | None, typer.Option("--from", help="History from this date or instant")
+        str | None, typer.Option("--from", metavar="DATE", help="History from this date or instant")
     ] = None,
     to: Annotated[
-        str | None, typer.Option(help="History up to this date (included) or instant")
+        str | None,
+        typer.Option(metavar="DATE", help="History up to this date (included) or instant"),
     ] = None,
     period: Annotated[
-        str | None, typer.Option(help="History over 2026, 2026-Q3, 2026-09 or 2026-W05")
+        str | None,
+        typer.Option(metavar="PERIOD", help="History over 2026, 2026-Q3, 2026-09 or 2026-W05"),
     ] = None,
     target: Annotated[
         str,
-        typer.Option(help="METRIC or METRIC=DURATION: whose arrivals, and the target to meet"),
+        typer.Option(
+            metavar="TARGET",
+            help="METRIC or METRIC=DURATION: whose arrivals, and the target to meet",
+        ),
     ] = "first_response",
     as_of: Annotated[
-        str | None, typer.Option(help="Judge the clocks at this instant (default: now)")
+        str | None,
+        typer.Option(metavar="TS", help="Judge the clocks at this instant (default: now)"),
     ] = None,
     source_tz: Annotated[
-        str | None, typer.Option(help="Time zone of timestamps that carry no offset")
+        str | None,
+        typer.Option(metavar="ZONE", help="Time zone of timestamps that carry no offset"),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=" | ".join(FORMATS))
+    ] = "table",
 ) -> None:
     """Agents needed to answer in time: a calculator, or from the history of EVENTS."""
     if fmt not in FORMATS:

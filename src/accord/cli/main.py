@@ -9,6 +9,7 @@ from accord.cli import alerts as alerts_cmd
 from accord.cli import check as check_cmd
 from accord.cli import demo as demo_cmd
 from accord.cli import importer, kpi, serve, statement, token
+from accord.cli import review as review_cmd
 from accord.cli import sla as sla_cmd
 from accord.cli.help import App
 
@@ -27,6 +28,7 @@ app.add_typer(demo_cmd.app, name="demo")
 app.command("serve")(serve.serve)
 app.add_typer(token.app, name="token")
 app.add_typer(alerts_cmd.app, name="alerts")
+app.add_typer(review_cmd.app, name="review")
 
 
 @app.command()

@@ -36,6 +36,7 @@ from accord.service.routers import (
     kpis,
     prometheus,
     quarantine,
+    review,
     review_capacity,
     tickets,
     tokens,
@@ -109,6 +110,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(contracts.router)
     app.include_router(alerts.router)
+    app.include_router(review.router)
     app.include_router(review_capacity.router)
     _docs(app)
     install_dashboard(app)

@@ -74,8 +74,10 @@ __all__ = [
     "check_data_alerts",
     "check_data_contracts",
     "check_data_kpis",
+    "check_sources",
     "effective_instant",
     "load_config",
+    "read_sources",
 ]
 
 SECTIONS: tuple[str, ...] = tuple(ConfigDocument.model_fields)
@@ -205,6 +207,23 @@ def check_data(
     """:func:`build_config` without raising (see :func:`check_config`)."""
     _, config, issues = _check_mapping(data, source)
     return config, issues
+
+
+def read_sources(path: str | Path) -> tuple[list[YamlSource], list[ConfigIssue]]:
+    """The parsed YAML files of ``path`` (a directory or one file), in the order the loader
+    reads them, and the problems of the files it could not read."""
+    return _read_sources(Path(path))
+
+
+def check_sources(
+    sources: list[YamlSource], origin: str, issues: Iterable[ConfigIssue] = ()
+) -> tuple[Configuration | None, dict[str, ContractSpec], list[ConfigIssue]]:
+    """:func:`check_config_contracts` for sources already parsed (and perhaps changed since,
+    as a what-if candidate is): ``origin`` names the whole configuration in issues that have
+    no file; ``issues`` are problems found before (files that could not be read)."""
+    checker = _Checker(list(sources), origin, list(issues))
+    config, found = checker.run()
+    return config, checker.contracts, found
 
 
 def effective_instant(value: object) -> Instant:

@@ -94,6 +94,13 @@ def contract_clocks(
     )
 
 
+def ticket_info(contract: ContractSpec, tickets: pl.DataFrame | None) -> pl.DataFrame:
+    """``ticket_id``, ``created`` and ``excluded`` (the reason, null when the ticket counts)
+    per ticket of ``tickets`` (ticket facts with the flag field among their columns), to join
+    to the contract's clocks when they come from elsewhere than :func:`contract_clocks`."""
+    return _ticket_info(contract, tickets)
+
+
 def _ticket_info(contract: ContractSpec, tickets: pl.DataFrame | None) -> pl.DataFrame:
     """``ticket_id``, ``created`` and ``excluded`` per ticket."""
     schema = {"ticket_id": pl.String(), "created": pl.Int64(), "excluded": pl.String()}

@@ -129,6 +129,11 @@ def compliance(request: Request) -> Response:
     return _page(request, "compliance", "Compliance explorer")
 
 
+@router.get("/review")
+def review(request: Request) -> Response:
+    return _page(request, "review", "Review targets")
+
+
 @router.get("/customers")
 def customers(request: Request) -> Response:
     principal = _principal(request)

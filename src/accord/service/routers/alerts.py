@@ -66,6 +66,8 @@ def alert_json(e: StoredAlert, now: Instant) -> dict[str, Any]:
 
 
 def _visible(request: Request, principal: Principal, alert_id: int) -> StoredAlert:
+    if not 0 < alert_id < 2**63:  # beyond the store's integers: no such alert can exist
+        raise NotFoundError(f"no alert {alert_id}")
     entry: StoredAlert | None = request.app.state.runtime.store.get_alert(alert_id)
     # another customer's entry answers exactly like a missing one
     if entry is None or (
