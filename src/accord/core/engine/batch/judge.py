@@ -64,6 +64,7 @@ class Judged:
     breached_now: BoolArray
     ever_breached: BoolArray
     warnings: Warnings
+    sel: I64  # the cycle (index into the metric's Cycles) each record judges
 
 
 class _Crossing:
@@ -153,6 +154,7 @@ def judge(tl: BatchTimeline, metric: str, cy: Cycles, keep: BoolArray, as_of: In
         breached_now=now,
         ever_breached=ever,
         warnings=_warnings(tl, metric, sel, pv, target, elapsed, crossing),
+        sel=sel,
     )
 
 
