@@ -97,8 +97,6 @@ def links_table(links: Sequence[AgreementLink]) -> pa.Table:
             "agreement": pa.array([x.agreement for x in links], pa.string()),
             "agreement_cycle": pa.array([x.agreement_cycle for x in links], pa.int32()),
             "state": pa.array([x.state.value for x in links], pa.string()),
-            "breached_at": pa.array(
-                [x.breached_at for x in links], pa.timestamp("s", tz="UTC")
-            ),
+            "breached_at": pa.array([x.breached_at for x in links], pa.timestamp("s", tz="UTC")),
         }
     )
