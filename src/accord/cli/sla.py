@@ -12,11 +12,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from accord.cli.breakdown import Breakdown, parse_breakdown, write_breakdown
 from accord.cli.common import as_of_or_now, err, handle_errors, out
 from accord.cli.summary import Figures, record_figures, render_figures, table_summary
 from accord.core.config.loader import load_config
 from accord.core.config.resolved import Configuration
-from accord.core.engine import compute
+from accord.core.engine import attribute, compute
+from accord.core.engine.attribution import attribution_table
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, format_duration, iso, zone
 from accord.io.quarantine import QuarantineRecord, write_quarantine
@@ -55,8 +57,23 @@ def sla(
     jobs: Annotated[
         int, typer.Option(min=1, help="Local processes for the batch engine's partitions")
     ] = 1,
+    breakdown: Annotated[
+        str | None,
+        typer.Option(
+            help="Split every clock's time by these holders, e.g. team,assignee (also status, "
+            "channel, any field): one row per cycle and holder"
+        ),
+    ] = None,
+    breakdown_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the breakdown goes (.csv, .jsonl, .json, .parquet); default: "
+            "beside --out, as <name>.breakdown.<format>"
+        ),
+    ] = None,
 ) -> None:
-    """Compute one record per ticket × metric × cycle and print or write them."""
+    """Compute one record per ticket × metric × cycle and print or write them (the internal
+    agreements' records too, metric ola:<name>)."""
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     if fmt == "parquet" and out_path is None:
@@ -65,6 +82,7 @@ def sla(
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
     if engine == "reference" and jobs != 1:
         raise typer.BadParameter("the reference engine runs in one process", param_hint="--jobs")
+    split = parse_breakdown(breakdown, breakdown_out, fmt, out_path)
     cfg = load_config(config)
     tz = None
     if source_tz:
@@ -78,11 +96,16 @@ def sla(
             read = read_many(events, source_tz=tz, status_category=cfg.status_category)
         _quarantine(read.quarantined, quarantine, events)
         with err.status(f"computing {len(read.events):,} events…"):
-            records = compute(read.events, cfg, when)
+            if split is None:
+                records = compute(read.events, cfg, when, agreements=True)
+            else:
+                records, rows = attribute(read.events, cfg, when, split.dimensions, agreements=True)
         _counts(read.rows, len(read.events), read.duplicates, len(read.quarantined), records, when)
         _emit(records, fmt, out_path, limit)
+        if split is not None:
+            write_breakdown(attribution_table(rows, split.dimensions, when), split)
         return
-    _batch(events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs)
+    _batch(events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs, split)
 
 
 def _batch(
@@ -95,8 +118,9 @@ def _batch(
     out_path: Path | None,
     limit: int,
     jobs: int,
+    split: Breakdown | None = None,
 ) -> None:
-    from accord.core.engine.batch import compute_batch, records_from_table
+    from accord.core.engine.batch import attribute_batch, compute_batch, records_from_table
     from accord.core.engine.batch.memory import engine_memory
     from accord.core.engine.batch.schema import plain_records
     from accord.io.columnar import read_columnar
@@ -108,7 +132,12 @@ def _batch(
         _quarantine(read.quarantined, quarantine, events)
         n = read.events.num_rows
         with err.status(f"computing {n:,} events on {jobs} process(es)…"):
-            table = compute_batch(read.events, cfg, when, jobs=jobs)
+            if split is None:
+                table = compute_batch(read.events, cfg, when, jobs=jobs, agreements=True)
+            else:
+                table, rows = attribute_batch(
+                    read.events, cfg, when, split.dimensions, jobs=jobs, agreements=True
+                )
     err.print(
         f"{read.rows:,} rows read, {n:,} events, {read.duplicates:,} duplicates, "
         f"{len(read.quarantined):,} quarantined → {table.num_rows:,} records as of {iso(when)}",
@@ -134,6 +163,8 @@ def _batch(
     else:
         first = records_from_table(table.slice(0, limit))
         _scoreboard(table_summary(table), first, table.num_rows, limit)
+    if split is not None:
+        write_breakdown(rows, split)
 
 
 def _quarantine(
