@@ -16,6 +16,10 @@ How a cycle is measured (DESIGN §3):
   stretches when it was reached there (so a raised priority gives a due instant in the past),
   otherwise projected forward from the end point on the calendar in force (unknown while
   paused). ``breached_at`` is that instant for a breached cycle.
+
+The counting itself is shared with the internal agreements' clocks (:mod:`.accounting`,
+:mod:`.agreements`, run when asked with ``agreements=True``); every counted stretch is kept,
+so that :func:`attribute` can split each cycle's time by its holders (:mod:`.attribution`).
 """
 
 from __future__ import annotations
