@@ -55,20 +55,21 @@ def dimension_codes(tl: BatchTimeline, dimensions: Sequence[str]) -> tuple[I32, 
 def attribution(
     tl: BatchTimeline,
     parts: Sequence[MetricPart],
-    cycles: Sequence[Cycles],
+    cycles: Sequence[tuple[Cycles, I64]],
     pos_l: Sequence[I64],
     dimensions: Sequence[str],
     as_of: Instant,
 ) -> pa.Table:
     """The attribution rows of the records ``parts`` (placed at ``pos_l`` in the records
-    table), whose cycles were run with tracking."""
+    table): ``cycles``, each part's cycles (run with tracking) and the cycles its records
+    judge (:func:`.judge.judged_cycles`)."""
     schema = attribution_schema(dimensions)
     codes, texts = dimension_codes(tl, dimensions)
     key_l, ticket_l, metric_l, number_l, first_l, run_l, paused_l = ([] for _ in range(7))
-    for k, (p, cy, pos) in enumerate(zip(parts, cycles, pos_l, strict=True)):
+    for k, ((cy, sel), pos) in enumerate(zip(cycles, pos_l, strict=True)):
         r_cycle, r_first, r_run, r_paused = _jit.holders(cy.owner, cy.owned_paused, cy.bt, codes)
         record_of = np.full(cy.ticket.size, -1, dtype=np.int64)
-        record_of[p.judged.sel] = pos
+        record_of[sel] = pos
         key = record_of[r_cycle]
         if key.size and int(key.min()) < 0:
             raise AssertionError("time counted for a cycle that has no record")

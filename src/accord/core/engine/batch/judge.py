@@ -64,7 +64,6 @@ class Judged:
     breached_now: BoolArray
     ever_breached: BoolArray
     warnings: Warnings
-    sel: I64  # the cycle (index into the metric's Cycles) each record judges
 
 
 class _Crossing:
@@ -90,9 +89,15 @@ class _Crossing:
         return out
 
 
+def judged_cycles(cy: Cycles, keep: BoolArray) -> I64:
+    """The cycles :func:`judge` judges, in its records' order: those of the tickets in
+    ``keep``."""
+    return np.flatnonzero(keep[cy.ticket]).astype(np.int64)
+
+
 def judge(tl: BatchTimeline, metric: str, cy: Cycles, keep: BoolArray, as_of: Instant) -> Judged:
     """Judge the cycles of the tickets in ``keep`` (per ticket)."""
-    sel = np.flatnonzero(keep[cy.ticket]).astype(np.int64)
+    sel = judged_cycles(cy, keep)
     end_idx = cy.end_idx[sel]
     pv = tl.pv[end_idx].astype(np.int64)
     measured = cy.measured[end_idx]
@@ -154,7 +159,6 @@ def judge(tl: BatchTimeline, metric: str, cy: Cycles, keep: BoolArray, as_of: In
         breached_now=now,
         ever_breached=ever,
         warnings=_warnings(tl, metric, sel, pv, target, elapsed, crossing),
-        sel=sel,
     )
 
 

@@ -35,7 +35,7 @@ from accord.core.engine.batch.assemble import (
 from accord.core.engine.batch.attribute import attribution
 from accord.core.engine.batch.conditions import Matcher
 from accord.core.engine.batch.cycles import Cycles, run_clock
-from accord.core.engine.batch.judge import judge
+from accord.core.engine.batch.judge import judge, judged_cycles
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
@@ -115,7 +115,9 @@ def run_partition(
         tl, versions = with_agreements(tl, config, ags)
     match = Matcher(tl)
     parts: list[MetricPart] = []
-    tracked: list[Cycles] = []
+    # with an attribution: each part's cycles and which of them its records judge (kept only
+    # then: the cycles' per-event arrays would otherwise hold memory the next steps reuse)
+    tracked: list[tuple[Cycles, I64]] = []
     for metric in metrics:
         clock = clock_for(metric, config.metrics)
         assert clock is not None
@@ -125,7 +127,8 @@ def run_partition(
             continue
         judged = judge(tl, metric, cycles, keep, as_of)
         parts.append(MetricPart(metric, judged, order_key(tl, metric, cycles.first_measured)))
-        tracked.append(cycles)
+        if track:
+            tracked.append((cycles, judged_cycles(cycles, keep)))
     if ags:
         every = np.ones(tl.seg.count, dtype=bool)
         bts: dict[str, I64] = {}  # business seconds of every stretch, by calendar
@@ -139,7 +142,8 @@ def run_partition(
                 continue
             judged = judge(view, ag.metric, cycles, every, as_of)
             parts.append(MetricPart(ag.metric, judged, agreement_order_key(tl, k)))
-            tracked.append(cycles)
+            if track:
+                tracked.append((cycles, judged_cycles(cycles, every)))
     placed = positions(tl, parts)
     records = assemble(tl, parts, as_of, placed)
     if not track:
