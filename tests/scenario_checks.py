@@ -12,6 +12,7 @@ import yaml
 
 from accord.core.config.loader import load_config
 from accord.core.config.resolved import Configuration
+from accord.core.engine.attribution import Attribution
 from accord.core.events import Event
 from accord.core.records import MetricRecord
 from accord.core.timeutil import parse_as_of, parse_duration
@@ -58,5 +59,23 @@ def assert_figures(records: Sequence[MetricRecord], check: dict[str, Any]) -> No
     if "breached_by" in check:
         want = check["breached_by"]
         assert rec.breached_by == (None if want is None else parse_duration(want))
-    if "policy" in check:
-        assert rec.policy == check["policy"]
+    for key in ("policy", "team"):
+        if key in check:
+            assert getattr(rec, key) == check[key], key
+
+
+def assert_attribution(rows: Sequence[Attribution], check: dict[str, Any], dimension: str) -> None:
+    """The time split by ``dimension`` that ``check`` expects of the cycle it names: the same
+    holders, each with its elapsed and paused time to the second (``rows`` were computed
+    with ``dimension`` as the only dimension)."""
+    cycle = check.get("cycle", 1)
+    got = {
+        r.holder[0]: (r.business_elapsed, r.paused_business)
+        for r in rows
+        if r.metric == check["metric"] and r.cycle == cycle
+    }
+    want = {
+        holder: (parse_duration(f["elapsed"]), parse_duration(f["paused"]))
+        for holder, f in check["attribution"][dimension].items()
+    }
+    assert got == want

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from accord.core.engine import compute
-from tests.scenario_checks import CASES, SCENARIOS, assert_figures, load
+from accord.core.engine import attribute, compute
+from tests.scenario_checks import CASES, SCENARIOS, assert_attribution, assert_figures, load
 
 
 @pytest.mark.parametrize(("folder", "index", "check"), CASES)
@@ -17,7 +17,11 @@ def test_scenario_figures_match_the_worked_example(
     folder: Path, index: int, check: dict[str, Any]
 ) -> None:
     config, events, as_of = load(folder, check)
-    assert_figures(compute(events, config, as_of), check)
+    # internal agreements too: their records have metrics of their own (ola:<name>)
+    assert_figures(compute(events, config, as_of, agreements=True), check)
+    for dimension in check.get("attribution", {}):
+        _, rows = attribute(events, config, as_of, [dimension], agreements=True)
+        assert_attribution(rows, check, dimension)
 
 
 def test_every_scenario_folder_has_checks() -> None:

@@ -205,3 +205,28 @@ def test_the_summary_of_a_records_table_equals_the_summary_of_its_records() -> N
     assert table_summary(table, top=3)[2] == most_at_risk(records, 3)
     # and on nothing at all
     assert table_summary(table.slice(0, 0)) == (headline([]), [], [])
+
+
+def test_the_headline_compliance_leaves_the_internal_agreements_clocks_out() -> None:
+    from pathlib import Path
+
+    from accord.cli.summary import table_summary
+    from accord.core.config.loader import load_config
+    from accord.core.engine import compute
+    from accord.core.engine.batch import compute_batch, events_to_table
+    from accord.io.readers import read_events
+
+    folder = Path(__file__).parents[1] / "scenarios" / "ola-from-assignment-to-hand-off"
+    config = load_config(folder / "config.yaml")
+    events = read_events(folder / "events.jsonl", status_category=config.status_category).events
+    as_of = max(e.ts for e in events)
+    records = compute(events, config, as_of, agreements=True)
+    assert [r.state for r in records] == [State.MET, State.BREACHED]  # resolution, ola:…
+    head = headline(records)
+    assert (head["records"], head["met"], head["breached"], head["compliance"]) == (2, 1, 0, 1.0)
+    assert [r["metric"] for r in compliance_table(records) if r["total"]] == [
+        "resolution",
+        "ola:L2-response",
+    ]
+    table = compute_batch(events_to_table(events), config, as_of, agreements=True)
+    assert table_summary(table)[0] == head

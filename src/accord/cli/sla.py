@@ -12,12 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from accord.cli.breakdown import Breakdown, parse_breakdown, write_breakdown
 from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
 from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.cli.summary import Figures, record_figures, render_figures, table_summary
 from accord.core.config.loader import load_config
 from accord.core.config.resolved import Configuration
-from accord.core.engine import compute
+from accord.core.engine import attribute, compute
+from accord.core.engine.attribution import attribution_table
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, format_duration, iso, zone
 from accord.io.readers import read_many
@@ -79,9 +81,26 @@ def sla(
             "tickets that changed since (docs/spark.md)",
         ),
     ] = None,
+    breakdown: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DIMS",
+            help="Split every clock's time by these holders, e.g. team,assignee (also status, "
+            "channel, any field): one row per cycle and holder",
+        ),
+    ] = None,
+    breakdown_out: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Where the breakdown goes (.csv, .jsonl, .json, .parquet); default: "
+            "beside --out, as <name>.breakdown.<format>",
+        ),
+    ] = None,
     strict: Strict = False,
 ) -> None:
-    """Compute one record per ticket × metric × cycle and print or write them.
+    """Compute one record per ticket × metric × cycle and print or write them (the internal
+    agreements' records too, metric ola:<name>).
 
     Bad rows are quarantined (their count and file are printed on stderr); an input that
     gives no event exits 4, and with --strict any quarantined row exits 10.
@@ -98,6 +117,7 @@ def sla(
     if engine != "spark" and (spark_master or since_records):
         hint = "--spark-master" if spark_master else "--since-records"
         raise typer.BadParameter("only with --engine spark", param_hint=hint)
+    split = parse_breakdown(breakdown, breakdown_out, fmt, out_path)
     cfg = load_config(config)
     tz = None
     if source_tz:
@@ -121,12 +141,19 @@ def sla(
         qpath = keep_quarantine(read.quarantined, quarantine, events)
         refuse_no_events(read.rows, len(read.events), read.quarantined, qpath, events)
         with err.status(f"computing {len(read.events):,} events…"):
-            records = compute(read.events, cfg, when)
+            if split is None:
+                records = compute(read.events, cfg, when, agreements=True)
+            else:
+                records, rows = attribute(read.events, cfg, when, split.dimensions, agreements=True)
         _counts(read.rows, len(read.events), read.duplicates, len(read.quarantined), records, when)
         _emit(records, fmt, out_path, limit)
+        if split is not None:
+            write_breakdown(attribution_table(rows, split.dimensions, when), split)
         rejected = len(read.quarantined)
     else:
-        rejected, qpath = _batch(events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs)
+        rejected, qpath = _batch(
+            events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs, split
+        )
     if strict:
         strict_exit(rejected, qpath)
 
@@ -141,10 +168,11 @@ def _batch(
     out_path: Path | None,
     limit: int,
     jobs: int,
+    split: Breakdown | None = None,
 ) -> tuple[int, Path | None]:
     """Read, compute and emit with the batch engine; return the rows quarantined and their
     file."""
-    from accord.core.engine.batch import compute_batch, records_from_table
+    from accord.core.engine.batch import attribute_batch, compute_batch, records_from_table
     from accord.core.engine.batch.memory import engine_memory
     from accord.core.engine.batch.schema import plain_records
     from accord.io.columnar import read_columnar
@@ -157,7 +185,12 @@ def _batch(
         n = read.events.num_rows
         refuse_no_events(read.rows, n, read.quarantined, qpath, events)
         with err.status(f"computing {n:,} events on {jobs} process(es)…"):
-            table = compute_batch(read.events, cfg, when, jobs=jobs)
+            if split is None:
+                table = compute_batch(read.events, cfg, when, jobs=jobs, agreements=True)
+            else:
+                table, rows = attribute_batch(
+                    read.events, cfg, when, split.dimensions, jobs=jobs, agreements=True
+                )
     err.print(
         f"{read.rows:,} rows read, {n:,} events, {read.duplicates:,} duplicates, "
         f"{len(read.quarantined):,} quarantined → {table.num_rows:,} records as of {iso(when)}",
@@ -183,6 +216,8 @@ def _batch(
     else:
         first = records_from_table(table.slice(0, limit))
         _scoreboard(table_summary(table), first, table.num_rows, limit)
+    if split is not None:
+        write_breakdown(rows, split)
     return len(read.quarantined), qpath
 
 

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from accord.core.agreements.models import AGREEMENT_PREFIX, is_internal
 from accord.core.config.models import BUILTIN_METRICS
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import format_duration, iso
@@ -117,11 +118,12 @@ def compliance_table(records: Iterable[MetricRecord]) -> list[dict[str, Any]]:
 
 
 def headline(records: Sequence[MetricRecord]) -> dict[str, Any]:
-    """Tickets, records and the totals of :func:`compliance_table` over every metric:
-    ``met``, ``breached``, ``open`` and ``compliance`` (met / (met + breached))."""
+    """Tickets, records and the totals of :func:`compliance_table` over every SLA metric
+    (internal agreements' clocks apart): ``met``, ``breached``, ``open`` and ``compliance``
+    (met / (met + breached))."""
     total = _Counts()
     for r in records:
-        if r.target is not None:
+        if r.target is not None and not is_internal(r.metric):
             total.add(r)
     judged = total.met + total.breached
     return {
@@ -213,7 +215,8 @@ def table_summary(table: pa.Table, top: int = 10) -> Figures:
         for priority in sorted(cells[metric], key=_priority_key):
             rows.append(_row(metric, priority, False, cells[metric][priority]))
         rows.append(_row(metric, None, True, totals[metric]))
-    whole = targeted.select(counts).row(0, named=True) if targeted.height else None
+    sla = targeted.filter(~pl.col("metric").str.starts_with(AGREEMENT_PREFIX))
+    whole = sla.select(counts).row(0, named=True) if sla.height else None
     met = int(whole["met"]) if whole else 0
     breached = int(whole["breached"]) if whole else 0
     head = {

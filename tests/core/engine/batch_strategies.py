@@ -196,8 +196,51 @@ WHEN_POOL: tuple[dict[str, Any], ...] = (
 )
 
 
+HOLDING_POOL: tuple[dict[str, Any], ...] = (
+    {"team": "t1"},
+    {"team": "t2"},
+    {"team": ["t1", "t2"]},
+    {"assignee": "ana"},
+    {"assignee": {"exists": True}},
+    {"team": "t2", "assignee": "bo"},
+    {"customer": "acme"},
+    {"region": "eu"},
+    {"tier": {"ne": 2}},
+    {"tags": "vip"},
+    {"status": "Vendor"},
+)
+
+
 @st.composite
-def configurations(draw: st.DrawFn) -> tuple[Configuration, int]:
+def agreements(draw: st.DrawFn, calendars: list[str], metrics: list[str]) -> dict[str, Any]:
+    """An ``agreements:`` section: holdings on teams, assignees, custom fields, tags and
+    statuses, with pauses, targets per priority, warnings and underpinned metrics."""
+    out: dict[str, Any] = {}
+    for i in range(draw(st.integers(1, 3))):
+        spec: dict[str, Any] = {
+            "while": draw(st.sampled_from(HOLDING_POOL)),
+            "calendar": draw(st.sampled_from(calendars)),
+        }
+        if draw(st.integers(0, 3)) == 0:
+            spec["categories"] = draw(
+                st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True)
+            )
+        if draw(st.booleans()):
+            spec["pause"] = draw(st.lists(st.sampled_from(CATEGORIES), max_size=2, unique=True))
+        targets = draw(metric_targets())
+        if isinstance(targets, dict) and "targets" in targets:
+            targets = targets["targets"] or None
+        spec["targets"] = targets
+        if draw(st.booleans()):
+            spec["warnings"] = _warnings(draw)
+        if draw(st.booleans()):
+            spec["underpins"] = draw(st.sampled_from(metrics))
+        out[f"A{i}-ola"] = spec
+    return out
+
+
+@st.composite
+def configurations(draw: st.DrawFn, with_agreements: bool = False) -> tuple[Configuration, int]:
     base = draw(st.sampled_from(BASES))
     cals = draw(calendars(base))
     customs = draw(custom_metrics())
@@ -251,6 +294,8 @@ def configurations(draw: st.DrawFn) -> tuple[Configuration, int]:
         doc["metrics"] = customs
     if draw(st.booleans()):
         doc["settings"] = {"default_priority": draw(st.sampled_from(PRIORITIES))}
+    if with_agreements:
+        doc["agreements"] = draw(agreements(sorted(cals), names))
     return build_config(doc), base
 
 

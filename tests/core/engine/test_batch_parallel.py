@@ -197,3 +197,35 @@ def test_a_column_with_many_values_keeps_wide_codes_and_the_same_records(
     )
     assert got.num_rows == want.num_rows > 0
     assert got.to_pylist() == want.to_pylist()
+
+
+def test_agreements_and_attribution_on_worker_processes_equal_one_kernel_call(
+    events: pa.Table,
+) -> None:
+    from accord.core.config.loader import build_config
+    from accord.core.engine.batch import attribute_batch, attribute_partition
+
+    # the demo configuration with two internal agreements: they must survive pickling too
+    demo = load_config(DEMO_CONFIG)
+    team = pc.unique(events.column("team")).drop_null().to_pylist()[0]
+    config = build_config(
+        {
+            "calendars": {"always": {"hours": {"daily": [["00:00", "24:00"]]}}},
+            "policies": [{"name": "All", "calendar": "always", "metrics": {"resolution": "2d"}}],
+            "agreements": {
+                "team": {"while": {"team": team}, "calendar": "always", "targets": "4h"},
+                "waiting": {"while": {"team": {"exists": True}}, "categories": "pending",
+                            "calendar": "always"},
+            },
+            "statuses": {k: v for k, v in demo.statuses.items()},
+        }
+    )  # fmt: skip
+    dims = ["team", "status", "assignee"]
+    records, rows = attribute_partition(events, config, AS_OF, dims, agreements=True)
+    assert rows.num_rows > 100
+    assert any(m.startswith("ola:") for m in records.column("metric").to_pylist())
+    got_records, got_rows = attribute_batch(
+        events, config, AS_OF, dims, jobs=2, chunk_events=700, agreements=True
+    )
+    assert got_records.to_pylist() == records.to_pylist()
+    assert got_rows.to_pylist() == rows.to_pylist()

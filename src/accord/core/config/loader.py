@@ -11,56 +11,49 @@ Entry points:
 Warnings never block loading; they are kept on ``Configuration.issues``.
 
 Every top-level section may appear in any file. ``calendars``, ``statuses``, ``metrics``,
-``kpis``, ``contracts``, ``alerts`` and ``channels`` merge across files (a name defined twice is
-an error); ``policies`` and ``settings`` must each live in one file, because the order of
-policies decides which one applies.
+``agreements``, ``kpis``, ``contracts``, ``alerts`` and ``channels`` merge across files (a name
+defined twice is an error); ``policies`` and ``settings`` must each live in one file, because
+the order of policies decides which one applies.
 
-Each calendar, policy, status entry and custom metric is validated on its own, so one broken
-item does not hide the problems of the others; the cross-references (a policy's calendar and
-metrics) are then checked against every name that is *defined*, valid or not, so that a
-broken calendar is reported once rather than again by each policy that uses it.
+Each calendar, policy, status entry, custom metric and agreement is validated on its own, so
+one broken item does not hide the problems of the others; the cross-references (a policy's
+calendar and metrics) are then checked against every name that is *defined*, valid or not, so
+that a broken calendar is reported once rather than again by each policy that uses it.
 
-Policy versions: ``effective_from`` is an ISO instant with a UTC offset, or a date, meaning
-00:00 UTC of that date. Versions must be listed in strictly increasing order. They are
-cumulative: version *N* is the base policy with the keys given in versions 1..N-1 replacing
-earlier values entirely (``metrics`` is replaced as a whole, not merged); a key written as
-``null`` counts as not given. The base is number 1.
+This module assembles the sections: the policies' checks and version resolution are in
+:mod:`.policies`, the schema messages in :mod:`.messages`; the sections that have their own
+package own their schema and checks (:mod:`accord.core.agreements`, :mod:`accord.core.kpi`,
+:mod:`accord.core.contracts`, :mod:`accord.core.alerts`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import re
-import types
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from accord.core.agreements.check import AgreementItem, check_agreements
+from accord.core.agreements.models import AGREEMENT_PREFIX, Agreement
 from accord.core.alerts.check import AlertConfig, AlertItem, check_alerts
-from accord.core.config.analysis import PolicyLocation, analyze_policies
+from accord.core.config.messages import Definition, did_you_mean, kind_of, schema_messages, show
 from accord.core.config.models import (
     BUILTIN_METRICS,
     CalendarSpec,
     ConfigDocument,
     MetricSpec,
-    MetricTargets,
-    PolicySpec,
-    PolicyVersion,
     Settings,
 )
-from accord.core.config.resolved import Configuration, Policy, PolicyVersionResolved
+from accord.core.config.policies import PolicySection, effective_instant
+from accord.core.config.resolved import Configuration
 from accord.core.config.yamlsrc import YamlPath, YamlSource, dotted, parse_yaml
 from accord.core.contracts.check import ContractItem, check_contracts
 from accord.core.contracts.models import ContractSpec
-from accord.core.events import STANDARD_FIELDS, StatusCategory
+from accord.core.events import StatusCategory
 from accord.core.kpi.check import KpiItem, check_kpis
 from accord.core.kpi.models import KpiSpec
-from accord.core.timeutil import Instant, to_instant
 from accord.errors import ConfigError, ConfigIssue
 
 __all__ = [
@@ -81,16 +74,6 @@ __all__ = [
 ]
 
 SECTIONS: tuple[str, ...] = tuple(ConfigDocument.model_fields)
-
-_CATEGORIES = tuple(c.value for c in StatusCategory)
-_DURATION_HINT = "write durations like '90m', '8h', '1h30m' (or a whole number of seconds)"
-_CATEGORY_HINT = "the status categories are " + ", ".join(_CATEGORIES)
-_EFFECTIVE_HINT = (
-    "write a date such as 2026-06-01 (meaning 00:00 UTC) or an instant with an offset "
-    "such as 2026-06-01T08:00:00+02:00"
-)
-_VERSION_KEYS = tuple(k for k in PolicyVersion.model_fields if k != "effective_from")
-_METRIC_OPTIONS = tuple(k for k in MetricTargets.model_fields if k != "targets")
 
 M = TypeVar("M")
 
@@ -226,32 +209,6 @@ def check_sources(
     return config, checker.contracts, found
 
 
-def effective_instant(value: object) -> Instant:
-    """A policy version's ``effective_from`` as an instant.
-
-    A date (``datetime.date`` or ISO text ``2026-06-01``) means 00:00 UTC of that date; an
-    instant must carry a UTC offset. Raises ``ValueError`` otherwise.
-    """
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"'{value.isoformat()}' has no UTC offset; add one such as 'Z'")
-        return to_instant(value)
-    if isinstance(value, date):
-        return to_instant(datetime(value.year, value.month, value.day, tzinfo=UTC))
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return effective_instant(date.fromisoformat(text))
-        except ValueError:
-            pass
-        try:
-            dt = datetime.fromisoformat(text)  # reads 'Z' too (Python 3.11+)
-        except ValueError:
-            raise ValueError(f"'{value}' is neither a date nor an ISO 8601 instant") from None
-        return effective_instant(dt)
-    raise ValueError(f"expected a date or an instant, got {type(value).__name__} {value!r}")
-
-
 # ---------------------------------------------------------------- reading files
 
 
@@ -296,27 +253,6 @@ def _read_sources(path: Path) -> tuple[list[YamlSource], list[ConfigIssue]]:
 # ---------------------------------------------------------------- checking
 
 
-@dataclass
-class _Def:
-    """Where a name is defined: for 'first defined at' messages."""
-
-    src: YamlSource
-    path: YamlPath
-
-    def where(self) -> str:
-        line = self.src.nearest_line(self.path)
-        return f"{self.src.file}:{line}" if line is not None else self.src.file
-
-
-@dataclass
-class _PolicyItem:
-    src: YamlSource
-    path: YamlPath
-    raw: Mapping[Any, Any]
-    spec: PolicySpec | None
-    effective: list[Instant] = field(default_factory=list)  # one per version, when all resolve
-
-
 class _Checker:
     """One pass over every source: schema per item, then the cross-file semantic checks."""
 
@@ -329,16 +265,16 @@ class _Checker:
         # a file that could not be read or parsed may define the calendars, metrics and policies
         # that look missing: then those checks would only add false alarms
         self.incomplete = bool(issues) or any(s.data is None and not s.ok for s in sources)
-        self.calendar_defs: dict[str, _Def] = {}
+        self.calendar_defs: dict[str, Definition] = {}
         self.calendars: dict[str, CalendarSpec] = {}
-        self.status_defs: dict[str, tuple[_Def, StatusCategory | None]] = {}
-        self.metric_defs: dict[str, _Def] = {}
+        self.status_defs: dict[str, tuple[Definition, StatusCategory | None]] = {}
+        self.metric_defs: dict[str, Definition] = {}
         self.metrics: dict[str, MetricSpec] = {}
-        self.settings_def: _Def | None = None
+        self.settings_def: Definition | None = None
         self.settings: Settings = Settings()
-        self.policies_def: _Def | None = None
-        self.policy_items: list[_PolicyItem] = []
-        self.policies_count = 0  # items written, valid or not
+        self.policies = PolicySection(self.report, self._validate)
+        self.agreement_items: list[AgreementItem] = []
+        self.agreements: list[Agreement] = []
         self.kpi_items: list[KpiItem] = []
         self.kpis: dict[str, KpiSpec] = {}
         self.contract_items: list[ContractItem] = []
@@ -364,7 +300,15 @@ class _Checker:
     def run(self) -> tuple[Configuration | None, list[ConfigIssue]]:
         for src in self.sources:
             self._document(src)
-        self._check_policies()
+        self.issues.extend(
+            self.policies.check(
+                origin=self.origin,
+                incomplete=self.incomplete,
+                calendar_ref=self._check_calendar_ref,
+                metric_refs=self._check_metric_refs,
+            )
+        )
+        self._check_agreements()
         self._check_kpis()
         self._check_contracts()
         self._check_alerts()
@@ -395,7 +339,7 @@ class _Checker:
             self.report(
                 src,
                 (),
-                f"a configuration file must be a mapping of sections, not a {_kind(data)}",
+                f"a configuration file must be a mapping of sections, not a {kind_of(data)}",
                 "start the file with a section such as 'calendars:' or 'policies:'; sections: "
                 + ", ".join(SECTIONS),
             )
@@ -404,13 +348,21 @@ class _Checker:
             if key == "calendars":
                 self._calendars(src, value)
             elif key == "policies":
-                self._policies(src, value)
+                self.policies.read(src, value)
             elif key == "statuses":
                 self._statuses(src, value)
             elif key == "metrics":
                 self._metrics(src, value)
             elif key == "settings":
                 self._settings(src, value)
+            elif key == "agreements":
+                mapping = self._mapping(src, "agreements", value, "name -> agreement")
+                for raw, spec in mapping.items():
+                    name = self._name(src, ("agreements", raw), raw, "agreement")
+                    if name is not None:
+                        self.agreement_items.append(
+                            AgreementItem(src, ("agreements", raw), name, spec)
+                        )
             elif key == "kpis":
                 for raw, spec in self._mapping(src, "kpis", value, "name -> KPI").items():
                     name = self._name(src, ("kpis", raw), raw, "KPI")
@@ -436,7 +388,7 @@ class _Checker:
                     src,
                     (key,),
                     f"unknown section '{key}'",
-                    _did_you_mean(key, SECTIONS, "the sections are " + ", ".join(SECTIONS)),
+                    did_you_mean(key, SECTIONS, "the sections are " + ", ".join(SECTIONS)),
                 )
 
     def _mapping(self, src: YamlSource, section: str, value: Any, what: str) -> Mapping[Any, Any]:
@@ -450,7 +402,7 @@ class _Checker:
     def _name(self, src: YamlSource, path: YamlPath, name: object, what: str) -> str | None:
         if isinstance(name, str) and name.strip():
             return name
-        self.report(src, path, f"{_show(name)} is not a valid {what} name", "use a non-empty text")
+        self.report(src, path, f"{show(name)} is not a valid {what} name", "use a non-empty text")
         return None
 
     def _calendars(self, src: YamlSource, value: Any) -> None:
@@ -468,7 +420,7 @@ class _Checker:
                     "give one of them another name, or remove one",
                 )
             else:
-                self.calendar_defs[name] = _Def(src, path)
+                self.calendar_defs[name] = Definition(src, path)
             got = self._validate(CalendarSpec, spec, src, path)
             if got is not None and first is None:
                 self.calendars[name] = got
@@ -484,7 +436,7 @@ class _Checker:
             got = self._validate(StatusCategory, category, src, path)
             prev = self.status_defs.get(key)
             if prev is None:
-                self.status_defs[key] = (_Def(src, path), got)
+                self.status_defs[key] = (Definition(src, path), got)
             elif got is not None and prev[1] is not None and prev[1] != got:
                 self.report(
                     src,
@@ -509,6 +461,14 @@ class _Checker:
                     f"custom metric '{name}' has the name of a built-in metric",
                     "choose another name; the built-in metrics are " + ", ".join(BUILTIN_METRICS),
                 )
+            elif name.startswith(AGREEMENT_PREFIX):
+                self.report(
+                    src,
+                    path,
+                    f"custom metric '{name}' starts with '{AGREEMENT_PREFIX}', which marks the "
+                    "records of internal agreements",
+                    "choose another name, or define an internal agreement under 'agreements:'",
+                )
             elif first is not None:
                 self.report(
                     src,
@@ -517,9 +477,9 @@ class _Checker:
                     "give one of them another name, or remove one",
                 )
             else:
-                self.metric_defs[name] = _Def(src, path)
+                self.metric_defs[name] = Definition(src, path)
             got = self._validate(MetricSpec, spec, src, path)
-            if got is not None and first is None and name not in BUILTIN_METRICS:
+            if got is not None and name in self.metric_defs and first is None:
                 self.metrics[name] = got
 
     def _settings(self, src: YamlSource, value: Any) -> None:
@@ -532,176 +492,24 @@ class _Checker:
                 "keep the settings in one file",
             )
             return
-        self.settings_def = _Def(src, path)
+        self.settings_def = Definition(src, path)
         got = self._validate(Settings, {} if value is None else value, src, path)
         if got is not None:
             self.settings = got
 
-    def _policies(self, src: YamlSource, value: Any) -> None:
-        path: YamlPath = ("policies",)
-        if self.policies_def is not None:
-            self.report(
-                src,
-                path,
-                f"'policies' is defined in more than one file (first at "
-                f"{self.policies_def.where()}), so their order would be ambiguous",
-                "keep the ordered list of policies in one file",
-            )
-        else:
-            self.policies_def = _Def(src, path)
-        if value is None:
-            return
-        if isinstance(value, list):
-            self.policies_count += len(value)
-        else:
-            self.policies_count += 1  # a malformed list is not "no policies"
-            self.report(
-                src,
-                path,
-                f"'policies' must be a list (ordered: the first match wins), not a {_kind(value)}",
-                "write each policy as a list item starting with '- name: ...'",
-            )
-            return
-        for i, item in enumerate(value):
-            ipath: YamlPath = ("policies", i)
-            if not isinstance(item, Mapping):
-                self.report(
-                    src,
-                    ipath,
-                    f"a policy must be a mapping with name, calendar and metrics, not a "
-                    f"{_kind(item)}",
-                )
-                continue
-            spec = self._validate(PolicySpec, item, src, ipath)
-            self.policy_items.append(_PolicyItem(src, ipath, item, spec))
-
-    # ---- semantic checks on policies
-
-    def _check_policies(self) -> None:
-        if self.incomplete:
-            pass
-        elif self.policies_def is None:
-            self.issues.append(
-                ConfigIssue(
-                    self.origin,
-                    None,
-                    "the configuration defines no policies, so there is nothing to compute",
-                    "add a 'policies:' list with at least one policy",
-                )
-            )
-        elif self.policies_count == 0:
-            src, path = self.policies_def.src, self.policies_def.path
-            self.report(
-                src,
-                path,
-                "the policy list is empty, so there is nothing to compute",
-                "add at least one policy",
-            )
-        names: dict[str, _Def] = {}
-        for item in self.policy_items:
-            name = item.raw.get("name")
-            if isinstance(name, str):
-                first = names.get(name)
-                if first is not None:
-                    self.report(
-                        item.src,
-                        (*item.path, "name"),
-                        f"policy name '{name}' is used twice (first at {first.where()})",
-                        "give each policy its own name: results and reports name the policy",
-                    )
-                else:
-                    names[name] = _Def(item.src, (*item.path, "name"))
-            self._check_policy(item)
-        valid = [
-            PolicyLocation(
-                i.spec.name, i.spec.when, i.src.file, i.src.nearest_line(i.path), dotted(i.path)
-            )
-            for i in self.policy_items
-            if i.spec is not None
-        ]
-        self.issues.extend(analyze_policies(valid))
-
-    def _check_policy(self, item: _PolicyItem) -> None:
-        # works on the raw mapping, so that a schema error elsewhere in the same policy does
-        # not hide a wrong reference; values of the wrong type were reported by the schema
-        src, path, raw = item.src, item.path, item.raw
-        label = f"policy '{raw['name']}'" if isinstance(raw.get("name"), str) else "this policy"
-        self._check_calendar_ref(src, (*path, "calendar"), raw.get("calendar"))
-        metrics = raw.get("metrics")
-        self._check_metric_refs(src, (*path, "metrics"), metrics)
-        if item.spec is not None and not item.spec.metrics:
-            self.report(
-                src,
-                (*path, "metrics"),
-                f"{label} measures no metrics",
-                "list the metrics it measures, e.g. 'first_response: 1h'",
-                severity="warning",
-            )
-        when = raw.get("when")
-        for field_name in when if isinstance(when, Mapping) else ():
-            if not isinstance(field_name, str):
-                continue
-            near = difflib.get_close_matches(field_name, STANDARD_FIELDS, n=1, cutoff=0.75)
-            if near and near[0] != field_name:
-                self.report(
-                    src,
-                    (*path, "when", field_name),
-                    f"{label} tests the field '{field_name}', which is not a standard ticket field",
-                    f"did you mean '{near[0]}'? (if it is a custom field, ignore this)",
-                    severity="warning",
-                )
-        versions = raw.get("versions")
-        if not isinstance(versions, list):
-            return
-        previous: tuple[Instant, int] | None = None
-        effective: list[Instant] = []
-        for j, version in enumerate(versions):
-            vpath: YamlPath = (*path, "versions", j)
-            if not isinstance(version, Mapping):
-                continue
-            if "effective_from" in version:
-                try:
-                    t = effective_instant(version["effective_from"])
-                except ValueError as exc:
-                    self.report(src, (*vpath, "effective_from"), str(exc), _EFFECTIVE_HINT)
-                else:
-                    effective.append(t)
-                    if previous is not None and t <= previous[0]:
-                        relation = (
-                            "the same effective_from as"
-                            if t == previous[0]
-                            else "an earlier effective_from than"
-                        )
-                        self.report(
-                            src,
-                            (*vpath, "effective_from"),
-                            f"version {j + 1} of {label} has {relation} version {previous[1] + 1}",
-                            "list versions in strictly increasing order of effective_from",
-                        )
-                    previous = (t, j)
-            if version.get("calendar") is not None:
-                self._check_calendar_ref(src, (*vpath, "calendar"), version["calendar"])
-            if version.get("metrics") is not None:
-                self._check_metric_refs(src, (*vpath, "metrics"), version["metrics"])
-            if all(version.get(k) is None for k in _VERSION_KEYS):
-                self.report(
-                    src,
-                    vpath,
-                    f"version {j + 1} of {label} changes nothing",
-                    "give the keys it changes: " + ", ".join(_VERSION_KEYS),
-                    severity="warning",
-                )
-        if item.spec is not None and len(effective) == len(item.spec.versions):
-            item.effective = effective
+    def _check_agreements(self) -> None:
+        self.agreements = check_agreements(
+            self.agreement_items,
+            validate=self._validate,
+            report=self.report,
+            calendars=self.calendar_defs,
+            metrics_known=(*BUILTIN_METRICS, *self.metric_defs),
+            metrics_measured=set(self.policies.metrics_used()),
+            incomplete=self.incomplete,
+        )
 
     def _check_kpis(self) -> None:
-        used = [
-            m
-            for i in self.policy_items
-            if i.spec is not None
-            for metrics in (i.spec.metrics, *(v.metrics or {} for v in i.spec.versions))
-            for m in metrics
-        ]
+        used = self.policies.metrics_used()
         self.kpis = check_kpis(
             self.kpi_items,
             validate=self._validate,
@@ -712,20 +520,11 @@ class _Checker:
         )
 
     def _check_contracts(self) -> None:
-        measured: dict[str, list[str]] = {}
-        for i in self.policy_items:
-            name = i.raw.get("name")
-            if not isinstance(name, str):
-                continue
-            metrics = measured.setdefault(name, [])  # a policy with problems is still a name
-            if i.spec is not None:
-                for names in (i.spec.metrics, *(v.metrics or {} for v in i.spec.versions)):
-                    metrics.extend(names)
         self.contracts = check_contracts(
             self.contract_items,
             validate=self._validate,
             report=self.report,
-            policies=measured,
+            policies=self.policies.measured_by_name(),
             metrics_known=(*BUILTIN_METRICS, *self.metric_defs),
             incomplete=self.incomplete,
         )
@@ -756,7 +555,7 @@ class _Checker:
             if known
             else "define it under a 'calendars:' section"
         )
-        self.report(src, path, f"unknown calendar '{name}'", _did_you_mean(name, known, fallback))
+        self.report(src, path, f"unknown calendar '{name}'", did_you_mean(name, known, fallback))
 
     def _check_metric_refs(self, src: YamlSource, path: YamlPath, metrics: object) -> None:
         known = (*BUILTIN_METRICS, *self.metric_defs)
@@ -769,7 +568,7 @@ class _Checker:
                 src,
                 (*path, name),
                 f"unknown metric '{name}': neither a built-in metric nor a custom one",
-                _did_you_mean(
+                did_you_mean(
                     name,
                     known,
                     "the built-in metrics are "
@@ -792,11 +591,7 @@ class _Checker:
                 self.report(d.src, d.path, f"calendar '{name}': {exc}")
         if self._has_errors():
             return None
-        specs = [(i.spec, i.effective) for i in self.policy_items if i.spec is not None]
-        policies = [
-            Policy(spec.name, n, spec.when, _resolve(spec, effective), spec)
-            for n, (spec, effective) in enumerate(specs)
-        ]
+        policies = self.policies.resolved()
         statuses = {k: c for k, (_, c) in self.status_defs.items() if c is not None}
         return Configuration(
             calendars=calendars,
@@ -804,6 +599,7 @@ class _Checker:
             statuses=statuses,
             metrics=dict(self.metrics),
             settings=self.settings,
+            agreements=tuple(self.agreements),
         )
 
     # ---- schema validation and its messages
@@ -815,209 +611,7 @@ class _Checker:
         try:
             got: M = adapter.validate_python(value)
         except ValidationError as exc:
-            self._schema_issues(exc, model, value, src, path)
+            for where, message, hint in schema_messages(exc, model, value, path):
+                self.report(src, where, message, hint)
             return None
         return got
-
-    def _schema_issues(
-        self, exc: ValidationError, model: Any, value: Any, src: YamlSource, base: YamlPath
-    ) -> None:
-        # errors from the arms of one union (e.g. 'pause' as a keyword or a list) describe one
-        # mistake: they are merged into one issue, keyed by their loc without the arm names
-        groups: dict[tuple[YamlPath, tuple[Any, ...]], list[tuple[str, str, Any]]] = {}
-        for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            arms = _arm_positions(model, loc, err["type"])
-            rel = _data_path(value, loc)
-            key = (
-                (*base, *rel),
-                tuple(x for n, x in enumerate(loc) if n not in arms) if arms else loc,
-            )
-            message, hint = _describe(err, model, loc)
-            hint = _target_key_hint(loc) or hint
-            groups.setdefault(key, []).append((message, hint, err))
-        for (path, _), parts in groups.items():
-            message = _join_alternatives([m for m, _, _ in parts])
-            err = parts[0][2]
-            got = err.get("input")
-            # value errors name the input themselves; missing / unknown keys have no input
-            show = err["type"] not in ("value_error", "missing", "extra_forbidden")
-            if show and _is_scalar(got):
-                message += f", got {_show(got)}"
-            hints = list(dict.fromkeys(h for _, h, _ in parts if h))
-            self.report(src, path, message, "; ".join(hints))
-
-
-# ---------------------------------------------------------------- resolution
-
-
-def _resolve(spec: PolicySpec, effective: list[Instant]) -> list[PolicyVersionResolved]:
-    current = PolicyVersionResolved(
-        number=1,
-        effective_from=None,
-        calendar=spec.calendar,
-        pause=spec.pause,
-        reopen=spec.reopen,
-        priority_change=spec.priority_change,
-        warnings=spec.warnings,
-        metrics=dict(spec.metrics),
-    )
-    out = [current]
-    for n, (version, t) in enumerate(zip(spec.versions, effective, strict=True), start=2):
-        changes: dict[str, Any] = {}
-        for k in _VERSION_KEYS:
-            v = getattr(version, k)
-            if v is not None:
-                changes[k] = dict(v) if k == "metrics" else v
-        current = dataclasses.replace(current, number=n, effective_from=t, **changes)
-        out.append(current)
-    return out
-
-
-# ---------------------------------------------------------------- error-message helpers
-
-
-def _data_path(value: Any, loc: tuple[Any, ...]) -> YamlPath:
-    """The part of a pydantic ``loc`` that exists in the data.
-
-    Locs also hold names the YAML never had (union arm names, ``targets`` of a short metric
-    form, the ``days`` of weekly hours); those are skipped so the line is the nearest real one.
-    """
-    out: list[Hashable] = []
-    cur = value
-    for part in loc:
-        in_mapping = isinstance(cur, Mapping) and isinstance(part, Hashable) and part in cur
-        in_list = isinstance(cur, list | tuple) and type(part) is int and 0 <= part < len(cur)
-        if in_mapping or in_list:
-            cur = cur[part]
-            out.append(part)
-    return tuple(out)
-
-
-def _unwrap(tp: Any) -> list[Any]:
-    """The arms of a (possibly Annotated / Optional) type."""
-    while get_origin(tp) is Annotated:
-        tp = get_args(tp)[0]
-    if get_origin(tp) in (Union, types.UnionType):
-        return [arm for a in get_args(tp) for arm in _unwrap(a)]
-    return [tp]
-
-
-def _step(tp: Any, part: Any) -> Any | None:
-    """The type one loc element down from ``tp``, or ``None`` if ``part`` is not a real step."""
-    for arm in _unwrap(tp):
-        origin = get_origin(arm)
-        if origin is dict:
-            return get_args(arm)[1]
-        if origin in (tuple, list):
-            if type(part) is int:
-                return get_args(arm)[0]
-            continue
-        if origin is None and isinstance(arm, type) and issubclass(arm, BaseModel):
-            for name, info in arm.model_fields.items():
-                if part in (name, info.alias):
-                    return info.annotation
-    return None
-
-
-def _walk_type(model: Any, loc: tuple[Any, ...]) -> tuple[Any, set[int]]:
-    """The type at ``loc`` and the positions in ``loc`` that are not real steps."""
-    tp: Any = model
-    skipped: set[int] = set()
-    for n, part in enumerate(loc):
-        nxt = _step(tp, part)
-        if nxt is None:
-            skipped.add(n)
-        else:
-            tp = nxt
-    return tp, skipped
-
-
-def _arm_positions(model: Any, loc: tuple[Any, ...], kind: str) -> set[int]:
-    _, skipped = _walk_type(model, loc)
-    if kind == "extra_forbidden":  # the unknown key itself is not a step, nor an arm name
-        skipped.discard(len(loc) - 1)
-    return skipped
-
-
-def _model_keys(model: Any, loc: tuple[Any, ...]) -> list[str]:
-    tp, _ = _walk_type(model, loc)
-    for arm in _unwrap(tp):
-        if get_origin(arm) is None and isinstance(arm, type) and issubclass(arm, BaseModel):
-            return [info.alias or name for name, info in arm.model_fields.items()]
-    return []
-
-
-def _describe(err: Any, model: Any, loc: tuple[Any, ...]) -> tuple[str, str]:
-    kind: str = err["type"]
-    msg: str = err["msg"]
-    ctx: Mapping[str, Any] = err.get("ctx") or {}
-    got = err.get("input")
-    if kind == "missing":
-        return f"the required key '{loc[-1]}' is missing", ""
-    if kind == "extra_forbidden":
-        keys = _model_keys(model, loc[:-1])
-        allowed = "the keys here are " + ", ".join(keys) if keys else ""
-        return f"unknown key '{loc[-1]}'", _did_you_mean(loc[-1], keys, allowed)
-    if kind in ("value_error", "assertion_error"):
-        text = re.sub(r"^(Value error|Assertion failed), ", "", msg)
-        return text, _DURATION_HINT if "duration" in text else ""
-    if kind in ("enum", "literal_error"):
-        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        fallback = _CATEGORY_HINT if set(expected) == set(_CATEGORIES) else ""
-        hint = _did_you_mean(got, expected, fallback) if _is_scalar(got) else fallback
-        if fallback and hint != fallback:
-            hint += f" ({_CATEGORY_HINT})"
-        return msg, hint
-    if kind in ("tuple_type", "list_type"):
-        return msg, "write a list, e.g. [pending, on_hold] or one item per '- ' line"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return msg.replace(
-            "dictionary or instance of ", "mapping or "
-        ), "write a mapping of key: value"
-    return msg, ""
-
-
-def _target_key_hint(loc: tuple[Any, ...]) -> str:
-    """A mistyped option in a short metric form is read as a priority: say so."""
-    for n, part in enumerate(loc[:-1]):
-        if part == "targets" and isinstance(loc[n + 1], str):
-            near = difflib.get_close_matches(loc[n + 1], _METRIC_OPTIONS, n=1, cutoff=0.7)
-            if near:
-                return (
-                    f"'{loc[n + 1]}' was read as a priority; did you mean the option '{near[0]}'?"
-                )
-    return ""
-
-
-def _join_alternatives(messages: list[str]) -> str:
-    unique = list(dict.fromkeys(messages))
-    if len(unique) == 1:
-        return unique[0]
-    lead = "Input should be "
-    if all(m.startswith(lead) for m in unique):
-        rest = [m[len(lead) :] for m in unique]
-        return lead + ", ".join(rest[:-1]) + " or " + rest[-1]
-    return "; or ".join(unique)
-
-
-def _did_you_mean(word: object, choices: Iterable[str], fallback: str = "") -> str:
-    near = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{near[0]}'?" if near else fallback
-
-
-def _is_scalar(v: object) -> bool:
-    return isinstance(v, str | int | float | bool | date) or v is None
-
-
-def _show(v: object) -> str:
-    text = repr(v) if isinstance(v, str) else str(v)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _kind(v: object) -> str:
-    if isinstance(v, list):
-        return "list"
-    if isinstance(v, Mapping):
-        return "mapping"
-    return "single value"

@@ -465,6 +465,9 @@ class ConfigDocument(BaseModel):
     policies: list[PolicySpec] = Field(default_factory=list)
     statuses: dict[str, StatusCategory] = Field(default_factory=dict)
     metrics: dict[str, MetricSpec] = Field(default_factory=dict)
+    # name -> accord.core.agreements.models.AgreementSpec: that section owns (and checks) its
+    # schema, which builds on the models above
+    agreements: dict[str, Any] = Field(default_factory=dict)
     settings: Settings | None = None
     kpis: dict[str, KpiSpec] = Field(default_factory=dict)
     contracts: dict[str, ContractSpec] = Field(default_factory=dict)

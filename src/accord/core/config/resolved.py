@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from accord.core.config.models import (
     FieldTest,
@@ -20,6 +21,9 @@ from accord.core.config.models import (
 from accord.core.events import FieldValue, StatusCategory
 from accord.core.timeutil import Instant
 from accord.errors import ConfigIssue
+
+if TYPE_CHECKING:  # the agreements' module builds on this one
+    from accord.core.agreements.models import Agreement
 
 
 def test_field(test: FieldTest, value: FieldValue, *, is_tags: bool) -> bool:
@@ -139,6 +143,8 @@ class Configuration:
     statuses: Mapping[str, StatusCategory] = field(default_factory=dict)  # casefolded names
     metrics: Mapping[str, MetricSpec] = field(default_factory=dict)  # custom metrics
     settings: Settings = field(default_factory=Settings)
+    # internal agreements (OLAs), in the order written; the engines run them when asked
+    agreements: Sequence[Agreement] = ()
     # the warnings found while loading (errors prevent a Configuration from being built)
     issues: Sequence[ConfigIssue] = ()
 

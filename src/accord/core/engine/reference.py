@@ -16,6 +16,10 @@ How a cycle is measured (DESIGN §3):
   stretches when it was reached there (so a raised priority gives a due instant in the past),
   otherwise projected forward from the end point on the calendar in force (unknown while
   paused). ``breached_at`` is that instant for a breached cycle.
+
+The counting itself is shared with the internal agreements' clocks (:mod:`.accounting`,
+:mod:`.agreements`, run when asked with ``agreements=True``); every counted stretch is kept,
+so that :func:`attribute` can split each cycle's time by its holders (:mod:`.attribution`).
 """
 
 from __future__ import annotations
@@ -23,86 +27,108 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Protocol, cast
+from typing import cast
 
 from accord.core.calendar import BusinessCalendar
 from accord.core.config.resolved import Configuration, PolicyVersionResolved
+from accord.core.engine.accounting import (
+    Calendar,
+    Cycle,
+    Rules,
+    account,
+    describe,
+    measures,
+    note_changes,
+    note_pause,
+    policy_rules,
+)
+from accord.core.engine.agreements import run_agreement
+from accord.core.engine.attribution import Attribution, attribution_rows, check_dimensions
 from accord.core.engine.clocks import ClockSpec, clock_for
 from accord.core.engine.timeline import Moment, Timeline, build_timeline, matches
-from accord.core.events import SOLVED_CATEGORIES, Event, Kind, StatusCategory
+from accord.core.events import SOLVED_CATEGORIES, Event, Kind
 from accord.core.records import MetricRecord, State, Step, Warning_
 from accord.core.timeutil import Instant, format_duration
 
 
-class Calendar(Protocol):
-    """What the engine needs of a calendar (see :class:`accord.core.calendar.BusinessCalendar`)."""
+def compute(
+    events: Iterable[Event], config: Configuration, as_of: Instant, *, agreements: bool = False
+) -> list[MetricRecord]:
+    """Every ticket's metric records at ``as_of`` (ordered by ticket, metric, cycle).
 
-    def elapsed(self, start: int, end: int) -> int: ...
-
-    def due(self, start: int, seconds: int) -> int | None: ...
-
-
-@dataclass(slots=True)
-class _Segment:
-    """A stretch in which the cycle's clock ran; ``before`` is the elapsed time before it."""
-
-    start: Instant
-    end: Instant
-    calendar: Calendar
-    before: int
-    length: int
-
-
-@dataclass(slots=True)
-class _Cycle:
-    start: Instant
-    accounted_to: Instant
-    segments: list[_Segment] = field(default_factory=list)
-    elapsed: int = 0
-    paused: int = 0
-    stop: Instant | None = None
-    end_moment: Moment | None = None
-    cancelled: bool = False
-    is_paused: bool = False
-    steps: list[Step] = field(default_factory=list)
-
-    def instant_at(self, x: int) -> Instant | None:
-        """The earliest instant at which this cycle's elapsed time reached ``x`` seconds."""
-        if x <= 0:
-            return self.start
-        for seg in self.segments:
-            if seg.before + seg.length >= x:
-                return seg.calendar.due(seg.start, x - seg.before)
-        return None
-
-
-def compute(events: Iterable[Event], config: Configuration, as_of: Instant) -> list[MetricRecord]:
-    """Every ticket's metric records at ``as_of`` (ordered by ticket, metric, cycle)."""
-    by_ticket: dict[str, list[Event]] = defaultdict(list)
-    for e in events:
-        by_ticket[e.ticket_id].append(e)
+    ``agreements``: also the records of the configuration's internal agreements (metric
+    ``ola:<name>``, after the ticket's SLA metrics, in the order the agreements are written).
+    They are internal: computed only when asked for.
+    """
     out: list[MetricRecord] = []
-    for ticket_id in sorted(by_ticket):
-        out.extend(compute_ticket(ticket_id, by_ticket[ticket_id], config, as_of))
+    for ticket_id, evs in _by_ticket(events):
+        out.extend(r for r, _ in _clocks(ticket_id, evs, config, as_of, agreements))
     return out
 
 
 def compute_ticket(
-    ticket_id: str, events: Sequence[Event], config: Configuration, as_of: Instant
+    ticket_id: str,
+    events: Sequence[Event],
+    config: Configuration,
+    as_of: Instant,
+    *,
+    agreements: bool = False,
 ) -> list[MetricRecord]:
     """One ticket's metric records at ``as_of``."""
+    return [r for r, _ in _clocks(ticket_id, events, config, as_of, agreements)]
+
+
+def attribute(
+    events: Iterable[Event],
+    config: Configuration,
+    as_of: Instant,
+    dimensions: Sequence[str],
+    *,
+    agreements: bool = False,
+) -> tuple[list[MetricRecord], list[Attribution]]:
+    """:func:`compute`, and every cycle's time split by the holders in ``dimensions`` (see
+    :mod:`accord.core.engine.attribution`): one row per cycle and holder, in the records'
+    order, then by the holder's first counted stretch."""
+    dims = check_dimensions(dimensions)
+    records: list[MetricRecord] = []
+    rows: list[Attribution] = []
+    for ticket_id, evs in _by_ticket(events):
+        for record, cycle in _clocks(ticket_id, evs, config, as_of, agreements):
+            records.append(record)
+            rows.extend(attribution_rows(record, cycle.pieces, dims))
+    return records, rows
+
+
+def _by_ticket(events: Iterable[Event]) -> list[tuple[str, list[Event]]]:
+    by_ticket: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        by_ticket[e.ticket_id].append(e)
+    return [(t, by_ticket[t]) for t in sorted(by_ticket)]
+
+
+def _clocks(
+    ticket_id: str,
+    events: Sequence[Event],
+    config: Configuration,
+    as_of: Instant,
+    agreements: bool,
+) -> list[tuple[MetricRecord, Cycle]]:
+    """One ticket's records at ``as_of``, each with the cycle it judges."""
     tl = build_timeline(ticket_id, events, config, as_of)
     if not tl.moments:
         return []
-    out: list[MetricRecord] = []
+    out: list[tuple[MetricRecord, Cycle]] = []
     for metric in _metrics_of(tl):
         clock = clock_for(metric, config.metrics)
         if clock is None:  # the loader rejects unknown metrics; nothing to measure here
             continue
         cycles = _run_clock(tl, metric, clock, config, as_of)
-        out.extend(_judge(tl, metric, cycles, config, as_of))
+        out.extend(zip(_judge(tl, metric, cycles, config, as_of), cycles, strict=True))
+    for ag in config.agreements if agreements else ():
+        cycles, rules = run_agreement(tl, ag, config, as_of)
+        out.extend(zip(_judge(tl, ag.metric, cycles, config, as_of, rules), cycles, strict=True))
     return out
 
 
@@ -115,74 +141,16 @@ def _metrics_of(tl: Timeline) -> list[str]:
     return list(seen)
 
 
-def _measures(v: PolicyVersionResolved | None, metric: str) -> bool:
-    return v is not None and metric in v.metrics
-
-
-def _is_paused(
-    status: StatusCategory, clock: ClockSpec, v: PolicyVersionResolved, metric: str
-) -> bool:
-    if clock.pause == "counting":
-        return status not in clock.statuses
-    if clock.pause == "none":
-        return False
-    if clock.pause == "fixed":
-        return status in clock.statuses
-    return status in v.pause_set(metric)
-
-
-def _describe(m: Moment) -> str:
-    e = m.event
-    if m.is_creation:
-        text = "ticket created"
-        if e.kind is not Kind.CREATED:
-            text += f" (first event: {e.kind.value})"
-        return text
-    if e.kind is Kind.MESSAGE:
-        vis = "public" if e.public else "internal"
-        return f"{vis} message from {e.actor.value if e.actor else 'unknown'}"
-    if e.kind is Kind.DELETED:
-        return "ticket deleted"
-    if m.changed:
-        return "; ".join(f"{k} → {_fmt(v[1])}" for k, v in m.changed.items())
-    return e.kind.value
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, tuple):
-        return "[" + ", ".join(v) + "]"
-    return "∅" if v is None else str(v)
-
-
-def _account(
-    cur: _Cycle, prev: Moment, until: Instant, metric: str, clock: ClockSpec, config: Configuration
-) -> None:
-    """Count [cur.accounted_to, until) under the state after ``prev``."""
-    a = cur.accounted_to
-    if until <= a:
-        return
-    v = prev.version
-    if v is not None and metric in v.metrics:
-        cal = cast(Calendar, config.calendars[v.calendar])
-        bt = cal.elapsed(a, until)
-        if _is_paused(prev.status, clock, v, metric):
-            cur.paused += bt
-        elif bt > 0:
-            cur.segments.append(_Segment(a, until, cal, cur.elapsed, bt))
-            cur.elapsed += bt
-    cur.accounted_to = until
-
-
 def _run_clock(
     tl: Timeline, metric: str, clock: ClockSpec, config: Configuration, as_of: Instant
-) -> list[_Cycle]:
-    cycles: list[_Cycle] = []
-    cur: _Cycle | None = None
+) -> list[Cycle]:
+    cycles: list[Cycle] = []
+    cur: Cycle | None = None
     armed = clock.armed_by is None
     prev: Moment | None = None
 
-    def open_cycle(m: Moment, why: str) -> _Cycle:
-        c = _Cycle(start=m.t, accounted_to=m.t)
+    def open_cycle(m: Moment, why: str) -> Cycle:
+        c = Cycle(start=m.t, accounted_to=m.t)
         c.steps.append(
             Step(m.t, "start", f"{why}; {_configuration_in_force(m, config)}", m.event.event_id)
         )
@@ -192,12 +160,10 @@ def _run_clock(
     for m in tl.moments:
         eid = m.event.event_id
         if cur is not None and prev is not None:
-            _account(cur, prev, m.t, metric, clock, config)
-            _note_changes(cur, prev, m, metric)
+            account(cur, prev, m.t, metric, clock, config)
+            note_changes(cur, prev, m, metric, policy_rules)
             if _restart_due(prev, m, metric):
-                cur.start = cur.accounted_to = m.t
-                cur.segments.clear()
-                cur.elapsed = cur.paused = 0
+                cur.restart(m.t)
                 cur.steps.append(
                     Step(
                         m.t,
@@ -210,16 +176,16 @@ def _run_clock(
         if cur is not None:
             if matches(clock.stop, m):
                 cur.stop, cur.end_moment = m.t, m
-                cur.steps.append(Step(m.t, "stop", _describe(m), eid))
+                cur.steps.append(Step(m.t, "stop", describe(m), eid))
                 cur = None
                 if clock.restart_on_stop and m.status not in SOLVED_CATEGORIES:
-                    cur = open_cycle(m, _describe(m))
+                    cur = open_cycle(m, describe(m))
                     just_opened = True
             elif (clock.cancel is not None and matches(clock.cancel, m)) or (
                 m.event.kind is Kind.DELETED
             ):
                 cur.stop, cur.end_moment, cur.cancelled = m.t, m, True
-                cur.steps.append(Step(m.t, "cancel", _describe(m), eid))
+                cur.steps.append(Step(m.t, "cancel", describe(m), eid))
                 cur = None
         elif clock.reopenable and m.reopened and cycles and not cycles[-1].cancelled:
             rule = m.version.reopen_rule(metric) if m.version is not None else "continue"
@@ -227,10 +193,10 @@ def _run_clock(
                 cur = cycles[-1]
                 cur.stop, cur.end_moment, cur.accounted_to = None, None, m.t
                 cur.steps.append(
-                    Step(m.t, "resume", f"reopened ({_describe(m)}); reopen: continue", eid)
+                    Step(m.t, "resume", f"reopened ({describe(m)}); reopen: continue", eid)
                 )
             else:
-                cur = open_cycle(m, f"reopened ({_describe(m)}); reopen: new_cycle")
+                cur = open_cycle(m, f"reopened ({describe(m)}); reopen: new_cycle")
             just_opened = True
         if (
             cur is None
@@ -240,14 +206,14 @@ def _run_clock(
             and not (clock.while_unsolved and m.status in SOLVED_CATEGORIES)
             and matches(clock.start, m)
         ):
-            cur = open_cycle(m, _describe(m))
+            cur = open_cycle(m, describe(m))
             just_opened = True
             if clock.stop != clock.start and matches(clock.stop, m):
                 cur.stop, cur.end_moment = m.t, m
-                cur.steps.append(Step(m.t, "stop", _describe(m), eid))
+                cur.steps.append(Step(m.t, "stop", describe(m), eid))
                 cur = None
         if cur is not None:
-            _note_pause(cur, m, metric, clock, just_opened)
+            note_pause(cur, m, metric, clock, just_opened, policy_rules)
         for note in m.notes:
             if cur is not None:
                 cur.steps.append(Step(m.t, "note", note, eid))
@@ -255,7 +221,7 @@ def _run_clock(
             armed = True
         prev = m
     if cur is not None and prev is not None:
-        _account(cur, prev, as_of, metric, clock, config)
+        account(cur, prev, as_of, metric, clock, config)
         cur.end_moment = None
     return cycles
 
@@ -281,69 +247,25 @@ def _restart_due(prev: Moment, m: Moment, metric: str) -> bool:
     return policy_changed or prev.priority != m.priority
 
 
-def _note_changes(cur: _Cycle, prev: Moment, m: Moment, metric: str) -> None:
-    eid = m.event.event_id
-    before = prev.policy.name if prev.policy else None
-    after = m.policy.name if m.policy else None
-    if before != after:
-        cur.steps.append(
-            Step(m.t, "policy", f"policy {before or '∅'} → {after or '∅'} ({_describe(m)})", eid)
-        )
-    elif (
-        prev.version is not None
-        and m.version is not None
-        and (prev.version.number != m.version.number)
-    ):
-        cur.steps.append(
-            Step(
-                m.t,
-                "policy",
-                f"policy {after} version {prev.version.number} → {m.version.number}",
-                eid,
-            )
-        )
-    if prev.priority != m.priority:
-        t0 = prev.version.target(metric, prev.priority) if prev.version else None
-        t1 = m.version.target(metric, m.priority) if m.version else None
-        cur.steps.append(
-            Step(
-                m.t,
-                "priority",
-                f"priority {prev.priority or '∅'} → "
-                f"{m.priority or '∅'}; target {format_duration(t0)} → "
-                f"{format_duration(t1)}",
-                eid,
-            )
-        )
-
-
-def _note_pause(cur: _Cycle, m: Moment, metric: str, clock: ClockSpec, just_opened: bool) -> None:
-    """Record pause / resume steps when the clock's running state flips at ``m``."""
-    v = m.version
-    if not _measures(v, metric):
-        paused, why = True, "no policy measures this metric"
-    else:
-        assert v is not None
-        paused = _is_paused(m.status, clock, v, metric)
-        why = f"status {m.status.value}"
-    if paused != cur.is_paused or (just_opened and paused):
-        cur.steps.append(Step(m.t, "pause" if paused else "resume", why, m.event.event_id))
-        cur.is_paused = paused
-
-
 _PROJECTED = (State.RUNNING, State.MET)
 
 
 def _judge(
-    tl: Timeline, metric: str, cycles: list[_Cycle], config: Configuration, as_of: Instant
+    tl: Timeline,
+    metric: str,
+    cycles: list[Cycle],
+    config: Configuration,
+    as_of: Instant,
+    rules: Rules = policy_rules,
 ) -> list[MetricRecord]:
+    """One record per cycle, in the cycles' order."""
     last = tl.moments[-1]
     records: list[MetricRecord] = []
     for n, c in enumerate(cycles, start=1):
         end_m = c.end_moment or last
         end_t = c.stop if c.stop is not None else as_of
-        v = end_m.version
-        measured = _measures(v, metric)
+        name, v = rules(end_m)
+        measured = measures(v, metric)
         target = v.target(metric, end_m.priority) if v is not None and measured else None
         cal = v.calendar if v is not None else None
         steps = list(c.steps)
@@ -356,8 +278,7 @@ def _judge(
                     Step(
                         end_t,
                         "cancel",
-                        f"policy {end_m.policy.name if end_m.policy else '∅'} "
-                        "does not measure this metric",
+                        f"policy {name or '∅'} does not measure this metric",
                         None,
                     )
                 )
@@ -377,7 +298,7 @@ def _judge(
                 ticket_id=tl.ticket_id,
                 metric=metric,
                 cycle=n,
-                policy=end_m.policy.name if end_m.policy else None,
+                policy=name,
                 policy_version=v.number if v is not None else None,
                 calendar=cal,
                 priority=end_m.priority,
@@ -407,7 +328,7 @@ def _judge(
 
 
 def _warnings(
-    c: _Cycle, v: PolicyVersionResolved | None, metric: str, target: int | None
+    c: Cycle, v: PolicyVersionResolved | None, metric: str, target: int | None
 ) -> tuple[Warning_, ...]:
     if v is None or target is None or target <= 0:
         return ()

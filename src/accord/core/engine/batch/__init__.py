@@ -2,7 +2,11 @@
 
 - :func:`compute_partition` (the kernel): an events table in, the records table out;
 - :func:`compute_batch`: the same over any number of tickets, on ``jobs`` local processes;
+- :func:`attribute_partition` / :func:`attribute_batch`: the same, and every cycle's time split
+  by its holders (:mod:`accord.core.engine.attribution`);
 - :func:`events_to_table` / :func:`records_from_table`: conversions to and from the row types.
+
+``agreements=True`` adds the records of the internal agreements (:mod:`.agreements`).
 
 The tables are described in :mod:`accord.core.engine.batch.schema`. Explanations are not
 computed here: the batch engine leaves ``explanation`` empty, and one ticket's explanation comes
@@ -10,8 +14,8 @@ from the reference engine (:func:`accord.core.engine.reference.compute_ticket`),
 batch engine equals in every other figure.
 """
 
-from accord.core.engine.batch.kernel import compute_partition
-from accord.core.engine.batch.parallel import compute_batch, partition_of
+from accord.core.engine.batch.kernel import attribute_partition, compute_partition
+from accord.core.engine.batch.parallel import attribute_batch, compute_batch, partition_of
 from accord.core.engine.batch.schema import (
     EVENTS_SCHEMA,
     PLAIN_RECORDS_SCHEMA,
@@ -25,6 +29,8 @@ __all__ = [
     "EVENTS_SCHEMA",
     "PLAIN_RECORDS_SCHEMA",
     "RECORDS_SCHEMA",
+    "attribute_batch",
+    "attribute_partition",
     "compute_batch",
     "compute_partition",
     "events_to_table",

@@ -24,7 +24,9 @@ _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 _IN_PLACE = np.zeros(0, dtype=np.int64)  # no destinations: see scatter_codes
 
-CycleArrays = tuple[I64, I64, I64, I64, BoolArray, I64, I64, I64, BoolArray, BoolArray, I64, I64]
+CycleArrays = tuple[
+    I64, I64, I64, I64, BoolArray, I64, I64, I64, BoolArray, BoolArray, I64, I64, I64, BoolArray
+]
 
 
 @_jit
@@ -83,6 +85,7 @@ def _cycles(  # pragma: no cover - compiled
     status: Any,
     bt: Any,
     most: int,
+    track: bool,
 ) -> Any:
     n = start.size
     none_row = pause_table.shape[0] - 1
@@ -101,6 +104,10 @@ def _cycles(  # pragma: no cover - compiled
     e = np.zeros(n, dtype=np.int64)
     # per ticket: its first event whose version measures the metric (n: none)
     first_measured = np.full(bounds.size - 1, n, dtype=np.int64)
+    # per event, only when tracked (attribution): the cycle the stretch after it counted
+    # for (-1: none), and whether as paused time
+    owner = np.full(n if track else 0, -1, dtype=np.int64)
+    owned_paused = np.zeros(n if track else 0, dtype=np.bool_)
     m = 0
     for k in range(bounds.size - 1):
         b0 = bounds[k]
@@ -116,13 +123,19 @@ def _cycles(  # pragma: no cover - compiled
                 if measured[i]:
                     if pause_table[pv[i] if pv[i] >= 0 else none_row, status[i]]:
                         c_paused[cur] += bt[i]
+                        if track:
+                            owned_paused[i] = True
                     else:
                         c_elapsed[cur] += bt[i]
                         e[i] = bt[i]
+                    if track:
+                        owner[i] = cur
                 if restart[j]:
                     # priority / policy change with ``restart``: the clock starts again here
                     for q in range(c_base[cur], j):
                         e[q] = 0
+                        if track:
+                            owner[q] = -1
                     c_base[cur] = j
                     c_elapsed[cur] = 0
                     c_paused[cur] = 0
@@ -171,9 +184,13 @@ def _cycles(  # pragma: no cover - compiled
             if measured[i]:
                 if paused_i:
                     c_paused[cur] += bt[i]
+                    if track:
+                        owned_paused[i] = True
                 else:
                     c_elapsed[cur] += bt[i]
                     e[i] = bt[i]
+                if track:
+                    owner[i] = cur
             c_open_end[cur] = True
             c_is_paused[cur] = paused_i or not measured[i]
     # the running sum of counted seconds before each event (and after all)
@@ -196,6 +213,8 @@ def _cycles(  # pragma: no cover - compiled
         c_is_paused[:m],
         e_before,
         first_measured,
+        owner,
+        owned_paused,
     )
 
 
@@ -215,14 +234,16 @@ def cycles(
     pv: NDArray[np.int32],
     status: NDArray[np.int8],
     bt: I64,
+    track: bool = False,
 ) -> CycleArrays:
     """The generic clock's cycle rule (``reference._run_clock``) over every ticket: per cycle
     (ticket, number, opening event, closing event or -1, cancelled, the event its counting
     restarted from, elapsed, paused, open at the end, paused at the end), per event (plus
     one) the business seconds counted as running before it (the running sum over the
-    stretches after each earlier event), and per ticket its first measured event.
-    ``pause_table[version, status]`` says whether the clock is paused (its last row: no
-    version)."""
+    stretches after each earlier event), per ticket its first measured event, and, with
+    ``track`` (else empty), per event the cycle its stretch counted for (-1: none) and whether
+    as paused time. ``pause_table[version, status]`` says whether the clock is paused (its
+    last row: no version)."""
     # a cycle opens only at a start, a reopening or a stop that restarts: the cycle arrays
     # need that many rows, not one per event
     most = int(np.count_nonzero(start | reopen | (stop & restart_on_stop)))
@@ -243,8 +264,72 @@ def cycles(
         status,
         bt,
         most,
+        track,
     )
     return out
+
+
+@_jit
+def _holders(owner: Any, paused: Any, bt: Any, codes: Any) -> Any:  # pragma: no cover
+    n = owner.size
+    dims = codes.shape[1]
+    most = 0
+    for i in range(n):
+        if owner[i] >= 0 and bt[i] > 0:
+            most += 1
+    r_cycle = np.empty(most, dtype=np.int64)
+    r_first = np.empty(most, dtype=np.int64)
+    r_run = np.zeros(most, dtype=np.int64)
+    r_paused = np.zeros(most, dtype=np.int64)
+    m = 0
+    group = 0  # the first row of the current cycle
+    cur = -1
+    ordered = True
+    for i in range(n):
+        o = owner[i]
+        if o < 0 or bt[i] <= 0:
+            continue
+        if o != cur:
+            if o < cur:
+                ordered = False
+            cur = o
+            group = m
+        found = -1
+        for r in range(group, m):
+            f = r_first[r]
+            same = True
+            for d in range(dims):
+                if codes[f, d] != codes[i, d]:
+                    same = False
+                    break
+            if same:
+                found = r
+                break
+        if found < 0:
+            found = m
+            r_cycle[m] = o
+            r_first[m] = i
+            m += 1
+        if paused[i]:
+            r_paused[found] += bt[i]
+        else:
+            r_run[found] += bt[i]
+    return r_cycle[:m], r_first[:m], r_run[:m], r_paused[:m], ordered
+
+
+def holders(
+    owner: I64, paused: BoolArray, bt: I64, codes: NDArray[np.int32]
+) -> tuple[I64, I64, I64, I64]:
+    """One row per cycle and holder: the stretches after every event that counted business
+    seconds for a cycle (``owner`` ≥ 0, ``bt`` > 0), grouped by cycle and by the row of
+    ``codes`` (one code per dimension, per event). Per row: the cycle, the first event of
+    the holder in the cycle (rows of a cycle in that order), its running and its paused
+    seconds. The cycles of a metric never interleave (each counts in time order, and a
+    reopened cycle is always its ticket's latest), which one pass relies on."""
+    r_cycle, r_first, r_run, r_paused, ordered = _holders(owner, paused, bt, codes)
+    if not ordered:
+        raise AssertionError("the stretches of two cycles interleave")
+    return r_cycle, r_first, r_run, r_paused
 
 
 @_jit
@@ -797,8 +882,10 @@ def _warm() -> None:
     fill(b, m, i32, -1)
     fill(b, m, np.zeros(2, dtype=np.int8), 0)
     table = np.zeros((1, 6), dtype=bool)
-    cycles(b, m, m, m, m, m, m, m, m, True, m, table, i32 - 1, np.zeros(2, np.int8), i64)
+    for track in (False, True):
+        cycles(b, m, m, m, m, m, m, m, m, True, m, table, i32 - 1, np.zeros(2, np.int8), i64, track)
     crossing(np.zeros(0, np.int64), np.zeros(0, np.int64), i64, i64, np.zeros(3, np.int64))
+    holders(i64, m, i64, np.zeros((2, 1), dtype=np.int32))
     group_stable(i64, 1)
     warning_lists(2, i64[:1], i64[:1], i64[:1], ["x"])
     u8 = np.zeros(2, dtype=np.uint8)

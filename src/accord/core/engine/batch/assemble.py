@@ -155,11 +155,19 @@ _EMPTY_LIST = np.frombuffer(b"[]", dtype=np.uint8).copy()  # writable: the warme
 _EMPTY_TEXT = np.zeros(1, dtype=np.uint8)
 
 
-def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> pa.Table:
+def agreement_order_key(tl: BatchTimeline, k: int) -> I64:
+    """The key of the ``k``-th internal agreement: after every SLA metric of the ticket (their
+    keys are below ``(n + 1) × width``), in the order the agreements are written."""
+    width = max((len(v.metrics) for v in tl.pvs), default=0) + 1
+    return np.full(tl.seg.count, (tl.n + 1) * width + k, dtype=np.int64)
+
+
+def positions(tl: BatchTimeline, parts: Sequence[MetricPart]) -> tuple[list[I64], int]:
+    """The place of every part's records in the records table, and the number of records."""
     t_count = tl.seg.count
     m_count = len(parts)
     if m_count == 0 or t_count == 0:
-        return RECORDS_SCHEMA.empty_table()
+        return [np.zeros(0, dtype=np.int64) for _ in parts], 0
     counts = np.stack([np.bincount(p.judged.ticket, minlength=t_count) for p in parts], axis=1)
     keys = np.stack([p.order_key for p in parts], axis=1)
     order = np.argsort(keys, axis=1, kind="stable")
@@ -173,6 +181,19 @@ def assemble(tl: BatchTimeline, parts: Sequence[MetricPart], as_of: Instant) -> 
     for k, p in enumerate(parts):
         j = p.judged
         pos_l.append(offsets[j.ticket, rank[j.ticket, k]] + j.cycle - 1)
+    return pos_l, total
+
+
+def assemble(
+    tl: BatchTimeline,
+    parts: Sequence[MetricPart],
+    as_of: Instant,
+    placed: tuple[list[I64], int] | None = None,
+) -> pa.Table:
+    """The records table; ``placed``: :func:`positions` of the parts, when known."""
+    pos_l, total = placed if placed is not None else positions(tl, parts)
+    if total == 0:
+        return RECORDS_SCHEMA.empty_table()
 
     def gather(get: Callable[[MetricPart], NDArray[Any]], dtype: type) -> NDArray[Any]:
         # written straight in the column's own type, one compiled pass per metric

@@ -49,6 +49,11 @@ class Cycles:
     elapsed_before: I64  # per event + 1: counted seconds of all stretches before the event
     measured: BoolArray  # per event: the version in force measures the metric
     first_measured: I64  # per ticket: its first measured event (n: none)
+    # per event, when tracked for attribution (else empty): the cycle the stretch after it
+    # counted for (-1: none), and whether as paused time
+    owner: I64
+    owned_paused: BoolArray
+    bt: I64  # per event: the business seconds of the stretch after it, as counted here
 
 
 def measured_mask(tl: BatchTimeline, metric: str) -> BoolArray:
@@ -94,7 +99,10 @@ def _restart_signal(tl: BatchTimeline, metric: str) -> BoolArray:
     return out
 
 
-def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) -> Cycles:
+def run_clock(
+    tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher, track: bool = False
+) -> Cycles:
+    """The cycles of one metric; ``track``: also which cycle each stretch counted for."""
     seg = tl.seg
     n = tl.n
     solved = tl.solved
@@ -113,6 +121,42 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
     )
     reopen_new = _jit.lookup(new_cycle, tl.pv) if new_cycle.any() and reopen.any() else zeros
     measured = measured_mask(tl, metric)
+    return run_cycles(
+        tl,
+        start=start,
+        stop=stop,
+        cancel=cancel,
+        reopen=reopen,
+        reopen_new=reopen_new,
+        restart_on_stop=~solved if clock.restart_on_stop else zeros,
+        stop_at_start=stop if clock.stop != clock.start else zeros,
+        restart=_restart_signal(tl, metric),
+        repeat=clock.repeat,
+        measured=measured,
+        pause=pause_table(tl, metric, clock),
+        track=track,
+    )
+
+
+def run_cycles(
+    tl: BatchTimeline,
+    *,
+    start: BoolArray,
+    stop: BoolArray,
+    cancel: BoolArray,
+    reopen: BoolArray,
+    reopen_new: BoolArray,
+    restart_on_stop: BoolArray,
+    stop_at_start: BoolArray,
+    restart: BoolArray,
+    repeat: bool,
+    measured: BoolArray,
+    pause: BoolArray,
+    track: bool,
+) -> Cycles:
+    """The generic cycle rule over the events' masks (:func:`._jit.cycles`), as
+    :class:`Cycles`; the stretches count ``tl.bt`` under ``tl.pv``."""
+    seg = tl.seg
     (
         c_ticket,
         number,
@@ -126,6 +170,8 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
         is_paused,
         e_before,
         first_measured,
+        owner,
+        owned_paused,
     ) = _jit.cycles(
         seg.bounds,
         start,
@@ -133,15 +179,16 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
         cancel,
         reopen,
         reopen_new,
-        ~solved if clock.restart_on_stop else zeros,
-        stop if clock.stop != clock.start else zeros,
-        _restart_signal(tl, metric),
-        clock.repeat,
+        restart_on_stop,
+        stop_at_start,
+        restart,
+        repeat,
         measured,
-        pause_table(tl, metric, clock),
+        pause,
         tl.pv,
         tl.status,
         tl.bt,
+        track,
     )
     closed = ~open_end
     last_event = seg.tail[c_ticket]
@@ -162,4 +209,7 @@ def run_clock(tl: BatchTimeline, metric: str, clock: ClockSpec, match: Matcher) 
         elapsed_before=e_before,
         measured=measured,
         first_measured=first_measured,
+        owner=owner,
+        owned_paused=owned_paused,
+        bt=tl.bt,
     )

@@ -89,9 +89,15 @@ class _Crossing:
         return out
 
 
+def judged_cycles(cy: Cycles, keep: BoolArray) -> I64:
+    """The cycles :func:`judge` judges, in its records' order: those of the tickets in
+    ``keep``."""
+    return np.flatnonzero(keep[cy.ticket]).astype(np.int64)
+
+
 def judge(tl: BatchTimeline, metric: str, cy: Cycles, keep: BoolArray, as_of: Instant) -> Judged:
     """Judge the cycles of the tickets in ``keep`` (per ticket)."""
-    sel = np.flatnonzero(keep[cy.ticket]).astype(np.int64)
+    sel = judged_cycles(cy, keep)
     end_idx = cy.end_idx[sel]
     pv = tl.pv[end_idx].astype(np.int64)
     measured = cy.measured[end_idx]

@@ -34,6 +34,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
@@ -49,15 +50,18 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from accord.core.agreements.models import Agreement
 from accord.core.config.resolved import Configuration
+from accord.core.engine.attribution import attribution_schema, check_dimensions
 from accord.core.engine.batch import _jit, timeline
+from accord.core.engine.batch.agreements import agreement_fields
 from accord.core.engine.batch.columns import (
     dictionary_array,
     masked_array,
     string_order,
     unified_tables,
 )
-from accord.core.engine.batch.kernel import compute_partition
+from accord.core.engine.batch.kernel import Options, run_partition
 from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.batch.spawning import worker_context
@@ -75,8 +79,8 @@ I64 = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 _NO_BITS = np.zeros(0, dtype=np.uint8)
 
-# what a worker process keeps between partitions: (configuration, as_of)
-_worker: tuple[Configuration, Instant] | None = None
+# what a worker process keeps between partitions: (configuration, as_of, options)
+_worker: tuple[Configuration, Instant, Options] | None = None
 
 
 def partition_of(ticket_ids: pa.ChunkedArray | pa.Array, parts: int) -> I32:
@@ -237,6 +241,7 @@ def _scatter_chunk(
 
 
 def _start_worker(config: bytes, as_of: Instant) -> None:
+    """``config``: the pickled configuration and :class:`Options`."""
     # The processes are the parallelism: each worker computes on one thread, so that ``jobs``
     # workers do not start ``jobs`` thread pools each and fight over the same cores. (Polars
     # reads its setting when first imported, which in a worker happens after this.)
@@ -245,7 +250,8 @@ def _start_worker(config: bytes, as_of: Instant) -> None:
     # this process only runs the engine: its allocation settings for good (see .memory)
     hold_engine_memory()
     global _worker
-    _worker = (pickle.loads(config), as_of)
+    cfg, options = pickle.loads(config)
+    _worker = (cfg, as_of, options)
 
 
 def _ready() -> None:
@@ -255,14 +261,20 @@ def _ready() -> None:
 
 def _work(events: str, k: int, out: str) -> str:
     """In a worker: record batch ``k`` of the Arrow IPC file ``events`` in (memory-mapped, not
-    copied), its records out to the uncompressed Arrow IPC file ``out``."""
+    copied), its records out to the uncompressed Arrow IPC file ``out`` (and its attribution,
+    when asked for, to ``out`` + ``.attribution``)."""
     assert _worker is not None
-    config, as_of = _worker
+    config, as_of, options = _worker
     with pa.memory_map(events) as source:
         batch = pa.ipc.open_file(source).get_batch(k)
-        records = compute_partition(pa.Table.from_batches([batch]), config, as_of)
+        records, rows = run_partition(pa.Table.from_batches([batch]), config, as_of, None, options)
     _write(records, out)
+    if rows is not None:
+        _write(rows, out + _ROWS)
     return out
+
+
+_ROWS = ".attribution"
 
 
 def compute_batch(
@@ -271,23 +283,54 @@ def compute_batch(
     as_of: Instant,
     jobs: int = 1,
     chunk_events: int = CHUNK_EVENTS,
+    *,
+    agreements: bool = False,
 ) -> pa.Table:
     """The records of every ticket in ``events``, computed by the kernel on ``jobs`` processes
     (1: in this process) in partitions of at most about ``chunk_events`` events; the same
-    table whatever ``jobs`` and ``chunk_events`` are."""
+    table whatever ``jobs`` and ``chunk_events`` are. ``agreements``: also the records of the
+    internal agreements (see :func:`.kernel.compute_partition`)."""
     with engine_memory():
-        return _compute_batch(events, config, as_of, jobs, chunk_events)
+        records, _ = _compute_batch(events, config, as_of, jobs, chunk_events, Options(agreements))
+        return records
+
+
+def attribute_batch(
+    events: pa.Table,
+    config: Configuration,
+    as_of: Instant,
+    dimensions: Sequence[str],
+    jobs: int = 1,
+    chunk_events: int = CHUNK_EVENTS,
+    *,
+    agreements: bool = False,
+) -> tuple[pa.Table, pa.Table]:
+    """:func:`compute_batch`, and the attribution of every record's time to the holders in
+    ``dimensions``: one row per cycle and holder, in the records' order
+    (:func:`accord.core.engine.attribution.attribution_schema`)."""
+    options = Options(agreements, check_dimensions(dimensions))
+    with engine_memory():
+        records, rows = _compute_batch(events, config, as_of, jobs, chunk_events, options)
+    assert rows is not None
+    return records, rows
 
 
 def _compute_batch(
-    events: pa.Table, config: Configuration, as_of: Instant, jobs: int, chunk_events: int
-) -> pa.Table:
+    events: pa.Table,
+    config: Configuration,
+    as_of: Instant,
+    jobs: int,
+    chunk_events: int,
+    options: Options,
+) -> tuple[pa.Table, pa.Table | None]:
     n = events.num_rows
     parts = max(jobs, -(-n // max(chunk_events, 1)))
     if parts <= 1 or n == 0:
-        return compute_partition(events, config, as_of)
+        return run_partition(events, config, as_of, None, options)
     metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
-    keep = set(timeline.needed_columns(config, metrics))
+    ags: Sequence[Agreement] = config.agreements if options.agreements else ()
+    extra = [*agreement_fields(ags), *options.dimensions]
+    keep = set(timeline.needed_columns(config, metrics, extra))
     events = events.select([c for c in events.column_names if c in keep])
     if jobs <= 1:
         lay = _layout(events, parts)
@@ -295,13 +338,17 @@ def _compute_batch(
         tables = []
         for k in range(parts):
             part, mine = _partition(grouped, decoded, lay, k)
-            tables.append(compute_partition(part, config, as_of, mine))
+            tables.append(run_partition(part, config, as_of, mine, options))
     else:
-        tables = _on_workers(events, parts, jobs, config, as_of)
-    tables = [t for t in tables if t.num_rows]
-    if not tables:
-        return RECORDS_SCHEMA.empty_table()
-    return _concat(tables)
+        tables = _on_workers(events, parts, jobs, config, as_of, options)
+    records = [r for r, _ in tables if r.num_rows]
+    rows = [a for _, a in tables if a is not None and a.num_rows]
+    attributed = bool(options.dimensions)
+    no_rows = attribution_schema(options.dimensions).empty_table() if attributed else None
+    return (
+        _concat(records) if records else RECORDS_SCHEMA.empty_table(),
+        (_concat(rows) if rows else no_rows) if attributed else None,
+    )
 
 
 @dataclass(slots=True)
@@ -357,13 +404,18 @@ def _shared_dir() -> str:
 
 
 def _on_workers(
-    events: pa.Table, parts: int, jobs: int, config: Configuration, as_of: Instant
-) -> list[pa.Table]:
+    events: pa.Table,
+    parts: int,
+    jobs: int,
+    config: Configuration,
+    as_of: Instant,
+    options: Options,
+) -> list[tuple[pa.Table, pa.Table | None]]:
     """The records of every partition, computed here and on ``jobs`` - 1 spawned processes
     (see the module's docstring): the workers start first, so that their imports overlap the
     regrouping; each has a partition running and one queued, handed over as files in shared
     memory, while this process computes the others."""
-    results: list[pa.Table | None] = [None] * parts
+    results: list[tuple[pa.Table, pa.Table | None] | None] = [None] * parts
     pending: dict[Future[str], int] = {}
     shared = _shared_dir()
     try:
@@ -371,7 +423,7 @@ def _on_workers(
             max_workers=jobs - 1,
             mp_context=worker_context(),
             initializer=_start_worker,
-            initargs=(pickle.dumps(config), as_of),
+            initargs=(pickle.dumps((config, options)), as_of),
         ) as ex:
             try:
                 for _ in range(jobs - 1):
@@ -390,7 +442,7 @@ def _on_workers(
                         k += 1
                     if k < parts:
                         part, mine = _partition(grouped, decoded, lay, k)
-                        results[k] = compute_partition(part, config, as_of, mine)
+                        results[k] = run_partition(part, config, as_of, mine, options)
                         k += 1
                         _collect(pending, results, block=False)
                     else:
@@ -424,13 +476,21 @@ def _write(table: pa.Table, path: str) -> None:
         writer.write_table(table)
 
 
-def _collect(pending: dict[Future[str], int], results: list[pa.Table | None], block: bool) -> None:
+def _collect(
+    pending: dict[Future[str], int],
+    results: list[tuple[pa.Table, pa.Table | None] | None],
+    block: bool,
+) -> None:
     done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
     for f in done:
         path = f.result()
         # mapped, not read: the records stay in the shared pages, which outlive the file
         k = pending.pop(f)
-        results[k] = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        rows = None
+        if os.path.exists(path + _ROWS):
+            rows = pa.ipc.open_file(pa.memory_map(path + _ROWS)).read_all()
+            os.unlink(path + _ROWS)
+        results[k] = (pa.ipc.open_file(pa.memory_map(path)).read_all(), rows)
         os.unlink(path)
         # the partition's events, done with (the worker maps them until its next one)
         os.unlink(os.path.join(os.path.dirname(path), f"events-{k}.arrow"))

@@ -163,8 +163,14 @@ class BatchTimeline:
         return self.seg.n
 
 
-def needed_fields(config: Configuration, metrics: Iterable[str]) -> list[str]:
+def needed_fields(
+    config: Configuration, metrics: Iterable[str], extra: Iterable[str] = ()
+) -> list[str]:
+    """The fields the clocks of ``metrics`` read, those the records report, and ``extra``
+    (the fields internal agreements test, the dimensions of an attribution)."""
     names: dict[str, None] = dict.fromkeys(_REPORTED)
+    for name in extra:
+        names.setdefault(name, None)
     for p in config.policies:
         for name in p.when:
             names.setdefault(name, None)
@@ -180,11 +186,13 @@ def needed_fields(config: Configuration, metrics: Iterable[str]) -> list[str]:
     return list(names)
 
 
-def needed_columns(config: Configuration, metrics: Iterable[str]) -> list[str]:
+def needed_columns(
+    config: Configuration, metrics: Iterable[str], extra: Iterable[str] = ()
+) -> list[str]:
     """The columns of an events table that :func:`build` reads: the others (``event_id``,
     fields no rule tests or reports) need not be cut into partitions or sent to workers."""
     out = ["ticket_id", "ts", "ts_us", "seq", "kind", "actor", "public", CLEARED]
-    for name in needed_fields(config, metrics):
+    for name in needed_fields(config, metrics, extra):
         out.append(name if name in TEXT_FIELDS or name == "tags" else FIELD_PREFIX + name)
     return out
 
@@ -239,11 +247,13 @@ def build(
     as_of: Instant,
     metrics: Sequence[str],
     decoded: Decoded | None = None,
+    extra: Sequence[str] = (),
 ) -> BatchTimeline:
     """Replay every ticket of ``tbl`` (an events table, see :mod:`.schema`) up to ``as_of``.
 
     ``decoded`` may give the codes of some dictionary columns of ``tbl`` (the caller that cut
-    ``tbl`` from a larger table has them already), which are then not decoded again."""
+    ``tbl`` from a larger table has them already), which are then not decoded again;
+    ``extra``: fields to track besides those of :func:`needed_fields`."""
     n0 = tbl.num_rows
     names = set(tbl.column_names)
 
@@ -308,7 +318,7 @@ def build(
         actor = _jit.lookup(actor_of, acodes.take(rows))
     public = bool_codes(col("public"), n0)[rows]
 
-    wanted = needed_fields(config, metrics)
+    wanted = needed_fields(config, metrics, extra)
     cleared = cleared_masks(col(CLEARED), wanted, n0)
     fields: dict[str, FieldTrack] = {}
     for name in wanted:
