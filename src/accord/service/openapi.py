@@ -3,12 +3,13 @@
 - Query parameters: every one is optional and an empty value means "absent" (see
   :mod:`accord.service.protocol`), so each says ``allowEmptyValue: true``; the ``null`` that
   FastAPI adds for an ``Optional`` parameter is dropped (a query string cannot send a null).
+- Text parameters say they hold no NUL character (:mod:`accord.service.protocol` refuses it).
 - Every error answer has the one error shape (FastAPI documents its own 422 shape, which the
   service never sends).
 - The canonical event is ``components/schemas/Event``: ingest reads any JSON and judges each
   item against it in its answer, so the request body's own schema cannot require it.
 - Every operation may answer 503 ``store_unavailable``: each one reads the store, if only to
-  check the caller's token.
+  check the caller's token; and 400 to a NUL in its path or query.
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ from accord.service.plumbing import UNAVAILABLE, error_doc
 _METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 
 
+# no stored text holds a NUL, and the service refuses one in a path or query (400)
+NO_NUL = "^[^\\x00]*$"
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    """Text with no pattern, enum or format of its own gets :data:`NO_NUL`."""
+    if schema.get("type") == "string" and not {"pattern", "enum", "format", "anyOf"} & set(schema):
+        schema["pattern"] = NO_NUL
+    if isinstance(schema.get("items"), dict):
+        _no_nul(schema["items"])
+
+
 def _query_parameter(parameter: dict[str, Any]) -> None:
     schema: dict[str, Any] = parameter.get("schema", {})
     branches = schema.get("anyOf")
@@ -34,6 +47,7 @@ def _query_parameter(parameter: dict[str, Any]) -> None:
             schema = {**kept[0], **rest}
         else:
             schema = {**schema, "anyOf": kept}
+    _no_nul(schema)
     parameter["schema"] = schema
     if not parameter.get("required"):
         parameter["allowEmptyValue"] = True
@@ -43,6 +57,8 @@ def _operation(op: dict[str, Any]) -> None:
     for parameter in op.get("parameters", []):
         if parameter.get("in") == "query":
             _query_parameter(parameter)
+        elif parameter.get("in") == "path":
+            _no_nul(parameter.get("schema", {}))
     responses: dict[str, Any] = op.setdefault("responses", {})
     for status, answer in list(responses.items()):
         if status.isdigit() and int(status) >= 400:
@@ -50,6 +66,7 @@ def _operation(op: dict[str, Any]) -> None:
             responses[status] = error_doc(description)
     for code, doc in UNAVAILABLE.items():
         responses.setdefault(str(code), doc)
+    responses.setdefault("400", error_doc("A NUL character in the path or a query parameter"))
 
 
 def tidy(schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,16 +1,18 @@
-"""Instants and durations the API reads from its callers, each bounded, with its schema.
+"""Instants and periods the API reads from its callers, each bounded, with its schema.
 
 An *instant parameter* (``as_of``, ``due_before``, a snooze's ``until``) is an RFC 3339
 date-time with an offset, ``2026-03-02T09:15:00Z`` or ``2026-03-02T10:15:00.250+01:00`` (a
 fraction of a second is dropped: clocks count whole seconds), written in the years
 :data:`FIRST_YEAR` to :data:`LAST_YEAR`. Whatever its offset, such an instant lies inside the
 span of event instants (1900 to 9000, :data:`~accord.core.timeutil.MIN_EVENT_INSTANT`), where
-every calendar is defined. The OpenAPI schema says exactly this (``format: date-time`` and the
-:data:`INSTANT_PATTERN`), so what the schema admits is what the server reads; anything else
-answers 400 ``input_invalid`` naming the parameter.
+every calendar is defined; the upper bound is much nearer than the calendars' end because
+judging a clock at an instant walks its calendar up to that instant, so an instant millennia
+ahead would cost a read seconds of work for nothing. The OpenAPI schema says exactly this
+(``format: date-time`` and :data:`INSTANT_PATTERN`), so what the schema admits is what the
+server reads; anything else answers 400 ``input_invalid`` naming the parameter.
 
-A configuration's ``effective_from`` may also be a date (``2026-06-01``: 00:00 UTC), in the
-same years.
+A configuration's ``effective_from`` may also be a date (``2026-06-01``: 00:00 UTC), and a
+statement's ``period`` is a month or quarter, in the same years.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ FIRST_YEAR = 1901
 LAST_YEAR = 2199
 
 # [0-9], not \d: JSON Schema patterns are ECMA-262, where \d is ASCII only
-_YEAR = "(?:190[1-9]|19[1-9][0-9]|[2-7][0-9]{3}|8[0-8][0-9]{2}|89[0-8][0-9]|899[0-8])"
-_DATE = _YEAR + "-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+YEAR_PATTERN = "(?:190[1-9]|19[1-9][0-9]|20[0-9]{2}|21[0-9]{2})"  # FIRST_YEAR to LAST_YEAR
+_DATE = YEAR_PATTERN + "-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?"
 _OFFSET = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 INSTANT_PATTERN = f"^{_DATE}[Tt]{_TIME}{_OFFSET}$"
@@ -98,7 +100,7 @@ def instant_or_date(value: str, name: str) -> Instant:
     return got
 
 
-PERIOD_PATTERN = f"^(?:current|previous|{_YEAR}-(?:0[1-9]|1[0-2])|{_YEAR}-Q[1-4])$"
+PERIOD_PATTERN = f"^(?:current|previous|{YEAR_PATTERN}-(?:0[1-9]|1[0-2])|{YEAR_PATTERN}-Q[1-4])$"
 _CHECK_PERIOD = re.compile(PERIOD_PATTERN)
 PERIOD_SCHEMA: dict[str, Any] = {"pattern": PERIOD_PATTERN}
 """A statement's period: a month (``2026-10``), a quarter (``2026-Q4``), ``current`` or

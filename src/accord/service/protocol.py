@@ -9,6 +9,9 @@
 - An empty query parameter (``?cursor=``, ``?as_of=``) is the same as an absent one: forms
   and URL builders send empty fields, and every query parameter of the API is optional
   (the OpenAPI schema says so with ``allowEmptyValue``).
+- A NUL character in the path or a query parameter answers 400 ``input_invalid``: no stored
+  text can hold one (PostgreSQL refuses them), so the answer is the same on every store (the
+  schema's text parameters say ``pattern: ^[^\x00]*$``).
 
 Paths no route knows (404) and the mounted static files (which answer ``HEAD`` and 405
 themselves) pass through unchanged.
@@ -30,6 +33,10 @@ def without_empty_parameters(query: bytes) -> bytes:
     """``a=&b=1&c`` -> ``b=1``: the query string without its empty parameters."""
     kept = [part for part in query.split(b"&") if part.partition(b"=")[2]]
     return b"&".join(kept)
+
+
+def has_nul(path: str, query: bytes) -> bool:
+    return "\x00" in path or b"\x00" in query or b"%00" in query
 
 
 def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str] | None:
@@ -66,6 +73,10 @@ class HttpProtocol:
             await self.app(scope, receive, send)
             return
         query = scope.get("query_string", b"")
+        if has_nul(scope.get("path", ""), query):
+            message = "a NUL character (%00) cannot be part of a path or a query parameter"
+            await _answer(send, 400, None, error_body("input_invalid", message))
+            return
         if query:
             scope = dict(scope, query_string=without_empty_parameters(query))
         method = scope["method"]
@@ -111,9 +122,9 @@ def _without_body(send: Send) -> Send:
     return sending
 
 
-async def _answer(send: Send, status: int, allow: str, body: object | None) -> None:
+async def _answer(send: Send, status: int, allow: str | None, body: object | None) -> None:
     content = b"" if body is None else json.dumps(body).encode("utf-8")
-    headers = [(b"allow", allow.encode("ascii"))]
+    headers = [] if allow is None else [(b"allow", allow.encode("ascii"))]
     if body is not None:
         headers += [
             (b"content-type", b"application/json"),

@@ -114,7 +114,7 @@ _BY_SCHEMA: dict[str, Any] = {
         "type": "string",
         "anyOf": [
             {"enum": _DIMENSION_NAMES},
-            {"pattern": f"^{re.escape(CUSTOM_PREFIX)}[\\s\\S]+$"},
+            {"pattern": f"^{re.escape(CUSTOM_PREFIX)}[^\\x00]+$"},
         ],
     }
 }
