@@ -12,8 +12,11 @@ import base64
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accord.core.alerts.evaluate import Alert
 from accord.core.timeutil import iso
@@ -365,3 +368,27 @@ def test_an_empty_parameter_is_read_as_absent(api: Api, path: str) -> None:
 def test_a_nul_in_a_path_or_query_answers_400_on_every_store(api: Api, path: str) -> None:
     error = refused(api.get(path))
     assert "NUL" in error["message"]
+
+
+# ---------------------------------------------------------------- the dashboard's pages
+
+_PAGES = ("/", "/signin", "/overview", "/at-risk", "/alerts", "/compliance", "/customers")
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    segment=st.text(min_size=1, max_size=30).filter(lambda t: "\x00" not in t),
+    token=st.text(max_size=80),
+    page=st.sampled_from(_PAGES),
+)
+def test_no_dashboard_page_answers_5xx_whatever_its_path_or_token(
+    api: Api, segment: str, token: str, page: str
+) -> None:
+    quoted = quote(segment, safe="")
+    cookie = {"cookie": f"accord_token={quote(token, safe='')}"}
+    for path in (page, f"/customers/{quoted}", f"/tickets/{quoted}"):
+        for method in ("GET", "HEAD", "OPTIONS"):
+            res = api.client.request(method, path, headers=cookie)
+            assert res.status_code < 500, (method, path, res.text)
+    signin = api.client.post("/signin", data={"token": token})
+    assert signin.status_code < 500, signin.text

@@ -11,7 +11,7 @@
   (the OpenAPI schema says so with ``allowEmptyValue``).
 - A NUL character in the path or a query parameter answers 400 ``input_invalid``: no stored
   text can hold one (PostgreSQL refuses them), so the answer is the same on every store (the
-  schema's text parameters say ``pattern: ^[^\x00]*$``).
+  schema's text parameters say ``pattern: ^[^\\x00]*$``).
 
 Paths no route knows (404) and the mounted static files (which answer ``HEAD`` and 405
 themselves) pass through unchanged.
