@@ -159,7 +159,7 @@ def test_signed_webhook_bodies_over_the_json_limits_are_refused_with_400_and_kep
 
 
 @pytest.mark.parametrize(
-    "number", [b"1e308", b"-1e308", b"1" * 40, b"1.5e-300", b"1" * 41, b"9" * 400, b"1e999"]
+    "number", [b"1e308", b"-1e308", b"1" * 100, b"1.5e-300", b"1" * 101, b"9" * 400, b"1e999"]
 )
 def test_huge_numbers_in_a_signed_zendesk_delivery_never_answer_500(
     api: Api, number: bytes
@@ -174,7 +174,7 @@ def test_huge_numbers_in_a_signed_zendesk_delivery_never_answer_500(
         + b"}}"
     )
     res = post_zendesk(api, body)
-    if len(number) > 40 or number == b"1e999":
+    if len(number) > 100 or number == b"1e999":
         refused(res)  # over the number limits: too long, or not a finite number
     else:
         assert res.status_code == 200, res.text

@@ -12,8 +12,8 @@ the input instead of failing on it later.
 The limits (documented in docs/api.md, "Limits"):
 
 - ``max_depth`` levels of arrays and objects inside one another (64);
-- ``max_number_chars`` characters in a number's text (40: any 64-bit integer, any double
-  written in full), and a number must be finite;
+- ``max_number_chars`` characters in a number's text (100: any id, any double even with all
+  the digits some exporters write), and a number must be finite;
 - ``max_string_chars`` characters in one string or object key (1 MiB);
 - ``max_bytes`` of text in all (16 MiB, the service's body limit);
 - no lone surrogate in a string or key (they cannot be encoded), unless ``surrogates`` is set
@@ -37,7 +37,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 @dataclass(frozen=True, slots=True)
 class JsonLimits:
     max_depth: int = 64
-    max_number_chars: int = 40
+    max_number_chars: int = 100
     max_string_chars: int = 1024 * 1024
     max_bytes: int = 16 * 1024 * 1024
     surrogates: bool = False  # True: leave lone surrogates to the caller
