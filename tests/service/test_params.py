@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from accord.errors import InputError
 from accord.io.store import ClockCursor
 from accord.io.store.base import NO_DUE
-from accord.service import cursors, params
+from accord.service import cursors, kpi_params, params
 from accord.service.protocol import without_empty_parameters
 
 
@@ -135,3 +135,17 @@ def test_a_cursor_outside_its_grammar_is_400(read: Callable[[str], object], bad:
 )
 def test_empty_query_parameters_are_dropped(query: bytes, kept: bytes) -> None:
     assert without_empty_parameters(query) == kept
+
+
+def test_the_grain_pattern_admits_exactly_the_calendar_grains_and_1_to_366_days() -> None:
+    grain = re.compile(kpi_params.GRAIN_SCHEMA["pattern"])
+    days = [n for n in range(1000) if grain.fullmatch(f"{n}d")]
+    assert days == list(range(1, kpi_params.MAX_ROLLING_DAYS + 1))
+    assert [
+        g for g in ("day", "week", "month", "quarter", "year", "DAY") if grain.fullmatch(g)
+    ] == [
+        "day",
+        "week",
+        "month",
+        "quarter",
+    ]

@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
-from zoneinfo import available_timezones
+from typing import Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from accord.core.config.resolved import Configuration
@@ -39,22 +36,31 @@ from accord.core.kpi.check import custom_fields
 from accord.core.kpi.columns import (
     CUSTOM_PREFIX,
     GROUPING_KINDS,
-    canonical,
     column_kind,
     known_columns,
 )
 from accord.core.kpi.evaluate import evaluate, inapplicable, unit_of
 from accord.core.kpi.facts import TicketFacts
 from accord.core.kpi.library import builtin_kpis
-from accord.core.kpi.models import GRAINS, Grain, KpiSpec
+from accord.core.kpi.models import Grain, KpiSpec
 from accord.core.timeutil import Instant, iso, parse_as_of
 from accord.errors import ConflictError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import kpi_catalog, kpi_inputs
+from accord.service.kpi_params import (
+    BY_SCHEMA,
+    GRAIN_SCHEMA,
+    MAX_PERIODS,
+    TZ_SCHEMA,
+    check_zone,
+    invalid,
+    read_as_of,
+    read_dims,
+    read_grain,
+)
 from accord.service.offload import remote_kpi_table
 from accord.service.params import INSTANT_SCHEMA
-from accord.service.params import instant as instant_param
 from accord.service.plumbing import (
     CONFLICT,
     NOT_FOUND,
@@ -69,10 +75,6 @@ from accord.service.snapshots import AS_OF_HEADER
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
-_GRAIN_HINT = "use day, week, month, quarter, or a rolling window of days such as 28d"
-# A year of days, or 366 weeks: enough for any report, and it bounds the work of one request.
-MAX_PERIODS = 366
-MAX_ROLLING_DAYS = 366
 # as_of is kept in bounds (accord.service.params); the periods before it must also stay after
 # year 1, where datetime ends (a configuration may define a long rolling window).
 _YEAR_2 = parse_as_of("0002-01-01T00:00:00Z")
@@ -89,35 +91,6 @@ _CANDIDATE_DIMENSIONS = tuple(
     )
 )
 _CUSTOM_DIMENSION = f"{CUSTOM_PREFIX}<name>"
-
-# The parameters' schemas say exactly what the checks below accept.
-_ROLLING = "(?:[1-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-6])d"  # 1d to 366d
-_GRAIN_PATTERN = f"^(?:{'|'.join(GRAINS)}|{_ROLLING})$"
-_GRAIN_RE = re.compile(_GRAIN_PATTERN)
-_GRAIN_SCHEMA: dict[str, Any] = {"pattern": _GRAIN_PATTERN}
-_ZONES = frozenset(available_timezones())
-# the zones as one alternation rather than an enum: the same set, but tools that try each value
-# of an enum (schemathesis' coverage phase) do not send 600 requests ('+' is the only
-# character of zone names special in a pattern)
-_TZ_PATTERN = "^(?:" + "|".join(z.replace("+", "\\+") for z in sorted(_ZONES)) + ")$"
-_TZ_SCHEMA: dict[str, Any] = {"pattern": _TZ_PATTERN}
-_DIMENSION_NAMES = sorted(
-    {
-        c
-        for source in ("records", "tickets")
-        for c in known_columns(source)
-        if column_kind(c, source) in GROUPING_KINDS
-    }
-)
-_BY_SCHEMA: dict[str, Any] = {
-    "items": {
-        "type": "string",
-        "anyOf": [
-            {"enum": _DIMENSION_NAMES},
-            {"pattern": f"^{re.escape(CUSTOM_PREFIX)}[^\\x00]+$"},
-        ],
-    }
-}
 
 
 @dataclass(frozen=True)
@@ -203,18 +176,18 @@ def kpi_values(
         None,
         description="Break down by a dimension: team, agent, priority, channel, customer, "
         "policy, metric, field.<name>, … (repeatable; default: each KPI's own)",
-        json_schema_extra=_BY_SCHEMA,
+        json_schema_extra=BY_SCHEMA,
     ),
     grain: str | None = Query(
         None,
         description="day, week, month, quarter or rolling days: 28d (1d to 366d)",
-        json_schema_extra=_GRAIN_SCHEMA,
+        json_schema_extra=GRAIN_SCHEMA,
     ),
     periods: int = Query(4, ge=1, le=MAX_PERIODS, description="How many periods up to as_of"),
     tz: str | None = Query(
         None,
         description="IANA zone of the periods (default: each KPI's)",
-        json_schema_extra=_TZ_SCHEMA,
+        json_schema_extra=TZ_SCHEMA,
     ),
     as_of: str | None = Query(
         None,
@@ -236,18 +209,18 @@ def one_kpi_values(
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
     by: list[str] | None = Query(
-        None, description="Break down by a dimension (repeatable)", json_schema_extra=_BY_SCHEMA
+        None, description="Break down by a dimension (repeatable)", json_schema_extra=BY_SCHEMA
     ),
     grain: str | None = Query(
         None,
         description="day, week, month, quarter or rolling days: 28d (1d to 366d)",
-        json_schema_extra=_GRAIN_SCHEMA,
+        json_schema_extra=GRAIN_SCHEMA,
     ),
     periods: int = Query(4, ge=1, le=MAX_PERIODS, description="How many periods up to as_of"),
     tz: str | None = Query(
         None,
         description="IANA zone of the periods (default: the KPI's)",
-        json_schema_extra=_TZ_SCHEMA,
+        json_schema_extra=TZ_SCHEMA,
     ),
     as_of: str | None = Query(
         None,
@@ -257,39 +230,6 @@ def one_kpi_values(
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     return _values(request, principal, [name], by, grain, periods, tz, as_of, format)
-
-
-def _invalid(param: str, message: str) -> RequestValidationError:
-    # the shape FastAPI gives its own 422s, so every bad parameter reads the same
-    return RequestValidationError(
-        [{"loc": ("query", param), "msg": message, "type": "value_error"}]
-    )
-
-
-def _grain(value: str | None) -> tuple[Grain | None, int | None]:
-    if value is None:
-        return None, None
-    if not _GRAIN_RE.fullmatch(value):
-        raise _invalid("grain", f"'{value[:64]}' is not a grain; {_GRAIN_HINT}")
-    if value in GRAINS:
-        return cast(Grain, value), None
-    return None, int(value[:-1])
-
-
-def _as_of(value: str | None, now: Instant) -> Instant:
-    when = instant_param(value, "as_of")
-    return now if when is None else when
-
-
-def _dims(by: Sequence[str] | None) -> list[str] | None:
-    if not by:
-        return None
-    dims: dict[str, str] = {}  # canonical -> as asked: `agent` and `assignee` are one column
-    for d in by:
-        if not any(column_kind(d, s) in GROUPING_KINDS for s in ("records", "tickets")):
-            raise _invalid("by", f"'{d}' is not a dimension; see the catalog's 'dimensions'")
-        dims.setdefault(canonical(d), d)
-    return list(dims.values())
 
 
 def _select(
@@ -309,7 +249,7 @@ def _select(
         for name in selected:
             why = inapplicable(catalog, name, dims)
             if why is not None:
-                raise _invalid(
+                raise invalid(
                     "by", f"KPI '{name}' cannot be broken down by {', '.join(dims)}: {why}"
                 )
         return selected, []
@@ -330,11 +270,10 @@ def _values(
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()
-    period_grain, rolling = _grain(grain)
-    if tz is not None and tz not in _ZONES:
-        raise _invalid("tz", f"'{tz[:64]}' is not an IANA time zone (e.g. 'Europe/Berlin')")
-    when = _as_of(as_of, now)
-    dims = _dims(by)
+    period_grain, rolling = read_grain(grain)
+    check_zone(tz)
+    when = read_as_of(as_of, now)
+    dims = read_dims(by)
     got = _in_force(runtime, now)
     selected, skipped = _select(got.catalog, names, dims)
     if got.config is None:
@@ -425,7 +364,7 @@ def _check_reach(
         days = rolling or (None if grain is not None else catalog[name].period.rolling)
         span = (periods + 1) * (days or _LONGEST_CALENDAR_PERIOD) * _DAY
         if when - span < _YEAR_2:
-            raise _invalid("periods", f"{periods} periods of '{name}' reach back before year 2")
+            raise invalid("periods", f"{periods} periods of '{name}' reach back before year 2")
 
 
 def _inputs(
