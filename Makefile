@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo-data
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo test lint typecheck unit fuzz bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,14 @@ unit: setup
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# schemathesis over every operation of the API on SQLite and PostgreSQL, every check, with
+# many more requests than `make test` sends, drawn afresh on each run (FUZZ_EXAMPLES per
+# operation and caller; PostgreSQL at $$ACCORD_TEST_DATABASE_URL, default the local server)
+FUZZ_EXAMPLES ?= 300
+fuzz: setup
+	CI=1 ACCORD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ACCORD_FUZZ_RANDOM=1 \
+		$(BIN)/pytest -q -p no:cacheprovider tests/service/test_schemathesis.py
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[dev,spark,bench]'

@@ -126,6 +126,19 @@ def test_jsonl_invalid_json_is_a_whole_row_problem_and_reading_goes_on(tmp_path:
     assert "expected one JSON object per line, got a list" in second.reason
 
 
+def test_a_jsonl_line_beyond_the_json_limits_is_that_rows_rejection(tmp_path: Path) -> None:
+    deep = "[" * 5_000 + "]" * 5_000
+    huge = '{"event_id": "h", "fields": {"n": ' + "9" * 5_000 + "}}"
+    surrogate = '{"event_id": "s", "ticket_id": "\\ud800"}'
+    p = write_jsonl(tmp_path / "e.jsonl", [deep, created("a"), huge, surrogate, created("b")])
+    r = read_events(p)
+    assert [e.event_id for e in r.events] == ["a", "b"]
+    assert [(q.row, q.field) for q in r.quarantined] == [(1, "*"), (3, "*"), (4, "*")]
+    reasons = [q.reason for q in r.quarantined]
+    assert "nested deeper than 64" in reasons[0] and "at most 100" in reasons[1]
+    assert "surrogate" in reasons[2] and r.quarantined[2].raw == {"_line": surrogate}
+
+
 def test_jsonl_a_line_that_is_not_utf8_is_quarantined_and_reading_goes_on(tmp_path: Path) -> None:
     p = tmp_path / "e.jsonl"
     p.write_bytes(b'{"event_id": "\xff"}\n' + json.dumps(created("b")).encode() + b"\n")

@@ -65,7 +65,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -77,6 +76,7 @@ from accord.core.event_validation import StatusMapper, validate_event, validate_
 from accord.core.event_validation import content_digest as _digest
 from accord.core.events import Event
 from accord.errors import DamagedInputError, InputError, UnsupportedFormatError
+from accord.io import safejson
 from accord.io.compression import damaged_file
 from accord.io.quarantine import QuarantineRecord, iter_quarantine_lines
 
@@ -246,9 +246,10 @@ def _validate(
 
 def _json_line(source: str, number: int, text: str) -> _RawRow:
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
-        problem = f"not valid JSON: {e.msg} at column {e.colno}"
+        # within limits: one line too deep or with a 5,000-digit number is that line's problem
+        obj = safejson.loads(text, what="the line")
+    except InputError as e:
+        problem = str(e.details[0]["reason"]) if e.details else e.message
         return _RawRow(source, number, None, {"_line": text}, False, problem)
     if not isinstance(obj, dict):
         problem = f"expected one JSON object per line, got {_json_kind(obj)}"

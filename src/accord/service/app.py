@@ -21,8 +21,10 @@ from fastapi.staticfiles import StaticFiles
 from accord import __version__
 from accord.core.timeutil import Instant
 from accord.io.store import Store, open_store
+from accord.service import openapi
 from accord.service.dashboard import install as install_dashboard
 from accord.service.errors import install_error_handlers
+from accord.service.protocol import HttpProtocol
 from accord.service.routers import (
     alerts,
     at_risk,
@@ -92,6 +94,7 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(HttpProtocol, routes=app.router.routes)
     for module in (
         health,
         events,
@@ -114,6 +117,7 @@ def create_app(
     app.include_router(review_capacity.router)
     _docs(app)
     install_dashboard(app)
+    openapi.install(app)
     return app
 
 

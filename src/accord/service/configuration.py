@@ -21,7 +21,8 @@ from accord.core.timeutil import Instant
 from accord.errors import ConfigError, ConfigIssue
 from accord.io.store import ConfigVersion, Store
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$")
+FILE_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*\\.ya?ml$"
+_NAME_RE = re.compile(FILE_NAME_PATTERN)
 MAX_FILES = 100
 
 
@@ -37,7 +38,7 @@ def check_files(files: Mapping[str, str]) -> tuple[Configuration | None, list[Co
     if len(files) > MAX_FILES:
         issues.append(ConfigIssue("<upload>", None, f"at most {MAX_FILES} files per upload"))
     for name in files:
-        if not _NAME_RE.match(name):
+        if not _NAME_RE.fullmatch(name):
             issues.append(
                 ConfigIssue(
                     name,
@@ -55,7 +56,12 @@ def check_files(files: Mapping[str, str]) -> tuple[Configuration | None, list[Co
         config, found = check_config(root)
     prefix = str(root) + "/"
     renamed = [
-        replace(i, file=i.file[len(prefix) :]) if i.file.startswith(prefix) else i for i in found
+        replace(i, file=i.file[len(prefix) :])
+        if i.file.startswith(prefix)
+        else replace(i, file="<upload>")  # the temporary directory itself names no file
+        if i.file == str(root)
+        else i
+        for i in found
     ]
     if config is not None:
         config = replace(config, issues=tuple(renamed))

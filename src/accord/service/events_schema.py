@@ -18,6 +18,18 @@ EVENT_SCHEMA: dict[str, Any] = {
     },
 }
 
+BATCH_LIMIT = 5000  # the default of ACCORD_MAX_BATCH_ITEMS
+
+INGEST_SCHEMA: dict[str, Any] = {
+    "description": (
+        "One event (a JSON object) or a batch (a JSON array of at most 5,000). Any JSON value "
+        "within the JSON limits is read and answered row by row: an item that is not an event "
+        "(see the Event schema) is rejected in the answer and kept in the quarantine; it does "
+        "not make the request invalid."
+    ),
+    "maxItems": BATCH_LIMIT,
+}
+
 RESULT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {

@@ -20,6 +20,7 @@ from accord.core.event_limits import escape_unstorable
 from accord.core.event_validation import validate_event
 from accord.core.events import Event
 from accord.errors import InputError, PayloadTooLargeError, RowProblem, UnsupportedFormatError
+from accord.io import safejson
 from accord.io.readers import Accepted, iter_jsonl
 from accord.io.store import Incoming
 from accord.service.runtime import Runtime
@@ -97,17 +98,31 @@ def ingest_body(runtime: Runtime, body: bytes, content_type: str | None) -> Inge
     )
 
 
-def _ingest_json(runtime: Runtime, body: bytes) -> IngestReport:
+def read_json(runtime: Runtime, body: bytes, source: str) -> Any:
+    """The JSON value of a body, within the limits of :mod:`accord.io.safejson`. A body that
+    cannot be read answers 400 and is kept whole in the quarantine, so that nothing sent is
+    lost. Lone surrogates are left to :func:`ingest_rows`, which rejects them row by row."""
+    limits = safejson.LIMITS.but(max_bytes=runtime.settings.max_body_bytes, surrogates=True)
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        reason = f"the body is not valid JSON: {e}"
-        text = body.decode("utf-8", "replace")
-        problem = RowProblem(SOURCE_JSON, 1, "*", reason, {"_body": text})
-        # kept, like every bad input, so that nothing sent is lost
-        runtime.store.add_events([], [problem], received_at=runtime.clock())
-        runtime.metrics.rejected.labels(SOURCE_JSON).inc()
-        raise InputError(reason, details=[{"row": 1, "field": "*", "reason": reason}]) from None
+        return safejson.loads(body, limits=limits)
+    except InputError as e:
+        path = e.details[0].get("path") if e.details else None
+        raise refuse_body(runtime, body, source, e.message, path) from None
+
+
+def refuse_body(
+    runtime: Runtime, body: bytes, source: str, reason: str, path: str | None = None
+) -> InputError:
+    """Keep a body that cannot be read in the quarantine, whole, and return the 400 to raise."""
+    text = body.decode("utf-8", "replace")
+    problem = RowProblem(source, 1, "*", reason, {"_body": text})
+    runtime.store.add_events([], [problem], received_at=runtime.clock())
+    runtime.metrics.rejected.labels(source).inc()
+    return InputError(reason, details=[{"row": 1, "field": "*", "reason": reason, "path": path}])
+
+
+def _ingest_json(runtime: Runtime, body: bytes) -> IngestReport:
+    payload = read_json(runtime, body, SOURCE_JSON)
     if isinstance(payload, list):
         limit = runtime.settings.max_batch_items
         if len(payload) > limit:
@@ -127,12 +142,27 @@ def ingest_rows(runtime: Runtime, rows: Sequence[Any], *, source: str) -> Ingest
     mapper = config.status_category if config is not None else None
     outcomes: list[Incoming | RowProblem] = []
     for n, raw in enumerate(rows, start=1):
+        refused = _unencodable(raw, source, n)
+        if refused is not None:
+            outcomes.append(refused)
+            continue
         got = validate_event(raw, source=source, row=n, status_category=mapper)
         if isinstance(got, Event):
             outcomes.append(Incoming(got, source, n, raw if isinstance(raw, Mapping) else None))
         else:
             outcomes.append(got)
     return store_outcomes(runtime, outcomes, source=source)
+
+
+def _unencodable(raw: Any, source: str, row: int) -> RowProblem | None:
+    """A row holding a lone surrogate (``"\\ud800"`` in its JSON) cannot be stored as text:
+    rejected, and kept as its JSON text, escapes and all, so that it can be fixed."""
+    path = safejson.lone_surrogate_path(raw)
+    if path is None:
+        return None
+    field = path.removeprefix("$").removeprefix(".") or "*"
+    reason = "the text holds a lone UTF-16 surrogate (such as \\ud800), which is not a character"
+    return RowProblem(source, row, field, reason, {"_line": json.dumps(raw)})
 
 
 def _ingest_ndjson(runtime: Runtime, body: bytes) -> IngestReport:

@@ -1,19 +1,15 @@
-"""How tickets, clocks, events and pages look in JSON and CSV, and the page cursors."""
+"""How tickets, clocks, events and pages look in JSON and CSV."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from accord.core.events import Event
 from accord.core.records import MetricRecord
-from accord.core.timeutil import Instant, iso, parse_as_of
-from accord.errors import InputError
+from accord.core.timeutil import iso
 from accord.io.records_out import records_to_csv
 from accord.io.store import TicketSummary
 
@@ -69,33 +65,3 @@ def rows_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
     for row in rows:
         w.writerow(row)
     return buf.getvalue()
-
-
-def encode_cursor(value: Any) -> str:
-    raw = json.dumps(value, separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def cursor_error() -> InputError:
-    return InputError(
-        "the cursor is not valid; pass the next_cursor of a previous page unchanged",
-        details=[{"parameter": "cursor"}],
-    )
-
-
-def decode_cursor(cursor: str) -> Any:
-    """The value of a cursor this service handed out; :class:`InputError` for anything else."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
-        raise cursor_error() from None
-
-
-def parse_instant_param(value: str | None, name: str) -> Instant | None:
-    if value is None:
-        return None
-    try:
-        return parse_as_of(value)
-    except (ValueError, OverflowError) as e:
-        raise InputError(f"{name}: {e}", details=[{"parameter": name}]) from None

@@ -173,3 +173,16 @@ def test_a_recursive_alias_does_not_hang_the_line_walk() -> None:
 def test_dotted_renders_indexes_in_brackets() -> None:
     assert dotted(("policies", 2, "metrics", "resolution")) == "policies[2].metrics.resolution"
     assert dotted(()) == ""
+
+
+def test_yaml_nested_deeper_than_64_levels_is_an_issue_not_a_crash() -> None:
+    for text in ("x: " + "[" * 65 + "]" * 65, "x: " + "[" * 50_000 + "]" * 50_000):
+        src = parse_yaml(text, "deep.yaml")
+        assert src.data is None
+        assert [i.message for i in src.issues] == ["collections are nested deeper than 64 levels"]
+    assert parse_yaml("x: " + "[" * 63 + "]" * 63, "ok.yaml").ok
+
+
+def test_a_nul_character_in_yaml_is_an_issue_not_a_crash() -> None:
+    src = parse_yaml("policies:\n  - name: a\x00b\n", "nul.yaml")
+    assert src.data is None and "unacceptable character #x0000" in src.issues[0].message

@@ -43,6 +43,11 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 # an "alias bomb" cannot make recording lines explode; construction itself shares objects.
 _MAX_VISITS = 200_000
 
+# Collections inside one another: a configuration needs a handful of levels; the bound keeps
+# every recursive step after parsing (the line walk, construction, the schemas) far from
+# Python's recursion limit.
+MAX_DEPTH = 64
+
 
 @dataclass(frozen=True)
 class YamlSource:
@@ -91,7 +96,10 @@ def dotted(path: YamlPath) -> str:
 
 def parse_yaml(text: str, file: str = "<string>") -> YamlSource:
     """Parse one YAML document; never raises for bad input (problems go to ``issues``)."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # reads the whole text: a NUL character stops it here
+    except yaml.YAMLError as exc:
+        return YamlSource(file, None, {}, (_plain_issue(exc, file),))
     try:
         try:
             root = loader.get_single_node()
@@ -99,8 +107,13 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlSource:
             return YamlSource(file, None, {}, (_syntax_issue(exc, file),))
         except yaml.YAMLError as exc:  # unmarked: e.g. a reader error on bad characters
             return YamlSource(file, None, {}, (_plain_issue(exc, file),))
+        except RecursionError:  # PyYAML composes nested collections recursively
+            return YamlSource(file, None, {}, (_too_deep(file, None),))
         if root is None:
             return YamlSource(file, None)
+        deep = _deeper_than(root, MAX_DEPTH)
+        if deep is not None:
+            return YamlSource(file, None, {}, (_too_deep(file, deep.start_mark.line + 1),))
         _retag_all(root)
         walker = _Walker(loader, file)
         try:
@@ -112,6 +125,35 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlSource:
         return YamlSource(file, data, walker.lines, tuple(walker.issues), start)
     finally:
         loader.dispose()
+
+
+def _too_deep(file: str, line: int | None) -> ConfigIssue:
+    return ConfigIssue(
+        file,
+        line,
+        f"collections are nested deeper than {MAX_DEPTH} levels",
+        "a configuration needs a few levels; check the brackets and the indentation",
+    )
+
+
+def _deeper_than(root: Node, limit: int) -> Node | None:
+    """The first collection nested more than ``limit`` levels deep, walked iteratively (each
+    node once: an alias does not nest its anchor again)."""
+    seen: set[int] = set()
+    todo: list[tuple[Node, int]] = [(root, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, ScalarNode) or id(node) in seen:
+            continue
+        if depth > limit:
+            return node
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            todo.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, MappingNode):
+            for k, v in node.value:
+                todo.extend(((k, depth + 1), (v, depth + 1)))
+    return None
 
 
 def _syntax_issue(exc: yaml.MarkedYAMLError, file: str) -> ConfigIssue:

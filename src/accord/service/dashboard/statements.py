@@ -25,16 +25,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from accord.errors import InputError, NotFoundError
+from accord.errors import NotFoundError
 from accord.io.store import Scope
 from accord.reports import Objective, Statement, render_html, render_pdf, statement_from_json
 from accord.service.auth import COOKIE_NAME, Principal, require
+from accord.service.params import PERIOD_SCHEMA
+from accord.service.params import period as checked_period
 from accord.service.plumbing import NOT_FOUND, READ_ERRORS
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
 
 _D = TypeVar("_D", str, bytes)
-_PERIOD = re.compile(r"^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|current|previous)$")
 
 
 class _Upstream(Exception):
@@ -64,15 +65,6 @@ async def _api_response(request: Request, path: str, params: dict[str, str]) -> 
         return await client.get(path, params=params, headers=headers)
 
 
-def _period(value: str | None) -> str | None:
-    if value is not None and not _PERIOD.match(value):
-        raise InputError(
-            f"period: '{value}' is not a period such as 2026-03, 2026-Q1, current or previous",
-            details=[{"parameter": "period"}],
-        )
-    return value
-
-
 def _calendar_period(value: str | None, request: Request) -> str:
     """A month or quarter label for the compliance fallback (UTC calendar periods)."""
     if value is not None and value not in ("current", "previous"):
@@ -91,7 +83,7 @@ async def _statement(
     exactly when its figures change (the JSON is parsed only then)."""
     if principal.customer is not None and principal.customer != customer:
         raise NotFoundError(f"no customer '{customer}'")
-    wanted = _period(period)
+    wanted = checked_period(period)
     params = {"period": wanted} if wanted is not None else {}
     got = await _api_response(
         request, f"/api/v1/customers/{quote(customer, safe='')}/statement", params
@@ -194,7 +186,9 @@ async def statement_html(
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
     period: str | None = Query(
-        None, description="2026-10, 2026-Q4, current or previous (default: current)"
+        None,
+        description="2026-10, 2026-Q4, current or previous (default: current)",
+        json_schema_extra=PERIOD_SCHEMA,
     ),
 ) -> Response:
     try:
@@ -221,7 +215,9 @@ async def statement_pdf(
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
     period: str | None = Query(
-        None, description="2026-10, 2026-Q4, current or previous (default: current)"
+        None,
+        description="2026-10, 2026-Q4, current or previous (default: current)",
+        json_schema_extra=PERIOD_SCHEMA,
     ),
 ) -> Response:
     try:

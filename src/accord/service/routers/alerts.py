@@ -8,19 +8,33 @@ did not exist.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, model_validator
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from accord.core.timeutil import Instant, iso, parse_as_of, parse_duration
+from accord.core.timeutil import Instant, iso, parse_duration
 from accord.errors import InputError, NotFoundError
 from accord.io.store import ALERT_STATES, AlertQuery, Scope, StoredAlert
+from accord.service import cursors
 from accord.service.auth import Principal, require
-from accord.service.plumbing import CONFLICT, NOT_FOUND, READ_ERRORS
-from accord.service.views import cursor_error, decode_cursor, encode_cursor
+from accord.service.params import INSTANT_SCHEMA
+from accord.service.params import instant as instant_param
+from accord.service.plumbing import (
+    CONFLICT,
+    NOT_FOUND,
+    READ_ERRORS,
+    TOO_LARGE,
+    UNSUPPORTED,
+    json_body,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
+
+# ids are 64-bit integers on every store (SQLite's INTEGER, PostgreSQL's BIGINT)
+ALERT_ID = Path(ge=1, le=2**63 - 1, description="The entry's id")
 
 AlertState = Literal["held", "pending", "sent", "failed", "acknowledged", "snoozed"]
 assert set(AlertState.__args__) == set(ALERT_STATES)  # type: ignore[attr-defined]
@@ -85,26 +99,25 @@ def list_alerts(
     rule: str | None = None,
     customer: str | None = None,
     limit: int = Query(50, ge=1, le=500),
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    cursor: str | None = Query(
+        None,
+        description="next_cursor of the previous page",
+        json_schema_extra=cursors.ALERT_SCHEMA,
+    ),
 ) -> dict[str, Any]:
     runtime = request.app.state.runtime
     now = runtime.clock()
+    before = cursors.read_alert_cursor(cursor) if cursor is not None else None  # checked first
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
             return {"items": [], "next_cursor": None}
         customer = principal.customer
-    before: int | None = None
-    if cursor is not None:
-        got = decode_cursor(cursor)
-        if not isinstance(got, int) or isinstance(got, bool) or not 0 < got < 2**62:
-            raise cursor_error()
-        before = got
     query = AlertQuery(
         now=now, state=state, rule=rule, customer=customer, before=before, limit=limit + 1
     )
     found = runtime.store.list_alerts(query)
     page = found[:limit]
-    next_cursor = encode_cursor(page[-1].id) if len(found) > limit else None
+    next_cursor = cursors.alert_cursor(page[-1].id) if len(found) > limit else None
     return {"items": [alert_json(e, now) for e in page], "next_cursor": next_cursor}
 
 
@@ -114,7 +127,7 @@ def list_alerts(
     responses={**READ_ERRORS, **NOT_FOUND},
 )
 def get_alert(
-    alert_id: int, request: Request, principal: Principal = Depends(require(Scope.READ))
+    request: Request, alert_id: int = ALERT_ID, principal: Principal = Depends(require(Scope.READ))
 ) -> dict[str, Any]:
     return alert_json(_visible(request, principal, alert_id), request.app.state.runtime.clock())
 
@@ -131,7 +144,9 @@ def _by(request: Request, principal: Principal) -> str:
     responses={**READ_ERRORS, **NOT_FOUND},
 )
 def acknowledge(
-    alert_id: int, request: Request, principal: Principal = Depends(require(Scope.WRITE))
+    request: Request,
+    alert_id: int = ALERT_ID,
+    principal: Principal = Depends(require(Scope.WRITE)),
 ) -> dict[str, Any]:
     runtime = request.app.state.runtime
     _visible(request, principal, alert_id)
@@ -142,13 +157,45 @@ def acknowledge(
     return alert_json(entry, now)
 
 
+# A snooze holds delivery for at most a year (and a day): long enough for any pause a person
+# means, and every instant it yields stays far inside the instants the store and ``iso`` read.
+MAX_SNOOZE = 366 * 86_400
+# parse_duration's grammar (days, hours, minutes, seconds in that order, at least one; or
+# bare seconds), in ASCII: JSON Schema patterns are ECMA-262
+_S = "[0-9]+ *[sS]"
+_M = f"[0-9]+ *[mM](?: *{_S})?"
+_H = f"[0-9]+ *[hH](?: *{_M}| *{_S})?"
+_D = f"[0-9]+ *[dD](?: *{_H}| *{_M}| *{_S})?"
+DURATION_PATTERN = f"^ *(?:[0-9]+|{_D}|{_H}|{_M}|{_S}) *$"
+_DURATION = re.compile(DURATION_PATTERN)
+
+
 class Snooze(BaseModel):
     """Until an instant, or for a duration from now: exactly one of the two."""
 
-    until: str | None = Field(None, description="An instant with an offset")
-    for_: str | int | None = Field(
-        None, alias="for", description="A duration such as '30m' or '2h', or seconds"
+    model_config = ConfigDict(strict=True)  # no true for 1, no "60" for 60
+
+    until: str | None = Field(
+        None,
+        description="An instant with an offset, after now and at most 366 days ahead",
+        json_schema_extra=INSTANT_SCHEMA,
     )
+    # a JSON number with a zero fraction (60.0) is an integer too: checked in _snooze_until
+    for_: Annotated[int, Field(ge=1, le=MAX_SNOOZE)] | float | str | None = Field(
+        None,
+        alias="for",
+        description="A duration such as '30m', '2h' or '1d 4h', or seconds; 1 s to 366 days",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        # a key given a null is neither of the two: leave it out instead
+        if isinstance(data, dict):
+            for key in ("until", "for"):
+                if key in data and data[key] is None:
+                    raise ValueError(f"'{key}' cannot be null; leave it out")
+        return data
 
     @model_validator(mode="after")
     def _one(self) -> Snooze:
@@ -157,31 +204,84 @@ class Snooze(BaseModel):
         return self
 
 
+def _snooze_schema() -> dict[str, Any]:
+    """The body's schema, saying what the validators do: no nulls, exactly one of the two."""
+    schema = Snooze.model_json_schema(by_alias=True)
+    until, for_ = schema["properties"]["until"], schema["properties"]["for"]
+    until.pop("anyOf", None)
+    until.pop("default", None)
+    until["type"] = "string"
+    for_.pop("default", None)
+    for_["anyOf"] = [
+        {"type": "integer", "minimum": 1, "maximum": MAX_SNOOZE},
+        {"type": "string", "pattern": DURATION_PATTERN},
+    ]
+    schema["oneOf"] = [{"required": ["until"]}, {"required": ["for"]}]
+    return schema
+
+
+def _snooze_until(body: Snooze, now: Instant) -> Instant:
+    if body.until is not None:
+        until = instant_param(body.until, "until")
+        assert until is not None
+        if until <= now:
+            raise InputError(
+                f"snooze: {iso(until)} is not after now ({iso(now)})",
+                details=[{"parameter": "until"}],
+            )
+    elif isinstance(body.for_, int | float):
+        if not (float(body.for_).is_integer() and 1 <= body.for_ <= MAX_SNOOZE):
+            raise InputError(
+                f"snooze: for {body.for_} is not a whole number of seconds from 1 to {MAX_SNOOZE}",
+                details=[{"parameter": "for"}],
+            )
+        until = now + int(body.for_)
+    else:
+        text = body.for_ or ""
+        if not _DURATION.fullmatch(text):
+            raise InputError(
+                f"snooze: {text[:64]!r} is not a duration such as '30m', '2h' or '1d 4h'",
+                details=[{"parameter": "for"}],
+            )
+        seconds = parse_duration(text)  # the pattern is its grammar: it reads it
+        if not 1 <= seconds <= MAX_SNOOZE:
+            raise InputError(
+                f"snooze: for {text[:64]!r} is not between 1 s and 366 days",
+                details=[{"parameter": "for"}],
+            )
+        until = now + seconds
+    if until - now > MAX_SNOOZE:
+        raise InputError(
+            f"snooze: {iso(until)} is more than 366 days ahead", details=[{"parameter": "until"}]
+        )
+    return until
+
+
 @router.post(
     "/alerts/{alert_id}/snooze",
     summary="Hold an undelivered alert until an instant or for a duration (write)",
-    responses={**READ_ERRORS, **NOT_FOUND, **CONFLICT},
+    responses={**READ_ERRORS, **NOT_FOUND, **CONFLICT, **TOO_LARGE, **UNSUPPORTED},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _snooze_schema()}},
+        }
+    },
 )
-def snooze(
-    alert_id: int,
-    body: Snooze,
+async def snooze(
     request: Request,
+    alert_id: int = ALERT_ID,
     principal: Principal = Depends(require(Scope.WRITE)),
 ) -> dict[str, Any]:
+    body = await json_body(request, Snooze)
+    return await run_in_threadpool(_snooze, request, principal, alert_id, body)
+
+
+def _snooze(request: Request, principal: Principal, alert_id: int, body: Snooze) -> dict[str, Any]:
     runtime = request.app.state.runtime
     _visible(request, principal, alert_id)
     now = runtime.clock()
-    try:
-        if body.until is not None:
-            until = parse_as_of(body.until)
-        else:
-            until = now + parse_duration(body.for_)
-    except (ValueError, OverflowError) as e:
-        raise InputError(f"snooze: {e}", details=[{"parameter": "until/for"}]) from None
-    if until <= now:
-        raise InputError(
-            f"snooze: {iso(until)} is not after now ({iso(now)})", details=[{"parameter": "until"}]
-        )
+    until = _snooze_until(body, now)
     entry = runtime.store.snooze_alert(alert_id, until=until)
     if entry is None:
         raise NotFoundError(f"no alert {alert_id}")

@@ -16,13 +16,11 @@ from fastapi.responses import Response
 from accord.core.records import MetricRecord, State
 from accord.io.store import ClockCursor, ClockQuery, Scope
 from accord.io.store.base import NO_DUE
+from accord.service import cursors
 from accord.service.auth import Principal, require
 from accord.service.plumbing import READ_ERRORS, csv_response, json_response, wants_csv
 from accord.service.views import (
     at_risk_json,
-    cursor_error,
-    decode_cursor,
-    encode_cursor,
     records_csv,
 )
 
@@ -33,22 +31,6 @@ def _risk(r: MetricRecord) -> str:
     if r.state is State.BREACHED:
         return "breached"
     return "warning" if r.warnings else "ok"
-
-
-def _cursor(value: str) -> ClockCursor:
-    got = decode_cursor(value)
-    if (
-        not isinstance(got, list)
-        or len(got) != 4
-        or not isinstance(got[0], int)
-        or not isinstance(got[1], str)
-        or not isinstance(got[2], str)
-        or not isinstance(got[3], int)
-        or not -NO_DUE <= got[0] <= NO_DUE
-        or not 0 <= got[3] < 2**31
-    ):
-        raise cursor_error()
-    return ClockCursor(got[0], got[1], got[2], got[3])
 
 
 @router.get(
@@ -65,11 +47,16 @@ def at_risk(
     metric: str | None = None,
     policy: str | None = None,
     limit: int = Query(50, ge=1, le=500),
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    cursor: str | None = Query(
+        None,
+        description="next_cursor of the previous page",
+        json_schema_extra=cursors.QUEUE_SCHEMA,
+    ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock()
+    after = cursors.read_queue_cursor(cursor) if cursor is not None else None  # checked first
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
             return _answer(request, format, [], None)
@@ -81,7 +68,7 @@ def at_risk(
         priority=priority,
         metric=metric,
         policy=policy,
-        after=_cursor(cursor) if cursor is not None else None,
+        after=after,
         limit=limit + 1,
     )
     found = runtime.store.open_clocks(query)
@@ -90,7 +77,9 @@ def at_risk(
     if len(found) > limit:
         last = page[-1]
         due = last.due if last.due is not None else NO_DUE
-        next_cursor = encode_cursor([due, last.ticket_id, last.metric, last.cycle])
+        next_cursor = cursors.queue_cursor(
+            ClockCursor(due, last.ticket_id, last.metric, last.cycle)
+        )
     fresh = runtime.fresh_records({r.ticket_id for r in page}, now)
     by_key = {(r.ticket_id, r.metric, r.cycle): r for recs in fresh.values() for r in recs}
     # a clock that an event closed since its record was stored has left the queue

@@ -10,7 +10,6 @@ default now) is when the version takes effect.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,12 +18,14 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.requests import Request as StarletteRequest
 
-from accord.core.config.loader import effective_instant
 from accord.core.timeutil import iso
-from accord.errors import InputError, UnsupportedFormatError
+from accord.errors import ConfigError, ConfigIssue, InputError, UnsupportedFormatError
+from accord.io import safejson
 from accord.io.store import ConfigVersion, Scope
 from accord.service.auth import Principal, require
+from accord.service.configuration import FILE_NAME_PATTERN, MAX_FILES
 from accord.service.ingest import media_type
+from accord.service.params import INSTANT_OR_DATE_SCHEMA, instant_or_date
 from accord.service.plumbing import (
     READ_ERRORS,
     TOO_LARGE,
@@ -38,6 +39,11 @@ router = APIRouter(prefix="/api/v1", tags=["configuration"])
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
+_EFFECTIVE_FROM: dict[str, Any] = {
+    **INSTANT_OR_DATE_SCHEMA,
+    "description": "A date (00:00 UTC) or an instant with an offset; default now",
+}
+
 UPLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["files"],
@@ -45,9 +51,11 @@ UPLOAD_SCHEMA: dict[str, Any] = {
         "files": {
             "type": "object",
             "additionalProperties": {"type": "string"},
+            "propertyNames": {"pattern": FILE_NAME_PATTERN},
+            "maxProperties": MAX_FILES,
             "description": "File name (ending in .yaml or .yml) -> YAML text",
         },
-        "effective_from": {"type": "string", "description": "ISO instant or date; default now"},
+        "effective_from": _EFFECTIVE_FROM,
     },
 }
 
@@ -69,24 +77,30 @@ async def _parse_upload(request: Request, body: bytes) -> tuple[dict[str, str], 
         form = await replayed.form()
         files: dict[str, str] = {}
         effective: str | None = None
+        unreadable: list[ConfigIssue] = []
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 data = await value.read()
+                file = value.filename or name
                 try:
-                    files[value.filename or name] = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise InputError(f"'{value.filename or name}' is not UTF-8 text") from None
+                    files[file] = data.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    where = f"byte {e.start + 1} is not UTF-8"
+                    hint = "save the file as UTF-8 text"
+                    unreadable.append(ConfigIssue(file, None, f"not UTF-8 text ({where})", hint))
             elif name == "effective_from":
                 effective = value
+        if unreadable:
+            # like any other problem of a file: 422 config_invalid, with every such file
+            raise ConfigError(unreadable)
         return files, effective
     if kind != "application/json":
         raise UnsupportedFormatError(
             f"send the configuration as application/json or multipart/form-data, not '{kind}'"
         )
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"the body is not valid JSON: {e}") from None
+    # a file's text is one JSON string: it may take the whole upload
+    limits = safejson.LIMITS.but(max_bytes=MAX_CONFIG_BYTES, max_string_chars=MAX_CONFIG_BYTES)
+    payload = safejson.loads(body, limits=limits)
     if not isinstance(payload, dict) or not isinstance(payload.get("files"), dict):
         raise InputError('expected {"files": {"name.yaml": "text", ...}}')
     files = payload["files"]
@@ -115,7 +129,7 @@ async def _parse_upload(request: Request, body: bytes) -> tuple[dict[str, str], 
                                 "type": "array",
                                 "items": {"type": "string", "format": "binary"},
                             },
-                            "effective_from": {"type": "string"},
+                            "effective_from": _EFFECTIVE_FROM,
                         },
                     }
                 },
@@ -139,12 +153,7 @@ async def put_config(
     now = runtime.clock()
     effective_from = now
     if effective is not None:
-        try:
-            effective_from = effective_instant(effective)
-        except (ValueError, OverflowError) as e:
-            raise InputError(
-                f"effective_from: {e}", details=[{"parameter": "effective_from"}]
-            ) from None
+        effective_from = instant_or_date(effective, "effective_from")
     version, config = await run_in_threadpool(
         runtime.configs.add, files, effective_from=effective_from, uploaded_at=now
     )

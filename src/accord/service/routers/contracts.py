@@ -34,10 +34,12 @@ from accord.io.store import ConfigVersion, Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import contracts_of_files, customer_data
 from accord.service.offload import RENDERS, encode, remote_statements
+from accord.service.params import INSTANT_SCHEMA, PERIOD_SCHEMA
+from accord.service.params import instant as instant_param
+from accord.service.params import period as checked_period
 from accord.service.plumbing import NOT_FOUND, READ_ERRORS
 from accord.service.runtime import Runtime
 from accord.service.snapshots import AS_OF_HEADER
-from accord.service.views import parse_instant_param
 
 router = APIRouter(prefix="/api/v1", tags=["contracts"])
 
@@ -98,7 +100,7 @@ def _statement(
     rendered and encoded (a large customer's statement takes a while to render and encode)."""
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()
-    explicit = parse_instant_param(as_of, "as_of")
+    explicit = instant_param(as_of, "as_of")
     config, contracts = _current(request, now)
     name, spec = _visible(principal, contracts, customer)
     fields = ticket_fields([spec])
@@ -174,11 +176,16 @@ def get_statement(
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
     period: str | None = Query(
-        None, description="2026-10, 2026-Q4, current or previous (default: current)"
+        None,
+        description="2026-10, 2026-Q4, current or previous (default: current)",
+        json_schema_extra=PERIOD_SCHEMA,
     ),
-    as_of: str | None = Query(None, description="Judge the clocks at this instant"),
+    as_of: str | None = Query(
+        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
+    ),
 ) -> Response:
-    body, computed_at = _statement(request, principal, customer, period, as_of, "statement")
+    wanted = checked_period(period)
+    body, computed_at = _statement(request, principal, customer, wanted, as_of, "statement")
     return _answer(body, computed_at)
 
 
@@ -191,7 +198,9 @@ def get_budget(
     customer: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    as_of: str | None = Query(None, description="Judge the clocks at this instant"),
+    as_of: str | None = Query(
+        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
+    ),
 ) -> Response:
     body, computed_at = _statement(request, principal, customer, None, as_of, "budget")
     return _answer(body, computed_at)

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
-from accord.service.events_schema import EVENT_SCHEMA, RESULT_SCHEMA
+from accord.service.events_schema import INGEST_SCHEMA, RESULT_SCHEMA
 from accord.service.ingest import ingest_body
 from accord.service.plumbing import AUTH_ERRORS, TOO_LARGE, UNSUPPORTED, error_doc, read_body
 
@@ -22,15 +22,14 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {
+                "application/json": {"schema": INGEST_SCHEMA},
+                "application/x-ndjson": {
                     "schema": {
-                        "oneOf": [
-                            EVENT_SCHEMA,
-                            {"type": "array", "items": EVENT_SCHEMA, "maxItems": 5000},
-                        ]
+                        "type": "string",
+                        "description": "One event per line (at most 50,000 lines); each line "
+                        "is answered, and rejected or kept, on its own",
                     }
                 },
-                "application/x-ndjson": {"schema": {"type": "string"}},
             },
         }
     },
@@ -39,7 +38,7 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
             "description": "Per-item outcomes; every accepted event is committed",
             "content": {"application/json": {"schema": RESULT_SCHEMA}},
         },
-        400: error_doc("The body is not valid JSON (it is kept in the quarantine)"),
+        400: error_doc("The body is not JSON within the limits (it is kept in the quarantine)"),
         **AUTH_ERRORS,
         **TOO_LARGE,
         **UNSUPPORTED,

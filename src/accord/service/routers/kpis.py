@@ -25,11 +25,10 @@ import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from accord.core.config.resolved import Configuration
@@ -37,20 +36,31 @@ from accord.core.kpi.check import custom_fields
 from accord.core.kpi.columns import (
     CUSTOM_PREFIX,
     GROUPING_KINDS,
-    canonical,
     column_kind,
     known_columns,
 )
 from accord.core.kpi.evaluate import evaluate, inapplicable, unit_of
 from accord.core.kpi.facts import TicketFacts
 from accord.core.kpi.library import builtin_kpis
-from accord.core.kpi.models import GRAINS, Grain, KpiSpec
-from accord.core.timeutil import Instant, iso, parse_as_of, zone
-from accord.errors import ConflictError, InputError, NotFoundError
+from accord.core.kpi.models import Grain, KpiSpec
+from accord.core.timeutil import Instant, iso, parse_as_of
+from accord.errors import ConflictError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import kpi_catalog, kpi_inputs
+from accord.service.kpi_params import (
+    BY_SCHEMA,
+    GRAIN_SCHEMA,
+    MAX_PERIODS,
+    TZ_SCHEMA,
+    check_zone,
+    invalid,
+    read_as_of,
+    read_dims,
+    read_grain,
+)
 from accord.service.offload import remote_kpi_table
+from accord.service.params import INSTANT_SCHEMA
 from accord.service.plumbing import (
     CONFLICT,
     NOT_FOUND,
@@ -65,14 +75,8 @@ from accord.service.snapshots import AS_OF_HEADER
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
-_GRAIN_HINT = "use day, week, month, quarter, or a rolling window of days such as 28d"
-# A year of days, or 366 weeks: enough for any report, and it bounds the work of one request.
-MAX_PERIODS = 366
-MAX_ROLLING_DAYS = 366
-# as_of is kept in sane bounds; the periods before it must also stay after year 1, where
-# datetime ends (a configuration may define a long rolling window).
-_EARLIEST = parse_as_of("1900-01-01T00:00:00Z")
-_LATEST = parse_as_of("9000-01-01T00:00:00Z")
+# as_of is kept in bounds (accord.service.params); the periods before it must also stay after
+# year 1, where datetime ends (a configuration may define a long rolling window).
 _YEAR_2 = parse_as_of("0002-01-01T00:00:00Z")
 _DAY = 86_400
 _LONGEST_CALENDAR_PERIOD = 92  # days in a quarter, at most
@@ -172,11 +176,24 @@ def kpi_values(
         None,
         description="Break down by a dimension: team, agent, priority, channel, customer, "
         "policy, metric, field.<name>, … (repeatable; default: each KPI's own)",
+        json_schema_extra=BY_SCHEMA,
     ),
-    grain: str | None = Query(None, description="day, week, month, quarter or rolling days: 28d"),
+    grain: str | None = Query(
+        None,
+        description="day, week, month, quarter or rolling days: 28d (1d to 366d)",
+        json_schema_extra=GRAIN_SCHEMA,
+    ),
     periods: int = Query(4, ge=1, le=MAX_PERIODS, description="How many periods up to as_of"),
-    tz: str | None = Query(None, description="IANA zone of the periods (default: each KPI's)"),
-    as_of: str | None = Query(None, description="Evaluate at this instant (default: now)"),
+    tz: str | None = Query(
+        None,
+        description="IANA zone of the periods (default: each KPI's)",
+        json_schema_extra=TZ_SCHEMA,
+    ),
+    as_of: str | None = Query(
+        None,
+        description="Evaluate at this instant (default: now)",
+        json_schema_extra=INSTANT_SCHEMA,
+    ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     return _values(request, principal, kpi, by, grain, periods, tz, as_of, format)
@@ -191,58 +208,28 @@ def one_kpi_values(
     name: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    by: list[str] | None = Query(None, description="Break down by a dimension (repeatable)"),
-    grain: str | None = Query(None, description="day, week, month, quarter or rolling days: 28d"),
+    by: list[str] | None = Query(
+        None, description="Break down by a dimension (repeatable)", json_schema_extra=BY_SCHEMA
+    ),
+    grain: str | None = Query(
+        None,
+        description="day, week, month, quarter or rolling days: 28d (1d to 366d)",
+        json_schema_extra=GRAIN_SCHEMA,
+    ),
     periods: int = Query(4, ge=1, le=MAX_PERIODS, description="How many periods up to as_of"),
-    tz: str | None = Query(None, description="IANA zone of the periods (default: the KPI's)"),
-    as_of: str | None = Query(None, description="Evaluate at this instant (default: now)"),
+    tz: str | None = Query(
+        None,
+        description="IANA zone of the periods (default: the KPI's)",
+        json_schema_extra=TZ_SCHEMA,
+    ),
+    as_of: str | None = Query(
+        None,
+        description="Evaluate at this instant (default: now)",
+        json_schema_extra=INSTANT_SCHEMA,
+    ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     return _values(request, principal, [name], by, grain, periods, tz, as_of, format)
-
-
-def _invalid(param: str, message: str) -> RequestValidationError:
-    # the shape FastAPI gives its own 422s, so every bad parameter reads the same
-    return RequestValidationError(
-        [{"loc": ("query", param), "msg": message, "type": "value_error"}]
-    )
-
-
-def _grain(value: str | None) -> tuple[Grain | None, int | None]:
-    if value is None:
-        return None, None
-    text = value.strip().lower()
-    if text in GRAINS:
-        return cast(Grain, text), None
-    days = text[:-1] if text.endswith("d") else ""
-    if days.isascii() and days.isdigit() and 0 < int(days) <= MAX_ROLLING_DAYS:
-        return None, int(days)
-    raise _invalid("grain", f"'{value}' is not a grain; {_GRAIN_HINT}")
-
-
-def _as_of(value: str | None, now: Instant) -> Instant:
-    if value is None:
-        return now
-    try:
-        when = parse_as_of(value)
-    except (ValueError, OverflowError) as e:
-        raise InputError(f"as_of: {e}", details=[{"parameter": "as_of"}]) from None
-    if not _EARLIEST <= when < _LATEST:
-        raise InputError(
-            "as_of: must lie between 1900-01-01 and 9000-01-01", details=[{"parameter": "as_of"}]
-        )
-    return when
-
-
-def _dims(by: Sequence[str] | None) -> list[str] | None:
-    if not by:
-        return None
-    dims: dict[str, str] = {}  # canonical -> as asked: `agent` and `assignee` are one column
-    for d in by:
-        if not any(column_kind(d, s) in GROUPING_KINDS for s in ("records", "tickets")):
-            raise _invalid("by", f"'{d}' is not a dimension; see the catalog's 'dimensions'")
-        dims.setdefault(canonical(d), d)
-    return list(dims.values())
 
 
 def _select(
@@ -262,7 +249,7 @@ def _select(
         for name in selected:
             why = inapplicable(catalog, name, dims)
             if why is not None:
-                raise _invalid(
+                raise invalid(
                     "by", f"KPI '{name}' cannot be broken down by {', '.join(dims)}: {why}"
                 )
         return selected, []
@@ -283,14 +270,10 @@ def _values(
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()
-    period_grain, rolling = _grain(grain)
-    if tz is not None:
-        try:
-            zone(tz)
-        except ValueError as e:
-            raise _invalid("tz", str(e)) from None
-    when = _as_of(as_of, now)
-    dims = _dims(by)
+    period_grain, rolling = read_grain(grain)
+    check_zone(tz)
+    when = read_as_of(as_of, now)
+    dims = read_dims(by)
     got = _in_force(runtime, now)
     selected, skipped = _select(got.catalog, names, dims)
     if got.config is None:
@@ -381,7 +364,7 @@ def _check_reach(
         days = rolling or (None if grain is not None else catalog[name].period.rolling)
         span = (periods + 1) * (days or _LONGEST_CALENDAR_PERIOD) * _DAY
         if when - span < _YEAR_2:
-            raise _invalid("periods", f"{periods} periods of '{name}' reach back before year 2")
+            raise invalid("periods", f"{periods} periods of '{name}' reach back before year 2")
 
 
 def _inputs(

@@ -19,7 +19,10 @@ from accord.core.records import State
 from accord.core.timeutil import iso
 from accord.errors import NotFoundError
 from accord.io.store import Scope, TicketQuery
+from accord.service import cursors
 from accord.service.auth import Principal, require
+from accord.service.params import INSTANT_SCHEMA
+from accord.service.params import instant as instant_param
 from accord.service.plumbing import (
     NOT_FOUND,
     READ_ERRORS,
@@ -29,11 +32,7 @@ from accord.service.plumbing import (
 )
 from accord.service.recompute import summarize
 from accord.service.views import (
-    cursor_error,
-    decode_cursor,
-    encode_cursor,
     event_json,
-    parse_instant_param,
     records_csv,
     ticket_json,
 )
@@ -56,20 +55,29 @@ def list_tickets(
     priority: str | None = None,
     state: State | None = Query(None, description="Tickets with a clock in this state now"),
     metric: str | None = Query(None, description="Tickets with a clock of this metric"),
-    due_before: str | None = Query(None, description="Tickets with a clock due before this"),
+    due_before: str | None = Query(
+        None, description="Tickets with a clock due before this", json_schema_extra=INSTANT_SCHEMA
+    ),
     limit: int = Query(50, ge=1, le=500),
-    cursor: str | None = Query(None, description="next_cursor of the previous page"),
-    as_of: str | None = Query(None, description="Judge the returned clocks at this instant"),
+    cursor: str | None = Query(
+        None,
+        description="next_cursor of the previous page",
+        json_schema_extra=cursors.TICKET_SCHEMA,
+    ),
+    as_of: str | None = Query(
+        None,
+        description="Judge the returned clocks at this instant",
+        json_schema_extra=INSTANT_SCHEMA,
+    ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock()
-    judged = parse_instant_param(as_of, "as_of") or now
-    after = None
-    if cursor is not None:
-        after = decode_cursor(cursor)
-        if not isinstance(after, str):
-            raise cursor_error()
+    # every parameter is checked before any answer, the empty one for another customer too
+    asked = instant_param(as_of, "as_of")
+    judged = now if asked is None else asked  # (1970-01-01T00:00:00Z is 0, and an instant)
+    due = instant_param(due_before, "due_before")
+    after = cursors.read_ticket_cursor(cursor) if cursor is not None else None
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
             return _page(request, format, [], [], None)
@@ -81,13 +89,13 @@ def list_tickets(
         priority=priority,
         state=state,
         metric=metric,
-        due_before=parse_instant_param(due_before, "due_before"),
+        due_before=due,
         after=after,
         limit=limit + 1,
     )
     found = runtime.store.find_tickets(query)
     page = found[:limit]
-    next_cursor = encode_cursor(page[-1].ticket_id) if len(found) > limit else None
+    next_cursor = cursors.ticket_cursor(page[-1].ticket_id) if len(found) > limit else None
     fresh = runtime.fresh_records([s.ticket_id for s in page], judged)
     items = [ticket_json(s, fresh.get(s.ticket_id, [])) for s in page]
     records = [r for s in page for r in fresh.get(s.ticket_id, [])]
@@ -115,11 +123,14 @@ def get_ticket(
     ticket_id: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    as_of: str | None = Query(None, description="Judge the clocks at this instant"),
+    as_of: str | None = Query(
+        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
+    ),
 ) -> dict[str, Any]:
     runtime = request.app.state.runtime
     now = runtime.clock()
-    judged = parse_instant_param(as_of, "as_of") or now
+    asked = instant_param(as_of, "as_of")
+    judged = now if asked is None else asked
     events = runtime.store.events_of([ticket_id])[ticket_id]
     summary = summarize(ticket_id, events, now) if events else None
     if summary is None or (

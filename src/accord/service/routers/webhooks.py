@@ -9,7 +9,6 @@ is refused (401); a redelivery within that window is idempotent (the same ``even
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from accord.errors import AuthError, InputError, NotFoundError
+from accord.errors import AuthError, NotFoundError
 from accord.service.events_schema import RESULT_SCHEMA
-from accord.service.ingest import ingest_rows
+from accord.service.ingest import ingest_rows, read_json, refuse_body
 from accord.service.plumbing import NOT_FOUND, TOO_LARGE, error_doc, read_body
 from accord.service.runtime import Runtime
 from accord.service.webhooks import jira, zendesk
@@ -31,7 +30,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Outcomes of the events the delivery mapped to (none: ignored)",
         "content": {"application/json": {"schema": RESULT_SCHEMA}},
     },
-    400: error_doc("The body is not JSON"),
+    400: error_doc("The body is not JSON within the limits (it is kept in the quarantine)"),
     401: error_doc("Missing or wrong signature, or a replay"),
     **NOT_FOUND,
     **TOO_LARGE,
@@ -42,13 +41,6 @@ _BODY = {
         "content": {"application/json": {"schema": {"type": "object"}}},
     }
 }
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"the body is not valid JSON: {e}") from None
 
 
 def _store(runtime: Runtime, rows: list[dict[str, Any]], source: str) -> dict[str, Any]:
@@ -70,7 +62,8 @@ async def _deliver(
     if not secret:
         raise NotFoundError(f"the {vendor} webhook is not set up on this server")
     body = await read_body(request, runtime.settings.max_body_bytes)
-    payload = check(body, runtime)
+    # in a thread: a body that cannot be read is written to the quarantine
+    payload = await run_in_threadpool(check, body, runtime)
     rows = to_rows(payload)
     out = await run_in_threadpool(_store, runtime, rows, source)
     return JSONResponse(out)
@@ -96,7 +89,11 @@ async def zendesk_webhook(request: Request) -> JSONResponse:
             now=rt.clock(),
             tolerance=settings.webhook_tolerance,
         )
-        return _json(body)
+        payload = read_json(rt, body, zendesk.SOURCE)
+        if not isinstance(payload, dict):
+            reason = "a Zendesk delivery is a JSON object"
+            raise refuse_body(rt, body, zendesk.SOURCE, reason)
+        return payload
 
     return await _deliver(
         request, settings.zendesk_secret, "Zendesk", check, zendesk.to_rows, zendesk.SOURCE
@@ -116,7 +113,7 @@ async def jira_webhook(request: Request) -> JSONResponse:
 
     def check(body: bytes, rt: Runtime) -> Any:
         jira.verify(settings.jira_secret or "", body, request.headers.get(jira.SIGNATURE_HEADER))
-        payload = _json(body)
+        payload = read_json(rt, body, jira.SOURCE)
         if not isinstance(payload, dict):
             raise AuthError("a Jira delivery is a JSON object with a 'timestamp'")
         jira.check(payload, now=rt.clock(), tolerance=settings.webhook_tolerance)

@@ -65,7 +65,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def _signed_at(timestamp: str) -> Instant:
     text = timestamp.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 12:
         return int(text)
     try:
         return to_instant(parse_instant(text))
@@ -93,8 +93,10 @@ def verify(
 def _text(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, int):
+        return str(value)  # never through float: a long id would lose digits or overflow
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
     return value
 
 

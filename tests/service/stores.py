@@ -1,0 +1,62 @@
+"""The service over each SQL store: SQLite in a folder, or a fresh PostgreSQL schema (dropped
+afterwards), for the tests that must hold on both (schemathesis, the bad inputs)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.io.store.conftest import PG_URL, _in_ci
+from tests.service.conftest import Api, make_api
+
+STORES = ("sqlite", "postgresql")
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL schema; fails in CI (skips elsewhere) when the
+    server cannot be reached, like the store tests."""
+    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as e:
+        engine.dispose()
+        message = f"PostgreSQL is not reachable at {PG_URL}: {e.orig}"
+        if _in_ci():
+            pytest.fail(message + " (CI is set: the service must be tested on PostgreSQL)")
+        pytest.skip(message)
+    schema = f"accord_test_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@contextmanager
+def api_over(kind: str, tmp_path: Path, **kw: Any) -> Iterator[Api]:
+    """The test API (tests.service.conftest.make_api) over the store ``kind``."""
+    if kind == "sqlite":
+        api = make_api(tmp_path, **kw)
+        try:
+            yield api
+        finally:
+            api.store.close()
+        return
+    with pg_schema() as url:
+        api = make_api(tmp_path, url=url, **kw)
+        try:
+            yield api
+        finally:
+            api.store.close()
