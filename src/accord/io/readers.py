@@ -244,10 +244,14 @@ def _validate(
             yield dedupe.admit(got, source=r.source, row=r.row, raw=r.raw)
 
 
+_LINE_LIMITS = safejson.LIMITS.but(surrogates=True)
+
+
 def _json_line(source: str, number: int, text: str) -> _RawRow:
     try:
         # within limits: one line too deep or with a 5,000-digit number is that line's problem
-        obj = safejson.loads(text, what="the line")
+        # lone surrogates are left to the row's validation, which names the field
+        obj = safejson.loads(text, limits=_LINE_LIMITS, what="the line")
     except InputError as e:
         problem = str(e.details[0]["reason"]) if e.details else e.message
         return _RawRow(source, number, None, {"_line": text}, False, problem)

@@ -11,7 +11,6 @@ stream does not hold the write lock for long.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,27 +141,13 @@ def ingest_rows(runtime: Runtime, rows: Sequence[Any], *, source: str) -> Ingest
     mapper = config.status_category if config is not None else None
     outcomes: list[Incoming | RowProblem] = []
     for n, raw in enumerate(rows, start=1):
-        refused = _unencodable(raw, source, n)
-        if refused is not None:
-            outcomes.append(refused)
-            continue
+        # a lone surrogate anywhere in the row is that row's rejection, naming its field
         got = validate_event(raw, source=source, row=n, status_category=mapper)
         if isinstance(got, Event):
             outcomes.append(Incoming(got, source, n, raw if isinstance(raw, Mapping) else None))
         else:
             outcomes.append(got)
     return store_outcomes(runtime, outcomes, source=source)
-
-
-def _unencodable(raw: Any, source: str, row: int) -> RowProblem | None:
-    """A row holding a lone surrogate (``"\\ud800"`` in its JSON) cannot be stored as text:
-    rejected, and kept as its JSON text, escapes and all, so that it can be fixed."""
-    path = safejson.lone_surrogate_path(raw)
-    if path is None:
-        return None
-    field = path.removeprefix("$").removeprefix(".") or "*"
-    reason = "the text holds a lone UTF-16 surrogate (such as \\ud800), which is not a character"
-    return RowProblem(source, row, field, reason, {"_line": json.dumps(raw)})
 
 
 def _ingest_ndjson(runtime: Runtime, body: bytes) -> IngestReport:
