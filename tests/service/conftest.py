@@ -160,9 +160,16 @@ def reply(event_id: str, ticket: str, minutes: float) -> dict[str, Any]:
     return event(event_id, ticket, minutes, "message", actor="agent", public=True)
 
 
-def make_api(tmp_path: Path, *, config: dict[str, str] | None = CONFIG, **settings: Any) -> Api:
+def make_api(
+    tmp_path: Path,
+    *,
+    config: dict[str, str] | None = CONFIG,
+    url: str | None = None,
+    **settings: Any,
+) -> Api:
+    """The app over a new store: a SQLite file in ``tmp_path``, or the database at ``url``."""
     clock = Clock()
-    store = SqlStore(f"sqlite:///{tmp_path / 'accord.db'}")
+    store = SqlStore(url or f"sqlite:///{tmp_path / 'accord.db'}")
     base = Settings(
         background=False,
         zendesk_secret=ZENDESK_SECRET,

@@ -62,9 +62,7 @@ def test_a_ticket_belongs_to_the_customer_of_its_latest_event_in_time_not_in_arr
     add(store, ev("e4", ts=T0 + 90, status="open"))  # sets no customer: changes nothing
     add(store, ev("e5", "T2", ts=T0, kind=Kind.CREATED, status="new"))
     add(store, Event("e6", "T3", T0, Kind.MESSAGE, Actor.AGENT, True, {"customer": "acme"}))
-    assert store.owners_of(["T1", "T2", "T3", "T9"]) == {
-        "T1": "globex", "T2": None, "T3": None, "T9": None,
-    }  # fmt: skip
+    assert store.owners_of(["T1", "T2", "T3", "T9"]) == {"T1": "globex"}  # nobody's: absent
     # the same instant: the event stored last wins, in one batch as across batches
     add(store, ev("e7", ts=T0 + 90, customer="umbrella"), ev("e8", ts=T0 + 90, customer="acme"))
     assert store.owners_of(["T1"]) == {"T1": "acme"}
@@ -114,6 +112,19 @@ def test_a_recompute_that_read_the_events_before_a_move_does_not_undo_it(store: 
     assert entry is not None
     assert store.list_alerts(AlertQuery(now=T0, customer="acme")) == []
     assert [a.id for a in store.list_alerts(AlertQuery(now=T0, customer="globex"))] == [entry.id]
+
+
+def test_a_recomputed_ticket_given_its_first_customer_is_read_by_it_at_once(store: Store) -> None:
+    add(store, ev("e1", kind=Kind.CREATED, status="new"))
+    store.save_results([TicketResult(summary("T1", None), [rec("T1")])])
+    entry = store.claim_alert(sla_alert("T1", None), now=T0)
+    assert entry is not None
+    add(store, ev("e2", ts=T0 + 60, customer="acme"), at=T0 + 60)
+    assert [s.ticket_id for s in store.find_tickets(TicketQuery(now=T0, customer="acme"))] == ["T1"]
+    assert [r.ticket_id for r in store.open_clocks(ClockQuery(now=T0, customer="acme"))] == ["T1"]
+    assert [a.id for a in store.list_alerts(AlertQuery(now=T0, customer="acme"))] == [entry.id]
+    [move] = store.moves_since(0)
+    assert (move.ticket_id, move.from_customer, move.to_customer) == ("T1", None, "acme")
 
 
 def test_an_alert_about_no_ticket_is_read_by_its_own_customer(store: Store) -> None:
@@ -254,7 +265,7 @@ def test_the_migration_gives_stored_tickets_their_owners_and_reads_their_columns
         engine.dispose()
     store = SqlStore(sql_url)
     try:
-        assert store.owners_of(["T1", "T2", "T3"]) == {"T1": "globex", "T2": "42", "T3": None}
+        assert store.owners_of(["T1", "T2", "T3"]) == {"T1": "globex", "T2": "42"}
         assert store.find_tickets(TicketQuery(now=T0, customer="acme")) == []
         assert [
             s.ticket_id for s in store.find_tickets(TicketQuery(now=T0, customer="globex"))

@@ -393,8 +393,9 @@ class Store(Protocol):
     # ---- current customers (isolation), kept at ingest
 
     def owners_of(self, ticket_ids: Collection[str]) -> dict[str, str | None]:
-        """Each ticket's current customer (:mod:`accord.core.ownership`) as of the events
-        stored, whatever the recompute backlog; ``None`` when no event names one."""
+        """The current customer (:mod:`accord.core.ownership`) of each of these tickets that
+        a stored event gives one to (``None``: emptied since), whatever the recompute backlog;
+        tickets no event gives a customer to are left out (they belong to nobody)."""
         ...
 
     def moves_since(self, n: int, *, limit: int = 10_000) -> list[TicketMove]:

@@ -119,10 +119,12 @@ class MemoryStore:
         if before is not None and e.sort_key() <= before[1]:
             return  # an older event arriving late: the ticket stays where it is
         self._owners[e.ticket_id] = (customer, e.sort_key())
-        if before is not None and before[0] != customer:
+        # a first customer is a move for readers only when the ticket has a summary already
+        summary = self._tickets.get(e.ticket_id)
+        was = before[0] if before is not None else summary.customer if summary else None
+        if was != customer and (before is not None or summary is not None):
             n = len(self._moves) + 1
-            move = TicketMove(n, e.ticket_id, before[0], customer, e.seq, received_at)
-            self._moves.append(move)
+            self._moves.append(TicketMove(n, e.ticket_id, was, customer, e.seq, received_at))
 
     def _owner(self, ticket_id: str) -> str | None:
         got = self._owners.get(ticket_id)
@@ -232,7 +234,7 @@ class MemoryStore:
 
     def owners_of(self, ticket_ids: Collection[str]) -> dict[str, str | None]:
         with self._lock:
-            return {tid: self._owner(tid) for tid in ticket_ids}
+            return {tid: self._owner(tid) for tid in ticket_ids if tid in self._owners}
 
     def moves_since(self, n: int, *, limit: int = 10_000) -> list[TicketMove]:
         with self._lock:

@@ -112,16 +112,33 @@ def move_owners(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     moves: list[tuple[str, str | None, str | None, int]] = []
+    firsts: list[tuple[str, str | None, str | None, int]] = []
     for tid in sorted(new):
         customer, key = new[tid]
         row = {"tid": tid, "who": customer, "k_ts": key[0], "k_us": key[1], "k_seq": key[2]}
         before = old.get(tid)
         if before is None:
             inserts.append(row)
+            firsts.append((tid, None, customer, key[2]))
         elif key > before[1]:
             updates.append(row)
             if customer != before[0]:
                 moves.append((tid, before[0], customer, key[2]))
+    if firsts:
+        # a first customer is a move for readers only when the ticket was recomputed before
+        # (it has a summary, perhaps records and alerts, that name no customer); a new ticket
+        # has none
+        known: dict[str, str | None] = {}
+        tc = t.tickets.c
+        for chunk in _chunks([f[0] for f in firsts]):
+            q = sa.select(tc.ticket_id, tc.customer).where(tc.ticket_id.in_(chunk))
+            known.update({tid: customer for tid, customer in conn.execute(q)})
+        moves.extend(
+            (tid, known[tid], to, seq)
+            for tid, _, to, seq in firsts
+            if tid in known and known[tid] != to
+        )
+        moves.sort()
     if inserts:
         conn.execute(
             t.ticket_owners.insert(),
@@ -134,8 +151,7 @@ def move_owners(
     if updates:
         conn.execute(_SET_OWNER, updates)
     if moves:
-        # what reads filter on follows at once; a ticket's first customer needs none of this
-        # (its summary and records, if any, name no customer, which nobody reads by)
+        # what reads filter on follows at once
         params = [{"tid": tid, "who": to} for tid, _, to, _ in moves]
         for stmt in (_SET_TICKET, _SET_RECORDS, _SET_ALERTS):
             conn.execute(stmt, params)
@@ -166,9 +182,9 @@ class OwnersPart(SqlBase):
     @_guard
     def owners_of(self, ticket_ids: Collection[str]) -> dict[str, str | None]:
         oc = t.ticket_owners.c
-        out: dict[str, str | None] = {tid: None for tid in ticket_ids}
+        out: dict[str, str | None] = {}
         with self._read.connect() as conn:
-            for chunk in _chunks(sorted(out)):
+            for chunk in _chunks(sorted(set(ticket_ids))):
                 q = sa.select(oc.ticket_id, oc.customer).where(oc.ticket_id.in_(chunk))
                 out.update({tid: customer for tid, customer in conn.execute(q)})
         return out
