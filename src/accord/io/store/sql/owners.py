@@ -128,15 +128,15 @@ def move_owners(
         # a first customer is a move for readers only when the ticket was recomputed before
         # (it has a summary, perhaps records and alerts, that name no customer); a new ticket
         # has none
-        known: dict[str, str | None] = {}
+        named: dict[str, str | None] = {}
         tc = t.tickets.c
         for chunk in _chunks([f[0] for f in firsts]):
             q = sa.select(tc.ticket_id, tc.customer).where(tc.ticket_id.in_(chunk))
-            known.update({tid: customer for tid, customer in conn.execute(q)})
+            named.update({tid: customer for tid, customer in conn.execute(q)})
         moves.extend(
-            (tid, known[tid], to, seq)
+            (tid, named[tid], to, seq)
             for tid, _, to, seq in firsts
-            if tid in known and known[tid] != to
+            if tid in named and named[tid] != to
         )
         moves.sort()
     if inserts:
