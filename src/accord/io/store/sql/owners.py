@@ -125,9 +125,9 @@ def move_owners(
             if customer != before[0]:
                 moves.append((tid, before[0], customer, key[2]))
     if firsts:
-        # a first customer is a move for readers only when the ticket was recomputed before
-        # (it has a summary, perhaps records and alerts, that name no customer); a new ticket
-        # has none
+        # a first customer is a move for readers only when the ticket was recomputed before:
+        # its summary (and records, alerts) then name the customer the recompute saw; a new
+        # ticket has none of them
         named: dict[str, str | None] = {}
         tc = t.tickets.c
         for chunk in _chunks([f[0] for f in firsts]):
