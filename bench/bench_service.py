@@ -57,6 +57,7 @@ from accord.cli.demo import copy_demo_config
 from accord.core.config.loader import load_config
 from accord.core.engine import compute_ticket
 from accord.core.events import Event
+from accord.core.ownership import owner_of
 from accord.demo.generate import generate_events
 from accord.io.store import Scope, SqlStore
 from accord.service.auth import create_token
@@ -319,6 +320,9 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
     for evs, recs in templates(config_dir, 2_000, now):
         tevs = [replace(e, ticket_id=_TID, event_id=f"{_TID}-{i}") for i, e in enumerate(evs)]
         summary = summarize(_TID, tevs, now)
+        # the ticket's current customer, as the ingest keeps it (the event's arrival number
+        # is not known before the copy; 0 sorts it before any later event at the same instant)
+        owner = owner_of(tevs)
         base.append(
             (
                 [_rows(schema.events, _event_row(e, content_digest(e), now)) for e in tevs],
@@ -327,6 +331,7 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
                     for r in recs
                 ],
                 _rows(schema.tickets, _ticket_row(summary)),
+                None if owner is None else (_TID, owner.customer, owner.key[0], owner.key[1], 0),
             )
         )
 
@@ -335,8 +340,11 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
 
     engine = sa.create_engine(url)
     rng = random.Random(3)
-    tables = (schema.events, schema.records, schema.tickets)
-    columns = {t.name: [c.name for c in t.columns if c.name != "seq"] for t in tables}
+    tables = (schema.events, schema.records, schema.tickets, schema.ticket_owners)
+    columns = {
+        t.name: [c.name for c in t.columns if not (t is schema.events and c.name == "seq")]
+        for t in tables
+    }
     try:
         with engine.begin() as conn:
             raw = conn.connection.dbapi_connection
@@ -344,11 +352,13 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
             for start in range(0, tickets, 20_000):
                 batch: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in tables}
                 for n in range(start, min(tickets, start + 20_000)):
-                    ev_rows, rec_rows, ticket_row = base[rng.randrange(len(base))]
+                    ev_rows, rec_rows, ticket_row, owner_row = base[rng.randrange(len(base))]
                     tid = f"B{n:07d}"
                     batch["events"].extend(swap(r, tid) for r in ev_rows)
                     batch["records"].extend(swap(r, tid) for r in rec_rows)
                     batch["tickets"].append(swap(ticket_row, tid))
+                    if owner_row is not None:
+                        batch["ticket_owners"].append(swap(owner_row, tid))
                 for name, rows in batch.items():
                     _insert(raw, engine.dialect.name, name, columns[name], rows)
                 if start % 200_000 == 0:

@@ -167,7 +167,7 @@ def make_api(
     url: str | None = None,
     **settings: Any,
 ) -> Api:
-    """The app over the store at ``url`` (default: SQLite in ``tmp_path``)."""
+    """The app over a new store: a SQLite file in ``tmp_path``, or the database at ``url``."""
     clock = Clock()
     store = SqlStore(url or f"sqlite:///{tmp_path / 'accord.db'}")
     base = Settings(

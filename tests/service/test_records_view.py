@@ -55,8 +55,12 @@ result_st = st.tuples(
     st.sampled_from([None, "acme", "globex"]),
     st.lists(record_st, max_size=4),
 )
-# a step: results saved by this process (handed to the view) or by another one (not)
-step_st = st.tuples(st.booleans(), st.lists(result_st, min_size=1, max_size=3))
+# a step: tickets moved to another customer (an event, no recompute yet), then results saved
+# by this process (handed to the view) or by another one (not)
+move_st = st.tuples(st.sampled_from(TICKETS), st.sampled_from([None, "acme", "globex"]))
+step_st = st.tuples(
+    st.lists(move_st, max_size=2), st.booleans(), st.lists(result_st, min_size=1, max_size=3)
+)
 
 
 def make_result(tid: str, customer: str | None, recs: Sequence[tuple[object, ...]]) -> TicketResult:
@@ -92,11 +96,11 @@ def make_result(tid: str, customer: str | None, recs: Sequence[tuple[object, ...
     return TicketResult(replace(summarize(tid, [], T0), customer=customer), records)
 
 
-def add_event(store: Store, tid: str, n: int) -> int:
-    """One event for ``tid`` (what marks it changed for another process); its seq."""
-    store.add_events(
-        [Incoming(Event(f"{tid}-e{n}", tid, T0, Kind.UPDATED), "test", n)], received_at=T0
-    )
+def add_event(store: Store, tid: str, n: int, **fields: str | None) -> int:
+    """One event for ``tid`` (what marks it changed for another process; with ``customer``,
+    a move), ``n`` seconds after T0; its seq."""
+    e = Event(f"{tid}-e{n}", tid, T0 + n, Kind.UPDATED, fields=fields)
+    store.add_events([Incoming(e, "test", n)], received_at=T0)
     return max(e.seq for e in store.events_of([tid])[tid])
 
 
@@ -108,7 +112,13 @@ def add_event(store: Store, tid: str, n: int) -> int:
 )
 def test_the_view_equals_the_store_after_any_sequence_of_updates(
     first: list[tuple[str, str | None, list[tuple[object, ...]]]],
-    steps: list[tuple[bool, list[tuple[str, str | None, list[tuple[object, ...]]]]]],
+    steps: list[
+        tuple[
+            list[tuple[str, str | None]],
+            bool,
+            list[tuple[str, str | None, list[tuple[object, ...]]]],
+        ]
+    ],
     nows: list[int],
 ) -> None:
     store = MemoryStore()
@@ -120,8 +130,13 @@ def test_the_view_equals_the_store_after_any_sequence_of_updates(
     # compaction after every 2 replaced tickets: both the frame and the delta are exercised
     view = RecordsView(store, check_interval=0, compact_at=2)
     view.load()
-    for own, batch in steps:
-        # one result per ticket, as a recompute saves them
+    for moves, own, batch in steps:
+        for tid, customer in moves:
+            n += 1
+            add_event(store, tid, n, customer=customer)
+        # a read follows the moves at once: the tickets count for their new customers
+        assert_same(view, store, nows[0])
+        # one result per ticket, as a recompute saves them (with whatever customer it read)
         results = list({tid: make_result(tid, c, recs) for tid, c, recs in batch}.values())
         seqs: dict[str, int] = {}
         for r in results:

@@ -31,6 +31,7 @@ from accord.core.events import Event
 from accord.core.kpi.facts import TicketFacts, policy_fields, ticket_facts
 from accord.core.kpi.frames import events_frame, records_frame, records_frame_of_table
 from accord.core.kpi.models import KpiSpec
+from accord.core.ownership import current_customer
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.errors import ConfigError
@@ -145,8 +146,9 @@ def customer_data(
     *,
     batch: bool | None = None,
 ) -> tuple[list[MetricRecord], pl.DataFrame]:
-    """The customer's clocks recomputed at ``as_of`` from their stored events, and the ticket
-    facts (with ``fields``) the exclusions read. ``batch``: force the engine (default: the
+    """The clocks of the customer's tickets (those whose current customer it is) recomputed
+    at ``as_of`` from their stored events, and the ticket facts (with ``fields``) the
+    exclusions read. ``batch``: force the engine (default: the
     batch engine above :data:`BATCH_TICKETS` tickets)."""
     ids: list[str] = []
     after: str | None = None
@@ -161,7 +163,9 @@ def customer_data(
     use_batch = batch if batch is not None else len(ids) > BATCH_TICKETS
     for i in range(0, len(ids), _PAGE):
         for tid, evs in store.events_of(ids[i : i + _PAGE]).items():
-            if evs:
+            # the store listed the tickets by their current customer; checked again against
+            # the events read (a ticket moved away since is not the customer's any more)
+            if evs and current_customer(evs) == customer:
                 if not use_batch:
                     records.extend(compute_ticket(tid, evs, config, as_of))
                 events.extend(evs)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
 from accord.core.events import Event, FieldValue, Kind
+from accord.core.ownership import field_text as _text
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.errors import AccordError, ConflictError, NotFoundError, StoreError
@@ -35,12 +36,6 @@ Clock = Callable[[], Instant]
 ConfigAt = Callable[[Instant], Configuration | None]
 # told of every batch just saved, with each ticket's highest event seq (the records view)
 Saved = Callable[[Sequence[TicketResult], Mapping[str, int]], None]
-
-
-def _text(v: FieldValue) -> str | None:
-    if v is None or v == () or v == "":
-        return None
-    return str(v)
 
 
 def summarize(ticket_id: str, events: Sequence[Event], computed_at: Instant) -> TicketSummary:

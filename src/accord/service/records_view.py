@@ -25,6 +25,13 @@ Keeping it current:
   written by another process are found by ``seq`` and their tickets' records re-read once no
   recompute mark is left on them; a new configuration version reloads the whole view.
 
+Isolation: the customer of a ticket's rows is its current one. The store numbers every change
+of a ticket's customer in commit order (``Store.moves_since``); each read first puts the rows of
+the tickets moved since the last look under their new customer (:meth:`RecordsView.follow_moves`,
+an index look-up when nothing moved), and records handed over by the recompute are counted under
+the customers the store holds when they arrive, not those of their summaries (computed perhaps
+before a move). So a scoped read never counts a ticket for the customer it left.
+
 Loading happens once, in a background thread at server start (or on the first read when there
 is no background work, as in tests); until it is ready reads fall back to the store's query,
 so an answer never depends on whether the view is loaded. Every method is thread-safe.
@@ -36,7 +43,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -93,6 +100,7 @@ class _State:
     stamp: tuple[int, int]  # the store's change stamp this content accounts for
     seq_seen: int  # events up to this seq are accounted for
     handled: dict[str, int]  # ticket -> highest event seq its applied records were built from
+    moves_seen: int  # the store's ticket moves up to this number are accounted for
 
     def gid(self, g: Group) -> int:
         got = self.groups.get(g)
@@ -106,7 +114,7 @@ class _State:
         return got
 
 
-def _empty_state(stamp: tuple[int, int]) -> _State:
+def _empty_state(stamp: tuple[int, int], moves: int = 0) -> _State:
     return _State(
         groups={},
         group_rows=[],
@@ -117,6 +125,7 @@ def _empty_state(stamp: tuple[int, int]) -> _State:
         stamp=stamp,
         seq_seen=stamp[0],
         handled={},
+        moves_seen=moves,
     )
 
 
@@ -184,7 +193,7 @@ class RecordsView:
         t0 = time.perf_counter()
         try:
             stamp = self._store.change_stamp()  # before reading: later writes are found again
-            state = _empty_state(stamp)
+            state = _empty_state(stamp, self._store.last_move())
             frames: list[pl.DataFrame] = []
             dyn: list[pl.DataFrame] = []
             for batch in self._store.compliance_keys():
@@ -224,8 +233,11 @@ class RecordsView:
     def apply(self, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
         """Replace the records of the tickets of ``results``, just saved to the store;
         ``seqs``: each ticket's highest event ``seq`` its records were computed from."""
-        rows = list(results)
         with self._lock:
+            # counted under the tickets' current customers, read now: a summary computed
+            # before a move names the customer the ticket left (later moves are followed)
+            owners = self._store.owners_of([r.summary.ticket_id for r in results])
+            rows = [_owned(r, owners) for r in results]
             if self._replay is not None:  # a load is reading the store: apply to it too
                 self._replay.append((rows, dict(seqs)))
             state = self._state
@@ -277,6 +289,30 @@ class RecordsView:
             seen = state.seq_seen
             state.handled = {t: q for t, q in state.handled.items() if q > seen}
 
+    def follow_moves(self) -> None:
+        """Count every ticket moved to another customer since the last look under its new
+        customer (an index look-up when none moved). Every read does this first, so a move
+        takes effect in the counts before a read can count the ticket for the customer it
+        left, whatever the recompute backlog."""
+        top = self._store.last_move()
+        with self._lock:
+            state = self._state
+            if state is None or top <= state.moves_seen:
+                return
+            # store reads and the change under the lock: no older read lands last. Moves are
+            # numbered in commit order, so none below the last one read can appear later.
+            current: dict[str, str | None] = {}
+            while True:
+                moves = self._store.moves_since(state.moves_seen)
+                if not moves:
+                    break
+                for m in moves:
+                    current[m.ticket_id] = m.to_customer
+                state.moves_seen = moves[-1].n
+            if current:
+                _move_rows(state, current)
+                self._changed()
+
     def _compact(self, state: _State) -> None:
         if len(state.delta) < self._compact_at:
             return
@@ -301,6 +337,7 @@ class RecordsView:
         """What :meth:`Store.compliance` answers, from memory."""
         if by is not None and by not in COMPLIANCE_DIMENSIONS:
             raise ValueError(f"cannot group compliance by '{by}'")
+        self.follow_moves()
         with self._lock:
             state = self._state
             if state is None:
@@ -474,6 +511,28 @@ def _apply(state: _State, results: Sequence[TicketResult], seqs: Mapping[str, in
         # only events the next sync has not accounted for need remembering
         if tid in seqs and seqs[tid] > state.seq_seen:
             state.handled[tid] = max(state.handled.get(tid, -1), seqs[tid])
+    if new:
+        _replace_rows(state, new)
+
+
+def _owned(result: TicketResult, owners: Mapping[str, str | None]) -> TicketResult:
+    tid = result.summary.ticket_id
+    if tid not in owners or owners[tid] == result.summary.customer:
+        return result
+    return TicketResult(replace(result.summary, customer=owners[tid]), result.records)
+
+
+def _move_rows(state: _State, customers: Mapping[str, str | None]) -> None:
+    """Put the rows of these tickets under their new customers (same groups otherwise)."""
+    held = _current_rows(state, list(customers))
+    new: dict[str, list[Row]] = {}
+    for tid, rows in held.items():
+        to = customers[tid]
+        moved: list[Row] = []
+        for gid, kind, due in rows:
+            metric, priority, policy, team, _, month = state.group_rows[gid]
+            moved.append((state.gid((metric, priority, policy, team, to, month)), kind, due))
+        new[tid] = moved
     if new:
         _replace_rows(state, new)
 

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
-from accord.io.store import Store, TicketResult
+from accord.io.store import Store, TicketResult, TicketSummary
 from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, env_notifiers
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
-from accord.service.recompute import Jobs, Recomputer
+from accord.service.recompute import Jobs, Recomputer, summarize
 from accord.service.records_view import RecordsView
 from accord.service.settings import Settings
 from accord.service.snapshots import Snapshots
@@ -84,6 +85,14 @@ class Runtime:
         # a statement finds a customer's tickets through the stored summaries
         return (*self.store.change_stamp(), self._saves)
 
+    def moved_away_guard(self, customer: str | None) -> Callable[[], Hashable] | None:
+        """The snapshot guard of a read restricted to ``customer`` (``None``: no guard): the
+        number of the store's last move of a ticket away from it (an index look-up), so
+        figures computed before such a move are never served to it."""
+        if customer is None:
+            return None
+        return lambda: self.store.last_move(away_from=customer)
+
     def offloaded(self, key: tuple[Hashable, ...]) -> bool:
         """Whether the snapshot of ``key`` is to be computed in the worker process: its last
         computation was slow and the store can be opened there."""
@@ -135,21 +144,43 @@ class Runtime:
         self.offload.stop()
         self.jobs.wait(timeout=5)
 
-    def fresh_records(
-        self, ticket_ids: Collection[str], as_of: Instant
-    ) -> dict[str, list[MetricRecord]]:
-        """These tickets' records recomputed from their stored events at ``as_of``: what reads
-        return, so a running clock's elapsed, remaining and state are those of the request.
+    def fresh(self, ticket_ids: Collection[str], as_of: Instant) -> dict[str, Fresh]:
+        """These tickets' current fields and records, recomputed from their stored events:
+        what reads return, so a running clock's elapsed, remaining and state are those of the
+        request (at ``as_of``), and the ticket's customer is its current one, which reads
+        check isolation against (a ticket with no stored event has no summary).
 
         The configuration is the version in force now, whatever ``as_of``: a version's
         ``effective_from`` says when the service starts applying it, and an earlier ``as_of``
         judges the clocks at that instant under today's rules (the policies' own versions
         still apply by the time of each event)."""
-        config = self.config_at(self.clock())
+        now = self.clock()
+        config = self.config_at(now)
         events = self.store.events_of(ticket_ids)
-        if config is None:
-            return {tid: [] for tid in ticket_ids}
         return {
-            tid: compute_ticket(tid, evs, config, as_of) if evs else []
+            tid: Fresh(
+                summarize(tid, evs, now) if evs else None,
+                compute_ticket(tid, evs, config, as_of) if evs and config is not None else [],
+            )
             for tid, evs in events.items()
         }
+
+    def fresh_records(
+        self, ticket_ids: Collection[str], as_of: Instant
+    ) -> dict[str, list[MetricRecord]]:
+        """These tickets' records recomputed at ``as_of`` (see :meth:`fresh`)."""
+        return {tid: f.records for tid, f in self.fresh(ticket_ids, as_of).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    """One ticket as a read returns it: its current fields (``None``: no stored event) and
+    its records, recomputed from its stored events."""
+
+    summary: TicketSummary | None
+    records: list[MetricRecord]
+
+    def visible_to(self, customer: str | None) -> bool:
+        """Whether a read restricted to ``customer`` (``None``: none) may show this ticket:
+        it has events and, when restricted, that customer is its current one."""
+        return self.summary is not None and (customer is None or self.summary.customer == customer)

@@ -14,7 +14,10 @@ of the store it was computed from and how long the computation took.
 - **stale and cheap** (the stamp changed or it is too old, and it took less than ``cheap``
   seconds to compute): compute again now, in the request. Small stores (tests, the demo)
   therefore always see their latest writes, exactly as without snapshots;
-- **stale and expensive**: serve it as it is and schedule one refresh on the background worker.
+- **stale and expensive**: serve it as it is and schedule one refresh on the background worker;
+- **guard changed** (the caller's guard, read before each computation, differs: for a
+  customer-scoped read, a ticket moved away from its customer since): compute now, in the
+  request. Such a snapshot is never served, not even stale.
 
 The background worker is one thread, so refreshes never take more than one core. A key is
 never refreshed twice at once, and a refresh that took ``T`` seconds does not start again
@@ -62,6 +65,7 @@ class Snapshot(Generic[T]):
     at: Instant  # the instant the figures are for (the service's clock when computed)
     stamp: Stamp  # the store's change stamp read before computing
     took: float  # seconds the computation took
+    guard: Hashable = None  # the caller's guard value read before computing (see ``get``)
 
 
 @dataclass
@@ -105,19 +109,30 @@ class Snapshots:
 
     # ------------------------------------------------------------------ reads
 
-    def get(self, key: Key, compute: Callable[[Instant], T]) -> Snapshot[T]:
-        """The snapshot of ``key``; ``compute(at)`` computes the figures at instant ``at``."""
+    def get(
+        self,
+        key: Key,
+        compute: Callable[[Instant], T],
+        guard: Callable[[], Hashable] | None = None,
+    ) -> Snapshot[T]:
+        """The snapshot of ``key``; ``compute(at)`` computes the figures at instant ``at``.
+
+        ``guard``: a value that must not have changed since the snapshot was computed for it
+        to be served at all, even stale (a customer-scoped read passes the store's last move
+        of a ticket away from its customer: figures that may count a ticket it no longer
+        owns are computed again in the request, never served)."""
         stamp = self._stamp()
+        held = guard() if guard is not None else None
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None:
+            if entry is not None and entry.snap.guard == held:
                 self._entries.move_to_end(key)
                 if self._fresh(entry.snap, stamp):
                     return entry.snap
                 if self.background and entry.snap.took >= self.cheap:
-                    self._refresh_later(key, entry, compute)
+                    self._refresh_later(key, entry, compute, guard)
                     return entry.snap
-        return self._compute_now(key, compute)
+        return self._compute_now(key, compute, guard)
 
     def peek(self, key: Key) -> Snapshot[Any] | None:
         with self._lock:
@@ -144,24 +159,33 @@ class Snapshots:
                 lock = self._key_locks[key] = threading.Lock()
             return lock
 
-    def _compute_now(self, key: Key, compute: Callable[[Instant], T]) -> Snapshot[T]:
+    def _compute_now(
+        self, key: Key, compute: Callable[[Instant], T], guard: Callable[[], Hashable] | None
+    ) -> Snapshot[T]:
         # one computation per key at a time: a second request for it waits and then takes
         # what the first computed, instead of computing the same figures again
         with self._key_lock(key):
             stamp = self._stamp()
+            held = guard() if guard is not None else None
             with self._lock:
                 entry = self._entries.get(key)
-                if entry is not None and self._fresh(entry.snap, stamp):
+                if (
+                    entry is not None
+                    and entry.snap.guard == held
+                    and self._fresh(entry.snap, stamp)
+                ):
                     snap: Snapshot[T] = entry.snap
                     return snap
-            return self._run(key, compute, stamp)
+            return self._run(key, compute, stamp, held)
 
-    def _run(self, key: Key, compute: Callable[[Instant], T], stamp: Stamp) -> Snapshot[T]:
+    def _run(
+        self, key: Key, compute: Callable[[Instant], T], stamp: Stamp, held: Hashable = None
+    ) -> Snapshot[T]:
         at = self._clock()
         started = self._timer()
         value = compute(at)
         took = self._timer() - started
-        snap = Snapshot(value, at, stamp, took)
+        snap = Snapshot(value, at, stamp, took, held)
         with self._lock:
             self._entries[key] = _Entry(snap, started + max(self.min_gap, 2 * took))
             self._entries.move_to_end(key)
@@ -175,7 +199,13 @@ class Snapshots:
             if lock is not None and not lock.locked():
                 del self._key_locks[old]
 
-    def _refresh_later(self, key: Key, entry: _Entry, compute: Callable[[Instant], Any]) -> None:
+    def _refresh_later(
+        self,
+        key: Key,
+        entry: _Entry,
+        compute: Callable[[Instant], Any],
+        guard: Callable[[], Hashable] | None,
+    ) -> None:
         """Schedule one refresh of ``key`` (called under the lock)."""
         if entry.refreshing:
             return
@@ -184,7 +214,8 @@ class Snapshots:
         def job() -> None:
             try:
                 with self._key_lock(key):
-                    self._run(key, compute, self._stamp())
+                    stamp = self._stamp()
+                    self._run(key, compute, stamp, guard() if guard is not None else None)
                 self.refreshes += 1
             except Exception:  # the stale snapshot stays; the next read schedules again
                 log.exception("refreshing the figures of %r failed", key)

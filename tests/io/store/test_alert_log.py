@@ -8,8 +8,9 @@ import threading
 import pytest
 
 from accord.core.alerts.evaluate import Alert
+from accord.core.events import Actor, Event, Kind
 from accord.errors import ConflictError
-from accord.io.store import AlertQuery, SqlStore, Store
+from accord.io.store import AlertQuery, Incoming, SqlStore, Store
 
 T0 = 1_772_442_000  # 2026-03-02T09:00:00Z
 HOUR = 3600
@@ -96,9 +97,17 @@ def test_only_undelivered_unacknowledged_entries_are_to_deliver(store: Store) ->
     assert [e.id for e in store.alerts_to_deliver()] == [a.id, b.id]
 
 
+def owned(store: Store, ticket: str, customer: str, *, at: int = T0, n: int = 0) -> None:
+    """Store an event that gives ``ticket`` to ``customer`` (at ``at``)."""
+    e = Event(f"{ticket}-{customer}-{at}-{n}", ticket, at, Kind.UPDATED, Actor.AGENT, None,
+              {"customer": customer})  # fmt: skip
+    store.add_events([Incoming(e, "test", 1)], received_at=at)
+
+
 def test_the_log_filters_by_state_rule_and_customer_newest_first_in_pages(store: Store) -> None:
     ids = []
     for n in range(5):
+        owned(store, f"T{n}", "acme" if n < 3 else "g")
         e = store.claim_alert(
             alert(f"T{n}", rule="risk" if n % 2 else "breach", customer="acme" if n < 3 else "g"),
             now=T0 + n,

@@ -107,6 +107,20 @@ class TicketSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketMove:
+    """One change of a ticket's current customer (:mod:`accord.core.ownership`), numbered
+    ``n`` from 1 in commit order: a reader that saw every move up to ``n`` misses none when
+    it next asks for those after ``n``."""
+
+    n: int
+    ticket_id: str
+    from_customer: str | None
+    to_customer: str | None
+    seq: int  # the event that moved it
+    received_at: Instant
+
+
+@dataclass(frozen=True, slots=True)
 class TicketResult:
     """What a recompute of one ticket produced: its summary and every metric record."""
 
@@ -116,7 +130,9 @@ class TicketResult:
 
 @dataclass(frozen=True, slots=True)
 class TicketQuery:
-    """Filters of the ticket list. Ticket fields filter the ticket's current values; ``state``,
+    """Filters of the ticket list. ``customer`` filters the ticket's current customer (as of
+    the last event stored, whatever the recompute backlog); the other ticket fields filter the
+    values of its last recompute; ``state``,
     ``metric`` and ``due_before`` select tickets that have at least one clock matching all
     three. ``state`` is judged at ``now`` (a running clock past its due instant is breached)."""
 
@@ -143,7 +159,8 @@ class ClockCursor:
 
 @dataclass(frozen=True, slots=True)
 class ClockQuery:
-    """Filters of the at-risk queue: open clocks with a target, by due instant."""
+    """Filters of the at-risk queue: open clocks with a target, by due instant. ``customer``
+    filters the ticket's current customer, as :class:`TicketQuery` does."""
 
     now: Instant
     customer: str | None = None
@@ -249,7 +266,8 @@ class StoredAlert:
 
 @dataclass(frozen=True, slots=True)
 class AlertQuery:
-    """Filters of the delivery log, newest first; ``state`` is judged at ``now``."""
+    """Filters of the delivery log, newest first; ``state`` is judged at ``now``; ``customer``
+    selects the entries that customer may read (:func:`alert_owner`)."""
 
     now: Instant
     state: str | None = None
@@ -259,11 +277,19 @@ class AlertQuery:
     limit: int = 50
 
 
-def alert_state_matches(entry: StoredAlert, query: AlertQuery) -> bool:
+def alert_owner(entry: StoredAlert, owners: Mapping[str, str | None]) -> str | None:
+    """Who may read an entry: for an alert about a ticket, the ticket's current customer
+    (``owners``: ticket -> current customer), whatever customer the alert was raised for;
+    otherwise (a KPI band, a contract, a source) the alert's own customer."""
+    tid = entry.ticket_id
+    return owners.get(tid) if tid is not None else entry.alert.customer
+
+
+def alert_state_matches(entry: StoredAlert, query: AlertQuery, owner: str | None) -> bool:
     return (
         (query.state is None or entry.state_at(query.now) == query.state)
         and (query.rule is None or entry.alert.rule == query.rule)
-        and (query.customer is None or entry.alert.customer == query.customer)
+        and (query.customer is None or owner == query.customer)
         and (query.before is None or entry.id < query.before)
     )
 
@@ -322,8 +348,9 @@ class Store(Protocol):
         received_at: Instant,
     ) -> list[EventOutcome]:
         """Keep the events of ``items`` (idempotent on ``event_id``) and quarantine
-        ``problems``, in one transaction; mark the tickets of new events for recompute.
-        One outcome per item, in order."""
+        ``problems``, in one transaction; mark the tickets of new events for recompute, and
+        move each ticket whose customer a new event changes (:meth:`owners_of`) in that
+        transaction. One outcome per item, in order."""
         ...
 
     def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
@@ -364,8 +391,12 @@ class Store(Protocol):
         self, results: Sequence[TicketResult], *, clear: Sequence[tuple[str, int]] = ()
     ) -> None:
         """Replace the summary and every record of each ticket in ``results``, and clear the
-        recompute marks ``clear`` (as :meth:`clear_dirty`) in the same transaction. A saved
+        recompute marks ``clear`` (as :meth:`clear_dirty`) in the same transaction. The
+        customer stored for isolation is the ticket's current one (:meth:`owners_of`), read
+        in that transaction, not the summary's: a move stored since the summary was computed
+        is never undone. A saved
         ticket is no longer a failed one."""
+
         ...
 
     # ---- tickets whose recompute failed
@@ -396,6 +427,23 @@ class Store(Protocol):
     def get_ticket(self, ticket_id: str) -> TicketSummary | None: ...
 
     def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]: ...
+
+    # ---- current customers (isolation), kept at ingest
+
+    def owners_of(self, ticket_ids: Collection[str]) -> dict[str, str | None]:
+        """The current customer (:mod:`accord.core.ownership`) of each of these tickets that
+        a stored event gives one to (``None``: emptied since), whatever the recompute backlog;
+        tickets no event gives a customer to are left out (they belong to nobody)."""
+        ...
+
+    def moves_since(self, n: int, *, limit: int = 10_000) -> list[TicketMove]:
+        """Changes of tickets' customers numbered above ``n``, in order, at most ``limit``."""
+        ...
+
+    def last_move(self, *, away_from: str | None = None) -> int:
+        """The number of the latest move (of a ticket that left ``away_from``, when given);
+        0 when there is none. An index look-up."""
+        ...
 
     def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
         """Open clocks with a target ordered by due instant (paused ones, without a due

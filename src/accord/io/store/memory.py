@@ -14,6 +14,7 @@ from dataclasses import replace
 from accord.core.alerts.evaluate import Alert
 from accord.core.event_validation import content_digest
 from accord.core.events import Event
+from accord.core.ownership import field_text, sets_customer
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
 from accord.errors import ConflictError, RowProblem
@@ -32,10 +33,12 @@ from accord.io.store.base import (
     QuarantineEntry,
     StoredAlert,
     StoreStats,
+    TicketMove,
     TicketQuery,
     TicketResult,
     TicketSummary,
     TokenRecord,
+    alert_owner,
     alert_state_matches,
     conflict_problem,
     is_queued,
@@ -57,7 +60,9 @@ class MemoryStore(FailuresInMemory):
         self._dirty: dict[str, int] = {}
         self._tickets: dict[str, TicketSummary] = {}
         self._records: dict[str, list[MetricRecord]] = {}
-        self._customers: dict[str, str | None] = {}  # ticket -> customer when last saved
+        # ticket -> (current customer, sort key of the event that set it); the moves, in order
+        self._owners: dict[str, tuple[str | None, tuple[int, int, int]]] = {}
+        self._moves: list[TicketMove] = []
         self._configs: list[ConfigVersion] = []
         self._tokens: dict[str, TokenRecord] = {}
         self._seq = itertools.count(1)
@@ -100,6 +105,8 @@ class MemoryStore(FailuresInMemory):
                     self._by_ticket[e.ticket_id].append(e)
                     touched.add(e.ticket_id)
                     outcomes.append("accepted")
+                    if sets_customer(e):
+                        self._move_owner(e, received_at)
                     last = self._last_received.get(item.source)
                     if last is None or received_at > last:
                         self._last_received[item.source] = received_at
@@ -116,6 +123,29 @@ class MemoryStore(FailuresInMemory):
             for tid in touched:
                 self._dirty[tid] = mark
             return outcomes
+
+    def _move_owner(self, e: Event, received_at: Instant) -> None:
+        customer = field_text(e.fields["customer"])
+        before = self._owners.get(e.ticket_id)
+        if before is not None and e.sort_key() <= before[1]:
+            return  # an older event arriving late: the ticket stays where it is
+        self._owners[e.ticket_id] = (customer, e.sort_key())
+        # a first customer is a move for readers only when the ticket has a summary already
+        summary = self._tickets.get(e.ticket_id)
+        was = before[0] if before is not None else summary.customer if summary else None
+        if was != customer and (before is not None or summary is not None):
+            n = len(self._moves) + 1
+            self._moves.append(TicketMove(n, e.ticket_id, was, customer, e.seq, received_at))
+
+    def _owner(self, ticket_id: str) -> str | None:
+        got = self._owners.get(ticket_id)
+        return got[0] if got is not None else None
+
+    def _as_owned(self, s: TicketSummary) -> TicketSummary:
+        # the summary as stored, with the ticket's current customer (what the SQL store keeps)
+        if s.ticket_id not in self._owners:
+            return s
+        return replace(s, customer=self._owner(s.ticket_id))
 
     def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
         with self._lock:
@@ -179,7 +209,7 @@ class MemoryStore(FailuresInMemory):
                 if any(
                     want is not None and have != want
                     for want, have in (
-                        (query.customer, s.customer),
+                        (query.customer, self._as_owned(s).customer),
                         (query.team, s.team),
                         (query.priority, s.priority),
                     )
@@ -190,7 +220,7 @@ class MemoryStore(FailuresInMemory):
                     self._clock_matches(r, query) for r in self._records.get(tid, ())
                 ):
                     continue
-                out.append(s)
+                out.append(self._as_owned(s))
                 if len(out) >= query.limit:
                     break
             return out
@@ -204,17 +234,35 @@ class MemoryStore(FailuresInMemory):
         return not (q.due_before is not None and (r.due is None or r.due >= q.due_before))
 
     def get_ticket(self, ticket_id: str) -> TicketSummary | None:
-        return self._tickets.get(ticket_id)
+        with self._lock:
+            s = self._tickets.get(ticket_id)
+            return self._as_owned(s) if s is not None else None
 
     def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]:
         with self._lock:
             return {tid: list(self._records.get(tid, ())) for tid in ticket_ids}
 
+    # ---- current customers
+
+    def owners_of(self, ticket_ids: Collection[str]) -> dict[str, str | None]:
+        with self._lock:
+            return {tid: self._owner(tid) for tid in ticket_ids if tid in self._owners}
+
+    def moves_since(self, n: int, *, limit: int = 10_000) -> list[TicketMove]:
+        with self._lock:
+            return self._moves[max(n, 0) : max(n, 0) + limit]
+
+    def last_move(self, *, away_from: str | None = None) -> int:
+        with self._lock:
+            if away_from is None:
+                return len(self._moves)
+            return max((m.n for m in self._moves if m.from_customer == away_from), default=0)
+
     def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
         with self._lock:
             rows: list[tuple[tuple[int, str, str, int], MetricRecord]] = []
             for tid, recs in self._records.items():
-                customer = self._tickets[tid].customer
+                customer = self._as_owned(self._tickets[tid]).customer
                 for r in recs:
                     if not is_queued(r):
                         continue
@@ -251,7 +299,7 @@ class MemoryStore(FailuresInMemory):
         counts: dict[tuple[str | None, str], list[int]] = {}
         with self._lock:
             for tid, recs in self._records.items():
-                ticket_customer = self._tickets[tid].customer
+                ticket_customer = self._as_owned(self._tickets[tid]).customer
                 if customer is not None and ticket_customer != customer:
                     continue
                 for r in recs:
@@ -309,7 +357,8 @@ class MemoryStore(FailuresInMemory):
             ids = sorted(self._records if ticket_ids is None else set(ticket_ids))
             rows: list[ComplianceKey] = [
                 (r.ticket_id, r.metric, r.priority, r.policy, r.team,
-                 self._tickets[tid].customer, month_of(r.start), r.state.value, r.due)
+                 self._as_owned(self._tickets[tid]).customer, month_of(r.start), r.state.value,
+                 r.due)
                 for tid in ids
                 for r in self._records.get(tid, ())
                 if r.target is not None
@@ -426,8 +475,16 @@ class MemoryStore(FailuresInMemory):
 
     def list_alerts(self, query: AlertQuery) -> list[StoredAlert]:
         with self._lock:
-            found = [a for a in reversed(self._alerts.values()) if alert_state_matches(a, query)]
+            found = [
+                a
+                for a in reversed(self._alerts.values())
+                if alert_state_matches(a, query, self._alert_owner(a))
+            ]
         return found[: query.limit]
+
+    def _alert_owner(self, entry: StoredAlert) -> str | None:
+        tid = entry.ticket_id
+        return alert_owner(entry, {tid: self._owner(tid)} if tid is not None else {})
 
     def get_alert(self, alert_id: int) -> StoredAlert | None:
         with self._lock:

@@ -185,9 +185,13 @@ alerts = sa.Table(
     sa.Column("acknowledged_by", sa.Text, nullable=True),
     sa.Column("acknowledged_at", sa.BigInteger, nullable=True),
     sa.Column("snoozed_until", sa.BigInteger, nullable=True),
+    # who may read it (isolation): the ticket's current customer for an alert about a ticket,
+    # kept current by every move; the alert's own customer otherwise
+    sa.Column("owner", sa.Text, nullable=True),
     sa.UniqueConstraint("key", name="uq_alerts_key"),
 )
-sa.Index("ix_alerts_customer", alerts.c.customer, alerts.c.id)
+sa.Index("ix_alerts_owner", alerts.c.owner, alerts.c.id)
+sa.Index("ix_alerts_ticket_id", alerts.c.ticket_id)
 sa.Index("ix_alerts_state", alerts.c.state, alerts.c.next_attempt_at)
 
 # Every attempt of an alert on a channel. The row is written (claimed) before the send and
@@ -214,3 +218,32 @@ alert_watch = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
 )
+
+# Each ticket's current customer (see accord.core.ownership), written at ingest in the same
+# transaction as the events: the customer of the latest event (ts, ts_us, seq) that set one.
+# Reads decide isolation by it; tickets.customer, records.ticket_customer and alerts.owner are
+# kept equal to it when it changes.
+ticket_owners = sa.Table(
+    "ticket_owners",
+    metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("customer", sa.Text, nullable=True),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("ts_us", sa.Integer, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)
+
+# Every change of a ticket's customer, numbered in commit order (the writers of moves take a
+# lock, so no lower number commits after a higher one): what readers that keep figures in
+# memory (the records view, the snapshots) ask to learn which tickets left a customer.
+ticket_moves = sa.Table(
+    "ticket_moves",
+    metadata,
+    sa.Column("n", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("ticket_id", sa.Text, nullable=False),
+    sa.Column("from_customer", sa.Text, nullable=True),
+    sa.Column("to_customer", sa.Text, nullable=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),  # the event that moved it
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+)
+sa.Index("ix_ticket_moves_from", ticket_moves.c.from_customer, ticket_moves.c.n)

@@ -2,13 +2,16 @@
 things people do with an alert: acknowledge it (nothing more is sent) and snooze it (its
 delivery waits until an instant).
 
-A customer-scoped token sees its customer's alerts only; any other entry answers 404 as if it
-did not exist.
+A customer-scoped token sees its customer's alerts only, decided at read time: an alert about
+a ticket belongs to the ticket's current customer (a ticket moved to another customer takes its
+alerts along at once, whatever customer they were raised for), any other alert to its own
+customer. Any other entry answers 404 as if it did not exist.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.core.timeutil import Instant, iso, parse_duration
 from accord.errors import InputError, NotFoundError
-from accord.io.store import ALERT_STATES, AlertQuery, Scope, StoredAlert
+from accord.io.store import ALERT_STATES, AlertQuery, Scope, Store, StoredAlert
+from accord.io.store.base import alert_owner
 from accord.service import cursors
 from accord.service.auth import Principal, require
 from accord.service.params import INSTANT_SCHEMA
@@ -79,14 +83,22 @@ def alert_json(e: StoredAlert, now: Instant) -> dict[str, Any]:
     }
 
 
+def readable(
+    store: Store, entries: Sequence[StoredAlert], customer: str | None
+) -> list[StoredAlert]:
+    """The entries a read restricted to ``customer`` (``None``: none) may show, decided now:
+    an alert about a ticket by the ticket's current customer, any other by its own."""
+    if customer is None:
+        return list(entries)
+    owners = store.owners_of({e.ticket_id for e in entries if e.ticket_id is not None})
+    return [e for e in entries if alert_owner(e, owners) == customer]
+
+
 def _visible(request: Request, principal: Principal, alert_id: int) -> StoredAlert:
-    if not 0 < alert_id < 2**63:  # beyond the store's integers: no such alert can exist
-        raise NotFoundError(f"no alert {alert_id}")
-    entry: StoredAlert | None = request.app.state.runtime.store.get_alert(alert_id)
+    store: Store = request.app.state.runtime.store
+    entry = store.get_alert(alert_id)
     # another customer's entry answers exactly like a missing one
-    if entry is None or (
-        principal.customer is not None and entry.alert.customer != principal.customer
-    ):
+    if entry is None or not readable(store, [entry], principal.customer):
         raise NotFoundError(f"no alert {alert_id}")
     return entry
 
@@ -118,7 +130,10 @@ def list_alerts(
     found = runtime.store.list_alerts(query)
     page = found[:limit]
     next_cursor = cursors.alert_cursor(page[-1].id) if len(found) > limit else None
-    return {"items": [alert_json(e, now) for e in page], "next_cursor": next_cursor}
+    # the store filtered on who may read each entry; checked again against the tickets'
+    # current customers, so a page never carries another customer's entry
+    shown = readable(runtime.store, page, customer)
+    return {"items": [alert_json(e, now) for e in shown], "next_cursor": next_cursor}
 
 
 @router.get(

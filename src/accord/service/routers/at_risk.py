@@ -3,7 +3,8 @@
 Breached clocks that are still open come first (their due instant has passed), then running
 ones by due instant, then paused ones (a paused clock has no due instant). Each item is
 recomputed at the request's instant and says its ``risk``: ``breached``, ``warning`` (a
-warning threshold reached) or ``ok``.
+warning threshold reached) or ``ok``. ``customer`` (and a customer-scoped token) selects the
+tickets whose current customer it is, checked again against the events read for the page.
 """
 
 from __future__ import annotations
@@ -80,8 +81,15 @@ def at_risk(
         next_cursor = cursors.queue_cursor(
             ClockCursor(due, last.ticket_id, last.metric, last.cycle)
         )
-    fresh = runtime.fresh_records({r.ticket_id for r in page}, now)
-    by_key = {(r.ticket_id, r.metric, r.cycle): r for recs in fresh.values() for r in recs}
+    fresh = runtime.fresh({r.ticket_id for r in page}, now)
+    # isolation at read time: only tickets whose current customer, by the events just read,
+    # is the one asked for (the store filtered on it; a move stored since drops them here)
+    by_key = {
+        (r.ticket_id, r.metric, r.cycle): r
+        for f in fresh.values()
+        if f.visible_to(customer)
+        for r in f.records
+    }
     # a clock that an event closed since its record was stored has left the queue
     items = [
         by_key[k]

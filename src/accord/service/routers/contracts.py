@@ -8,7 +8,10 @@ judged at that instant, computed for the request. Without it they are a snapshot
 ``snapshot_max_age``, so a large store answers at once with figures at most one refresh old.
 Every answer says the instant it is for (``as_of``) and when it was computed (``computed_at``).
 A customer-scoped token sees only its own contract: any other customer answers 404 exactly
-like a customer without a contract; snapshots are keyed by the caller's customer scope.
+like a customer without a contract; snapshots are keyed by the caller's customer scope, and one
+computed before a ticket moved away from that customer is never served to it (it is computed
+again in the request). The customer's tickets are those whose current customer it is, as of
+the events stored (kept at ingest), whatever the recompute backlog.
 """
 
 from __future__ import annotations
@@ -129,14 +132,15 @@ def _statement(
     # the period named now is part of the key: "current" names another one next month
     label = resolve_period(spec, period, now, history=spec.volume_periods).label
     version = current[0].version if current else None
+    guard = runtime.moved_away_guard(principal.customer)
     if _CALENDAR_LABEL.match(label):
         # computed for the label, the statement and the budget of the current period share
         # one snapshot: one replay of the customer's events for the whole customer page
         key = ("statement", version, name, customer, label, principal.customer)
-        snap = runtime.snapshots.get(key, compute_for(label, tuple(RENDERS)))
+        snap = runtime.snapshots.get(key, compute_for(label, tuple(RENDERS)), guard)
     else:
         key = (part, version, name, customer, period, label, principal.customer)
-        snap = runtime.snapshots.get(key, compute_for(period, (part,)))
+        snap = runtime.snapshots.get(key, compute_for(period, (part,)), guard)
     rendered: bytes = snap.value[part]
     return rendered, snap.at
 

@@ -16,7 +16,8 @@ its customer both at ``as_of`` (the value the evaluation groups by) and now (the
 other read applies), and of those only the metric records whose own ``customer`` is its
 customer (a record carries the customer of its cycle's end, which may predate a move between
 customers). So ``by=customer`` has one row, and no value, ticket id or dimension value of
-another customer can appear.
+another customer can appear. A snapshot served to such a token was computed after the last
+move of a ticket away from its customer (else it is computed again in the request).
 """
 
 from __future__ import annotations
@@ -329,7 +330,7 @@ def _values(
         principal.customer,
     )
     if as_of is None:
-        snap = runtime.snapshots.get(key, compute)
+        snap = runtime.snapshots.get(key, compute, runtime.moved_away_guard(principal.customer))
         table, when, computed_at = snap.value, snap.at, snap.at
     else:
         table, computed_at = compute(now), now

@@ -1,10 +1,13 @@
 """``GET /api/v1/tickets`` (a filtered, paginated list) and ``GET /api/v1/tickets/{id}`` (one
 ticket with its timeline and the explanation of every clock).
 
-Every clock returned is recomputed from the ticket's stored events at the request's instant
-(or ``as_of``), so elapsed, remaining and state are exact at that instant; the filters use the
-stored records, whose state is judged at the request's instant (a running clock past its due
-instant counts as breached).
+Every ticket returned is recomputed from its stored events at the request's instant (or
+``as_of``), so its fields and its clocks' elapsed, remaining and state are exact at that
+instant; the filters use the stored summaries and records, whose state is judged at the
+request's instant (a running clock past its due instant counts as breached), except the
+customer, which is the ticket's current one (kept at ingest). Isolation is decided at read
+time: a customer-scoped token's page holds only tickets whose current customer, by the events
+read for the page, is the token's.
 """
 
 from __future__ import annotations
@@ -96,9 +99,12 @@ def list_tickets(
     found = runtime.store.find_tickets(query)
     page = found[:limit]
     next_cursor = cursors.ticket_cursor(page[-1].ticket_id) if len(found) > limit else None
-    fresh = runtime.fresh_records([s.ticket_id for s in page], judged)
-    items = [ticket_json(s, fresh.get(s.ticket_id, [])) for s in page]
-    records = [r for s in page for r in fresh.get(s.ticket_id, [])]
+    fresh = runtime.fresh([s.ticket_id for s in page], judged)
+    # the store filtered on the current customer; each ticket is checked again against the
+    # events just read (a move stored since the query drops it from this page)
+    shown = [f for s in page if (f := fresh[s.ticket_id]).visible_to(customer)]
+    items = [ticket_json(f.summary, f.records) for f in shown if f.summary is not None]
+    records = [r for f in shown for r in f.records]
     return _page(request, format, items, records, next_cursor)
 
 

@@ -24,6 +24,7 @@ from accord.io.store.sql.connection import (
     _chunks,
     _guard,
 )
+from accord.io.store.sql.owners import locked_owners
 from accord.io.store.sql.rows import (
     _alert_row,
     _alert_state_expr,
@@ -35,15 +36,21 @@ class AlertsPart(SqlBase):
     @_guard
     def claim_alert(self, alert: Alert, *, now: Instant) -> StoredAlert | None:
         row = _alert_row(alert, now)
-        # ON CONFLICT DO NOTHING on the unique key: of two evaluators (or a process and its
-        # restarted self) exactly one inserts, and only that one delivers
-        stmt = (
-            self._insert(t.alerts)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(t.alerts.c.id)
-        )
         with self._writing() as conn:
+            tid = row["ticket_id"]
+            if tid is not None:
+                # readable by the ticket's current customer, read locked: a move being stored
+                # waits for this insert, then moves the entry with the ticket
+                got = locked_owners(conn, [tid], write=False).get(tid)
+                row["owner"] = got[0] if got is not None else None
+            # ON CONFLICT DO NOTHING on the unique key: of two evaluators (or a process and
+            # its restarted self) exactly one inserts, and only that one delivers
+            stmt = (
+                self._insert(t.alerts)
+                .values(row)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(t.alerts.c.id)
+            )
             new_id = conn.execute(stmt).scalar()
         if new_id is None:
             return None
@@ -172,7 +179,7 @@ class AlertsPart(SqlBase):
         if query.rule is not None:
             q = q.where(a.rule == query.rule)
         if query.customer is not None:
-            q = q.where(a.customer == query.customer)
+            q = q.where(a.owner == query.customer)
         if query.before is not None:
             q = q.where(a.id < query.before)
         q = q.order_by(a.id.desc()).limit(query.limit)

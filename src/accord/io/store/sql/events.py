@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from accord.core.event_validation import content_digest
 from accord.core.events import Event
+from accord.core.ownership import sets_customer
 from accord.core.timeutil import Instant
 from accord.errors import RowProblem
 from accord.io.store import schema as t
@@ -29,6 +31,7 @@ from accord.io.store.sql.connection import (
     refusal_text,
     refused,
 )
+from accord.io.store.sql.owners import locked_owners, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
     _event_from_row,
@@ -135,13 +138,15 @@ class EventsPart(SqlBase):
             for event_id, (n, digest) in firsts.items()
             if event_id not in stored
         ]
+        seqs: dict[str, int] = {}
         if rows and returning:
             stmt = (
                 self._insert(t.events)
                 .on_conflict_do_nothing(index_elements=[t.events.c.event_id])
-                .returning(t.events.c.event_id)
+                .returning(t.events.c.event_id, t.events.c.seq)
             )
-            inserted = set(conn.execute(stmt, rows).scalars())
+            seqs = {event_id: int(seq) for event_id, seq in conn.execute(stmt, rows)}
+            inserted = set(seqs)
             look_up([i for i in firsts if i not in inserted])
         elif rows:
             conn.execute(t.events.insert(), rows)
@@ -149,12 +154,15 @@ class EventsPart(SqlBase):
         outcomes: list[EventOutcome] = []
         rejected = list(problems)
         touched: set[str] = set()
+        setters: list[Event] = []
         for n, item in enumerate(items):
             e = item.event
             first, first_digest = firsts[e.event_id]
             if e.event_id in inserted and first == n:
                 touched.add(e.ticket_id)
                 outcomes.append("accepted")
+                if sets_customer(e):
+                    setters.append(e)
                 continue
             known = first_digest if e.event_id in inserted else stored[e.event_id]
             if known == (first_digest if first == n else content_digest(e)):
@@ -165,6 +173,8 @@ class EventsPart(SqlBase):
                 outcomes.append(problem)
         if rejected:
             conn.execute(t.quarantine.insert(), [_problem_row(p, received_at) for p in rejected])
+        # before the marks: every writer takes owner rows before marks (no lock cycle)
+        move_owners(conn, self.dialect, setters, seqs, received_at)
         if touched:
             mark = secrets.randbits(62)
             stmt = self._insert(t.dirty)
@@ -273,9 +283,23 @@ class EventsPart(SqlBase):
         if not results and not clear:
             return
         ids = [r.summary.ticket_id for r in results]
-        ticket_rows = [_ticket_row(r.summary) for r in results]
-        record_rows = [_record_row(rec, r.summary.customer) for r in results for rec in r.records]
         with self._writing() as conn:
+            # the current customers, locked: a move stored since these summaries were computed
+            # stands (and one being stored waits for this transaction, then moves its rows)
+            owners = locked_owners(conn, ids, write=False)
+            current = {
+                r.summary.ticket_id: owners[r.summary.ticket_id][0]
+                if r.summary.ticket_id in owners
+                else r.summary.customer
+                for r in results
+            }
+            ticket_rows = [
+                _ticket_row(replace(r.summary, customer=current[r.summary.ticket_id]))
+                for r in results
+            ]
+            record_rows = [
+                _record_row(rec, current[r.summary.ticket_id]) for r in results for rec in r.records
+            ]
             for chunk in _chunks(ids):
                 conn.execute(t.records.delete().where(t.records.c.ticket_id.in_(chunk)))
                 conn.execute(t.tickets.delete().where(t.tickets.c.ticket_id.in_(chunk)))

@@ -236,6 +236,7 @@ def _alert_row(alert: Alert, now: Instant) -> dict[str, Any]:
         "state": "held" if alert.deliver_at > now else "pending",
         "next_attempt_at": alert.deliver_at,
         "created_at": now,
+        "owner": alert.customer,  # a ticket's alert: its current customer (claim_alert)
     }
 
 
