@@ -274,3 +274,34 @@ def test_a_recompute_job_sets_failing_tickets_aside_and_finishes(failed: Api) ->
     assert (job["state"], job["done"], job["failed"]) == ("done", 3, 1)
     [f] = failed.store.failed_tickets()
     assert (f.ticket_id, f.attempts) == ("T-bad", 2)
+
+
+def test_a_ticket_the_engine_fails_on_at_read_time_never_fails_the_read(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.send(
+        created("e1", "T1", 0, status="new", customer="acme"),
+        created("e2", "T2", 1, status="new", customer="acme"),
+    )
+    api.clock.now = T0 + 600
+    api.drain()
+    real = compute_ticket
+
+    def compute(ticket_id: str, *args: Any, **kw: Any) -> Any:
+        if ticket_id == "T1":
+            raise ValueError("cannot compute T1")
+        return real(ticket_id, *args, **kw)
+
+    # the stored records are fine; the recomputation a read makes fails for T1 alone
+    monkeypatch.setattr("accord.service.runtime.compute_ticket", compute)
+    res = api.get("/api/v1/tickets")
+    assert res.status_code == 200, res.text
+    items = {t["ticket_id"]: t for t in res.json()["items"]}
+    assert items["T1"]["clocks"] == [] and "cannot compute T1" in items["T1"]["error"]
+    assert items["T2"]["clocks"] and "error" not in items["T2"]
+    queue = api.get("/api/v1/at-risk")
+    assert queue.status_code == 200
+    assert {c["ticket_id"] for c in queue.json()["items"]} == {"T2"}
+    one = api.get("/api/v1/tickets/T1")
+    assert one.status_code == 200 and "cannot compute T1" in one.json()["error"]
+    assert api.get("/api/v1/tickets?format=csv").status_code == 200

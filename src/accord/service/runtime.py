@@ -157,19 +157,17 @@ class Runtime:
         now = self.clock()
         config = self.config_at(now)
         events = self.store.events_of(ticket_ids)
-        return {
-            tid: Fresh(
-                summarize(tid, evs, now) if evs else None,
-                compute_ticket(tid, evs, config, as_of) if evs and config is not None else [],
-            )
-            for tid, evs in events.items()
-        }
-
-    def fresh_records(
-        self, ticket_ids: Collection[str], as_of: Instant
-    ) -> dict[str, list[MetricRecord]]:
-        """These tickets' records recomputed at ``as_of`` (see :meth:`fresh`)."""
-        return {tid: f.records for tid, f in self.fresh(ticket_ids, as_of).items()}
+        out: dict[str, Fresh] = {}
+        for tid, evs in events.items():
+            summary = summarize(tid, evs, now) if evs else None
+            try:
+                records = compute_ticket(tid, evs, config, as_of) if evs and config else []
+            except Exception as e:  # one ticket the engine fails on never fails a read
+                log.exception("computing ticket %r for a read failed", tid)
+                out[tid] = Fresh(summary, [], f"its clocks could not be computed: {e}")
+                continue
+            out[tid] = Fresh(summary, records)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +177,7 @@ class Fresh:
 
     summary: TicketSummary | None
     records: list[MetricRecord]
+    error: str | None = None  # why its records could not be computed (then there are none)
 
     def visible_to(self, customer: str | None) -> bool:
         """Whether a read restricted to ``customer`` (``None``: none) may show this ticket:

@@ -25,9 +25,15 @@ def clock_json(r: MetricRecord, *, explain: bool) -> dict[str, Any]:
 
 
 def ticket_json(
-    s: TicketSummary, clocks: Sequence[MetricRecord], *, explain: bool = False
+    s: TicketSummary,
+    clocks: Sequence[MetricRecord],
+    *,
+    explain: bool = False,
+    error: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    """A ticket and its clocks; ``error`` says why its clocks could not be computed (the
+    key is present only then)."""
+    out = {
         "ticket_id": s.ticket_id,
         "customer": s.customer,
         "team": s.team,
@@ -39,6 +45,9 @@ def ticket_json(
         "events": s.events,
         "clocks": [clock_json(r, explain=explain) for r in clocks],
     }
+    if error is not None:
+        out["error"] = error
+    return out
 
 
 def event_json(e: Event) -> dict[str, Any]:

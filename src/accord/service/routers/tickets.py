@@ -103,7 +103,9 @@ def list_tickets(
     # the store filtered on the current customer; each ticket is checked again against the
     # events just read (a move stored since the query drops it from this page)
     shown = [f for s in page if (f := fresh[s.ticket_id]).visible_to(customer)]
-    items = [ticket_json(f.summary, f.records) for f in shown if f.summary is not None]
+    items = [
+        ticket_json(f.summary, f.records, error=f.error) for f in shown if f.summary is not None
+    ]
     records = [r for f in shown for r in f.records]
     return _page(request, format, items, records, next_cursor)
 
@@ -144,9 +146,9 @@ def get_ticket(
     ):
         # the same answer whether the ticket is missing or another customer's
         raise NotFoundError(f"no ticket '{ticket_id}'")
-    records = runtime.fresh_records([ticket_id], judged)[ticket_id]
+    fresh = runtime.fresh([ticket_id], judged)[ticket_id]
     current = runtime.configs.current(now)
-    out = ticket_json(summary, records, explain=True)
+    out = ticket_json(summary, fresh.records, explain=True, error=fresh.error)
     out["as_of"] = iso(judged)
     out["config_version"] = current[0].version if current else None
     out["timeline"] = [event_json(e) for e in sorted(events, key=Event.sort_key)]
