@@ -44,6 +44,10 @@ def comment_created() -> dict[str, Any]:
     return jira_payload("comment_created", comment=comment)
 
 
+def issue_deleted() -> dict[str, Any]:
+    return jira_payload("jira:issue_deleted")
+
+
 def redelivered(payload: dict[str, Any], later_ms: int = 90_000) -> dict[str, Any]:
     again = copy.deepcopy(payload)
     again["timestamp"] += later_ms  # Jira's retry: same change, a new delivery time
@@ -51,19 +55,22 @@ def redelivered(payload: dict[str, Any], later_ms: int = 90_000) -> dict[str, An
 
 
 @pytest.mark.parametrize(
-    "make", [issue_created, status_change, comment_created], ids=["created", "changelog", "comment"]
+    "make",
+    [issue_created, status_change, comment_created, issue_deleted],
+    ids=["created", "changelog", "comment", "deleted"],
 )
 def test_a_jira_redelivery_with_a_new_timestamp_is_a_duplicate_not_a_conflict(
     api: Api, make: Any
 ) -> None:
     first = post_jira(api, make())
     assert first.status_code == 200 and first.json()["accepted"] == 1, first.text
+    stored = api.store.count_events()
     again = post_jira(api, redelivered(make()))
     assert again.status_code == 200, again.text
     body = again.json()
     assert (body["accepted"], body["duplicates"], body["rejected"]) == (0, 1, 0)
     assert api.store.quarantine() == []
-    assert api.store.count_events() == 1
+    assert api.store.count_events() == stored == 1
     metrics = api.get("/metrics").text
     assert sample(metrics, "accord_events_duplicate_total", source="webhook:jira") == 1
     assert 'accord_events_rejected_total{source="webhook:jira"}' not in metrics

@@ -55,7 +55,7 @@ async def _deliver(
     secret: str | None,
     vendor: str,
     check: Callable[[bytes, Runtime], Any],
-    to_rows: Callable[[Any], list[dict[str, Any]]],
+    to_rows: Callable[[Any, Runtime], list[dict[str, Any]]],
     source: str,
 ) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
@@ -64,7 +64,7 @@ async def _deliver(
     body = await read_body(request, runtime.settings.max_body_bytes)
     # in a thread: a body that cannot be read is written to the quarantine
     payload = await run_in_threadpool(check, body, runtime)
-    rows = to_rows(payload)
+    rows = await run_in_threadpool(to_rows, payload, runtime)
     out = await run_in_threadpool(_store, runtime, rows, source)
     return JSONResponse(out)
 
@@ -96,7 +96,12 @@ async def zendesk_webhook(request: Request) -> JSONResponse:
         return payload
 
     return await _deliver(
-        request, settings.zendesk_secret, "Zendesk", check, zendesk.to_rows, zendesk.SOURCE
+        request,
+        settings.zendesk_secret,
+        "Zendesk",
+        check,
+        lambda payload, _rt: zendesk.to_rows(payload),
+        zendesk.SOURCE,
     )
 
 
@@ -119,4 +124,9 @@ async def jira_webhook(request: Request) -> JSONResponse:
         jira.check(payload, now=rt.clock(), tolerance=settings.webhook_tolerance)
         return payload
 
-    return await _deliver(request, settings.jira_secret, "Jira", check, jira.to_rows, jira.SOURCE)
+    def rows(payload: Any, rt: Runtime) -> list[dict[str, Any]]:
+        got = jira.to_rows(payload)
+        deleted = {str(r["ticket_id"]) for r in got if r.get("kind") == "deleted"}
+        return jira.keep_stored_deletions(got, rt.store.events_of(deleted) if deleted else {})
+
+    return await _deliver(request, settings.jira_secret, "Jira", check, rows, jira.SOURCE)

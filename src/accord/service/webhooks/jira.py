@@ -34,7 +34,9 @@ issue, changelog or comment id; without one, a digest of the change's own conten
 ``ts`` is the change's own instant, not the delivery's. A retry is then the same event, a
 ``duplicate``; a different change under an id already taken is still a conflict and is
 quarantined. Only a deletion has no instant of its own in the payload: its ``ts``, like that of
-any change whose own instant is missing or unreadable, is the delivery's ``timestamp``.
+any change whose own instant is missing or unreadable, is the delivery's ``timestamp``; a retry
+of a deletion already stored keeps the stored deletion's instant (an issue is deleted once), so
+it is a duplicate too.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
+from accord.core.events import Event
 from accord.core.timeutil import Instant, parse_instant
 from accord.errors import AuthError
 from accord.service.webhooks import check_freshness, constant_time_equal, iso_from_ms
@@ -217,8 +220,30 @@ def to_rows(payload: Any) -> list[dict[str, Any]]:
             public=public,
         )
     elif event == "jira:issue_deleted":
-        # the payload holds no instant of the deletion but the delivery's own
+        # the payload holds no instant of the deletion but the delivery's own (a retry's
+        # is settled by :func:`keep_stored_deletions`)
         row.update(event_id=f"jira:{issue_id}:deleted", ts=delivered, kind="deleted")
     else:
         return []
     return [row]
+
+
+def keep_stored_deletions(
+    rows: list[dict[str, Any]], stored: Mapping[str, Sequence[Event]]
+) -> list[dict[str, Any]]:
+    """A deletion takes the instant of the same deletion already stored, if any.
+
+    A deletion payload carries no instant of its own, so its ``ts`` is the delivery's, and a
+    retry of it carries a new one: the same change with other content, which the store would
+    quarantine as a conflicting re-use of its id. An issue is deleted once: a deletion whose id
+    is stored is that deletion again, and keeps the stored instant (a duplicate). ``stored``:
+    the stored events of the rows' tickets."""
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        if row.get("kind") == "deleted":
+            ticket = str(row.get("ticket_id"))
+            same = [e for e in stored.get(ticket, ()) if e.event_id == row.get("event_id")]
+            if same:
+                row = {**row, "ts": same[0].to_dict()["ts"]}  # to the microsecond
+        out.append(row)
+    return out
