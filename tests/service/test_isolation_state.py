@@ -48,7 +48,7 @@ from accord.core.timeutil import iso
 from accord.io.store import Scope
 from accord.io.store.base import state_at
 from accord.service.auth import create_token
-from accord.service.recompute import compute_results, recompute_tickets
+from accord.service.recompute import compute_result, recompute_tickets
 from accord.service.snapshots import Job, Snapshots
 from tests.io.store.conftest import PG_URL, _in_ci
 from tests.service.conftest import CONFIG, T0, Api, make_api
@@ -218,7 +218,8 @@ class IsolationMachine(RuleBasedStateMachine):
         ids = sorted({ticket, *(tid for tid, _ in marks)})
         now = runtime.clock()
         events = store.events_of(ids)
-        results = compute_results(events, runtime.config_at(now), now)
+        config = runtime.config_at(now)
+        results = [compute_result(tid, evs, config, now) for tid, evs in events.items() if evs]
         self.move(ticket, customer, minute)
         if read_between is not None:
             self.read_compliance(read_between, "customer")
