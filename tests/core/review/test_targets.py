@@ -172,3 +172,12 @@ def test_bad_options_are_input_errors(kwargs: dict[str, object], message: str) -
 def test_a_bad_grid_step_is_an_input_error() -> None:
     with pytest.raises(InputError, match="grid"):
         parse_grid(["10 minutes"])
+
+
+def test_grouping_by_policy_gives_one_recommendation_per_policy() -> None:
+    table = pa.concat_tables(
+        [_records([600] * 5, policy="Gold"), _records([7200] * 5, policy="Silver")]
+    )
+    got = recommend(table, AS_OF, attainment=1.0, periods=1, by=("priority", "policy"))
+    found = {g.key["policy"]: (g.recommended, g.policies) for g in got.groups}
+    assert found == {"Gold": (600, ("Gold",)), "Silver": (7200, ("Silver",))}

@@ -290,7 +290,8 @@ def recommend(
         pl.col("stop").is_not_null().alias("__stopped"),
         pl.col("target"),
         (pl.col("state") == "breached").sum().alias("__breached"),
-        pl.col("policy").drop_nulls().unique(),
+        # aliased: ``policy`` may also be a key of the grouping
+        pl.col("policy").drop_nulls().unique().alias("__policies"),
     )
     for row in grouped.iter_rows(named=True):
         key = tuple(row[k] for k in keys)
@@ -300,7 +301,7 @@ def recommend(
             np.asarray(row["target"], dtype=np.float64),
             int(row["__breached"]),
         )
-        policies.setdefault(key, set()).update(row["policy"])
+        policies.setdefault(key, set()).update(row["__policies"])
         targets.setdefault(key, set()).update(int(t) for t in row["target"])
     groups = [
         _group(
