@@ -48,9 +48,13 @@ contracts:
 
 # What no schema can say, and so is the one exception to "a request the schema admits is
 # accepted" (positive_data_acceptance): whether a snooze's instant lies ahead of the server's
-# clock, and whether uploaded YAML is a valid configuration (the loader's 422 names every
-# problem with its file and line), as a configuration or as a what-if's candidate. Those
-# answer 400 and 422 to requests the schema admits.
+# clock; whether uploaded YAML is a valid configuration (the loader's 422 names every
+# problem with its file and line), as a configuration or as a what-if's candidate; whether a
+# what-if's window ends after it starts (and is given one way, not two); and whether
+# capacity inputs admit a figure together (an interval dividing a day, a goal within 10,000
+# agents, a patience within Erlang A's reach, a metric some policy measures, a handle time
+# the stored history holds). Those answer 400 and 422 to requests the schema admits; every
+# parameter's own form is in the schema and checked by the other checks.
 # The callers: fixed tokens, stored in each store, so that schemathesis sends them itself
 # (a header added by the test would undo its requests without a token).
 ADMIN = "acc_00000000ad01_" + "a" * 43
@@ -75,7 +79,17 @@ _CONFIG: dict[str, Any] = {
         },
         {
             "include-name": "POST /api/v1/review/whatif",
-            "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "422"]}},
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "400", "422"]}
+            },
+        },
+        {
+            "include-name": "POST /api/v1/review/capacity",
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "400"]}},
+        },
+        {
+            "include-name": "GET /api/v1/review/capacity",
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "400"]}},
         },
     ],
 }

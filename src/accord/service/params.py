@@ -100,6 +100,15 @@ def instant_or_date(value: str, name: str) -> Instant:
     return got
 
 
+# parse_duration's grammar (days, hours, minutes, seconds in that order, at least one; or
+# bare seconds), in ASCII: JSON Schema patterns are ECMA-262
+_S = "[0-9]+ *[sS]"
+_M = f"[0-9]+ *[mM](?: *{_S})?"
+_H = f"[0-9]+ *[hH](?: *{_M}| *{_S})?"
+_D = f"[0-9]+ *[dD](?: *{_H}| *{_M}| *{_S})?"
+DURATION_PATTERN = f"^ *(?:[0-9]+|{_D}|{_H}|{_M}|{_S}) *$"
+"""A duration parameter: ``90m``, ``8h``, ``1h30m``, ``2d 4h``, ``45s`` or bare seconds."""
+
 PERIOD_PATTERN = f"^(?:current|previous|{YEAR_PATTERN}-(?:0[1-9]|1[0-2])|{YEAR_PATTERN}-Q[1-4])$"
 _CHECK_PERIOD = re.compile(PERIOD_PATTERN)
 PERIOD_SCHEMA: dict[str, Any] = {"pattern": PERIOD_PATTERN}

@@ -24,7 +24,7 @@ from accord.io.store import ALERT_STATES, AlertQuery, Scope, Store, StoredAlert
 from accord.io.store.base import alert_owner
 from accord.service import cursors
 from accord.service.auth import Principal, require
-from accord.service.params import INSTANT_SCHEMA
+from accord.service.params import DURATION_PATTERN, INSTANT_SCHEMA
 from accord.service.params import instant as instant_param
 from accord.service.plumbing import (
     CONFLICT,
@@ -175,13 +175,6 @@ def acknowledge(
 # A snooze holds delivery for at most a year (and a day): long enough for any pause a person
 # means, and every instant it yields stays far inside the instants the store and ``iso`` read.
 MAX_SNOOZE = 366 * 86_400
-# parse_duration's grammar (days, hours, minutes, seconds in that order, at least one; or
-# bare seconds), in ASCII: JSON Schema patterns are ECMA-262
-_S = "[0-9]+ *[sS]"
-_M = f"[0-9]+ *[mM](?: *{_S})?"
-_H = f"[0-9]+ *[hH](?: *{_M}| *{_S})?"
-_D = f"[0-9]+ *[dD](?: *{_H}| *{_M}| *{_S})?"
-DURATION_PATTERN = f"^ *(?:[0-9]+|{_D}|{_H}|{_M}|{_S}) *$"
 _DURATION = re.compile(DURATION_PATTERN)
 
 

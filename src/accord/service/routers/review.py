@@ -22,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from accord.core.review.targets import GRAINS, TARGET_DIMENSIONS, parse_grid
 from accord.core.review.whatif import DIMENSIONS, parse_by
-from accord.core.review.window import parse_window
-from accord.core.timeutil import Instant, iso, parse_as_of
+from accord.core.timeutil import Instant, iso
 from accord.errors import InputError, NotFoundError
 from accord.io.store import ConfigVersion, Scope
+from accord.service import review_params as rp
 from accord.service.auth import Principal, require
+from accord.service.kpi_params import check_zone
 from accord.service.plumbing import (
     AUTH_ERRORS,
     CONFLICT,
@@ -54,8 +55,8 @@ MAX_BODY = 1024 * 1024
 MAX_EXPLAIN = 500
 MAX_TICKETS = 200
 MAX_PERIODS = 60
-_EARLIEST = parse_as_of("1971-01-01T00:00:00Z")
-_LATEST = parse_as_of("9000-01-01T00:00:00Z")
+_WHATIF_BY = rp.by_pattern(DIMENSIONS)
+_TARGETS_BY = rp.by_pattern(("metric", *TARGET_DIMENSIONS))
 
 
 class WhatIfRequest(BaseModel):
@@ -71,15 +72,38 @@ class WhatIfRequest(BaseModel):
     files: dict[str, str] | None = Field(
         None, description="A whole candidate configuration: file name -> YAML text"
     )
-    period: str | None = Field(None, description="Clocks started in 2026-11, 2026-Q3 or 2026")
-    from_: str | None = Field(None, alias="from", description="Clocks started from (date/instant)")
-    to: str | None = Field(None, description="... up to this date (included) or instant")
-    tz: str = Field("UTC", description="Time zone of the period and dates")
+    period: str | None = Field(
+        None,
+        description="Clocks started in 2026-11, 2026-Q3 or 2026",
+        json_schema_extra=rp.WINDOW_PERIOD,
+    )
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description="Clocks started from (date/instant)",
+        json_schema_extra=rp.nullable(rp.BOUND),
+    )
+    to: str | None = Field(
+        None,
+        description="... up to this date (included) or instant",
+        json_schema_extra=rp.nullable(rp.BOUND),
+    )
+    tz: str = Field("UTC", description="Time zone of the period and dates", json_schema_extra=rp.TZ)
     by: list[str] | str = Field(
         default_factory=lambda: ["metric"],
-        description="Group by metric, priority, customer, team, policy",
+        description="Group by metric, priority, customer, team, policy (a list or comma-separated)",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "array", "items": {"type": "string", "pattern": _WHATIF_BY}},
+                {"type": "string", "pattern": _WHATIF_BY},
+            ]
+        },
     )
-    as_of: str | None = Field(None, description="Judge the clocks at this instant (default: now)")
+    as_of: str | None = Field(
+        None,
+        description="Judge the clocks at this instant (default: now)",
+        json_schema_extra=rp.INSTANT,
+    )
     explain: int = Field(20, ge=0, le=MAX_EXPLAIN, description="Changed clocks to explain")
     tickets: list[str] | None = Field(
         None, max_length=MAX_TICKETS, description="Replay only these tickets"
@@ -102,18 +126,6 @@ def _in_force(runtime: Runtime, now: Instant) -> ConfigVersion:
     if current is None:
         raise NotFoundError("no configuration is in force: upload one first (PUT /api/v1/config)")
     return current[0]
-
-
-def _as_of(value: str | None, now: Instant) -> Instant:
-    if value is None:
-        return now
-    try:
-        got = parse_as_of(value)
-    except (ValueError, OverflowError) as exc:
-        raise InputError(f"as_of: {exc}", details=[{"parameter": "as_of"}]) from None
-    if not _EARLIEST <= got <= _LATEST:
-        raise InputError("as_of: choose an instant between 1971 and 9000")
-    return got
 
 
 _WHATIF_BODY = {
@@ -148,9 +160,9 @@ async def whatif(
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()
-    by = parse_by([req.by] if isinstance(req.by, str) else req.by, DIMENSIONS) or ("metric",)
-    window = parse_window(req.period, req.from_, req.to, req.tz)
-    as_of = _as_of(req.as_of, now)
+    by = parse_by(rp.dimensions(req.by, DIMENSIONS), DIMENSIONS) or ("metric",)
+    window = rp.window(req.period, req.from_, req.to, req.tz)
+    as_of = rp.as_of(req.as_of, now)
     version = _in_force(runtime, now)
     # a candidate that does not validate answers at once, even in the background form
     candidate = await run_in_threadpool(candidate_setup, version, req.overrides, req.files)
@@ -203,24 +215,32 @@ def targets(
     attainment: float = Query(0.95, gt=0, le=1, description="Share met in every period"),
     periods: int = Query(6, ge=1, le=MAX_PERIODS, description="How many periods up to as_of"),
     grain: Literal["month", "week"] = Query("month", description=" | ".join(GRAINS)),
-    tz: str = Query("UTC", description="Time zone of the periods"),
+    tz: str = Query("UTC", description="Time zone of the periods", json_schema_extra=rp.TZ),
     by: list[str] | None = Query(
-        None, description="Besides metric: priority (default), customer, team, policy"
+        None,
+        description="Besides metric: priority (default), customer, team, policy",
+        json_schema_extra={"items": {"type": "string", "pattern": _TARGETS_BY}},
     ),
     metric: list[str] | None = Query(None, description="Only these metrics"),
-    grid: str | None = Query(None, description="Targets to choose from: 15m,30m,1h,…"),
+    grid: str | None = Query(
+        None, description="Targets to choose from: 15m,30m,1h,…", json_schema_extra=rp.GRID
+    ),
     credits: bool = Query(True, description="Replay the contracts under the recommendations"),
-    as_of: str | None = Query(None, description="Judge the clocks at this instant"),
+    as_of: str | None = Query(
+        None, description="Judge the clocks at this instant", json_schema_extra=rp.INSTANT
+    ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()
     if math.isnan(attainment):
         raise InputError("attainment: a share above 0 and at most 1")
-    dims = tuple(d for d in parse_by(by, ("metric", *TARGET_DIMENSIONS)) if d != "metric")
-    steps = parse_grid([g for g in grid.split(",") if g.strip()]) if grid is not None else None
-    when = _as_of(as_of, now)
-    parse_window(tz=tz)  # a bad zone is a 400 before any work
+    named = rp.dimensions(by, ("metric", *TARGET_DIMENSIONS))
+    dims = tuple(d for d in parse_by(named, ("metric", *TARGET_DIMENSIONS)) if d != "metric")
+    chosen = rp.grid(grid)
+    steps = parse_grid(chosen) if chosen is not None else None
+    when = rp.as_of(as_of, now)
+    check_zone(tz)  # a bad zone is refused before any work
     version = _in_force(runtime, now)
     result = targets_of_store(
         runtime.store,

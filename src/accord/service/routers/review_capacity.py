@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from accord.core.review.arrivals import (
     Range,
@@ -32,9 +32,10 @@ from accord.core.review.capacity_rows import (
     to_csv,
 )
 from accord.core.review.staffing import plan
-from accord.core.timeutil import Instant, iso, parse_as_of, parse_duration
+from accord.core.timeutil import iso
 from accord.errors import ConflictError, InputError
 from accord.io.store import Scope
+from accord.service import review_params as rp
 from accord.service.auth import Principal, require
 from accord.service.figures import kpi_inputs
 from accord.service.plumbing import (
@@ -51,18 +52,11 @@ router = APIRouter(prefix="/api/v1/review", tags=["review"])
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 # ten years: longer than any interval, handle time or patience a queue can have
 MAX_DURATION = 10 * 366 * 86_400
-_EARLIEST = parse_as_of("1900-01-01T00:00:00Z")
-_LATEST = parse_as_of("9000-01-01T00:00:00Z")
 
 
-def _duration(value: str | int | None, name: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        seconds = parse_duration(value)
-    except ValueError as e:
-        raise InputError(f"{name}: {e}", details=[{"parameter": name}]) from None
-    if seconds > MAX_DURATION:
+def _duration(value: str | int | None, name: str, *, positive: bool = True) -> int | None:
+    seconds = rp.duration(value, name, positive=positive)
+    if seconds is not None and seconds > MAX_DURATION:
         raise InputError(
             f"{name}: at most ten years ({MAX_DURATION:,} seconds)", details=[{"parameter": name}]
         )
@@ -72,21 +66,51 @@ def _duration(value: str | int | None, name: str) -> int | None:
 Duration = str | int
 
 
+def _duration_schema(*, positive: bool, nullable: bool = False) -> dict[str, Any]:
+    text = rp.POSITIVE_DURATION if positive else rp.DURATION
+    low = 1 if positive else 0
+    branches: list[dict[str, Any]] = [
+        {"type": "string", **text},
+        {"type": "integer", "minimum": low, "maximum": MAX_DURATION},
+    ]
+    return {"anyOf": [*branches, {"type": "null"}] if nullable else branches}
+
+
 class Calculator(BaseModel):
     """The calculator's inputs: durations as text (``"30m"``, ``"180s"``) or seconds."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data: Any) -> Any:
+        # JSON's true and false are not numbers (pydantic would read them as 1 and 0)
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, bool):
+                    raise ValueError(f"'{key}' is a number or a duration, not {str(value).lower()}")
+        return data
+
     calls: float = Field(ge=0, le=1e12, description="Contacts arriving per interval")
-    interval: Duration = Field("1h", description="Length of the interval")
-    aht: Duration = Field(description="Average handle time")
-    answer_within: Duration = Field(description="Answer within this time")
+    interval: Duration = Field(
+        "1h",
+        description="Length of the interval (whole minutes dividing a day)",
+        json_schema_extra=_duration_schema(positive=True),
+    )
+    aht: Duration = Field(
+        description="Average handle time", json_schema_extra=_duration_schema(positive=True)
+    )
+    answer_within: Duration = Field(
+        description="Answer within this time", json_schema_extra=_duration_schema(positive=False)
+    )
     agents: int | None = Field(None, ge=0, le=MAX_AGENTS, description="Agents available")
     service_level: float | None = Field(
         None, gt=0, lt=1, description="Share to answer within target: gives agents_needed"
     )
     patience: Duration | None = Field(
-        None, description="Mean customer patience: Erlang A instead of Erlang C"
+        None,
+        description="Mean customer patience: Erlang A instead of Erlang C",
+        json_schema_extra=_duration_schema(positive=True, nullable=True),
     )
     concurrency: float = Field(1.0, ge=1, le=1000, description="Contacts one agent works at once")
 
@@ -108,7 +132,7 @@ def capacity_calculator(
 ) -> dict[str, Any]:
     interval = _duration(body.interval, "interval")
     aht = _duration(body.aht, "aht")
-    within = _duration(body.answer_within, "answer_within")
+    within = _duration(body.answer_within, "answer_within", positive=False)
     assert interval is not None and aht is not None and within is not None
     return calculator(
         calls=body.calls,
@@ -131,17 +155,39 @@ def capacity_history(
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
     by: Literal["team", "channel"] | None = Query(None, description="Per team or channel"),
-    from_: str | None = Query(None, alias="from", description="A date or an instant"),
-    to: str | None = Query(None, description="A date (included) or an instant (excluded)"),
-    period: str | None = Query(None, description="2026, 2026-Q3, 2026-09 or 2026-W05"),
+    from_: str | None = Query(
+        None, alias="from", description="A date or an instant", json_schema_extra=rp.BOUND
+    ),
+    to: str | None = Query(
+        None,
+        description="A date (included) or an instant (excluded)",
+        json_schema_extra=rp.BOUND,
+    ),
+    period: str | None = Query(
+        None,
+        description="2026, 2026-Q3, 2026-09 or 2026-W05",
+        json_schema_extra=rp.STAFFING_PERIOD,
+    ),
     target: str = Query("first_response", description="METRIC or METRIC=DURATION"),
-    aht: str | None = Query(None, description="Handle time (default: from agent_work)"),
-    patience: str | None = Query(None, description="Mean patience: Erlang A"),
-    interval: str = Query("1h", description="Length of an interval: 15m, 30m, 1h, …"),
+    aht: str | None = Query(
+        None,
+        description="Handle time (default: from agent_work)",
+        json_schema_extra=rp.POSITIVE_DURATION,
+    ),
+    patience: str | None = Query(
+        None, description="Mean patience: Erlang A", json_schema_extra=rp.POSITIVE_DURATION
+    ),
+    interval: str = Query(
+        "1h",
+        description="Length of an interval: 15m, 30m, 1h, … (whole minutes dividing a day)",
+        json_schema_extra=rp.POSITIVE_DURATION,
+    ),
     agents: int | None = Query(None, ge=0, le=MAX_AGENTS, description="Agents available"),
     service_level: float = Query(0.8, gt=0, lt=1, description="Share to answer in target"),
     concurrency: float = Query(1.0, ge=1, le=1000, description="Contacts per agent at once"),
-    as_of: str | None = Query(None, description="Judge the clocks at this instant"),
+    as_of: str | None = Query(
+        None, description="Judge the clocks at this instant", json_schema_extra=rp.INSTANT
+    ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
@@ -152,6 +198,9 @@ def capacity_history(
     metric, target_seconds = parse_target(target)
     if period is not None and (from_ is not None or to is not None):
         raise InputError("give period or from/to, not both", details=[{"parameter": "period"}])
+    rp.staffing_period(period)
+    rp.bound(from_, "from")
+    rp.bound(to, "to")
     if period is not None:
         span = Range(*parse_period(period))
     else:
@@ -161,7 +210,7 @@ def capacity_history(
         )
     handle = _duration(aht, "aht")
     wait = _duration(patience, "patience")
-    when = _as_of(as_of, now)
+    when = rp.as_of(as_of, now)
     current = runtime.configs.current(now)
     if current is None:
         raise ConflictError(
@@ -192,17 +241,3 @@ def capacity_history(
             **plan_json(result, by=by, interval=step),
         }
     )
-
-
-def _as_of(value: str | None, now: Instant) -> Instant:
-    if value is None:
-        return now
-    try:
-        when = parse_as_of(value)
-    except (ValueError, OverflowError) as e:
-        raise InputError(f"as_of: {e}", details=[{"parameter": "as_of"}]) from None
-    if not _EARLIEST <= when < _LATEST:
-        raise InputError(
-            "as_of: must lie between 1900-01-01 and 9000-01-01", details=[{"parameter": "as_of"}]
-        )
-    return when

@@ -55,6 +55,9 @@ class NewToken(BaseModel):
 def _new_token_schema() -> dict[str, Any]:
     """The body's schema, saying what the validator does: a customer only with scope read."""
     schema = NewToken.model_json_schema()
+    # the scope's enum in place: a "#/$defs/..." reference inside an operation's body would be
+    # read against the OpenAPI document's root, where no "$defs" is
+    schema["properties"]["scope"] = schema.pop("$defs")["Scope"]
     schema["anyOf"] = [
         {"properties": {"scope": {"const": Scope.READ.value}}},
         {"not": {"required": ["customer"]}},
