@@ -54,7 +54,9 @@ def report(
     ] = None,
     candidate: Annotated[
         Path | None,
-        typer.Option(metavar="CANDIDATE", help="Also replay this candidate (directory or overrides)"),
+        typer.Option(
+            metavar="CANDIDATE", help="Also replay this candidate (directory or overrides)"
+        ),
     ] = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", metavar="FORMAT", help=" | ".join(FORMATS))

@@ -124,5 +124,8 @@ def render_review_pdf(r: ReviewReport) -> bytes:
         _section(pdf, s)
     if not sections:
         pdf.set_font("Helvetica", size=9)
-        pdf.cell(0, 5, "No capacity plan for this period.", new_x="LMARGIN", new_y="NEXT")
+        why = f": {r.capacity_note}" if r.capacity_note else ""
+        pdf.multi_cell(
+            0, 5, _latin1(f"No capacity plan for this period{why}."), new_x="LMARGIN", new_y="NEXT"
+        )
     return bytes(pdf.output())

@@ -84,8 +84,17 @@ def objectives(r: ReviewReport) -> Section:
     )
     return Section(
         f"Attainment per objective, {r.window.label}, and per {r.grain}",
-        ("metric", "priority", "target", "judged", "met", "breached", "open", "compliance",
-         *r.periods),  # fmt: skip
+        (
+            "metric",
+            "priority",
+            "target",
+            "judged",
+            "met",
+            "breached",
+            "open",
+            "compliance",
+            *r.periods,
+        ),
         rows,
     )
 
@@ -146,8 +155,16 @@ def targets(r: ReviewReport) -> Section:
     return Section(
         f"Recommended targets: the smallest that met {t.attainment * 100:g} % in every "
         f"{t.grain} ({t.labels[0]} to {t.labels[-1]})",
-        ("metric", "priority", "clocks", "current target", "current: worst", "recommended",
-         "worst period", "breaches now -> recommended"),  # fmt: skip
+        (
+            "metric",
+            "priority",
+            "clocks",
+            "current target",
+            "current: worst",
+            "recommended",
+            "worst period",
+            "breaches now -> recommended",
+        ),
         tuple(rows),
     )
 
@@ -165,8 +182,12 @@ def _figures_row(a: Figures, b: Figures) -> tuple[str, ...]:
 
 def whatif_groups(w: WhatIf, caption: str) -> Section:
     rows = [
-        (g.key.get("metric") or "-", g.key.get("priority") or "-", *_figures_row(g.current,
-         g.candidate), f"{len(g.changed):,}")  # fmt: skip
+        (
+            g.key.get("metric") or "-",
+            g.key.get("priority") or "-",
+            *_figures_row(g.current, g.candidate),
+            f"{len(g.changed):,}",
+        )
         for g in w.groups
     ]
     rows.append(
@@ -174,8 +195,17 @@ def whatif_groups(w: WhatIf, caption: str) -> Section:
     )
     return Section(
         caption,
-        ("metric", "priority", "judged", "breached", "breaches change", "compliance now",
-         "candidate", "change", "clocks changed"),  # fmt: skip
+        (
+            "metric",
+            "priority",
+            "judged",
+            "breached",
+            "breaches change",
+            "compliance now",
+            "candidate",
+            "change",
+            "clocks changed",
+        ),
         tuple(rows),
     )
 
@@ -224,11 +254,16 @@ def capacity(r: ReviewReport) -> list[Section]:
         )
         if p.agents is None:
             busiest = sorted(staffed, key=lambda i: -i.agents_needed)[:8]
-            rows = tuple(
-                (f"{i.day} {i.start}-{i.end}", f"{i.open_share:.0%}", f"{i.arrivals:.2f}",
-                 "closed" if i.erlangs is None else f"{i.erlangs:.2f}", str(i.agents_needed))
+            rows: tuple[tuple[str, ...], ...] = tuple(
+                (
+                    f"{i.day} {i.start}-{i.end}",
+                    f"{i.open_share:.0%}",
+                    f"{i.arrivals:.2f}",
+                    "closed" if i.erlangs is None else f"{i.erlangs:.2f}",
+                    str(i.agents_needed),
+                )
                 for i in busiest
-            )  # fmt: skip
+            )
             out.append(
                 Section(
                     f"{head}; the busiest intervals (give agents to list shortfalls)",
@@ -238,11 +273,16 @@ def capacity(r: ReviewReport) -> list[Section]:
             )
         else:
             rows = tuple(
-                (f"{i.day} {i.start}-{i.end}", f"{i.open_share:.0%}", str(i.agents_needed),
-                 str(i.agents), f"+{i.shortfall}" if i.shortfall else "unreachable",
-                 share(i.service_level))
+                (
+                    f"{i.day} {i.start}-{i.end}",
+                    f"{i.open_share:.0%}",
+                    str(i.agents_needed),
+                    str(i.agents),
+                    f"+{i.shortfall}" if i.shortfall else "unreachable",
+                    share(i.service_level),
+                )
                 for i in g.shortfalls
-            )  # fmt: skip
+            )
             out.append(
                 Section(
                     f"{head}; shortfalls with {p.agents} agent(s)",

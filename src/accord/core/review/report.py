@@ -127,6 +127,7 @@ class ReviewReport:
     candidate: WhatIf | None
     capacity: Plan | None
     capacity_options: CapacityOptions
+    capacity_note: str | None = None  # why there is no capacity plan
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -159,6 +160,7 @@ class ReviewReport:
             "adoption_note": self.adoption_note,
             "candidate": None if self.candidate is None else _whatif_summary(self.candidate),
             "capacity": None if self.capacity is None else _capacity_json(self.capacity),
+            "capacity_note": self.capacity_note,
             "notes": list(self.notes),
         }
 
@@ -350,14 +352,11 @@ def build_report(
     if candidate is not None:
         cand = _compare(events, records, current, candidate, as_of, window, customer, jobs)
     if customer is not None:
-        baseline, adoption, cand = (
-            None if w is None else _only(w, customer) for w in (baseline, adoption, cand)
-        )
-        assert baseline is not None
+        baseline = _only(baseline, customer)
+        adoption = None if adoption is None else _only(adoption, customer)
+        cand = None if cand is None else _only(cand, customer)
     options = capacity or CapacityOptions()
     staffing, capacity_note = _capacity(records, current, window, options)
-    if capacity_note:
-        notes.append(capacity_note)
     return ReviewReport(
         window=window,
         customer=customer,
@@ -374,6 +373,7 @@ def build_report(
         candidate=cand,
         capacity=staffing,
         capacity_options=options,
+        capacity_note=capacity_note,
         notes=tuple(notes),
     )
 
