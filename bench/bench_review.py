@@ -117,9 +117,11 @@ DESIGN = """\
 Where the time goes: recommended targets compute the records once, estimate per group and
 period (Kaplan-Meier over sorted durations, a few milliseconds a group), then replay the
 contracts under every recommendation (a second batch run and a comparison, as a what-if). The
-report adds to that the identity of the quarter's trend (one group-by over the quarter's
-clocks), the capacity plan (arrivals per interval of the week) and the document; the PDF's
-tables are drawn by fpdf2 in pure Python, which is why it costs a little more than the HTML."""
+report adds the quarter's trend (one group-by over the quarter's clocks), the capacity plan
+(arrivals per interval of the week) and the document; the PDF's tables are drawn by fpdf2 in
+pure Python, which is why it costs a little more than the HTML. On a shared machine CPU time is
+the steadier ratio: wall times move with the load of other work (one run each at 1M events was
+measured here with a load average above 10 on 2 cores; 10M was not run)."""
 
 
 if __name__ == "__main__":
