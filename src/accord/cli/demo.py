@@ -6,7 +6,7 @@ import shutil
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -157,6 +157,22 @@ def prepare_store(
     return url
 
 
+def demo_app(url: str, directory: Path) -> Any:
+    """The service app over the demo store, with the demo's candidate suggested on the Review
+    page's what-if (a copy is left in ``directory`` for ``accord review whatif``)."""
+    from accord.demo import CANDIDATE
+    from accord.service.app import create_app
+    from accord.service.settings import Settings
+
+    candidate = CANDIDATE.read_text(encoding="utf-8")
+    (directory / "candidate.yaml").write_text(candidate, encoding="utf-8")
+    application = create_app(Settings(database_url=url, config_dir=directory / "config"))
+    # the overrides only: the comments explain the file, the form needs the lines
+    lines = [ln for ln in candidate.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    application.state.review_candidate = "\n".join(lines) + "\n"
+    return application
+
+
 @app.command("serve")
 @handle_errors
 def serve(
@@ -176,26 +192,25 @@ def serve(
 
     from accord.core.timeutil import to_instant as _to_instant
     from accord.io.store import Scope, SqlStore
-    from accord.service.app import create_app
     from accord.service.auth import create_token
-    from accord.service.settings import Settings
 
     url = prepare_store(directory, seed=seed, events=events)
     store = SqlStore(url)
     try:
-        token, _ = create_token(
-            store,
-            scope=Scope.READ,
-            customer=None,
-            name="demo",
-            now=_to_instant(datetime.now(UTC)),
+        now = _to_instant(datetime.now(UTC))
+        token, _ = create_token(store, scope=Scope.READ, customer=None, name="demo", now=now)
+        # the Review page's what-if replays every customer's clocks: it needs a write token
+        write, _ = create_token(
+            store, scope=Scope.WRITE, customer=None, name="demo what-if", now=now
         )
     finally:
         store.close()
-    settings = Settings(database_url=url, config_dir=directory / "config")
+    application = demo_app(url, directory)
     out.print(
         f"\nAccord demo: http://{host}:{port}/\n"
         f"Read-only demo token (paste it on the sign-in page):\n  {token}\n"
+        f"Write token for the what-if on the Review page (its candidate is filled in):\n"
+        f"  {write}\n"
         f"Store: {directory / 'accord.db'}   Stop with Ctrl-C."
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -332,3 +332,8 @@ def _say_no_data(result: Targets, when: Instant) -> None:
 app.command("whatif")(whatif)
 app.command("targets")(targets)
 app.command("capacity")(capacity)
+
+# the report reads events as the commands above do, so it imports this module: registered last
+from accord.cli.review_report import report  # noqa: E402
+
+app.command("report")(report)

@@ -10,5 +10,7 @@ from accord.demo.generate import generate_events
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 """The demo configuration directory (calendars.yaml, policies.yaml, statuses.yaml)."""
+CANDIDATE = Path(__file__).resolve().parent / "candidate.yaml"
+"""The demo's candidate overrides for the review what-if (docs/review.md, "The demo")."""
 
-__all__ = ["CONFIG_DIR", "generate_events"]
+__all__ = ["CANDIDATE", "CONFIG_DIR", "generate_events"]

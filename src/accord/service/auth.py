@@ -36,6 +36,8 @@ TOKEN_PREFIX = "acc"
 # methods accept it: a write needs the bearer header, which a cross-site page cannot send.
 COOKIE_NAME = "accord_token"
 _COOKIE_METHODS = frozenset({"GET", "HEAD"})
+# POSTs that only compute (they store nothing), so the dashboard's forms may send the cookie
+_COOKIE_POSTS = frozenset({"/api/v1/review/capacity"})
 _TOKEN_RE = re.compile(r"^acc_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
 
 
@@ -158,7 +160,10 @@ def require(scope: Scope, *, all_customers: bool = False) -> Callable[..., Princ
     ) -> Principal:
         runtime = request.app.state.runtime
         token = credentials.credentials if credentials else None
-        if token is None and request.method in _COOKIE_METHODS:
+        if token is None and (
+            request.method in _COOKIE_METHODS
+            or (request.method == "POST" and request.url.path in _COOKIE_POSTS)
+        ):
             token = request.cookies.get(COOKIE_NAME)
         principal = authenticate(runtime.store, token, runtime.verified_tokens)
         if not principal.scope.allows(scope):

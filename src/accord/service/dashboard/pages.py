@@ -131,7 +131,9 @@ def compliance(request: Request) -> Response:
 
 @router.get("/review")
 def review(request: Request) -> Response:
-    return _page(request, "review", "Review targets")
+    # a suggested candidate for the what-if form (the demo sets one; see accord demo serve)
+    candidate = getattr(request.app.state, "review_candidate", None)
+    return _page(request, "review", "Review targets", candidate=candidate)
 
 
 @router.get("/customers")
