@@ -47,6 +47,7 @@ class Tally:
     leaks: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)  # a customer's own ticket not listed
     bad_inputs: int = 0
+    answers: list[tuple[str, int, str, str]] = field(default_factory=list)  # name, status, …
     wrong_answers: list[str] = field(default_factory=list)  # bad inputs answered otherwise
     webhook_attacks: int = 0
     webhook_wrong: list[str] = field(default_factory=list)
@@ -74,6 +75,7 @@ class Tally:
         for status, n in other.statuses.items():
             self.statuses[status] = self.statuses.get(status, 0) + n
         self.slowest.extend(other.slowest)
+        self.answers.extend(other.answers)
         self.reads += other.reads
         self.bad_inputs += other.bad_inputs
         self.webhook_attacks += other.webhook_attacks
