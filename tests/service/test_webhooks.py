@@ -207,3 +207,32 @@ def test_a_webhook_without_a_secret_is_not_there(tmp_path: Path) -> None:
     api = make_api(tmp_path, zendesk_secret=None, jira_secret=None)
     assert post_zendesk(api, zd_payload("created")).status_code == 404
     assert post_jira(api, jira_payload("jira:issue_created")).status_code == 404
+
+
+def test_a_signed_delivery_in_a_media_type_other_than_json_is_refused_415(api: Api) -> None:
+    # found by the outside probe (bench/probe_hardening.py): a correctly signed Zendesk body
+    # sent as text/plain was stored, where the schema and POST /api/v1/events read JSON only
+    body = json.dumps(zd_payload("created")).encode()
+    stamp = iso(T0) or ""
+    headers = {
+        "Content-Type": "text/plain",
+        zendesk.SIGNATURE_HEADER: zendesk.sign(ZENDESK_SECRET, stamp, body),
+        zendesk.TIMESTAMP_HEADER: stamp,
+    }
+    res = api.client.post("/api/v1/webhooks/zendesk", content=body, headers=headers)
+    assert res.status_code == 415, res.text
+    assert res.json()["error"]["code"] == "unsupported_format"
+    jira_body = json.dumps(jira_payload("jira:issue_created")).encode()
+    res = api.client.post(
+        "/api/v1/webhooks/jira",
+        content=jira_body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            jira.SIGNATURE_HEADER: jira.sign(JIRA_SECRET, jira_body),
+        },
+    )
+    assert res.status_code == 415, res.text
+    assert api.store.count_events() == 0
+    # JSON with parameters is still read
+    headers["Content-Type"] = "application/json; charset=UTF-8"
+    assert api.client.post("/api/v1/webhooks/zendesk", content=body, headers=headers).status_code == 200

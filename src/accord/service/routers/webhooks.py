@@ -16,10 +16,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from accord.errors import AuthError, NotFoundError
+from accord.errors import AuthError, NotFoundError, UnsupportedFormatError
 from accord.service.events_schema import RESULT_SCHEMA
-from accord.service.ingest import ingest_rows, read_json, refuse_body
-from accord.service.plumbing import NOT_FOUND, TOO_LARGE, error_doc, read_body
+from accord.service.ingest import JSON_TYPES, ingest_rows, media_type, read_json, refuse_body
+from accord.service.plumbing import NOT_FOUND, TOO_LARGE, UNSUPPORTED, error_doc, read_body
 from accord.service.runtime import Runtime
 from accord.service.webhooks import jira, zendesk
 
@@ -34,6 +34,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     401: error_doc("Missing or wrong signature, or a replay"),
     **NOT_FOUND,
     **TOO_LARGE,
+    **UNSUPPORTED,
 }
 _BODY = {
     "requestBody": {
@@ -61,6 +62,11 @@ async def _deliver(
     runtime: Runtime = request.app.state.runtime
     if not secret:
         raise NotFoundError(f"the {vendor} webhook is not set up on this server")
+    # both helpdesks send JSON; a body declared as something else is not a delivery of theirs
+    # (no Content-Type at all is read as JSON, as on POST /api/v1/events)
+    kind = media_type(request.headers.get("content-type"))
+    if kind not in JSON_TYPES and not kind.endswith("+json"):
+        raise UnsupportedFormatError(f"a {vendor} delivery is JSON; cannot read '{kind}'")
     body = await read_body(request, runtime.settings.max_body_bytes)
     # in a thread: a body that cannot be read is written to the quarantine
     payload = await run_in_threadpool(check, body, runtime)
