@@ -323,8 +323,9 @@ def send(dep: Deployment, tally: Tally, case: Case) -> None:
         res = http.request(case.method, url, params=params, **kwargs)
     tally.answered(f"bad input: {case.name}", res)
     tally.bad_inputs += 1
-    tally.answers.append((case.name, res.status_code, res.request.url.raw_path.decode()[:60],
-                          res.text[:90]))
+    tally.answers.append(
+        (case.name, res.status_code, res.request.url.raw_path.decode()[:60], res.text[:90])
+    )
     problem = judge(case, res)
     if problem is None and case.quarantined and quarantine_total(dep) != before + 1:
         problem = "the refused body is not in the quarantine"
@@ -377,7 +378,7 @@ def run(dep: Deployment, tally: Tally, *, only: int | None = None, wait: float =
     ids = Ids()
     chosen = cases(ids, pending_alert(dep))
     if only is not None:  # the reduced probe: every kind of case, fewer of each
-        chosen = chosen[::max(1, len(chosen) // only)][:only]
+        chosen = chosen[:: max(1, len(chosen) // only)][:only]
     for case in chosen:
         send(dep, tally, case)
     still_computes(dep, tally, ids, wait)

@@ -261,9 +261,7 @@ def text_of(res: httpx.Response) -> str:
     return res.text
 
 
-def scan(
-    http: httpx.Client, tally: Tally, reader: str, world: World, read: Read, via: str
-) -> None:
+def scan(http: httpx.Client, tally: Tally, reader: str, world: World, read: Read, via: str) -> None:
     t0 = time.perf_counter()
     res = http.get(read.path, params=read.params, headers=read.headers)
     tally.slowest.append((time.perf_counter() - t0, read.route))

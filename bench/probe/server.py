@@ -18,7 +18,9 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "ACCORD_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 WAIT = 120.0  # seconds for the server to come up before giving up
 
 

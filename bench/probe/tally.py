@@ -69,21 +69,6 @@ class Tally:
         with self.lock:
             getattr(self, what).append(finding)
 
-    def merge(self, other: Tally) -> None:
-        self.routes |= other.routes
-        self.variants |= other.variants
-        for status, n in other.statuses.items():
-            self.statuses[status] = self.statuses.get(status, 0) + n
-        self.slowest.extend(other.slowest)
-        self.answers.extend(other.answers)
-        self.reads += other.reads
-        self.bad_inputs += other.bad_inputs
-        self.webhook_attacks += other.webhook_attacks
-        self.requests += other.requests
-        self.acknowledged += other.acknowledged
-        for name in ("leaks", "hidden", "wrong_answers", "webhook_wrong", "server_errors", "lost", "notes"):
-            getattr(self, name).extend(getattr(other, name))
-
     def counts(self) -> dict[str, int]:
         return {
             "routes checked": len(self.routes),
