@@ -139,6 +139,9 @@ class _Source:
     row_numbers: I64 | range  # the source's row number of every row (a range: 1, 2, …)
     raw: Callable[[I64], list[dict[str, Any]]]
     force_slow: BoolArray
+    # how a row the vectorised checks cannot vouch for is decided: (row index, row number,
+    # seq, zone, status mapper) -> outcome; ``None``: the flat row validator on ``raw``
+    judge: Callable[..., Event | QuarantineRecord] | None = None
 
 
 # ------------------------------------------------------------------------------------ input
@@ -1091,6 +1094,18 @@ def _read_columnar(
         name = detect_format(path, fmt)
         first_seq = result.rows
         src: _Source | None = None
+        if name == "jsonl":
+            from accord.io.columnar_jsonl import jsonl_parts
+
+            for part, bad, n, slow in jsonl_parts(
+                path, index, first_seq, source_tz, status_category
+            ):
+                result.rows += n
+                result.slow_rows += slow
+                quarantined.extend((index, row, rec) for row, rec in bad)
+                parts.append(part)
+                first_seq += n
+            continue
         if name == "parquet":
             src = _parquet_source(path)
         elif name == "csv":
@@ -1181,7 +1196,15 @@ def _validate_source(
             goods.append(_events_table(fast, ok, first_seq + lo + ok.astype(np.int64)))
     slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
     slow_events: list[Event] = []
-    if slow.size:
+    if slow.size and src.judge is not None:
+        for i in slow.tolist():
+            row = int(src.row_numbers[i])
+            got = src.judge(i, row, first_seq + i, source_tz, status_category)
+            if isinstance(got, Event):
+                slow_events.append(got)
+            else:
+                quarantined.append((row, got))
+    elif slow.size:
         for i, raw in zip(slow.tolist(), src.raw(slow), strict=True):
             row = int(src.row_numbers[i])
             got = validate_flat_row(
