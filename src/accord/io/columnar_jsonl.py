@@ -71,7 +71,9 @@ class JsonBlock:
     offset: int  # where ``data`` starts in the decompressed file
 
 
-def jsonl_blocks(path: str | os.PathLike[str], block_bytes: int = BLOCK_BYTES) -> Iterator[JsonBlock]:
+def jsonl_blocks(
+    path: str | os.PathLike[str], block_bytes: int = BLOCK_BYTES
+) -> Iterator[JsonBlock]:
     """The file's text in blocks of whole lines (gzip decompressed as a stream)."""
     source = os.fspath(path)
     line = 1
@@ -129,6 +131,35 @@ def _lines(data: bytes) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     return starts, ends
 
 
+def _objects(
+    buf: np.ndarray[Any, Any], starts: np.ndarray[Any, Any], ends: np.ndarray[Any, Any]
+) -> bool:
+    """Whether every line starts with ``{`` and ends with ``}`` (before a ``\\r``)."""
+    if bool((ends <= starts).any()):
+        return False
+    last = ends - 1
+    last = np.where(buf[last] == 0x0D, last - 1, last)
+    return bool(
+        (buf[starts] == 0x7B).all() and (last >= starts).all() and (buf[last] == 0x7D).all()
+    )
+
+
+def _classify(text: pa.Array) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Lines that hold something, and those of them the columns can carry."""
+    trimmed = pc.utf8_trim_whitespace(text)
+    length = np.asarray(pc.binary_length(trimmed).to_numpy(zero_copy_only=False), dtype=np.int64)
+    present = length > 0
+    rowish = (
+        np.asarray(pc.starts_with(trimmed, "{").to_numpy(zero_copy_only=False), dtype=bool)
+        & np.asarray(pc.ends_with(trimmed, "}").to_numpy(zero_copy_only=False), dtype=bool)
+        # an explicit null clears a field in JSON but is "not set" in a column; an escape may
+        # decode to a blank or a lone surrogate (plain substring searches: no regex per byte)
+        & ~np.asarray(pc.match_substring(trimmed, "null").to_numpy(zero_copy_only=False))
+        & ~np.asarray(pc.match_substring(trimmed, "\\").to_numpy(zero_copy_only=False))
+    )
+    return present, rowish
+
+
 def parse_block(block: JsonBlock, source: str) -> ParsedBlock | None:
     """The block in columns, or ``None`` when Arrow cannot read it (the row reader will)."""
     data = block.data
@@ -146,17 +177,13 @@ def parse_block(block: JsonBlock, source: str) -> ParsedBlock | None:
         text = raw.cast(pa.large_string())
     except pa.ArrowInvalid:
         return None  # not UTF-8: the row reader names the lines
-    trimmed = pc.utf8_trim_whitespace(text)
-    length = np.asarray(pc.binary_length(trimmed).to_numpy(zero_copy_only=False), dtype=np.int64)
-    present = length > 0
-    rowish = (
-        np.asarray(pc.starts_with(trimmed, "{").to_numpy(zero_copy_only=False), dtype=bool)
-        & np.asarray(pc.ends_with(trimmed, "}").to_numpy(zero_copy_only=False), dtype=bool)
-        # an explicit null clears a field in JSON but is "not set" in a column; an escape may
-        # decode to a blank or a lone surrogate (plain substring searches: no regex per byte)
-        & ~np.asarray(pc.match_substring(trimmed, "null").to_numpy(zero_copy_only=False))
-        & ~np.asarray(pc.match_substring(trimmed, "\\").to_numpy(zero_copy_only=False))
-    )
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if n_lines and b"null" not in data and b"\\" not in data and _objects(buf, starts, ends):
+        # the usual block: every line one object, from its first byte to its last
+        present = np.ones(n_lines, dtype=bool)
+        rowish = present
+    else:
+        present, rowish = _classify(text)
     fast = present & rowish
     for i in np.flatnonzero(present & ~rowish).tolist():
         # Python's strip() knows spaces Arrow's trim does not: such a line may be blank
@@ -167,7 +194,7 @@ def parse_block(block: JsonBlock, source: str) -> ParsedBlock | None:
         payload = data if fast.any() else b""
     else:
         # the other lines are blanked (kept as lines of spaces, which Arrow skips)
-        buf = np.frombuffer(data, dtype=np.uint8).copy()
+        buf = buf.copy()
         for i in np.flatnonzero(~fast).tolist():
             buf[starts[i] : ends[i]] = 0x20
         payload = buf.tobytes()
@@ -240,9 +267,7 @@ def _float_doubts(col: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, np.dtype[n
     return _set(col) & ~(np.isfinite(vals) & (np.floor(vals) != vals))
 
 
-def _flat_layout(
-    parsed: pa.Table, n: int
-) -> tuple[pa.Table, np.ndarray[Any, np.dtype[np.bool_]]]:
+def _flat_layout(parsed: pa.Table, n: int) -> tuple[pa.Table, np.ndarray[Any, np.dtype[np.bool_]]]:
     """Parsed JSON objects as the flat columns of a Parquet event file, and the rows whose
     values the flat form would read differently (they go to the row validator)."""
     force = np.zeros(n, dtype=bool)
@@ -302,7 +327,9 @@ def row_outcomes(
     bad: list[tuple[int, QuarantineRecord]] = []
     for i, r in enumerate(rows):
         if r.data is None:
-            bad.append((i, QuarantineRecord(r.source, r.row, "*", r.problem or "unreadable row", r.raw)))
+            bad.append(
+                (i, QuarantineRecord(r.source, r.row, "*", r.problem or "unreadable row", r.raw))
+            )
             continue
         got = validate_event(
             r.data,
@@ -327,6 +354,8 @@ def block_rows(block: JsonBlock, source: str) -> list[Any]:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:
+            if number == 1 and block.offset:
+                line = b"\xef\xbb\xbf" * (block.offset // 3) + line  # as the row reader keeps it
             raw = {"_line": line.decode("utf-8", "replace").strip()}
             out.append(_RawRow(source, number, None, raw, False, "the line is not valid UTF-8"))
             continue
@@ -435,9 +464,12 @@ def jsonl_parts(
                 np.zeros(0, dtype=bool),
             )
             n = len(rows)
-            yield _Part(index, src, seq, events_to_table(events)), [
-                (rows[i].row, rec) for i, rec in bad
-            ], n, n
+            yield (
+                _Part(index, src, seq, events_to_table(events)),
+                [(rows[i].row, rec) for i, rec in bad],
+                n,
+                n,
+            )
             seq += n
             continue
         lines = _Lines(source, parsed, block.offset, block.data)
