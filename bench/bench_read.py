@@ -78,7 +78,7 @@ def _child(mode: str, path: str) -> None:
         from accord.io.columnar import _fallback
 
         bad: list[Any] = []
-        _src, table, n = _fallback(path, "jsonl", None, None, 0, bad, 0)
+        _src, table, _n = _fallback(path, "jsonl", None, None, 0, bad, 0)
         out["events"] = table.num_rows
         out["quarantined"] = len(bad)
     else:

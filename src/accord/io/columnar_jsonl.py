@@ -20,7 +20,8 @@ event. In each block:
   between lines, text that is not UTF-8) is read by the row reader, line by line.
 
 So every line is decided exactly as :func:`accord.io.readers.read_many` decides it; only the
-lines the vectorised checks cannot vouch for cost Python time.
+lines the vectorised checks cannot vouch for cost Python time. The driver that validates the
+blocks one after another is :mod:`accord.io.columnar_jsonl_parts`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import tzinfo
 from typing import Any
 
 import numpy as np
@@ -40,14 +40,10 @@ import pyarrow.json as pj
 from accord.core.event_validation import (
     TOP_LEVEL_FIELDS,
     TOP_LEVEL_KEYS,
-    StatusMapper,
-    validate_event,
 )
-from accord.core.events import Event
 from accord.errors import DamagedInputError
 from accord.io.compression import damaged_file
-from accord.io.quarantine import QuarantineRecord
-from accord.io.readers import _json_line, _open_binary, _RawRow
+from accord.io.readers import _json_line, _open_binary
 
 BLOCK_BYTES = 32 << 20
 """Decompressed bytes of text parsed at a time (then extended to the end of its line)."""
@@ -171,7 +167,9 @@ def parse_block(block: JsonBlock, source: str) -> ParsedBlock | None:
     # each line as a value (its newline excluded: the value ends where the next one starts,
     # so the newline is the last byte, trimmed below with the other spaces)
     raw = pa.Array.from_buffers(
-        pa.large_binary(), n_lines, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
+        pa.large_binary(),
+        n_lines,
+        [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)],
     )
     try:
         text = raw.cast(pa.large_string())
@@ -205,8 +203,9 @@ def parse_block(block: JsonBlock, source: str) -> ParsedBlock | None:
     # table row k is line rows_at[k]; a fast line's row is its parsed row, a slow one's empty
     fast_rank = np.cumsum(fast) - 1
     take = np.where(fast[rows_at], fast_rank[rows_at], -1)
-    idx = pa.array(take, mask=take < 0)
-    table, force = _flat_layout(parsed.take(idx) if parsed.num_columns else parsed, rows_at.size)
+    if parsed.num_columns and (take < 0).any():
+        parsed = parsed.take(pa.array(take, mask=take < 0))  # empty rows for the slow lines
+    table, force = _flat_layout(parsed, rows_at.size)
     force |= slow[rows_at]
     rows: dict[int, Any] = {}
     for k in np.flatnonzero(slow[rows_at]).tolist():
@@ -245,9 +244,19 @@ def _set(col: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def _blank(col: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Rows whose text is blank (a flat cell would read it as not set)."""
-    got = pc.match_substring_regex(col, _BLANK).fill_null(False)
-    return np.asarray(got.to_numpy(zero_copy_only=False), dtype=bool)
+    """Rows whose text is blank (a flat cell would read it as not set): the values that are
+    empty or start or end with a space, found from their edge bytes, then checked exactly."""
+    from accord.io.columnar_cells import _blank_or_padded
+
+    chunked = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+    maybe = _blank_or_padded(chunked)
+    if not maybe.any():
+        return maybe
+    at = np.flatnonzero(maybe)
+    got = pc.match_substring_regex(chunked.take(pa.array(at)), _BLANK).fill_null(False)
+    out = np.zeros(len(chunked), dtype=bool)
+    out[at] = np.asarray(got.to_numpy(zero_copy_only=False), dtype=bool)
+    return out
 
 
 def _blank_items(col: pa.ChunkedArray | pa.Array, n: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -260,11 +269,14 @@ def _blank_items(col: pa.ChunkedArray | pa.Array, n: int) -> np.ndarray[Any, np.
     return out
 
 
-def _float_doubts(col: pa.ChunkedArray | pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+def _float_doubts(
+    col: pa.ChunkedArray | pa.Array,
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Rows of a float column whose line may have held a whole number (``5`` and ``5.0`` read
     alike once a column is a float): the row reader keeps its type."""
     vals = np.asarray(pc.fill_null(col, 0.5).to_numpy(zero_copy_only=False), dtype=np.float64)
-    return _set(col) & ~(np.isfinite(vals) & (np.floor(vals) != vals))
+    doubt = _set(col) & ~(np.isfinite(vals) & (np.floor(vals) != vals))
+    return np.asarray(doubt, dtype=bool)
 
 
 def _flat_layout(parsed: pa.Table, n: int) -> tuple[pa.Table, np.ndarray[Any, np.dtype[np.bool_]]]:
@@ -314,173 +326,3 @@ def _flat_layout(parsed: pa.Table, n: int) -> tuple[pa.Table, np.ndarray[Any, np
         return pa.table({"_": pa.nulls(n)}).drop_columns(["_"]), force
     names = list(out)
     return pa.Table.from_arrays([out[k] for k in names], names=names), force
-
-
-def row_outcomes(
-    rows: list[Any],
-    first_seq: int,
-    source_tz: tzinfo | None,
-    status_category: StatusMapper | None,
-) -> tuple[list[Event], list[tuple[int, QuarantineRecord]]]:
-    """Rows from the row reader, validated as :func:`accord.io.readers.read_many` does."""
-    events: list[Event] = []
-    bad: list[tuple[int, QuarantineRecord]] = []
-    for i, r in enumerate(rows):
-        if r.data is None:
-            bad.append(
-                (i, QuarantineRecord(r.source, r.row, "*", r.problem or "unreadable row", r.raw))
-            )
-            continue
-        got = validate_event(
-            r.data,
-            source=r.source,
-            row=r.row,
-            seq=first_seq + i,
-            source_tz=source_tz,
-            status_category=status_category,
-        )
-        if isinstance(got, Event):
-            events.append(got)
-        else:
-            bad.append((i, got))
-    return events, bad
-
-
-def block_rows(block: JsonBlock, source: str) -> list[Any]:
-    """The block's lines as the row reader reads them (numbered from the block's first)."""
-    out: list[Any] = []
-    for i, line in enumerate(block.data.split(b"\n")):
-        number = block.first_line + i
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            if number == 1 and block.offset:
-                line = b"\xef\xbb\xbf" * (block.offset // 3) + line  # as the row reader keeps it
-            raw = {"_line": line.decode("utf-8", "replace").strip()}
-            out.append(_RawRow(source, number, None, raw, False, "the line is not valid UTF-8"))
-            continue
-        text = text.strip()
-        if text:
-            out.append(_json_line(source, number, text))
-    return out
-
-
-SPLIT_BYTES = 1 << 16
-"""A block Arrow cannot read is halved until its halves are this small (one odd line then
-costs the row reader's time for its small piece, not for its whole block)."""
-
-
-def _parsed(
-    blocks: Iterator[JsonBlock], source: str
-) -> Iterator[tuple[JsonBlock, ParsedBlock | None]]:
-    """Each block with its columns, or ``None`` for a piece the row reader must read."""
-    for block in blocks:
-        todo = [block]
-        while todo:
-            b = todo.pop()
-            parsed = parse_block(b, source)
-            mid = b.data.find(b"\n", len(b.data) // 2)
-            if parsed is not None or len(b.data) <= SPLIT_BYTES or mid in (-1, len(b.data) - 1):
-                yield b, parsed
-                continue
-            head, tail = b.data[: mid + 1], b.data[mid + 1 :]
-            second = JsonBlock(tail, b.first_line + head.count(b"\n"), b.offset + len(head))
-            todo.extend([second, JsonBlock(head, b.first_line, b.offset)])
-
-
-class _Lines:
-    """How the columnar reader finds a block's rows again: from the block's text while it is
-    validated, then (for the rare row a later step needs, e.g. an id conflict) by reading the
-    file again up to the row's line, so no block's text is kept."""
-
-    def __init__(self, path: str, parsed: ParsedBlock, offset: int, data: bytes) -> None:
-        self.path = path
-        self.parsed = parsed
-        self.offset = offset  # where the block starts in the decompressed text
-        self.data: bytes | None = data
-
-    def row(self, k: int) -> Any:
-        got = self.parsed.rows.get(k)
-        if got is None:
-            line = self._line(k)
-            got = _json_line(self.path, int(self.parsed.numbers[k]), line.strip())
-            if self.data is not None:
-                self.parsed.rows[k] = got
-        return got
-
-    def _line(self, k: int) -> str:
-        lo, hi = int(self.parsed.starts[k]), int(self.parsed.ends[k])
-        if self.data is not None:
-            return self.data[lo:hi].decode("utf-8")
-        with _open_binary(self.path) as stream:
-            skip = self.offset + lo
-            while skip > 0:
-                got = stream.read(min(skip, 1 << 24))
-                if not got:
-                    break
-                skip -= len(got)
-            return stream.read(hi - lo).decode("utf-8")
-
-    def raw(self, rows: Any) -> list[dict[str, Any]]:
-        return [self.row(int(k)).raw for k in rows]
-
-    def judge(
-        self, k: int, row: int, seq: int, source_tz: tzinfo | None, status: StatusMapper | None
-    ) -> Event | QuarantineRecord:
-        r = self.row(k)
-        if r.data is None:
-            return QuarantineRecord(r.source, r.row, "*", r.problem or "unreadable row", r.raw)
-        return validate_event(
-            r.data, source=r.source, row=row, seq=seq, source_tz=source_tz, status_category=status
-        )
-
-
-def jsonl_parts(
-    path: str | os.PathLike[str],
-    index: int,
-    first_seq: int,
-    source_tz: tzinfo | None,
-    status_category: StatusMapper | None,
-) -> Iterator[tuple[Any, list[tuple[int, QuarantineRecord]], int, int]]:
-    """One JSON Lines file read block by block: per block, the columnar reader's part (its
-    accepted events), its quarantined rows (by row number), its row count and how many rows
-    the row validator decided."""
-    from accord.core.engine.batch.schema import events_to_table
-    from accord.io.columnar import _Part, _Source, _validate_source
-
-    source = os.fspath(path)
-    seq = first_seq
-    for block, parsed in _parsed(jsonl_blocks(path, BLOCK_BYTES), source):
-        if parsed is None:
-            rows = block_rows(block, source)
-            events, bad = row_outcomes(rows, seq, source_tz, status_category)
-            kept = [r.raw for r in rows]
-            numbers = np.array([r.row for r in rows], dtype=np.int64)
-            src = _Source(
-                source,
-                None,
-                numbers,
-                lambda at, kept=kept: [kept[i] for i in at.tolist()],
-                np.zeros(0, dtype=bool),
-            )
-            n = len(rows)
-            yield (
-                _Part(index, src, seq, events_to_table(events)),
-                [(rows[i].row, rec) for i, rec in bad],
-                n,
-                n,
-            )
-            seq += n
-            continue
-        lines = _Lines(source, parsed, block.offset, block.data)
-        for k in np.flatnonzero(parsed.force_slow).tolist():
-            lines.row(k)
-        n = parsed.table.num_rows
-        src = _Source(source, parsed.table, parsed.numbers, lines.raw, parsed.force_slow)
-        src.judge = lines.judge
-        events_table, bad, slow = _validate_source(src, seq, source_tz, status_category)
-        lines.data = None  # the block's text goes; a row needed later is read again
-        parsed.rows.clear()
-        src.table = None
-        yield _Part(index, src, seq, events_table), bad, n, slow
-        seq += n
