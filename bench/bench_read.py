@@ -131,6 +131,9 @@ def main() -> int:
     ap.add_argument("--before-events", type=int, default=200_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--keep", metavar="DIR", help="keep the log in DIR and reuse it when it is there"
+    )
     ap.add_argument("--doc", action="store_true", help="write docs/performance.md's section")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -141,9 +144,15 @@ def main() -> int:
     from _common import fmt_count, fmt_rate, machine_info, markdown_table, replace_section
 
     with tempfile.TemporaryDirectory() as tmp:
-        path, before = Path(tmp) / "events.jsonl", Path(tmp) / "before.jsonl"
+        folder = Path(args.keep) if args.keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"events-{args.events}-{args.seed}-{args.before_events}"
+        path, before = folder / f"{stem}.jsonl", folder / f"{stem}.before.jsonl"
         t0 = time.perf_counter()
-        n = _write_log(args.events, args.seed, path, args.before_events, before)
+        if path.is_file() and before.is_file() and path.with_name("warm.jsonl").is_file():
+            n = sum(1 for _ in path.open("rb"))  # kept from an earlier run (--keep)
+        else:
+            n = _write_log(args.events, args.seed, path, args.before_events, before)
         size = path.stat().st_size
         print(f"log: {n:,} events, {size / 2**20:,.0f} MiB, in {time.perf_counter() - t0:.0f} s")
         cases = {"columnar": path, "pyarrow.json (anchor)": path, "row reader (before)": before}
@@ -174,7 +183,15 @@ def main() -> int:
     header = ["reader", "events read", "best time", "rate (one core)", "vs anchor", "peak RSS"]
     table = markdown_table(header, rows)
     col = best["columnar"]
+    col_rate = col["events"] / col["seconds"]
+    anchor_rate = anchor["events"] / anchor["seconds"]
+    met = "met" if col_rate >= 500_000 else "not met"
     lines = [
+        f"- goal (issue #20): JSON Lines read at >= 500,000 events/s per core, memory proportional "
+        f"to the columns: {col_rate:,.0f} events/s on this run ({met}); the plain "
+        f"`pyarrow.json` parse alone reached {anchor_rate:,.0f} events/s in the same run, and "
+        f"the reader takes {anchor['seconds'] and col['seconds'] / anchor['seconds']:.2f}x its "
+        "time (the flat layout, the checks and the events table on top of the parse)",
         f"- log: {n:,} events of the vectorised generator (seed {args.seed}) written as JSON Lines "
         f"by `write_events` ({size / 2**20:,.0f} MiB); the row reader reads its first "
         f"{args.before_events:,} lines",
