@@ -111,7 +111,7 @@ class ParsedBlock:
     empty rows for the lines decided row by row), the lines' numbers, the rows the row
     validator must decide, and the row reader's parse of those."""
 
-    table: pa.Table
+    table: pa.Table | None  # dropped once the block is validated
     numbers: np.ndarray[Any, np.dtype[np.int64]]
     force_slow: np.ndarray[Any, np.dtype[np.bool_]]
     rows: dict[int, Any]  # table row -> the row reader's _RawRow for a line decided by rows

@@ -122,12 +122,8 @@ class _Lines:
         if self.data is not None:
             return self.data[lo:hi].decode("utf-8")
         with _open_binary(self.path) as stream:
-            skip = self.offset + lo
-            while skip > 0:
-                got = stream.read(min(skip, 1 << 24))
-                if not got:
-                    break
-                skip -= len(got)
+            # offsets count decompressed bytes: a plain file seeks, a gzip one reads up to there
+            stream.seek(self.offset + lo)
             return stream.read(hi - lo).decode("utf-8")
 
     def raw(self, rows: Any) -> list[dict[str, Any]]:
@@ -199,12 +195,16 @@ def jsonl_parts(
         lines = _Lines(source, parsed, block.offset, block.data)
         for k in np.flatnonzero(parsed.force_slow).tolist():
             lines.row(k)
-        n = parsed.table.num_rows
-        src = _Source(source, parsed.table, parsed.numbers, lines.raw, parsed.force_slow)
+        table = parsed.table
+        assert table is not None  # a block just parsed holds its columns
+        n = table.num_rows
+        src = _Source(source, table, parsed.numbers, lines.raw, parsed.force_slow)
         src.judge = lines.judge
         events_table, bad, slow = _validate_source(src, seq, source_tz, status_category)
-        lines.data = None  # the block's text goes; a row needed later is read again
+        # the block's text and raw columns go (only the events table is kept); a row needed
+        # later is read again from the file
+        lines.data = None
         parsed.rows.clear()
-        src.table = None
+        parsed.table = src.table = None
         yield _Part(index, src, seq, events_table), bad, n, slow
         seq += n
