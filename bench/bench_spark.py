@@ -148,7 +148,11 @@ def main() -> None:
     accord = str(Path(sys.executable).with_name("accord"))
     config = str(Path(__file__).resolve().parents[1] / "src" / "accord" / "demo" / "config")
     t = time.perf_counter()
-    files = build_log(args.events, base, args.file_events, args.seed)
+    files = sorted(base.glob("events-*.parquet"))
+    if files and sum(pq.ParquetFile(f).metadata.num_rows for f in files) < args.events * 0.99:
+        raise SystemExit(f"{base} holds a smaller log than --events: give another --dir")
+    if not files:  # a log built by an earlier run in --dir is reused as it is
+        files = build_log(args.events, base, args.file_events, args.seed)
     n = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     size = sum(f.stat().st_size for f in files)
     print(f"log: {n:,} events in {len(files)} Parquet files, {size / 2**30:.2f} GiB, "
