@@ -113,8 +113,7 @@ def test_accord_sla_on_spark_writes_the_quarantine_next_to_the_output(
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
-        '{"event_id": "b1", "ticket_id": "B", "ts": "not a time", "kind": "created"}\n'
-        "{broken\n"
+        '{"event_id": "b1", "ticket_id": "B", "ts": "not a time", "kind": "created"}\n{broken\n'
     )
     out = tmp_path / "spark"
     _run("sla", str(demo_log), str(bad), "-c", str(DEMO_CONFIG), "--as-of", AS_OF,
