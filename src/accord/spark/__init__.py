@@ -5,6 +5,7 @@
   (:data:`~accord.spark.schema.SPARK_RECORDS_SCHEMA`), equal to it record for record;
 - :func:`attribution_of`: where each record's time went (``accord sla --breakdown``);
 - :func:`attribution_rows`: those rows collected as the local engine's attribution table;
+- :func:`compute_kpis`: KPIs over a records DataFrame, aggregated by Spark SQL;
 - :func:`read_events`: the events read and checked on the executors, with their quarantine;
 - :func:`records_table`: a records DataFrame collected as the local engine's Arrow table;
 - :func:`write_records`: records written as Parquet, partitioned by metric and month;
@@ -17,6 +18,7 @@
 
 from accord.spark.compute import attribution_of, compute_records, records_of
 from accord.spark.incremental import update_records
+from accord.spark.kpi import compute_kpis
 from accord.spark.output import (
     attribution_rows,
     records_table,
@@ -32,6 +34,7 @@ __all__ = [
     "SparkRead",
     "attribution_of",
     "attribution_rows",
+    "compute_kpis",
     "compute_records",
     "read_events",
     "records_of",
