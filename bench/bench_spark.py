@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_spark.py                      # 10,000,000 events
     .venv/bin/python bench/bench_spark.py --events 100000000   # try the larger log
+    .venv/bin/python bench/bench_spark.py --dir DIR            # reuse the log built in DIR
 
 The log is the vectorised generator's (``bench/gen_events.py``: the demo's customers, five
 policies with versions on three calendars), built in slices of at most 10 million events
@@ -12,8 +13,10 @@ shape of a data lake's table. Then, in child processes, the same command twice:
 - ``accord sla FILES -c demo/config --as-of … --engine spark --spark-master local[2]
   -f parquet -o spark/`` (records partitioned by metric and month).
 
-Each run's wall time (events/s) is measured by this process, and its memory by sampling the
-resident set (RSS, ``/proc``) of every process of the child's tree every half second: for
+Each run's wall time (events/s) is measured by this process, its CPU time (user + system of
+every process of the tree, from ``/proc``: the figure that survives a machine shared with
+other work) and its memory by sampling the resident set (RSS) of every process of the child's
+tree every half second: for
 Spark, the peak of the JVM (driver and executor in one process in local mode), the peak of
 any one Python worker (each runs the reader or the kernel for one task at a time: the memory
 an executor's Python needs per core), and the peak of the whole tree. ``--doc`` writes the
@@ -52,6 +55,14 @@ class Peak:
     worker: int = 0
     tree: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    cpu: dict[int, float] = field(default_factory=dict)  # CPU seconds seen, by process
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the whole tree: unlike the wall time, it does not grow
+        when other work shares the cores (a worker that lives less than a sampling interval
+        is missed)."""
+        return sum(self.cpu.values())
 
 
 def _children(pid: int) -> list[int]:
@@ -78,10 +89,20 @@ def _rss(pid: int) -> tuple[int, str]:
     return pages * os.sysconf("SC_PAGE_SIZE"), cmd
 
 
+def _cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _sample(pid: int, peak: Peak, stop: threading.Event) -> None:
     while not stop.is_set():
         total = 0
         for p in [pid, *_children(pid)]:
+            peak.cpu[p] = max(peak.cpu.get(p, 0.0), _cpu(p))
             rss, cmd = _rss(p)
             total += rss
             if "java" in cmd.split(" ")[0]:
@@ -148,7 +169,11 @@ def main() -> None:
     accord = str(Path(sys.executable).with_name("accord"))
     config = str(Path(__file__).resolve().parents[1] / "src" / "accord" / "demo" / "config")
     t = time.perf_counter()
-    files = build_log(args.events, base, args.file_events, args.seed)
+    files = sorted(base.glob("events-*.parquet"))
+    if files and sum(pq.ParquetFile(f).metadata.num_rows for f in files) < args.events * 0.99:
+        raise SystemExit(f"{base} holds a smaller log than --events: give another --dir")
+    if not files:  # a log built by an earlier run in --dir is reused as it is
+        files = build_log(args.events, base, args.file_events, args.seed)
     n = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
     size = sum(f.stat().st_size for f in files)
     print(f"log: {n:,} events in {len(files)} Parquet files, {size / 2**30:.2f} GiB, "
@@ -157,22 +182,38 @@ def main() -> None:
     rows = []
     if not args.skip_local:
         wall, peak, _ = run([*common, "--jobs", "2", "-o", str(base / "local.parquet")])
-        print(f"local --jobs 2: {wall:.1f} s, {n / wall:,.0f} events/s, "
-              f"peak RSS {peak.tree / 2**30:.2f} GiB", flush=True)  # fmt: skip
-        rows.append(["`accord sla --jobs 2`", f"{wall:.1f} s", f"{n / wall:,.0f}", "-", "-",
+        cpu = peak.cpu_seconds
+        print(f"local --jobs 2: {wall:.1f} s, {n / wall:,.0f} events/s, CPU {cpu:.0f} s "
+              f"({cpu / n * 1e6:.1f} µs/event), peak RSS {peak.tree / 2**30:.2f} GiB",
+              flush=True)  # fmt: skip
+        rows.append(["`accord sla --jobs 2`", f"{wall:.1f} s", f"{n / wall:,.0f}",
+                     f"{cpu:.0f} s", f"{cpu / n * 1e6:.1f}", "-", "-",
                      f"{peak.tree / 2**30:.2f} GiB"])  # fmt: skip
     wall, peak, errs = run(
         [*common, "--engine", "spark", "--spark-master", "local[2]", "-o", str(base / "spark")]
     )
-    print(f"spark local[2]: {wall:.1f} s, {n / wall:,.0f} events/s, JVM peak "
-          f"{peak.jvm / 2**30:.2f} GiB, Python worker peak {peak.worker / 2**30:.2f} GiB, "
-          f"tree {peak.tree / 2**30:.2f} GiB", flush=True)  # fmt: skip
+    cpu = peak.cpu_seconds
+    print(f"spark local[2]: {wall:.1f} s, {n / wall:,.0f} events/s, CPU {cpu:.0f} s "
+          f"({cpu / n * 1e6:.1f} µs/event), JVM peak {peak.jvm / 2**30:.2f} GiB, Python worker "
+          f"peak {peak.worker / 2**30:.2f} GiB, tree {peak.tree / 2**30:.2f} GiB",
+          flush=True)  # fmt: skip
     rows.append(["`accord sla --engine spark` (local[2])", f"{wall:.1f} s", f"{n / wall:,.0f}",
+                 f"{cpu:.0f} s", f"{cpu / n * 1e6:.1f}",
                  f"{peak.jvm / 2**30:.2f} GiB", f"{peak.worker / 2**30:.2f} GiB",
                  f"{peak.tree / 2**30:.2f} GiB"])  # fmt: skip
     print("\n".join(line for line in errs.splitlines() if "records" in line))
     table = markdown_table(
-        ["run", "wall", "events/s", "JVM peak", "Python worker peak", "all processes peak"], rows
+        [
+            "run",
+            "wall",
+            "events/s",
+            "CPU",
+            "CPU µs/event",
+            "JVM peak",
+            "Python worker peak",
+            "all processes peak",
+        ],
+        rows,
     )
     print(table)
     if args.doc:

@@ -4,6 +4,7 @@ same bytes; Parquet partitioned by metric and month) and ``accord kpi``."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,3 +60,70 @@ def test_accord_kpi_on_spark_equals_the_local_output(spark: SparkSession, demo_l
     assert on_spark == local
     by_team = [*base, "--by", "team", "--kpi", "sla_compliance", "--kpi", "backlog"]
     assert json.loads(_run(*by_team, "--engine", "spark")) == json.loads(_run(*by_team))
+
+
+AGREEMENTS = """\
+agreements:
+  platform-response:
+    while: {team: platform}
+    calendar: support-eu
+    targets: 4h
+    underpins: resolution
+  eu-desk:
+    while: {team: support-eu}
+    categories: [open, pending]
+    calendar: support-eu
+"""
+
+
+def test_accord_sla_on_spark_gives_the_agreements_and_the_breakdown_of_the_local_run(
+    spark: SparkSession, demo_log: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(DEMO_CONFIG, config)
+    (config / "agreements.yaml").write_text(AGREEMENTS)
+    base = ["sla", str(demo_log), "-c", str(config), "--as-of", AS_OF, "-f", "csv",
+            "--breakdown", "team,status,region"]  # fmt: skip
+    _run(*base, "-o", str(tmp_path / "local.csv"))
+    _run(*base, "-o", str(tmp_path / "spark.csv"), "--engine", "spark")
+    local = (tmp_path / "local.csv").read_text()
+    assert ",ola:platform-response," in local and ",ola:eu-desk," in local
+    assert (tmp_path / "spark.csv").read_text() == local
+    rows = (tmp_path / "local.breakdown.csv").read_text()
+    assert len(rows.splitlines()) > 100
+    assert (tmp_path / "spark.breakdown.csv").read_text() == rows
+
+
+def test_accord_sla_on_spark_refuses_a_breakdown_of_an_incremental_run(
+    demo_log: Path, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(app, [
+        "sla", str(demo_log), "-c", str(DEMO_CONFIG), "--as-of", AS_OF, "-f", "parquet",
+        "-o", str(tmp_path / "new"), "--engine", "spark", "--since-records", str(tmp_path / "old"),
+        "--breakdown", "team", "--breakdown-out", str(tmp_path / "b.csv"),
+    ])  # fmt: skip
+    assert result.exit_code == 2
+    assert "--since-records" in result.output
+
+
+def test_accord_sla_on_spark_writes_the_quarantine_next_to_the_output(
+    spark: SparkSession, demo_log: Path, tmp_path: Path
+) -> None:
+    from accord.io.quarantine import read_quarantine
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"event_id": "b1", "ticket_id": "B", "ts": "not a time", "kind": "created"}\n{broken\n'
+    )
+    out = tmp_path / "spark"
+    _run("sla", str(demo_log), str(bad), "-c", str(DEMO_CONFIG), "--as-of", AS_OF,
+         "-f", "parquet", "-o", str(out), "--engine", "spark")  # fmt: skip
+    _run("sla", str(demo_log), str(bad), "-c", str(DEMO_CONFIG), "--as-of", AS_OF,
+         "-f", "csv", "-o", str(tmp_path / "local.csv"),
+         "--quarantine", str(tmp_path / "local.q.jsonl"))  # fmt: skip
+    on_spark = read_quarantine(tmp_path / "spark.quarantine.jsonl")
+    local = read_quarantine(tmp_path / "local.q.jsonl")
+    assert len(on_spark) == 2
+    assert [(q.source, q.row, q.reason) for q in on_spark] == [
+        (q.source, q.row, q.reason) for q in local
+    ]

@@ -44,7 +44,7 @@ def demo_events() -> list[Event]:
 
 def _local(paths: list[Path], config: Configuration, as_of: int) -> pa.Table:
     read = read_columnar(paths, status_category=config.status_category)
-    return compute_batch(read.events, config, as_of)
+    return compute_batch(read.events, config, as_of, agreements=True)
 
 
 def test_records_equal_the_local_engine_on_the_demo_log(
@@ -127,7 +127,7 @@ def test_bad_and_conflicting_rows_are_quarantined_next_to_the_output_never_dropp
     df = compute_records(spark, [str(p) for p in paths], config, MIDDLE, quarantine=str(out))
     got = records_table(df)
     local = read_columnar(paths, status_category=config.status_category)
-    assert_same_records(got, compute_batch(local.events, config, MIDDLE))
+    assert_same_records(got, compute_batch(local.events, config, MIDDLE, agreements=True))
     kept = read_quarantine(out)
     assert [(q.source, q.row, q.field, q.reason) for q in kept] == [
         (q.source, q.row, q.field, q.reason) for q in local.quarantined

@@ -33,7 +33,7 @@ def _same(spark: SparkSession, events: list[Event], config: str, as_of: int, tmp
     cfg = load_config(CONFIGS / config)
     path = tmp / "events.parquet"
     write_events(path, events)
-    expected = compute_batch(events_to_table(events), cfg, as_of)
+    expected = compute_batch(events_to_table(events), cfg, as_of, agreements=True)
     got = records_table(compute_records(spark, str(path), cfg, as_of, partitions=4))
     assert got.num_rows > 1_000
     assert_same_records(got, expected)

@@ -106,7 +106,8 @@ def kpi(
         typer.Option(
             metavar="ENGINE",
             help="batch: the vectorised engine and reader (default); reference: the plain "
-            "ones; spark: read and compute the records on Spark (docs/spark.md)",
+            "ones; spark: read, compute the records and aggregate the records KPIs on Spark "
+            "(docs/spark.md)",
         ),
     ] = "batch",
     spark_master: Annotated[
@@ -161,6 +162,25 @@ def kpi(
     custom = custom_fields([catalog[n] for n in selected], dims or ())
     fields = [*policy_fields(cfg), *custom]
     tzinfo = zone(source_tz) if source_tz else None
+    if engine == "spark":
+        from accord.cli.spark_run import kpis_on_spark
+
+        options = {"grain": period_grain, "rolling": rolling, "tz": tz, "periods": periods}
+        table, counts, rejected, rows = kpis_on_spark(
+            events, cfg, when, tzinfo, spark_master, catalog, selected, dims, custom, options
+        )
+        qpath = keep_quarantine(rejected, quarantine, events)
+        refuse_no_events(rows, counts["events"], rejected, qpath, events)
+        tickets = f", {counts['tickets']:,} tickets" if counts["tickets"] else ""
+        err.print(
+            f"{counts['events']:,} events, {counts['records']:,} records{tickets} "
+            f"→ {len(selected)} KPI(s) as of {iso(when)} (aggregated on Spark)",
+            highlight=False,
+        )
+        _emit(table, fmt)
+        if strict:
+            strict_exit(len(rejected), qpath)
+        return
     # the records frame and the events frame: the same frames from either engine (tested)
     if engine == "reference":
         with err.status("reading events…"):
@@ -172,15 +192,6 @@ def kpi(
         with err.status(f"computing {n:,} events…"):
             records = records_frame(compute(read.events, cfg, when))
             frame = events_frame(read.events, fields)
-    elif engine == "spark":
-        from accord.cli.spark_run import kpi_tables_on_spark
-
-        recs, evs, rejected, rows = kpi_tables_on_spark(events, cfg, when, tzinfo, spark_master)
-        qpath = keep_quarantine(rejected, quarantine, events)
-        n = evs.num_rows
-        refuse_no_events(rows, n, rejected, qpath, events)
-        records = records_frame_of_table(recs)
-        frame = events_frame_of_table(evs, fields)
     else:
         with engine_memory():
             with err.status("reading events…"):

@@ -130,7 +130,17 @@ def sla(
         from accord.cli.spark_run import sla_on_spark
 
         rejected, spark_q = sla_on_spark(
-            events, cfg, when, tz, quarantine, fmt, out_path, limit, spark_master, since_records
+            events,
+            cfg,
+            when,
+            tz,
+            quarantine,
+            fmt,
+            out_path,
+            limit,
+            spark_master,
+            since_records,
+            split,
         )
         if strict:
             strict_exit(rejected, spark_q)

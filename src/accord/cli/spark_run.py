@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 
-import pyarrow as pa
+import polars as pl
 import typer
 
+from accord.cli.breakdown import Breakdown
 from accord.cli.common import err
 from accord.core.config.resolved import Configuration
+from accord.core.kpi.models import KpiSpec
 from accord.core.timeutil import Instant, iso
 from accord.io.quarantine import QuarantineRecord
 
@@ -43,9 +47,11 @@ def sla_on_spark(
     limit: int,
     master: str | None,
     since: Path | None,
+    split: Breakdown | None = None,
 ) -> tuple[int, str]:
     """Read and compute on Spark, then write or print as the local engine does; return the
-    rows quarantined and the quarantine file (for ``--strict``)."""
+    rows quarantined and the quarantine file (for ``--strict``). ``split``: the breakdown
+    (``--breakdown``), computed by a second kernel pass and collected to the driver."""
     from accord.cli.rows import refuse_no_events, say_quarantined
     from accord.cli.sla import _scoreboard
     from accord.cli.summary import table_summary
@@ -60,6 +66,9 @@ def sla_on_spark(
         raise typer.BadParameter("needs --format parquet --out DIR", param_hint="--since-records")
     if since is not None and out_path is not None and uri(since) == uri(out_path):
         raise typer.BadParameter("write the new records elsewhere", param_hint="--out")
+    if since is not None and split is not None:
+        # the kept records' attribution rows are not kept by the previous run
+        raise typer.BadParameter("not with --since-records: run in full", param_hint="--breakdown")
     inputs = [uri(p) for p in events]
     with err.status("starting Spark…"):
         spark = session(master)
@@ -106,19 +115,42 @@ def sla_on_spark(
         else:
             first = records_from_table(table.slice(0, limit))
             _scoreboard(table_summary(table), first, n, limit)
+        if split is not None:
+            from accord.cli.breakdown import write_breakdown
+            from accord.spark import attribution_of, attribution_rows
+
+            with err.status("computing the breakdown on Spark…"):
+                frame = attribution_of(spark, read.events, cfg, when, split.dimensions)
+                rows = attribution_rows(frame)
+            write_breakdown(rows, split)
         return bad, qpath
     finally:
         read.release()
 
 
-def kpi_tables_on_spark(
-    events: list[Path], cfg: Configuration, when: Instant, tz: tzinfo | None, master: str | None
-) -> tuple[pa.Table, pa.Table, list[QuarantineRecord], int]:
-    """``accord kpi --engine spark``: the records computed on Spark and the accepted events,
-    both collected to the driver as the local tables (the KPIs are evaluated there), with the
-    rows quarantined and the number of rows read."""
+def kpis_on_spark(
+    events: list[Path],
+    cfg: Configuration,
+    when: Instant,
+    tz: tzinfo | None,
+    master: str | None,
+    catalog: Mapping[str, KpiSpec],
+    selected: list[str],
+    dims: list[str] | None,
+    custom: list[str],
+    options: dict[str, Any],
+) -> tuple[pl.DataFrame, dict[str, int], list[QuarantineRecord], int]:
+    """``accord kpi --engine spark``: the events read and the records computed on Spark, and
+    every records KPI on the records' columns aggregated there
+    (:func:`accord.spark.kpi.compute_kpis`). Only KPIs over tickets or the backlog need the
+    events on the driver (their ticket facts are built there), and only a records measure
+    naming ticket columns needs the records there. Returns the KPI table, the counts to
+    report (``events``, ``records``, ``tickets``), the quarantined rows and the rows read."""
+    from accord.core.kpi.facts import policy_fields, ticket_facts
+    from accord.core.kpi.frames import events_frame_of_table, records_frame_of_table
     from accord.spark import read_events, records_table, session
     from accord.spark.compute import records_of
+    from accord.spark.kpi import compute_kpis, measures_of, on_spark
     from accord.spark.output import events_table
 
     with err.status("starting Spark…"):
@@ -129,9 +161,34 @@ def kpi_tables_on_spark(
         )
     try:
         rejected = read.quarantined()
-        with err.status("computing on Spark…"):
-            records = records_table(records_of(spark, read.events, cfg, when))
-            table = events_table(read.events)
+        n_events = read.events.count()
+        counts = {"events": n_events, "records": 0, "tickets": 0}
+        if n_events == 0:
+            return pl.DataFrame(), counts, rejected, read.rows
+        measures = measures_of(catalog, selected)
+        by = dims or ()
+        records = records_of(spark, read.events, cfg, when).persist()
+        facts = None
+        if any(m.over != "records" for m in measures):
+            with err.status("ticket facts on the driver…"):
+                fields = [*policy_fields(cfg), *custom]
+                frame = events_frame_of_table(events_table(read.events), fields)
+                facts = ticket_facts(frame, cfg, when, fields=custom)
+            counts["tickets"] = len(facts.tickets)
+        local: list[pl.DataFrame] = []
+
+        def collected() -> pl.DataFrame:
+            if not local:
+                local.append(records_frame_of_table(records_table(records)))
+            return local[0]
+
+        if any(m.over == "records" and not on_spark(m, by) for m in measures):
+            collected()  # before the evaluation's status line: it says what it waits for
+        with err.status("aggregating KPIs on Spark…"):
+            table = compute_kpis(records, catalog, when, facts=facts, kpis=selected, by=dims,
+                                 local_records=collected, **options)  # fmt: skip
+        counts["records"] = records.count()
+        records.unpersist()
     finally:
         read.release()
-    return records, table, rejected, read.rows
+    return table, counts, rejected, read.rows

@@ -24,12 +24,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from accord.core.config.resolved import Configuration
+from accord.core.engine.attribution import attribution_schema, check_dimensions
+from accord.core.engine.batch.kernel import Options
 from accord.core.engine.batch.schema import EVENTS_SCHEMA, FIELD_PREFIX
 from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
 from accord.errors import InputError
 from accord.spark.read import SparkRead, read_events
-from accord.spark.schema import CUSTOM, SPARK_RECORDS_SCHEMA, kernel_table, to_spark
+from accord.spark.schema import (
+    CUSTOM,
+    DIM_COL,
+    SPARK_RECORDS_SCHEMA,
+    attribution_spark_schema,
+    attribution_to_spark,
+    kernel_table,
+    to_spark,
+)
 
 if TYPE_CHECKING:
     from pyspark import Broadcast
@@ -58,10 +68,12 @@ def compute_records(
     source_tz: tzinfo | None = None,
     partitions: int | None = None,
     chunk_events: int = CHUNK_EVENTS,
+    agreements: bool = True,
 ) -> DataFrame:
     """The metric records of every ticket in ``events`` at ``as_of``: a DataFrame in
     :data:`~accord.spark.schema.SPARK_RECORDS_SCHEMA` (the local engine's columns in order),
-    equal record for record to :func:`accord.core.engine.batch.compute_batch`.
+    equal record for record to :func:`accord.core.engine.batch.compute_batch` with the same
+    ``agreements`` (by default, as ``accord sla``: the internal agreements' records too).
 
     ``events``: a DataFrame with the canonical columns, event files or URIs (JSON Lines, CSV,
     Parquet; directories and globs), or what :func:`read_events` returned. Bad rows are never
@@ -90,7 +102,9 @@ def compute_records(
                 )
         else:
             write_quarantine_rows(read, target)
-    return records_of(spark, read.events, config, as_of, partitions, chunk_events)
+    return records_of(
+        spark, read.events, config, as_of, partitions, chunk_events, agreements=agreements
+    )
 
 
 def _default_quarantine(events: Any) -> str | None:
@@ -108,19 +122,69 @@ def records_of(
     as_of: Instant,
     partitions: int | None = None,
     chunk_events: int = CHUNK_EVENTS,
+    *,
+    agreements: bool = True,
 ) -> DataFrame:
-    """The records of accepted events (the ``events`` of a :class:`SparkRead`)."""
+    """The records of accepted events (the ``events`` of a :class:`SparkRead`); with
+    ``agreements`` (as ``accord sla``) the internal agreements' records too."""
+    options = Options(agreements)
+    return _on_partitions(spark, events, config, as_of, partitions, chunk_events, options)
+
+
+def attribution_of(
+    spark: SparkSession,
+    events: DataFrame,
+    config: Configuration,
+    as_of: Instant,
+    dimensions: Sequence[str],
+    partitions: int | None = None,
+    chunk_events: int = CHUNK_EVENTS,
+    *,
+    agreements: bool = True,
+) -> DataFrame:
+    """Where every record's time went (``accord sla --breakdown``): the rows of
+    :func:`accord.core.engine.batch.attribute_batch` for the records of :func:`records_of`,
+    in :func:`attribution_spark_schema` (the dimensions' columns named as given). A second
+    kernel pass over the events: the records come from :func:`records_of`."""
     from pyspark.sql import functions as F
 
-    metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
+    dims = check_dimensions(dimensions)
+    options = Options(agreements, dims)
+    rows = _on_partitions(spark, events, config, as_of, partitions, chunk_events, options)
+    return rows.select(
+        *(
+            F.col(f"{DIM_COL}{dims.index(c)}").alias(c) if c in dims else F.col(c)
+            for c in attribution_schema(dims).names
+        )
+    )
+
+
+def _on_partitions(
+    spark: SparkSession,
+    events: DataFrame,
+    config: Configuration,
+    as_of: Instant,
+    partitions: int | None,
+    chunk_events: int,
+    options: Options,
+) -> DataFrame:
+    """The kernel over ``events`` partitioned by ticket: the records, or with dimensions in
+    ``options`` the attribution rows (dimension ``i`` as ``__dim_<i>``)."""
+    from pyspark.sql import functions as F
+
+    from accord.core.engine.batch.agreements import agreement_fields
     from accord.core.engine.batch.timeline import needed_columns
 
-    needed = needed_columns(config, metrics)
+    metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
+    ags = list(config.agreements) if options.agreements else []
+    extra = [*agreement_fields(ags), *(d for d in options.dimensions if d != "status")]
+    needed = needed_columns(config, metrics, extra)
     fixed = [c for c in needed if c in EVENTS_SCHEMA.names]
-    custom = [c[len(FIELD_PREFIX) :] for c in needed if c.startswith(FIELD_PREFIX)]
+    prefixed = [c for c in needed if c.startswith(FIELD_PREFIX)]
+    custom = list(dict.fromkeys(c[len(FIELD_PREFIX) :] for c in prefixed))
     entries = F.map_from_entries(F.col(CUSTOM))
     # Spark reads a dot in a column name as a struct field: numbered names until the kernel
-    cols = [F.col(c) for c in fixed] + [
+    cols = [F.col(c) for c in dict.fromkeys(fixed)] + [
         F.element_at(entries, F.lit(name)).alias(f"{_CUSTOM_COL}{i}")
         for i, name in enumerate(custom)
     ]
@@ -139,8 +203,11 @@ def records_of(
     )
 
     def kernel(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        yield from _kernel(batches, (token, shared), chunk_events, custom)
+        yield from _kernel(batches, (token, shared), chunk_events, custom, options)
 
+    if options.dimensions:
+        numbered = attribution_spark_schema(options.dimensions, numbered=True)
+        return keyed.mapInArrow(kernel, numbered)
     return keyed.mapInArrow(kernel, SPARK_RECORDS_SCHEMA)
 
 
@@ -177,18 +244,23 @@ def _kernel(
     shared: tuple[str, Broadcast[bytes]],
     chunk_events: int,
     custom: list[str],
+    options: Options,
 ) -> Iterator[pa.RecordBatch]:
-    """On an executor: a partition's events (sorted by ticket) in, its records out, the
-    kernel run on whole tickets of about ``chunk_events`` events at a time."""
-    from accord.core.engine.batch.kernel import compute_partition
+    """On an executor: a partition's events (sorted by ticket) in, its records (or its
+    attribution rows) out, the kernel run on whole tickets of about ``chunk_events`` events
+    at a time."""
+    from accord.core.engine.batch.kernel import run_partition
 
     config, as_of = _state(shared)
     pending: list[pa.RecordBatch] = []
     held = 0
 
     def run(table: pa.Table) -> Iterator[pa.RecordBatch]:
-        records = compute_partition(kernel_table(table, custom), config, as_of)
-        if records.num_rows:
+        records, rows = run_partition(kernel_table(table, custom), config, as_of, None, options)
+        if rows is not None:
+            if rows.num_rows:
+                yield from attribution_to_spark(rows, options.dimensions)
+        elif records.num_rows:
             yield from to_spark(records)
 
     for batch in batches:

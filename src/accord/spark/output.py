@@ -35,6 +35,22 @@ def records_table(records: DataFrame) -> pa.Table:
     return local.take(order)
 
 
+def attribution_rows(rows: DataFrame) -> pa.Table:
+    """Attribution rows (:func:`accord.spark.compute_attribution`) collected to the driver as
+    the local engine's table (:func:`accord.core.engine.attribution.attribution_schema`), in
+    its order: by ticket, then as the kernel emits them."""
+    from accord.core.engine.attribution import attribution_schema
+
+    dims = [f.name for f in rows.schema.fields][3:-3]  # between cycle and business_elapsed
+    table = rows.toArrow()
+    schema = attribution_schema(dims)
+    if table.num_rows == 0:
+        return schema.empty_table()
+    local = to_local(table, schema)
+    order = pa.compute.sort_indices(local.column("ticket_id"))
+    return local.take(order)
+
+
 def write_records(
     records: DataFrame, path: str, *, partitioned: bool = True, mode: str = "error"
 ) -> None:

@@ -50,6 +50,7 @@ from accord.spark.schema import (
     bad_batch,
     staged_batch,
 )
+from accord.spark.session import ARROW_BATCH_ROWS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -220,7 +221,10 @@ def _read_files(
                 )
                 ev = ev.set_column(ev.schema.get_field_index("seq"), "seq", seq)
                 assert read.event_rows is not None
-                yield staged_batch(ev, k, pa.array(read.event_rows))
+                staged = staged_batch(ev, k, pa.array(read.event_rows))
+                # a whole file is one batch here: hand it to the JVM in small slices
+                for lo in range(0, staged.num_rows, ARROW_BATCH_ROWS):
+                    yield staged.slice(lo, ARROW_BATCH_ROWS)
 
 
 # ------------------------------------------------------------------------------- dataframes

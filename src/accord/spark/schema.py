@@ -10,6 +10,7 @@ as the same integers, floats and flags. :func:`to_local` turns collected batches
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -27,6 +28,7 @@ from pyspark.sql.types import (
 )
 
 from accord.core.engine.batch.schema import EVENTS_SCHEMA, RECORDS_SCHEMA
+from accord.spark.session import ARROW_BATCH_ROWS
 
 _TS_US = pa.timestamp("us", tz="UTC")
 
@@ -105,22 +107,58 @@ def to_spark(records: pa.Table) -> list[pa.RecordBatch]:
     for f, col in zip(RECORDS_SCHEMA, records.columns, strict=True):
         want = _arrow_for_spark(f.type)
         cols.append(col if col.type == want else col.cast(want))
-    batches: list[pa.RecordBatch] = pa.Table.from_arrays(cols, schema=_RECORDS_ARROW).to_batches()
+    table = pa.Table.from_arrays(cols, schema=_RECORDS_ARROW)
+    batches: list[pa.RecordBatch] = table.to_batches(max_chunksize=ARROW_BATCH_ROWS)
     return batches
 
 
-def to_local(table: pa.Table) -> pa.Table:
-    """Records collected from Spark (``DataFrame.toArrow()``) in :data:`RECORDS_SCHEMA`:
-    the same values, the text columns dictionary-encoded, instants in seconds."""
+def to_local(table: pa.Table, schema: pa.Schema = RECORDS_SCHEMA) -> pa.Table:
+    """Records (or other rows) collected from Spark (``DataFrame.toArrow()``) in the local
+    ``schema``: the same values, the text columns dictionary-encoded, instants in seconds."""
     cols: list[Any] = []
-    for f in RECORDS_SCHEMA:
+    for f in schema:
         col = table.column(f.name)
         if pa.types.is_dictionary(f.type):
             col = col.cast(pa.string()).dictionary_encode()
             cols.append(col.cast(f.type) if col.type != f.type else col)
         else:
             cols.append(col.cast(f.type))
-    return pa.Table.from_arrays(cols, schema=RECORDS_SCHEMA)
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+DIM_COL = "__dim_"
+"""An attribution dimension's column out of the kernel (numbered: a dimension may hold a dot)."""
+
+
+def attribution_spark_schema(dimensions: Sequence[str], *, numbered: bool = False) -> StructType:
+    """The attribution rows' schema (:func:`accord.core.engine.attribution.attribution_schema`)
+    in Spark types; ``numbered``: dimension ``i`` named ``__dim_<i>``."""
+    from accord.core.engine.attribution import attribution_schema
+
+    dims = list(dimensions)
+    return StructType(
+        [
+            StructField(
+                f"{DIM_COL}{dims.index(f.name)}" if numbered and f.name in dims else f.name,
+                _spark_type(f.type),
+                nullable=True,
+            )
+            for f in attribution_schema(dims)
+        ]
+    )
+
+
+def attribution_to_spark(rows: pa.Table, dimensions: Sequence[str]) -> list[pa.RecordBatch]:
+    """Attribution rows as the batches Spark expects (dimensions numbered)."""
+    dims = list(dimensions)
+    names = [f"{DIM_COL}{dims.index(c)}" if c in dims else c for c in rows.column_names]
+    cols = []
+    for col in rows.columns:
+        want = _arrow_for_spark(col.type)
+        cols.append(col if col.type == want else col.cast(want))
+    table = pa.Table.from_arrays(cols, names=names)
+    batches: list[pa.RecordBatch] = table.to_batches(max_chunksize=ARROW_BATCH_ROWS)
+    return batches
 
 
 def staged_batch(events: pa.Table, source: int, rows: pa.Array) -> pa.RecordBatch:

@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DEFAULT_MASTER = "local[2]"
+LOCAL_DRIVER_MEMORY = "3g"
+"""The JVM heap on ``local[…]``, where the driver and the executors share one JVM: Spark's
+default of 1 GiB is too small for the shuffle and Arrow exchange of ten million events (the
+job then dies with "SparkContext was shut down"). ``ACCORD_SPARK_DRIVER_MEMORY`` or
+``spark.driver.memory`` in the Spark configuration overrides it."""
+ARROW_BATCH_ROWS = 10_000
+"""Rows per Arrow batch between the JVM and the Python workers (both ways: Accord's functions
+also slice their output to this size), so that no single batch holds a whole file."""
 
 
 def spark_missing() -> str | None:
@@ -63,7 +71,11 @@ def session(
             # the executors are this machine's processes: this virtualenv's Python
             builder = builder.config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
             builder = builder.config("spark.ui.enabled", "false")
+            if not SparkConf().contains("spark.driver.memory"):
+                memory = os.environ.get("ACCORD_SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY)
+                builder = builder.config("spark.driver.memory", memory)
     builder = builder.config("spark.sql.session.timeZone", "UTC")
+    builder = builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS))
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     spark = builder.getOrCreate()
