@@ -23,7 +23,7 @@ import pyarrow as pa
 import typer
 
 from accord.cli.capacity import capacity
-from accord.cli.common import as_of_or_now, err, handle_errors
+from accord.cli.common import JOBS_HELP, as_of_or_now, err, handle_errors, jobs_for
 from accord.cli.help import App
 from accord.cli.review_render import targets_table, whatif_table
 from accord.cli.rows import keep_quarantine, refuse_no_events
@@ -67,7 +67,7 @@ Format = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=" 
 SourceTz = Annotated[
     str | None, typer.Option(metavar="ZONE", help="Time zone of timestamps that carry no offset")
 ]
-Jobs = Annotated[int, typer.Option(min=1, metavar="N", help="Local processes for the batch engine")]
+Jobs = Annotated[int | None, typer.Option(min=1, metavar="N", help=JOBS_HELP)]
 
 
 def _check_format(fmt: str) -> None:
@@ -166,7 +166,7 @@ def whatif(
         int, typer.Option(min=0, metavar="N", help="Changed clocks shown by --format table")
     ] = 20,
     source_tz: SourceTz = None,
-    jobs: Jobs = 1,
+    jobs: Jobs = None,
 ) -> None:
     """Replay history under a candidate configuration beside the one in force."""
     _check_format(fmt)
@@ -179,6 +179,7 @@ def whatif(
     for w in cand.warnings:
         err.print(w.render(), markup=False, highlight=False)
     table = read_events(events, current, source_tz)
+    jobs = jobs_for(jobs, table.num_rows)
     with engine_memory(), err.status(f"replaying {table.num_rows:,} events twice…"):
         result = run_whatif(
             table,
@@ -272,7 +273,7 @@ def targets(
     as_of: AsOf = None,
     fmt: Format = "table",
     source_tz: SourceTz = None,
-    jobs: Jobs = 1,
+    jobs: Jobs = None,
 ) -> None:
     """Recommend the smallest targets history says are kept (open clocks censored)."""
     _check_format(fmt)
@@ -292,6 +293,7 @@ def targets(
     sources, read_issues = read_sources(config)
     current = check_setup(sources, str(config), read_issues)
     table = read_events(events, current, source_tz)
+    jobs = jobs_for(jobs, table.num_rows)
     with engine_memory(), err.status(f"computing {table.num_rows:,} events…"):
         records = compute_batch(table, current.config, when, jobs=jobs)
         result = recommend(

@@ -13,7 +13,15 @@ import typer
 from rich.table import Table
 
 from accord.cli.breakdown import Breakdown, parse_breakdown, write_breakdown
-from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.common import (
+    JOBS_HELP,
+    as_of_or_now,
+    err,
+    handle_errors,
+    jobs_for,
+    must_exist,
+    out,
+)
 from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.cli.summary import Figures, record_figures, render_figures, table_summary
 from accord.core.config.loader import load_config
@@ -62,10 +70,7 @@ def sla(
             "fills each record's explanation",
         ),
     ] = "batch",
-    jobs: Annotated[
-        int,
-        typer.Option(min=1, metavar="N", help="Local processes for the batch engine's partitions"),
-    ] = 1,
+    jobs: Annotated[int | None, typer.Option(min=1, metavar="N", help=JOBS_HELP)] = None,
     spark_master: Annotated[
         str | None,
         typer.Option(
@@ -111,7 +116,7 @@ def sla(
         raise typer.BadParameter("parquet needs --out FILE", param_hint="--format")
     if engine not in ENGINES:
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
-    if engine == "reference" and jobs != 1:
+    if engine == "reference" and jobs not in (None, 1):
         raise typer.BadParameter("the reference engine runs in one process", param_hint="--jobs")
     must_exist(config, "the configuration")
     if engine != "spark" and (spark_master or since_records):
@@ -167,7 +172,7 @@ def _batch(
     fmt: str,
     out_path: Path | None,
     limit: int,
-    jobs: int,
+    jobs: int | None,
     split: Breakdown | None = None,
 ) -> tuple[int, Path | None]:
     """Read, compute and emit with the batch engine; return the rows quarantined and their
@@ -184,6 +189,7 @@ def _batch(
         qpath = keep_quarantine(read.quarantined, quarantine, events)
         n = read.events.num_rows
         refuse_no_events(read.rows, n, read.quarantined, qpath, events)
+        jobs = jobs_for(jobs, n)
         with err.status(f"computing {n:,} events on {jobs} process(es)…"):
             if split is None:
                 table = compute_batch(read.events, cfg, when, jobs=jobs, agreements=True)

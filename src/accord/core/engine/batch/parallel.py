@@ -74,6 +74,12 @@ CHUNK_EVENTS = 500_000
 """Events per partition by default: the kernel then works in about 200 MB, and is no slower
 than with larger partitions (its arrays stay closer to the caches)."""
 
+EVENTS_PER_JOB = 5_000_000
+"""Events each process should have to compute before one more is worth starting: a worker
+costs about 1.7 CPU-seconds to start (imports, the configuration, the kernels loaded from
+numba's cache) on a machine whose cores are shared, which a few million events at about a
+million events a second per core repay (bench/bench_jobs.py)."""
+
 I32 = NDArray[np.int32]
 I64 = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -81,6 +87,12 @@ _NO_BITS = np.zeros(0, dtype=np.uint8)
 
 # what a worker process keeps between partitions: (configuration, as_of, options)
 _worker: tuple[Configuration, Instant, Options] | None = None
+
+
+def auto_jobs(events: int, cores: int) -> int:
+    """The processes to compute ``events`` events on when the caller does not say: one per
+    :data:`EVENTS_PER_JOB` events (so 1 below twice that), at most ``cores``."""
+    return max(1, min(cores, events // EVENTS_PER_JOB))
 
 
 def partition_of(ticket_ids: pa.ChunkedArray | pa.Array, parts: int) -> I32:
