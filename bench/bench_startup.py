@@ -56,7 +56,7 @@ def main() -> int:
         "accord version": [accord, "version"],
     }
     runs: dict[str, list[float]] = {name: [] for name in cases}
-    for name, cmd in cases.items():
+    for cmd in cases.values():
         _wall(cmd)  # untimed: the files in the page cache
     names = list(cases)
     for r in range(args.repeat):

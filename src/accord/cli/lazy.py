@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import typer
 from typer.core import TyperCommand
@@ -83,7 +83,7 @@ class _Commands(MutableMapping[str, Any]):
 class LazyGroup(Group):
     """A group whose sub-commands listed in ``entries`` are imported only when used."""
 
-    entries: Mapping[str, Entry] = {}
+    entries: ClassVar[Mapping[str, Entry]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

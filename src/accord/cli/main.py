@@ -6,6 +6,9 @@ The sub-commands are imported only when run (:mod:`accord.cli.lazy`): ``accord -
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import typer
 
 from accord import __version__
@@ -16,7 +19,7 @@ from accord.cli.lazy import Entry, LazyGroup
 class AccordGroup(LazyGroup):
     """The top-level command: every sub-command by where it lives and its one-line summary."""
 
-    entries = {
+    entries: ClassVar[Mapping[str, Entry]] = {
         "check": Entry(
             "accord.cli.check",
             "check",
@@ -61,8 +64,7 @@ class AccordGroup(LazyGroup):
         "review": Entry(
             "accord.cli.review",
             "app",
-            "Review targets: replay history under a candidate configuration, recommend "
-            "targets.",
+            "Review targets: replay history under a candidate configuration, recommend targets.",
         ),
     }
 

@@ -15,7 +15,7 @@ the identical log.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,8 @@ I64 = NDArray[np.int64]
 Codes = NDArray[np.int8]
 
 DEFAULT_TICKETS_PER_90_DAYS = 2000
+BATCH_TICKETS = 100_000
+"""Tickets simulated at once (about 1.1 million events): bounds the working arrays."""
 _LATE_SHARE = 0.02  # events a webhook delivers late, after later events of the same ticket
 _EVENTS_PER_TICKET = 11.0  # about what a story gives: sizes the batches for target_events
 _HORIZON = 200 * DAY  # how far past the end the calendars reach (vendors take up to 80 days)
@@ -139,14 +141,16 @@ def generate_log(
     days: int = 90,
     tickets: int | None = None,
     target_events: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> DemoLog:
     """A synthetic helpdesk event log covering the ``days`` before ``end``, in delivery order.
 
     ``tickets`` fixes the number of tickets; ``target_events`` instead adds tickets until the
     log holds about that many events; with neither, about 2,000 tickets per 90 days (about
     22,000 events). About 2 % of the events are delivered late, after later events of their
-    ticket. Events after ``end`` are left out, so recent tickets are still open. Raises
-    ``ValueError`` for a naive ``end`` or inconsistent sizes.
+    ticket. Events after ``end`` are left out, so recent tickets are still open. Tickets are
+    simulated in batches of at most :data:`BATCH_TICKETS`; ``progress`` hears the number of
+    events made after each. Raises ``ValueError`` for a naive ``end`` or inconsistent sizes.
     """
     if end.tzinfo is None or end.utcoffset() is None:
         raise ValueError("end must be an aware datetime (e.g. datetime(..., tzinfo=UTC))")
@@ -156,7 +160,7 @@ def generate_log(
         raise ValueError("give tickets or target_events, not both")
     if (tickets is not None and tickets < 0) or (target_events is not None and target_events < 0):
         raise ValueError("tickets and target_events cannot be negative")
-    return _generate(seed, to_instant(end), days, tickets, target_events)
+    return _generate(seed, to_instant(end), days, tickets, target_events, progress)
 
 
 def _world(start: Instant, end: Instant) -> World:
@@ -246,7 +250,12 @@ def _keep(batch: _Batch, rows: NDArray[np.bool_], tickets: int) -> _Batch:
 
 
 def _generate(
-    seed: int, end: Instant, days: int, tickets: int | None, target_events: int | None
+    seed: int,
+    end: Instant,
+    days: int,
+    tickets: int | None,
+    target_events: int | None,
+    progress: Callable[[int], None] | None = None,
 ) -> DemoLog:
     rng = np.random.default_rng(seed % (1 << 64))
     world = _world(end - days * DAY, end)
@@ -256,15 +265,19 @@ def _generate(
     # Tickets are drawn independently (creation time included), so stopping at an event count
     # still leaves an unbiased sample; they are numbered by creation afterwards.
     batches: list[_Batch] = []
+    total = 0
     if tickets is not None:
-        if tickets:
-            batches.append(_simulate(rng, world, tickets))
+        for first in range(0, tickets, BATCH_TICKETS):
+            batch = _simulate(rng, world, min(BATCH_TICKETS, tickets - first))
+            batches.append(batch)
+            total += int(np.count_nonzero(batch.ts <= end))
+            if progress is not None:
+                progress(total)
     else:
         assert target_events is not None
-        total = 0
         while total < target_events:
             size = max(64, int((target_events - total) / _EVENTS_PER_TICKET * 1.05) + 1)
-            batch = _simulate(rng, world, size)
+            batch = _simulate(rng, world, min(size, BATCH_TICKETS))
             kept = batch.ts <= end
             per_ticket = np.bincount(batch.ticket[kept], minlength=size)
             cum = total + np.cumsum(per_ticket)
@@ -273,6 +286,8 @@ def _generate(
                 batch = _keep(batch, batch.ticket <= last, last + 1)
             batches.append(batch)
             total = int(cum[min(len(cum) - 1, batch.created.size - 1)])
+            if progress is not None:
+                progress(total)
     return _assemble(rng, batches, end)
 
 

@@ -262,11 +262,11 @@ class Stories:
         unowned = alive & (self.assignee < 0)
         self.assignee = np.where(unowned, self.pick_agent(self.team), self.assignee)
         routed = self.chance(unowned, 0.35)  # routing rules assign at once
-        fields = {"assignee": self.assignee, "status": c.ST_OPEN}
-        self.emit(routed, self.t + self.ints(routed, 20, 180), c.UPDATED, c.SYSTEM, **fields)
+        at = self.t + self.ints(routed, 20, 180)
+        self.emit(routed, at, c.UPDATED, c.SYSTEM, assignee=self.assignee, status=c.ST_OPEN)
         by_hand = unowned & ~routed
         at = np.maximum(self.agent_at(by_hand, t0, c.OWN, 0.3), self.t + MINUTE)
-        self.emit(by_hand, at, c.UPDATED, c.AGENT, **fields)
+        self.emit(by_hand, at, c.UPDATED, c.AGENT, assignee=self.assignee, status=c.ST_OPEN)
         note = self.chance(alive, 0.2)
         at = self.work(note, self.t, self.ints(note, 2, 30) * MINUTE)
         self.emit(note, at, c.MESSAGE, c.AGENT, 0)
@@ -331,8 +331,9 @@ class Stories:
         self.team = np.where(esc, c.PLATFORM, self.team)
         self.assignee = np.where(esc, self.pick_agent(self.team), self.assignee)
         self.tags = np.where(esc, self.tags | c.ESCALATED_BIT, self.tags)
-        fields = {"team": self.team, "assignee": self.assignee, "tags": self.tags}
-        self.emit(esc, at, c.UPDATED, c.AGENT, **fields)
+        self.emit(
+            esc, at, c.UPDATED, c.AGENT, team=self.team, assignee=self.assignee, tags=self.tags
+        )
         self.emit(esc, self.t + self.ints(esc, 1, 5) * MINUTE, c.MESSAGE, c.AGENT, 0)
         handover = self.chance(m & ~esc, 0.03)
         self.assignee = np.where(handover, self.other_agent(self.team), self.assignee)

@@ -61,7 +61,9 @@ class WorkTable:
         n = self.opens.size
         i = np.searchsorted(self.opens, t, side="right") - 1
         ic = np.clip(i, 0, n - 1)
-        done = np.where(i < 0, 0, self.before[ic] + np.clip(t - self.opens[ic], 0, self.lengths[ic]))
+        done = np.where(
+            i < 0, 0, self.before[ic] + np.clip(t - self.opens[ic], 0, self.lengths[ic])
+        )
         goal = done + seconds
         # the first interval that ends after the goal (at it, for a positive amount: a reply
         # due at the close is sent at the close, not the next morning)

@@ -147,9 +147,7 @@ def jsonl_lines(table: pa.Table) -> pa.Array:
             tail["actor"] = actor
         if public is not None:
             tail["public"] = public
-        carried = {
-            name: _value(name, v) for (_, name), v in zip(fields, values, strict=True) if v
-        }
+        carried = {name: _value(name, v) for (_, name), v in zip(fields, values, strict=True) if v}
         if carried:
             tail["fields"] = carried
         tails.append(", " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
@@ -275,7 +273,7 @@ def write_event_table(
             writer.close()
         else:
             gz = os.fspath(path).lower().endswith(".gz")
-            out: IO[bytes] = gzip.open(tmp, "wb") if gz else open(tmp, "wb")  # noqa: SIM115
+            out: IO[bytes] = gzip.open(tmp, "wb") if gz else open(tmp, "wb")  # type: ignore[assignment]  # noqa: SIM115
             with out:
                 if name == "csv":
                     out.write((",".join(event_columns()) + "\n").encode())
