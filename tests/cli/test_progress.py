@@ -97,7 +97,8 @@ COMMANDS = {
             ["reading", "computing", "evaluating"]),
     "whatif": (["review", "whatif", "{log}", "-c", str(CONFIG_DIR), "--as-of", END,
                 "--candidate", str(CONFIG_DIR)], ["reading", "replaying"]),
-    "statement": (["statement", "{log}", "acme", "-c", str(CONFIG_DIR), "--as-of", END], ["reading", "computing"]),
+    "statement": (["statement", "{log}", "acme", "-c", str(CONFIG_DIR), "--as-of", END],
+                  ["reading", "computing"]),
     "targets": (["review", "targets", "{log}", "-c", str(CONFIG_DIR), "--as-of", END],
                 ["reading", "computing"]),
 }  # fmt: skip
