@@ -346,18 +346,24 @@ def log_table(log: DemoLog, start: int = 0, stop: int | None = None) -> pa.Table
     s = slice(start, len(log) if stop is None else stop)
 
     def coded(codes: Codes, names: Sequence[str]) -> pa.DictionaryArray:
-        return pa.DictionaryArray.from_arrays(
-            pa.array(codes.clip(0), mask=codes < 0),
-            pa.array(list(names), pa.string()),
-        )
+        unset = codes < 0
+        indices = pa.array(np.where(unset, 0, codes), mask=unset if unset.any() else None)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(list(names), pa.string()))
 
-    ticket = pa.array(log.ticket[s]).cast(pa.string())
+    def text(numbers: I64) -> pa.Array:
+        # numbers as text, each distinct one made once (a log has few tickets per event)
+        if numbers.size == 0:
+            return pa.array([], pa.string())
+        low = int(numbers.min())
+        names = pa.array([str(i) for i in range(low, int(numbers.max()) + 1)], pa.string())
+        return names.take(pa.array(numbers - low))
+
+    ticket = text(log.ticket[s])
+    ts = np.ascontiguousarray(log.ts[s])
     columns: dict[str, pa.Array] = {
-        "event_id": pc.binary_join_element_wise(
-            "demo-", ticket, "-", pa.array(log.n[s]).cast(pa.string()), ""
-        ),
+        "event_id": pc.binary_join_element_wise("demo-", ticket, "-", text(log.n[s]), ""),
         "ticket_id": ticket,
-        "ts": pa.array(log.ts[s], pa.int64()).cast(pa.timestamp("s", tz="UTC")),
+        "ts": pa.Array.from_buffers(pa.timestamp("s", tz="UTC"), ts.size, [None, pa.py_buffer(ts)]),
         "kind": coded(log.kind[s], c.KINDS),
         "actor": coded(log.actor[s], c.ACTORS),
         "public": pa.array(log.public[s] == 1, mask=log.public[s] < 0),

@@ -77,6 +77,8 @@ class Stories:
         self.investigated = np.zeros(n, dtype=bool)
         self.type = np.zeros(n, dtype=np.int64)
         self.tags = np.zeros(n, dtype=np.int64)
+        self._clock_of: I64 | None = None
+        self._24x7: Mask = np.zeros(n, dtype=bool)
 
     # -- helpers
 
@@ -139,9 +141,12 @@ class Stories:
         return out
 
     def around_the_clock(self) -> Mask:
-        # Gold urgent tickets are worked by the on-call rota (the 24x7 calendar)
-        out: Mask = (self.tier == c.GOLD) & (self.priority == c.URGENT)
-        return out
+        # Gold urgent tickets are worked by the on-call rota (the 24x7 calendar); kept until
+        # the priority changes
+        if self._clock_of is not self.priority:
+            self._clock_of = self.priority
+            self._24x7 = (self.tier == c.GOLD) & (self.priority == c.URGENT)
+        return self._24x7
 
     def work(self, m: Mask, t: I64, seconds: I64) -> I64:
         """For the tickets in ``m``: ``seconds`` of their team's working time after ``t``."""

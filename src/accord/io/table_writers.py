@@ -50,7 +50,13 @@ def _codes(column: pa.Array) -> tuple[NDArray[np.int64], list[Any]]:
         return np.where(nulls, -1, flags.astype(np.int64)), [False, True]
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
-    codes = pc.fill_null(column.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+    indices = column.indices
+    codes = indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    if indices.null_count:
+        valid = np.unpackbits(
+            np.frombuffer(indices.buffers()[0], dtype=np.uint8), bitorder="little"
+        )[indices.offset : indices.offset + len(indices)]
+        codes[valid == 0] = -1
     return codes, column.dictionary.to_pylist()
 
 
@@ -66,7 +72,10 @@ def _distinct_rows(table: pa.Table, names: list[str]) -> tuple[pa.Array, list[li
         key = np.zeros(table.num_rows, dtype=np.int64)
         for (codes, _), radix in zip(decoded, radices, strict=True):
             key = key * radix + (codes + 1)
-        unique, inverse = np.unique(key, return_inverse=True)
+        # a hash table (Arrow's dictionary encoding), not a sort: one pass over the rows
+        encoded = pc.dictionary_encode(pa.array(key))
+        unique = encoded.dictionary.to_numpy()
+        inverse = encoded.indices.to_numpy()
         digits = []
         for radix in reversed(radices):
             unique, digit = np.divmod(unique, radix)
@@ -83,11 +92,12 @@ def _distinct_rows(table: pa.Table, names: list[str]) -> tuple[pa.Array, list[li
     return pa.array(inverse.reshape(-1).astype(np.int64)), rows
 
 
-def _quoted_ids(column: pa.Array) -> pa.Array:
-    """An id as a JSON string: plain ids (all generated ones) by concatenation."""
+def _json_ids(column: pa.Array) -> pa.Array:
+    """An id as the inside of a JSON string: plain ids (all generated ones) as they are."""
     if pc.all(pc.match_substring_regex(column, _PLAIN)).as_py() is not False:
-        return _join('"', column, '"')
-    return pa.array([json.dumps(v, ensure_ascii=False) for v in column.to_pylist()], pa.string())
+        return column
+    texts = [json.dumps(v, ensure_ascii=False)[1:-1] for v in column.to_pylist()]
+    return pa.array(texts, pa.string())
 
 
 def _csv_ids(column: pa.Array) -> pa.Array:
@@ -115,10 +125,10 @@ def _value(name: str, value: Any) -> Any:
 _TIMES_OF_DAY: pa.Array | None = None
 
 
-def _ts_text(table: pa.Table) -> pa.Array:
-    """``YYYY-MM-DDTHH:MM:SSZ`` of every row: the dates of the batch's days made once, the
-    time of day taken from a table of the day's 86,400 seconds (strftime per row costs a
-    microsecond each)."""
+def _ts_text(table: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """``YYYY-MM-DDT`` and ``HH:MM:SSZ`` of every row: the dates of the batch's days made
+    once, the time of day taken from a table of the day's 86,400 seconds (strftime per row
+    costs a microsecond each)."""
     global _TIMES_OF_DAY
     if _TIMES_OF_DAY is None:
         _TIMES_OF_DAY = pa.array(
@@ -128,12 +138,12 @@ def _ts_text(table: pa.Table) -> pa.Array:
     ts = table.column("ts").combine_chunks().cast(pa.timestamp("s", tz="UTC"))
     seconds = ts.cast(pa.int64()).to_numpy(zero_copy_only=False)
     if seconds.size == 0:
-        return pa.array([], pa.string())
+        return pa.array([], pa.string()), pa.array([], pa.string())
     day = seconds // 86400
     first = int(day.min())
     days = np.arange(first, int(day.max()) + 1, dtype=np.int64) * 86400
     dates = pc.strftime(pa.array(days, pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT")
-    return _join(dates.take(pa.array(day - first)), _TIMES_OF_DAY.take(pa.array(seconds % 86400)))
+    return dates.take(pa.array(day - first)), _TIMES_OF_DAY.take(pa.array(seconds % 86400))
 
 
 def jsonl_lines(table: pa.Table) -> pa.Array:
@@ -151,13 +161,13 @@ def jsonl_lines(table: pa.Table) -> pa.Array:
         if carried:
             tail["fields"] = carried
         tails.append(", " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
-    return _join(
-        '{"event_id": ',
-        _quoted_ids(table.column("event_id").combine_chunks()),
-        ', "ticket_id": ',
-        _quoted_ids(table.column("ticket_id").combine_chunks()),
-        ', "ts": "',
-        _ts_text(table),
+    return _join(  # one pass over the batch builds every line
+        '{"event_id": "',
+        _json_ids(table.column("event_id").combine_chunks()),
+        '", "ticket_id": "',
+        _json_ids(table.column("ticket_id").combine_chunks()),
+        '", "ts": "',
+        *_ts_text(table),
         '"',
         pa.array(tails, pa.string()).take(which),
     )
@@ -185,7 +195,7 @@ def csv_lines(table: pa.Table) -> pa.Array:
         ",",
         _csv_ids(table.column("ticket_id").combine_chunks()),
         ",",
-        _ts_text(table),
+        *_ts_text(table),
         pa.array(tails, pa.string()).take(which),
     )
 
