@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -350,3 +351,52 @@ def test_computed_clocks_show_mostly_met_some_breached_and_some_open(
         assert 0.75 < states[State.MET] / judged < 0.99, (metric, states)
     assert any(r.state in (State.RUNNING, State.PAUSED) for r in records)
     assert {r.policy for r in records} >= {"Gold", "Silver", "Standard", "Standard EU"}
+
+
+# ---------------------------------------------------------------- the command's output
+
+
+@pytest.mark.parametrize("name", ["events.jsonl", "events.csv", "events.parquet"])
+def test_accord_demo_generate_writes_the_same_bytes_for_a_seed_and_end(
+    tmp_path: Path, name: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from accord.cli.main import app
+
+    args = ["demo", "generate", "--seed", "9", "--events", "30000", "--end", "2026-03-04T12:00:00Z"]
+    runner = CliRunner()
+    for run in ("a", "b"):
+        res = runner.invoke(app, [*args, "--out", str(tmp_path / run / name), "--quiet"])
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    other = runner.invoke(app, [*args[:3], "10", *args[4:], "-o", str(tmp_path / "c" / name)])
+    assert other.exit_code == 0
+    assert (tmp_path / "c" / name).read_bytes() != (tmp_path / "a" / name).read_bytes()
+
+
+def test_the_log_is_the_same_whatever_reads_it(tmp_path: Path) -> None:
+    from accord.demo.generate import generate_log, log_table
+    from accord.io.table_writers import write_event_table
+
+    log = generate_log(seed=2, end=END, target_events=5000)
+    write_event_table(tmp_path / "e.jsonl", [log_table(log)])
+    lines = (tmp_path / "e.jsonl").read_text().splitlines()
+    events = list(generate_events(seed=2, end=END, target_events=5000))
+    assert len(lines) == len(events) == len(log)
+    import json
+
+    assert [json.loads(x) for x in lines] == [e.to_dict() for e in events]
+
+
+def test_target_events_over_several_batches_is_still_about_the_target() -> None:
+    from accord.demo import generate as g
+
+    old = g.BATCH_TICKETS
+    try:
+        g.BATCH_TICKETS = 500  # several batches for a small log
+        log = g.generate_log(end=END, target_events=20_000)
+        assert 20_000 <= len(log) < 20_100
+        assert len(set(log.ticket.tolist())) > 1000
+    finally:
+        g.BATCH_TICKETS = old

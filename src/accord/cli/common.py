@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,11 @@ from accord.io.compression import damage_reason
 # Piped output gets 120 columns rather than Rich's 80 so the tables stay readable in logs.
 out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
+
+JOBS_HELP = (
+    "Local processes for the batch engine (default: chosen from the input size: 1 below "
+    "10M events, then one per 5M events, at most the cores)"
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,3 +76,17 @@ def as_of_or_now(value: str | None) -> Instant:
         except ValueError as e:
             raise typer.BadParameter(str(e), param_hint="--as-of") from None
     return to_instant(datetime.now(UTC))
+
+
+def jobs_for(jobs: int | None, events: int) -> int:
+    """``--jobs`` as given, or chosen from the number of events and the cores this process
+    may run on (:func:`accord.core.engine.batch.auto_jobs`)."""
+    if jobs is not None:
+        return jobs
+    from accord.core.engine.batch.parallel import auto_jobs
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        cores = os.cpu_count() or 1
+    return auto_jobs(events, cores)

@@ -12,14 +12,12 @@ import typer
 
 from accord.cli.common import err, handle_errors, out
 from accord.cli.help import App
-from accord.cli.summary import render_summary
-from accord.core.config.loader import load_config
-from accord.core.engine import compute
+from accord.cli.progress import Progress, Quiet
 from accord.core.timeutil import from_instant, iso, parse_instant, to_instant
-from accord.demo.generate import generate_events
-from accord.io.readers import read_events
-from accord.io.records_out import write_records
-from accord.io.writers import write_events
+
+# Events turned into text at once by `demo generate`: each batch makes the text of its
+# distinct field combinations once (a few thousand), so larger batches repeat that less.
+WRITE_BATCH = 1_000_000
 
 app = App(help="Generate and run the demo helpdesk.", no_args_is_help=True)
 
@@ -63,11 +61,29 @@ def generate(
     end: Annotated[
         str | None, typer.Option(metavar="TS", help="Last instant of the log (default: now)")
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Write a seeded synthetic event log of a multi-customer helpdesk."""
+    from accord.demo.generate import generate_log, log_table
+    from accord.io.readers import detect_format
+    from accord.io.table_writers import write_event_table
+
     end_dt = _end(end)
-    gen = generate_events(seed=seed, end=end_dt, days=days, tickets=tickets, target_events=events)
-    n = write_events(out_path, gen)
+    detect_format(out_path)  # an unusable file name fails before the generation
+    progress = Progress(quiet)
+    with progress.phase("generating", events) as phase:
+        log = generate_log(
+            seed=seed,
+            end=end_dt,
+            days=days,
+            tickets=tickets,
+            target_events=events,
+            progress=phase.update,
+        )
+        phase.update(len(log))
+    with progress.phase("writing", len(log)) as phase:
+        batches = (log_table(log, i, i + WRITE_BATCH) for i in range(0, len(log), WRITE_BATCH))
+        n = write_event_table(out_path, batches, on_rows=phase.advance)
     err.print(
         f"wrote {n:,} events to {out_path} (seed {seed}, {days} days to {iso(to_instant(end_dt))})"
     )
@@ -88,6 +104,14 @@ def run(
     ] = None,
 ) -> None:
     """Generate the demo log, compute every SLA clock and print the scoreboard."""
+    from accord.cli.summary import render_summary
+    from accord.core.config.loader import load_config
+    from accord.core.engine import compute
+    from accord.demo.generate import generate_events
+    from accord.io.readers import read_events
+    from accord.io.records_out import write_records
+    from accord.io.writers import write_events
+
     end_dt = _end(None)
     directory.mkdir(parents=True, exist_ok=True)
     events_path = directory / "events.jsonl"
@@ -120,6 +144,7 @@ def prepare_store(
 
     The store is made anew each time: the generated log depends on its end instant, so the
     same event ids would come back with other content and be refused by an old store."""
+    from accord.demo.generate import generate_events
     from accord.io.store import SqlStore
     from accord.io.store.base import Incoming
     from accord.service.app import create_app

@@ -29,6 +29,22 @@ def _no_type(ctx: Any) -> None:
     return None
 
 
+def _plain_help(option: Any) -> None:
+    """``--help`` is a bool flag: no Pydantic coercion for it.
+
+    Typer coerces every parameter through a Pydantic adapter built on first use, and the help
+    flag is processed on every run: that alone would import Pydantic (a third of a second)
+    into ``accord version``. A flag's value is already a bool (or unset), so it passes as is.
+    Private Typer API: on a Typer without it, the option is left as Typer made it."""
+    try:
+        from typer._coercion import PassThroughRuntimeParam
+
+        info = option.type_descriptor.parameter_info
+        option._runtime_param = PassThroughRuntimeParam(annotation=bool, parameter_info=info)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - other Typer versions
+        pass
+
+
 class Command(TyperCommand):
     """A command whose flags and ``--help`` show no placeholder."""
 
@@ -38,7 +54,9 @@ class Command(TyperCommand):
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
-        _plain_flags([option] if option is not None else [])
+        if option is not None:
+            _plain_flags([option])
+            _plain_help(option)
         return option
 
 
@@ -51,7 +69,9 @@ class Group(TyperGroup):
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
-        _plain_flags([option] if option is not None else [])
+        if option is not None:
+            _plain_flags([option])
+            _plain_help(option)
         return option
 
 

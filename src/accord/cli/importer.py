@@ -8,16 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from accord.cli.common import err, handle_errors, out
+from accord.cli.progress import Progress, Quiet
 from accord.cli.rows import Strict, say_quarantined, strict_exit
 from accord.core.timeutil import to_instant
 from accord.errors import InputError
@@ -85,6 +78,7 @@ def import_(
         ),
     ] = None,
     strict: Strict = False,
+    quiet: Quiet = False,
 ) -> None:
     """Import a helpdesk export as canonical events, streaming, with every row accounted for.
 
@@ -98,25 +92,16 @@ def import_(
         raise InputError("give exactly one of --out FILE and --to-store")
     if out_path is not None:
         detect_format(out_path)  # an unusable output name fails before the long read
-    with Progress(
-        TextColumn(f"importing {source.name}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("import", total=None)
+    with Progress(quiet).phase(f"importing {source.name}", None, "bytes") as progress:
 
         def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            progress.update(done, total)
 
         if out_path is None:
             store = open_store(database_url)
 
             def stored(done: StoreImport) -> None:
-                progress.stop()
+                progress.finish()
                 _summary(done.stats, "the store", "the store's quarantine")
                 new = done.outcomes
                 out.print(
@@ -138,7 +123,7 @@ def import_(
             return
 
         def written(stats: ImportStats, qpath: Path | None) -> None:
-            progress.stop()
+            progress.finish()
             _summary(stats, out_path, qpath)
 
         stats, qpath = import_file(

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.progress import Progress, Quiet
 from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.core.config.loader import check_config_kpis
 from accord.core.engine import compute
@@ -119,6 +120,7 @@ def kpi(
     ] = None,
     quarantine: Quarantine = None,
     strict: Strict = False,
+    quiet: Quiet = False,
 ) -> None:
     """Evaluate KPIs over the last periods: value, target, band, change and forecast.
 
@@ -162,6 +164,7 @@ def kpi(
     custom = custom_fields([catalog[n] for n in selected], dims or ())
     fields = [*policy_fields(cfg), *custom]
     tzinfo = zone(source_tz) if source_tz else None
+    progress = Progress(quiet)
     if engine == "spark":
         from accord.cli.spark_run import kpis_on_spark
 
@@ -183,27 +186,31 @@ def kpi(
         return
     # the records frame and the events frame: the same frames from either engine (tested)
     if engine == "reference":
-        with err.status("reading events…"):
+        with progress.phase("reading") as phase:
             read = read_many(events, source_tz=tzinfo, status_category=cfg.status_category)
+            phase.update(len(read.events))
         rejected, rows = read.quarantined, read.rows
         qpath = keep_quarantine(rejected, quarantine, events)
         n = len(read.events)
         refuse_no_events(rows, n, rejected, qpath, events)
-        with err.status(f"computing {n:,} events…"):
+        with progress.phase("computing", n) as phase:
             records = records_frame(compute(read.events, cfg, when))
             frame = events_frame(read.events, fields)
+            phase.update(n)
     else:
         with engine_memory():
-            with err.status("reading events…"):
+            with progress.phase("reading") as phase:
                 batch = read_columnar(events, source_tz=tzinfo, status_category=cfg.status_category)
+                phase.update(batch.events.num_rows)
             rejected, rows = batch.quarantined, batch.rows
             qpath = keep_quarantine(rejected, quarantine, events)
             n = batch.events.num_rows
             refuse_no_events(rows, n, rejected, qpath, events)
-            with err.status(f"computing {n:,} events…"):
-                records = records_frame_of_table(compute_batch(batch.events, cfg, when))
+            with progress.phase("computing", n) as phase:
+                table = compute_batch(batch.events, cfg, when, progress=phase.update)
+                records = records_frame_of_table(table)
                 frame = events_frame_of_table(batch.events, fields)
-    with err.status("evaluating…"):
+    with progress.phase("evaluating", len(selected), "KPIs") as phase:
         facts = ticket_facts(frame, cfg, when, fields=custom)
         table = evaluate(
             catalog,
@@ -217,6 +224,7 @@ def kpi(
             tz=tz,
             periods=periods,
         )
+        phase.update(len(selected))
     err.print(
         f"{n:,} events, {len(records):,} records, {len(facts.tickets):,} tickets "
         f"→ {len(selected)} KPI(s) as of {iso(when)}",

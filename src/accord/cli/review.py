@@ -23,8 +23,9 @@ import pyarrow as pa
 import typer
 
 from accord.cli.capacity import capacity
-from accord.cli.common import as_of_or_now, err, handle_errors
+from accord.cli.common import JOBS_HELP, as_of_or_now, err, handle_errors, jobs_for
 from accord.cli.help import App
+from accord.cli.progress import Progress, Quiet
 from accord.cli.review_render import targets_table, whatif_table
 from accord.cli.rows import keep_quarantine, refuse_no_events
 from accord.core.config.loader import read_sources
@@ -67,7 +68,7 @@ Format = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=" 
 SourceTz = Annotated[
     str | None, typer.Option(metavar="ZONE", help="Time zone of timestamps that carry no offset")
 ]
-Jobs = Annotated[int, typer.Option(min=1, metavar="N", help="Local processes for the batch engine")]
+Jobs = Annotated[int | None, typer.Option(min=1, metavar="N", help=JOBS_HELP)]
 
 
 def _check_format(fmt: str) -> None:
@@ -83,15 +84,18 @@ def _zone(value: str | None, hint: str) -> None:
             raise typer.BadParameter(str(e), param_hint=hint) from None
 
 
-def read_events(paths: Sequence[Path], setup: Setup, source_tz: str | None) -> pa.Table:
+def read_events(
+    paths: Sequence[Path], setup: Setup, source_tz: str | None, progress: Progress | None = None
+) -> pa.Table:
     """The events of ``paths`` as one table; bad rows are kept in the quarantine file next to
     the first one (their count is said on stderr), and an input without events exits 4."""
-    with err.status("reading events…"):
+    with (progress or Progress()).phase("reading") as phase:
         read = read_columnar(
             list(paths),
             source_tz=zone(source_tz) if source_tz else None,
             status_category=setup.config.status_category,
         )
+        phase.update(read.events.num_rows)
     qpath = keep_quarantine(read.quarantined, None, paths)
     refuse_no_events(read.rows, read.events.num_rows, read.quarantined, qpath, paths)
     events: pa.Table = read.events
@@ -166,7 +170,8 @@ def whatif(
         int, typer.Option(min=0, metavar="N", help="Changed clocks shown by --format table")
     ] = 20,
     source_tz: SourceTz = None,
-    jobs: Jobs = 1,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
 ) -> None:
     """Replay history under a candidate configuration beside the one in force."""
     _check_format(fmt)
@@ -178,8 +183,11 @@ def whatif(
     cand = load_candidate(config, candidate)
     for w in cand.warnings:
         err.print(w.render(), markup=False, highlight=False)
-    table = read_events(events, current, source_tz)
-    with engine_memory(), err.status(f"replaying {table.num_rows:,} events twice…"):
+    progress = Progress(quiet)
+    table = read_events(events, current, source_tz, progress)
+    jobs = jobs_for(jobs, table.num_rows)
+    replay = progress.phase("replaying under both configurations", 2 * table.num_rows)
+    with engine_memory(), replay as phase:
         result = run_whatif(
             table,
             current,
@@ -190,6 +198,7 @@ def whatif(
             explain=explain if not ticket else 10**9,
             tickets=ticket,
             jobs=jobs,
+            progress=phase.update,
         )
     err.print(
         f"{result.events:,} events → {result.records[0]:,} records (current), "
@@ -272,7 +281,8 @@ def targets(
     as_of: AsOf = None,
     fmt: Format = "table",
     source_tz: SourceTz = None,
-    jobs: Jobs = 1,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
 ) -> None:
     """Recommend the smallest targets history says are kept (open clocks censored)."""
     _check_format(fmt)
@@ -291,9 +301,12 @@ def targets(
     when = as_of_or_now(as_of)
     sources, read_issues = read_sources(config)
     current = check_setup(sources, str(config), read_issues)
-    table = read_events(events, current, source_tz)
-    with engine_memory(), err.status(f"computing {table.num_rows:,} events…"):
-        records = compute_batch(table, current.config, when, jobs=jobs)
+    progress = Progress(quiet)
+    table = read_events(events, current, source_tz, progress)
+    jobs = jobs_for(jobs, table.num_rows)
+    computing = progress.phase("computing", table.num_rows)
+    with engine_memory(), computing as phase:
+        records = compute_batch(table, current.config, when, jobs=jobs, progress=phase.update)
         result = recommend(
             records,
             when,

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.common import as_of_or_now, err, handle_errors
+from accord.cli.common import as_of_or_now, err, handle_errors, jobs_for
+from accord.cli.progress import Progress, Quiet
 from accord.cli.review import Events, Jobs, SourceTz, read_events
 from accord.core.config.loader import read_sources
 from accord.core.engine.batch import compute_batch
@@ -86,7 +87,8 @@ def report(
         str | None, typer.Option(metavar="TS", help="Judge the clocks at this instant")
     ] = None,
     source_tz: SourceTz = None,
-    jobs: Jobs = 1,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
 ) -> None:
     """The quarterly review as a document: attainment and its trend, recommended targets, the
     what-if of adopting them, capacity shortfalls."""
@@ -114,9 +116,12 @@ def report(
         src = overrides_source(overrides, "recommended targets")
         return candidate_with_overrides(sources, str(config), src, read_issues)
 
-    table = read_events(events, current, source_tz)
-    with engine_memory(), err.status(f"computing {table.num_rows:,} events…"):
-        records = compute_batch(table, current.config, when, jobs=jobs)
+    progress = Progress(quiet)
+    table = read_events(events, current, source_tz, progress)
+    jobs = jobs_for(jobs, table.num_rows)
+    computing = progress.phase("computing the report", table.num_rows)
+    with engine_memory(), computing as phase:
+        records = compute_batch(table, current.config, when, jobs=jobs, progress=phase.update)
         if customer is not None:
             table = customer_events(table, records, customer)
             records = own_records(compute_batch(table, current.config, when, jobs=jobs), customer)

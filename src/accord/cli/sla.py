@@ -13,7 +13,16 @@ import typer
 from rich.table import Table
 
 from accord.cli.breakdown import Breakdown, parse_breakdown, write_breakdown
-from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.common import (
+    JOBS_HELP,
+    as_of_or_now,
+    err,
+    handle_errors,
+    jobs_for,
+    must_exist,
+    out,
+)
+from accord.cli.progress import Progress, Quiet
 from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.cli.summary import Figures, record_figures, render_figures, table_summary
 from accord.core.config.loader import load_config
@@ -62,10 +71,7 @@ def sla(
             "fills each record's explanation",
         ),
     ] = "batch",
-    jobs: Annotated[
-        int,
-        typer.Option(min=1, metavar="N", help="Local processes for the batch engine's partitions"),
-    ] = 1,
+    jobs: Annotated[int | None, typer.Option(min=1, metavar="N", help=JOBS_HELP)] = None,
     spark_master: Annotated[
         str | None,
         typer.Option(
@@ -98,6 +104,7 @@ def sla(
         ),
     ] = None,
     strict: Strict = False,
+    quiet: Quiet = False,
 ) -> None:
     """Compute one record per ticket × metric × cycle and print or write them (the internal
     agreements' records too, metric ola:<name>).
@@ -111,7 +118,7 @@ def sla(
         raise typer.BadParameter("parquet needs --out FILE", param_hint="--format")
     if engine not in ENGINES:
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
-    if engine == "reference" and jobs != 1:
+    if engine == "reference" and jobs not in (None, 1):
         raise typer.BadParameter("the reference engine runs in one process", param_hint="--jobs")
     must_exist(config, "the configuration")
     if engine != "spark" and (spark_master or since_records):
@@ -145,16 +152,19 @@ def sla(
         if strict:
             strict_exit(rejected, spark_q)
         return
+    progress = Progress(quiet)
     if engine == "reference":
-        with err.status("reading events…"):
+        with progress.phase("reading") as phase:
             read = read_many(events, source_tz=tz, status_category=cfg.status_category)
+            phase.update(len(read.events))
         qpath = keep_quarantine(read.quarantined, quarantine, events)
         refuse_no_events(read.rows, len(read.events), read.quarantined, qpath, events)
-        with err.status(f"computing {len(read.events):,} events…"):
+        with progress.phase("computing", len(read.events)) as phase:
             if split is None:
                 records = compute(read.events, cfg, when, agreements=True)
             else:
                 records, rows = attribute(read.events, cfg, when, split.dimensions, agreements=True)
+            phase.update(len(read.events))
         _counts(read.rows, len(read.events), read.duplicates, len(read.quarantined), records, when)
         _emit(records, fmt, out_path, limit)
         if split is not None:
@@ -162,7 +172,7 @@ def sla(
         rejected = len(read.quarantined)
     else:
         rejected, qpath = _batch(
-            events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs, split
+            events, cfg, when, tz, quarantine, fmt, out_path, limit, jobs, split, progress
         )
     if strict:
         strict_exit(rejected, qpath)
@@ -177,8 +187,9 @@ def _batch(
     fmt: str,
     out_path: Path | None,
     limit: int,
-    jobs: int,
+    jobs: int | None,
     split: Breakdown | None = None,
+    progress: Progress | None = None,
 ) -> tuple[int, Path | None]:
     """Read, compute and emit with the batch engine; return the rows quarantined and their
     file."""
@@ -187,19 +198,30 @@ def _batch(
     from accord.core.engine.batch.schema import plain_records
     from accord.io.columnar import read_columnar
 
+    progress = progress or Progress()
     # one allocation regime over reading and computing: what reading frees, computing reuses
     with engine_memory():
-        with err.status("reading events…"):
+        with progress.phase("reading") as phase:
             read = read_columnar(events, source_tz=tz, status_category=cfg.status_category)
+            phase.update(read.events.num_rows)
         qpath = keep_quarantine(read.quarantined, quarantine, events)
         n = read.events.num_rows
         refuse_no_events(read.rows, n, read.quarantined, qpath, events)
-        with err.status(f"computing {n:,} events on {jobs} process(es)…"):
+        jobs = jobs_for(jobs, n)
+        with progress.phase(f"computing on {jobs} process(es)", n) as phase:
             if split is None:
-                table = compute_batch(read.events, cfg, when, jobs=jobs, agreements=True)
+                table = compute_batch(
+                    read.events, cfg, when, jobs=jobs, agreements=True, progress=phase.update
+                )
             else:
                 table, rows = attribute_batch(
-                    read.events, cfg, when, split.dimensions, jobs=jobs, agreements=True
+                    read.events,
+                    cfg,
+                    when,
+                    split.dimensions,
+                    jobs=jobs,
+                    agreements=True,
+                    progress=phase.update,
                 )
     err.print(
         f"{read.rows:,} rows read, {n:,} events, {read.duplicates:,} duplicates, "
@@ -212,10 +234,14 @@ def _batch(
         import pyarrow.parquet as pq
 
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(plain_records(table), out_path)
+        with progress.phase("writing", table.num_rows, "records") as phase:
+            pq.write_table(plain_records(table), out_path)
+            phase.update(table.num_rows)
         err.print(f"wrote {table.num_rows:,} records to {out_path}")
     elif fmt in TEXT_FORMATS and out_path is not None:
-        write_table_file(table, out_path, fmt)
+        with progress.phase("writing", table.num_rows, "records") as phase:
+            write_table_file(table, out_path, fmt)
+            phase.update(table.num_rows)
         err.print(f"wrote {table.num_rows:,} records to {out_path}")
     elif fmt in TEXT_FORMATS:
         sys.stdout.flush()

@@ -17,6 +17,7 @@ from rich import box
 from rich.table import Table
 
 from accord.cli.common import as_of_or_now, err, handle_errors, must_exist, out
+from accord.cli.progress import Progress, Quiet
 from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
 from accord.core.config.loader import check_config_contracts
 from accord.core.contracts.assignment import resolve_period
@@ -69,6 +70,7 @@ def statement(
     ] = None,
     quarantine: Quarantine = None,
     strict: Strict = False,
+    quiet: Quiet = False,
 ) -> None:
     """A customer's statement for one contract period: objectives, breaches, budget, credits.
 
@@ -102,16 +104,19 @@ def statement(
     name, contract = found
     when = as_of_or_now(as_of)
     resolve_period(contract, period, when)  # a mistyped period fails before any work
-    with err.status("reading events…"):
+    progress = Progress(quiet)
+    with progress.phase("reading") as phase:
         read = read_many(events, source_tz=tz, status_category=cfg.status_category)
+        phase.update(len(read.events))
     qpath = keep_quarantine(read.quarantined, quarantine, events)
     refuse_no_events(read.rows, len(read.events), read.quarantined, qpath, events)
     fields = ticket_fields([contract])
-    with err.status(f"computing {len(read.events):,} events…"):
+    with progress.phase("computing", len(read.events)) as phase:
         records = compute(read.events, cfg, when)
         frame = events_frame(read.events, [*policy_fields(cfg), *fields])
         facts = ticket_facts(frame, cfg, when, fields=fields)
         result = build_statement(name, contract, records, facts.tickets, when, period)
+        phase.update(len(read.events))
     err.print(
         f"{len(read.events):,} events, {len(records):,} records → statement of {customer} "
         f"for {result.period} as of {iso(when)}",

@@ -16,7 +16,7 @@ no explanations, and computing them for every clock would cost more than the rep
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -85,13 +85,21 @@ def run_whatif(
     explain: int = 20,
     tickets: Sequence[str] | None = None,
     jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> WhatIf:
     """Replay ``events`` under both configurations at ``as_of`` and compare (module doc).
-    ``tickets``: only these tickets' events."""
+    ``tickets``: only these tickets' events. ``progress`` hears the events replayed so far
+    (each event counts twice: once per configuration)."""
     if tickets:
         events = events.filter(in_mask(events.column("ticket_id"), dict.fromkeys(tickets)))
-    a = compute_batch(events, current.config, as_of, jobs=jobs)
-    b = compute_batch(events, candidate.config, as_of, jobs=jobs)
+    n = events.num_rows
+
+    def second(done: int) -> None:
+        if progress is not None:
+            progress(n + done)
+
+    a = compute_batch(events, current.config, as_of, jobs=jobs, progress=progress)
+    b = compute_batch(events, candidate.config, as_of, jobs=jobs, progress=second)
     return compare(events, a, b, current, candidate, as_of, window=window, by=by, explain=explain)
 
 

@@ -15,7 +15,13 @@ batch engine equals in every other figure.
 """
 
 from accord.core.engine.batch.kernel import attribute_partition, compute_partition
-from accord.core.engine.batch.parallel import attribute_batch, compute_batch, partition_of
+from accord.core.engine.batch.parallel import (
+    EVENTS_PER_JOB,
+    attribute_batch,
+    auto_jobs,
+    compute_batch,
+    partition_of,
+)
 from accord.core.engine.batch.schema import (
     EVENTS_SCHEMA,
     PLAIN_RECORDS_SCHEMA,
@@ -26,11 +32,13 @@ from accord.core.engine.batch.schema import (
 )
 
 __all__ = [
+    "EVENTS_PER_JOB",
     "EVENTS_SCHEMA",
     "PLAIN_RECORDS_SCHEMA",
     "RECORDS_SCHEMA",
     "attribute_batch",
     "attribute_partition",
+    "auto_jobs",
     "compute_batch",
     "compute_partition",
     "events_to_table",

@@ -34,7 +34,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
@@ -70,9 +70,18 @@ from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
 from accord.errors import AccordError
 
+Progress = Callable[[int], None]
+"""Hears the number of events computed so far."""
+
 CHUNK_EVENTS = 500_000
 """Events per partition by default: the kernel then works in about 200 MB, and is no slower
 than with larger partitions (its arrays stay closer to the caches)."""
+
+EVENTS_PER_JOB = 5_000_000
+"""Events each process should have to compute before one more is worth starting: a worker
+costs about 1.7 CPU-seconds to start (imports, the configuration, the kernels loaded from
+numba's cache) on a machine whose cores are shared, which a few million events at about a
+million events a second per core repay (bench/bench_jobs.py)."""
 
 I32 = NDArray[np.int32]
 I64 = NDArray[np.int64]
@@ -81,6 +90,12 @@ _NO_BITS = np.zeros(0, dtype=np.uint8)
 
 # what a worker process keeps between partitions: (configuration, as_of, options)
 _worker: tuple[Configuration, Instant, Options] | None = None
+
+
+def auto_jobs(events: int, cores: int) -> int:
+    """The processes to compute ``events`` events on when the caller does not say: one per
+    :data:`EVENTS_PER_JOB` events (so 1 below twice that), at most ``cores``."""
+    return max(1, min(cores, events // EVENTS_PER_JOB))
 
 
 def partition_of(ticket_ids: pa.ChunkedArray | pa.Array, parts: int) -> I32:
@@ -285,13 +300,17 @@ def compute_batch(
     chunk_events: int = CHUNK_EVENTS,
     *,
     agreements: bool = False,
+    progress: Progress | None = None,
 ) -> pa.Table:
     """The records of every ticket in ``events``, computed by the kernel on ``jobs`` processes
     (1: in this process) in partitions of at most about ``chunk_events`` events; the same
     table whatever ``jobs`` and ``chunk_events`` are. ``agreements``: also the records of the
-    internal agreements (see :func:`.kernel.compute_partition`)."""
+    internal agreements (see :func:`.kernel.compute_partition`). ``progress`` hears the
+    number of events computed so far as partitions finish."""
     with engine_memory():
-        records, _ = _compute_batch(events, config, as_of, jobs, chunk_events, Options(agreements))
+        records, _ = _compute_batch(
+            events, config, as_of, jobs, chunk_events, Options(agreements), progress
+        )
         return records
 
 
@@ -304,13 +323,14 @@ def attribute_batch(
     chunk_events: int = CHUNK_EVENTS,
     *,
     agreements: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """:func:`compute_batch`, and the attribution of every record's time to the holders in
     ``dimensions``: one row per cycle and holder, in the records' order
     (:func:`accord.core.engine.attribution.attribution_schema`)."""
     options = Options(agreements, check_dimensions(dimensions))
     with engine_memory():
-        records, rows = _compute_batch(events, config, as_of, jobs, chunk_events, options)
+        records, rows = _compute_batch(events, config, as_of, jobs, chunk_events, options, progress)
     assert rows is not None
     return records, rows
 
@@ -322,11 +342,15 @@ def _compute_batch(
     jobs: int,
     chunk_events: int,
     options: Options,
+    progress: Progress | None = None,
 ) -> tuple[pa.Table, pa.Table | None]:
     n = events.num_rows
     parts = max(jobs, -(-n // max(chunk_events, 1)))
     if parts <= 1 or n == 0:
-        return run_partition(events, config, as_of, None, options)
+        one = run_partition(events, config, as_of, None, options)
+        if progress is not None:
+            progress(n)
+        return one
     metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
     ags: Sequence[Agreement] = config.agreements if options.agreements else ()
     extra = [*agreement_fields(ags), *options.dimensions]
@@ -336,11 +360,15 @@ def _compute_batch(
         lay = _layout(events, parts)
         grouped, decoded = _grouped(lay.events, lay.dest, lay.ranks)
         tables = []
+        done = 0
         for k in range(parts):
             part, mine = _partition(grouped, decoded, lay, k)
             tables.append(run_partition(part, config, as_of, mine, options))
+            done += part.num_rows
+            if progress is not None:
+                progress(done)
     else:
-        tables = _on_workers(events, parts, jobs, config, as_of, options)
+        tables = _on_workers(events, parts, jobs, config, as_of, options, progress)
     records = [r for r, _ in tables if r.num_rows]
     rows = [a for _, a in tables if a is not None and a.num_rows]
     attributed = bool(options.dimensions)
@@ -410,13 +438,20 @@ def _on_workers(
     config: Configuration,
     as_of: Instant,
     options: Options,
+    progress: Progress | None = None,
 ) -> list[tuple[pa.Table, pa.Table | None]]:
     """The records of every partition, computed here and on ``jobs`` - 1 spawned processes
     (see the module's docstring): the workers start first, so that their imports overlap the
     regrouping; each has a partition running and one queued, handed over as files in shared
     memory, while this process computes the others."""
     results: list[tuple[pa.Table, pa.Table | None] | None] = [None] * parts
+    sizes = [0] * parts
     pending: dict[Future[str], int] = {}
+
+    def tell() -> None:
+        if progress is not None:
+            progress(sum(size for size, r in zip(sizes, results, strict=True) if r is not None))
+
     shared = _shared_dir()
     try:
         with ProcessPoolExecutor(
@@ -436,17 +471,21 @@ def _on_workers(
                     # its file just before, so that the first worker starts at once)
                     while k < parts and len(pending) < 2 * (jobs - 1):
                         path = os.path.join(shared, f"events-{k}.arrow")
-                        _write(_for_worker(*_partition(grouped, decoded, lay, k)), path)
+                        part, mine = _partition(grouped, decoded, lay, k)
+                        sizes[k] = part.num_rows
+                        _write(_for_worker(part, mine), path)
                         out = os.path.join(shared, f"records-{k}.arrow")
                         pending[ex.submit(_work, path, 0, out)] = k
                         k += 1
                     if k < parts:
                         part, mine = _partition(grouped, decoded, lay, k)
+                        sizes[k] = part.num_rows
                         results[k] = run_partition(part, config, as_of, mine, options)
                         k += 1
                         _collect(pending, results, block=False)
                     else:
                         _collect(pending, results, block=True)
+                    tell()
             except BaseException:
                 # a failed partition (or an interrupt) ends the run: the queued ones are dropped
                 ex.shutdown(wait=True, cancel_futures=True)
