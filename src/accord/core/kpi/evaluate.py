@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.kpi.check import dependencies
 from accord.core.kpi.columns import (
     CUSTOM_PREFIX,
@@ -336,8 +337,15 @@ class _Evaluator:
 
     # ---- populations
 
-    def mask(self, source: str, flt: Filter, metric: tuple[str, ...] | None) -> Bool:
-        key = (source, repr((sorted((k, v.model_dump()) for k, v in flt.items()), metric)))
+    def mask(
+        self, source: str, flt: Filter, metric: tuple[str, ...] | None, *, sla_only: bool = False
+    ) -> Bool:
+        """The rows of ``source`` that pass ``flt`` and are of ``metric``; ``sla_only`` (with
+        no ``metric``): of the SLA clocks, not the internal agreements' (``ola:<name>``)."""
+        key = (
+            source,
+            repr((sorted((k, v.model_dump()) for k, v in flt.items()), metric, sla_only)),
+        )
         got = self._masks.get(key)
         if got is not None:
             return got
@@ -357,6 +365,9 @@ class _Evaluator:
                     ColumnTest.model_validate({"in": metric}),
                 )
             )
+        elif sla_only:
+            cols["metric"] = self.column(source, "metric")
+            exprs.append(~pl.col("metric").cast(pl.String).str.starts_with(AGREEMENT_PREFIX))
         if not exprs:
             got = np.ones(n, dtype=np.bool_)
         else:
@@ -442,7 +453,9 @@ class _Evaluator:
         return got
 
     def _population(self, m: Measure, dims: tuple[str, ...], spec: PeriodSpec) -> _Population:
-        sel = self.mask(m.over, m.where, m.metric)
+        # a measure that names no metric counts the SLA clocks: the internal agreements'
+        # (ola:<name>) count only where a measure names them
+        sel = self.mask(m.over, m.where, m.metric, sla_only=m.over == "records")
         if m.of is not None:
             sel = sel & self.present(m.over, m.of)
         if m.over != "backlog":

@@ -41,6 +41,7 @@ from accord.io.store.base import (
     alert_owner,
     alert_state_matches,
     conflict_problem,
+    internal_matches,
     is_queued,
     month_of,
     snooze_refusal,
@@ -227,6 +228,8 @@ class MemoryStore(FailuresInMemory):
 
     @staticmethod
     def _clock_matches(r: MetricRecord, q: TicketQuery) -> bool:
+        if not internal_matches(r.metric, q.internal):
+            return False
         if q.state is not None and state_at(r, q.now) is not q.state:
             return False
         if q.metric is not None and r.metric != q.metric:
@@ -264,7 +267,7 @@ class MemoryStore(FailuresInMemory):
             for tid, recs in self._records.items():
                 customer = self._as_owned(self._tickets[tid]).customer
                 for r in recs:
-                    if not is_queued(r):
+                    if not is_queued(r) or not internal_matches(r.metric, query.internal):
                         continue
                     if query.customer is not None and customer != query.customer:
                         continue
@@ -293,6 +296,7 @@ class MemoryStore(FailuresInMemory):
         now: Instant,
         customer: str | None = None,
         metric: str | None = None,
+        internal: bool = False,
     ) -> list[ComplianceRow]:
         if by is not None and by not in COMPLIANCE_DIMENSIONS:
             raise ValueError(f"cannot group compliance by '{by}'")
@@ -304,6 +308,8 @@ class MemoryStore(FailuresInMemory):
                     continue
                 for r in recs:
                     if r.target is None or (metric is not None and r.metric != metric):
+                        continue
+                    if not internal_matches(r.metric, internal):
                         continue
                     key: str | None = None
                     if by == "customer":
