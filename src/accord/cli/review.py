@@ -25,6 +25,7 @@ import typer
 from accord.cli.capacity import capacity
 from accord.cli.common import as_of_or_now, err, handle_errors
 from accord.cli.help import App
+from accord.cli.review_drivers import drivers
 from accord.cli.review_render import targets_table, whatif_table
 from accord.cli.rows import keep_quarantine, refuse_no_events
 from accord.core.config.loader import read_sources
@@ -332,3 +333,4 @@ def _say_no_data(result: Targets, when: Instant) -> None:
 app.command("whatif")(whatif)
 app.command("targets")(targets)
 app.command("capacity")(capacity)
+app.command("drivers")(drivers)

@@ -324,6 +324,33 @@ function clockCard(c) {
       (c.explanation || []).map((s) => el("li", {}, el("strong", {}, s.what), ` ${when(s.at)}: ${s.detail}`, s.event_id ? ` (event ${s.event_id})` : ""))));
 }
 
+// The internal part of a ticket (its agreements' clocks and where the time went): the API
+// sends it to the teams only, never to a customer-scoped token, so it is absent there.
+function internalSections(t) {
+  if (!t.agreements && !t.attribution) return [];
+  const out = [];
+  if (t.agreements) {
+    const links = t.agreement_links || [];
+    out.push(el("h2", { id: "internal-clocks" }, "Internal agreements (OLAs)"));
+    out.push(t.agreements.length
+      ? el("div", { class: "clocks internal" }, t.agreements.map(clockCard))
+      : notice("No internal agreement held this ticket."));
+    if (links.length) {
+      out.push(table("Internal clocks under each SLA cycle", ["SLA clock", "agreement", "state", "breached at"],
+        links.map((x) => [`${x.metric} #${x.cycle}`, `${x.agreement} #${x.agreement_cycle}`, x.state, when(x.breached_at)])));
+    }
+  }
+  if (t.attribution) {
+    const dims = t.attribution.dimensions;
+    out.push(el("h2", { id: "attribution" }, "Where the time went"));
+    out.push(t.attribution.rows.length
+      ? table("Business time of each clock by holder", ["clock", ...dims, "business elapsed", "paused (business)"],
+        t.attribution.rows.map((r) => [`${r.metric} #${r.cycle}`, ...dims.map((d) => r[d] ?? "–"), duration(r.business_elapsed), duration(r.paused_business)]))
+      : notice("No clock counted business time yet."));
+  }
+  return out;
+}
+
 async function ticket() {
   const id = document.body.dataset.ticket;
   const res = await api(`/api/v1/tickets/${encodeURIComponent(id)}`);
@@ -334,6 +361,7 @@ async function ticket() {
       .map(([k, v]) => [el("dt", {}, k), el("dd", {}, k === "customer" && v ? el("a", { href: `/customers/${encodeURIComponent(v)}` }, v) : v ?? "–")]).flat()),
     el("h2", {}, "Clocks"),
     el("div", { class: "clocks" }, t.clocks.map(clockCard)),
+    ...internalSections(t),
     el("h2", {}, "Timeline"),
     table("Events in time order", ["time", "kind", "actor", "public", "fields", "event"],
       t.timeline.map((e) => [when(e.ts), e.kind, e.actor ?? "–", e.public === undefined || e.public === null ? "–" : String(e.public),
