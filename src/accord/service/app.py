@@ -40,6 +40,7 @@ from accord.service.routers import (
     quarantine,
     review,
     review_capacity,
+    review_drivers,
     tickets,
     tokens,
     webhooks,
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(alerts.router)
     app.include_router(review.router)
     app.include_router(review_capacity.router)
+    app.include_router(review_drivers.router)
     _docs(app)
     install_dashboard(app)
     openapi.install(app)

@@ -83,10 +83,14 @@ def test_the_drivers_rank_the_holders_of_breached_time_against_the_met_time() ->
 
 def test_hour_and_weekday_are_those_of_the_clocks_calendar_zone() -> None:
     got = drivers(_selected(), ("hour", "weekday"))
-    hours = {r.value: (r.breached_seconds, r.met_seconds) for r in got.rows if r.dimension == "hour"}
+    hours = {
+        r.value: (r.breached_seconds, r.met_seconds) for r in got.rows if r.dimension == "hour"
+    }
     # breached: Monday 09-12 and Tuesday 09-12 local; met: Wednesday 09-10 local
     assert hours == {"09": (7200, 3600), "10": (7200, 0), "11": (7200, 0)}
-    days = {r.value: (r.breached_seconds, r.met_seconds) for r in got.rows if r.dimension == "weekday"}
+    days = {
+        r.value: (r.breached_seconds, r.met_seconds) for r in got.rows if r.dimension == "weekday"
+    }
     assert days == {"Mon": (3 * 3600, 0), "Tue": (3 * 3600, 0), "Wed": (0, 3600)}
 
 
