@@ -69,8 +69,10 @@ def test_json_ranks_each_dimension_by_contribution(files: tuple[Path, Path]) -> 
     assert got.exit_code == 0, got.output
     data = json.loads(got.stdout)
     assert (data["breached_clocks"], data["met_clocks"]) == (2, 1)
-    assert [(r["value"], r["breached_seconds"], r["contribution"], r["excess"])
-            for r in data["rows"]] == [("L2", 18000, 83.33, 83.33), ("L1", 3600, 16.67, -83.33)]  # fmt: skip
+    rows = [
+        (r["value"], r["breached_seconds"], r["contribution"], r["excess"]) for r in data["rows"]
+    ]
+    assert rows == [("L2", 18000, 83.33, 83.33), ("L1", 3600, 16.67, -83.33)]
     assert data["window"]["label"] == "2026-11"
 
 
