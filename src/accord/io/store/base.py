@@ -138,7 +138,7 @@ class TicketQuery:
     three. ``state`` is judged at ``now`` (a running clock past its due instant is breached).
     The clocks matched are the SLA clocks, or with ``internal`` the internal agreements'
     (metric ``ola:<name>``): never both, so that no read meant for customers matches an
-    internal clock by default."""
+    internal clock by default; with ``internal`` only tickets with such a clock are listed."""
 
     now: Instant
     customer: str | None = None

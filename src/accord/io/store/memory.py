@@ -216,7 +216,9 @@ class MemoryStore(FailuresInMemory):
                     )
                 ):
                     continue
-                by_clock = (query.state, query.metric, query.due_before) != (None, None, None)
+                by_clock = query.internal or (
+                    (query.state, query.metric, query.due_before) != (None, None, None)
+                )
                 if by_clock and not any(
                     self._clock_matches(r, query) for r in self._records.get(tid, ())
                 ):

@@ -134,6 +134,11 @@ def review(request: Request) -> Response:
     return _page(request, "review", "Review targets")
 
 
+@router.get("/drivers")
+def drivers(request: Request) -> Response:
+    return _page(request, "drivers", "Breach drivers")
+
+
 @router.get("/customers")
 def customers(request: Request) -> Response:
     principal = _principal(request)

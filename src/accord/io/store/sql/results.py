@@ -56,7 +56,7 @@ class ResultsPart(SqlBase):
             clock.append(t.records.c.metric == query.metric)
         if query.due_before is not None:
             clock.append(t.records.c.due < query.due_before)
-        if clock:
+        if clock or query.internal:  # the agreements' list: tickets with such a clock
             clock.append(_internal_expr(query.internal))
             q = q.where(sa.exists().where(t.records.c.ticket_id == tk.ticket_id, *clock))
         if query.after is not None:
