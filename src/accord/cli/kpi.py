@@ -22,7 +22,13 @@ from accord.core.engine import compute
 from accord.core.engine.batch import compute_batch
 from accord.core.engine.batch.memory import engine_memory
 from accord.core.kpi.check import custom_fields
-from accord.core.kpi.evaluate import OUTPUT_HEAD, OUTPUT_TAIL, evaluate, inapplicable
+from accord.core.kpi.evaluate import (
+    OUTPUT_HEAD,
+    OUTPUT_TAIL,
+    calendar_zones,
+    evaluate,
+    inapplicable,
+)
 from accord.core.kpi.facts import policy_fields, ticket_facts
 from accord.core.kpi.frames import (
     events_frame,
@@ -205,6 +211,7 @@ def kpi(
             rolling=rolling,
             tz=tz,
             periods=periods,
+            zones=calendar_zones(cfg.calendars),
         )
     err.print(
         f"{n:,} events, {len(records):,} records, {len(facts.tickets):,} tickets "

@@ -40,7 +40,7 @@ from accord.core.kpi.columns import (
     column_kind,
     known_columns,
 )
-from accord.core.kpi.evaluate import evaluate, inapplicable, unit_of
+from accord.core.kpi.evaluate import calendar_zones, evaluate, inapplicable, unit_of
 from accord.core.kpi.facts import TicketFacts
 from accord.core.kpi.library import builtin_kpis
 from accord.core.kpi.models import Grain, KpiSpec
@@ -318,6 +318,7 @@ def _values(
             rolling=rolling,
             tz=tz,
             periods=periods,
+            zones=calendar_zones(config.calendars),
         )
 
     # every parameter that changes the answer, and the caller's customer scope
