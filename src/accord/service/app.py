@@ -29,6 +29,7 @@ from accord.service.routers import (
     alerts,
     at_risk,
     compliance,
+    compliance_clocks,
     config,
     contracts,
     events,
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(review.router)
     app.include_router(review_capacity.router)
     app.include_router(review_drivers.router)
+    app.include_router(compliance_clocks.router)
     _docs(app)
     install_dashboard(app)
     openapi.install(app)
