@@ -53,3 +53,31 @@ def test_the_ticket_page_shows_internal_clocks_and_the_time_by_holder_to_the_tea
     assert mine.locator("#internal-clocks").count() == 0
     assert "ola:" not in mine.inner_text("#ticket")
     mine.context.close()
+
+
+def test_the_worst_compliance_figure_leads_to_the_teams_then_the_tickets(
+    browser: Any, served: Served
+) -> None:
+    page = sign_in(browser, served, served.read_token)
+    page.wait_for_selector("#by-metric table tbody tr a")
+    # the metric with the lowest compliance on the overview
+    rows = page.locator("#by-metric tbody tr")
+    shares = [
+        float(t.replace("%", "").strip() or 101)
+        for t in rows.evaluate_all("rs => rs.map(r => r.cells[5].innerText.replace('–', ''))")
+    ]
+    worst = rows.nth(shares.index(min(shares)))
+    worst.locator("td").first.locator("a").click()  # one click: its compliance by team
+    page.wait_for_selector("#explorer table tbody tr a")
+    assert page.input_value("select[name=by]") == "team"
+    breached = page.locator("#explorer tbody tr td:nth-child(4) a").first
+    expected = int(breached.inner_text())
+    breached.click()  # two clicks: the breached clocks of that team, with their tickets
+    page.wait_for_selector("#clocks-count")
+    said = int(page.inner_text("#clocks-count").split()[0])
+    assert said == expected == page.locator("#clocks tbody tr").count()
+    shot(page, "clocks-behind-a-figure")
+    if expected:
+        page.locator("#clocks tbody a").first.click()
+        page.wait_for_selector("#ticket .clock")
+    page.context.close()

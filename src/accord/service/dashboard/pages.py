@@ -134,6 +134,11 @@ def review(request: Request) -> Response:
     return _page(request, "review", "Review targets")
 
 
+@router.get("/clocks")
+def clocks(request: Request) -> Response:
+    return _page(request, "clocks", "Clocks behind a figure")
+
+
 @router.get("/drivers")
 def drivers(request: Request) -> Response:
     return _page(request, "drivers", "Breach drivers")

@@ -132,6 +132,15 @@ function kpiValue(v, unit) {
 
 // ---- pages -------------------------------------------------------------------------------
 
+// Drill-down: a compliance count links to the clocks behind it (/clocks, which lists as many
+// as the figure counts, GET /api/v1/compliance/clocks), with the figure's own filters.
+function clocksLink(by, period, g, state, filters) {
+  const q = new URLSearchParams(filters || {});
+  q.set("by", by); q.set("period", period); q.set("label", g.period); q.set("state", state);
+  if (by !== "period") { if (g.key === null || g.key === undefined) q.set("unset", "true"); else q.set("key", g.key); }
+  return el("a", { href: `/clocks?${q}`, title: `the ${state} clocks behind this figure` }, String(g[state]));
+}
+
 async function complianceBlock(id, by, extra) {
   const qs = new URLSearchParams({ by, period: "year", ...(extra || {}) });
   const res = await api(`/api/v1/compliance?${qs}`);
@@ -141,7 +150,8 @@ async function complianceBlock(id, by, extra) {
   fill(id,
     barChart(`SLA compliance by ${by}`, items),
     table(`SLA compliance by ${by} (met ÷ judged clocks)`, [by, "period", "met", "breached", "open", "compliance"],
-      groups.map((g) => [g.key ?? "(none)", g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+      groups.map((g) => [by === "metric" && g.key ? el("a", { href: `/compliance?by=team&metric=${encodeURIComponent(g.key)}`, title: "by team" }, g.key) : g.key ?? "(none)",
+        g.period, ...["met", "breached", "open"].map((s) => clocksLink(by, res.data.period, g, s)), pct(g.compliance)])));
 }
 
 async function overview() {
@@ -197,6 +207,8 @@ async function explorer() {
     for (const [k, v] of data) if (v) qs.set(k, v);
     const res = await api(`/api/v1/compliance?${qs}`);
     if (!res.ok) { fill("explorer", notice(errorText(res, "Compliance"), "error")); return; }
+    const filters = {};
+    for (const k of ["customer", "metric", "clocks"]) if (qs.get(k)) filters[k] = qs.get(k);
     const by = res.data.by;
     const groups = res.data.groups;
     const items = groups.map((g) => ({ label: by === "period" ? g.period : `${g.key ?? "(none)"} ${g.period}`, value: g.compliance }));
@@ -204,8 +216,11 @@ async function explorer() {
       el("p", {}, `Total: ${res.data.total.met} met, ${res.data.total.breached} breached, ${res.data.total.open} open — ${pct(res.data.total.compliance)}`),
       barChart(`Compliance by ${by} and ${res.data.period}`, items),
       table(`Compliance by ${by} and ${res.data.period}`, [by, "period", "met", "breached", "open", "compliance"],
-        groups.map((g) => [g.key ?? "(none)", g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+        groups.map((g) => [g.key ?? "(none)", g.period,
+          ...["met", "breached", "open"].map((s) => clocksLink(by, res.data.period, g, s, filters)), pct(g.compliance)])));
   };
+  // the filters a link brought (the overview's "by team" link) fill the form
+  for (const [k, v] of new URLSearchParams(window.location.search)) if (form.elements[k]) form.elements[k].value = v;
   form.addEventListener("submit", (e) => { e.preventDefault(); show(); });
   show();
 }
@@ -298,7 +313,8 @@ async function customer() {
     const groups = comp.data.groups;
     fill("customer-compliance",
       barChart(`Compliance of ${name} by month`, groups.map((g) => ({ label: g.period, value: g.compliance }))),
-      table(`Compliance of ${name} by month`, ["month", "met", "breached", "open", "compliance"], groups.map((g) => [g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+      table(`Compliance of ${name} by month`, ["month", "met", "breached", "open", "compliance"], groups.map((g) => [g.period,
+        ...["met", "breached", "open"].map((s) => clocksLink("period", "month", g, s, { customer: name })), pct(g.compliance)])));
   } else {
     fill("customer-compliance", notice(errorText(comp, "Compliance"), "error"));
   }
