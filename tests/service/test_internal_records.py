@@ -176,6 +176,9 @@ def test_internal_kpis_are_hidden_from_a_customer_and_counted_for_the_teams(api:
     assert "l2_response_met" not in names and "sla_compliance" in names
     assert api.get("/api/v1/kpis/values?kpi=l2_response_met", who="acme").status_code == 404
     assert api.get("/api/v1/kpis/l2_response_met", who="acme").status_code == 404
+    rows = "/api/v1/kpis/l2_response_met/rows?grain=day&periods=1&period=2026-03-02"
+    assert api.get(rows, who="acme").status_code == 404
+    assert [r["metric"] for r in api.get(rows).json()["rows"]] == [OLA]
     everything = api.get("/api/v1/kpis/values?grain=day&periods=1", who="acme")
     assert everything.status_code == 200
     _no_internal(everything.text)

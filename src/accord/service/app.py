@@ -36,6 +36,7 @@ from accord.service.routers import (
     failures,
     health,
     jobs,
+    kpi_rows,
     kpis,
     prometheus,
     quarantine,
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(review_capacity.router)
     app.include_router(review_drivers.router)
     app.include_router(compliance_clocks.router)
+    app.include_router(kpi_rows.router)
     _docs(app)
     install_dashboard(app)
     openapi.install(app)
