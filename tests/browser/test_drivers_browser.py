@@ -81,3 +81,16 @@ def test_the_worst_compliance_figure_leads_to_the_teams_then_the_tickets(
         page.locator("#clocks tbody a").first.click()
         page.wait_for_selector("#ticket .clock")
     page.context.close()
+
+
+def test_a_kpi_tile_leads_to_as_many_rows_as_its_value_counts(browser: Any, served: Served) -> None:
+    page = sign_in(browser, served, served.read_token)
+    page.goto(f"{served.base}/overview")
+    link = page.locator("#kpis .tile a", has_text="rows behind it").first
+    link.wait_for()
+    expected = int(link.inner_text().split()[0])
+    link.click()
+    page.wait_for_selector("#kpi-rows-count")
+    said = int(page.inner_text("#kpi-rows-count").split()[0])
+    assert said == expected == page.locator("#kpi-rows tbody tr").count()
+    page.context.close()

@@ -139,6 +139,11 @@ def clocks(request: Request) -> Response:
     return _page(request, "clocks", "Clocks behind a figure")
 
 
+@router.get("/kpi-rows")
+def kpi_rows(request: Request) -> Response:
+    return _page(request, "kpi_rows", "Rows behind a KPI value")
+
+
 @router.get("/drivers")
 def drivers(request: Request) -> Response:
     return _page(request, "drivers", "Breach drivers")

@@ -179,7 +179,9 @@ async function overview() {
       el("p", { class: "value" }, kpiValue(last.value, last.unit)),
       el("p", { class: "meta" }, `target ${kpiValue(last.target, last.unit)} · ${band} · change ${change} · ${last.period ?? ""}` +
         (last.forecast !== null && last.forecast !== undefined ? ` · forecast ${kpiValue(last.forecast, last.unit)}` : "")),
-      sparkline(series.map((r) => r.value), `${key}, last ${series.length} periods`)));
+      sparkline(series.map((r) => r.value), `${key}, last ${series.length} periods`),
+      // drill-down: the rows behind the value (as many as its n)
+      el("p", { class: "meta" }, el("a", { href: `/kpi-rows?kpi=${encodeURIComponent(key)}&period=${encodeURIComponent(last.period)}` }, `${last.n ?? 0} rows behind it`))));
   }
   fill("kpis", ...tiles);
 }
