@@ -235,3 +235,15 @@ def test_a_hand_off_stops_the_agreement_clock_in_the_stored_records(api: Api) ->
     api.drain()
     ola = [r for r in api.store.records_of(["T1"])["T1"] if r.metric == OLA]
     assert [(r.state.value, r.stop) for r in ola] == [("breached", T0 + 170 * 60)]
+
+
+def test_the_prometheus_clock_gauges_count_the_sla_clocks_only(api: Api) -> None:
+    text = api.get("/metrics").text
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("accord_clocks{")
+    )
+    stored = [r for recs in api.store.records_of(["T1", "G1"]).values() for r in recs]
+    assert any(r.metric == OLA for r in stored)
+    assert counted == len([r for r in stored if r.metric != OLA])

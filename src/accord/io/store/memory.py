@@ -333,6 +333,8 @@ class MemoryStore(FailuresInMemory):
         with self._lock:
             for recs in self._records.values():
                 for r in recs:
+                    if not internal_matches(r.metric, False):  # the SLA clocks only
+                        continue
                     st = state_at(r, now).value
                     out.clocks_by_state[st] = out.clocks_by_state.get(st, 0) + 1
                     if st == State.BREACHED.value:

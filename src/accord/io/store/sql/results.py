@@ -170,11 +170,13 @@ class ResultsPart(SqlBase):
         st = _state_expr(now).label("st")
         out = StoreStats()
         with self._read.connect() as conn:
-            for state, n in conn.execute(sa.select(st, sa.func.count()).group_by(st)):
+            sla = _internal_expr(False)  # the SLA clocks: an agreement's are not counted here
+            by_state = sa.select(st, sa.func.count()).where(sla).group_by(st)
+            for state, n in conn.execute(by_state):
                 out.clocks_by_state[state] = int(n)
             q = (
                 sa.select(rc.policy, rc.priority, sa.func.count())
-                .where(_state_expr(now) == State.BREACHED.value)
+                .where(_state_expr(now) == State.BREACHED.value, sla)
                 .group_by(rc.policy, rc.priority)
             )
             for policy, priority, n in conn.execute(q):
