@@ -23,7 +23,13 @@ from accord.core.engine import compute
 from accord.core.engine.batch import compute_batch
 from accord.core.engine.batch.memory import engine_memory
 from accord.core.kpi.check import custom_fields
-from accord.core.kpi.evaluate import OUTPUT_HEAD, OUTPUT_TAIL, evaluate, inapplicable
+from accord.core.kpi.evaluate import (
+    OUTPUT_HEAD,
+    OUTPUT_TAIL,
+    calendar_zones,
+    evaluate,
+    inapplicable,
+)
 from accord.core.kpi.facts import policy_fields, ticket_facts
 from accord.core.kpi.frames import (
     events_frame,
@@ -223,6 +229,7 @@ def kpi(
             rolling=rolling,
             tz=tz,
             periods=periods,
+            zones=calendar_zones(cfg.calendars),
         )
         phase.update(len(selected))
     err.print(

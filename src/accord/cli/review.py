@@ -26,6 +26,7 @@ from accord.cli.capacity import capacity
 from accord.cli.common import JOBS_HELP, as_of_or_now, err, handle_errors, jobs_for
 from accord.cli.help import App
 from accord.cli.progress import Progress, Quiet
+from accord.cli.review_drivers import drivers
 from accord.cli.review_render import targets_table, whatif_table
 from accord.cli.rows import keep_quarantine, refuse_no_events
 from accord.core.config.loader import read_sources
@@ -350,3 +351,4 @@ app.command("capacity")(capacity)
 from accord.cli.review_report import report  # noqa: E402
 
 app.command("report")(report)
+app.command("drivers")(drivers)

@@ -90,8 +90,10 @@ def report(
     jobs: Jobs = None,
     quiet: Quiet = False,
 ) -> None:
-    """The quarterly review as a document: attainment and its trend, recommended targets, the
-    what-if of adopting them, capacity shortfalls."""
+    """The quarterly review as a document: attainment, trends, targets, what-if, capacity.
+
+    Attainment per objective and its trend, the recommended targets, the what-if of adopting
+    them (breaches, credits) and the capacity shortfalls, as HTML or PDF."""
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     if grain is not None and grain not in GRAINS:

@@ -54,17 +54,21 @@ _STALE = 10  # figures are recomputed after this many ``every`` even when nothin
 
 
 def open_clock_readings(store: Store, now: Instant) -> Readings:
-    """The SLA clocks the rules watch: every open clock with a target, as stored."""
+    """The clocks the rules watch: every open clock with a target, as stored, the SLA
+    clocks and the internal agreements' (which only the rules naming them watch)."""
     records: list[MetricRecord] = []
-    after: ClockCursor | None = None
-    while True:
-        page = store.open_clocks(ClockQuery(now=now, after=after, limit=_PAGE))
-        records.extend(page)
-        if len(page) < _PAGE:
-            return Readings(records=records)
-        last = page[-1]
-        due = last.due if last.due is not None else NO_DUE
-        after = ClockCursor(due, last.ticket_id, last.metric, last.cycle)
+    for internal in (False, True):
+        after: ClockCursor | None = None
+        while True:
+            query = ClockQuery(now=now, after=after, limit=_PAGE, internal=internal)
+            page = store.open_clocks(query)
+            records.extend(page)
+            if len(page) < _PAGE:
+                break
+            last = page[-1]
+            due = last.due if last.due is not None else NO_DUE
+            after = ClockCursor(due, last.ticket_id, last.metric, last.cycle)
+    return Readings(records=records)
 
 
 def source_readings(store: Store, setup: AlertSetup) -> list[SourceActivity]:

@@ -29,17 +29,20 @@ from accord.service.routers import (
     alerts,
     at_risk,
     compliance,
+    compliance_clocks,
     config,
     contracts,
     events,
     failures,
     health,
     jobs,
+    kpi_rows,
     kpis,
     prometheus,
     quarantine,
     review,
     review_capacity,
+    review_drivers,
     review_report,
     tickets,
     tokens,
@@ -117,6 +120,9 @@ def create_app(
     app.include_router(review.router)
     app.include_router(review_capacity.router)
     app.include_router(review_report.router)
+    app.include_router(review_drivers.router)
+    app.include_router(compliance_clocks.router)
+    app.include_router(kpi_rows.router)
     _docs(app)
     install_dashboard(app)
     openapi.install(app)

@@ -115,12 +115,20 @@ def _records(
     customer: str | None,
     batch: bool | None,
 ) -> pl.DataFrame:
-    """The records frame of ``events`` at ``when``, only records of ``customer`` if given."""
+    """The records frame of ``events`` at ``when``, only records of ``customer`` if given.
+    The internal agreements' records are among them only for a read of every customer (a
+    customer's read never computes them; KPIs count them only where a measure names them)."""
+    ola = customer is None and bool(config.agreements)
     if not _use_batch(events, batch):
         return records_frame(
-            [r for r in compute(events, config, when) if customer is None or r.customer == customer]
+            [
+                r
+                for r in compute(events, config, when, agreements=ola)
+                if customer is None or r.customer == customer
+            ]
         )
-    return records_frame_of_table(compute_batch(events_to_table(events), config, when), customer)
+    table = compute_batch(events_to_table(events), config, when, agreements=ola)
+    return records_frame_of_table(table, customer)
 
 
 def contracts_of_files(files: Mapping[str, str]) -> dict[str, ContractSpec]:

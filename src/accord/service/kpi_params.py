@@ -41,7 +41,7 @@ _ZONES = frozenset(available_timezones())
 # character of zone names special in a pattern)
 _TZ_PATTERN = "^(?:" + "|".join(z.replace("+", "\\+") for z in sorted(_ZONES)) + ")$"
 TZ_SCHEMA: dict[str, Any] = {"pattern": _TZ_PATTERN}
-_DIMENSION_NAMES = sorted(
+DIMENSION_NAMES = sorted(
     {
         c
         for source in ("records", "tickets")
@@ -53,7 +53,7 @@ BY_SCHEMA: dict[str, Any] = {
     "items": {
         "type": "string",
         "anyOf": [
-            {"enum": _DIMENSION_NAMES},
+            {"enum": DIMENSION_NAMES},
             {"pattern": f"^{re.escape(CUSTOM_PREFIX)}[^\\x00]+$"},
         ],
     }

@@ -27,7 +27,7 @@ import polars as pl
 
 from accord.core.config.resolved import Configuration
 from accord.core.contracts.statement import Statement, build_statement
-from accord.core.kpi.evaluate import evaluate
+from accord.core.kpi.evaluate import calendar_zones, evaluate
 from accord.core.kpi.models import Grain
 from accord.core.timeutil import Instant, iso
 from accord.io.store import SqlStore, Store
@@ -127,6 +127,7 @@ def remote_kpi_table(
         rolling=rolling,
         tz=tz,
         periods=periods,
+        zones=calendar_zones(config.calendars),
     )
 
 

@@ -62,9 +62,13 @@ def summarize(ticket_id: str, events: Sequence[Event], computed_at: Instant) -> 
 def compute_result(
     ticket_id: str, events: Sequence[Event], config: Configuration | None, as_of: Instant
 ) -> TicketResult:
-    """A ticket's summary and records at ``as_of`` (no records without a configuration)."""
+    """A ticket's summary and records at ``as_of`` (no records without a configuration),
+    the internal agreements' records among them when the configuration has agreements (the
+    store keeps them apart from every read meant for customers: ``internal`` queries)."""
     records: list[MetricRecord] = (
-        compute_ticket(ticket_id, events, config, as_of) if config is not None else []
+        compute_ticket(ticket_id, events, config, as_of, agreements=bool(config.agreements))
+        if config is not None
+        else []
     )
     return TicketResult(summarize(ticket_id, events, as_of), records)
 

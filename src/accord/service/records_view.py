@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.records import State
 from accord.core.timeutil import Instant
 from accord.io.store import ComplianceRow, Store, TicketResult
@@ -333,6 +334,7 @@ class RecordsView:
         now: Instant,
         customer: str | None = None,
         metric: str | None = None,
+        internal: bool = False,
     ) -> list[ComplianceRow]:
         """What :meth:`Store.compliance` answers, from memory."""
         if by is not None and by not in COMPLIANCE_DIMENSIONS:
@@ -342,10 +344,10 @@ class RecordsView:
             state = self._state
             if state is None:
                 raise RuntimeError("the records view is not loaded")
-            key = (self.generation, by, customer, metric)
+            key = (self.generation, by, customer, metric, internal)
             static = self._memo.get(key)
             if static is None:
-                static = self._memo[key] = _static_rows(state, by, customer, metric)
+                static = self._memo[key] = _static_rows(state, by, customer, metric, internal)
             if self._groups is None or self._groups[0] != self.generation:
                 self._groups = (self.generation, _groups_frame(state.group_rows))
             groups = self._groups[1]
@@ -366,7 +368,7 @@ class RecordsView:
                 with self._lock:
                     self._late = {(generation, now): per_group}
             judged = (
-                _filter(per_group.join(groups, on="gid", how="inner"), customer, metric)
+                _filter(per_group.join(groups, on="gid", how="inner"), customer, metric, internal)
                 .group_by([_key_expr(by), "month"])
                 .agg(pl.col("breached").sum(), pl.col("open").sum())
             )
@@ -556,7 +558,12 @@ def _groups_frame(group_rows: Sequence[Group]) -> pl.DataFrame:
     return pl.DataFrame(frame)
 
 
-def _filter(frame: pl.DataFrame, customer: str | None, metric: str | None) -> pl.DataFrame:
+def _filter(
+    frame: pl.DataFrame, customer: str | None, metric: str | None, internal: bool
+) -> pl.DataFrame:
+    # the SLA clocks, or the internal agreements' (never both: see TicketQuery.internal)
+    ola = pl.col("metric").cast(pl.String).str.starts_with(AGREEMENT_PREFIX)
+    frame = frame.filter(ola if internal else ~ola)
     if customer is not None:
         frame = frame.filter(pl.col("customer") == customer)
     if metric is not None:
@@ -571,7 +578,7 @@ def _key_expr(by: str | None) -> pl.Expr:
 
 
 def _static_rows(
-    state: _State, by: str | None, customer: str | None, metric: str | None
+    state: _State, by: str | None, customer: str | None, metric: str | None, internal: bool
 ) -> list[tuple[str | None, str, int, int, int]]:
     n = len(state.group_rows)
     groups = _groups_frame(state.group_rows).with_columns(
@@ -581,7 +588,7 @@ def _static_rows(
         present=pl.Series(state.counts[:n].sum(axis=1)),
     )
     got = (
-        _filter(groups, customer, metric)
+        _filter(groups, customer, metric, internal)
         .filter(pl.col("present") > 0)
         .group_by([_key_expr(by), "month"])
         .agg(pl.col("met").sum(), pl.col("breached").sum(), pl.col("open").sum())

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from accord.core.agreements.models import is_internal
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
 from accord.core.records import MetricRecord
@@ -144,11 +145,17 @@ class Runtime:
         self.offload.stop()
         self.jobs.wait(timeout=5)
 
-    def fresh(self, ticket_ids: Collection[str], as_of: Instant) -> dict[str, Fresh]:
+    def fresh(
+        self, ticket_ids: Collection[str], as_of: Instant, *, internal: bool = False
+    ) -> dict[str, Fresh]:
         """These tickets' current fields and records, recomputed from their stored events:
         what reads return, so a running clock's elapsed, remaining and state are those of the
         request (at ``as_of``), and the ticket's customer is its current one, which reads
         check isolation against (a ticket with no stored event has no summary).
+
+        ``records`` are the SLA clocks; the internal agreements' clocks are computed only
+        when ``internal`` is asked for (a read by a token bound to no customer), and kept
+        apart in ``agreements``.
 
         The configuration is the version in force now, whatever ``as_of``: a version's
         ``effective_from`` says when the service starts applying it, and an earlier ``as_of``
@@ -156,17 +163,24 @@ class Runtime:
         still apply by the time of each event)."""
         now = self.clock()
         config = self.config_at(now)
+        with_agreements = internal and config is not None and bool(config.agreements)
         events = self.store.events_of(ticket_ids)
         out: dict[str, Fresh] = {}
         for tid, evs in events.items():
             summary = summarize(tid, evs, now) if evs else None
             try:
-                records = compute_ticket(tid, evs, config, as_of) if evs and config else []
+                records = (
+                    compute_ticket(tid, evs, config, as_of, agreements=with_agreements)
+                    if evs and config
+                    else []
+                )
             except Exception as e:  # one ticket the engine fails on never fails a read
                 log.exception("computing ticket %r for a read failed", tid)
                 out[tid] = Fresh(summary, [], f"its clocks could not be computed: {e}")
                 continue
-            out[tid] = Fresh(summary, records)
+            sla = [r for r in records if not is_internal(r.metric)]
+            ola = [r for r in records if is_internal(r.metric)]
+            out[tid] = Fresh(summary, sla, agreements=ola)
         return out
 
 
@@ -178,6 +192,9 @@ class Fresh:
     summary: TicketSummary | None
     records: list[MetricRecord]
     error: str | None = None  # why its records could not be computed (then there are none)
+    # the internal agreements' records: only for a read that asked for them (never a
+    # customer-scoped token's)
+    agreements: list[MetricRecord] = field(default_factory=list)
 
     def visible_to(self, customer: str | None) -> bool:
         """Whether a read restricted to ``customer`` (``None``: none) may show this ticket:

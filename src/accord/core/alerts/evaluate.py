@@ -24,6 +24,7 @@ import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from accord.core.agreements.models import is_internal
 from accord.core.alerts.alert import Alert, dedupe_key, link_for
 from accord.core.alerts.models import AlertRule
 from accord.core.alerts.sla import sla_alert
@@ -179,6 +180,10 @@ def _of_rule(
     if rule.kind in ("sla_warning", "sla_breach"):
         for rec in r.records:
             if rule.metrics and rec.metric not in rule.metrics:
+                continue
+            # a rule that names no metric watches the SLA clocks; an internal agreement's
+            # clock (ola:<name>) only the rules that name it
+            if not rule.metrics and is_internal(rec.metric):
                 continue
             admitted = rule.scope.admits(
                 customer=rec.customer, team=rec.team, priority=rec.priority, policy=rec.policy

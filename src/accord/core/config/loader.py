@@ -508,6 +508,11 @@ class _Checker:
             incomplete=self.incomplete,
         )
 
+    def _agreement_metrics(self) -> list[str]:
+        """The internal agreements' metrics (``ola:<name>``), which KPIs and alert rules may
+        name (an agreement with problems is still a name)."""
+        return [AGREEMENT_PREFIX + i.name for i in self.agreement_items]
+
     def _check_kpis(self) -> None:
         used = self.policies.metrics_used()
         self.kpis = check_kpis(
@@ -515,7 +520,7 @@ class _Checker:
             validate=self._validate,
             report=self.report,
             metrics_used=dict.fromkeys(used) if used else BUILTIN_METRICS,
-            metrics_known=(*BUILTIN_METRICS, *self.metric_defs),
+            metrics_known=(*BUILTIN_METRICS, *self.metric_defs, *self._agreement_metrics()),
             incomplete=self.incomplete,
         )
 
@@ -540,7 +545,7 @@ class _Checker:
             validate=self._validate,
             report=self.report,
             calendars=self.calendar_defs,
-            metrics=(*BUILTIN_METRICS, *self.metric_defs),
+            metrics=(*BUILTIN_METRICS, *self.metric_defs, *self._agreement_metrics()),
             kpis=(*self.kpis, *(i.name for i in self.kpi_items)),
             contracts=objectives,
             incomplete=self.incomplete,

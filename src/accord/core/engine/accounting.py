@@ -55,12 +55,15 @@ class Segment:
 
 
 class Piece(NamedTuple):
-    """A counted stretch: it follows moment ``after``, and counted ``seconds`` of business
-    time, as paused time or as elapsed time."""
+    """A counted stretch ``[start, end)``: it follows moment ``after``, and counted
+    ``seconds`` of business time of ``calendar``, as paused time or as elapsed time."""
 
     after: Moment
     seconds: int
     paused: bool
+    start: Instant
+    end: Instant
+    calendar: Calendar
 
 
 @dataclass(slots=True)
@@ -134,7 +137,7 @@ def account(
             cur.segments.append(Segment(a, until, cal, cur.elapsed, bt))
             cur.elapsed += bt
         if bt > 0:
-            cur.pieces.append(Piece(prev, bt, paused))
+            cur.pieces.append(Piece(prev, bt, paused, a, until, cal))
     cur.accounted_to = until
 
 

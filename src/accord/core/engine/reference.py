@@ -36,6 +36,7 @@ from accord.core.config.resolved import Configuration, PolicyVersionResolved
 from accord.core.engine.accounting import (
     Calendar,
     Cycle,
+    Piece,
     Rules,
     account,
     describe,
@@ -99,6 +100,19 @@ def attribute(
             records.append(record)
             rows.extend(attribution_rows(record, cycle.pieces, dims))
     return records, rows
+
+
+def counted(
+    events: Iterable[Event], config: Configuration, as_of: Instant
+) -> list[tuple[MetricRecord, list[Piece]]]:
+    """Every SLA record at ``as_of`` with the stretches its cycle counted (each with the
+    moment it follows, its span, calendar and business seconds): what the breach drivers
+    (:mod:`accord.core.review.drivers`) split by holder, hour and weekday."""
+    out: list[tuple[MetricRecord, list[Piece]]] = []
+    for ticket_id, evs in _by_ticket(events):
+        for record, cycle in _clocks(ticket_id, evs, config, as_of, False):
+            out.append((record, list(cycle.pieces)))
+    return out
 
 
 def _by_ticket(events: Iterable[Event]) -> list[tuple[str, list[Event]]]:

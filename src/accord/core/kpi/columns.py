@@ -48,7 +48,13 @@ RECORD_COLUMNS: dict[str, Kind] = {
     "breached_now": "bool",
     "ever_breached": "bool",
     "has_target": "bool",
+    "hour": "text",
+    "weekday": "text",
 }
+
+LOCAL_TIME_COLUMNS = frozenset({"hour", "weekday"})
+"""Hour of day (``00``-``23``) and day of week (``Mon``-``Sun``): of a record's cycle start in
+its calendar's zone, of a ticket's creation in the evaluation's zone (see evaluate.py)."""
 
 # derived from the engine's columns when a definition needs them (see evaluate.py)
 DERIVED_RECORD_COLUMNS = frozenset(
@@ -57,6 +63,8 @@ DERIVED_RECORD_COLUMNS = frozenset(
 
 TICKET_COLUMNS: dict[str, Kind] = {
     "ticket_id": "text",
+    "hour": "text",
+    "weekday": "text",
     "status": "text",
     "priority": "text",
     "customer": "text",

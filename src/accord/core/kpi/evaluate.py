@@ -36,11 +36,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.kpi.check import dependencies
 from accord.core.kpi.columns import (
     CUSTOM_PREFIX,
     DERIVED_RECORD_COLUMNS,
     GROUPING_KINDS,
+    LOCAL_TIME_COLUMNS,
     RECORD_COLUMNS,
     canonical,
     column_kind,
@@ -157,9 +159,14 @@ def evaluate(
     rolling: int | None = None,
     tz: str | None = None,
     periods: int = 6,
+    zones: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """Values of ``kpis`` (default: every KPI of ``catalog``) for the ``periods`` periods up
     to the one containing ``as_of``.
+
+    ``zones`` maps each calendar to its IANA zone (:func:`calendar_zones`): the dimensions
+    ``hour`` and ``weekday`` of a record are those of its cycle's start in its calendar's
+    zone; of a ticket, those of its creation in ``tz`` (UTC when not given).
 
     ``by`` replaces every KPI's own dimensions; ``grain`` / ``rolling`` / ``tz`` replace the
     parts of their periods. ``records`` is the records frame and ``facts`` the ticket facts
@@ -174,6 +181,7 @@ def evaluate(
         if name not in catalog:
             raise NotFoundError(f"unknown KPI '{name}'" + _near(name, catalog))
     ev = _Evaluator(catalog, as_of, records, facts, periods + 1)
+    ev.zones, ev.zone = dict(zones or {}), tz or "UTC"
     frames: list[pl.DataFrame] = []
     for name in names:
         spec = catalog[name]
@@ -241,7 +249,23 @@ def _near(word: str, choices: Mapping[str, Any] | Sequence[str]) -> str:
     return f"; did you mean '{near[0]}'?" if near else ""
 
 
+_WEEKDAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+
+
+def calendar_zones(calendars: Mapping[str, Any]) -> dict[str, str]:
+    """Each calendar's IANA zone (for ``evaluate(zones=...)``)."""
+    out: dict[str, str] = {}
+    for name, cal in calendars.items():
+        spec = getattr(cal, "spec", None)
+        if spec is not None and isinstance(getattr(spec, "tz", None), str):
+            out[name] = spec.tz
+    return out
+
+
 class _Evaluator:
+    zones: dict[str, str]
+    zone: str
+
     def __init__(
         self,
         catalog: Mapping[str, KpiSpec],
@@ -304,6 +328,8 @@ class _Evaluator:
         frame = self.source(source)
         if name in frame.columns:
             got = frame.get_column(name)
+        elif name in LOCAL_TIME_COLUMNS:
+            got = self._local_time(source, name)
         elif source == "records" and name in DERIVED_RECORD_COLUMNS:
             got = frame.select(_derived(name)).to_series()
         elif source == "records" and name not in RECORD_COLUMNS:
@@ -317,6 +343,35 @@ class _Evaluator:
             )
         self._columns[key] = got
         return got
+
+    def _local_time(self, source: str, name: str) -> pl.Series:
+        """``hour`` (00-23) or ``weekday`` (Mon-Sun) of a record's start in its calendar's
+        zone, or of a ticket's creation in the evaluation's zone."""
+        frame = self.source(source)
+        if source == "records":
+            zone_of = (
+                pl.col("calendar")
+                .cast(pl.String)
+                .replace_strict(self.zones, default=self.zone, return_dtype=pl.String)
+            )
+            parts = frame.select(pl.col("start").alias("t"), zone_of.alias("z"))
+        else:
+            parts = frame.select(pl.col("created").alias("t"), pl.lit(self.zone).alias("z"))
+        out = pl.Series(name, [None] * len(frame), dtype=pl.String)
+        for z in parts.get_column("z").unique().drop_nulls().to_list():
+            rows = (parts.get_column("z") == z).fill_null(False)
+            local = (
+                pl.from_epoch(parts.get_column("t").filter(rows), "s")
+                .dt.replace_time_zone("UTC")
+                .dt.convert_time_zone(z)
+            )
+            values = (
+                local.dt.hour().cast(pl.String).str.zfill(2)
+                if name == "hour"
+                else local.dt.weekday().replace_strict(_WEEKDAY_NAMES, return_dtype=pl.String)
+            )
+            out = out.scatter(np.flatnonzero(rows.to_numpy()), values)
+        return out
 
     def _ticket_column_for_records(self, name: str) -> pl.Series:
         records = self.source("records")
@@ -336,8 +391,15 @@ class _Evaluator:
 
     # ---- populations
 
-    def mask(self, source: str, flt: Filter, metric: tuple[str, ...] | None) -> Bool:
-        key = (source, repr((sorted((k, v.model_dump()) for k, v in flt.items()), metric)))
+    def mask(
+        self, source: str, flt: Filter, metric: tuple[str, ...] | None, *, sla_only: bool = False
+    ) -> Bool:
+        """The rows of ``source`` that pass ``flt`` and are of ``metric``; ``sla_only`` (with
+        no ``metric``): of the SLA clocks, not the internal agreements' (``ola:<name>``)."""
+        key = (
+            source,
+            repr((sorted((k, v.model_dump()) for k, v in flt.items()), metric, sla_only)),
+        )
         got = self._masks.get(key)
         if got is not None:
             return got
@@ -357,6 +419,9 @@ class _Evaluator:
                     ColumnTest.model_validate({"in": metric}),
                 )
             )
+        elif sla_only:
+            cols["metric"] = self.column(source, "metric")
+            exprs.append(~pl.col("metric").cast(pl.String).str.starts_with(AGREEMENT_PREFIX))
         if not exprs:
             got = np.ones(n, dtype=np.bool_)
         else:
@@ -442,7 +507,9 @@ class _Evaluator:
         return got
 
     def _population(self, m: Measure, dims: tuple[str, ...], spec: PeriodSpec) -> _Population:
-        sel = self.mask(m.over, m.where, m.metric)
+        # a measure that names no metric counts the SLA clocks: the internal agreements'
+        # (ola:<name>) count only where a measure names them
+        sel = self.mask(m.over, m.where, m.metric, sla_only=m.over == "records")
         if m.of is not None:
             sel = sel & self.present(m.over, m.of)
         if m.over != "backlog":

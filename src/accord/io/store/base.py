@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from accord.core.agreements.models import is_internal
 from accord.core.alerts.evaluate import Alert
 from accord.core.events import Event
 from accord.core.records import MetricRecord, State
@@ -134,7 +135,10 @@ class TicketQuery:
     the last event stored, whatever the recompute backlog); the other ticket fields filter the
     values of its last recompute; ``state``,
     ``metric`` and ``due_before`` select tickets that have at least one clock matching all
-    three. ``state`` is judged at ``now`` (a running clock past its due instant is breached)."""
+    three. ``state`` is judged at ``now`` (a running clock past its due instant is breached).
+    The clocks matched are the SLA clocks, or with ``internal`` the internal agreements'
+    (metric ``ola:<name>``): never both, so that no read meant for customers matches an
+    internal clock by default; with ``internal`` only tickets with such a clock are listed."""
 
     now: Instant
     customer: str | None = None
@@ -143,6 +147,7 @@ class TicketQuery:
     state: State | None = None
     metric: str | None = None
     due_before: Instant | None = None
+    internal: bool = False
     after: str | None = None  # keyset cursor: the last ticket id of the previous page
     limit: int = 50
 
@@ -160,7 +165,8 @@ class ClockCursor:
 @dataclass(frozen=True, slots=True)
 class ClockQuery:
     """Filters of the at-risk queue: open clocks with a target, by due instant. ``customer``
-    filters the ticket's current customer, as :class:`TicketQuery` does."""
+    filters the ticket's current customer, as :class:`TicketQuery` does; ``internal`` selects
+    the internal agreements' clocks instead of the SLA clocks."""
 
     now: Instant
     customer: str | None = None
@@ -168,6 +174,7 @@ class ClockQuery:
     priority: str | None = None
     metric: str | None = None
     policy: str | None = None
+    internal: bool = False
     after: ClockCursor | None = None
     limit: int = 50
 
@@ -310,6 +317,12 @@ def conflict_problem(item: Incoming) -> RowProblem:
         reason=f"event_id '{e.event_id}' is already stored with different content",
         raw=dict(item.raw) if item.raw is not None else e.to_dict(),
     )
+
+
+def internal_matches(metric: str, internal: bool) -> bool:
+    """Whether a record of ``metric`` is of the class a query selects: an internal
+    agreement's (``ola:<name>``) when ``internal``, an SLA clock's otherwise."""
+    return is_internal(metric) is internal
 
 
 def month_of(t: Instant) -> str:
@@ -457,9 +470,11 @@ class Store(Protocol):
         now: Instant,
         customer: str | None = None,
         metric: str | None = None,
+        internal: bool = False,
     ) -> list[ComplianceRow]:
         """Met / breached / open clocks with a target per group of ``by`` (one of
-        :data:`COMPLIANCE_DIMENSIONS`, or ``None`` for the period alone) and month."""
+        :data:`COMPLIANCE_DIMENSIONS`, or ``None`` for the period alone) and month: of the
+        SLA clocks, or with ``internal`` of the internal agreements' clocks."""
         ...
 
     def stats(self, now: Instant) -> StoreStats: ...

@@ -41,6 +41,7 @@ from accord.io.store.base import (
     alert_owner,
     alert_state_matches,
     conflict_problem,
+    internal_matches,
     is_queued,
     month_of,
     snooze_refusal,
@@ -215,7 +216,9 @@ class MemoryStore(FailuresInMemory):
                     )
                 ):
                     continue
-                by_clock = (query.state, query.metric, query.due_before) != (None, None, None)
+                by_clock = query.internal or (
+                    (query.state, query.metric, query.due_before) != (None, None, None)
+                )
                 if by_clock and not any(
                     self._clock_matches(r, query) for r in self._records.get(tid, ())
                 ):
@@ -227,6 +230,8 @@ class MemoryStore(FailuresInMemory):
 
     @staticmethod
     def _clock_matches(r: MetricRecord, q: TicketQuery) -> bool:
+        if not internal_matches(r.metric, q.internal):
+            return False
         if q.state is not None and state_at(r, q.now) is not q.state:
             return False
         if q.metric is not None and r.metric != q.metric:
@@ -264,7 +269,7 @@ class MemoryStore(FailuresInMemory):
             for tid, recs in self._records.items():
                 customer = self._as_owned(self._tickets[tid]).customer
                 for r in recs:
-                    if not is_queued(r):
+                    if not is_queued(r) or not internal_matches(r.metric, query.internal):
                         continue
                     if query.customer is not None and customer != query.customer:
                         continue
@@ -293,6 +298,7 @@ class MemoryStore(FailuresInMemory):
         now: Instant,
         customer: str | None = None,
         metric: str | None = None,
+        internal: bool = False,
     ) -> list[ComplianceRow]:
         if by is not None and by not in COMPLIANCE_DIMENSIONS:
             raise ValueError(f"cannot group compliance by '{by}'")
@@ -304,6 +310,8 @@ class MemoryStore(FailuresInMemory):
                     continue
                 for r in recs:
                     if r.target is None or (metric is not None and r.metric != metric):
+                        continue
+                    if not internal_matches(r.metric, internal):
                         continue
                     key: str | None = None
                     if by == "customer":
@@ -325,6 +333,8 @@ class MemoryStore(FailuresInMemory):
         with self._lock:
             for recs in self._records.values():
                 for r in recs:
+                    if not internal_matches(r.metric, False):  # the SLA clocks only
+                        continue
                     st = state_at(r, now).value
                     out.clocks_by_state[st] = out.clocks_by_state.get(st, 0) + 1
                     if st == State.BREACHED.value:

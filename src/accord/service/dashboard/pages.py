@@ -136,6 +136,21 @@ def review(request: Request) -> Response:
     return _page(request, "review", "Review targets", candidate=candidate)
 
 
+@router.get("/clocks")
+def clocks(request: Request) -> Response:
+    return _page(request, "clocks", "Clocks behind a figure")
+
+
+@router.get("/kpi-rows")
+def kpi_rows(request: Request) -> Response:
+    return _page(request, "kpi_rows", "Rows behind a KPI value")
+
+
+@router.get("/drivers")
+def drivers(request: Request) -> Response:
+    return _page(request, "drivers", "Breach drivers")
+
+
 @router.get("/customers")
 def customers(request: Request) -> Response:
     principal = _principal(request)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from accord.core.agreements.models import is_internal
 from accord.core.timeutil import Instant, iso, parse_duration
 from accord.errors import InputError, NotFoundError
 from accord.io.store import ALERT_STATES, AlertQuery, Scope, Store, StoredAlert
@@ -87,11 +88,17 @@ def readable(
     store: Store, entries: Sequence[StoredAlert], customer: str | None
 ) -> list[StoredAlert]:
     """The entries a read restricted to ``customer`` (``None``: none) may show, decided now:
-    an alert about a ticket by the ticket's current customer, any other by its own."""
+    an alert about a ticket by the ticket's current customer, any other by its own; never
+    one about an internal agreement's clock (``ola:<name>``), which is the teams' alone."""
     if customer is None:
         return list(entries)
     owners = store.owners_of({e.ticket_id for e in entries if e.ticket_id is not None})
-    return [e for e in entries if alert_owner(e, owners) == customer]
+    return [
+        e
+        for e in entries
+        if alert_owner(e, owners) == customer
+        and not (e.alert.metric is not None and is_internal(e.alert.metric))
+    ]
 
 
 def _visible(request: Request, principal: Principal, alert_id: int) -> StoredAlert:

@@ -19,6 +19,7 @@ from accord.io.store import ClockCursor, ClockQuery, Scope
 from accord.io.store.base import NO_DUE
 from accord.service import cursors
 from accord.service.auth import Principal, require
+from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
 from accord.service.plumbing import READ_ERRORS, csv_response, json_response, wants_csv
 from accord.service.views import (
     at_risk_json,
@@ -54,10 +55,14 @@ def at_risk(
         json_schema_extra=cursors.QUEUE_SCHEMA,
     ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
+    clocks: Clocks | None = CLOCKS_QUERY,
 ) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock()
     after = cursors.read_queue_cursor(cursor) if cursor is not None else None  # checked first
+    internal = internal_read(principal, clocks, metric)
+    if internal is None:
+        return _answer(request, format, [], None)
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
             return _answer(request, format, [], None)
@@ -69,6 +74,7 @@ def at_risk(
         priority=priority,
         metric=metric,
         policy=policy,
+        internal=internal,
         after=after,
         limit=limit + 1,
     )
@@ -81,14 +87,14 @@ def at_risk(
         next_cursor = cursors.queue_cursor(
             ClockCursor(due, last.ticket_id, last.metric, last.cycle)
         )
-    fresh = runtime.fresh({r.ticket_id for r in page}, now)
+    fresh = runtime.fresh({r.ticket_id for r in page}, now, internal=internal)
     # isolation at read time: only tickets whose current customer, by the events just read,
     # is the one asked for (the store filtered on it; a move stored since drops them here)
     by_key = {
         (r.ticket_id, r.metric, r.cycle): r
         for f in fresh.values()
         if f.visible_to(customer)
-        for r in f.records
+        for r in (f.agreements if internal else f.records)
     }
     # a clock that an event closed since its record was stored has left the queue
     items = [

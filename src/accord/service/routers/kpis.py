@@ -40,7 +40,7 @@ from accord.core.kpi.columns import (
     column_kind,
     known_columns,
 )
-from accord.core.kpi.evaluate import evaluate, inapplicable, unit_of
+from accord.core.kpi.evaluate import calendar_zones, evaluate, inapplicable, unit_of
 from accord.core.kpi.facts import TicketFacts
 from accord.core.kpi.library import builtin_kpis
 from accord.core.kpi.models import Grain, KpiSpec
@@ -49,6 +49,7 @@ from accord.errors import ConflictError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import kpi_catalog, kpi_inputs
+from accord.service.internal import visible_catalog
 from accord.service.kpi_params import (
     BY_SCHEMA,
     GRAIN_SCHEMA,
@@ -153,14 +154,15 @@ def kpi_json(catalog: Mapping[str, KpiSpec], name: str) -> dict[str, Any]:
 )
 def list_kpis(
     request: Request,
-    _principal: Principal = Depends(require(Scope.READ)),
+    principal: Principal = Depends(require(Scope.READ)),
 ) -> dict[str, Any]:
-    # customer-scoped tokens may read it: definitions are the service's, not a customer's data
+    # customer-scoped tokens may read it: definitions are the service's, not a customer's
+    # data, but for the KPIs of internal agreements, which are the teams' alone
     runtime: Runtime = request.app.state.runtime
     got = _in_force(runtime, runtime.clock())
     return {
         "config_version": got.version,
-        "kpis": [kpi_json(got.catalog, name) for name in got.catalog],
+        "kpis": [kpi_json(got.catalog, name) for name in visible_catalog(got.catalog, principal)],
     }
 
 
@@ -276,7 +278,8 @@ def _values(
     when = read_as_of(as_of, now)
     dims = read_dims(by)
     got = _in_force(runtime, now)
-    selected, skipped = _select(got.catalog, names, dims)
+    # an internal KPI answers a customer-scoped token as an unknown one
+    selected, skipped = _select(visible_catalog(got.catalog, principal), names, dims)
     if got.config is None:
         raise ConflictError(
             "no configuration is in force, so there are no metric records to evaluate; "
@@ -315,6 +318,7 @@ def _values(
             rolling=rolling,
             tz=tz,
             periods=periods,
+            zones=calendar_zones(config.calendars),
         )
 
     # every parameter that changes the answer, and the caller's customer scope

@@ -18,12 +18,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from accord.core.events import Event
-from accord.core.records import State
+from accord.core.records import MetricRecord, State
 from accord.core.timeutil import iso
 from accord.errors import NotFoundError
 from accord.io.store import Scope, TicketQuery
 from accord.service import cursors
 from accord.service.auth import Principal, require
+from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
 from accord.service.params import INSTANT_SCHEMA
 from accord.service.params import instant as instant_param
 from accord.service.plumbing import (
@@ -34,6 +35,8 @@ from accord.service.plumbing import (
     wants_csv,
 )
 from accord.service.recompute import summarize
+from accord.service.runtime import Fresh
+from accord.service.ticket_detail import internal_detail
 from accord.service.views import (
     event_json,
     records_csv,
@@ -73,6 +76,7 @@ def list_tickets(
         json_schema_extra=INSTANT_SCHEMA,
     ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
+    clocks: Clocks | None = CLOCKS_QUERY,
 ) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock()
@@ -81,6 +85,9 @@ def list_tickets(
     judged = now if asked is None else asked  # (1970-01-01T00:00:00Z is 0, and an instant)
     due = instant_param(due_before, "due_before")
     after = cursors.read_ticket_cursor(cursor) if cursor is not None else None
+    internal = internal_read(principal, clocks, metric)
+    if internal is None:
+        return _page(request, format, [], [], None)
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
             return _page(request, format, [], [], None)
@@ -93,20 +100,25 @@ def list_tickets(
         state=state,
         metric=metric,
         due_before=due,
+        internal=internal,
         after=after,
         limit=limit + 1,
     )
     found = runtime.store.find_tickets(query)
     page = found[:limit]
     next_cursor = cursors.ticket_cursor(page[-1].ticket_id) if len(found) > limit else None
-    fresh = runtime.fresh([s.ticket_id for s in page], judged)
+    fresh = runtime.fresh([s.ticket_id for s in page], judged, internal=internal)
     # the store filtered on the current customer; each ticket is checked again against the
     # events just read (a move stored since the query drops it from this page)
     shown = [f for s in page if (f := fresh[s.ticket_id]).visible_to(customer)]
+
+    def listed(f: Fresh) -> list[MetricRecord]:  # the class of clocks asked for
+        return f.agreements if internal else f.records
+
     items = [
-        ticket_json(f.summary, f.records, error=f.error) for f in shown if f.summary is not None
+        ticket_json(f.summary, listed(f), error=f.error) for f in shown if f.summary is not None
     ]
-    records = [r for f in shown for r in f.records]
+    records = [r for f in shown for r in listed(f)]
     return _page(request, format, items, records, next_cursor)
 
 
@@ -146,10 +158,14 @@ def get_ticket(
     ):
         # the same answer whether the ticket is missing or another customer's
         raise NotFoundError(f"no ticket '{ticket_id}'")
-    fresh = runtime.fresh([ticket_id], judged)[ticket_id]
+    staff = principal.customer is None
+    fresh = runtime.fresh([ticket_id], judged, internal=staff)[ticket_id]
     current = runtime.configs.current(now)
     out = ticket_json(summary, fresh.records, explain=True, error=fresh.error)
     out["as_of"] = iso(judged)
     out["config_version"] = current[0].version if current else None
     out["timeline"] = [event_json(e) for e in sorted(events, key=Event.sort_key)]
+    if staff and current is not None:
+        # internal: the agreements' clocks and where the time went, for the teams only
+        out.update(internal_detail(current[1], events, fresh, judged))
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
 from accord.io.store import schema as t
@@ -31,6 +32,12 @@ from accord.io.store.sql.rows import (
 )
 
 
+def _internal_expr(internal: bool) -> sa.ColumnElement[bool]:
+    """The records of the class a query selects: internal agreements' or SLA clocks."""
+    ola = t.records.c.metric.startswith(AGREEMENT_PREFIX, autoescape=True)
+    return ola if internal else sa.not_(ola)
+
+
 class ResultsPart(SqlBase):
     @_guard
     def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
@@ -49,7 +56,8 @@ class ResultsPart(SqlBase):
             clock.append(t.records.c.metric == query.metric)
         if query.due_before is not None:
             clock.append(t.records.c.due < query.due_before)
-        if clock:
+        if clock or query.internal:  # the agreements' list: tickets with such a clock
+            clock.append(_internal_expr(query.internal))
             q = q.where(sa.exists().where(t.records.c.ticket_id == tk.ticket_id, *clock))
         if query.after is not None:
             q = q.where(tk.ticket_id > query.after)
@@ -82,7 +90,7 @@ class ResultsPart(SqlBase):
     @_guard
     def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
         rc = t.records.c
-        q = sa.select(t.records).where(rc.queued.is_(True))
+        q = sa.select(t.records).where(rc.queued.is_(True), _internal_expr(query.internal))
         if query.customer is not None:
             q = q.where(rc.ticket_customer == query.customer)
         for col, value in (
@@ -116,6 +124,7 @@ class ResultsPart(SqlBase):
         now: Instant,
         customer: str | None = None,
         metric: str | None = None,
+        internal: bool = False,
     ) -> list[ComplianceRow]:
         rc = t.records.c
         if by is not None and by not in COMPLIANCE_DIMENSIONS:
@@ -142,7 +151,7 @@ class ResultsPart(SqlBase):
             count(State.MET),
             count(State.BREACHED),
             count(State.RUNNING, State.PAUSED),
-        ).where(rc.target.is_not(None))
+        ).where(rc.target.is_not(None), _internal_expr(internal))
         if customer is not None:
             q = q.where(rc.ticket_customer == customer)
         if metric is not None:
@@ -161,11 +170,13 @@ class ResultsPart(SqlBase):
         st = _state_expr(now).label("st")
         out = StoreStats()
         with self._read.connect() as conn:
-            for state, n in conn.execute(sa.select(st, sa.func.count()).group_by(st)):
+            sla = _internal_expr(False)  # the SLA clocks: an agreement's are not counted here
+            by_state = sa.select(st, sa.func.count()).where(sla).group_by(st)
+            for state, n in conn.execute(by_state):
                 out.clocks_by_state[state] = int(n)
             q = (
                 sa.select(rc.policy, rc.priority, sa.func.count())
-                .where(_state_expr(now) == State.BREACHED.value)
+                .where(_state_expr(now) == State.BREACHED.value, sla)
                 .group_by(rc.policy, rc.priority)
             )
             for policy, priority, n in conn.execute(q):

@@ -132,6 +132,15 @@ function kpiValue(v, unit) {
 
 // ---- pages -------------------------------------------------------------------------------
 
+// Drill-down: a compliance count links to the clocks behind it (/clocks, which lists as many
+// as the figure counts, GET /api/v1/compliance/clocks), with the figure's own filters.
+function clocksLink(by, period, g, state, filters) {
+  const q = new URLSearchParams(filters || {});
+  q.set("by", by); q.set("period", period); q.set("label", g.period); q.set("state", state);
+  if (by !== "period") { if (g.key === null || g.key === undefined) q.set("unset", "true"); else q.set("key", g.key); }
+  return el("a", { href: `/clocks?${q}`, title: `the ${state} clocks behind this figure` }, String(g[state]));
+}
+
 async function complianceBlock(id, by, extra) {
   const qs = new URLSearchParams({ by, period: "year", ...(extra || {}) });
   const res = await api(`/api/v1/compliance?${qs}`);
@@ -141,7 +150,8 @@ async function complianceBlock(id, by, extra) {
   fill(id,
     barChart(`SLA compliance by ${by}`, items),
     table(`SLA compliance by ${by} (met ÷ judged clocks)`, [by, "period", "met", "breached", "open", "compliance"],
-      groups.map((g) => [g.key ?? "(none)", g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+      groups.map((g) => [by === "metric" && g.key ? el("a", { href: `/compliance?by=team&metric=${encodeURIComponent(g.key)}`, title: "by team" }, g.key) : g.key ?? "(none)",
+        g.period, ...["met", "breached", "open"].map((s) => clocksLink(by, res.data.period, g, s)), pct(g.compliance)])));
 }
 
 async function overview() {
@@ -169,7 +179,9 @@ async function overview() {
       el("p", { class: "value" }, kpiValue(last.value, last.unit)),
       el("p", { class: "meta" }, `target ${kpiValue(last.target, last.unit)} · ${band} · change ${change} · ${last.period ?? ""}` +
         (last.forecast !== null && last.forecast !== undefined ? ` · forecast ${kpiValue(last.forecast, last.unit)}` : "")),
-      sparkline(series.map((r) => r.value), `${key}, last ${series.length} periods`)));
+      sparkline(series.map((r) => r.value), `${key}, last ${series.length} periods`),
+      // drill-down: the rows behind the value (as many as its n)
+      el("p", { class: "meta" }, el("a", { href: `/kpi-rows?kpi=${encodeURIComponent(key)}&period=${encodeURIComponent(last.period)}` }, `${last.n ?? 0} rows behind it`))));
   }
   fill("kpis", ...tiles);
 }
@@ -197,6 +209,8 @@ async function explorer() {
     for (const [k, v] of data) if (v) qs.set(k, v);
     const res = await api(`/api/v1/compliance?${qs}`);
     if (!res.ok) { fill("explorer", notice(errorText(res, "Compliance"), "error")); return; }
+    const filters = {};
+    for (const k of ["customer", "metric", "clocks"]) if (qs.get(k)) filters[k] = qs.get(k);
     const by = res.data.by;
     const groups = res.data.groups;
     const items = groups.map((g) => ({ label: by === "period" ? g.period : `${g.key ?? "(none)"} ${g.period}`, value: g.compliance }));
@@ -204,8 +218,11 @@ async function explorer() {
       el("p", {}, `Total: ${res.data.total.met} met, ${res.data.total.breached} breached, ${res.data.total.open} open — ${pct(res.data.total.compliance)}`),
       barChart(`Compliance by ${by} and ${res.data.period}`, items),
       table(`Compliance by ${by} and ${res.data.period}`, [by, "period", "met", "breached", "open", "compliance"],
-        groups.map((g) => [g.key ?? "(none)", g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+        groups.map((g) => [g.key ?? "(none)", g.period,
+          ...["met", "breached", "open"].map((s) => clocksLink(by, res.data.period, g, s, filters)), pct(g.compliance)])));
   };
+  // the filters a link brought (the overview's "by team" link) fill the form
+  for (const [k, v] of new URLSearchParams(window.location.search)) if (form.elements[k]) form.elements[k].value = v;
   form.addEventListener("submit", (e) => { e.preventDefault(); show(); });
   show();
 }
@@ -298,7 +315,8 @@ async function customer() {
     const groups = comp.data.groups;
     fill("customer-compliance",
       barChart(`Compliance of ${name} by month`, groups.map((g) => ({ label: g.period, value: g.compliance }))),
-      table(`Compliance of ${name} by month`, ["month", "met", "breached", "open", "compliance"], groups.map((g) => [g.period, g.met, g.breached, g.open, pct(g.compliance)])));
+      table(`Compliance of ${name} by month`, ["month", "met", "breached", "open", "compliance"], groups.map((g) => [g.period,
+        ...["met", "breached", "open"].map((s) => clocksLink("period", "month", g, s, { customer: name })), pct(g.compliance)])));
   } else {
     fill("customer-compliance", notice(errorText(comp, "Compliance"), "error"));
   }
@@ -324,6 +342,33 @@ function clockCard(c) {
       (c.explanation || []).map((s) => el("li", {}, el("strong", {}, s.what), ` ${when(s.at)}: ${s.detail}`, s.event_id ? ` (event ${s.event_id})` : ""))));
 }
 
+// The internal part of a ticket (its agreements' clocks and where the time went): the API
+// sends it to the teams only, never to a customer-scoped token, so it is absent there.
+function internalSections(t) {
+  if (!t.agreements && !t.attribution) return [];
+  const out = [];
+  if (t.agreements) {
+    const links = t.agreement_links || [];
+    out.push(el("h2", { id: "internal-clocks" }, "Internal agreements (OLAs)"));
+    out.push(t.agreements.length
+      ? el("div", { class: "clocks internal" }, t.agreements.map(clockCard))
+      : notice("No internal agreement held this ticket."));
+    if (links.length) {
+      out.push(table("Internal clocks under each SLA cycle", ["SLA clock", "agreement", "state", "breached at"],
+        links.map((x) => [`${x.metric} #${x.cycle}`, `${x.agreement} #${x.agreement_cycle}`, x.state, when(x.breached_at)])));
+    }
+  }
+  if (t.attribution) {
+    const dims = t.attribution.dimensions;
+    out.push(el("h2", { id: "attribution" }, "Where the time went"));
+    out.push(t.attribution.rows.length
+      ? table("Business time of each clock by holder", ["clock", ...dims, "business elapsed", "paused (business)"],
+        t.attribution.rows.map((r) => [`${r.metric} #${r.cycle}`, ...dims.map((d) => r[d] ?? "–"), duration(r.business_elapsed), duration(r.paused_business)]))
+      : notice("No clock counted business time yet."));
+  }
+  return out;
+}
+
 async function ticket() {
   const id = document.body.dataset.ticket;
   const res = await api(`/api/v1/tickets/${encodeURIComponent(id)}`);
@@ -334,6 +379,7 @@ async function ticket() {
       .map(([k, v]) => [el("dt", {}, k), el("dd", {}, k === "customer" && v ? el("a", { href: `/customers/${encodeURIComponent(v)}` }, v) : v ?? "–")]).flat()),
     el("h2", {}, "Clocks"),
     el("div", { class: "clocks" }, t.clocks.map(clockCard)),
+    ...internalSections(t),
     el("h2", {}, "Timeline"),
     table("Events in time order", ["time", "kind", "actor", "public", "fields", "event"],
       t.timeline.map((e) => [when(e.ts), e.kind, e.actor ?? "–", e.public === undefined || e.public === null ? "–" : String(e.public),
