@@ -114,6 +114,11 @@ def at_risk(request: Request) -> Response:
     return _page(request, "at_risk", "At-risk queue")
 
 
+@router.get("/tickets")
+def tickets(request: Request) -> Response:
+    return _page(request, "tickets", "Tickets")
+
+
 @router.get("/alerts")
 def alerts(request: Request) -> Response:
     return _page(request, "alerts", "Alert delivery log")

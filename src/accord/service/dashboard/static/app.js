@@ -174,21 +174,6 @@ async function overview() {
   fill("kpis", ...tiles);
 }
 
-async function atRisk() {
-  const load = async () => {
-    const res = await api("/api/v1/at-risk?limit=200");
-    if (!res.ok) { fill("queue", notice(errorText(res, "The at-risk queue"), "error")); return; }
-    const rows = res.data.items.map((c) => [
-      el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id),
-      c.metric, c.priority ?? "–", c.policy ?? "–", c.assignee ?? "–", c.customer ?? "–",
-      when(c.due), duration(c.remaining), el("span", { class: `risk risk-${c.risk}` }, c.risk)]);
-    fill("queue", table("Open clocks by due instant", ["ticket", "metric", "priority", "policy", "assignee", "customer", "due", "remaining (business)", "risk"], rows));
-    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
-  };
-  await load();
-  window.setInterval(load, 30000);
-}
-
 async function explorer() {
   const form = document.getElementById("filters");
   const show = async () => {
@@ -381,7 +366,8 @@ async function failures() {
   window.setInterval(load, 30000);
 }
 
-const PAGES = { overview, at_risk: atRisk, alerts: alertLog, compliance: explorer, customers, customer, ticket, failures };
+// the working lists live in lists.js (loaded after this file, before DOMContentLoaded)
+const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: alertLog, compliance: explorer, customers, customer, ticket, failures };
 
 document.addEventListener("DOMContentLoaded", () => {
   const page = PAGES[document.body.dataset.page];
