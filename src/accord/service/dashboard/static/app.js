@@ -123,13 +123,6 @@ function sparkline(values, label) {
   return s;
 }
 
-function kpiValue(v, unit) {
-  if (v === null || v === undefined || v === "") return "–";
-  if (unit === "duration") return duration(v);
-  if (unit === "percent") return `${(Number(v) * 100).toFixed(1)} %`;
-  return Number(v).toLocaleString(undefined, { maximumFractionDigits: 2 });
-}
-
 // ---- pages -------------------------------------------------------------------------------
 
 async function complianceBlock(id, by, extra) {
@@ -147,31 +140,13 @@ async function complianceBlock(id, by, extra) {
 async function overview() {
   complianceBlock("by-metric", "metric");
   complianceBlock("by-priority", "priority");
-  const res = await api("/api/v1/kpis/values");
+  const [res, catalog] = await Promise.all([api("/api/v1/kpis/values"), api("/api/v1/kpis")]);
   if (!res.ok) { fill("kpis", notice(errorText(res, "KPI values"))); return; }
   fill("kpis-as-of", asOf(res.data && res.data.as_of));
-  const rows = Array.isArray(res.data) ? res.data : res.data.items || res.data.values || [];
-  const byKpi = new Map();
-  for (const r of rows) {
-    const key = r.kpi || r.name;
-    if (!byKpi.has(key)) byKpi.set(key, []);
-    byKpi.get(key).push(r);
-  }
-  if (!byKpi.size) { fill("kpis", notice("No KPI values yet.")); return; }
-  const tiles = [];
-  for (const [key, series] of byKpi) {
-    series.sort((a, b) => String(a.period_start ?? a.period).localeCompare(String(b.period_start ?? b.period)));
-    const last = series[series.length - 1];
-    const band = last.band || "none";
-    const change = last.change === null || last.change === undefined ? "–" : (last.change > 0 ? "+" : "") + kpiValue(last.change, last.unit);
-    tiles.push(el("article", { class: `tile band-${band}`, "aria-label": `${key}: ${kpiValue(last.value, last.unit)}, band ${band}` },
-      el("h3", {}, last.title || key),
-      el("p", { class: "value" }, kpiValue(last.value, last.unit)),
-      el("p", { class: "meta" }, `target ${kpiValue(last.target, last.unit)} · ${band} · change ${change} · ${last.period ?? ""}` +
-        (last.forecast !== null && last.forecast !== undefined ? ` · forecast ${kpiValue(last.forecast, last.unit)}` : "")),
-      sparkline(series.map((r) => r.value), `${key}, last ${series.length} periods`)));
-  }
-  fill("kpis", ...tiles);
+  const rows = res.data.values || [];
+  if (!rows.length) { fill("kpis", notice("No KPI values yet.")); return; }
+  // figures.js: labels, units, periods, comparisons and bands in words
+  fill("kpis", ...kpiTiles(rows, catalog.ok ? catalog.data.kpis : []));
 }
 
 async function explorer() {
