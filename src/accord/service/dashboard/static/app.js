@@ -197,27 +197,61 @@ function attainment(o) {
   return v <= 1 ? v * 100 : v;
 }
 
+// what each credit status means, said where the credits are listed
+const CREDIT_STATUS = {
+  due: "due: owed for a period that is over (not earned back)",
+  provisional: "provisional: the period is not over yet, so the amount can still change",
+  pending: "pending: the period is over, but the credit is waived if the objective is met in the next periods (earn-back)",
+  waived: "waived: earned back by meeting the objective in the periods after",
+};
+
+function money(v, currency) {
+  if (v === null || v === undefined || v === "") return "–";
+  const n = Number(v);
+  const text = Number.isNaN(n) ? String(v) : n.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return `${text} ${currency || ""}`.trim();
+}
+
+// a count objective (at most N breaches) says its unit; a share objective is a percentage
+function objectiveTarget(o) {
+  if (o.kind === "max_breaches") return `at most ${o.target} breach${Number(o.target) === 1 ? "" : "es"}`;
+  return txt(o.target);
+}
+
+function objectiveValue(o) {
+  if (o.kind === "max_breaches") return `${o.value} breach${Number(o.value) === 1 ? "" : "es"}`;
+  return o.value_text ?? pct(attainment(o));
+}
+
 function renderStatement(s) {
   const objectives = s.objectives || [];
   const credits = Array.isArray(s.credits) ? s.credits : (s.credits && s.credits.lines) || [];
   const fee = s.period_fee ?? s.fee;
   const totals = s.totals || {};
+  const cur = s.currency || "";
+  const counts = objectives.filter((o) => o.kind === "max_breaches");
+  const statuses = [...new Set(credits.map((c) => c.status))].filter((x) => CREDIT_STATUS[x]);
   return [
-    el("p", {}, `Contract ${s.contract ?? s.customer} · period ${s.period}` + (fee !== undefined && fee !== null ? ` · fee ${fee} ${s.currency || ""}` : "") +
+    el("p", {}, `Contract ${s.contract ?? s.customer} · period ${s.period}` + (fee !== undefined && fee !== null ? ` · fee ${money(fee, cur)}` : "") +
       (s.final === false ? ` · not over yet (as of ${when(s.as_of)})` : "")),
     barChart(`Attainment per share objective, ${s.period}`, objectives.filter((o) => attainment(o) !== null).map((o) => ({ label: o.name, value: attainment(o) }))),
+    counts.length ? table(`Breach-count objectives, ${s.period}`, ["objective", "allowed", "breaches", "result"],
+      counts.map((o) => [o.name, objectiveTarget(o), objectiveValue(o), o.status ?? "–"])) : null,
     table(`Objectives, ${s.period}`, ["objective", "target", "numerator / clocks", "value", "result", "error budget", "forecast", "breaches"],
       objectives.map((o) => [
         el("span", { title: o.description || "" }, o.name),
-        txt(o.target), `${txt(o.numerator)} / ${txt(o.denominator)}`,
-        o.value_text ?? pct(attainment(o)),
+        objectiveTarget(o), `${txt(o.numerator)} / ${txt(o.denominator)}`,
+        objectiveValue(o),
         el("span", { class: o.status === "missed" ? "risk-breached" : o.status === "met" ? "state-met" : "" }, o.status ?? "–"),
         txt(o.budget), o.forecast ? `${o.forecast.value_text ?? txt(o.forecast.value)} (${o.forecast.status ?? ""})` : "–",
         ticketLinks(o.breaches)])),
     table(`Service credits, ${s.period}`, ["objective", "scheme", "status", "amount", "computation"],
-      credits.map((c) => [c.objective ?? c.description ?? "–", c.scheme ?? "–", c.status ?? "–", `${c.amount ?? "–"} ${s.currency || ""}`, c.computation ?? ""])),
-    el("p", {}, `Credits due ${totals.due ?? "–"} ${s.currency || ""}; pending ${totals.pending ?? "–"}; waived ${totals.waived ?? "–"}`),
-  ];
+      credits.map((c) => [c.objective ?? c.description ?? "–", c.scheme ?? "–",
+        el("span", { title: CREDIT_STATUS[c.status] || "" }, c.status ?? "–"), money(c.amount, cur), c.computation ?? ""])),
+    el("p", {}, `Credits due ${money(totals.due, cur)}; pending or provisional ${money(totals.pending, cur)}; waived ${money(totals.waived, cur)}.`),
+    statuses.length ? el("ul", { class: "muted credit-statuses", "aria-label": "What the credit statuses mean" },
+      statuses.map((x) => el("li", {}, CREDIT_STATUS[x]))) : null,
+  ].filter(Boolean);
 }
 
 function renderBudget(b) {
@@ -234,15 +268,26 @@ async function customer() {
   const name = document.body.dataset.customer;
   const enc = encodeURIComponent(name);
   const input = document.getElementById("period");
-  if (!input.value) input.value = new Date().toISOString().slice(0, 7);
+  // the month lives in the address (?period=2026-10): a link or a reload shows the same month
+  const fromUrl = () => new URLSearchParams(window.location.search).get("period") || "";
+  input.value = fromUrl() || new Date().toISOString().slice(0, 7);
+  let loading = 0;
   const load = async () => {
     const period = input.value;
+    const mine = ++loading;  // a slower answer for an earlier month must not overwrite this one
     document.getElementById("statement-html").href = `/api/v1/customers/${enc}/statement.html?period=${period}`;
     document.getElementById("statement-pdf").href = `/api/v1/customers/${enc}/statement.pdf?period=${period}`;
+    for (const id of ["statement", "budget"]) {
+      document.getElementById(id).setAttribute("aria-busy", "true");
+      fill(id, notice(`Loading ${period}…`));
+    }
+    fill("figures-as-of", "");
     const [st, bud] = await Promise.all([
       api(`/api/v1/customers/${enc}/statement?period=${period}`),
       api(`/api/v1/customers/${enc}/budget`),
     ]);
+    if (mine !== loading) return;
+    for (const id of ["statement", "budget"]) document.getElementById(id).removeAttribute("aria-busy");
     fill("statement", ...(st.ok ? renderStatement(st.data) : [notice(errorText(st, "The contract statement"))]));
     fill("figures-as-of", asOf((st.ok && st.data.as_of) || (bud.ok && bud.data.as_of)));
     if (bud.ok) {
@@ -251,7 +296,12 @@ async function customer() {
       fill("budget", notice(errorText(bud, "The error budget")));
     }
   };
-  document.getElementById("period-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  document.getElementById("period-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (input.value !== fromUrl()) window.history.pushState(null, "", `${window.location.pathname}?period=${input.value}`);
+    load();
+  });
+  window.addEventListener("popstate", () => { input.value = fromUrl() || new Date().toISOString().slice(0, 7); load(); });
   load();
   const comp = await api(`/api/v1/compliance?by=period&period=month&customer=${enc}`);
   if (comp.ok) {
@@ -269,10 +319,15 @@ async function customer() {
   }
 }
 
+// a stopped clock without a target was measured, not met: there was nothing to meet
+function clockState(c) {
+  return (c.target === null || c.target === undefined) && c.state === "met" ? "measured" : c.state;
+}
+
 function clockCard(c) {
   const pauses = (c.explanation || []).filter((s) => s.what === "pause" || s.what === "resume");
-  return el("article", { class: "card clock", "aria-label": `${c.metric} cycle ${c.cycle}: ${c.state}` },
-    el("h3", {}, `${c.metric} #${c.cycle} — `, el("span", { class: `state state-${c.state}` }, c.state)),
+  return el("article", { class: "card clock", "aria-label": `${c.metric} cycle ${c.cycle}: ${clockState(c)}` },
+    el("h3", {}, `${c.metric} #${c.cycle} — `, el("span", { class: `state state-${clockState(c)}` }, clockState(c))),
     el("dl", { class: "facts" }, [
       ["policy", `${c.policy ?? "–"} v${c.policy_version ?? "–"}`], ["calendar", c.calendar ?? "–"],
       ["target", duration(c.target)], ["business elapsed", duration(c.business_elapsed)],
