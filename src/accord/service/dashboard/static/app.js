@@ -68,9 +68,62 @@ function duration(seconds) {
   return (neg ? "−" : "") + parts.join(" ");
 }
 
-function when(iso) {
+// ---- time zones: every instant in the viewer's zone (the browser's unless chosen), named
+const ZONE_KEY = "accord.tz";
+
+function validZone(tz) {
+  try { new Intl.DateTimeFormat("en", { timeZone: tz }); return true; } catch (_e) { return false; }
+}
+
+function browserZone() { return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; }
+
+function viewZone() {
+  let chosen = null;
+  try { chosen = window.localStorage.getItem(ZONE_KEY); } catch (_e) { chosen = null; }
+  return chosen && validZone(chosen) ? chosen : browserZone();
+}
+
+const ZONED = new Map();
+function zoned(tz, seconds) {
+  const key = `${tz}|${seconds}`;
+  if (!ZONED.has(key)) {
+    ZONED.set(key, new Intl.DateTimeFormat("en-GB", {
+      timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: seconds ? "2-digit" : undefined, hourCycle: "h23", timeZoneName: "short" }));
+  }
+  return ZONED.get(key);
+}
+
+// "2026-03-02 10:15 CET": the instant in the viewer's zone, with the zone's name
+function when(iso, tz) {
   if (!iso) return "–";
-  return iso.replace("T", " ").replace(/:00Z$|Z$/, " UTC");
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const seconds = d.getUTCSeconds() !== 0;
+  const parts = Object.fromEntries(zoned(tz || viewZone(), seconds).formatToParts(d).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}${seconds ? `:${parts.second}` : ""} ${parts.timeZoneName}`;
+}
+
+// "09:41:07": a time of day in the viewer's zone
+function clockTime(d) {
+  return (d || new Date()).toLocaleTimeString("en-GB", { timeZone: viewZone(), hourCycle: "h23" });
+}
+
+// the zone picker in the header: the browser's zone by default, any IANA zone chosen
+function zonePicker() {
+  const select = document.getElementById("tz");
+  if (!select) return;
+  const current = viewZone(), own = browserZone();
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const names = [...new Set([own, "UTC", ...zones, current])];
+  select.replaceChildren(...names.map((z) => el("option", { value: z, selected: z === current }, z === own ? `${z} (this browser)` : z)));
+  select.addEventListener("change", () => {
+    try {
+      if (select.value === own) window.localStorage.removeItem(ZONE_KEY);
+      else window.localStorage.setItem(ZONE_KEY, select.value);
+    } catch (_e) { /* storage refused: the choice lasts for this page only */ }
+    window.location.reload();
+  });
 }
 
 // "figures as of HH:MM": the instant the server's figures are for (a snapshot may be some
@@ -79,7 +132,7 @@ function asOf(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return `Figures as of ${d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (${when(iso)}).`;
+  return `Figures as of ${when(iso)}.`;
 }
 
 function pct(v) { return v === null || v === undefined ? "–" : `${Number(v).toFixed(2)} %`; }
@@ -372,7 +425,7 @@ async function alertLog() {
     });
     fill("alerts", table("Alert delivery log, newest first",
       ["id", "state", "rule", "subject", "customer", "threshold", "reached", "held until", "channels", "attempts", "last error", "acknowledged"], rows));
-    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
+    fill("updated", `Updated ${clockTime()}.`);
   };
   form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
   await load();
@@ -390,7 +443,7 @@ async function failures() {
     fill("failures",
       el("p", {}, `${res.data.total} failed ticket${res.data.total === 1 ? "" : "s"}${more}.`),
       table("Tickets whose recompute failed", ["ticket", "error", "first failure", "last failure", "attempts"], rows));
-    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
+    fill("updated", `Updated ${clockTime()}.`);
   };
   await load();
   window.setInterval(load, 30000);
@@ -400,6 +453,7 @@ async function failures() {
 const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: alertLog, compliance: explorer, customers, customer, ticket, failures };
 
 document.addEventListener("DOMContentLoaded", () => {
+  zonePicker();
   const page = PAGES[document.body.dataset.page];
   if (page) page().catch((e) => { if (e.message !== "signed out") console.error(e); });
 });

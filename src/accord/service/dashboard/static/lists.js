@@ -190,7 +190,7 @@ async function workingList(name) {
     fill("list-page", `Page ${Math.floor(offset / limit) + 1} of ${pages}`);
     document.getElementById("list-prev").disabled = offset <= 0;
     document.getElementById("list-next").disabled = offset + limit >= d.total;
-    fill("updated", `Updated ${new Date().toLocaleTimeString()}. ${asOf(d.as_of)}`);
+    fill("updated", `Updated ${clockTime()}. ${asOf(d.as_of)}`);
     for (const item of d.items) remember(seen, spec.seen(item));
   };
 
