@@ -68,7 +68,9 @@ def test_count_objectives_have_a_unit_and_credit_statuses_are_explained(
     browser: Any, served: Served
 ) -> None:
     auth = {"Authorization": f"Bearer {served.read_token}"}
-    res = httpx.get(f"{served.base}/api/v1/customers/acme/statement?period=previous", headers=auth)
+    res = httpx.get(
+        f"{served.base}/api/v1/customers/acme/statement?period=previous", headers=auth, timeout=120
+    )
     assert res.status_code == 200, res.text
     statement = res.json()
     period = statement["period"]
@@ -88,8 +90,8 @@ def test_count_objectives_have_a_unit_and_credit_statuses_are_explained(
 def test_a_clock_without_a_target_reads_measured_not_met(browser: Any, served: Served) -> None:
     auth = {"Authorization": f"Bearer {served.read_token}"}
     found = None
-    url = f"{served.base}/api/v1/tickets?state=met&limit=200"
-    body = httpx.get(url, headers=auth).json()
+    url = f"{served.base}/api/v1/tickets?state=met&limit=50"
+    body = httpx.get(url, headers=auth, timeout=120).json()
     for t in body["items"]:
         if any(c["target"] is None and c["state"] == "met" for c in t["clocks"]):
             found = t

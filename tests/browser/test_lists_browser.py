@@ -27,7 +27,7 @@ def _query(page: Any) -> dict[str, list[str]]:
 
 def _api(served: Served, path: str) -> Any:
     auth = {"Authorization": f"Bearer {served.read_token}"}
-    return httpx.get(f"{served.base}{path}", headers=auth).json()
+    return httpx.get(f"{served.base}{path}", headers=auth, timeout=120).json()
 
 
 def _summary(page: Any) -> str:

@@ -21,7 +21,9 @@ def test_instants_show_in_the_browsers_zone_then_in_the_one_chosen(
     browser: Any, served: Served
 ) -> None:
     auth = {"Authorization": f"Bearer {served.read_token}"}
-    ticket = httpx.get(f"{served.base}/api/v1/tickets?limit=1", headers=auth).json()["items"][0]
+    ticket = httpx.get(f"{served.base}/api/v1/tickets?limit=1", headers=auth, timeout=120).json()[
+        "items"
+    ][0]
     page = sign_in(browser, served, served.read_token, timezone_id="Asia/Tokyo")
     page.goto(f"{served.base}/tickets/{ticket['ticket_id']}")
     shown = _judged(page)

@@ -408,30 +408,6 @@ async function ticket() {
         e.fields ? Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(", ") : "", e.event_id])));
 }
 
-async function alertLog() {
-  const form = document.getElementById("alert-filters");
-  const load = async () => {
-    const qs = new URLSearchParams({ limit: "200" });
-    for (const [k, v] of new FormData(form)) if (v) qs.set(k, v);
-    const res = await api(`/api/v1/alerts?${qs}`);
-    if (!res.ok) { fill("alerts", notice(errorText(res, "The delivery log"), "error")); return; }
-    const rows = res.data.items.map((a) => {
-      const last = a.attempts.length ? a.attempts[a.attempts.length - 1] : null;
-      return [a.id, el("span", { class: `alert-state alert-${a.state}` }, a.state), a.rule,
-        a.ticket_id ? el("a", { href: `/tickets/${encodeURIComponent(a.ticket_id)}` }, a.ticket_id) : a.subject,
-        a.customer ?? "–", a.threshold, when(a.at), a.held_until ? when(a.held_until) : "–",
-        a.channels.join(", "), a.attempts.length, last && last.error ? last.error : "–",
-        a.acknowledged_by ? `${a.acknowledged_by}, ${when(a.acknowledged_at)}` : "–"];
-    });
-    fill("alerts", table("Alert delivery log, newest first",
-      ["id", "state", "rule", "subject", "customer", "threshold", "reached", "held until", "channels", "attempts", "last error", "acknowledged"], rows));
-    fill("updated", `Updated ${clockTime()}.`);
-  };
-  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  await load();
-  window.setInterval(load, 30000);
-}
-
 async function failures() {
   const load = async () => {
     const res = await api("/api/v1/recompute/failures?limit=1000");
@@ -450,7 +426,7 @@ async function failures() {
 }
 
 // the working lists live in lists.js (loaded after this file, before DOMContentLoaded)
-const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: alertLog, compliance: explorer, customers, customer, ticket, failures };
+const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: () => alertPage(), compliance: explorer, customers, customer, ticket, failures };
 
 document.addEventListener("DOMContentLoaded", () => {
   zonePicker();
