@@ -223,13 +223,6 @@ async function explorer() {
   show();
 }
 
-async function customers() {
-  const res = await api("/api/v1/compliance?by=customer&period=year");
-  if (!res.ok) { fill("customers", notice(errorText(res, "Customers"), "error")); return; }
-  const names = [...new Set(res.data.groups.map((g) => g.key).filter((k) => k))].sort();
-  fill("customers", el("ul", { class: "list" }, names.map((n) => el("li", {}, el("a", { href: `/customers/${encodeURIComponent(n)}` }, n)))));
-}
-
 function txt(v) {
   if (v === null || v === undefined) return "–";
   if (typeof v === "object") return Object.entries(v).filter(([, x]) => typeof x !== "object" || x === null).map(([k, x]) => `${k.replace(/_/g, " ")} ${x ?? "–"}`).join(", ");
@@ -426,7 +419,7 @@ async function failures() {
 }
 
 // the working lists live in lists.js (loaded after this file, before DOMContentLoaded)
-const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: () => alertPage(), compliance: explorer, customers, customer, ticket, failures };
+const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: () => alertPage(), compliance: explorer, customers: () => customersPage(), customer, ticket, failures };
 
 document.addEventListener("DOMContentLoaded", () => {
   zonePicker();
