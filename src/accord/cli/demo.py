@@ -203,15 +203,20 @@ def serve(
         int | None, typer.Option(metavar="N", help="Aim for about this many events")
     ] = None,
 ) -> None:
-    """Generate the demo into an embedded SQLite store, compute everything, print a read-only
-    token and serve the dashboard (Ctrl-C stops it)."""
-    import uvicorn  # the server stack only for this command
-
+    """Generate the demo into an embedded SQLite store, compute everything, print a sign-in
+    link for a read-only token and serve the dashboard (Ctrl-C stops it)."""
+    from accord.cli.serving import check_port_free, run_server
     from accord.core.timeutil import to_instant as _to_instant
     from accord.io.store import Scope, SqlStore
     from accord.service.auth import create_token
+    from accord.service.dashboard.signin_links import SigninLinks
 
-    url = prepare_store(directory, seed=seed, events=events)
+    check_port_free(host, port)  # before minutes of generating, not after
+    try:
+        url = prepare_store(directory, seed=seed, events=events)
+    except KeyboardInterrupt:
+        err.print("Stopped before the demo was ready.")
+        raise typer.Exit(130) from None
     store = SqlStore(url)
     try:
         now = _to_instant(datetime.now(UTC))
@@ -223,11 +228,23 @@ def serve(
     finally:
         store.close()
     application = demo_app(url, directory)
-    out.print(
-        f"\nAccord demo: http://{host}:{port}/\n"
-        f"Read-only demo token (paste it on the sign-in page):\n  {token}\n"
-        f"Write token for the what-if on the Review page (its candidate is filled in):\n"
-        f"  {write}\n"
-        f"Store: {directory / 'accord.db'}   Stop with Ctrl-C."
-    )
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    links = SigninLinks()
+    application.state.signin_links = links
+    base = f"http://{host}:{port}"
+    link = f"{base}/signin/link/{links.add(token)}"
+
+    def ready() -> None:
+        # printed once the server accepts connections: the link works when it is shown
+        out.print(
+            f"\nAccord demo: {base}/\n"
+            f"Open this link to sign in with the read-only token (valid while this runs):\n"
+            f"  {link}\n"
+            f"or paste the read-only token on the sign-in page:\n  {token}\n"
+            f"Write token (the Review page's what-if; acknowledge and snooze on Alerts):\n"
+            f"  {write}\n"
+            f"Store: {directory / 'accord.db'}   Stop with Ctrl-C.",
+            soft_wrap=True,
+        )
+
+    run_server(application, host, port, "warning", ready)
+    err.print("Accord demo stopped.")
