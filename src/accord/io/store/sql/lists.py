@@ -16,6 +16,8 @@ from accord.io.store.sql.rows import _record_from_row, _state_expr, _summary_fro
 _TK = t.tickets.c
 _RC = t.records.c
 
+_KEY = (_RC.ticket_id, _RC.metric, _RC.cycle)
+
 _TICKET_COLUMNS: dict[str, sa.ColumnElement[Any]] = {
     "ticket": _TK.ticket_id,
     "customer": _TK.customer,
@@ -136,7 +138,17 @@ class ListsPart(SqlBase):
         order = _order(query.sort, _CLOCK_COLUMNS, tail)
         q = q.order_by(*order).offset(query.offset or None).limit(query.limit)
         with self._read.connect() as conn:
-            return [_record_from_row(row) for row in conn.execute(q)]
+            if query.sort is None:
+                # the queue's index holds this order: the rows are read as it walks
+                return [_record_from_row(row) for row in conn.execute(q)]
+            # another order sorts every matching row: sort their keys only, then read the
+            # page's rows (a stored clock carries its explanation, too much to sort by)
+            keys = [tuple(k) for k in conn.execute(q.with_only_columns(*_KEY))]
+            if not keys:
+                return []
+            page = sa.select(t.records).where(sa.tuple_(*_KEY).in_(keys))
+            found = {(r.ticket_id, r.metric, r.cycle): r for r in conn.execute(page)}
+        return [_record_from_row(found[k]) for k in keys if k in found]
 
     @_guard
     def count_open_clocks(self, query: ClockQuery) -> int:
