@@ -57,8 +57,9 @@ def test_the_queue_filters_by_customer_and_state_and_the_address_holds_the_filte
     page.wait_for_url("**/at-risk?*customer=acme*")
     assert _query(page) == {"customer": ["acme"], "state": [state]}
     expected = _api(served, f"/api/v1/at-risk?customer=acme&state={state}&limit=1")["total"]
+    noun = "open clock" if expected == 1 else "open clocks"
     page.wait_for_function(
-        f"document.querySelector('#list-summary').innerText.endsWith('of {expected} open clocks')"
+        f"document.querySelector('#list-summary').innerText.endsWith('of {expected} {noun}')"
     )
     assert set(_column(page, "customer")) <= {"acme"}
     risks = set(_column(page, "risk"))
@@ -105,7 +106,11 @@ def test_the_ticket_list_searches_by_id_and_shows_sla_badges(browser: Any, serve
     page.fill("input[name=search]", some.lower())
     page.press("input[name=search]", "Enter")
     page.wait_for_url("**search=*")
-    page.wait_for_function("document.querySelector('#list-summary').innerText.includes(' of ')")
+    found = _api(served, f"/api/v1/tickets?search={some.lower()}&limit=1")["total"]
+    noun = "ticket" if found == 1 else "tickets"
+    page.wait_for_function(
+        f"document.querySelector('#list-summary').innerText.endsWith(' of {found} {noun}')"
+    )
     assert some in _column(page, "ticket")
     assert all(some.lower() in t.lower() for t in _column(page, "ticket"))
     shot(page, "tickets-1440")

@@ -67,13 +67,15 @@ async function alertPage() {
       const last = a.attempts.length ? a.attempts[a.attempts.length - 1] : null;
       const handled = a.acknowledged_by ? `acknowledged by ${a.acknowledged_by}, ${when(a.acknowledged_at)}`
         : a.snoozed_until ? `snoozed until ${when(a.snoozed_until)}` : "–";
+      const reached = a.held_until ? [when(a.at), el("br"), `held until ${when(a.held_until)}`] : when(a.at);
+      const deliveries = `${a.channels.join(", ")}: ${a.attempts.length} attempt${a.attempts.length === 1 ? "" : "s"}` +
+        (last && last.error ? `; last: ${last.error}` : "");
       return [a.id, el("span", { class: `alert-state alert-${a.state}` }, a.state), a.rule, a.metric ?? "–",
         a.ticket_id ? el("a", { href: `/tickets/${encodeURIComponent(a.ticket_id)}` }, a.ticket_id) : a.subject,
-        a.customer ?? "–", a.threshold, when(a.at), a.held_until ? when(a.held_until) : "–",
-        a.channels.join(", "), a.attempts.length, last && last.error ? last.error : "–", handled, actions(a)];
+        a.customer ?? "–", a.threshold, el("span", {}, reached), deliveries, handled, actions(a)];
     });
     fill("alerts", table("Alert delivery log, newest first",
-      ["id", "state", "rule", "metric", "subject", "customer", "threshold", "reached", "held until", "channels", "attempts", "last error", "acknowledged or snoozed", "actions"], rows));
+      ["id", "state", "rule", "metric", "subject", "customer", "threshold", "reached", "deliveries", "acknowledged or snoozed", "actions"], rows));
     fill("updated", `Updated ${clockTime()}.`);
   };
 
