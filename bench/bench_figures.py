@@ -48,7 +48,7 @@ def main() -> int:
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
     with tempfile.TemporaryDirectory(prefix="accord-bench-figures-") as tmp_name:
         tmp = Path(tmp_name)
-        config_dir = copy_demo_config(tmp / "config")
+        config_dir = copy_demo_config(tmp / "config", alerts=False)
         with sqlite_url(tmp) as url:
             now = int(time.time())
             load_s = bulk_load(url, config_dir, args.tickets, now)

@@ -477,7 +477,7 @@ def main() -> int:
     parts = args.parts.split(",")
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        config = copy_demo_config(tmp / "config")
+        config = copy_demo_config(tmp / "config", alerts=False)
         for store in stores:
             make = (lambda: sqlite_url(tmp)) if store == "sqlite" else postgres_url
             if "ingest" in parts:

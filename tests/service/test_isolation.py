@@ -15,7 +15,7 @@ def test_the_ticket_list_shows_only_the_customers_tickets(populated: Api) -> Non
     body = populated.get("/api/v1/tickets", who="acme").json()
     assert [t["ticket_id"] for t in body["items"]] == ["T1", "T2"]
     other = populated.get("/api/v1/tickets?customer=globex", who="acme").json()
-    assert other == {"items": [], "next_cursor": None}
+    assert (other["items"], other["next_cursor"], other["total"]) == ([], None, 0)
     text = populated.get("/api/v1/tickets?format=csv", who="acme").text
     assert {row["ticket_id"] for row in csv.DictReader(io.StringIO(text))} == {"T1", "T2"}
 

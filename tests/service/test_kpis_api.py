@@ -37,6 +37,7 @@ kpis:
     bands: {green: 1h, amber: 4h}
     owner: support-leads
   gold_tickets:
+    label: Gold tickets
     description: Tickets under the Gold policy
     measure: {over: tickets, agg: count, where: {policy: Gold}}
     by: [team]
@@ -152,9 +153,11 @@ def test_catalog_is_the_library_with_the_configured_kpis_applied(kpi_api: Api) -
     )
     assert fr["bands"] == {"green": 3600, "amber": 4 * 3600}
     assert (fr["grain"], fr["rolling_days"], fr["tz"]) == ("week", None, "UTC")
+    assert fr["label"] == "First response, median"  # the built-in's, kept by a customisation
     gold = entries["gold_tickets"]
     assert gold == {
         "name": "gold_tickets",
+        "label": "Gold tickets",
         "description": "Tickets under the Gold policy",
         "unit": "count",
         "direction": "higher",

@@ -80,6 +80,9 @@ TICKET_LISTS = [
     "/api/v1/tickets?customer=acme",
     "/api/v1/tickets?limit=1",
     "/api/v1/tickets?as_of=2026-03-02T09:20:00Z",
+    "/api/v1/tickets?sort=-updated",
+    "/api/v1/tickets?search=t&sort=customer&offset=0",
+    "/api/v1/tickets?assignee=&channel=",
 ]
 
 
@@ -126,7 +129,14 @@ def test_a_moved_ticket_is_never_exported_to_its_former_customer_as_csv(
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/at-risk", "/api/v1/at-risk?metric=resolution", "/api/v1/at-risk?limit=1"]
+    "path",
+    [
+        "/api/v1/at-risk",
+        "/api/v1/at-risk?metric=resolution",
+        "/api/v1/at-risk?limit=1",
+        "/api/v1/at-risk?sort=-ticket",
+        "/api/v1/at-risk?search=t&state=running&due_within=86400",
+    ],
 )
 def test_a_moved_tickets_clocks_leave_its_former_customers_at_risk_queue(
     populated: Api, path: str

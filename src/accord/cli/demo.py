@@ -22,11 +22,16 @@ WRITE_BATCH = 1_000_000
 app = App(help="Generate and run the demo helpdesk.", no_args_is_help=True)
 
 
-def copy_demo_config(dest: Path) -> Path:
-    """Copy the demo configuration (calendars, policies, statuses) into ``dest``."""
+def copy_demo_config(dest: Path, *, alerts: bool = True) -> Path:
+    """Copy the demo configuration (calendars, policies, statuses, contracts, KPI targets and,
+    unless ``alerts`` is false, alert rules) into ``dest``. The benchmarks leave the alert
+    rules out: their rounds (and the failing deliveries to the demo's webhook) would load the
+    server whose reads they time."""
     dest.mkdir(parents=True, exist_ok=True)
     src = resources.files("accord.demo") / "config"
     for item in src.iterdir():
+        if item.name == "alerts.yaml" and not alerts:
+            continue
         if item.name.endswith((".yaml", ".yml")):
             with resources.as_file(item) as p:
                 shutil.copyfile(p, dest / item.name)
@@ -177,9 +182,26 @@ def prepare_store(
                 store.add_events(batch, received_at=now)
         with err.status(f"computing the clocks of {store.count_tickets():,} tickets…"):
             runtime.recomputer.drain()
+        with err.status("evaluating the demo's alert rules over its last week…"):
+            _alert_history(store, config_dir, now)
     finally:
         store.close()
     return url
+
+
+# the demo's alert log starts with the alerts of its last week (a weekend alone has none), so
+# the Alerts page has entries from the first minute (a server's rounds take thresholds from
+# its start on)
+ALERT_HISTORY = 7 * 86_400
+
+
+def _alert_history(store: Any, config_dir: Path, now: int) -> None:
+    from accord.service.alert_readings import ReadingsSource
+    from accord.service.alerting import deliver_round, env_notifiers, setup_from_dir
+
+    setup = setup_from_dir(config_dir, env_notifiers())
+    readings = ReadingsSource(store, every=30.0).read(setup, now)
+    deliver_round(store, setup, readings, now, since=now - ALERT_HISTORY)
 
 
 def demo_app(url: str, directory: Path) -> Any:
@@ -211,15 +233,20 @@ def serve(
         int | None, typer.Option(metavar="N", help="Aim for about this many events")
     ] = None,
 ) -> None:
-    """Generate the demo into an embedded SQLite store, compute everything, print a read-only
-    token and serve the dashboard (Ctrl-C stops it)."""
-    import uvicorn  # the server stack only for this command
-
+    """Generate the demo into an embedded SQLite store, compute everything, print a sign-in
+    link for a read-only token and serve the dashboard (Ctrl-C stops it)."""
+    from accord.cli.serving import check_port_free, run_server
     from accord.core.timeutil import to_instant as _to_instant
     from accord.io.store import Scope, SqlStore
     from accord.service.auth import create_token
+    from accord.service.dashboard.signin_links import SigninLinks
 
-    url = prepare_store(directory, seed=seed, events=events)
+    check_port_free(host, port)  # before minutes of generating, not after
+    try:
+        url = prepare_store(directory, seed=seed, events=events)
+    except KeyboardInterrupt:
+        err.print("Stopped before the demo was ready.")
+        raise typer.Exit(130) from None
     store = SqlStore(url)
     try:
         now = _to_instant(datetime.now(UTC))
@@ -231,11 +258,23 @@ def serve(
     finally:
         store.close()
     application = demo_app(url, directory)
-    out.print(
-        f"\nAccord demo: http://{host}:{port}/\n"
-        f"Read-only demo token (paste it on the sign-in page):\n  {token}\n"
-        f"Write token for the what-if on the Review page (its candidate is filled in):\n"
-        f"  {write}\n"
-        f"Store: {directory / 'accord.db'}   Stop with Ctrl-C."
-    )
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    links = SigninLinks()
+    application.state.signin_links = links
+    base = f"http://{host}:{port}"
+    link = f"{base}/signin/link/{links.add(token)}"
+
+    def ready() -> None:
+        # printed once the server accepts connections: the link works when it is shown
+        out.print(
+            f"\nAccord demo: {base}/\n"
+            f"Open this link to sign in with the read-only token (valid while this runs):\n"
+            f"  {link}\n"
+            f"or paste the read-only token on the sign-in page:\n  {token}\n"
+            f"Write token (the Review page's what-if; acknowledge and snooze on Alerts):\n"
+            f"  {write}\n"
+            f"Store: {directory / 'accord.db'}   Stop with Ctrl-C.",
+            soft_wrap=True,
+        )
+
+    run_server(application, host, port, "warning", ready)
+    err.print("Accord demo stopped.")

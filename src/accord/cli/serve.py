@@ -36,18 +36,23 @@ def serve(
     log_level: Annotated[str, typer.Option(metavar="LEVEL", help="uvicorn log level")] = "info",
 ) -> None:
     """Serve the REST API, the webhooks and /metrics (settings also from ACCORD_* variables)."""
-    import uvicorn  # imported here: the other commands do not need the server stack
-
+    from accord.cli.serving import check_port_free, run_server
     from accord.io.store import database_url as resolve_url
     from accord.service.app import create_app
     from accord.service.settings import Settings
 
     if config is not None:
         must_exist(config, "the configuration")
+    check_port_free(host, port)
     settings = Settings.from_env(database_url=resolve_url(database_url), config_dir=config)
     app = create_app(settings)
-    err.print(f"Accord on http://{host}:{port}  (docs: /docs, store: {_safe(settings)})")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+
+    def ready() -> None:
+        # printed once the server accepts connections: a script may wait for this line
+        err.print(f"Accord on http://{host}:{port}  (docs: /docs, store: {_safe(settings)})")
+
+    run_server(app, host, port, log_level, ready)
+    err.print("Accord stopped.")
 
 
 def _safe(settings: object) -> str:

@@ -6,10 +6,15 @@ question mark for anything else) rather than shipping a font file."""
 from __future__ import annotations
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from accord.reports.model import Statement, money, percent
 
 _FOLD = {"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...", "≥": ">="}
+
+
+# the objectives table's heading row: bold on the light grey of the chart's empty bars
+_HEADINGS = FontFace(emphasis="BOLD", fill_color=(236, 239, 241))
 
 
 def _latin1(text: str) -> str:
@@ -45,6 +50,9 @@ def _chart(pdf: FPDF, s: Statement) -> None:
         pdf.set_xy(x0 + label_w + plot_w + 2, y)
         pdf.cell(25, bar_h, _latin1(o.value_text or percent(o.attainment)))
         pdf.set_y(y + bar_h + 2)
+    # the fill colour is the document's state: left at the last bar's, the table that follows
+    # would paint its heading row with it
+    pdf.set_fill_color(255, 255, 255)
     pdf.ln(2)
 
 
@@ -70,7 +78,10 @@ def render_pdf(s: Statement) -> bytes:
     _chart(pdf, s)
     pdf.set_font("Helvetica", size=8)
     with pdf.table(
-        col_widths=(48, 16, 22, 20, 40, 30, 14), text_align="LEFT", line_height=5
+        col_widths=(48, 16, 22, 20, 40, 30, 14),
+        text_align="LEFT",
+        line_height=5,
+        headings_style=_HEADINGS,
     ) as table:
         table.row(
             [

@@ -81,9 +81,13 @@ def wants_csv(request: Request, fmt: str | None) -> bool:
     return CSV_TYPE in request.headers.get("accept", "")
 
 
-def csv_response(text: str, *, next_cursor: str | None = None) -> Response:
-    headers = {"X-Next-Cursor": next_cursor} if next_cursor else None
-    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+def csv_response(
+    text: str, *, next_cursor: str | None = None, total: int | None = None
+) -> Response:
+    headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
+    if total is not None:
+        headers["X-Total-Count"] = str(total)  # rows of the whole filtered list
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers or None)
 
 
 def json_response(data: Any, status: int = 200) -> JSONResponse:

@@ -197,3 +197,23 @@ def test_thresholds_read_numbers_percentages_and_durations() -> None:
         KpiSpec.model_validate({"expr": "1", "direction": "lower", "target": "1h30m"}).target
         == 5400
     )
+
+
+def test_a_label_is_one_short_line_and_a_bad_one_is_reported_at_its_line(tmp_path: Path) -> None:
+    _write(tmp_path, "base.yaml", BASE)
+    _write(
+        tmp_path,
+        "kpis.yaml",
+        """
+        kpis:
+          backlog: {label: Open tickets}
+          p1_count:
+            measure: {over: tickets, agg: count}
+            label: "two\\nlines"
+        """,
+    )
+    _, issues = check_config(tmp_path)
+    assert _line_of(issues, "a label is one line") == ("kpis.yaml", 5)
+    assert KpiSpec.model_validate({"label": "  Open tickets "}).label == "Open tickets"
+    with pytest.raises(ValueError, match="at most 60"):
+        KpiSpec.model_validate({"label": "x" * 61})

@@ -160,3 +160,15 @@ def test_builtin_kpis_usable_without_yaml_have_directions_and_descriptions() -> 
         assert spec.defined, name
     assert builtin_kpis()["backlog"].direction == "lower"
     assert builtin_kpis()["csat"].direction == "higher"
+
+
+def test_every_builtin_kpi_has_a_label_a_description_and_a_unit() -> None:
+    from accord.core.kpi.evaluate import unit_of
+
+    for name, spec in builtin_kpis().items():
+        assert spec.label and "_" not in spec.label, name
+        assert spec.description, name
+        assert unit_of(spec) in ("count", "percent", "duration", "number"), name
+    labels = {n: k.label for n, k in builtin_kpis(["first_response"]).items()}
+    assert labels["first_response_p90_calendar"] == "First response, 90th percentile (wall clock)"
+    assert labels["sla_compliance_first_response"] == "SLA compliance: first response"

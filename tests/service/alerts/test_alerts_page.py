@@ -21,7 +21,8 @@ def test_the_alerts_page_renders_with_labelled_filters_and_a_nav_link(api: Api) 
         "items": [],
         "next_cursor": None,
     }
-    assert "alerts: alertLog" in api.client.get("/static/dashboard/app.js").text
+    assert "alerts: () => alertPage()" in api.client.get("/static/dashboard/app.js").text
+    assert "async function alertPage()" in api.client.get("/static/dashboard/alerts.js").text
 
 
 def test_the_alerts_page_sends_a_signed_out_visitor_to_signin(api: Api) -> None:

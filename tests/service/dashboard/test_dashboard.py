@@ -45,6 +45,8 @@ def test_every_page_renders_for_a_signed_in_reader(populated: Api) -> None:
     for path, marker in (
         ("/overview", 'data-page="overview"'),
         ("/at-risk", 'data-page="at_risk"'),
+        ("/tickets", 'data-list="tickets"'),
+        ("/alerts", 'id="alert-token"'),
         ("/compliance", 'data-page="compliance"'),
         ("/customers", 'data-page="customers"'),
         ("/customers/acme", 'data-customer="acme"'),

@@ -218,7 +218,38 @@ def builtin_kpis(metrics: Iterable[str] = BUILTIN_METRICS) -> dict[str, KpiSpec]
         "rating_response_rate",
     ):
         raw[name] = _TICKETS[name]
-    return {name: KpiSpec.model_validate(spec) for name, spec in raw.items()}
+    return {
+        name: KpiSpec.model_validate({"label": builtin_label(name), **spec})
+        for name, spec in raw.items()
+    }
+
+
+_LABELS = {
+    "tickets_created": "Tickets created",
+    "tickets_solved": "Tickets solved",
+    "backlog": "Backlog (unsolved tickets)",
+    "sla_compliance": "SLA compliance",
+    "breaches": "SLA breaches",
+    "first_contact_resolution": "First-contact resolution",
+    "reopen_rate": "Reopen rate",
+    "reassignment_rate": "Reassignment rate",
+    "solved_per_agent_per_day": "Solved per agent per day",
+    "csat": "Customer satisfaction (CSAT)",
+    "rating_response_rate": "Rating response rate",
+}
+_AGG_LABELS = {"median": "median", "p90": "90th percentile"}
+
+
+def builtin_label(name: str) -> str:
+    """A built-in KPI's label: "First response, median", "SLA compliance: resolution"."""
+    if name in _LABELS:
+        return _LABELS[name]
+    if name.startswith("sla_compliance_"):
+        return f"SLA compliance: {name.removeprefix('sla_compliance_').replace('_', ' ')}"
+    wall = name.endswith("_calendar")
+    stem, _, agg = name.removesuffix("_calendar").rpartition("_")
+    words = f"{stem.replace('_', ' ').capitalize()}, {_AGG_LABELS.get(agg, agg)}"
+    return f"{words} (wall clock)" if wall else words
 
 
 def merge_override(base: KpiSpec, override: Mapping[str, Any]) -> KpiSpec:

@@ -7,7 +7,8 @@ A KPI is exactly one of:
 - an **expression** over other KPIs (``expr: "tickets_solved / tickets_created"``).
 
 Besides that a KPI has a period (calendar grain in an IANA zone, or rolling days), default
-dimensions, a unit, a target with a direction, green/amber bands, an owner and a description.
+dimensions, a unit, a target with a direction, green/amber bands, an owner, a label (what a
+person reads on a tile) and a description.
 These models check each definition on its own; references between KPIs, metric names and
 column names are checked by :mod:`accord.core.kpi.check` once every file has been read.
 """
@@ -44,6 +45,8 @@ NUMERIC_AGGS = frozenset({"mean", "median", "percentile", "sum", "min", "max"})
 # Aggregates whose value for a whole period is the sum of its parts: an empty period is 0 and
 # the current period's forecast is a linear extrapolation (see evaluate.py).
 ADDITIVE_AGGS = frozenset({"count", "sum"})
+
+MAX_LABEL = 60  # characters: a tile's heading, two short lines at most
 
 KPI_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PERCENTILE_RE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
@@ -273,6 +276,7 @@ class Bands(BaseModel):
 class KpiSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    label: str = ""  # what a person reads on a tile: "First response, median"
     description: str = ""
     owner: str = ""
     measure: Measure | None = None
@@ -286,6 +290,14 @@ class KpiSpec(BaseModel):
     bands: Bands | None = None
 
     _by_list = field_validator("by", mode="before")(_listify)
+
+    @field_validator("label")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        v = v.strip()
+        if "\n" in v or len(v) > MAX_LABEL:
+            raise ValueError(f"a label is one line of at most {MAX_LABEL} characters")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> KpiSpec:

@@ -150,6 +150,39 @@ class TicketQuery:
     internal: bool = False
     after: str | None = None  # keyset cursor: the last ticket id of the previous page
     limit: int = 50
+    assignee: str | None = None
+    channel: str | None = None  # tickets with a clock on this channel
+    search: str | None = None  # a part of the ticket id, any case
+    sort: SortKey | None = None  # a key of TICKET_SORTS; None: by ticket id
+    offset: int = 0  # rows skipped after ``after`` in the sort order
+
+
+TICKET_SORTS = ("ticket", "customer", "team", "priority", "status", "assignee", "opened", "updated")
+"""What the ticket list sorts by: the ticket id or one of its fields (``opened``: its first
+event, ``updated``: its last). Empty values sort last either way; ties go by ticket id."""
+
+CLOCK_SORTS = (
+    "due",
+    "ticket",
+    "metric",
+    "priority",
+    "policy",
+    "team",
+    "assignee",
+    "customer",
+    "channel",
+    "start",
+)
+"""What the at-risk queue sorts by (``due``, its order by default: paused clocks, which have
+no due instant, last). Empty values sort last either way; ties go by the queue's own order."""
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One column of a list's order, ascending unless ``descending``."""
+
+    key: str
+    descending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +210,13 @@ class ClockQuery:
     internal: bool = False
     after: ClockCursor | None = None
     limit: int = 50
+    assignee: str | None = None
+    channel: str | None = None
+    state: State | None = None  # judged at ``now``: running, paused or breached (past due)
+    due_before: Instant | None = None  # running clocks due before this (breached ones too)
+    search: str | None = None  # a part of the ticket id, any case
+    sort: SortKey | None = None  # a key of CLOCK_SORTS; None: by due instant
+    offset: int = 0  # rows skipped after ``after`` in the sort order
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,6 +477,10 @@ class Store(Protocol):
 
     def find_tickets(self, query: TicketQuery) -> list[TicketSummary]: ...
 
+    def count_ticket_list(self, query: TicketQuery) -> int:
+        """How many tickets match the filters of ``query`` (its position and limit aside)."""
+        ...
+
     def get_ticket(self, ticket_id: str) -> TicketSummary | None: ...
 
     def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]: ...
@@ -460,7 +504,11 @@ class Store(Protocol):
 
     def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
         """Open clocks with a target ordered by due instant (paused ones, without a due
-        instant, last), then ticket, metric, cycle."""
+        instant, last), then ticket, metric, cycle (or by ``query.sort``, then that order)."""
+        ...
+
+    def count_open_clocks(self, query: ClockQuery) -> int:
+        """How many open clocks match the filters of ``query`` (its position and limit aside)."""
         ...
 
     def compliance(

@@ -8,8 +8,9 @@ import itertools
 import secrets
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from accord.core.alerts.evaluate import Alert
 from accord.core.event_validation import content_digest
@@ -200,33 +201,44 @@ class MemoryStore(FailuresInMemory):
 
     # ---- reads
 
-    def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+    def _ticket_matches(self, s: TicketSummary, query: TicketQuery) -> bool:
+        if any(
+            want is not None and have != want
+            for want, have in (
+                (query.customer, self._as_owned(s).customer),
+                (query.team, s.team),
+                (query.priority, s.priority),
+                (query.assignee, s.assignee),
+            )
+        ):
+            return False
+        if query.search and query.search.lower() not in s.ticket_id.lower():
+            return False
+        by_clock = (query.state, query.metric, query.due_before, query.channel)
+        # the internal agreements' list holds only tickets with such a clock
+        return (by_clock == (None, None, None, None) and not query.internal) or any(
+            self._clock_matches(r, query) for r in self._records.get(s.ticket_id, ())
+        )
+
+    def _ticket_list(self, query: TicketQuery) -> list[TicketSummary]:
         with self._lock:
-            out: list[TicketSummary] = []
-            for tid in sorted(self._tickets):
-                s = self._tickets[tid]
-                if query.after is not None and tid <= query.after:
-                    continue
-                if any(
-                    want is not None and have != want
-                    for want, have in (
-                        (query.customer, self._as_owned(s).customer),
-                        (query.team, s.team),
-                        (query.priority, s.priority),
-                    )
-                ):
-                    continue
-                by_clock = query.internal or (
-                    (query.state, query.metric, query.due_before) != (None, None, None)
-                )
-                if by_clock and not any(
-                    self._clock_matches(r, query) for r in self._records.get(tid, ())
-                ):
-                    continue
-                out.append(self._as_owned(s))
-                if len(out) >= query.limit:
-                    break
-            return out
+            return [
+                self._as_owned(s)
+                for tid in sorted(self._tickets)
+                if self._ticket_matches(s := self._tickets[tid], query)
+            ]
+
+    def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+        found = self._ticket_list(query)
+        if query.after is not None:
+            found = [s for s in found if s.ticket_id > query.after]
+        if query.sort is not None:
+            attr = _TICKET_ATTRS[query.sort.key]
+            found = _sorted(found, lambda s: getattr(s, attr), query.sort.descending)
+        return found[query.offset : query.offset + query.limit]
+
+    def count_ticket_list(self, query: TicketQuery) -> int:
+        return len(self._ticket_list(query))
 
     @staticmethod
     def _clock_matches(r: MetricRecord, q: TicketQuery) -> bool:
@@ -235,6 +247,8 @@ class MemoryStore(FailuresInMemory):
         if q.state is not None and state_at(r, q.now) is not q.state:
             return False
         if q.metric is not None and r.metric != q.metric:
+            return False
+        if q.channel is not None and r.channel != q.channel:
             return False
         return not (q.due_before is not None and (r.due is None or r.due >= q.due_before))
 
@@ -263,15 +277,20 @@ class MemoryStore(FailuresInMemory):
                 return len(self._moves)
             return max((m.n for m in self._moves if m.from_customer == away_from), default=0)
 
-    def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
+    def _queue(
+        self, query: ClockQuery
+    ) -> list[tuple[tuple[int, str, str, int], str | None, MetricRecord]]:
+        # (queue position, the ticket's current customer, the clock)
+        rows: list[tuple[tuple[int, str, str, int], str | None, MetricRecord]] = []
         with self._lock:
-            rows: list[tuple[tuple[int, str, str, int], MetricRecord]] = []
             for tid, recs in self._records.items():
                 customer = self._as_owned(self._tickets[tid]).customer
+                if query.customer is not None and customer != query.customer:
+                    continue
+                if query.search and query.search.lower() not in tid.lower():
+                    continue
                 for r in recs:
                     if not is_queued(r) or not internal_matches(r.metric, query.internal):
-                        continue
-                    if query.customer is not None and customer != query.customer:
                         continue
                     if any(
                         want is not None and have != want
@@ -280,16 +299,35 @@ class MemoryStore(FailuresInMemory):
                             (query.priority, r.priority),
                             (query.metric, r.metric),
                             (query.policy, r.policy),
+                            (query.assignee, r.assignee),
+                            (query.channel, r.channel),
                         )
                     ):
                         continue
-                    key = (r.due if r.due is not None else NO_DUE, r.ticket_id, r.metric, r.cycle)
-                    a = query.after
-                    if a is not None and key <= (a.due_sort, a.ticket_id, a.metric, a.cycle):
+                    if query.state is not None and state_at(r, query.now) is not query.state:
                         continue
-                    rows.append((key, r))
-            rows.sort(key=lambda x: x[0])
-            return [r for _, r in rows[: query.limit]]
+                    key = (r.due if r.due is not None else NO_DUE, r.ticket_id, r.metric, r.cycle)
+                    if query.due_before is not None and key[0] >= query.due_before:
+                        continue
+                    rows.append((key, customer, r))
+        rows.sort(key=lambda x: x[0])
+        return rows
+
+    def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
+        rows = self._queue(query)
+        a = query.after
+        if a is not None:
+            rows = [x for x in rows if x[0] > (a.due_sort, a.ticket_id, a.metric, a.cycle)]
+        if query.sort is not None:
+            if query.sort.key == "customer":
+                rows = _sorted(rows, lambda x: x[1], query.sort.descending)
+            else:
+                attr = _CLOCK_ATTRS[query.sort.key]
+                rows = _sorted(rows, lambda x: getattr(x[2], attr), query.sort.descending)
+        return [r for _, _, r in rows[query.offset : query.offset + query.limit]]
+
+    def count_open_clocks(self, query: ClockQuery) -> int:
+        return len(self._queue(query))
 
     def compliance(
         self,
@@ -520,3 +558,36 @@ class MemoryStore(FailuresInMemory):
             entry = replace(entry, snoozed_until=until)
             self._alerts[alert_id] = entry
             return entry
+
+
+_TICKET_ATTRS = {
+    "ticket": "ticket_id",
+    "customer": "customer",
+    "team": "team",
+    "priority": "priority",
+    "status": "status",
+    "assignee": "assignee",
+    "opened": "first_ts",
+    "updated": "last_ts",
+}
+_CLOCK_ATTRS = {
+    "due": "due",
+    "ticket": "ticket_id",
+    "metric": "metric",
+    "priority": "priority",
+    "policy": "policy",
+    "team": "team",
+    "assignee": "assignee",
+    "channel": "channel",
+    "start": "start",
+}
+
+_T = TypeVar("_T")
+
+
+def _sorted(items: list[_T], value: Callable[[_T], Any], descending: bool) -> list[_T]:
+    """A stable sort by ``value``, empty values last either way (as the SQL store sorts);
+    ties keep the list's own order."""
+    present = [x for x in items if value(x) is not None]
+    present.sort(key=value, reverse=descending)  # Python's sort is stable, reversed too
+    return present + [x for x in items if value(x) is None]

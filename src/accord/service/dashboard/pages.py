@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from accord.errors import AuthError
 from accord.io.store import Scope
 from accord.service.auth import COOKIE_NAME, Principal, authenticate
+from accord.service.dashboard.signin_links import SigninLinks
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,10 +85,14 @@ def signin(request: Request, token: str = Form("")) -> Response:
             customer_scope=None,
             error="That token is not valid (unknown, revoked or mistyped).",
         )
+    return _signed_in(request, token.strip())
+
+
+def _signed_in(request: Request, token: str) -> Response:
     response = RedirectResponse("/overview", status_code=303)
     response.set_cookie(
         COOKIE_NAME,
-        token.strip(),
+        token,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="strict",
@@ -95,6 +100,30 @@ def signin(request: Request, token: str = Form("")) -> Response:
         path="/",
     )
     return response
+
+
+@router.get("/signin/link/{code}")
+def signin_link(request: Request, code: str) -> Response:
+    """A sign-in link the process that runs the server made (``accord demo serve`` prints one
+    for its read-only token): valid while that process runs, for a read token only."""
+    links: SigninLinks | None = getattr(request.app.state, "signin_links", None)
+    token = links.token_of(code) if links is not None else None
+    if token is not None:
+        try:
+            principal = authenticate(request.app.state.runtime.store, token)
+        except AuthError:
+            principal = None
+        if principal is not None and principal.scope is Scope.READ:
+            return _signed_in(request, token)
+    return _render(
+        "signin.html",
+        status=404,
+        page="signin",
+        title="Sign in",
+        customer_scope=None,
+        error="That sign-in link is not valid (the server that made it has stopped, or the "
+        "token was revoked). Paste a token instead.",
+    )
 
 
 @router.post("/signout")
@@ -112,6 +141,11 @@ def overview(request: Request) -> Response:
 @router.get("/at-risk")
 def at_risk(request: Request) -> Response:
     return _page(request, "at_risk", "At-risk queue")
+
+
+@router.get("/tickets")
+def tickets(request: Request) -> Response:
+    return _page(request, "tickets", "Tickets")
 
 
 @router.get("/alerts")

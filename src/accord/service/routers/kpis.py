@@ -133,6 +133,7 @@ def kpi_json(catalog: Mapping[str, KpiSpec], name: str) -> dict[str, Any]:
     period = spec.period
     return {
         "name": name,
+        "label": spec.label or name.replace("_", " "),
         "description": spec.description,
         "unit": unit_of(spec),
         "direction": spec.direction,

@@ -5,7 +5,9 @@ Every ticket returned is recomputed from its stored events at the request's inst
 ``as_of``), so its fields and its clocks' elapsed, remaining and state are exact at that
 instant; the filters use the stored summaries and records, whose state is judged at the
 request's instant (a running clock past its due instant counts as breached), except the
-customer, which is the ticket's current one (kept at ingest). Isolation is decided at read
+customer, which is the ticket's current one (kept at ingest). ``sort`` orders by a column
+(``next_cursor`` is given in the default order only; page a sorted list with ``offset``), and
+``total`` counts the whole filtered list. Isolation is decided at read
 time: a customer-scoped token's page holds only tickets whose current customer, by the events
 read for the page, is the token's.
 """
@@ -22,9 +24,11 @@ from accord.core.records import MetricRecord, State
 from accord.core.timeutil import iso
 from accord.errors import NotFoundError
 from accord.io.store import Scope, TicketQuery
+from accord.io.store.base import TICKET_SORTS
 from accord.service import cursors
 from accord.service.auth import Principal, require
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
+from accord.service.list_params import MAX_OFFSET, MAX_SEARCH, sort_key, sort_schema
 from accord.service.params import INSTANT_SCHEMA
 from accord.service.params import instant as instant_param
 from accord.service.plumbing import (
@@ -56,18 +60,29 @@ _CSV = {"text/csv": {"schema": {"type": "string"}}}
 def list_tickets(
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    customer: str | None = None,
+    customer: str | None = Query(None, description="The ticket's current customer"),
     team: str | None = None,
     priority: str | None = None,
+    assignee: str | None = None,
     state: State | None = Query(None, description="Tickets with a clock in this state now"),
     metric: str | None = Query(None, description="Tickets with a clock of this metric"),
+    channel: str | None = Query(None, description="Tickets with a clock on this channel"),
+    search: str | None = Query(
+        None, max_length=MAX_SEARCH, description="A part of the ticket id, in any case"
+    ),
+    sort: str | None = Query(
+        None,
+        description="A column, or -column for the descending order; default: by ticket id",
+        json_schema_extra=sort_schema(TICKET_SORTS),
+    ),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Tickets to skip (after the cursor)"),
     due_before: str | None = Query(
         None, description="Tickets with a clock due before this", json_schema_extra=INSTANT_SCHEMA
     ),
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = Query(
         None,
-        description="next_cursor of the previous page",
+        description="next_cursor of the previous page (given in the default order only)",
         json_schema_extra=cursors.TICKET_SCHEMA,
     ),
     as_of: str | None = Query(
@@ -85,12 +100,13 @@ def list_tickets(
     judged = now if asked is None else asked  # (1970-01-01T00:00:00Z is 0, and an instant)
     due = instant_param(due_before, "due_before")
     after = cursors.read_ticket_cursor(cursor) if cursor is not None else None
+    order = sort_key(sort, TICKET_SORTS)  # checked before any answer
     internal = internal_read(principal, clocks, metric)
     if internal is None:
-        return _page(request, format, [], [], None)
+        return _page(request, format, [], [], None, 0, offset, judged)
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
-            return _page(request, format, [], [], None)
+            return _page(request, format, [], [], None, 0, offset, judged)
         customer = principal.customer
     query = TicketQuery(
         now=now,
@@ -101,12 +117,18 @@ def list_tickets(
         metric=metric,
         due_before=due,
         internal=internal,
+        assignee=assignee,
+        channel=channel,
+        search=search,
+        sort=order,
+        offset=offset,
         after=after,
         limit=limit + 1,
     )
     found = runtime.store.find_tickets(query)
     page = found[:limit]
-    next_cursor = cursors.ticket_cursor(page[-1].ticket_id) if len(found) > limit else None
+    more = len(found) > limit and order is None
+    next_cursor = cursors.ticket_cursor(page[-1].ticket_id) if more else None
     fresh = runtime.fresh([s.ticket_id for s in page], judged, internal=internal)
     # the store filtered on the current customer; each ticket is checked again against the
     # events just read (a move stored since the query drops it from this page)
@@ -119,7 +141,8 @@ def list_tickets(
         ticket_json(f.summary, listed(f), error=f.error) for f in shown if f.summary is not None
     ]
     records = [r for f in shown for r in listed(f)]
-    return _page(request, format, items, records, next_cursor)
+    total = runtime.store.count_ticket_list(query)
+    return _page(request, format, items, records, next_cursor, total, offset, judged)
 
 
 def _page(
@@ -128,10 +151,21 @@ def _page(
     items: list[dict[str, Any]],
     records: list[Any],
     next_cursor: str | None,
+    total: int,
+    offset: int,
+    judged: int,
 ) -> Response:
     if wants_csv(request, fmt):
-        return csv_response(records_csv(records), next_cursor=next_cursor)
-    return json_response({"items": items, "next_cursor": next_cursor})
+        return csv_response(records_csv(records), next_cursor=next_cursor, total=total)
+    return json_response(
+        {
+            "items": items,
+            "next_cursor": next_cursor,
+            "total": total,
+            "offset": offset,
+            "as_of": iso(judged),
+        }
+    )
 
 
 @router.get(

@@ -25,16 +25,18 @@ from accord.io.store.sql.alerts import AlertsPart
 from accord.io.store.sql.connection import SQLITE_SYNCHRONOUS, migrate
 from accord.io.store.sql.events import EventsPart
 from accord.io.store.sql.failures import FailuresPart
+from accord.io.store.sql.lists import ListsPart
 from accord.io.store.sql.owners import OwnersPart
 from accord.io.store.sql.results import ResultsPart
 
 
-class SqlStore(EventsPart, ResultsPart, OwnersPart, AdminPart, AlertsPart, FailuresPart):
+class SqlStore(EventsPart, ResultsPart, ListsPart, OwnersPart, AdminPart, AlertsPart, FailuresPart):
     """The :class:`~accord.io.store.base.Store` over a database URL.
 
     ``sqlite:///path/to/accord.db`` or ``postgresql+psycopg://user@host/db``. The schema is
     migrated on open. Its methods live in one module per area of the store (events, results,
-    current customers, configuration and tokens, alerts, failed recomputes), over the
+    the working lists, current customers,
+    configuration and tokens, alerts, failed recomputes), over the
     connections of :class:`~accord.io.store.sql.connection.SqlBase`.
     """
 

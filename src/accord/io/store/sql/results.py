@@ -13,11 +13,9 @@ from accord.core.timeutil import Instant
 from accord.io.store import schema as t
 from accord.io.store.base import (
     COMPLIANCE_DIMENSIONS,
-    ClockQuery,
     ComplianceKey,
     ComplianceRow,
     StoreStats,
-    TicketQuery,
     TicketSummary,
 )
 from accord.io.store.sql.connection import (
@@ -40,32 +38,6 @@ def _internal_expr(internal: bool) -> sa.ColumnElement[bool]:
 
 class ResultsPart(SqlBase):
     @_guard
-    def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
-        tk = t.tickets.c
-        q = sa.select(t.tickets)
-        if query.customer is not None:
-            q = q.where(tk.customer == query.customer)
-        if query.team is not None:
-            q = q.where(tk.team == query.team)
-        if query.priority is not None:
-            q = q.where(tk.priority == query.priority)
-        clock: list[sa.ColumnElement[bool]] = []
-        if query.state is not None:
-            clock.append(_state_expr(query.now) == query.state.value)
-        if query.metric is not None:
-            clock.append(t.records.c.metric == query.metric)
-        if query.due_before is not None:
-            clock.append(t.records.c.due < query.due_before)
-        if clock or query.internal:  # the agreements' list: tickets with such a clock
-            clock.append(_internal_expr(query.internal))
-            q = q.where(sa.exists().where(t.records.c.ticket_id == tk.ticket_id, *clock))
-        if query.after is not None:
-            q = q.where(tk.ticket_id > query.after)
-        q = q.order_by(tk.ticket_id).limit(query.limit)
-        with self._read.connect() as conn:
-            return [_summary_from_row(row) for row in conn.execute(q)]
-
-    @_guard
     def get_ticket(self, ticket_id: str) -> TicketSummary | None:
         q = sa.select(t.tickets).where(t.tickets.c.ticket_id == ticket_id)
         with self._read.connect() as conn:
@@ -86,35 +58,6 @@ class ResultsPart(SqlBase):
                 for row in conn.execute(q):
                     out[row.ticket_id].append(_record_from_row(row))
         return out
-
-    @_guard
-    def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
-        rc = t.records.c
-        q = sa.select(t.records).where(rc.queued.is_(True), _internal_expr(query.internal))
-        if query.customer is not None:
-            q = q.where(rc.ticket_customer == query.customer)
-        for col, value in (
-            (rc.team, query.team),
-            (rc.priority, query.priority),
-            (rc.metric, query.metric),
-            (rc.policy, query.policy),
-        ):
-            if value is not None:
-                q = q.where(col == value)
-        if query.after is not None:
-            a = query.after
-            q = q.where(
-                sa.tuple_(rc.due_sort, rc.ticket_id, rc.metric, rc.cycle)
-                > sa.tuple_(
-                    sa.literal(a.due_sort, sa.BigInteger),
-                    sa.literal(a.ticket_id),
-                    sa.literal(a.metric),
-                    sa.literal(a.cycle),
-                )
-            )
-        q = q.order_by(rc.due_sort, rc.ticket_id, rc.metric, rc.cycle).limit(query.limit)
-        with self._read.connect() as conn:
-            return [_record_from_row(row) for row in conn.execute(q)]
 
     @_guard
     def compliance(

@@ -68,9 +68,62 @@ function duration(seconds) {
   return (neg ? "−" : "") + parts.join(" ");
 }
 
-function when(iso) {
+// ---- time zones: every instant in the viewer's zone (the browser's unless chosen), named
+const ZONE_KEY = "accord.tz";
+
+function validZone(tz) {
+  try { new Intl.DateTimeFormat("en", { timeZone: tz }); return true; } catch (_e) { return false; }
+}
+
+function browserZone() { return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; }
+
+function viewZone() {
+  let chosen = null;
+  try { chosen = window.localStorage.getItem(ZONE_KEY); } catch (_e) { chosen = null; }
+  return chosen && validZone(chosen) ? chosen : browserZone();
+}
+
+const ZONED = new Map();
+function zoned(tz, seconds) {
+  const key = `${tz}|${seconds}`;
+  if (!ZONED.has(key)) {
+    ZONED.set(key, new Intl.DateTimeFormat("en-GB", {
+      timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: seconds ? "2-digit" : undefined, hourCycle: "h23", timeZoneName: "short" }));
+  }
+  return ZONED.get(key);
+}
+
+// "2026-03-02 10:15 CET": the instant in the viewer's zone, with the zone's name
+function when(iso, tz) {
   if (!iso) return "–";
-  return iso.replace("T", " ").replace(/:00Z$|Z$/, " UTC");
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const seconds = d.getUTCSeconds() !== 0;
+  const parts = Object.fromEntries(zoned(tz || viewZone(), seconds).formatToParts(d).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}${seconds ? `:${parts.second}` : ""} ${parts.timeZoneName}`;
+}
+
+// "09:41:07": a time of day in the viewer's zone
+function clockTime(d) {
+  return (d || new Date()).toLocaleTimeString("en-GB", { timeZone: viewZone(), hourCycle: "h23" });
+}
+
+// the zone picker in the header: the browser's zone by default, any IANA zone chosen
+function zonePicker() {
+  const select = document.getElementById("tz");
+  if (!select) return;
+  const current = viewZone(), own = browserZone();
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const names = [...new Set([own, "UTC", ...zones, current])];
+  select.replaceChildren(...names.map((z) => el("option", { value: z, selected: z === current }, z === own ? `${z} (this browser)` : z)));
+  select.addEventListener("change", () => {
+    try {
+      if (select.value === own) window.localStorage.removeItem(ZONE_KEY);
+      else window.localStorage.setItem(ZONE_KEY, select.value);
+    } catch (_e) { /* storage refused: the choice lasts for this page only */ }
+    window.location.reload();
+  });
 }
 
 // "figures as of HH:MM": the instant the server's figures are for (a snapshot may be some
@@ -79,7 +132,7 @@ function asOf(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return `Figures as of ${d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (${when(iso)}).`;
+  return `Figures as of ${when(iso)}.`;
 }
 
 function pct(v) { return v === null || v === undefined ? "–" : `${Number(v).toFixed(2)} %`; }
@@ -123,13 +176,6 @@ function sparkline(values, label) {
   return s;
 }
 
-function kpiValue(v, unit) {
-  if (v === null || v === undefined || v === "") return "–";
-  if (unit === "duration") return duration(v);
-  if (unit === "percent") return `${(Number(v) * 100).toFixed(1)} %`;
-  return Number(v).toLocaleString(undefined, { maximumFractionDigits: 2 });
-}
-
 // ---- pages -------------------------------------------------------------------------------
 
 // Drill-down: a compliance count links to the clocks behind it (/clocks, which lists as many
@@ -157,48 +203,13 @@ async function complianceBlock(id, by, extra) {
 async function overview() {
   complianceBlock("by-metric", "metric");
   complianceBlock("by-priority", "priority");
-  const res = await api("/api/v1/kpis/values");
+  const [res, catalog] = await Promise.all([api("/api/v1/kpis/values"), api("/api/v1/kpis")]);
   if (!res.ok) { fill("kpis", notice(errorText(res, "KPI values"))); return; }
   fill("kpis-as-of", asOf(res.data && res.data.as_of));
-  const rows = Array.isArray(res.data) ? res.data : res.data.items || res.data.values || [];
-  const byKpi = new Map();
-  for (const r of rows) {
-    const key = r.kpi || r.name;
-    if (!byKpi.has(key)) byKpi.set(key, []);
-    byKpi.get(key).push(r);
-  }
-  if (!byKpi.size) { fill("kpis", notice("No KPI values yet.")); return; }
-  const tiles = [];
-  for (const [key, series] of byKpi) {
-    series.sort((a, b) => String(a.period_start ?? a.period).localeCompare(String(b.period_start ?? b.period)));
-    const last = series[series.length - 1];
-    const band = last.band || "none";
-    const change = last.change === null || last.change === undefined ? "–" : (last.change > 0 ? "+" : "") + kpiValue(last.change, last.unit);
-    tiles.push(el("article", { class: `tile band-${band}`, "aria-label": `${key}: ${kpiValue(last.value, last.unit)}, band ${band}` },
-      el("h3", {}, last.title || key),
-      el("p", { class: "value" }, kpiValue(last.value, last.unit)),
-      el("p", { class: "meta" }, `target ${kpiValue(last.target, last.unit)} · ${band} · change ${change} · ${last.period ?? ""}` +
-        (last.forecast !== null && last.forecast !== undefined ? ` · forecast ${kpiValue(last.forecast, last.unit)}` : "")),
-      sparkline(series.map((r) => r.value), `${key}, last ${series.length} periods`),
-      // drill-down: the rows behind the value (as many as its n)
-      el("p", { class: "meta" }, el("a", { href: `/kpi-rows?kpi=${encodeURIComponent(key)}&period=${encodeURIComponent(last.period)}` }, `${last.n ?? 0} rows behind it`))));
-  }
-  fill("kpis", ...tiles);
-}
-
-async function atRisk() {
-  const load = async () => {
-    const res = await api("/api/v1/at-risk?limit=200");
-    if (!res.ok) { fill("queue", notice(errorText(res, "The at-risk queue"), "error")); return; }
-    const rows = res.data.items.map((c) => [
-      el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id),
-      c.metric, c.priority ?? "–", c.policy ?? "–", c.assignee ?? "–", c.customer ?? "–",
-      when(c.due), duration(c.remaining), el("span", { class: `risk risk-${c.risk}` }, c.risk)]);
-    fill("queue", table("Open clocks by due instant", ["ticket", "metric", "priority", "policy", "assignee", "customer", "due", "remaining (business)", "risk"], rows));
-    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
-  };
-  await load();
-  window.setInterval(load, 30000);
+  const rows = res.data.values || [];
+  if (!rows.length) { fill("kpis", notice("No KPI values yet.")); return; }
+  // figures.js: labels, units, periods, comparisons and bands in words
+  fill("kpis", ...kpiTiles(rows, catalog.ok ? catalog.data.kpis : []));
 }
 
 async function explorer() {
@@ -227,13 +238,6 @@ async function explorer() {
   show();
 }
 
-async function customers() {
-  const res = await api("/api/v1/compliance?by=customer&period=year");
-  if (!res.ok) { fill("customers", notice(errorText(res, "Customers"), "error")); return; }
-  const names = [...new Set(res.data.groups.map((g) => g.key).filter((k) => k))].sort();
-  fill("customers", el("ul", { class: "list" }, names.map((n) => el("li", {}, el("a", { href: `/customers/${encodeURIComponent(n)}` }, n)))));
-}
-
 function txt(v) {
   if (v === null || v === undefined) return "–";
   if (typeof v === "object") return Object.entries(v).filter(([, x]) => typeof x !== "object" || x === null).map(([k, x]) => `${k.replace(/_/g, " ")} ${x ?? "–"}`).join(", ");
@@ -254,27 +258,61 @@ function attainment(o) {
   return v <= 1 ? v * 100 : v;
 }
 
+// what each credit status means, said where the credits are listed
+const CREDIT_STATUS = {
+  due: "due: owed for a period that is over (not earned back)",
+  provisional: "provisional: the period is not over yet, so the amount can still change",
+  pending: "pending: the period is over, but the credit is waived if the objective is met in the next periods (earn-back)",
+  waived: "waived: earned back by meeting the objective in the periods after",
+};
+
+function money(v, currency) {
+  if (v === null || v === undefined || v === "") return "–";
+  const n = Number(v);
+  const text = Number.isNaN(n) ? String(v) : n.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return `${text} ${currency || ""}`.trim();
+}
+
+// a count objective (at most N breaches) says its unit; a share objective is a percentage
+function objectiveTarget(o) {
+  if (o.kind === "max_breaches") return `at most ${o.target} breach${Number(o.target) === 1 ? "" : "es"}`;
+  return txt(o.target);
+}
+
+function objectiveValue(o) {
+  if (o.kind === "max_breaches") return `${o.value} breach${Number(o.value) === 1 ? "" : "es"}`;
+  return o.value_text ?? pct(attainment(o));
+}
+
 function renderStatement(s) {
   const objectives = s.objectives || [];
   const credits = Array.isArray(s.credits) ? s.credits : (s.credits && s.credits.lines) || [];
   const fee = s.period_fee ?? s.fee;
   const totals = s.totals || {};
+  const cur = s.currency || "";
+  const counts = objectives.filter((o) => o.kind === "max_breaches");
+  const statuses = [...new Set(credits.map((c) => c.status))].filter((x) => CREDIT_STATUS[x]);
   return [
-    el("p", {}, `Contract ${s.contract ?? s.customer} · period ${s.period}` + (fee !== undefined && fee !== null ? ` · fee ${fee} ${s.currency || ""}` : "") +
+    el("p", {}, `Contract ${s.contract ?? s.customer} · period ${s.period}` + (fee !== undefined && fee !== null ? ` · fee ${money(fee, cur)}` : "") +
       (s.final === false ? ` · not over yet (as of ${when(s.as_of)})` : "")),
     barChart(`Attainment per share objective, ${s.period}`, objectives.filter((o) => attainment(o) !== null).map((o) => ({ label: o.name, value: attainment(o) }))),
+    counts.length ? table(`Breach-count objectives, ${s.period}`, ["objective", "allowed", "breaches", "result"],
+      counts.map((o) => [o.name, objectiveTarget(o), objectiveValue(o), o.status ?? "–"])) : null,
     table(`Objectives, ${s.period}`, ["objective", "target", "numerator / clocks", "value", "result", "error budget", "forecast", "breaches"],
       objectives.map((o) => [
         el("span", { title: o.description || "" }, o.name),
-        txt(o.target), `${txt(o.numerator)} / ${txt(o.denominator)}`,
-        o.value_text ?? pct(attainment(o)),
+        objectiveTarget(o), `${txt(o.numerator)} / ${txt(o.denominator)}`,
+        objectiveValue(o),
         el("span", { class: o.status === "missed" ? "risk-breached" : o.status === "met" ? "state-met" : "" }, o.status ?? "–"),
         txt(o.budget), o.forecast ? `${o.forecast.value_text ?? txt(o.forecast.value)} (${o.forecast.status ?? ""})` : "–",
         ticketLinks(o.breaches)])),
     table(`Service credits, ${s.period}`, ["objective", "scheme", "status", "amount", "computation"],
-      credits.map((c) => [c.objective ?? c.description ?? "–", c.scheme ?? "–", c.status ?? "–", `${c.amount ?? "–"} ${s.currency || ""}`, c.computation ?? ""])),
-    el("p", {}, `Credits due ${totals.due ?? "–"} ${s.currency || ""}; pending ${totals.pending ?? "–"}; waived ${totals.waived ?? "–"}`),
-  ];
+      credits.map((c) => [c.objective ?? c.description ?? "–", c.scheme ?? "–",
+        el("span", { title: CREDIT_STATUS[c.status] || "" }, c.status ?? "–"), money(c.amount, cur), c.computation ?? ""])),
+    el("p", {}, `Credits due ${money(totals.due, cur)}; pending or provisional ${money(totals.pending, cur)}; waived ${money(totals.waived, cur)}.`),
+    statuses.length ? el("ul", { class: "muted credit-statuses", "aria-label": "What the credit statuses mean" },
+      statuses.map((x) => el("li", {}, CREDIT_STATUS[x]))) : null,
+  ].filter(Boolean);
 }
 
 function renderBudget(b) {
@@ -291,15 +329,26 @@ async function customer() {
   const name = document.body.dataset.customer;
   const enc = encodeURIComponent(name);
   const input = document.getElementById("period");
-  if (!input.value) input.value = new Date().toISOString().slice(0, 7);
+  // the month lives in the address (?period=2026-10): a link or a reload shows the same month
+  const fromUrl = () => new URLSearchParams(window.location.search).get("period") || "";
+  input.value = fromUrl() || new Date().toISOString().slice(0, 7);
+  let loading = 0;
   const load = async () => {
     const period = input.value;
+    const mine = ++loading;  // a slower answer for an earlier month must not overwrite this one
     document.getElementById("statement-html").href = `/api/v1/customers/${enc}/statement.html?period=${period}`;
     document.getElementById("statement-pdf").href = `/api/v1/customers/${enc}/statement.pdf?period=${period}`;
+    for (const id of ["statement", "budget"]) {
+      document.getElementById(id).setAttribute("aria-busy", "true");
+      fill(id, notice(`Loading ${period}…`));
+    }
+    fill("figures-as-of", "");
     const [st, bud] = await Promise.all([
       api(`/api/v1/customers/${enc}/statement?period=${period}`),
       api(`/api/v1/customers/${enc}/budget`),
     ]);
+    if (mine !== loading) return;
+    for (const id of ["statement", "budget"]) document.getElementById(id).removeAttribute("aria-busy");
     fill("statement", ...(st.ok ? renderStatement(st.data) : [notice(errorText(st, "The contract statement"))]));
     fill("figures-as-of", asOf((st.ok && st.data.as_of) || (bud.ok && bud.data.as_of)));
     if (bud.ok) {
@@ -308,7 +357,12 @@ async function customer() {
       fill("budget", notice(errorText(bud, "The error budget")));
     }
   };
-  document.getElementById("period-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  document.getElementById("period-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (input.value !== fromUrl()) window.history.pushState(null, "", `${window.location.pathname}?period=${input.value}`);
+    load();
+  });
+  window.addEventListener("popstate", () => { input.value = fromUrl() || new Date().toISOString().slice(0, 7); load(); });
   load();
   const comp = await api(`/api/v1/compliance?by=period&period=month&customer=${enc}`);
   if (comp.ok) {
@@ -327,10 +381,15 @@ async function customer() {
   }
 }
 
+// a stopped clock without a target was measured, not met: there was nothing to meet
+function clockState(c) {
+  return (c.target === null || c.target === undefined) && c.state === "met" ? "measured" : c.state;
+}
+
 function clockCard(c) {
   const pauses = (c.explanation || []).filter((s) => s.what === "pause" || s.what === "resume");
-  return el("article", { class: "card clock", "aria-label": `${c.metric} cycle ${c.cycle}: ${c.state}` },
-    el("h3", {}, `${c.metric} #${c.cycle} — `, el("span", { class: `state state-${c.state}` }, c.state)),
+  return el("article", { class: "card clock", "aria-label": `${c.metric} cycle ${c.cycle}: ${clockState(c)}` },
+    el("h3", {}, `${c.metric} #${c.cycle} — `, el("span", { class: `state state-${clockState(c)}` }, clockState(c))),
     el("dl", { class: "facts" }, [
       ["policy", `${c.policy ?? "–"} v${c.policy_version ?? "–"}`], ["calendar", c.calendar ?? "–"],
       ["target", duration(c.target)], ["business elapsed", duration(c.business_elapsed)],
@@ -386,30 +445,6 @@ async function ticket() {
         e.fields ? Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(", ") : "", e.event_id])));
 }
 
-async function alertLog() {
-  const form = document.getElementById("alert-filters");
-  const load = async () => {
-    const qs = new URLSearchParams({ limit: "200" });
-    for (const [k, v] of new FormData(form)) if (v) qs.set(k, v);
-    const res = await api(`/api/v1/alerts?${qs}`);
-    if (!res.ok) { fill("alerts", notice(errorText(res, "The delivery log"), "error")); return; }
-    const rows = res.data.items.map((a) => {
-      const last = a.attempts.length ? a.attempts[a.attempts.length - 1] : null;
-      return [a.id, el("span", { class: `alert-state alert-${a.state}` }, a.state), a.rule,
-        a.ticket_id ? el("a", { href: `/tickets/${encodeURIComponent(a.ticket_id)}` }, a.ticket_id) : a.subject,
-        a.customer ?? "–", a.threshold, when(a.at), a.held_until ? when(a.held_until) : "–",
-        a.channels.join(", "), a.attempts.length, last && last.error ? last.error : "–",
-        a.acknowledged_by ? `${a.acknowledged_by}, ${when(a.acknowledged_at)}` : "–"];
-    });
-    fill("alerts", table("Alert delivery log, newest first",
-      ["id", "state", "rule", "subject", "customer", "threshold", "reached", "held until", "channels", "attempts", "last error", "acknowledged"], rows));
-    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
-  };
-  form.addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  await load();
-  window.setInterval(load, 30000);
-}
-
 async function failures() {
   const load = async () => {
     const res = await api("/api/v1/recompute/failures?limit=1000");
@@ -421,15 +456,17 @@ async function failures() {
     fill("failures",
       el("p", {}, `${res.data.total} failed ticket${res.data.total === 1 ? "" : "s"}${more}.`),
       table("Tickets whose recompute failed", ["ticket", "error", "first failure", "last failure", "attempts"], rows));
-    fill("updated", `Updated ${new Date().toLocaleTimeString()}.`);
+    fill("updated", `Updated ${clockTime()}.`);
   };
   await load();
   window.setInterval(load, 30000);
 }
 
-const PAGES = { overview, at_risk: atRisk, alerts: alertLog, compliance: explorer, customers, customer, ticket, failures };
+// the working lists live in lists.js (loaded after this file, before DOMContentLoaded)
+const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: () => alertPage(), compliance: explorer, customers: () => customersPage(), customer, ticket, failures };
 
 document.addEventListener("DOMContentLoaded", () => {
+  zonePicker();
   const page = PAGES[document.body.dataset.page];
   if (page) page().catch((e) => { if (e.message !== "signed out") console.error(e); });
 });

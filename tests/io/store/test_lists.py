@@ -1,0 +1,167 @@
+"""The working lists (ticket list and at-risk queue): every filter, every sort key in both
+directions with empty values last, offset paging and the count, the same on every store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from accord.core.records import State
+from accord.io.store import ClockQuery, Store, TicketQuery
+from accord.io.store.base import CLOCK_SORTS, TICKET_SORTS, SortKey
+from tests.io.store.test_store import HOUR, T0, rec, save
+
+NOW = T0 + 600
+
+
+def _fill(store: Store) -> None:
+    # T1 acme/support/high, alice, email, due in 3 h; T2 globex/ops/low, bob, chat, past due;
+    # T3 acme/ops, no priority or assignee, paused; T4 acme, met (not in the queue)
+    save(
+        store,
+        "T1",
+        [replace(rec("T1", due=T0 + 3 * HOUR), assignee="alice")],
+        customer="acme",
+        assignee="alice",
+        first_ts=T0 - 3 * HOUR,
+        last_ts=T0,
+    )
+    save(
+        store,
+        "T2",
+        [
+            replace(
+                rec("T2", "resolution", due=T0 - HOUR, team="ops", priority="low"),
+                assignee="bob",
+                channel="chat",
+            )
+        ],
+        customer="globex",
+        team="ops",
+        priority="low",
+        assignee="bob",
+        first_ts=T0 - 2 * HOUR,
+        last_ts=T0 + 5,
+    )
+    save(
+        store,
+        "T3",
+        [rec("T3", due=None, state=State.PAUSED, team="ops", priority=None)],
+        customer="acme",
+        team="ops",
+        priority=None,
+        status="pending",
+        first_ts=T0 - HOUR,
+        last_ts=T0 + 1,
+    )
+    save(store, "T4", [rec("T4", state=State.MET, stop=T0 + 60)], customer="acme")
+
+
+def _tickets(store: Store, **kw: object) -> list[str]:
+    return [s.ticket_id for s in store.find_tickets(TicketQuery(now=NOW, **kw))]  # type: ignore[arg-type]
+
+
+def _clocks(store: Store, **kw: object) -> list[str]:
+    return [r.ticket_id for r in store.open_clocks(ClockQuery(now=NOW, **kw))]  # type: ignore[arg-type]
+
+
+def test_the_ticket_list_filters_by_assignee_channel_and_a_part_of_the_id(store: Store) -> None:
+    _fill(store)
+    assert _tickets(store, assignee="alice") == ["T1"]
+    assert _tickets(store, channel="chat") == ["T2"]
+    assert _tickets(store, channel="email") == ["T1", "T3", "T4"]
+    assert _tickets(store, search="t2") == ["T2"]  # any case
+    assert _tickets(store, search="%") == []  # a wildcard is a character like any other
+    assert _tickets(store, state=State.BREACHED) == ["T2"]
+    assert store.count_ticket_list(TicketQuery(now=NOW, customer="acme")) == 3
+    assert store.count_ticket_list(TicketQuery(now=NOW, customer="acme", limit=1)) == 3
+
+
+@pytest.mark.parametrize(
+    ("key", "ascending", "descending"),
+    [
+        ("ticket", ["T1", "T2", "T3", "T4"], ["T4", "T3", "T2", "T1"]),
+        ("customer", ["T1", "T3", "T4", "T2"], ["T2", "T1", "T3", "T4"]),
+        ("team", ["T2", "T3", "T1", "T4"], ["T1", "T4", "T2", "T3"]),
+        ("priority", ["T1", "T4", "T2", "T3"], ["T2", "T1", "T4", "T3"]),
+        ("status", ["T1", "T2", "T4", "T3"], ["T3", "T1", "T2", "T4"]),
+        ("assignee", ["T1", "T2", "T3", "T4"], ["T2", "T1", "T3", "T4"]),
+        ("opened", ["T1", "T2", "T3", "T4"], ["T4", "T3", "T2", "T1"]),
+        ("updated", ["T1", "T4", "T3", "T2"], ["T2", "T3", "T1", "T4"]),
+    ],
+)
+def test_the_ticket_list_sorts_by_each_column_both_ways_empty_last_ties_by_id(
+    store: Store, key: str, ascending: list[str], descending: list[str]
+) -> None:
+    _fill(store)
+    assert _tickets(store, sort=SortKey(key)) == ascending
+    assert _tickets(store, sort=SortKey(key, descending=True)) == descending
+
+
+def test_every_ticket_sort_key_is_tested() -> None:
+    assert set(TICKET_SORTS) == {
+        "ticket", "customer", "team", "priority", "status", "assignee", "opened", "updated",
+    }  # fmt: skip
+
+
+def test_the_ticket_list_pages_by_offset_in_the_sort_order(store: Store) -> None:
+    _fill(store)
+    order = SortKey("updated", descending=True)
+    assert _tickets(store, sort=order) == ["T2", "T3", "T1", "T4"]
+    assert _tickets(store, sort=order, limit=2) == ["T2", "T3"]
+    assert _tickets(store, sort=order, limit=2, offset=2) == ["T1", "T4"]
+    assert _tickets(store, sort=order, offset=4) == []
+
+
+def test_the_queue_filters_by_assignee_channel_state_due_and_id(store: Store) -> None:
+    _fill(store)
+    assert _clocks(store) == ["T2", "T1", "T3"]
+    assert _clocks(store, assignee="bob") == ["T2"]
+    assert _clocks(store, channel="email") == ["T1", "T3"]
+    assert _clocks(store, state=State.BREACHED) == ["T2"]  # running, past its due instant
+    assert _clocks(store, state=State.RUNNING) == ["T1"]
+    assert _clocks(store, state=State.PAUSED) == ["T3"]
+    assert _clocks(store, due_before=T0 + 4 * HOUR) == ["T2", "T1"]  # paused ones have no due
+    assert _clocks(store, due_before=T0) == ["T2"]
+    assert _clocks(store, search="3") == ["T3"]
+    assert store.count_open_clocks(ClockQuery(now=NOW)) == 3
+    assert store.count_open_clocks(ClockQuery(now=NOW, customer="acme", limit=1)) == 2
+
+
+@pytest.mark.parametrize(
+    ("key", "ascending", "descending"),
+    [
+        ("due", ["T2", "T1", "T3"], ["T1", "T2", "T3"]),
+        ("ticket", ["T1", "T2", "T3"], ["T3", "T2", "T1"]),
+        ("metric", ["T1", "T3", "T2"], ["T2", "T1", "T3"]),
+        ("priority", ["T1", "T2", "T3"], ["T2", "T1", "T3"]),
+        ("policy", ["T2", "T1", "T3"], ["T2", "T1", "T3"]),
+        ("team", ["T2", "T3", "T1"], ["T1", "T2", "T3"]),
+        ("assignee", ["T1", "T2", "T3"], ["T2", "T1", "T3"]),
+        ("customer", ["T1", "T3", "T2"], ["T2", "T1", "T3"]),
+        ("channel", ["T2", "T1", "T3"], ["T1", "T3", "T2"]),
+        ("start", ["T2", "T1", "T3"], ["T2", "T1", "T3"]),
+    ],
+)
+def test_the_queue_sorts_by_each_column_both_ways_empty_last_ties_in_queue_order(
+    store: Store, key: str, ascending: list[str], descending: list[str]
+) -> None:
+    _fill(store)
+    assert _clocks(store, sort=SortKey(key)) == ascending
+    assert _clocks(store, sort=SortKey(key, descending=True)) == descending
+
+
+def test_every_queue_sort_key_is_tested() -> None:
+    assert set(CLOCK_SORTS) == {
+        "due", "ticket", "metric", "priority", "policy", "team", "assignee", "customer",
+        "channel", "start",
+    }  # fmt: skip
+
+
+def test_the_queue_pages_by_offset_and_counts_the_whole_filter(store: Store) -> None:
+    _fill(store)
+    order = SortKey("ticket", descending=True)
+    assert _clocks(store, sort=order, limit=2) == ["T3", "T2"]
+    assert _clocks(store, sort=order, limit=2, offset=2) == ["T1"]
+    assert store.count_open_clocks(ClockQuery(now=NOW, sort=order, limit=1, offset=2)) == 3
