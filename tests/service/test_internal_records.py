@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,13 @@ def _no_internal(text: str) -> None:
     assert "ola:" not in text and "L2-response" not in text and "agreement" not in text
 
 
+def _lists_no_ticket(text: str) -> bool:
+    """No ticket in a list's JSON or CSV answer (an instant such as ...T12:00:00Z is no id)."""
+    if text.lstrip().startswith("{"):
+        return not json.loads(text)["items"]
+    return len([line for line in text.splitlines() if line.strip()]) <= 1  # the header alone
+
+
 def test_the_recompute_stores_the_agreements_clocks_beside_the_sla_clocks(api: Api) -> None:
     got = api.store.records_of(["T1"])["T1"]
     assert {r.metric for r in got} == {"first_response", "resolution", OLA}
@@ -107,7 +115,7 @@ def test_the_ticket_list_never_shows_internal_clocks_to_a_customer(api: Api) -> 
         res = api.get(f"/api/v1/tickets?{q}", who="acme")
         assert res.status_code == 200, q
         _no_internal(res.text)
-        assert "T1" not in res.text, q
+        assert _lists_no_ticket(res.text), q
     # the teams ask for them, and by default see the SLA clocks alone
     staff = api.get("/api/v1/tickets?state=breached&clocks=agreements").json()["items"]
     assert [(t["ticket_id"], [c["metric"] for c in t["clocks"]]) for t in staff] == [("T1", [OLA])]
@@ -147,7 +155,7 @@ def test_the_at_risk_queue_never_shows_internal_clocks_to_a_customer(api: Api) -
         res = api.get(f"/api/v1/at-risk?{q}", who="acme")
         assert res.status_code == 200, q
         _no_internal(res.text)
-        assert "T1" not in res.text, q
+        assert _lists_no_ticket(res.text), q
     staff = api.get("/api/v1/at-risk?clocks=agreements").json()["items"]
     assert [(c["ticket_id"], c["metric"], c["risk"]) for c in staff] == [("T1", OLA, "breached")]
     assert OLA not in api.get("/api/v1/at-risk").text
