@@ -135,11 +135,11 @@ def test_the_export_holds_exactly_the_filtered_rows(browser: Any, served: Served
         ("acme", "globex", "initech"),
         key=lambda c: _api(served, f"/api/v1/at-risk?customer={c}&limit=1")["total"],
     )
-    page.goto(f"{served.base}/at-risk?customer={who}&limit=2")
+    page.goto(f"{served.base}/at-risk?customer={who}&limit=1")
     page.wait_for_selector("#list-table tbody tr a")
     api = _api(served, f"/api/v1/at-risk?customer={who}&limit=500")
-    assert api["total"] > 2  # more than one page: the export is not the page shown
-    page.evaluate("LIST_EXPORT.page = 3")  # several API pages, joined under one header
+    assert api["total"] > 1  # more than one page: the export is not the page shown
+    page.evaluate("LIST_EXPORT.page = 1")  # several API pages, joined under one header
     with page.expect_download() as got:
         page.click("#list-export")
     rows = list(csv.DictReader(io.StringIO(got.value.path().read_text())))

@@ -29,7 +29,8 @@ def test_instants_show_in_the_browsers_zone_then_in_the_one_chosen(
     shown = _judged(page)
     assert shown.endswith(" GMT+9"), shown  # Tokyo: nine hours ahead, no daylight saving
     at = datetime.strptime(shown.removesuffix(" GMT+9")[:16], "%Y-%m-%d %H:%M")
-    first = page.locator("#ticket table tbody tr td").first.inner_text()  # the first event
+    events = page.locator("#ticket table:has(caption:has-text('Events in time order'))")
+    first = events.locator("tbody tr td").first.inner_text()  # the first event
     created = datetime.fromisoformat(ticket["first_event"].replace("Z", "+00:00"))
     tokyo = (created + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
     assert first.startswith(tokyo) and first.endswith("GMT+9"), (first, tokyo)
