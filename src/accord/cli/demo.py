@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from datetime import UTC, datetime
 from importlib import resources
@@ -276,5 +277,8 @@ def serve(
             soft_wrap=True,
         )
 
+    # the demo's alert channel points at no receiver on purpose (its failures are shown on
+    # the Alerts page): one warning per delivery attempt would bury the sign-in link
+    logging.getLogger("accord.alerts").setLevel(logging.ERROR)
     run_server(application, host, port, "warning", ready)
     err.print("Accord demo stopped.")
