@@ -243,6 +243,9 @@ def serve(
     from accord.service.dashboard.signin_links import SigninLinks
 
     check_port_free(host, port)  # before minutes of generating, not after
+    # the demo's alert channel points at no receiver on purpose (its failures are shown on
+    # the Alerts page): one warning per delivery attempt would bury the sign-in link
+    logging.getLogger("accord.alerts").setLevel(logging.ERROR)
     try:
         url = prepare_store(directory, seed=seed, events=events)
     except KeyboardInterrupt:
@@ -277,8 +280,5 @@ def serve(
             soft_wrap=True,
         )
 
-    # the demo's alert channel points at no receiver on purpose (its failures are shown on
-    # the Alerts page): one warning per delivery attempt would bury the sign-in link
-    logging.getLogger("accord.alerts").setLevel(logging.ERROR)
     run_server(application, host, port, "warning", ready)
     err.print("Accord demo stopped.")
