@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -138,18 +139,43 @@ def run(
     )
 
 
+class Interrupts:
+    """Ctrl-C while the demo is prepared. Raised at once only after the store is migrated:
+    Python drops a ``KeyboardInterrupt`` raised inside a garbage collector's callback (with
+    "Exception ignored" and a traceback), and SQLAlchemy registers such callbacks while it
+    migrates; an interrupt is also remembered and checked between the steps."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self.armed = False
+
+    def handler(self, _signum: int, _frame: object) -> None:
+        self.seen = True
+        if self.armed:
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+
 def prepare_store(
     directory: Path,
     *,
     seed: int = 7,
     events: int | None = None,
     end: datetime | None = None,
+    interrupts: Interrupts | None = None,
 ) -> str:
     """Generate the demo helpdesk into a fresh SQLite store under ``directory`` (events,
     configuration, every ticket's clocks computed); return the store's URL.
 
     The store is made anew each time: the generated log depends on its end instant, so the
-    same event ids would come back with other content and be refused by an old store."""
+    same event ids would come back with other content and be refused by an old store.
+    With ``interrupts``, a Ctrl-C ends the preparation with ``KeyboardInterrupt``."""
+    guard = interrupts or Interrupts()
+    check = guard.check
+
     from accord.demo.generate import generate_events
     from accord.io.store import SqlStore
     from accord.io.store.base import Incoming
@@ -170,6 +196,8 @@ def prepare_store(
         # `accord serve` does after an ingest; only the background thread is left off
         settings = Settings(database_url=url, config_dir=config_dir, background=False)
         runtime = create_app(settings, store=store, clock=lambda: now).state.runtime
+        guard.armed = True  # the store is migrated: an interrupt may be raised from here on
+        check()
         batch: list[Incoming] = []
         with err.status("generating and storing the demo helpdesk…"):
             for n, ev in enumerate(
@@ -177,12 +205,15 @@ def prepare_store(
             ):
                 batch.append(Incoming(ev, "demo", n))
                 if len(batch) == 1_000:
+                    check()
                     store.add_events(batch, received_at=now)
                     batch.clear()
             if batch:
                 store.add_events(batch, received_at=now)
+        check()
         with err.status(f"computing the clocks of {store.count_tickets():,} tickets…"):
             runtime.recomputer.drain()
+        check()
         with err.status("evaluating the demo's alert rules over its last week…"):
             _alert_history(store, config_dir, now)
     finally:
@@ -246,11 +277,15 @@ def serve(
     # the demo's alert channel points at no receiver on purpose (its failures are shown on
     # the Alerts page): one warning per delivery attempt would bury the sign-in link
     logging.getLogger("accord.alerts").setLevel(logging.ERROR)
+    interrupts = Interrupts()
+    previous = signal.signal(signal.SIGINT, interrupts.handler)
     try:
-        url = prepare_store(directory, seed=seed, events=events)
+        url = prepare_store(directory, seed=seed, events=events, interrupts=interrupts)
     except KeyboardInterrupt:
         err.print("Stopped before the demo was ready.")
         raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
     store = SqlStore(url)
     try:
         now = _to_instant(datetime.now(UTC))
