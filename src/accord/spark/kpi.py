@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.kpi import evaluate as ev
 from accord.core.kpi.columns import (
     DERIVED_RECORD_COLUMNS,
@@ -243,7 +244,7 @@ def _test(name: str, test: ColumnTest) -> Column:
     return out
 
 
-def _mask(flt: Filter, metric: tuple[str, ...] | None) -> Column:
+def _mask(flt: Filter, metric: tuple[str, ...] | None, *, sla_only: bool = False) -> Column:
     from pyspark.sql import functions as F
 
     out = F.lit(True)
@@ -251,6 +252,10 @@ def _mask(flt: Filter, metric: tuple[str, ...] | None) -> Column:
         out = out & _test(name, test)
     if metric is not None:
         out = out & _test("metric", ColumnTest.model_validate({"in": metric}))
+    elif sla_only:
+        # as the local evaluator: a records measure that names no metric counts the SLA
+        # clocks, not the internal agreements' (ola:<name>)
+        out = out & ~F.col("metric").startswith(AGREEMENT_PREFIX)
     return out
 
 
@@ -278,7 +283,7 @@ def _aggregate(records: DataFrame, m: Measure, dims: tuple[str, ...], grid: Peri
             raise InputError(f"'{d}' is not a dimension of records")
     at = m.at_column
     assert at is not None
-    keep = _mask(m.where, m.metric)
+    keep = _mask(m.where, m.metric, sla_only=True)
     if m.of is not None:
         keep = keep & _column(m.of).isNotNull()
     dcols = [f"__d{i}" for i in range(len(dims))]
