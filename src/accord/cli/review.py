@@ -29,6 +29,7 @@ from accord.cli.progress import Progress, Quiet
 from accord.cli.review_drivers import drivers
 from accord.cli.review_render import targets_table, whatif_table
 from accord.cli.rows import keep_quarantine, refuse_no_events
+from accord.cli.window_options import End, Period, Start, Zone
 from accord.core.config.loader import read_sources
 from accord.core.engine.batch import compute_batch
 from accord.core.engine.batch.memory import engine_memory
@@ -132,21 +133,10 @@ def whatif(
             "paths such as 'policies.Gold.metrics.resolution.high: 6h'",
         ),
     ],
-    period: Annotated[
-        str | None,
-        typer.Option(metavar="PERIOD", help="Clocks started in 2026-11, 2026-Q3 or 2026"),
-    ] = None,
-    start: Annotated[
-        str | None,
-        typer.Option("--from", metavar="DATE", help="Clocks started from this date or instant"),
-    ] = None,
-    end: Annotated[
-        str | None,
-        typer.Option("--to", metavar="DATE", help="... up to this date (included) or instant"),
-    ] = None,
-    tz: Annotated[
-        str, typer.Option(metavar="ZONE", help="Time zone of the period and dates")
-    ] = "UTC",
+    period: Period = None,
+    start: Start = None,
+    end: End = None,
+    tz: Zone = "UTC",
     by: Annotated[
         list[str] | None,
         typer.Option(

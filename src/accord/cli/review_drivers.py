@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 
 from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.window_options import End, Period, Start, Zone
 from accord.core.timeutil import format_duration, iso, zone
 
 FORMATS = ("table", "json", "csv")
@@ -28,21 +29,10 @@ def drivers(
     config: Annotated[
         Path, typer.Option("--config", "-c", metavar="DIR", help="Configuration directory")
     ],
-    period: Annotated[
-        str | None,
-        typer.Option(metavar="PERIOD", help="Clocks started in 2026-11, 2026-Q3 or 2026"),
-    ] = None,
-    start: Annotated[
-        str | None,
-        typer.Option("--from", metavar="DATE", help="Clocks started from this date or instant"),
-    ] = None,
-    end: Annotated[
-        str | None,
-        typer.Option("--to", metavar="DATE", help="... up to this date (included) or instant"),
-    ] = None,
-    tz: Annotated[
-        str, typer.Option(metavar="ZONE", help="Time zone of the period and dates")
-    ] = "UTC",
+    period: Period = None,
+    start: Start = None,
+    end: End = None,
+    tz: Zone = "UTC",
     customer: Annotated[
         str | None, typer.Option(metavar="NAME", help="Only this customer's clocks")
     ] = None,
