@@ -20,12 +20,13 @@ def test_capacity_shows_agents_needed_per_interval_and_the_shortfalls(
     assert "calendar support-us" in summary and "agent(s) needed" in summary
     assert "staffed" in summary and "NaN" not in summary
     assert page.locator("#capacity svg[role=img]").count() >= 1
-    # one agent per interval cannot keep up with the demo helpdesk: the shortfalls are listed
-    page.fill("#capacity-form input[name=agents]", "1")
+    # no agent at all cannot answer any interval with arrivals: the shortfalls are listed
+    # (how many agents the demo's load needs depends on the log generated for today)
+    page.fill("#capacity-form input[name=agents]", "0")
     page.click("#capacity-form button[type=submit]")
     page.wait_for_selector("#capacity .shortfalls", timeout=120_000)
     short = page.inner_text("#capacity .shortfalls")
-    assert "short of agents with 1" in short and "needed" in short
+    assert "short of agents with 0" in short and "needed" in short
     shot(page, "review-capacity")
     page.context.close()
 
