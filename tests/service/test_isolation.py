@@ -51,11 +51,11 @@ def test_the_clocks_behind_figures_are_only_the_customers(populated: Api) -> Non
     for q in ("customer=globex", "by=customer&key=globex", "by=team&key=support&customer=globex"):
         other = populated.get(f"/api/v1/compliance/clocks?{q}", who="acme").json()
         assert (other["count"], other["clocks"]) == (0, []), q
-    # an objective of another customer's contract: empty, never that customer's clocks
-    q = "objective=first_response&customer=globex"
-    res = populated.get(f"/api/v1/compliance/clocks?{q}", who="acme")
-    assert res.status_code == 200 and res.json()["clocks"] == []
-    assert "T3" not in populated.get(f"/api/v1/compliance/clocks?{q}&format=csv", who="acme").text
+    # an objective of another customer's contract: 404 as its statement, never its clocks
+    path = "/api/v1/customers/globex/objectives/first_response/clocks"
+    for fmt in ("json", "csv"):
+        res = populated.get(path, who="acme", params={"format": fmt})
+        assert res.status_code == 404 and "T3" not in res.text, fmt
 
 
 @pytest.mark.parametrize(

@@ -336,11 +336,17 @@ class IsolationMachine(RuleBasedStateMachine):
             return
         for part in ("statement?period=2026-03", "budget"):
             self.get(who, f"/api/v1/customers/{who}/{part}")
-        # the clocks behind an objective's figures: the customer's own, whichever it names
+        # the clocks behind an objective's figures: the customer's own; another customer's
+        # contract is a 404, as its statement
         for other in CUSTOMERS:
             for fmt in ("json", "csv"):
-                q = f"objective=first_response&customer={other}&label=2026-03&format={fmt}"
-                self.get(who, f"/api/v1/compliance/clocks?{q}")
+                path = f"/api/v1/customers/{other}/objectives/first_response/clocks"
+                if other == who:
+                    self.get(who, f"{path}?period=2026-03&format={fmt}")
+                    continue
+                res = self.api.get(path, who=who, params={"period": "2026-03", "format": fmt})
+                assert res.status_code == 404, (path, res.status_code, res.text)
+                self.check(who, path, res.text)
 
     @rule(who=st.sampled_from(CUSTOMERS[:2]))
     def read_documents(self, who: str) -> None:

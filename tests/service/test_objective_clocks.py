@@ -1,8 +1,9 @@
-"""``GET /api/v1/compliance/clocks?objective=…``: each contract objective, error budget and
-credit figure of a statement leads to the clocks behind it, as many as the figure counts
-(the objective's clocks, met and breached; the budget's used breaches; a per-breach credit's
-breaches), as JSON and CSV, judged at the same instant; a customer's token reads its own
-contract only and never an internal clock; mistakes are 400 or 404 naming the parameter."""
+"""``GET /api/v1/customers/{customer}/objectives/{objective}/clocks``: each contract
+objective, error budget and credit figure of a statement leads to the clocks behind it, as
+many as the figure counts (the objective's clocks, met and breached; the budget's used
+breaches; a per-breach credit's breaches), as JSON and CSV, judged at the same instant; a
+customer's token reads its own contract only (another customer's is a 404, as its statement)
+and never an internal clock; mistakes are 400, 404 or 422 naming the parameter."""
 
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ contracts:
     objectives:
       first_response: {metric: first_response, met_share: 90%}
 """
-URL = "/api/v1/compliance/clocks"
+
+
+def url(customer: str, objective: str) -> str:
+    return f"/api/v1/customers/{customer}/objectives/{objective}/clocks"
 
 
 @pytest.fixture(params=STORES)
@@ -67,16 +71,18 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
         yield a
 
 
-def _clocks(api: Api, who: str = "read", **params: Any) -> dict[str, Any]:
-    res = api.get(URL, who=who, params=params)
+def _clocks(
+    api: Api, objective: str, customer: str = "acme", who: str = "read", **params: Any
+) -> dict[str, Any]:
+    res = api.get(url(customer, objective), who=who, params=params)
     assert res.status_code == 200, res.text
     body: dict[str, Any] = res.json()
     assert body["count"] == len(body["clocks"])
     return body
 
 
-def _csv_rows(api: Api, **params: Any) -> list[dict[str, str]]:
-    text = api.get(URL, params={**params, "format": "csv"}).text
+def _csv_rows(api: Api, objective: str, **params: Any) -> list[dict[str, str]]:
+    text = api.get(url("acme", objective), params={**params, "format": "csv"}).text
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -85,14 +91,13 @@ def test_every_objective_lists_as_many_clocks_as_its_figures_count(api: Api, per
     statement = api.get("/api/v1/customers/acme/statement", params={"period": period}).json()
     assert statement["objectives"]
     for o in statement["objectives"]:
-        q = {"customer": "acme", "objective": o["name"], "label": period}
-        every = _clocks(api, **q)
-        assert every["label"] == statement["period"] and every["as_of"] == statement["as_of"]
+        every = _clocks(api, o["name"], period=period)
+        assert every["period"] == statement["period"] and every["as_of"] == statement["as_of"]
         assert every["count"] == o["denominator"], o["name"]
-        assert _clocks(api, **q, state="met")["count"] == o["met"]
-        breached = _clocks(api, **q, state="breached")
+        assert _clocks(api, o["name"], period=period, state="met")["count"] == o["met"]
+        breached = _clocks(api, o["name"], period=period, state="breached")
         assert breached["count"] == o["breached"]
-        assert len(_csv_rows(api, **q)) == o["denominator"]
+        assert len(_csv_rows(api, o["name"], period=period)) == o["denominator"]
         if o["kind"] != "statistic":  # a count objective names its breaches' tickets
             named = sorted(b["ticket_id"] for b in o["breaches"])
             assert sorted(c["ticket_id"] for c in breached["clocks"]) == named
@@ -104,16 +109,15 @@ def test_the_budget_used_and_a_credit_count_the_listed_breaches(api: Api) -> Non
     used = {o["name"]: o["budget"]["used"] for o in budget["objectives"] if o["budget"]}
     assert used
     for name, figure in used.items():
-        q = {"customer": "acme", "objective": name, "state": "breached"}
-        assert _clocks(api, **q)["count"] == figure, name
+        assert _clocks(api, name, state="breached")["count"] == figure, name
     lines = {c["objective"]: c for c in statement["credits"]}
     per_breach = lines["first_response"]
     assert per_breach["scheme"] == "per_breach"
-    breaches = _clocks(api, customer="acme", objective="first_response", state="breached")
+    breaches = _clocks(api, "first_response", state="breached")
     assert Decimal(per_breach["gross"]) == Decimal("50.00") * breaches["count"] > 0
     # a tiered credit follows from the attainment, met ÷ counted of the listed clocks
     tiers = next(o for o in statement["objectives"] if o["name"] == "high")
-    listed = _clocks(api, customer="acme", objective="high")
+    listed = _clocks(api, "high")
     met = sum(c["state"] == "met" for c in listed["clocks"])
     assert (met, listed["count"]) == (tiers["numerator"], tiers["denominator"])
     assert lines["high"]["scheme"] == "tiers"
@@ -121,54 +125,73 @@ def test_the_budget_used_and_a_credit_count_the_listed_breaches(api: Api) -> Non
 
 
 def test_the_listed_clocks_name_their_tickets_and_when_they_counted(api: Api) -> None:
-    got = _clocks(api, customer="acme", objective="first_response")["clocks"]
+    got = _clocks(api, "first_response")["clocks"]
     assert [(c["ticket_id"], c["state"], c["team"], c["counted_at"]) for c in got] == [
         ("A1", "met", "L2", "2026-03-02T09:30:00Z"),  # when it stopped
         ("A3", "breached", "L1", "2026-03-02T10:20:00Z"),  # open: when it breached
         ("A2", "breached", "L1", "2026-03-02T11:10:00Z"),  # stopped late: when it stopped
     ]
-    assert all((c["label"], c["customer"], c["policy"]) == ("2026-03", "acme", "Gold") for c in got)
+    assert {(c["period"], c["customer"], c["policy"]) for c in got} == {("2026-03", "acme", "Gold")}
 
 
 def test_as_of_judges_the_clocks_as_the_statement_at_that_instant(api: Api) -> None:
     at = "2026-03-02T09:35:00Z"  # A1 met; A2 still running within its hour
     statement = api.get("/api/v1/customers/acme/statement", params={"as_of": at}).json()
     fr = next(o for o in statement["objectives"] if o["name"] == "first_response")
-    got = _clocks(api, customer="acme", objective="first_response", as_of=at)
+    got = _clocks(api, "first_response", as_of=at)
     assert (got["count"], got["as_of"]) == (fr["denominator"], at) == (1, at)
 
 
 def test_a_customer_reads_its_own_contract_only_and_no_internal_clock(api: Api) -> None:
-    mine = _clocks(api, "acme", objective="first_response")
-    assert mine["customer"] == "acme" and mine["count"] == 3
-    other = _clocks(api, "acme", objective="first_response", customer="globex")
-    assert other["clocks"] == []
-    assert _clocks(api, "globex", objective="first_response")["count"] == 1
+    mine = _clocks(api, "first_response", who="acme")
+    assert (mine["customer"], mine["contract"], mine["count"]) == ("acme", "acme", 3)
+    assert _clocks(api, "first_response", "globex", who="globex")["count"] == 1
+    # another customer's contract is as invisible as a missing one, as its statement is
+    for path in (url("globex", "first_response"), "/api/v1/customers/globex/statement"):
+        res = api.get(path, who="acme")
+        assert res.status_code == 404, (path, res.text)
+        assert "G1" not in res.text
     for who in ("acme", "read"):
-        text = api.get(URL, who=who, params={"objective": "high", "customer": "acme"}).text
-        assert "ola:" not in text
-    res = api.get(URL, who="acme", params={"objective": "high", "format": "csv"})
-    assert res.status_code == 200 and "ola:" not in res.text
+        for fmt in ("json", "csv"):
+            res = api.get(url("acme", "high"), who=who, params={"format": fmt})
+            assert res.status_code == 200 and "ola:" not in res.text
+
+
+def test_csv_has_the_documented_columns_as_the_json_has_its_fields(api: Api) -> None:
+    listed = _clocks(api, "first_response")["clocks"]
+    rows = _csv_rows(api, "first_response")
+    assert [list(r) for r in rows] == [list(c) for c in listed]
+    assert [r["ticket_id"] for r in rows] == [c["ticket_id"] for c in listed]
+    accepted = api.get(url("acme", "first_response"), headers={"accept": "text/csv"})
+    asked = api.get(url("acme", "first_response"), params={"format": "csv"})
+    assert accepted.headers["content-type"].startswith("text/csv")
+    assert accepted.text == asked.text
 
 
 @pytest.mark.parametrize(
-    ("params", "status", "parameter"),
+    ("path", "params", "status", "parameter"),
     [
-        ({"objective": "first_response"}, 400, "customer"),
-        ({"objective": "nope", "customer": "acme"}, 404, None),
-        ({"objective": "first_response", "customer": "initech"}, 404, None),
-        ({"objective": "first_response", "customer": "acme", "label": "2026-13"}, 400, "label"),
-        ({"objective": "first_response", "customer": "acme", "label": "2026-05"}, 400, None),
-        ({"objective": "first_response", "customer": "acme", "state": "open"}, 400, "state"),
-        ({"objective": "first_response", "customer": "acme", "by": "team"}, 400, "by"),
-        ({"objective": "first_response", "customer": "acme", "as_of": "then"}, 400, "as_of"),
-        ({"as_of": "2026-03-02T09:35:00Z"}, 400, "as_of"),
+        (url("acme", "nope"), {}, 404, None),
+        (url("initech", "first_response"), {}, 404, None),
+        (url("acme", "first_response"), {"period": "2026-13"}, 400, "period"),
+        (url("acme", "first_response"), {"period": "2026-05"}, 400, None),  # not started
+        (url("acme", "first_response"), {"state": "open"}, 422, "state"),
+        (url("acme", "first_response"), {"as_of": "then"}, 400, "as_of"),
+        (url("acme", "first_response"), {"state": ["met", "breached"]}, 400, "state"),
     ],
 )
-def test_mistakes_answer_400_or_404_naming_the_parameter(
-    api: Api, params: dict[str, str], status: int, parameter: str | None
+def test_mistakes_answer_400_404_or_422_naming_the_parameter(
+    api: Api, path: str, params: dict[str, Any], status: int, parameter: str | None
 ) -> None:
-    res = api.get(URL, params=params)
+    res = api.get(path, params=params)
     assert res.status_code == status, res.text
     if parameter is not None:
-        assert parameter in res.json()["error"]["message"]
+        assert parameter in res.text
+
+
+def test_the_compliance_clocks_take_no_objective_parameter(api: Api) -> None:
+    # the compliance figure's list is one figure: its schema names no objective or as_of
+    doc = api.get("/openapi.json").json()
+    names = {p["name"] for p in doc["paths"]["/api/v1/compliance/clocks"]["get"]["parameters"]}
+    assert not names & {"objective", "as_of"}
+    assert "/api/v1/customers/{customer}/objectives/{objective}/clocks" in doc["paths"]

@@ -38,6 +38,7 @@ from accord.service.routers import (
     jobs,
     kpi_rows,
     kpis,
+    objective_clocks,
     prometheus,
     quarantine,
     review,
@@ -116,6 +117,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(contracts.router)
+    app.include_router(objective_clocks.router)
     app.include_router(alerts.router)
     app.include_router(review.router)
     app.include_router(review_capacity.router)

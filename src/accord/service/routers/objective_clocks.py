@@ -1,78 +1,104 @@
-"""The clocks behind a contract objective's figures (``GET /api/v1/compliance/clocks`` with
-``objective``): the drill-down of a statement's objective, error budget and credit lines.
+"""``GET /api/v1/customers/{customer}/objectives/{objective}/clocks``: the clocks behind a
+contract objective's figures, the drill-down of a statement's objective, error budget and
+credit lines, as JSON or CSV.
 
-The clocks are those :func:`accord.core.contracts.drill.objective_clocks` counts, read from
-the customer's stored events by the same function as the statement
+The clocks are those :func:`accord.core.contracts.drill.objective_clocks` counts in the
+contract period ``period`` (as the statement's ``period``; default ``current``), read from the
+customer's stored events by the same function as the statement
 (:func:`accord.service.figures.customer_data`) under the configuration in force, judged at
 ``as_of`` (default: the request's instant): an objective's ``denominator`` is the number of
 rows, its ``met`` and ``breached`` (and the budget's ``used``) those of ``state=met`` and
-``state=breached``. A customer-scoped token reads its own contract only (another customer's
-answers as empty, as every filter on another customer does); a statement never holds an
-internal agreement's clock, so neither does this list.
+``state=breached``. A customer-scoped token sees its own contract only: another customer
+answers 404, as its statement does; a statement never holds an internal agreement's clock, so
+neither does this list.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from accord.core.contracts.drill import objective_clocks
 from accord.core.contracts.statement import ticket_fields
 from accord.core.timeutil import Instant, iso
 from accord.errors import InputError, NotFoundError
-from accord.service.auth import Principal
+from accord.io.store import Scope
+from accord.service.auth import Principal, require
 from accord.service.figures import customer_data
+from accord.service.params import INSTANT_SCHEMA, PERIOD_SCHEMA
 from accord.service.params import instant as instant_param
 from accord.service.params import period as checked_period
+from accord.service.plumbing import (
+    NOT_FOUND,
+    READ_ERRORS,
+    csv_response,
+    json_response,
+    wants_csv,
+)
 from accord.service.routers.contracts import current_contracts, visible_contract
+from accord.service.views import rows_csv
 
-COLUMNS = ("ticket_id", "metric", "cycle", "priority", "policy", "team", "customer", "label",
+router = APIRouter(prefix="/api/v1", tags=["contracts"])
+
+COLUMNS = ("ticket_id", "metric", "cycle", "priority", "policy", "team", "customer", "period",
            "state", "counted_at", "due", "breached_at", "business_elapsed", "target")  # fmt: skip
-# the compliance figure's selectors, which say nothing about a contract objective's clocks
-FOREIGN = ("by", "period", "key", "unset", "metric", "clocks")
+_SCALARS = ("period", "state", "as_of", "format")
+
+
+@router.get(
+    "/customers/{customer}/objectives/{objective}/clocks",
+    summary="The clocks behind a contract objective's figures in one period, JSON or CSV",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **READ_ERRORS,
+        **NOT_FOUND,
+    },
+)
+def get_objective_clocks(
+    customer: str,
+    objective: str,
+    request: Request,
+    principal: Principal = Depends(require(Scope.READ)),
+    period: str | None = Query(
+        None,
+        description="2026-10, 2026-Q4, current or previous (default: current)",
+        json_schema_extra=PERIOD_SCHEMA,
+    ),
+    state: Literal["met", "breached"] | None = Query(
+        None, description="Only the met or breached clocks (an objective counts no open one)"
+    ),
+    as_of: str | None = Query(
+        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
+    ),
+    format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
+) -> Response:
+    for name in _SCALARS:  # one value each: a second one would be silently dropped
+        if len(request.query_params.getlist(name)) > 1:
+            raise InputError(f"{name}: give it once", details=[{"parameter": name}])
+    head, rows = objective_rows(request, principal, customer, objective, period, state, as_of)
+    if wants_csv(request, format):
+        return csv_response(rows_csv(COLUMNS, rows))
+    return json_response({**head, "count": len(rows), "clocks": rows})
 
 
 def objective_rows(
     request: Request,
     principal: Principal,
+    customer: str,
     objective: str,
-    customer: str | None,
-    label: str | None,
+    period: str | None,
     state: str | None,
     as_of: str | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The answer's head (objective, contract, customer, label, as_of, state) and the rows
-    (:data:`COLUMNS`) of the counted clocks of ``objective`` in period ``label``."""
-    given = [n for n in FOREIGN if n in request.query_params]
-    if given:
-        raise InputError(
-            f"{', '.join(given)}: not with objective (the contract says which clocks an "
-            "objective counts)",
-            details=[{"parameter": n} for n in given],
-        )
-    if state == "open":
-        raise InputError(
-            "state: an objective counts met and breached clocks only; the open ones are in "
-            "the budget's at_risk",
-            details=[{"parameter": "state"}],
-        )
-    label = checked_period(label, "label")
+    """The answer's head (objective, contract, customer, period, as_of, state) and the rows
+    (:data:`COLUMNS`) of the counted clocks of ``objective`` in ``period``."""
+    wanted = checked_period(period)
     runtime = request.app.state.runtime
     now: Instant = runtime.clock()
-    explicit = instant_param(as_of or None, "as_of")
+    explicit = instant_param(as_of, "as_of")
     judged = now if explicit is None else explicit
-    head: dict[str, Any] = {"objective": objective, "contract": None, "customer": customer,
-                            "label": label, "as_of": iso(judged), "state": state}  # fmt: skip
-    if principal.customer is not None:
-        if customer is not None and customer != principal.customer:
-            return head, []  # another customer's clocks: none, as on every other read
-        customer = head["customer"] = principal.customer
-    if customer is None:
-        raise InputError(
-            "customer: name the customer whose contract the objective is in",
-            details=[{"parameter": "customer"}],
-        )
     config, contracts = current_contracts(request, now)
     name, spec = visible_contract(principal, contracts, customer)
     if objective not in spec.objectives:
@@ -81,7 +107,7 @@ def objective_rows(
     records, tickets = customer_data(
         runtime.store, config, customer, judged, now, ticket_fields([spec])
     )
-    span, frame = objective_clocks(spec, objective, records, tickets, judged, label)
+    span, frame = objective_clocks(spec, objective, records, tickets, judged, wanted)
     by_key = {(r.ticket_id, r.metric, r.cycle): r for r in records}
     rows: list[dict[str, Any]] = []
     for c in frame.iter_rows(named=True):
@@ -97,7 +123,7 @@ def objective_rows(
                 "policy": r.policy,
                 "team": r.team,
                 "customer": r.customer,
-                "label": span.label,
+                "period": span.label,
                 "state": c["state"],
                 "counted_at": iso(c["counted_at"]),
                 "due": iso(c["due"]),
@@ -106,5 +132,6 @@ def objective_rows(
                 "target": c["target"],
             }
         )
-    head.update(contract=name, label=span.label)
+    head = {"objective": objective, "contract": name, "customer": customer,
+            "period": span.label, "as_of": iso(judged), "state": state}  # fmt: skip
     return head, rows
