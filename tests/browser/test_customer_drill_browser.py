@@ -52,7 +52,9 @@ def _check_every_figure(page: Any, served: Served, who: str) -> list[int]:
         said = re.match(r"(\d+) ", page.inner_text("#clocks-count"))
         assert said, page.inner_text("#clocks")
         assert int(said.group(1)) == figure == _listed(page), (who, href)
-        csv_href = page.get_attribute("#clocks a[download]", "href")
+        csv_href = str(page.get_attribute("#clocks a[download]", "href"))
+        # the objective's own route, not the compliance figure's
+        assert re.match(r"/api/v1/customers/[^/]+/objectives/[^/]+/clocks\?", csv_href), csv_href
         text = page.context.request.get(f"{served.base}{csv_href}").text()
         assert len(list(csv.DictReader(io.StringIO(text)))) == figure, (who, href)
     return [figure for _, figure in links]

@@ -1,8 +1,8 @@
 // Accord dashboard, a customer's page: the contract statement of a period (objectives, error
 // budget, credits), the current period's budget and burn, compliance by month and the clocks
 // at risk. Every figure that counts clocks links to the clocks behind it (/clocks, from
-// GET /api/v1/compliance/clocks with the figure's customer, objective and period, judged at
-// the figure's own instant), which lists as many as the figure counts. Uses app.js' helpers.
+// GET /api/v1/customers/{c}/objectives/{o}/clocks with the figure's period, judged at the
+// figure's own instant), which lists as many as the figure counts. Uses app.js' helpers.
 "use strict";
 
 function txt(v) {
@@ -49,8 +49,8 @@ function objectiveValue(o) {
 // exactly as many clocks as the figure counts. A rolling window has no name to ask for: it is
 // the current one, which ends at that instant.
 function drillQuery(s, name, state) {
-  const label = /^\d{4}-(\d\d|Q[1-4])$/.test(s.period || "") ? s.period : "current";
-  const q = new URLSearchParams({ customer: s.customer, objective: name, label });
+  const period = /^\d{4}-(\d\d|Q[1-4])$/.test(s.period || "") ? s.period : "current";
+  const q = new URLSearchParams({ customer: s.customer, objective: name, period });
   if (s.as_of) q.set("as_of", s.as_of);
   if (state) q.set("state", state);
   return q;
