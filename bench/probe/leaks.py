@@ -294,10 +294,14 @@ def context(dep: Deployment) -> dict[str, list[str]]:
     by_customer: dict[str, str] = {}
     for a in alerts:
         by_customer.setdefault(str(a.get("customer")), str(a["id"]))
+    # the contracts' objectives: each customer's clocks behind them, read by every customer
+    contracts = httpx.get(f"{url}/api/v1/contracts", headers=admin, timeout=60).json()["items"]
+    objectives = sorted({o for c in contracts for o in c.get("objectives") or {}})
     return {
         "name": [kpis[0]["name"]] if kpis else ["first_response_median"],
         "alert_id": sorted(by_customer.values()) or ["1"],
         "job_id": [job_id],
+        "objective": objectives or ["first_response"],
     }
 
 
