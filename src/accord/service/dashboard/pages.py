@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from accord.core.config.resolved import Configuration
 from accord.errors import AuthError
 from accord.io.store import Scope
 from accord.service.auth import COOKIE_NAME, Principal, authenticate
@@ -157,7 +158,7 @@ def _metrics(request: Request) -> list[str]:
     """The metrics of the configuration in force, for the alert page's metric filter; the
     internal agreements' (``ola:<name>``) for the teams only."""
     runtime = request.app.state.runtime
-    config = runtime.config_at(runtime.clock())
+    config: Configuration | None = runtime.config_at(runtime.clock())
     if config is None:
         return []
     names = config.metric_names()
