@@ -88,6 +88,48 @@ def test_the_worst_compliance_figure_leads_to_the_teams_then_the_tickets(
     page.context.close()
 
 
+def _count(text: str) -> int:
+    got = re.match(r"(\d+) ", text)
+    assert got, text
+    return int(got.group(1))
+
+
+def test_the_worst_compliance_figure_leads_to_its_teams_then_to_their_breach_drivers(
+    browser: Any, served: Served
+) -> None:
+    page = sign_in(browser, served, served.read_token)
+    page.wait_for_selector("#by-metric table tbody tr a")
+    rows = page.locator("#by-metric tbody tr")
+    shares = [
+        float(t.replace("%", "").strip() or 101)
+        for t in rows.evaluate_all("rs => rs.map(r => r.cells[5].innerText.replace('–', ''))")
+    ]
+    worst = rows.nth(shares.index(min(shares)))
+    figure = int(worst.locator("td").nth(3).inner_text())  # its breached clocks
+    worst.locator("td").first.locator("a").click()  # one click: the figure by team
+    page.wait_for_selector("#explorer table tbody tr a.drivers-link")
+    assert page.input_value("select[name=period]") == "year"
+    teams = page.locator("#explorer tbody tr")
+    breached = [int(t) for t in teams.locator("td:nth-child(4)").all_inner_texts()]
+    # the teams' breached clocks add up to the overview's figure, year by year
+    assert sum(breached) == figure
+    team = teams.nth(breached.index(max(breached))).locator("td").first.locator("a")
+    name = team.inner_text()
+    team.click()  # two clicks: the clocks in which that team held time, with their tickets
+    page.wait_for_selector("#behind-count")
+    said = _count(page.inner_text("#behind-count"))
+    assert f"team = {name}" in page.inner_text("#behind-count")
+    listed = page.locator("#drivers tbody tr:not(:has-text('Nothing to show.'))").count()
+    assert said == listed
+    shot(page, "compliance-team-drivers")
+    if said:
+        states = page.locator("#drivers tbody tr td:nth-child(4)").all_inner_texts()
+        assert set(states) <= {"met", "breached"}
+        page.locator("#drivers tbody a").first.click()
+        page.wait_for_selector("#ticket .clock")
+    page.context.close()
+
+
 def test_a_kpi_tile_leads_to_as_many_rows_as_its_value_counts(browser: Any, served: Served) -> None:
     page = sign_in(browser, served, served.read_token)
     page.goto(f"{served.base}/overview")

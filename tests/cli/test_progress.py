@@ -101,6 +101,10 @@ COMMANDS = {
                   ["reading", "computing"]),
     "targets": (["review", "targets", "{log}", "-c", str(CONFIG_DIR), "--as-of", END],
                 ["reading", "computing"]),
+    "capacity": (["review", "capacity", "{log}", "-c", str(CONFIG_DIR), "--as-of", END],
+                 ["reading", "computing"]),
+    "drivers": (["review", "drivers", "{log}", "-c", str(CONFIG_DIR), "--as-of", END,
+                 "--period", "2026-02"], ["reading", "computing"]),
 }  # fmt: skip
 
 
@@ -125,3 +129,14 @@ def test_demo_generate_quiet_prints_no_phase(tmp_path: Path) -> None:
     _, err = _run(["demo", "generate", "--tickets", "5", "--end", END, "-o", str(out), "-q"])
     assert "generating" not in err and "writing:" not in err
     assert err.startswith("wrote ")
+
+
+def test_demo_run_prints_each_phase_and_none_with_quiet(tmp_path: Path) -> None:
+    args = ["demo", "run", "--dir", str(tmp_path), "--events", "3000"]
+    out, err = _run(args)
+    for phase in ("generating", "writing", "reading", "computing", "writing records"):
+        assert any(line.startswith(f"{phase}: ") and " in " in line for line in err.splitlines())
+    assert "compliance" in out and (tmp_path / "records.csv").stat().st_size > 0
+    quiet_out, quiet_err = _run([*args, "--quiet"])
+    assert quiet_err == ""
+    assert "compliance" in quiet_out

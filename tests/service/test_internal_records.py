@@ -179,6 +179,28 @@ def test_compliance_never_counts_internal_clocks_for_a_customer(api: Api) -> Non
     assert [(g["key"], g["met"], g["breached"]) for g in teams["groups"]] == [("L2", 0, 1)]
 
 
+def test_the_clocks_behind_a_figure_never_show_internal_clocks_to_a_customer(api: Api) -> None:
+    queries = (
+        "by=team&key=L2",
+        "clocks=agreements",
+        f"metric={OLA}",
+        "clocks=agreements&format=csv",
+        "objective=first_response",
+        "objective=first_response&customer=acme&format=csv",
+        "objective=first_response&customer=acme&label=2026-03&state=breached",
+    )
+    for q in queries:
+        res = api.get(f"/api/v1/compliance/clocks?{q}", who="acme")
+        assert res.status_code == 200, (q, res.text)
+        _no_internal(res.text)
+    # an objective's clocks are the statement's, which never holds an internal clock, for
+    # the teams either; they see the agreements' clocks only when they ask for them
+    for q in ("objective=first_response&customer=acme", "by=team&key=L2"):
+        _no_internal(api.get(f"/api/v1/compliance/clocks?{q}").text)
+    staff = api.get("/api/v1/compliance/clocks?clocks=agreements").json()
+    assert [(c["ticket_id"], c["metric"]) for c in staff["clocks"]] == [("T1", OLA)]
+
+
 def test_internal_kpis_are_hidden_from_a_customer_and_counted_for_the_teams(api: Api) -> None:
     names = {k["name"] for k in api.get("/api/v1/kpis", who="acme").json()["kpis"]}
     assert "l2_response_met" not in names and "sla_compliance" in names

@@ -45,6 +45,19 @@ def test_compliance_counts_only_the_customers_clocks(populated: Api) -> None:
     assert {g["key"] for g in by_policy["groups"]} == {"Gold"}
 
 
+def test_the_clocks_behind_figures_are_only_the_customers(populated: Api) -> None:
+    own = populated.get("/api/v1/compliance/clocks", who="acme").json()
+    assert {c["ticket_id"] for c in own["clocks"]} <= {"T1", "T2"} and own["clocks"]
+    for q in ("customer=globex", "by=customer&key=globex", "by=team&key=support&customer=globex"):
+        other = populated.get(f"/api/v1/compliance/clocks?{q}", who="acme").json()
+        assert (other["count"], other["clocks"]) == (0, []), q
+    # an objective of another customer's contract: empty, never that customer's clocks
+    q = "objective=first_response&customer=globex"
+    res = populated.get(f"/api/v1/compliance/clocks?{q}", who="acme")
+    assert res.status_code == 200 and res.json()["clocks"] == []
+    assert "T3" not in populated.get(f"/api/v1/compliance/clocks?{q}&format=csv", who="acme").text
+
+
 @pytest.mark.parametrize(
     "path", ["/api/v1/config", "/metrics", "/api/v1/jobs/x", "/api/v1/quarantine", "/api/v1/tokens"]
 )

@@ -336,6 +336,11 @@ class IsolationMachine(RuleBasedStateMachine):
             return
         for part in ("statement?period=2026-03", "budget"):
             self.get(who, f"/api/v1/customers/{who}/{part}")
+        # the clocks behind an objective's figures: the customer's own, whichever it names
+        for other in CUSTOMERS:
+            for fmt in ("json", "csv"):
+                q = f"objective=first_response&customer={other}&label=2026-03&format={fmt}"
+                self.get(who, f"/api/v1/compliance/clocks?{q}")
 
     @rule(who=st.sampled_from(CUSTOMERS[:2]))
     def read_documents(self, who: str) -> None:

@@ -53,8 +53,11 @@ contracts:
 # what-if's window ends after it starts (and is given one way, not two); and whether
 # capacity inputs admit a figure together (an interval dividing a day, a goal within 10,000
 # agents, a patience within Erlang A's reach, a metric some policy measures, a handle time
-# the stored history holds). Those answer 400 and 422 to requests the schema admits; every
-# parameter's own form is in the schema and checked by the other checks.
+# the stored history holds); and whether the clocks behind a figure are asked of one figure
+# (a contract objective's clocks take a customer, one of its contract's started periods, met
+# or breached clocks, no compliance group; a compliance group's are judged now, with no
+# as_of). Those answer 400 and 422 to requests the schema admits; every parameter's own form
+# is in the schema and checked by the other checks.
 # The callers: fixed tokens, stored in each store, so that schemathesis sends them itself
 # (a header added by the test would undo its requests without a token).
 ADMIN = "acc_00000000ad01_" + "a" * 43
@@ -85,6 +88,10 @@ _CONFIG: dict[str, Any] = {
         },
         {
             "include-name": "POST /api/v1/review/capacity",
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "400"]}},
+        },
+        {
+            "include-name": "GET /api/v1/compliance/clocks",
             "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "400"]}},
         },
         {

@@ -24,6 +24,7 @@ from rich import box
 from rich.table import Table
 
 from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.progress import Progress, Quiet
 from accord.cli.rows import keep_quarantine, refuse_no_events
 from accord.core.config.loader import load_config
 from accord.core.engine.batch import compute_batch
@@ -143,6 +144,7 @@ def capacity(
     fmt: Annotated[
         str, typer.Option("--format", "-f", metavar="FORMAT", help=" | ".join(FORMATS))
     ] = "table",
+    quiet: Quiet = False,
 ) -> None:
     """Agents needed to answer in time: a calculator, or from the history of EVENTS."""
     if fmt not in FORMATS:
@@ -160,7 +162,7 @@ def capacity(
             raise typer.BadParameter("history needs the configuration", param_hint="--config")
         _history(
             events, config, step, aht, agents, service_level, patience, concurrency, by,
-            from_, to, period, target, as_of, source_tz, fmt,
+            from_, to, period, target, as_of, source_tz, fmt, Progress(quiet),
         )  # fmt: skip
         return
     if calls is None or answer_within is None:
@@ -203,6 +205,7 @@ def _history(
     as_of: str | None,
     source_tz: str | None,
     fmt: str,
+    progress: Progress,
 ) -> None:
     if by is not None and by not in GROUPINGS:
         raise typer.BadParameter(f"choose {' or '.join(GROUPINGS)}", param_hint="--by")
@@ -229,12 +232,15 @@ def _history(
     handle = _seconds(aht, "--aht")
     wait = _seconds(patience, "--patience")
     with engine_memory():
-        with err.status("reading events…"):
+        with progress.phase("reading") as phase:
             batch = read_columnar(events, source_tz=tzinfo, status_category=cfg.status_category)
+            phase.update(batch.events.num_rows)
         qpath = keep_quarantine(batch.quarantined, None, events)
-        refuse_no_events(batch.rows, batch.events.num_rows, batch.quarantined, qpath, events)
-        with err.status(f"computing {batch.events.num_rows:,} events…"):
-            records = records_frame_of_table(compute_batch(batch.events, cfg, when))
+        n = batch.events.num_rows
+        refuse_no_events(batch.rows, n, batch.quarantined, qpath, events)
+        with progress.phase("computing", n) as phase:
+            table = compute_batch(batch.events, cfg, when, progress=phase.update)
+            records = records_frame_of_table(table)
     loads = group_loads(
         records,
         cfg,

@@ -109,30 +109,42 @@ def run(
     events: Annotated[
         int | None, typer.Option(metavar="N", help="Aim for about this many events")
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Generate the demo log, compute every SLA clock and print the scoreboard."""
     from accord.cli.summary import render_summary
     from accord.core.config.loader import load_config
-    from accord.core.engine import compute
-    from accord.demo.generate import generate_events
-    from accord.io.readers import read_events
-    from accord.io.records_out import write_records
-    from accord.io.writers import write_events
+    from accord.core.engine.batch import compute_batch, records_from_table
+    from accord.demo.generate import generate_log, log_table
+    from accord.io.columnar import read_columnar
+    from accord.io.records_text import write_table_file
+    from accord.io.table_writers import write_event_table
 
     end_dt = _end(None)
     directory.mkdir(parents=True, exist_ok=True)
     events_path = directory / "events.jsonl"
-    config_dir = copy_demo_config(directory / "config")
-    with err.status("generating 90 days of helpdesk events…"):
-        n = write_events(events_path, generate_events(seed=seed, end=end_dt, target_events=events))
-    cfg = load_config(config_dir)
-    read = read_events(events_path, status_category=cfg.status_category)
-    as_of = to_instant(end_dt)
-    with err.status(f"computing SLA clocks over {n:,} events…"):
-        records = compute(read.events, cfg, as_of)
-    write_records(records, directory / "records.csv")
-    render_summary(records, out)
     records_path = directory / "records.csv"
+    config_dir = copy_demo_config(directory / "config")
+    progress = Progress(quiet)
+    with progress.phase("generating", events) as phase:
+        log = generate_log(seed=seed, end=end_dt, target_events=events, progress=phase.update)
+        phase.update(len(log))
+    with progress.phase("writing", len(log)) as phase:
+        batches = (log_table(log, i, i + WRITE_BATCH) for i in range(0, len(log), WRITE_BATCH))
+        write_event_table(events_path, batches, on_rows=phase.advance)
+    cfg = load_config(config_dir)
+    as_of = to_instant(end_dt)
+    # the log is read back from its file, as `accord sla` would read it
+    with progress.phase("reading") as phase:
+        read = read_columnar([events_path], status_category=cfg.status_category)
+        phase.update(read.events.num_rows)
+    n = read.events.num_rows
+    with progress.phase("computing", n) as phase:
+        table = compute_batch(read.events, cfg, as_of, progress=phase.update)
+    with progress.phase("writing records", table.num_rows, "records") as phase:
+        write_table_file(table, records_path, "csv")
+        phase.update(table.num_rows)
+    render_summary(records_from_table(table), out)
     out.print(
         f"\nEvents: {events_path}  Configuration: {config_dir}  Records: {records_path}"
         f"\nTry: accord sla {events_path} --config {config_dir} --as-of {iso(as_of)}"
@@ -166,6 +178,7 @@ def prepare_store(
     events: int | None = None,
     end: datetime | None = None,
     interrupts: Interrupts | None = None,
+    progress: Progress | None = None,
 ) -> str:
     """Generate the demo helpdesk into a fresh SQLite store under ``directory`` (events,
     configuration, every ticket's clocks computed); return the store's URL.
@@ -174,9 +187,10 @@ def prepare_store(
     same event ids would come back with other content and be refused by an old store.
     With ``interrupts``, a Ctrl-C ends the preparation with ``KeyboardInterrupt``."""
     guard = interrupts or Interrupts()
+    progress = progress or Progress()
     check = guard.check
 
-    from accord.demo.generate import generate_events
+    from accord.demo.generate import generate_log
     from accord.io.store import SqlStore
     from accord.io.store.base import Incoming
     from accord.service.app import create_app
@@ -198,21 +212,25 @@ def prepare_store(
         runtime = create_app(settings, store=store, clock=lambda: now).state.runtime
         guard.armed = True  # the store is migrated: an interrupt may be raised from here on
         check()
+        with progress.phase("generating", events) as phase:
+            log = generate_log(seed=seed, end=end_dt, target_events=events, progress=phase.update)
+            phase.update(len(log))
+        check()
         batch: list[Incoming] = []
-        with err.status("generating and storing the demo helpdesk…"):
-            for n, ev in enumerate(
-                generate_events(seed=seed, end=end_dt, target_events=events), start=1
-            ):
+        with progress.phase("storing", len(log)) as phase:
+            for n, ev in enumerate(log.events(), start=1):
                 batch.append(Incoming(ev, "demo", n))
                 if len(batch) == 1_000:
                     check()
                     store.add_events(batch, received_at=now)
+                    phase.advance(len(batch))
                     batch.clear()
             if batch:
                 store.add_events(batch, received_at=now)
+                phase.advance(len(batch))
         check()
-        with err.status(f"computing the clocks of {store.count_tickets():,} tickets…"):
-            runtime.recomputer.drain()
+        with progress.phase("computing clocks", store.count_tickets(), "tickets") as phase:
+            runtime.recomputer.drain(phase.update)
         check()
         with err.status("evaluating the demo's alert rules over its last week…"):
             _alert_history(store, config_dir, now)
@@ -264,6 +282,7 @@ def serve(
     events: Annotated[
         int | None, typer.Option(metavar="N", help="Aim for about this many events")
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Generate the demo into an embedded SQLite store, compute everything, print a sign-in
     link for a read-only token and serve the dashboard (Ctrl-C stops it)."""
@@ -280,7 +299,9 @@ def serve(
     interrupts = Interrupts()
     previous = signal.signal(signal.SIGINT, interrupts.handler)
     try:
-        url = prepare_store(directory, seed=seed, events=events, interrupts=interrupts)
+        url = prepare_store(
+            directory, seed=seed, events=events, interrupts=interrupts, progress=Progress(quiet)
+        )
     except KeyboardInterrupt:
         err.print("Stopped before the demo was ready.")
         raise typer.Exit(130) from None

@@ -176,8 +176,9 @@ def kpi(
 
         options = {"grain": period_grain, "rolling": rolling, "tz": tz, "periods": periods}
         table, counts, rejected, rows = kpis_on_spark(
-            events, cfg, when, tzinfo, spark_master, catalog, selected, dims, custom, options
-        )
+            events, cfg, when, tzinfo, spark_master, catalog, selected, dims, custom, options,
+            progress,
+        )  # fmt: skip
         qpath = keep_quarantine(rejected, quarantine, events)
         refuse_no_events(rows, counts["events"], rejected, qpath, events)
         tickets = f", {counts['tickets']:,} tickets" if counts["tickets"] else ""

@@ -111,7 +111,8 @@ class Progress:
 
     @contextmanager
     def phase(self, name: str, total: int | None = None, unit: str = "events") -> Iterator[Phase]:
-        """A phase of the command, shown while the ``with`` block runs."""
+        """A phase of the command, shown while the ``with`` block runs (``unit=""``: a phase
+        with nothing to count, shown with its time only)."""
         if self.mode == "bar":
             with self._bar(name, total, unit) as phase:
                 yield phase
@@ -135,6 +136,10 @@ class Progress:
 
     def _line(self, p: Phase, *, finished: bool) -> None:
         elapsed = p.elapsed
+        if not p.unit:  # a phase with nothing to count: its time only
+            text = f"{p.name}: {elapsed:.1f} s" if finished else f"{p.name}: {elapsed:.0f} s so far"
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+            return
         if finished:
             text = (
                 f"{p.name}: {_count(p.done, p.unit)} in {elapsed:.1f} s "
@@ -164,10 +169,12 @@ class Progress:
 
         class Counts(ProgressColumn):
             def render(self, task: Any) -> Text:
-                return Text(_of(task.completed, task.total, unit))
+                return Text(_of(task.completed, task.total, unit) if unit else "")
 
         class Rate(ProgressColumn):
             def render(self, task: Any) -> Text:
+                if not unit:
+                    return Text("")
                 speed = task.finished_speed or task.speed
                 return Text("" if speed is None else f"{_count(speed, unit)}/s")
 

@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 
 from accord.cli.common import as_of_or_now, err, handle_errors, out
+from accord.cli.progress import Progress, Quiet
 from accord.cli.window_options import End, Period, Start, Zone
 from accord.core.timeutil import format_duration, iso, zone
 
@@ -64,6 +65,7 @@ def drivers(
         str | None,
         typer.Option(metavar="ZONE", help="Time zone of timestamps that carry no offset"),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Where the breached clocks' time went, compared with the met clocks."""
     from accord.cli.review import read_events
@@ -91,10 +93,11 @@ def drivers(
     window = parse_window(period, start, end, tz)
     when = as_of_or_now(as_of)
     setup = load_setup(config)
-    table = read_events(events, setup, source_tz)
-    with err.status(f"computing {table.num_rows:,} events…"):
+    progress = Progress(quiet)
+    table = read_events(events, setup, source_tz, progress)
+    with progress.phase("computing", table.num_rows) as phase:
         selected = select_clocks(
-            counted(events_from_table(table), setup.config, when),
+            counted(events_from_table(table), setup.config, when, phase.update),
             window,
             customer=customer,
             metric=metric,

@@ -148,6 +148,7 @@ def sla(
             spark_master,
             since_records,
             split,
+            Progress(quiet),
         )
         if strict:
             strict_exit(rejected, spark_q)

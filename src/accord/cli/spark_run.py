@@ -21,6 +21,8 @@ import typer
 
 from accord.cli.breakdown import Breakdown
 from accord.cli.common import err
+from accord.cli.progress import Progress
+from accord.cli.spark_progress import spark_phase
 from accord.core.config.resolved import Configuration
 from accord.core.kpi.models import KpiSpec
 from accord.core.timeutil import Instant, iso
@@ -48,6 +50,7 @@ def sla_on_spark(
     master: str | None,
     since: Path | None,
     split: Breakdown | None = None,
+    progress: Progress | None = None,
 ) -> tuple[int, str]:
     """Read and compute on Spark, then write or print as the local engine does; return the
     rows quarantined and the quarantine file (for ``--strict``). ``split``: the breakdown
@@ -70,9 +73,10 @@ def sla_on_spark(
         # the kept records' attribution rows are not kept by the previous run
         raise typer.BadParameter("not with --since-records: run in full", param_hint="--breakdown")
     inputs = [uri(p) for p in events]
-    with err.status("starting Spark…"):
+    progress = progress or Progress()
+    with progress.phase("starting Spark", unit=""):
         spark = session(master)
-    with err.status("reading events on Spark…"):
+    with spark_phase(progress, spark, "reading on Spark"):
         read = read_events(spark, inputs, source_tz=tz, status_category=cfg.status_category)
     try:
         qpath = (
@@ -80,20 +84,21 @@ def sla_on_spark(
             if quarantine
             else (uri(out_path) if out_path else inputs[0]) + ".quarantine.jsonl"
         )
-        bad = write_quarantine_rows(read, qpath)
+        with spark_phase(progress, spark, "checking on Spark"):
+            bad = write_quarantine_rows(read, qpath)
+            accepted = read.events.count()
         say_quarantined(bad, qpath)
-        accepted = read.events.count()
         refuse_no_events(read.rows, accepted, [], Path(qpath) if bad else None, events)
         if since is not None:
             records = update_records(spark, read, cfg, when, uri(since))
         else:
             records = records_of(spark, read.events, cfg, when)
         if fmt == "parquet" and out_path is not None:
-            with err.status("computing and writing on Spark…"):
+            with spark_phase(progress, spark, "computing and writing on Spark"):
                 write_run(records, read.events, when, uri(out_path), mode="overwrite")
             n = spark.read.parquet(uri(out_path)).count()
         else:
-            with err.status("computing on Spark…"):
+            with spark_phase(progress, spark, "computing on Spark"):
                 table = records_table(records)
             n = table.num_rows
         err.print(
@@ -119,7 +124,7 @@ def sla_on_spark(
             from accord.cli.breakdown import write_breakdown
             from accord.spark import attribution_of, attribution_rows
 
-            with err.status("computing the breakdown on Spark…"):
+            with spark_phase(progress, spark, "computing the breakdown on Spark"):
                 frame = attribution_of(spark, read.events, cfg, when, split.dimensions)
                 rows = attribution_rows(frame)
             write_breakdown(rows, split)
@@ -139,6 +144,7 @@ def kpis_on_spark(
     dims: list[str] | None,
     custom: list[str],
     options: dict[str, Any],
+    progress: Progress | None = None,
 ) -> tuple[pl.DataFrame, dict[str, int], list[QuarantineRecord], int]:
     """``accord kpi --engine spark``: the events read and the records computed on Spark, and
     every records KPI on the records' columns aggregated there
@@ -153,15 +159,17 @@ def kpis_on_spark(
     from accord.spark.kpi import compute_kpis, measures_of, on_spark
     from accord.spark.output import events_table
 
-    with err.status("starting Spark…"):
+    progress = progress or Progress()
+    with progress.phase("starting Spark", unit=""):
         spark = session(master)
-    with err.status("reading events on Spark…"):
+    with spark_phase(progress, spark, "reading on Spark"):
         read = read_events(
             spark, [uri(p) for p in events], source_tz=tz, status_category=cfg.status_category
         )
     try:
-        rejected = read.quarantined()
-        n_events = read.events.count()
+        with spark_phase(progress, spark, "checking on Spark"):
+            rejected = read.quarantined()
+            n_events = read.events.count()
         counts = {"events": n_events, "records": 0, "tickets": 0}
         if n_events == 0:
             return pl.DataFrame(), counts, rejected, read.rows
@@ -170,7 +178,7 @@ def kpis_on_spark(
         records = records_of(spark, read.events, cfg, when).persist()
         facts = None
         if any(m.over != "records" for m in measures):
-            with err.status("ticket facts on the driver…"):
+            with progress.phase("ticket facts on the driver", n_events):
                 fields = [*policy_fields(cfg), *custom]
                 frame = events_frame_of_table(events_table(read.events), fields)
                 facts = ticket_facts(frame, cfg, when, fields=custom)
@@ -183,11 +191,13 @@ def kpis_on_spark(
             return local[0]
 
         if any(m.over == "records" and not on_spark(m, by) for m in measures):
-            collected()  # before the evaluation's status line: it says what it waits for
-        with err.status("aggregating KPIs on Spark…"):
+            # before the evaluation's phase: it says what it waits for
+            with spark_phase(progress, spark, "collecting records to the driver"):
+                collected()
+        with spark_phase(progress, spark, "aggregating KPIs on Spark"):
             table = compute_kpis(records, catalog, when, facts=facts, kpis=selected, by=dims,
                                  local_records=collected, **options)  # fmt: skip
-        counts["records"] = records.count()
+            counts["records"] = records.count()
         records.unpersist()
     finally:
         read.release()

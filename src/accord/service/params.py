@@ -116,11 +116,12 @@ PERIOD_SCHEMA: dict[str, Any] = {"pattern": PERIOD_PATTERN}
 ``previous``, in the years of instants."""
 
 
-def period(value: str | None) -> str | None:
-    """A statement's ``period`` parameter, checked; ``None`` stays ``None`` (``current``)."""
+def period(value: str | None, name: str = "period") -> str | None:
+    """A statement's period parameter (``name``), checked; ``None`` stays ``None``
+    (``current``)."""
     if value is not None and not _CHECK_PERIOD.fullmatch(value):
         raise _invalid(
-            "period",
+            name,
             value,
             f"a period such as 2026-10, 2026-Q4, current or previous (years {FIRST_YEAR} to "
             f"{LAST_YEAR})",

@@ -196,8 +196,9 @@ class Recomputer:
         self.on_drained: Callable[[], None] | None = None  # told after new records are stored
         self.on_saved: Saved | None = None
 
-    def drain(self) -> int:
-        """Recompute every marked ticket; return how many were recomputed."""
+    def drain(self, progress: Callable[[int], None] | None = None) -> int:
+        """Recompute every marked ticket; return how many were recomputed. ``progress``
+        hears the number recomputed so far, a batch at a time."""
         done = 0
         with self._lock:
             while True:
@@ -215,6 +216,8 @@ class Recomputer:
                 done += len(marks)
                 self.recomputed += len(marks)
                 self.failed += len(got.failed)
+                if progress is not None:
+                    progress(done)
 
     def notify(self) -> None:
         self._wake.set()

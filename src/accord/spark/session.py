@@ -75,6 +75,9 @@ def session(
                 memory = os.environ.get("ACCORD_SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY)
                 builder = builder.config("spark.driver.memory", memory)
     builder = builder.config("spark.sql.session.timeZone", "UTC")
+    if not SparkConf().contains("spark.ui.showConsoleProgress"):
+        # Accord's commands show each phase's Spark tasks themselves (accord.cli.spark_progress)
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
     builder = builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS))
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import cast
@@ -103,15 +103,23 @@ def attribute(
 
 
 def counted(
-    events: Iterable[Event], config: Configuration, as_of: Instant
+    events: Iterable[Event],
+    config: Configuration,
+    as_of: Instant,
+    progress: Callable[[int], None] | None = None,
 ) -> list[tuple[MetricRecord, list[Piece]]]:
     """Every SLA record at ``as_of`` with the stretches its cycle counted (each with the
     moment it follows, its span, calendar and business seconds): what the breach drivers
-    (:mod:`accord.core.review.drivers`) split by holder, hour and weekday."""
+    (:mod:`accord.core.review.drivers`) split by holder, hour and weekday. ``progress``
+    hears the number of events done, a ticket at a time."""
     out: list[tuple[MetricRecord, list[Piece]]] = []
+    done = 0
     for ticket_id, evs in _by_ticket(events):
         for record, cycle in _clocks(ticket_id, evs, config, as_of, False):
             out.append((record, list(cycle.pieces)))
+        done += len(evs)
+        if progress is not None:
+            progress(done)
     return out
 
 

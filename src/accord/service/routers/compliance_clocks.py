@@ -9,6 +9,11 @@ records exactly as the compliance counts are (clocks with a target, judged at th
 instant, the ticket's current customer, the SLA clocks or with ``clocks=agreements`` the
 internal agreements'), so the number listed equals the figure: a group's ``met`` is the
 number of its ``state=met`` clocks. Not paginated, for that reason.
+
+With ``objective`` (and ``customer``, ``label``: the contract period, default ``current``;
+``as_of``) it lists instead the clocks a contract objective counts in that period, those
+behind the statement's objective, error budget and credit figures (see
+:mod:`accord.service.routers.objective_clocks`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ from accord.io.store import Scope
 from accord.io.store.base import ComplianceKey
 from accord.service.auth import Principal, require
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
-from accord.service.plumbing import READ_ERRORS, csv_response, json_response, wants_csv
+from accord.service.params import INSTANT_SCHEMA
+from accord.service.plumbing import (
+    NOT_FOUND,
+    READ_ERRORS,
+    csv_response,
+    json_response,
+    wants_csv,
+)
+from accord.service.routers import objective_clocks
 from accord.service.routers.compliance import By, Period, period_of
 from accord.service.views import rows_csv
 
@@ -45,6 +58,8 @@ _SCALARS = (
     "customer",
     "metric",
     "clocks",
+    "objective",
+    "as_of",
     "format",
 )
 
@@ -61,8 +76,12 @@ def judged(state: str, due: Instant | None, now: Instant) -> str | None:
 
 @router.get(
     "/compliance/clocks",
-    summary="The clocks behind one compliance figure (same filters), JSON or CSV",
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **READ_ERRORS},
+    summary="The clocks behind one compliance or contract objective figure, JSON or CSV",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **READ_ERRORS,
+        **NOT_FOUND,
+    },
 )
 def compliance_clocks(
     request: Request,
@@ -72,7 +91,10 @@ def compliance_clocks(
     key: str | None = Query(None, description="The group's value (absent: every group)"),
     unset: bool = Query(False, description="The group without a value (compliance's null key)"),
     label: str | None = Query(
-        None, description="The group's period, as compliance names it (absent: every period)"
+        None,
+        description="The group's period, as compliance names it (absent: every period); with "
+        "objective, the contract period (2026-10, 2026-Q4, current or previous; absent: "
+        "current)",
     ),
     state: Literal["met", "breached", "open"] | None = Query(
         None, description="Only the met, breached or open clocks"
@@ -80,6 +102,17 @@ def compliance_clocks(
     customer: str | None = None,
     metric: str | None = None,
     clocks: Clocks | None = CLOCKS_QUERY,
+    objective: str | None = Query(
+        None,
+        description="Instead of a compliance group: the clocks this objective of the "
+        "customer's contract counts in the period label (not with by, period, key, unset, "
+        "metric or clocks)",
+    ),
+    as_of: str | None = Query(
+        None,
+        description="With objective: judge the clocks at this instant (default: now)",
+        json_schema_extra=INSTANT_SCHEMA,
+    ),
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     runtime = request.app.state.runtime
@@ -87,6 +120,18 @@ def compliance_clocks(
     for name in _SCALARS:  # one value each: a second one would be silently dropped
         if len(request.query_params.getlist(name)) > 1:
             raise InputError(f"{name}: give it once", details=[{"parameter": name}])
+    if objective is not None:
+        head, found = objective_clocks.objective_rows(
+            request, principal, objective, customer, label, state, as_of
+        )
+        if wants_csv(request, format):
+            return csv_response(rows_csv(objective_clocks.COLUMNS, found))
+        return json_response({**head, "count": len(found), "clocks": found})
+    if as_of is not None:
+        raise InputError(
+            "as_of: only with objective (a compliance figure is judged now)",
+            details=[{"parameter": "as_of"}],
+        )
     internal = internal_read(principal, clocks, metric)
     empty = internal is None
     if principal.customer is not None:

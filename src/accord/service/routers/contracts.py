@@ -66,7 +66,10 @@ def _contracts_of(request: Request, version: ConfigVersion) -> dict[str, Contrac
     return got
 
 
-def _current(request: Request, now: Instant) -> tuple[Configuration, dict[str, ContractSpec]]:
+def current_contracts(
+    request: Request, now: Instant
+) -> tuple[Configuration, dict[str, ContractSpec]]:
+    """The configuration in force at ``now`` and its contracts (404 without one)."""
     runtime: Runtime = request.app.state.runtime
     current = runtime.configs.current(now)
     if current is None:
@@ -75,9 +78,10 @@ def _current(request: Request, now: Instant) -> tuple[Configuration, dict[str, C
     return config, _contracts_of(request, version)
 
 
-def _visible(
+def visible_contract(
     principal: Principal, contracts: Mapping[str, ContractSpec], customer: str
 ) -> tuple[str, ContractSpec]:
+    """The name and contract of ``customer`` as ``principal`` may see it (404 otherwise)."""
     found = find_contract(contracts, customer)
     # another customer's contract is as invisible to a customer token as a missing one
     if found is None or (principal.customer is not None and principal.customer != customer):
@@ -104,8 +108,8 @@ def _statement(
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()
     explicit = instant_param(as_of, "as_of")
-    config, contracts = _current(request, now)
-    name, spec = _visible(principal, contracts, customer)
+    config, contracts = current_contracts(request, now)
+    name, spec = visible_contract(principal, contracts, customer)
     fields = ticket_fields([spec])
 
     current = runtime.configs.current(now)
@@ -161,7 +165,7 @@ def list_contracts(
     now = runtime.clock()
     if runtime.configs.current(now) is None:
         return {"items": []}
-    _, contracts = _current(request, now)
+    _, contracts = current_contracts(request, now)
     items = [
         contract_json(name, spec)
         for name, spec in contracts.items()

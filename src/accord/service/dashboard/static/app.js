@@ -196,7 +196,7 @@ async function complianceBlock(id, by, extra) {
   fill(id,
     barChart(`SLA compliance by ${by}`, items),
     table(`SLA compliance by ${by} (met ÷ judged clocks)`, [by, "period", "met", "breached", "open", "compliance"],
-      groups.map((g) => [by === "metric" && g.key ? el("a", { href: `/compliance?by=team&metric=${encodeURIComponent(g.key)}`, title: "by team" }, g.key) : g.key ?? "(none)",
+      groups.map((g) => [by === "metric" && g.key ? el("a", { href: `/compliance?${new URLSearchParams({ by: "team", period: res.data.period, metric: g.key })}`, title: "by team" }, g.key) : g.key ?? "(none)",
         g.period, ...["met", "breached", "open"].map((s) => clocksLink(by, res.data.period, g, s)), pct(g.compliance)])));
 }
 
@@ -210,6 +210,20 @@ async function overview() {
   if (!rows.length) { fill("kpis", notice("No KPI values yet.")); return; }
   // figures.js: labels, units, periods, comparisons and bands in words
   fill("kpis", ...kpiTiles(rows, catalog.ok ? catalog.data.kpis : []));
+}
+
+// A compliance group leads to the breach drivers of its clocks in its period (/drivers, where
+// the breached clocks' time went): a team to the clocks in which it held time, a metric, a
+// customer or a period to the drivers of those clocks. The drivers look at the SLA clocks
+// only, and have no priority or policy filter: those groups link to none.
+function driversLink(by, g, filters) {
+  const name = g.key ?? "(none)";
+  if (filters.clocks === "agreements" || !["team", "metric", "customer", "period"].includes(by)) return name;
+  const q = new URLSearchParams({ period: g.period });
+  for (const k of ["customer", "metric"]) if (filters[k]) q.set(k, filters[k]);
+  if (by === "metric" || by === "customer") { if (g.key === null || g.key === undefined) return name; q.set(by, g.key); }
+  if (by === "team") { q.set("dimension", "team"); if (g.key !== null && g.key !== undefined) q.set("value", g.key); }
+  return el("a", { class: "drivers-link", href: `/drivers?${q}`, title: `breach drivers of ${by === "period" ? "the clocks" : name} started in ${g.period}` }, by === "period" ? g.period : name);
 }
 
 async function explorer() {
@@ -229,7 +243,7 @@ async function explorer() {
       el("p", {}, `Total: ${res.data.total.met} met, ${res.data.total.breached} breached, ${res.data.total.open} open — ${pct(res.data.total.compliance)}`),
       barChart(`Compliance by ${by} and ${res.data.period}`, items),
       table(`Compliance by ${by} and ${res.data.period}`, [by, "period", "met", "breached", "open", "compliance"],
-        groups.map((g) => [g.key ?? "(none)", g.period,
+        groups.map((g) => [driversLink(by, g, filters), g.period,
           ...["met", "breached", "open"].map((s) => clocksLink(by, res.data.period, g, s, filters)), pct(g.compliance)])));
   };
   // the filters a link brought (the overview's "by team" link) fill the form
@@ -238,147 +252,11 @@ async function explorer() {
   show();
 }
 
-function txt(v) {
-  if (v === null || v === undefined) return "–";
-  if (typeof v === "object") return Object.entries(v).filter(([, x]) => typeof x !== "object" || x === null).map(([k, x]) => `${k.replace(/_/g, " ")} ${x ?? "–"}`).join(", ");
-  return String(v);
-}
-
-function ticketLinks(list) {
-  const ids = [...new Set((list || []).map((b) => (typeof b === "object" ? b.ticket_id : b)))];
-  if (!ids.length) return "–";
-  return el("span", {}, ids.map((id, i) => [i ? ", " : "", el("a", { href: `/tickets/${encodeURIComponent(id)}` }, id)]).flat());
-}
-
-// a share objective's attainment in percent (the API answers a fraction); others have none
-function attainment(o) {
-  if (o.kind && o.kind !== "met_share") return null;
-  const v = o.value ?? o.attainment;
-  if (v === null || v === undefined) return null;
-  return v <= 1 ? v * 100 : v;
-}
-
-// what each credit status means, said where the credits are listed
-const CREDIT_STATUS = {
-  due: "due: owed for a period that is over (not earned back)",
-  provisional: "provisional: the period is not over yet, so the amount can still change",
-  pending: "pending: the period is over, but the credit is waived if the objective is met in the next periods (earn-back)",
-  waived: "waived: earned back by meeting the objective in the periods after",
-};
-
 function money(v, currency) {
   if (v === null || v === undefined || v === "") return "–";
   const n = Number(v);
   const text = Number.isNaN(n) ? String(v) : n.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   return `${text} ${currency || ""}`.trim();
-}
-
-// a count objective (at most N breaches) says its unit; a share objective is a percentage
-function objectiveTarget(o) {
-  if (o.kind === "max_breaches") return `at most ${o.target} breach${Number(o.target) === 1 ? "" : "es"}`;
-  return txt(o.target);
-}
-
-function objectiveValue(o) {
-  if (o.kind === "max_breaches") return `${o.value} breach${Number(o.value) === 1 ? "" : "es"}`;
-  return o.value_text ?? pct(attainment(o));
-}
-
-function renderStatement(s) {
-  const objectives = s.objectives || [];
-  const credits = Array.isArray(s.credits) ? s.credits : (s.credits && s.credits.lines) || [];
-  const fee = s.period_fee ?? s.fee;
-  const totals = s.totals || {};
-  const cur = s.currency || "";
-  const counts = objectives.filter((o) => o.kind === "max_breaches");
-  const statuses = [...new Set(credits.map((c) => c.status))].filter((x) => CREDIT_STATUS[x]);
-  return [
-    el("p", {}, `Contract ${s.contract ?? s.customer} · period ${s.period}` + (fee !== undefined && fee !== null ? ` · fee ${money(fee, cur)}` : "") +
-      (s.final === false ? ` · not over yet (as of ${when(s.as_of)})` : "")),
-    barChart(`Attainment per share objective, ${s.period}`, objectives.filter((o) => attainment(o) !== null).map((o) => ({ label: o.name, value: attainment(o) }))),
-    counts.length ? table(`Breach-count objectives, ${s.period}`, ["objective", "allowed", "breaches", "result"],
-      counts.map((o) => [o.name, objectiveTarget(o), objectiveValue(o), o.status ?? "–"])) : null,
-    table(`Objectives, ${s.period}`, ["objective", "target", "numerator / clocks", "value", "result", "error budget", "forecast", "breaches"],
-      objectives.map((o) => [
-        el("span", { title: o.description || "" }, o.name),
-        objectiveTarget(o), `${txt(o.numerator)} / ${txt(o.denominator)}`,
-        objectiveValue(o),
-        el("span", { class: o.status === "missed" ? "risk-breached" : o.status === "met" ? "state-met" : "" }, o.status ?? "–"),
-        txt(o.budget), o.forecast ? `${o.forecast.value_text ?? txt(o.forecast.value)} (${o.forecast.status ?? ""})` : "–",
-        ticketLinks(o.breaches)])),
-    table(`Service credits, ${s.period}`, ["objective", "scheme", "status", "amount", "computation"],
-      credits.map((c) => [c.objective ?? c.description ?? "–", c.scheme ?? "–",
-        el("span", { title: CREDIT_STATUS[c.status] || "" }, c.status ?? "–"), money(c.amount, cur), c.computation ?? ""])),
-    el("p", {}, `Credits due ${money(totals.due, cur)}; pending or provisional ${money(totals.pending, cur)}; waived ${money(totals.waived, cur)}.`),
-    statuses.length ? el("ul", { class: "muted credit-statuses", "aria-label": "What the credit statuses mean" },
-      statuses.map((x) => el("li", {}, CREDIT_STATUS[x]))) : null,
-  ].filter(Boolean);
-}
-
-function renderBudget(b) {
-  const items = b.objectives || [];
-  return table(`Error budget and burn, ${b.period ?? ""}`, ["objective", "budget (allowed / used / remaining)", "burn rate", "at risk now", "forecast"],
-    items.map((o) => [o.name,
-      o.budget ? `${o.budget.allowed ?? "–"} / ${o.budget.used ?? "–"} / ${o.budget.remaining ?? "–"}` : "–",
-      o.burn ? `${o.burn.rate === null || o.burn.rate === undefined ? "–" : Number(o.burn.rate).toFixed(2)} (${o.burn.breaches ?? 0} of ${o.burn.clocks ?? 0} recent clocks; allowed ${o.burn.allowed ?? "–"})` : "–",
-      ticketLinks(o.at_risk),
-      o.forecast ? `${o.forecast.value_text ?? txt(o.forecast.value)} (${o.forecast.status ?? ""})` : "–"]));
-}
-
-async function customer() {
-  const name = document.body.dataset.customer;
-  const enc = encodeURIComponent(name);
-  const input = document.getElementById("period");
-  // the month lives in the address (?period=2026-10): a link or a reload shows the same month
-  const fromUrl = () => new URLSearchParams(window.location.search).get("period") || "";
-  input.value = fromUrl() || new Date().toISOString().slice(0, 7);
-  let loading = 0;
-  const load = async () => {
-    const period = input.value;
-    const mine = ++loading;  // a slower answer for an earlier month must not overwrite this one
-    document.getElementById("statement-html").href = `/api/v1/customers/${enc}/statement.html?period=${period}`;
-    document.getElementById("statement-pdf").href = `/api/v1/customers/${enc}/statement.pdf?period=${period}`;
-    for (const id of ["statement", "budget"]) {
-      document.getElementById(id).setAttribute("aria-busy", "true");
-      fill(id, notice(`Loading ${period}…`));
-    }
-    fill("figures-as-of", "");
-    const [st, bud] = await Promise.all([
-      api(`/api/v1/customers/${enc}/statement?period=${period}`),
-      api(`/api/v1/customers/${enc}/budget`),
-    ]);
-    if (mine !== loading) return;
-    for (const id of ["statement", "budget"]) document.getElementById(id).removeAttribute("aria-busy");
-    fill("statement", ...(st.ok ? renderStatement(st.data) : [notice(errorText(st, "The contract statement"))]));
-    fill("figures-as-of", asOf((st.ok && st.data.as_of) || (bud.ok && bud.data.as_of)));
-    if (bud.ok) {
-      fill("budget", renderBudget(bud.data));
-    } else {
-      fill("budget", notice(errorText(bud, "The error budget")));
-    }
-  };
-  document.getElementById("period-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    if (input.value !== fromUrl()) window.history.pushState(null, "", `${window.location.pathname}?period=${input.value}`);
-    load();
-  });
-  window.addEventListener("popstate", () => { input.value = fromUrl() || new Date().toISOString().slice(0, 7); load(); });
-  load();
-  const comp = await api(`/api/v1/compliance?by=period&period=month&customer=${enc}`);
-  if (comp.ok) {
-    const groups = comp.data.groups;
-    fill("customer-compliance",
-      barChart(`Compliance of ${name} by month`, groups.map((g) => ({ label: g.period, value: g.compliance }))),
-      table(`Compliance of ${name} by month`, ["month", "met", "breached", "open", "compliance"], groups.map((g) => [g.period,
-        ...["met", "breached", "open"].map((s) => clocksLink("period", "month", g, s, { customer: name })), pct(g.compliance)])));
-  } else {
-    fill("customer-compliance", notice(errorText(comp, "Compliance"), "error"));
-  }
-  const risk = await api(`/api/v1/at-risk?customer=${enc}&limit=50`);
-  if (risk.ok) {
-    fill("customer-risk", table(`Open clocks of ${name}`, ["ticket", "metric", "priority", "due", "remaining", "risk"],
-      risk.data.items.map((c) => [el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.priority ?? "–", when(c.due), businessSpan(c.remaining, c.business_day_seconds), c.risk])));
-  }
 }
 
 async function failures() {
@@ -399,7 +277,7 @@ async function failures() {
 }
 
 // the working lists live in lists.js (loaded after this file, before DOMContentLoaded)
-const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: () => alertPage(), compliance: explorer, customers: () => customersPage(), customer, failures };
+const PAGES = { overview, at_risk: () => workingList("at_risk"), tickets: () => workingList("tickets"), alerts: () => alertPage(), compliance: explorer, customers: () => customersPage(), failures };
 
 document.addEventListener("DOMContentLoaded", () => {
   zonePicker();

@@ -1,13 +1,30 @@
-// Accord dashboard, the clocks behind a compliance figure: GET /api/v1/compliance/clocks with
-// the page's own query (the figure's filters), as many clocks as the figure counts, each linked
-// to its ticket, and the same list as CSV. Uses app.js' helpers.
+// Accord dashboard, the clocks behind a compliance or contract objective figure:
+// GET /api/v1/compliance/clocks with the page's own query (the figure's filters), as many clocks
+// as the figure counts, each linked to its ticket, and the same list as CSV. Uses app.js'
+// helpers.
 "use strict";
+
+// the clocks an objective of a customer's contract counts in one period (its figures, its
+// error budget's used breaches, its credit line)
+function objectiveClocks(d, qs) {
+  const csv = new URLSearchParams(qs); csv.set("format", "csv");
+  const what = `${d.state ?? "counted"} clocks of objective ${d.objective}` + (d.contract ? ` (contract ${d.contract})` : "") + ` in ${d.label ?? "the current period"}`;
+  const back = `/customers/${encodeURIComponent(d.customer ?? "")}` + (/^\d{4}-\d\d$/.test(d.label || "") ? `?period=${d.label}` : "");
+  fill("clocks",
+    el("p", {}, el("a", { href: back }, `← ${d.customer ?? "customer"}`), " · ",
+      el("a", { href: `/api/v1/compliance/clocks?${csv}`, download: "clocks.csv" }, "Export CSV")),
+    el("p", { id: "clocks-count" }, `${d.count} ${what}, judged at ${when(d.as_of)}.`),
+    table(`The ${what}`, ["ticket", "metric", "cycle", "priority", "team", "state", "counted at", "due", "business elapsed", "target"],
+      d.clocks.map((c) => [el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.cycle, c.priority ?? "–",
+        c.team ?? "–", el("span", { class: `state state-${c.state}` }, c.state), when(c.counted_at), when(c.due), duration(c.business_elapsed), duration(c.target)])));
+}
 
 async function clocksPage() {
   const qs = new URLSearchParams(window.location.search);
   const res = await api(`/api/v1/compliance/clocks?${qs}`);
   if (!res.ok) { fill("clocks", notice(errorText(res, "The clocks behind the figure"), "error")); return; }
   const d = res.data;
+  if (qs.get("objective")) { objectiveClocks(d, qs); return; }
   const csv = new URLSearchParams(qs); csv.set("format", "csv");
   const what = [d.state ?? "all", "clocks", d.by !== "period" ? `of ${d.by} ${qs.get("unset") ? "(none)" : d.key ?? "(any)"}` : "",
     d.label ? `started in ${d.label}` : ""].filter(Boolean).join(" ");
