@@ -40,6 +40,11 @@ CONFIG = {
         "    measure: {over: records, metric: first_response, agg: median,\n"
         "              of: calendar_elapsed, where: {calendar: office}}\n"
     ),
+    "contracts.yaml": (
+        "contracts:\n  acme:\n    policies: [Gold]\n    monthly_fee: '1000.00'\n"
+        "    currency: EUR\n    objectives:\n"
+        "      first_response: {metric: first_response, met_share: 95%}\n"
+    ),
 }
 
 
@@ -89,6 +94,16 @@ def test_the_queue_and_the_ticket_list_carry_each_clocks_business_day(api: Api) 
 def test_the_csv_of_the_queue_keeps_its_columns(api: Api) -> None:
     header = api.get("/api/v1/at-risk?format=csv").text.splitlines()[0]
     assert "business_day_seconds" not in header
+
+
+def test_the_clocks_behind_an_objective_carry_their_business_day(api: Api) -> None:
+    query = "customer=acme&objective=first_response"
+    body = api.get(f"/api/v1/compliance/clocks?{query}").json()
+    assert [(c["ticket_id"], c["business_day_seconds"]) for c in body["clocks"]] == [
+        ("T1", NINE_HOURS)
+    ]
+    csv_header = api.get(f"/api/v1/compliance/clocks?{query}&format=csv").text.splitlines()[0]
+    assert "business_day_seconds" not in csv_header
 
 
 def test_a_kpi_of_business_time_on_one_calendar_reads_in_its_business_days(api: Api) -> None:

@@ -22,6 +22,7 @@ from accord.core.contracts.statement import ticket_fields
 from accord.core.timeutil import Instant, iso
 from accord.errors import InputError, NotFoundError
 from accord.service.auth import Principal
+from accord.service.business_days import BusinessDays
 from accord.service.figures import customer_data
 from accord.service.params import instant as instant_param
 from accord.service.params import period as checked_period
@@ -83,6 +84,7 @@ def objective_rows(
     )
     span, frame = objective_clocks(spec, objective, records, tickets, judged, label)
     by_key = {(r.ticket_id, r.metric, r.cycle): r for r in records}
+    days = BusinessDays(config, judged)
     rows: list[dict[str, Any]] = []
     for c in frame.iter_rows(named=True):
         if state is not None and c["state"] != state:
@@ -104,6 +106,8 @@ def objective_rows(
                 "breached_at": iso(c["breached_at"]),
                 "business_elapsed": c["business_elapsed"],
                 "target": c["target"],
+                # how the page reads the two durations (JSON only: the CSV keeps COLUMNS)
+                "business_day_seconds": days.of(r.calendar),
             }
         )
     head.update(contract=name, label=span.label)
