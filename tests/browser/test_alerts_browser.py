@@ -80,3 +80,40 @@ def test_acknowledge_and_snooze_need_a_write_token_typed_on_the_page(
     )
     assert _row(page, first).count() == 1
     page.context.close()
+
+
+def test_the_metric_filter_shows_that_metrics_alerts_and_lives_in_the_address(
+    browser: Any, served: Served
+) -> None:
+    metrics = {a["metric"] for a in _alerts(served) if a["metric"]}
+    assert len(metrics) >= 2, "the demo's rules alert on several metrics"
+    chosen = sorted(metrics)[0]
+    expected = [a["id"] for a in _alerts(served, f"&metric={chosen}")][:200]
+    page = sign_in(browser, served, served.read_token, viewport={"width": 1440, "height": 900})
+    page.goto(f"{served.base}/alerts")
+    page.wait_for_selector("#alerts tbody tr")
+    offered = page.locator("#alert-metric option").evaluate_all("os => os.map(o => o.value)")
+    assert offered[0] == "" and metrics <= set(offered)
+    page.select_option("#alert-metric", chosen)
+    page.click("#alert-filters button[type=submit]")
+    page.wait_for_url(f"**/alerts?metric={chosen}")
+    column = page.locator("#alerts th").all_inner_texts().index("metric")
+    page.wait_for_function(
+        f"[...document.querySelectorAll('#alerts tbody tr')].every(r => "
+        f"r.cells[{column}].innerText === '{chosen}')"
+    )
+    shown = page.locator("#alerts tbody tr td:first-child").all_inner_texts()
+    assert [int(x) for x in shown] == expected
+    # back: the whole log again, and the select says so
+    page.go_back()
+    page.wait_for_function(
+        f"[...document.querySelectorAll('#alerts tbody tr')].some(r => "
+        f"r.cells[{column}].innerText !== '{chosen}')"
+    )
+    assert page.input_value("#alert-metric") == ""
+    # an address with the filter opens with it chosen
+    page.goto(f"{served.base}/alerts?metric={chosen}&state=sent")
+    page.wait_for_selector("#alerts tbody tr")
+    assert page.input_value("#alert-metric") == chosen
+    assert page.input_value("#alert-state") == "sent"
+    page.context.close()

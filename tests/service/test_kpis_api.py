@@ -160,6 +160,7 @@ def test_catalog_is_the_library_with_the_configured_kpis_applied(kpi_api: Api) -
         "label": "Gold tickets",
         "description": "Tickets under the Gold policy",
         "unit": "count",
+        "business_day_seconds": None,  # a count, not business time
         "direction": "higher",
         "target": 10,
         "bands": None,

@@ -206,6 +206,9 @@ def log(
         str | None, typer.Option(metavar="STATE", help=f"One of {', '.join(ALERT_STATES)}")
     ] = None,
     rule: Annotated[str | None, typer.Option(metavar="NAME", help="Only this rule")] = None,
+    metric: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only alerts about this metric's clocks")
+    ] = None,
     customer: Annotated[str | None, typer.Option(metavar="NAME", help="Only this customer")] = None,
     limit: Annotated[int, typer.Option(min=1, metavar="N", help="How many, newest first")] = 50,
     now: Now = None,
@@ -220,7 +223,9 @@ def log(
     store = open_store(database_url)
     try:
         entries = store.list_alerts(
-            AlertQuery(now=at, state=state, rule=rule, customer=customer, limit=limit)
+            AlertQuery(
+                now=at, state=state, rule=rule, metric=metric, customer=customer, limit=limit
+            )
         )
     finally:
         store.close()

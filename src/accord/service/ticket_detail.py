@@ -16,6 +16,7 @@ from accord.core.config.resolved import Configuration
 from accord.core.engine import attribute
 from accord.core.events import Event
 from accord.core.timeutil import Instant, iso
+from accord.service.business_days import BusinessDays
 from accord.service.runtime import Fresh
 from accord.service.views import clock_json
 
@@ -26,14 +27,18 @@ ATTRIBUTION_DIMENSIONS = ("team", "assignee", "status")
 
 
 def internal_detail(
-    config: Configuration, events: Sequence[Event], fresh: Fresh, as_of: Instant
+    config: Configuration,
+    events: Sequence[Event],
+    fresh: Fresh,
+    as_of: Instant,
+    days: BusinessDays,
 ) -> dict[str, Any]:
     """``agreements`` (the agreements' clocks, explained), ``agreement_links`` (each
     agreement cycle under the SLA cycles it overlaps, for agreements that underpin a metric)
     and ``attribution`` (one row per clock cycle and holder, SLA and agreement clocks)."""
     links = underpinned([*fresh.records, *fresh.agreements], config.agreements)
     out: dict[str, Any] = {
-        "agreements": [clock_json(r, explain=True) for r in fresh.agreements],
+        "agreements": [clock_json(r, days, explain=True) for r in fresh.agreements],
         "agreement_links": [
             {
                 "metric": x.metric,
@@ -56,6 +61,7 @@ def internal_detail(
     except Exception:  # the same engine just computed these clocks; never fail the page
         log.exception("attributing the time of ticket %r failed", fresh.summary)
         rows = []
+    calendars = {(r.metric, r.cycle): r.calendar for r in [*fresh.records, *fresh.agreements]}
     out["attribution"] = {
         "dimensions": list(ATTRIBUTION_DIMENSIONS),
         "rows": [
@@ -65,6 +71,7 @@ def internal_detail(
                 **dict(zip(ATTRIBUTION_DIMENSIONS, r.holder, strict=True)),
                 "business_elapsed": r.business_elapsed,
                 "paused_business": r.paused_business,
+                "business_day_seconds": days.of(calendars.get((r.metric, r.cycle))),
             }
             for r in rows
         ],

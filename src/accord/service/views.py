@@ -12,21 +12,24 @@ from accord.core.records import MetricRecord
 from accord.core.timeutil import iso
 from accord.io.records_out import records_to_csv
 from accord.io.store import TicketSummary
+from accord.service.business_days import BusinessDays
 
 CSV_TYPE = "text/csv"
 
 
-def clock_json(r: MetricRecord, *, explain: bool) -> dict[str, Any]:
+def clock_json(r: MetricRecord, days: BusinessDays, *, explain: bool) -> dict[str, Any]:
     row = r.to_row()
     del row["ticket_id"]
     if not explain:
         del row["explanation"]
+    row["business_day_seconds"] = days.of(r.calendar)
     return row
 
 
 def ticket_json(
     s: TicketSummary,
     clocks: Sequence[MetricRecord],
+    days: BusinessDays,
     *,
     explain: bool = False,
     error: str | None = None,
@@ -43,7 +46,7 @@ def ticket_json(
         "first_event": iso(s.first_ts),
         "last_event": iso(s.last_ts),
         "events": s.events,
-        "clocks": [clock_json(r, explain=explain) for r in clocks],
+        "clocks": [clock_json(r, days, explain=explain) for r in clocks],
     }
     if error is not None:
         out["error"] = error
@@ -56,9 +59,10 @@ def event_json(e: Event) -> dict[str, Any]:
     return out
 
 
-def at_risk_json(r: MetricRecord) -> dict[str, Any]:
+def at_risk_json(r: MetricRecord, days: BusinessDays) -> dict[str, Any]:
     row = r.to_row()
     del row["explanation"]
+    row["business_day_seconds"] = days.of(r.calendar)
     return row
 
 

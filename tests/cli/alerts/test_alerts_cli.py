@@ -95,6 +95,23 @@ def test_the_log_prints_a_table_of_the_entries(tmp_path: Path, http_receiver: Ht
     assert "breach" in res.output and "C1" in res.output
 
 
+def test_the_log_filters_by_metric(tmp_path: Path, http_receiver: HttpReceiver) -> None:
+    url = stored(tmp_path, http_receiver.url)
+    run_once(url, T0 + HOUR + 1)
+    log = ["alerts", "log", "--database-url", url, "--format", "json", "--metric"]
+    every = json.loads(
+        runner.invoke(app, ["alerts", "log", "--database-url", url, "--format", "json"]).output
+    )
+    metrics = {i["metric"] for i in every["items"]}
+    assert len(metrics) == 1 and every["items"]
+    (metric,) = metrics
+    same = runner.invoke(app, [*log, metric])
+    assert same.exit_code == 0, same.output
+    assert json.loads(same.output) == every
+    other = runner.invoke(app, [*log, f"not-{metric}"])
+    assert json.loads(other.output)["items"] == []
+
+
 def test_check_reports_an_unknown_channel_at_its_line_and_exits_3(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(
         CONFIG["calendars.yaml"]

@@ -21,24 +21,25 @@ def alert(
     threshold: str = "75%",
     *,
     rule: str = "risk",
+    metric: str = "first_response",
     customer: str | None = "acme",
     at: int = T0,
     deliver_at: int | None = None,
     channels: tuple[str, ...] = ("ops",),
 ) -> Alert:
-    key = f"{rule}|{ticket}|first_response|1|{threshold}"
+    key = f"{rule}|{ticket}|{metric}|1|{threshold}"
     return Alert(
         key=key,
         rule=rule,
         kind="sla_warning",
         subject=ticket,
-        metric="first_response",
+        metric=metric,
         cycle="1",
         threshold=threshold,
         at=at,
         deliver_at=at if deliver_at is None else deliver_at,
         channels=channels,
-        summary=f"first_response on ticket {ticket} at risk",
+        summary=f"{metric} on ticket {ticket} at risk",
         figures={"ticket": ticket, "due": "2026-03-02T10:00:00Z"},
         link=f"https://accord.example.com/tickets/{ticket}",
         customer=customer,
@@ -121,6 +122,23 @@ def test_the_log_filters_by_state_rule_and_customer_newest_first_in_pages(store:
     assert [e.id for e in store.list_alerts(AlertQuery(now=T0, rule="risk"))] == [ids[3], ids[1]]
     assert [e.id for e in store.list_alerts(AlertQuery(now=T0, customer="g"))] == ids[:2:-1]
     assert store.list_alerts(AlertQuery(now=T0, state="sent")) == []
+
+
+def test_the_log_filters_by_metric_with_the_other_filters(store: Store) -> None:
+    ids = {}
+    for n, metric in enumerate(("first_response", "resolution", "first_response")):
+        owned(store, f"T{n}", "acme" if n < 2 else "g")
+        e = store.claim_alert(
+            alert(f"T{n}", metric=metric, customer="acme" if n < 2 else "g"), now=T0 + n
+        )
+        assert e is not None
+        ids[f"T{n}"] = e.id
+    first = store.list_alerts(AlertQuery(now=T0, metric="first_response"))
+    assert [e.id for e in first] == [ids["T2"], ids["T0"]]
+    assert [e.alert.metric for e in first] == ["first_response", "first_response"]
+    both = store.list_alerts(AlertQuery(now=T0, metric="first_response", customer="acme"))
+    assert [e.id for e in both] == [ids["T0"]]
+    assert store.list_alerts(AlertQuery(now=T0, metric="next_reply")) == []
 
 
 def test_acknowledging_twice_keeps_the_first_acknowledgement(store: Store) -> None:

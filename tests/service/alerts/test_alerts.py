@@ -349,6 +349,19 @@ def test_the_log_lists_newest_first_with_filters_and_pages(logged: Api) -> None:
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "input_invalid"
 
 
+def test_the_log_filters_by_metric_with_the_other_filters(logged: Api) -> None:
+    every = logged.get("/api/v1/alerts").json()["items"]
+    assert every and {i["metric"] for i in every} == {"first_response"}
+    same = logged.get("/api/v1/alerts?metric=first_response").json()["items"]
+    assert [i["id"] for i in same] == [i["id"] for i in every]
+    risk = logged.get("/api/v1/alerts?metric=first_response&rule=risk").json()["items"]
+    assert [i["rule"] for i in risk] == ["risk"]
+    assert logged.get("/api/v1/alerts?metric=resolution").json()["items"] == []
+    # an agreement's alerts are the teams': a customer's token asking for them gets none
+    internal = logged.get("/api/v1/alerts?metric=ola:platform-fix", who="acme").json()
+    assert internal == {"items": [], "next_cursor": None}
+
+
 def test_a_customer_token_sees_only_its_customers_alerts(logged: Api) -> None:
     logged.clock.now = T0 + 5 * HOUR
     logged.runtime.alerting.run_once()  # globex's T2 warning

@@ -294,6 +294,8 @@ def _served_clocks(server: Server, token: str) -> dict[str, list[dict[str, Any]]
             page = http.get("/api/v1/tickets", params=params).json()
             for t in page["items"]:
                 if t["clocks"]:
+                    for c in t["clocks"]:  # how the page reads durations, not a record field
+                        c.pop("business_day_seconds")
                     out[t["ticket_id"]] = [_comparable(c) for c in t["clocks"]]
             cursor = page["next_cursor"]
             if cursor is None:

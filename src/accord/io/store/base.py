@@ -319,6 +319,7 @@ class AlertQuery:
     now: Instant
     state: str | None = None
     rule: str | None = None
+    metric: str | None = None
     customer: str | None = None
     before: int | None = None  # keyset cursor: the last id of the previous page
     limit: int = 50
@@ -336,6 +337,7 @@ def alert_state_matches(entry: StoredAlert, query: AlertQuery, owner: str | None
     return (
         (query.state is None or entry.state_at(query.now) == query.state)
         and (query.rule is None or entry.alert.rule == query.rule)
+        and (query.metric is None or entry.alert.metric == query.metric)
         and (query.customer is None or owner == query.customer)
         and (query.before is None or entry.id < query.before)
     )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from accord.core.config.resolved import Configuration
 from accord.errors import AuthError
 from accord.io.store import Scope
 from accord.service.auth import COOKIE_NAME, Principal, authenticate
@@ -150,7 +151,21 @@ def tickets(request: Request) -> Response:
 
 @router.get("/alerts")
 def alerts(request: Request) -> Response:
-    return _page(request, "alerts", "Alert delivery log")
+    return _page(request, "alerts", "Alert delivery log", metrics=_metrics(request))
+
+
+def _metrics(request: Request) -> list[str]:
+    """The metrics of the configuration in force, for the alert page's metric filter; the
+    internal agreements' (``ola:<name>``) for the teams only."""
+    runtime = request.app.state.runtime
+    config: Configuration | None = runtime.config_at(runtime.clock())
+    if config is None:
+        return []
+    names = config.metric_names()
+    principal = _principal(request)
+    if principal is not None and principal.customer is None:
+        names += [a.metric for a in config.agreements]
+    return names
 
 
 @router.get("/failures")

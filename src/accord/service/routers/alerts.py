@@ -116,6 +116,9 @@ def list_alerts(
     principal: Principal = Depends(require(Scope.READ)),
     state: AlertState | None = None,
     rule: str | None = None,
+    metric: str | None = Query(
+        None, description="Alerts about clocks of this metric (ola:<name>: an agreement's)"
+    ),
     customer: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = Query(
@@ -131,8 +134,16 @@ def list_alerts(
         if customer is not None and customer != principal.customer:
             return {"items": [], "next_cursor": None}
         customer = principal.customer
+    if principal.customer is not None and metric is not None and is_internal(metric):
+        return {"items": [], "next_cursor": None}  # the agreements' alerts are the teams'
     query = AlertQuery(
-        now=now, state=state, rule=rule, customer=customer, before=before, limit=limit + 1
+        now=now,
+        state=state,
+        rule=rule,
+        metric=metric,
+        customer=customer,
+        before=before,
+        limit=limit + 1,
     )
     found = runtime.store.list_alerts(query)
     page = found[:limit]

@@ -23,6 +23,7 @@ from accord.io.store import ClockCursor, ClockQuery, Scope
 from accord.io.store.base import CLOCK_SORTS, NO_DUE
 from accord.service import cursors
 from accord.service.auth import Principal, require
+from accord.service.business_days import BusinessDays
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
 from accord.service.list_params import MAX_OFFSET, MAX_SEARCH, sort_key, sort_schema
 from accord.service.plumbing import READ_ERRORS, csv_response, json_response, wants_csv
@@ -152,9 +153,10 @@ def _answer(
 ) -> Response:
     if wants_csv(request, fmt):
         return csv_response(records_csv(items), next_cursor=next_cursor, total=total)
+    days = BusinessDays(request.app.state.runtime.config_at(now), now)
     out: list[dict[str, Any]] = []
     for r in items:
-        row = at_risk_json(r)
+        row = at_risk_json(r, days)
         row["risk"] = _risk(r)
         out.append(row)
     return json_response(

@@ -48,6 +48,7 @@ from accord.core.timeutil import Instant, iso, parse_as_of
 from accord.errors import ConflictError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
+from accord.service.business_days import BusinessDays, kpi_calendars
 from accord.service.figures import kpi_catalog, kpi_inputs
 from accord.service.internal import visible_catalog
 from accord.service.kpi_params import (
@@ -127,15 +128,18 @@ def _dimensions(catalog: Mapping[str, KpiSpec], name: str) -> list[str]:
     return allowed
 
 
-def kpi_json(catalog: Mapping[str, KpiSpec], name: str) -> dict[str, Any]:
+def kpi_json(catalog: Mapping[str, KpiSpec], name: str, days: BusinessDays) -> dict[str, Any]:
     """One catalog entry: what a KPI means and how it is judged, not how it is computed."""
     spec = catalog[name]
     period = spec.period
+    calendars = kpi_calendars(spec, days.config) if days.config is not None else None
     return {
         "name": name,
         "label": spec.label or name.replace("_", " "),
         "description": spec.description,
         "unit": unit_of(spec),
+        # a business-time value reads in business days when its clocks share one calendar day
+        "business_day_seconds": days.common(calendars) if calendars else None,
         "direction": spec.direction,
         "target": spec.target,
         "bands": spec.bands.model_dump() if spec.bands is not None else None,
@@ -160,10 +164,13 @@ def list_kpis(
     # customer-scoped tokens may read it: definitions are the service's, not a customer's
     # data, but for the KPIs of internal agreements, which are the teams' alone
     runtime: Runtime = request.app.state.runtime
-    got = _in_force(runtime, runtime.clock())
+    now = runtime.clock()
+    got = _in_force(runtime, now)
+    days = BusinessDays(got.config, now)
+    visible = visible_catalog(got.catalog, principal)
     return {
         "config_version": got.version,
-        "kpis": [kpi_json(got.catalog, name) for name in visible_catalog(got.catalog, principal)],
+        "kpis": [kpi_json(got.catalog, name, days) for name in visible],
     }
 
 

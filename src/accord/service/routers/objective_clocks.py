@@ -26,6 +26,7 @@ from accord.core.timeutil import Instant, iso
 from accord.errors import InputError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
+from accord.service.business_days import BusinessDays
 from accord.service.figures import customer_data
 from accord.service.params import INSTANT_SCHEMA, PERIOD_SCHEMA
 from accord.service.params import instant as instant_param
@@ -109,6 +110,7 @@ def objective_rows(
     )
     span, frame = objective_clocks(spec, objective, records, tickets, judged, wanted)
     by_key = {(r.ticket_id, r.metric, r.cycle): r for r in records}
+    days = BusinessDays(config, judged)
     rows: list[dict[str, Any]] = []
     for c in frame.iter_rows(named=True):
         if state is not None and c["state"] != state:
@@ -130,6 +132,8 @@ def objective_rows(
                 "breached_at": iso(c["breached_at"]),
                 "business_elapsed": c["business_elapsed"],
                 "target": c["target"],
+                # how the page reads the two durations (JSON only: the CSV keeps COLUMNS)
+                "business_day_seconds": days.of(r.calendar),
             }
         )
     head = {"objective": objective, "contract": name, "customer": customer,

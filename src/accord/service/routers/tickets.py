@@ -27,6 +27,7 @@ from accord.io.store import Scope, TicketQuery
 from accord.io.store.base import TICKET_SORTS
 from accord.service import cursors
 from accord.service.auth import Principal, require
+from accord.service.business_days import BusinessDays
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
 from accord.service.list_params import MAX_OFFSET, MAX_SEARCH, sort_key, sort_schema
 from accord.service.params import INSTANT_SCHEMA
@@ -137,8 +138,11 @@ def list_tickets(
     def listed(f: Fresh) -> list[MetricRecord]:  # the class of clocks asked for
         return f.agreements if internal else f.records
 
+    days = BusinessDays(runtime.config_at(now), judged)
     items = [
-        ticket_json(f.summary, listed(f), error=f.error) for f in shown if f.summary is not None
+        ticket_json(f.summary, listed(f), days, error=f.error)
+        for f in shown
+        if f.summary is not None
     ]
     records = [r for f in shown for r in listed(f)]
     total = runtime.store.count_ticket_list(query)
@@ -195,11 +199,12 @@ def get_ticket(
     staff = principal.customer is None
     fresh = runtime.fresh([ticket_id], judged, internal=staff)[ticket_id]
     current = runtime.configs.current(now)
-    out = ticket_json(summary, fresh.records, explain=True, error=fresh.error)
+    days = BusinessDays(current[1] if current else None, judged)
+    out = ticket_json(summary, fresh.records, days, explain=True, error=fresh.error)
     out["as_of"] = iso(judged)
     out["config_version"] = current[0].version if current else None
     out["timeline"] = [event_json(e) for e in sorted(events, key=Event.sort_key)]
     if staff and current is not None:
         # internal: the agreements' clocks and where the time went, for the teams only
-        out.update(internal_detail(current[1], events, fresh, judged))
+        out.update(internal_detail(current[1], events, fresh, judged, days))
     return out

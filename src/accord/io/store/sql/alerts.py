@@ -178,6 +178,8 @@ class AlertsPart(SqlBase):
             q = q.where(_alert_state_expr(query.now) == query.state)
         if query.rule is not None:
             q = q.where(a.rule == query.rule)
+        if query.metric is not None:
+            q = q.where(a.metric == query.metric)
         if query.customer is not None:
             q = q.where(a.owner == query.customer)
         if query.before is not None:

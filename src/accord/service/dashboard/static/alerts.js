@@ -3,6 +3,8 @@
 // request only (the sign-in cookie only reads: docs/dashboard.md). Uses app.js's helpers.
 "use strict";
 
+const ALERT_FILTERS = ["state", "metric", "rule", "customer"];
+
 async function alertWrite(id, action, token, body) {
   const res = await fetch(`/api/v1/alerts/${id}/${action}`, {
     method: "POST",
@@ -23,9 +25,15 @@ async function alertPage() {
   const fromUrl = () => new URLSearchParams(window.location.search);
   const showInForm = () => {
     const q = fromUrl();
-    for (const name of ["state", "rule", "customer"]) {
+    for (const name of ALERT_FILTERS) {
       const field = form.elements.namedItem(name);
-      if (field) field.value = q.get(name) || "";
+      if (!field) continue;
+      const value = q.get(name) || "";
+      // a metric the configuration no longer names (an old link) is still shown as chosen
+      if (field.tagName === "SELECT" && value && ![...field.options].some((o) => o.value === value)) {
+        field.append(el("option", { value }, value));
+      }
+      field.value = value;
     }
   };
 
@@ -60,7 +68,7 @@ async function alertPage() {
 
   const load = async () => {
     const qs = new URLSearchParams({ limit: "200" });
-    for (const [k, v] of fromUrl()) if (v && ["state", "rule", "customer"].includes(k)) qs.set(k, v);
+    for (const [k, v] of fromUrl()) if (v && ALERT_FILTERS.includes(k)) qs.set(k, v);
     const res = await api(`/api/v1/alerts?${qs}`);
     if (!res.ok) { fill("alerts", notice(errorText(res, "The delivery log"), "error")); return; }
     const rows = res.data.items.map((a) => {

@@ -31,7 +31,7 @@ function objectiveClocks(d, qs) {
     el("p", { id: "clocks-count" }, `${d.count} ${what}, judged at ${when(d.as_of)}.`),
     table(`The ${what}`, ["ticket", "metric", "cycle", "priority", "team", "state", "counted at", "due", "business elapsed", "target"],
       d.clocks.map((c) => [el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.cycle, c.priority ?? "–",
-        c.team ?? "–", el("span", { class: `state state-${c.state}` }, c.state), when(c.counted_at), when(c.due), duration(c.business_elapsed), duration(c.target)])));
+        c.team ?? "–", el("span", { class: `state state-${c.state}` }, c.state), when(c.counted_at), when(c.due), businessSpan(c.business_elapsed, c.business_day_seconds), businessSpan(c.target, c.business_day_seconds)])));
 }
 
 async function clocksPage() {

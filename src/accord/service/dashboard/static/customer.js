@@ -182,7 +182,7 @@ async function customer() {
   const risk = await api(`/api/v1/at-risk?customer=${enc}&limit=50`);
   if (risk.ok) {
     fill("customer-risk", table(`Open clocks of ${name}`, ["ticket", "metric", "priority", "due", "remaining", "risk"],
-      risk.data.items.map((c) => [el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.priority ?? "–", when(c.due), duration(c.remaining), c.risk])));
+      risk.data.items.map((c) => [el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.priority ?? "–", when(c.due), businessSpan(c.remaining, c.business_day_seconds), c.risk])));
   }
 }
 

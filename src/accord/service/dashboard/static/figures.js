@@ -18,10 +18,12 @@ function humanDuration(seconds) {
   return (neg ? "−" : "") + parts.filter(Boolean).join(" ");
 }
 
-function unitValue(v, unit, { forecast = false } = {}) {
+// `day`: the business day of a KPI of business time on one calendar (the catalog's
+// business_day_seconds): its durations read in business days (durations.js)
+function unitValue(v, unit, { forecast = false, day = null } = {}) {
   if (v === null || v === undefined || v === "") return "–";
   const n = Number(v);
-  if (unit === "duration") return humanDuration(n);
+  if (unit === "duration") return day ? businessDuration(n, day) : humanDuration(n);
   if (unit === "percent") return `${(n * 100).toFixed(1)} %`;
   // counts are whole things: a forecast of 726.59 tickets reads 727
   if (unit === "count") return Math.round(n).toLocaleString();
@@ -29,12 +31,12 @@ function unitValue(v, unit, { forecast = false } = {}) {
 }
 
 // a change between two periods, in the unit's own terms (percentage points for shares)
-function unitChange(v, unit) {
+function unitChange(v, unit, day) {
   if (v === null || v === undefined) return "–";
   const n = Number(v);
   const sign = n > 0 ? "+" : n < 0 ? "−" : "±";
   if (unit === "percent") return `${sign}${Math.abs(n * 100).toFixed(1)} pp`;
-  return sign + unitValue(Math.abs(n), unit);
+  return sign + unitValue(Math.abs(n), unit, { day });
 }
 
 function periodName(row, tz) {
@@ -45,7 +47,7 @@ function periodName(row, tz) {
   return `${row.period} (${span})`;
 }
 
-function comparison(row, unit) {
+function comparison(row, unit, day) {
   if (row.change === null || row.change === undefined || row.previous === null || row.previous === undefined) {
     return "no figure for the period before";
   }
@@ -54,37 +56,38 @@ function comparison(row, unit) {
     const better = (row.change > 0) === (row.direction === "higher");
     verdict = better ? ", better" : ", worse";
   }
-  return `${unitChange(row.change, unit)} against the period before (${unitValue(row.previous, unit)})${verdict}`;
+  return `${unitChange(row.change, unit, day)} against the period before (${unitValue(row.previous, unit, { day })})${verdict}`;
 }
 
-function targetText(row, unit) {
+function targetText(row, unit, day) {
   if (row.target === null || row.target === undefined) return "no target set";
   const op = row.direction === "lower" ? "≤" : "≥";
-  return `target ${op} ${unitValue(row.target, unit)}`;
+  return `target ${op} ${unitValue(row.target, unit, { day })}`;
 }
 
 function kpiTile(name, series, info) {
   series.sort((a, b) => String(a.period_start).localeCompare(String(b.period_start)));
   const last = series[series.length - 1];
   const unit = last.unit || info.unit;
+  const day = unit === "duration" ? info.business_day_seconds || null : null;
   const band = last.band || "none";
   const label = info.label || name.replace(/_/g, " ");
-  const value = unitValue(last.value, unit);
+  const value = unitValue(last.value, unit, { day });
   const when = periodName(last, info.tz);
   const soFar = last.current ? `so far (${Math.round((last.elapsed ?? 0) * 100)} % of the period)` : "";
-  const points = series.map((r) => `${r.period}: ${unitValue(r.value, unit)}`).join("; ");
+  const points = series.map((r) => `${r.period}: ${unitValue(r.value, unit, { day })}`).join("; ");
   const spark = sparkline(series.map((r) => r.value), `${label}, the last ${series.length} periods: ${points}`);
   spark.append(svg("title", {}, points));
   const forecast = last.current && last.forecast !== null && last.forecast !== undefined
-    ? el("p", { class: "meta" }, `Forecast for the whole period: ${unitValue(last.forecast, unit, { forecast: true })}` +
+    ? el("p", { class: "meta" }, `Forecast for the whole period: ${unitValue(last.forecast, unit, { forecast: true, day })}` +
       (last.forecast_band ? ` (${BAND_WORDS[last.forecast_band] || last.forecast_band})` : ""))
     : null;
   return el("article", { class: `tile band-${band}`, "data-kpi": name, "aria-label": `${label}: ${value}, ${BAND_WORDS[band] || band}` },
     el("h3", { title: name }, label),
-    el("p", { class: "value", title: unit === "duration" && last.value !== null ? `${Math.round(last.value)} seconds` : null }, value),
+    el("p", { class: "value", title: unit === "duration" && last.value !== null ? `${Math.round(last.value)} seconds${day ? " of business time" : ""}` : null }, value),
     el("p", { class: "meta period" }, `${when}${soFar ? `, ${soFar}` : ""}`),
-    el("p", { class: "meta" }, el("span", { class: `band-word band-word-${band}` }, BAND_WORDS[band] || band), ` · ${targetText(last, unit)}`),
-    el("p", { class: "meta compare" }, comparison(last, unit)),
+    el("p", { class: "meta" }, el("span", { class: `band-word band-word-${band}` }, BAND_WORDS[band] || band), ` · ${targetText(last, unit, day)}`),
+    el("p", { class: "meta compare" }, comparison(last, unit, day)),
     forecast,
     spark,
     // drill-down: the rows behind the value (as many as its n), GET /api/v1/kpis/{name}/rows

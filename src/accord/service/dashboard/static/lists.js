@@ -51,7 +51,7 @@ const LIST_PAGES = {
       ["due", "due"], ["remaining (business)", null], ["risk", null],
     ],
     row: (c) => [ticketLink(c.ticket_id), c.metric, c.priority ?? "–", c.policy ?? "–", c.assignee ?? "–",
-      c.customer ?? "–", c.team ?? "–", c.channel ?? "–", dueCell(c.due), duration(c.remaining),
+      c.customer ?? "–", c.team ?? "–", c.channel ?? "–", dueCell(c.due), businessSpan(c.remaining, c.business_day_seconds),
       el("span", { class: `risk risk-${c.risk}` }, c.risk)],
     seen: (c) => ({ customer: c.customer, team: c.team, assignee: c.assignee, priority: c.priority, metric: c.metric, channel: c.channel }),
   },
