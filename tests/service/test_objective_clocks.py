@@ -160,7 +160,10 @@ def test_a_customer_reads_its_own_contract_only_and_no_internal_clock(api: Api) 
 def test_csv_has_the_documented_columns_as_the_json_has_its_fields(api: Api) -> None:
     listed = _clocks(api, "first_response")["clocks"]
     rows = _csv_rows(api, "first_response")
-    assert [list(r) for r in rows] == [list(c) for c in listed]
+    # the JSON's business_day_seconds is the page's reading aid, not a column of the export
+    aid = "business_day_seconds"
+    assert all(aid in c for c in listed)
+    assert [list(r) for r in rows] == [[k for k in c if k != aid] for c in listed]
     assert [r["ticket_id"] for r in rows] == [c["ticket_id"] for c in listed]
     accepted = api.get(url("acme", "first_response"), headers={"accept": "text/csv"})
     asked = api.get(url("acme", "first_response"), params={"format": "csv"})
