@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from accord.core.engine.batch.schema import CLEARED, events_from_table, events_to_table
 from accord.core.events import Event
+from accord.errors import DamagedInputError
 from accord.io.compression import Damaged
 from accord.io.importers.base import Importer, ImportRun, ProgressFn, QuarantineFn
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
@@ -44,7 +45,9 @@ TABLE_EVENTS = 1 << 16  # events a table when the row importer runs underneath
 def reads_in_columns(importer: Importer) -> bool:
     """Whether :class:`ColumnarImportRun` derives this importer's events in columns."""
     cls = type(importer)
-    if cls.read is not TabularImporter.read or cls.event is not SnapshotImporter.event:
+    if not isinstance(importer, SnapshotImporter) or cls.read is not TabularImporter.read:
+        return False
+    if cls.event is not SnapshotImporter.event:
         return False
     if cls in (ServiceNowImporter, Bpic2013CsvImporter):
         return True
@@ -103,11 +106,16 @@ class ColumnarImportRun(ImportRun):
 
     def _row_tables(self) -> Iterator[pa.Table]:
         batch: list[Event] = []
-        for ev in super().events():
-            batch.append(ev)
-            if len(batch) >= TABLE_EVENTS:
-                yield events_to_table(batch)
-                batch = []
+        try:
+            for ev in super().events():
+                batch.append(ev)
+                if len(batch) >= TABLE_EVENTS:
+                    yield events_to_table(batch)
+                    batch = []
+        except DamagedInputError:
+            if batch:
+                yield events_to_table(batch)  # the events read before the damage are kept
+            raise
         if batch:
             yield events_to_table(batch)
 

@@ -18,12 +18,13 @@ import numpy as np
 import pyarrow as pa
 
 from accord.core.engine.batch.columns import masked_array
-
-from accord.core.engine.batch.schema import FIELD_PREFIX, TEXT_FIELDS, events_to_table
+from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX, TEXT_FIELDS, events_to_table
+from accord.core.event_limits import MAX_EVENT_BYTES, MAX_FIELDS, MAX_ID_BYTES
 from accord.core.events import Event, FieldValue
 from accord.io.columnar_validate import _conform, _events_table, _validate_columns
 from accord.io.importers.base import CanonicalDict, validate_row_events
-from accord.io.importers.columnar_values import I32, I64, NONE, BoolArray, Instants, Values
+from accord.io.importers.columnar_instants import Instants
+from accord.io.importers.columnar_values import I32, I64, NAN, NONE, BoolArray, Values
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Candidates:
             if eid is not None:
                 d["event_id"] = eid
             d["ticket_id"] = self.ticket[e].as_py()
-            d["ts"] = self.instants.dts[int(self.ts[e])].isoformat()
+            d["ts"] = self.instants.dt(int(self.ts[e])).isoformat()
             d["kind"] = self.kind[e].as_py()
             if self.actor is not None and (a := self.actor[e].as_py()) is not None:
                 d["actor"] = a
@@ -93,10 +94,15 @@ def _doubtful(v: FieldValue, name: str) -> bool:
     return False
 
 
-def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array]:
-    """The field as a flat column (null where not set), marking the events it cannot carry."""
+def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolArray, int]:
+    """The field as a flat column (null where not set), the events that clear it, and its
+    longest value in bytes; marks the events the columns cannot carry."""
     given = f.given & (f.codes >= 0)
-    doubt |= f.given & (f.codes < 0)  # cleared (or NaN): only the canonical dict says it
+    cleared = f.given & (f.codes == NONE)
+    if f.name == "tags":
+        doubt |= cleared  # a null tag list reads as "no tags": the canonical dict says it
+        cleared = np.zeros_like(cleared)
+    doubt |= f.given & (f.codes == NAN)
     used = f.codes[given]
     uniq, inv = np.unique(used, return_inverse=True)
     vals = [f.values.values[int(u)] for u in uniq]
@@ -116,12 +122,24 @@ def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array]:
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
             doubt |= given
             dictionary = pa.array([""] * len(vals), pa.string())
+    longest = max((len(str(v).encode()) + 8 for v in vals), default=0)
     if len(vals) == 0:
-        dictionary = pa.array([], dictionary.type if len(dictionary) else pa.string())
+        return name, pa.nulls(f.codes.size, pa.string()), cleared, longest
     indices = masked_array(np.where(given, idx, 0).astype(np.int32), pa.int32(), given)
-    if len(vals) == 0:
-        return name, pa.nulls(f.codes.size, pa.string())
-    return name, pa.DictionaryArray.from_arrays(indices, dictionary)
+    return name, pa.DictionaryArray.from_arrays(indices, dictionary), cleared, longest
+
+
+def _cleared_column(names: list[str], cleared: list[BoolArray], rows: I64) -> pa.Array:
+    """The ``cleared`` column of these events: the names of the fields each one clears."""
+    n = rows.size
+    if not cleared or n == 0:
+        return pa.nulls(n, pa.list_(pa.string()))
+    bits = np.zeros(n, dtype=object) if len(cleared) > 62 else np.zeros(n, dtype=np.int64)
+    for k, c in enumerate(cleared):
+        bits = bits + (c[rows].astype(np.int64) << k)
+    uniq, inv = np.unique(bits, return_inverse=True)
+    lists = [[nm for k, nm in enumerate(names) if (int(u) >> k) & 1] or None for u in uniq]
+    return pa.array(lists, pa.list_(pa.string())).take(pa.array(inv.reshape(-1)))
 
 
 @dataclass
@@ -146,7 +164,7 @@ def check_candidates(
     (known to fail) are left out."""
     n = c.n
     keep = ~skip_rows[c.row] if n else np.zeros(0, dtype=bool)
-    sec, us, ok = c.instants.arrays()
+    sec, us, ok, *_ = c.instants.arrays()
     ts_ix = c.ts
     doubt = c.doubt.copy() if c.doubt.size == n else np.zeros(n, dtype=bool)
     doubt |= ~ok[ts_ix] if n else doubt
@@ -160,9 +178,16 @@ def check_candidates(
         cols["actor"] = c.actor
     if c.public is not None:
         cols["public"] = c.public
+    clears: list[BoolArray] = []
+    longest = 2 * MAX_ID_BYTES
     for f in c.fields:
-        name, arr = _flat_column(f, doubt)
+        name, arr, cleared, most = _flat_column(f, doubt)
         cols[name] = arr
+        clears.append(cleared)
+        longest += most + len(f.name.encode()) + 8
+    any_clear = np.logical_or.reduce(clears) if clears else np.zeros(n, dtype=bool)
+    if longest > MAX_EVENT_BYTES or len(c.fields) > MAX_FIELDS:
+        doubt |= any_clear  # a clear could take an event over a limit: the validator says
     table = pa.table(cols)
     fast = _validate_columns(table, None, doubt | ~keep)
     slow_rows = np.unique(c.row[fast.slow & keep])
@@ -170,7 +195,12 @@ def check_candidates(
     if slow_rows.size:
         good &= ~np.isin(c.row, slow_rows)
     ok_ix = np.flatnonzero(good)
-    parts = [_events_table(fast, ok_ix, ok_ix.astype(np.int64))] if ok_ix.size else []
+    parts = []
+    if ok_ix.size:
+        plain = _events_table(fast, ok_ix, ok_ix.astype(np.int64))
+        gone = _cleared_column([f.name for f in c.fields], clears, ok_ix)
+        plain = plain.set_column(plain.schema.get_field_index(CLEARED), CLEARED, gone)
+        parts.append(plain)
     failed: dict[int, tuple[str, str]] = {}
     exact: list[Event] = []
     if slow_rows.size:

@@ -21,7 +21,6 @@ tests hold the two equal event for event:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -30,13 +29,13 @@ import pyarrow.compute as pc
 
 from accord.io.importers.base import RowError, pick, text_of
 from accord.io.importers.columnar_checks import Candidates, FieldColumn, check_candidates
+from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_values import (
     I32,
     I64,
     NAN,
     NONE,
     BoolArray,
-    Instants,
     Problems,
     Values,
     exclusive_count,
@@ -125,23 +124,29 @@ class SnapshotColumns:
 
     def _instant(
         self, col: pa.Array | None, n: int, column: str, missing: str | None, inst: Instants
-    ) -> tuple[I32, I32, Problems | None, list[tuple[str, str] | None]]:
-        """Per row: the instant's index (-1: none), and the distinct problems."""
+    ) -> tuple[I64, I32, list[tuple[str, str] | None]]:
+        """Per row: the instant's index (-1: none); per distinct cell: its problem."""
         m = self.m
-
-        def one(v: Any) -> tuple[int, tuple[str, str] | None]:
-            raw = pick({"c": v}, m, "c")
+        codes, raws = per_distinct(col, n, lambda v: pick({"c": v}, m, "c"))
+        texts = [r for r in raws if isinstance(r, str)]
+        ix_text, why = inst.read_texts(texts)
+        ix = np.full(len(raws), -1, dtype=np.int64)
+        bad: list[tuple[str, str] | None] = [None] * len(raws)
+        at = 0
+        for k, raw in enumerate(raws):
             if raw is None:
-                return -1, (None if missing is None else (column, missing))
-            try:
-                dt = m.parse_ts(raw)
-            except ValueError as e:
-                return -1, (column, str(e))
-            return inst.add(dt), None
-
-        codes, got = per_distinct(col, n, one)
-        ix = np.array([g[0] for g in got], dtype=np.int32)[codes]
-        return ix, codes, None, [g[1] for g in got]
+                bad[k] = None if missing is None else (column, missing)
+            elif isinstance(raw, str):
+                ix[k] = ix_text[at]
+                if why[at] is not None:
+                    bad[k] = (column, str(why[at]))
+                at += 1
+            else:  # not text (no CSV cell is): the mapping's own reading
+                try:
+                    ix[k] = inst.add(m.parse_ts(raw))
+                except ValueError as e:
+                    bad[k] = (column, str(e))
+        return ix[codes], codes, bad
 
     def _status(self, block: CsvBlock, n: int, probs: Problems) -> tuple[I32, I32]:
         m, cols = self.m, self.status_cols
@@ -201,7 +206,7 @@ class SnapshotColumns:
     def block(self, block: CsvBlock) -> BlockOutcome:
         m, n = self.m, block.table.num_rows
         probs = Problems(n)
-        inst = Instants(self.tz)
+        inst = Instants(m, self.tz)
         tcol = m.column("ticket_id") or "ticket_id"
         tcodes, tnames = per_distinct(block.column(tcol), n, self._text)
         tick = self.tickets
@@ -210,7 +215,7 @@ class SnapshotColumns:
         g = tnum[tcodes]
         probs.set(g < 0, (tcol, "the ticket id is missing"))
         tscol = m.column("ts") or "ts"
-        ts_ix, tsc, _, ts_bad = self._instant(
+        ts_ix, tsc, ts_bad = self._instant(
             block.column(tscol), n, tscol, "the timestamp is missing", inst
         )
         probs.add(tsc, ts_bad)
@@ -222,11 +227,11 @@ class SnapshotColumns:
             state += [cat, nm]
         ucodes, ups = per_distinct(block.column(m.column("event_id")), n, lambda v: self._text(v))
         # created_at: the first of its columns with a value; its problem, or its instant
-        c_ix = np.full(n, -1, dtype=np.int32)
+        c_ix = np.full(n, -1, dtype=np.int64)
         c_prob = Problems(n)
         resolved = np.zeros(n, dtype=bool)
         for col in m.role("created_at"):
-            ix, codes, _, bad = self._instant(block.column(col), n, col, None, inst)
+            ix, codes, bad = self._instant(block.column(col), n, col, None, inst)
             has = (ix >= 0) | np.array([b is not None for b in bad], dtype=bool)[codes]
             take = has & ~resolved
             c_ix[take] = ix[take]
@@ -241,11 +246,11 @@ class SnapshotColumns:
         self,
         block: CsvBlock,
         g: I64,
-        ts_ix: I32,
+        ts_ix: I64,
         state: list[I32],
         ucodes: I32,
         ups: list[str | None],
-        c_ix: I32,
+        c_ix: I64,
         c_prob: Problems,
         probs: Problems,
         inst: Instants,
@@ -297,13 +302,13 @@ class SnapshotColumns:
         self,
         block: CsvBlock,
         g: I64,
-        ts_ix: I32,
+        ts_ix: I64,
         state: list[I32],
         ucodes: I32,
         ups: list[str | None],
         up_rank: I64,
         carried_top: I64,
-        c_ix: I32,
+        c_ix: I64,
         c_prob: Problems,
         local_ok: BoolArray,
         rejected: BoolArray,
@@ -376,14 +381,14 @@ class SnapshotColumns:
         event_id = pc.if_else(pa.array(created), plain_created, row_id)
         # instants: created at created_at (never after the row), updates at the row's ts
         ev_ts = ts_ix[ev_row].astype(np.int64)
-        dts = inst.dts
-        for e in np.flatnonzero(created).tolist():
-            r = int(ev_row[e])
-            c = int(c_ix[r])
-            if c >= 0:
-                at, ts = dts[c], dts[int(ts_ix[r])]
-                later = (at.tzinfo is None) == (ts.tzinfo is None) and _after(at, ts)
-                ev_ts[e] = ts_ix[r] if later else c
+        crt = np.flatnonzero(created)
+        c_at = c_ix[ev_row[crt]]
+        has_c = c_at >= 0
+        row_ts = ts_ix[ev_row[crt]].astype(np.int64)
+        late = np.zeros(crt.size, dtype=bool)
+        if has_c.any():
+            late[has_c] = inst.later(c_at[has_c], row_ts[has_c])
+        ev_ts[crt] = np.where(has_c & ~late, c_at, row_ts)
         # fields: a created event sets the non-empty values (the initial status instead of
         # the row's when it moves), an update the changed ones (a move: only the status)
         cols: list[FieldColumn] = []
@@ -486,7 +491,3 @@ class SnapshotColumns:
                 t = tick.tops[x]
                 if t is None or o > t:
                     tick.tops[x] = o
-
-
-def _after(at: datetime, ts: datetime) -> bool:
-    return at > ts

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
 import numpy as np
@@ -18,7 +17,6 @@ from numpy.typing import NDArray
 
 from accord.core.engine.batch.columns import dictionary_codes
 from accord.core.events import FieldValue
-from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT, parse_instant, to_instant
 
 I32 = NDArray[np.int32]
 I64 = NDArray[np.int64]
@@ -95,46 +93,6 @@ class Problems:
         where = mask & (self.at < 0)
         if where.any():
             self.at[where] = self.index(problem)
-
-
-class Instants:
-    """The block's distinct instants (as the mapping parses them), with the validator's
-    reading of each: seconds, microseconds, and whether it reads them at all."""
-
-    def __init__(self, tz: tzinfo | None) -> None:
-        self.tz = tz
-        self.dts: list[datetime] = []
-        self._memo: dict[str, int] = {}
-        self._sec: list[int] = []
-        self._us: list[int] = []
-        self._ok: list[bool] = []
-
-    def add(self, dt: datetime) -> int:
-        # the text the row importer gives the validator: equal text, equal reading
-        key = dt.isoformat()
-        got = self._memo.get(key)
-        if got is not None:
-            return got
-        i = len(self.dts)
-        self._memo[key] = i
-        self.dts.append(dt)
-        try:
-            u = parse_instant(key, self.tz)
-            sec = to_instant(u)
-            ok = MIN_EVENT_INSTANT <= sec < MAX_EVENT_INSTANT
-        except (ValueError, OverflowError):
-            u, sec, ok = dt, 0, False
-        self._sec.append(sec if ok else 0)
-        self._us.append(u.microsecond if ok else 0)
-        self._ok.append(ok)
-        return i
-
-    def arrays(self) -> tuple[I64, I64, BoolArray]:
-        return (
-            np.array(self._sec, dtype=np.int64),
-            np.array(self._us, dtype=np.int64),
-            np.array(self._ok, dtype=bool),
-        )
 
 
 def first_in_group(groups: I64) -> BoolArray:

@@ -25,7 +25,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
-from accord.io.compression import Damaged
 from accord.io.importers.sources import SourceFile, SourceRow, csv_rows
 
 BLOCK_BYTES = 8 << 20
@@ -60,7 +59,7 @@ class CsvBlock:
 class _Chain(io.RawIOBase):
     """Bytes already read, then the rest of a stream."""
 
-    def __init__(self, head: bytes, rest: IO[bytes], damage: Damaged | None) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes], damage: Exception | None) -> None:
         self.head = memoryview(head)
         self.rest = rest
         self.damage = damage  # met while reading ``head``: raised where the head ends
@@ -150,19 +149,22 @@ def csv_blocks(
     block_bytes: int = BLOCK_BYTES,
 ) -> Iterator[CsvBlock]:
     """The source's rows in blocks (see the module docstring). A damage met while reading
-    is raised (as :class:`Damaged`) after the blocks of the rows read before it."""
+    is raised (the source words it as :class:`Damaged`) after the blocks of the rows read
+    before it."""
     with src.binary() as stream:
         buf = bytearray()
         eof = False
-        damage: Damaged | None = None
+        # a failure of the read (a damaged source): raised once the rows before it are out,
+        # inside the source's context, which words it
+        damage: Exception | None = None
 
         def fill(target: int) -> None:
             nonlocal eof, damage
             while len(buf) < target and not eof:
                 try:
                     got = stream.read(READ_BYTES)
-                except Damaged as d:
-                    damage, eof = d, True
+                except Exception as e:
+                    damage, eof = e, True
                     return
                 if not got:
                     eof = True
@@ -262,7 +264,7 @@ def _python_blocks(
             (bad if r.problem is not None else good).append(r)
             if len(good) + len(bad) >= PYTHON_BLOCK_ROWS:
                 yield block()
-    except Damaged:
+    except Exception:
         if good or bad:
             yield block()  # the rows read before the damage are imported
         raise
