@@ -10,9 +10,10 @@ importer's own functions, derives the events with array operations
 (:mod:`accord.core.engine.batch.schema`). Memory: one block, plus per ticket what the row
 importer keeps per ticket.
 
-Sources it reads in columns: the CSV snapshot logs (``servicenow``, ``bpic2013``, ``csv``
-with ``snapshot: true``). Any other source runs through the row importer and comes out as
-tables all the same, so callers need one path. The row importer stays the reference: the
+Sources it reads in columns: the CSV logs — snapshots (``servicenow``, ``bpic2013``, ``csv``
+with ``snapshot: true``; :mod:`~accord.io.importers.columnar_snapshot`) and one event a row
+(``csv``, ``process-mining``; :mod:`~accord.io.importers.columnar_eventrows`). Any other
+source runs through the row importer and comes out as tables all the same, so callers need one path. The row importer stays the reference: the
 tests hold the two equal.
 """
 
@@ -32,6 +33,7 @@ from accord.errors import DamagedInputError
 from accord.io.compression import Damaged
 from accord.io.importers.base import Importer, ImportRun, ProgressFn, QuarantineFn
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
+from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
 from accord.io.importers.columnar_snapshot import SnapshotColumns
 from accord.io.importers.csv_blocks import CsvBlock, csv_blocks
 from accord.io.importers.generic_csv import GenericCsvImporter
@@ -45,9 +47,11 @@ TABLE_EVENTS = 1 << 16  # events a table when the row importer runs underneath
 def reads_in_columns(importer: Importer) -> bool:
     """Whether :class:`ColumnarImportRun` derives this importer's events in columns."""
     cls = type(importer)
-    if not isinstance(importer, SnapshotImporter) or cls.read is not TabularImporter.read:
+    if not isinstance(importer, TabularImporter) or cls.read is not TabularImporter.read:
         return False
-    if cls.event is not SnapshotImporter.event:
+    if event_rows_supported(importer):
+        return True
+    if not isinstance(importer, SnapshotImporter) or cls.event is not SnapshotImporter.event:
         return False
     if cls in (ServiceNowImporter, Bpic2013CsvImporter):
         return True
@@ -81,8 +85,13 @@ class ColumnarImportRun(ImportRun):
             yield from self._row_tables()
             return
         importer = self.importer
-        assert isinstance(importer, SnapshotImporter)
-        kernel = SnapshotColumns(importer, self.source.path)
+        assert isinstance(importer, TabularImporter)
+        kernel: SnapshotColumns
+        if event_rows_supported(importer):
+            kernel = EventRowsColumns(importer, self.source.path)
+        else:
+            assert isinstance(importer, SnapshotImporter)
+            kernel = SnapshotColumns(importer, self.source.path)
 
         def header(found: Any) -> None:
             importer.check_columns(found, self.source.path, "the header")

@@ -10,21 +10,33 @@ dicts the row importer would have built: same events, same quarantine reason.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from accord.core.engine.batch.columns import masked_array
-from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX, TEXT_FIELDS, events_to_table
+from accord.core.engine.batch.schema import (
+    CLEARED,
+    FIELD_PREFIX,
+    TEXT_FIELDS,
+    decode_tagged,
+    events_to_table,
+)
 from accord.core.event_limits import MAX_EVENT_BYTES, MAX_FIELDS, MAX_ID_BYTES
+from accord.core.event_validation import HASH_ID_PREFIX
 from accord.core.events import Event, FieldValue
 from accord.io.columnar_validate import _conform, _events_table, _validate_columns
 from accord.io.importers.base import CanonicalDict, validate_row_events
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_values import I32, I64, NAN, NONE, BoolArray, Values
+from accord.io.table_writers import _distinct_rows
 
 
 @dataclass
@@ -51,6 +63,9 @@ class Candidates:
     actor: pa.Array | None = None
     public: pa.Array | None = None  # bool
     doubt: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # ``public`` as the row importer has it (true / false, or the text it could not read)
+    public_codes: I64 | None = None
+    public_values: list[Any] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -69,7 +84,11 @@ class Candidates:
             d["kind"] = self.kind[e].as_py()
             if self.actor is not None and (a := self.actor[e].as_py()) is not None:
                 d["actor"] = a
-            if self.public is not None and (p := self.public[e].as_py()) is not None:
+            if self.public_codes is not None:
+                k = int(self.public_codes[e])
+                if k >= 0 and self.public_values[k] is not None:
+                    d["public"] = self.public_values[k]
+            elif self.public is not None and (p := self.public[e].as_py()) is not None:
                 d["public"] = p
             fields: dict[str, FieldValue | list[str]] = {}
             for f in self.fields:
@@ -142,6 +161,70 @@ def _cleared_column(names: list[str], cleared: list[BoolArray], rows: I64) -> pa
     return pa.array(lists, pa.list_(pa.string())).take(pa.array(inv.reshape(-1)))
 
 
+_PLACEHOLDER = HASH_ID_PREFIX + "0" * 32
+
+
+def _json_texts(values: list[Any]) -> list[str]:
+    return [json.dumps(v, ensure_ascii=False) for v in values]
+
+
+def hash_ids(table: pa.Table) -> pa.Array:
+    """Every event's :func:`~accord.core.event_validation.hash_event_id`, from an events
+    table: the canonical content's JSON built from each column's distinct values (the
+    fields once per distinct combination), then hashed a row at a time."""
+    n = table.num_rows
+    names = table.column_names
+    field_cols = [c for c in names if c in TEXT_FIELDS or c.startswith(FIELD_PREFIX)]
+    parts: dict[str, pa.Array] = {c: table.column(c).combine_chunks() for c in field_cols}
+    if "tags" in names:
+        parts["tags"] = pc.binary_join(table.column("tags").combine_chunks(), "\x1f")
+    if CLEARED in names:
+        parts[CLEARED] = pc.binary_join(table.column(CLEARED).combine_chunks(), "\x1f")
+    sub = pa.table(parts) if parts else pa.table({"_": pa.nulls(n, pa.string())})
+    which, combos = _distinct_rows(sub, list(parts))
+    keys = list(parts)
+    texts = []
+    for combo in combos:
+        fields: dict[str, Any] = {}
+        for key, v in zip(keys, combo, strict=True):
+            if key == CLEARED:
+                for name in v.split("\x1f") if v is not None else ():
+                    fields.setdefault(name, None)
+            elif v is None:
+                continue
+            elif key == "tags":
+                fields["tags"] = v.split("\x1f") if v else []
+            elif key.startswith(FIELD_PREFIX):
+                fields[key[len(FIELD_PREFIX) :]] = decode_tagged(v)
+            else:
+                fields[key] = v
+        texts.append(json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    fields_json = pa.array(texts, pa.string()).take(which)
+
+    def text_json(name: str) -> pa.Array:
+        col = table.column(name).combine_chunks() if name in names else pa.nulls(n, pa.string())
+        enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+        dictionary = pa.array(_json_texts(enc.dictionary.to_pylist()), pa.string())
+        return pc.fill_null(dictionary.take(enc.indices), "null")
+
+    public = table.column("public").combine_chunks() if "public" in names else pa.nulls(n)
+    pub = pc.fill_null(pc.if_else(public, "true", "false"), "null")
+    ts_us = table.column("ts_us") if "ts_us" in names else pa.nulls(n, pa.int32())
+    content = pc.binary_join_element_wise(
+        '{"actor":', text_json("actor"),
+        ',"fields":', fields_json,
+        ',"kind":', text_json("kind"),
+        ',"public":', pub,
+        ',"ticket_id":', text_json("ticket_id"),
+        ',"ts":', table.column("ts").combine_chunks().cast(pa.string()),
+        ',"ts_us":', pc.fill_null(ts_us.combine_chunks(), 0).cast(pa.string()),
+        "}", "",
+    )  # fmt: skip
+    sha = hashlib.sha256
+    ids = [HASH_ID_PREFIX + sha(t.encode("utf-8")).digest()[:16].hex() for t in content.to_pylist()]
+    return pa.array(ids, pa.string())
+
+
 @dataclass
 class Checked:
     """The outcome: accepted events (ordered, ``seq`` = candidate index) and failed rows."""
@@ -169,7 +252,9 @@ def check_candidates(
     doubt = c.doubt.copy() if c.doubt.size == n else np.zeros(n, dtype=bool)
     doubt |= ~ok[ts_ix] if n else doubt
     cols: dict[str, pa.Array] = {
-        "event_id": c.event_id,
+        # an event without id gets its content's hash, once the content is validated; a
+        # placeholder of the hash's size stands in, so that the size limits weigh the same
+        "event_id": pc.fill_null(c.event_id, _PLACEHOLDER),
         "ticket_id": c.ticket,
         "ts": pa.array(sec[ts_ix] * 1_000_000 + us[ts_ix], pa.timestamp("us", tz="UTC")),
         "kind": c.kind,
@@ -200,6 +285,10 @@ def check_candidates(
         plain = _events_table(fast, ok_ix, ok_ix.astype(np.int64))
         gone = _cleared_column([f.name for f in c.fields], clears, ok_ix)
         plain = plain.set_column(plain.schema.get_field_index(CLEARED), CLEARED, gone)
+        unnamed = c.event_id.take(pa.array(ok_ix)).is_null()
+        if pc.any(unnamed).as_py():
+            ids = pc.if_else(unnamed, hash_ids(plain), plain.column("event_id").combine_chunks())
+            plain = plain.set_column(plain.schema.get_field_index("event_id"), "event_id", ids)
         parts.append(plain)
     failed: dict[int, tuple[str, str]] = {}
     exact: list[Event] = []
