@@ -13,8 +13,9 @@ importer keeps per ticket.
 Sources it reads in columns: the CSV logs — snapshots (``servicenow``, ``bpic2013``, ``csv``
 with ``snapshot: true``; :mod:`~accord.io.importers.columnar_snapshot`) and one event a row
 (``csv``, ``process-mining``; :mod:`~accord.io.importers.columnar_eventrows`). Any other
-source runs through the row importer and comes out as tables all the same, so callers need one path. The row importer stays the reference: the
-tests hold the two equal.
+source (JSON exports, XES) runs through the row importer and comes out as tables all the
+same, so callers need one path. The row importer stays the reference: the tests hold the
+two equal.
 """
 
 from __future__ import annotations
