@@ -36,7 +36,7 @@ from accord.io.importers.base import Importer, ImportRun, ProgressFn, Quarantine
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
 from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
 from accord.io.importers.columnar_snapshot import SnapshotColumns
-from accord.io.importers.csv_blocks import CsvBlock, csv_blocks
+from accord.io.importers.csv_blocks import BLOCK_BYTES, CsvBlock, csv_blocks
 from accord.io.importers.generic_csv import GenericCsvImporter
 from accord.io.importers.servicenow import ServiceNowImporter
 from accord.io.importers.sources import SourceRow
@@ -75,6 +75,7 @@ class ColumnarImportRun(ImportRun):
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
         self._ticket_events = 0
+        self.block_bytes = BLOCK_BYTES  # tests make it small, to cross many blocks
 
     def events(self) -> Iterator[Event]:
         for t in self.tables():
@@ -98,7 +99,8 @@ class ColumnarImportRun(ImportRun):
             importer.check_columns(found, self.source.path, "the header")
 
         try:
-            for block in csv_blocks(self.source, importer.mapping.delimiter, header):
+            blocks = csv_blocks(self.source, importer.mapping.delimiter, header, self.block_bytes)
+            for block in blocks:
                 got = self._block(kernel, block)
                 if got is not None:
                     yield got
