@@ -118,7 +118,7 @@ def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolA
     longest value in bytes; marks the events the columns cannot carry."""
     given = f.given & (f.codes >= 0)
     cleared = f.given & (f.codes == NONE)
-    if f.name == "tags":
+    if f.name in ("tags", "rating"):
         doubt |= cleared  # a null tag list reads as "no tags": the canonical dict says it
         cleared = np.zeros_like(cleared)
     doubt |= f.given & (f.codes == NAN)
@@ -135,7 +135,8 @@ def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolA
         name = "tags"
         dictionary = pa.array([";".join(v) if isinstance(v, tuple) else "" for v in vals])
     else:
-        name = FIELD_PREFIX + f.name
+        # rating is a column of its own in the flat dialect (decided per kind there)
+        name = "rating" if f.name == "rating" else FIELD_PREFIX + f.name
         try:
             dictionary = pa.array(vals)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):

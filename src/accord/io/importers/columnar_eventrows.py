@@ -75,7 +75,7 @@ class EventRowsColumns(SnapshotColumns):
         probs = Problems(n)
         inst = Instants(m, self.tz)
         tcol = m.column("ticket_id") or "ticket_id"
-        tcodes, tnames = per_distinct(block.column(tcol), n, self._text)
+        tcodes, tnames = self._texts(block.column(tcol), n)
         tick = self.tickets
         tnum = np.array([-1 if t is None else tick.number(t) for t in tnames], dtype=np.int64)
         tick.grow()
@@ -107,7 +107,7 @@ class EventRowsColumns(SnapshotColumns):
             for role in ("kind", "actor", "public", "rating"):
                 col = m.column(role)
                 row[role] = per_distinct(block.column(col), n, lambda v, r=role: self._cell(r, v))
-        ecodes, eids = per_distinct(block.column(m.column("event_id")), n, self._text)
+        ecodes, eids = self._texts(block.column(m.column("event_id")), n)
         row["event_id"] = (ecodes, eids)
         return self._derive_rows(block, g, ts_ix, codes, row, probs, inst)
 
@@ -135,7 +135,7 @@ class EventRowsColumns(SnapshotColumns):
         imp = self.importer
         assert isinstance(imp, ProcessMiningImporter)
         acol = m.column("activity") or "activity"
-        acodes, acts = per_distinct(block.column(acol), n, self._text)
+        acodes, acts = self._texts(block.column(acol), n)
         rules: list[ActivityRule | None] = [None if a is None else imp.rule(a) for a in acts]
         bad: list[tuple[str, str] | None] = []
         for a, r in zip(acts, rules, strict=True):
@@ -162,7 +162,7 @@ class EventRowsColumns(SnapshotColumns):
                 st.append(NONE)
         codes[ACTIVITY_FIELD] = act_code
         codes["status"] = np.array(st, dtype=np.int32)[acodes]
-        rcodes, res = per_distinct(block.column(m.column("resource")), n, self._text)
+        rcodes, res = self._texts(block.column(m.column("resource")), n)
         assign = np.array([r is not None and r.assign for r in rules], dtype=bool)[acodes]
         res_code = np.array([vg.code(x) for x in res], dtype=np.int32)[rcodes]
         row["assign"] = assign & (res_code != NONE)

@@ -38,11 +38,13 @@ from accord.io.importers.columnar_values import (
     BoolArray,
     Problems,
     Values,
+    cells,
     exclusive_count,
     first_in_group,
     last_before,
     per_distinct,
     prefix_max_before,
+    stripped,
 )
 from accord.io.importers.csv_blocks import CsvBlock
 from accord.io.importers.tabular import (
@@ -122,12 +124,17 @@ class SnapshotColumns:
     def _text(self, v: Any) -> str | None:
         return text_of(pick({"c": v}, self.m, "c"))
 
+    def _texts(self, col: pa.Array | None, n: int) -> tuple[I32, list[str | None]]:
+        """``text_of(pick(cell))`` of each distinct cell, and each row's index."""
+        codes, values = cells(col, n, self.m.missing_set)
+        return codes, stripped(values)
+
     def _instant(
         self, col: pa.Array | None, n: int, column: str, missing: str | None, inst: Instants
     ) -> tuple[I64, I32, list[tuple[str, str] | None]]:
         """Per row: the instant's index (-1: none); per distinct cell: its problem."""
         m = self.m
-        codes, raws = per_distinct(col, n, lambda v: pick({"c": v}, m, "c"))
+        codes, raws = cells(col, n, m.missing_set)
         texts = [r for r in raws if isinstance(r, str)]
         ix_text, why = inst.read_texts(texts)
         ix = np.full(len(raws), -1, dtype=np.int64)
@@ -150,7 +157,7 @@ class SnapshotColumns:
 
     def _status(self, block: CsvBlock, n: int, probs: Problems) -> tuple[I32, I32]:
         m, cols = self.m, self.status_cols
-        per_col = [per_distinct(block.column(c), n, self._text) for c in cols]
+        per_col = [self._texts(block.column(c), n) for c in cols]
         if len(per_col) == 1:
             combo, keys = per_col[0][0], [(t,) for t in per_col[0][1]]
         else:
@@ -208,7 +215,7 @@ class SnapshotColumns:
         probs = Problems(n)
         inst = Instants(m, self.tz)
         tcol = m.column("ticket_id") or "ticket_id"
-        tcodes, tnames = per_distinct(block.column(tcol), n, self._text)
+        tcodes, tnames = self._texts(block.column(tcol), n)
         tick = self.tickets
         tnum = np.array([-1 if t is None else tick.number(t) for t in tnames], dtype=np.int64)
         tick.grow()
@@ -225,7 +232,7 @@ class SnapshotColumns:
         state = self._fields(block, n, probs)
         if self.status_cols:
             state += [cat, nm]
-        ucodes, ups = per_distinct(block.column(m.column("event_id")), n, lambda v: self._text(v))
+        ucodes, ups = self._texts(block.column(m.column("event_id")), n)
         # created_at: the first of its columns with a value; its problem, or its instant
         c_ix = np.full(n, -1, dtype=np.int64)
         c_prob = Problems(n)

@@ -15,7 +15,9 @@ damaged source gives the same rows before its damage.
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -89,13 +91,43 @@ def _names(header: Sequence[str]) -> tuple[list[str], list[int]]:
     return names, [last[h] for h in names]
 
 
-def _plain(chunk: bytes) -> bool:
-    """Whether ``pyarrow`` reads this block of whole lines as ``csv`` reads it."""
-    if b'"' in chunk or b"\x00" in chunk or chunk.startswith((b"\n", b"\r")):
+def _plain(chunk: bytes, delimiter: str) -> bool:
+    """Whether ``pyarrow`` reads this block of whole lines as ``csv`` reads it: no NUL, no
+    blank line, a carriage return only before a newline, and quotes (if any) only around
+    whole cells, doubled inside, on one line."""
+    if b"\x00" in chunk or chunk.startswith((b"\n", b"\r")):
         return False
     if b"\n\n" in chunk or b"\n\r\n" in chunk:
         return False
-    return not (b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"))
+    if b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"):
+        return False
+    return b'"' not in chunk or _quoted_cells_only(chunk, delimiter)
+
+
+def _quoted_cells_only(chunk: bytes, delimiter: str) -> bool:
+    import pyarrow.compute as pc
+
+    d = re.escape(delimiter)
+    cell = f'(?:"(?:[^"\\r\\n]|"")*"|[^"{d}\\r\\n]*)'
+    pattern = f"^{cell}(?:{d}{cell})*\\r?$"
+    data = np.frombuffer(chunk, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    starts = np.concatenate([[0], ends + 1]).astype(np.int64)
+    stops = np.concatenate([ends, [data.size]]).astype(np.int64)
+    if stops[-1] == starts[-1]:  # the block ends with its newline
+        starts, stops = starts[:-1], stops[:-1]
+    # the lines as a binary array over the block's bytes (newlines left out by offsets)
+    offsets = np.empty(2 * starts.size, dtype=np.int64)
+    offsets[0::2], offsets[1::2] = starts, stops
+    pieces = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), 2 * starts.size - 1 if starts.size else 0,
+        [None, pa.py_buffer(offsets[: max(2 * starts.size, 1)]), pa.py_buffer(chunk)],
+    ) if starts.size else None  # fmt: skip
+    if pieces is None:
+        return True
+    lines = pieces.take(pa.array(np.arange(0, 2 * starts.size - 1, 2)))
+    ok = pc.match_substring_regex(lines, pattern)
+    return bool(pc.all(ok).as_py())
 
 
 def _parse(chunk: bytes, width: int, delimiter: str, positions: list[int]) -> pa.Table | None:
@@ -107,7 +139,8 @@ def _parse(chunk: bytes, width: int, delimiter: str, positions: list[int]) -> pa
                 column_names=names, use_threads=False, block_size=len(chunk) + 1
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char=False, newlines_in_values=False,
+                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=False,
                 ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
@@ -180,12 +213,12 @@ def csv_blocks(
             nl = buf.find(b"\n", start)
         head_line = bytes(buf[start : nl + 1]) if nl >= 0 else bytes(buf[start:])
         header: list[str] | None = None
-        if damage is None and head_line.strip() and _plain(head_line):
+        if damage is None and head_line.strip() and _plain(head_line, delimiter):
             try:
                 text = head_line.decode("utf-8")
             except UnicodeDecodeError:
                 text = ""
-            cells = text.rstrip("\r\n").split(delimiter)
+            cells = next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), [])
             if any(c.strip() for c in cells):
                 header = [h.strip() for h in cells]
         if header is None:
@@ -207,7 +240,8 @@ def csv_blocks(
             if cut == 0:
                 break  # only a line cut short by the damage: the row reader loses it too
             chunk = bytes(buf[:cut])
-            table = _parse(chunk, len(header), delimiter, positions) if _plain(chunk) else None
+            plain = _plain(chunk, delimiter)
+            table = _parse(chunk, len(header), delimiter, positions) if plain else None
             if table is None:
                 rest = _Chain(bytes(head_line) + bytes(buf), stream, damage)
                 yield from _python_blocks(rest, src.path, delimiter, None, line - 2)
