@@ -215,22 +215,26 @@ class ColumnarImportRun(ImportRun):
             eid = id_values[int(id_s[i])].as_py()
             if prev == eid or (isinstance(prev, set) and eid in prev):
                 dup[i] = True
-        # remember each ticket's latest instant and the ids there
+        # remember each ticket's latest instant and the ids there (one id: kept as text)
         tend = np.ones(n, dtype=bool)
         tend[:-1] = t_s[1:] != t_s[:-1]
         new_tickets = tstart & (self._last_ts[t_s] == -(2**62))
         self._ticket_events += int(np.count_nonzero(new_tickets))
-        for i in np.flatnonzero(tend).tolist():
+        ends = np.flatnonzero(tend)
+        run_start = np.flatnonzero(start)[run[ends]]
+        single = (run_start == ends) & ~cont_run[run[ends]]
+        last_t = t_s[ends]
+        self._last_ts[last_t] = sec_s[ends]
+        if single.any():
+            texts = id_values.take(pa.array(id_s[ends[single]])).to_pylist()
+            for t, text in zip(last_t[single].tolist(), texts, strict=True):
+                self._last_ids[t] = text
+        for i, lo in zip(ends[~single].tolist(), run_start[~single].tolist(), strict=True):
             t = int(t_s[i])
-            r = run[i]
-            lo = i
-            while lo > 0 and run[lo - 1] == r:
-                lo -= 1
             ids = {id_values[int(x)].as_py() for x in id_s[lo : i + 1]}
-            if cont_run[r]:
+            if cont_run[run[i]]:
                 prev = self._last_ids[t]
                 ids |= prev if isinstance(prev, set) else {prev}
-            self._last_ts[t] = sec_s[i]
             self._last_ids[t] = next(iter(ids)) if len(ids) == 1 else ids
         fresh = np.ones(n, dtype=bool)
         fresh[order] = ~dup

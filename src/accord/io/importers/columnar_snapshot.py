@@ -44,7 +44,6 @@ from accord.io.importers.columnar_values import (
     last_before,
     per_distinct,
     prefix_max_before,
-    stripped,
 )
 from accord.io.importers.csv_blocks import CsvBlock
 from accord.io.importers.tabular import (
@@ -126,8 +125,7 @@ class SnapshotColumns:
 
     def _texts(self, col: pa.Array | None, n: int) -> tuple[I32, list[str | None]]:
         """``text_of(pick(cell))`` of each distinct cell, and each row's index."""
-        codes, values = cells(col, n, self.m.missing_set)
-        return codes, stripped(values)
+        return cells(col, n, self.m.missing_set, text=True)
 
     def _instant(
         self, col: pa.Array | None, n: int, column: str, missing: str | None, inst: Instants

@@ -66,10 +66,13 @@ def per_distinct(col: pa.Array | None, n: int, fn: Callable[[Any], T]) -> tuple[
     return codes, out
 
 
-def cells(col: pa.Array | None, n: int, missing: frozenset[str]) -> tuple[I32, list[Any]]:
+def cells(
+    col: pa.Array | None, n: int, missing: frozenset[str], *, text: bool = False
+) -> tuple[I32, list[Any]]:
     """Each distinct cell as ``pick`` gives it (``None`` for a missing value, else the cell
-    as it is), and each row's index: the cells with no space around them are judged in
-    columns, the others (and the missing ones) by ``pick`` itself."""
+    as it is) — with ``text``, as ``text_of(pick(cell))`` gives it — and each row's index.
+    The cells with no space around them are judged in columns, the others (and the missing
+    ones) by the row importer's own rules."""
     if col is None:
         return np.zeros(n, dtype=np.int32), [None]
     from accord.core.engine.batch.columns import dictionary_array
@@ -78,33 +81,21 @@ def cells(col: pa.Array | None, n: int, missing: frozenset[str]) -> tuple[I32, l
     codes, dictionary = dictionary_array(col)
     values: list[Any] = dictionary.to_pylist()
     if len(values):
-        text = (
-            dictionary.cast(pa.string()) if not pa.types.is_string(dictionary.type) else dictionary
-        )
+        strs = dictionary if pa.types.is_string(dictionary.type) else dictionary.cast(pa.string())
         odd = pc.or_(
-            pc.match_substring_regex(text, _PADDED),
-            pc.is_in(text, value_set=pa.array(sorted(missing), pa.string())),
+            pc.match_substring_regex(strs, _PADDED),
+            pc.is_in(strs, value_set=pa.array(sorted(missing), pa.string())),
         )
         for i in np.flatnonzero(np.asarray(odd.fill_null(True).to_numpy(zero_copy_only=False))):
             v = values[i]
             if v is None or v in missing or v.strip() in missing:
                 values[i] = None
+            elif text:
+                values[i] = str(v).strip() or None
     if (codes < 0).any():
         codes = np.where(codes < 0, np.int32(len(values)), codes).astype(np.int32)
         values.append(None)
     return codes, values
-
-
-def stripped(values: list[Any]) -> list[str | None]:
-    """``text_of`` of cells that ``pick`` kept."""
-    out: list[str | None] = []
-    for v in values:
-        if v is None:
-            out.append(None)
-        else:
-            t = str(v).strip()
-            out.append(t or None)
-    return out
 
 
 class Problems:
