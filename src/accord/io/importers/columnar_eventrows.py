@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from accord.io.importers.base import as_bool
 from accord.io.importers.columnar_checks import Candidates, FieldColumn, check_candidates
 from accord.io.importers.columnar_instants import Instants
-from accord.io.importers.columnar_snapshot import BlockOutcome, SnapshotColumns
+from accord.io.importers.columnar_snapshot import BlockOutcome, SnapshotColumns, ticket_texts
 from accord.io.importers.columnar_values import (
     I32,
     I64,
@@ -261,9 +261,13 @@ class EventRowsColumns(SnapshotColumns):
                     given[name] = value[name] != NONE
             kc, kv = row["kind"]
             kcell = [None if k is None else str(k) for k in kv]
-            kind_txt = np.array([*kcell, None], dtype=object)[kc[rows]]
-            kind_txt = np.where(kind_txt == None, np.where(fr, "created", "updated"), kind_txt)  # noqa: E711
-            low = np.array([str(k).strip().lower() for k in kind_txt], dtype=object)
+            # the kind's codes: the cell's distinct values, then "created" and "updated"
+            words = [*kcell, "created", "updated"]
+            kcode = kc[rows].astype(np.int64)
+            unset = np.array([k is None for k in kcell] + [True], dtype=bool)[kc[rows]]
+            kcode = np.where(unset, np.where(fr, len(kcell), len(kcell) + 1), kcode)
+            kind_txt = np.array(words, dtype=object)[kcode]
+            low = np.array([str(k).strip().lower() for k in words], dtype=object)[kcode]
             rating = low == "rating"
             rc, rv = row["rating"]
             rval = self.values["rating"]
@@ -332,7 +336,7 @@ class EventRowsColumns(SnapshotColumns):
             doubt |= bad_pub[pcode[ev_rows]] & base
         cand = Candidates(
             row=ev_rows.astype(np.int64),
-            ticket=pa.array([names[int(x)] for x in g[ev_rows]], pa.string()),
+            ticket=ticket_texts(names, g[ev_rows]),
             event_id=eid,
             kind=pa.array(kinds.astype(str), pa.string()),
             ts=ts_ix[ev_rows].astype(np.int64),

@@ -133,24 +133,25 @@ class SnapshotColumns:
         """Per row: the instant's index (-1: none); per distinct cell: its problem."""
         m = self.m
         codes, raws = cells(col, n, m.missing_set)
+        is_text = np.array([isinstance(r, str) for r in raws], dtype=bool)
         texts = [r for r in raws if isinstance(r, str)]
         ix_text, why = inst.read_texts(texts)
         ix = np.full(len(raws), -1, dtype=np.int64)
+        ix[is_text] = ix_text
         bad: list[tuple[str, str] | None] = [None] * len(raws)
-        at = 0
-        for k, raw in enumerate(raws):
+        for k in np.flatnonzero(~is_text).tolist():
+            raw = raws[k]
             if raw is None:
                 bad[k] = None if missing is None else (column, missing)
-            elif isinstance(raw, str):
-                ix[k] = ix_text[at]
-                if why[at] is not None:
-                    bad[k] = (column, str(why[at]))
-                at += 1
-            else:  # not text (no CSV cell is): the mapping's own reading
-                try:
-                    ix[k] = inst.add(m.parse_ts(raw))
-                except ValueError as e:
-                    bad[k] = (column, str(e))
+                continue
+            try:  # not text (no CSV cell is): the mapping's own reading
+                ix[k] = inst.add(m.parse_ts(raw))
+            except ValueError as e:
+                bad[k] = (column, str(e))
+        text_at = np.flatnonzero(is_text)
+        for j, w in enumerate(why):
+            if w is not None:
+                bad[int(text_at[j])] = (column, str(w))
         return ix[codes], codes, bad
 
     def _status(self, block: CsvBlock, n: int, probs: Problems) -> tuple[I32, I32]:
@@ -374,7 +375,7 @@ class SnapshotColumns:
         created = is_first & (part == 0)
         kind = np.where(created, "created", "updated")
         names = tick.names
-        ticket_txt = pa.array([names[int(x)] for x in g[ev_row]], pa.string())
+        ticket_txt = ticket_texts(names, g[ev_row])
         up_txt = pa.array([ups[int(c)] for c in ucodes[ev_row]], pa.string())
         ord_txt = pa.array(ordinal[ev_pos]).cast(pa.string())
         at_upd = pc.binary_join_element_wise(ticket_txt, "@", pc.fill_null(up_txt, ""), "")
@@ -496,3 +497,9 @@ class SnapshotColumns:
                 t = tick.tops[x]
                 if t is None or o > t:
                     tick.tops[x] = o
+
+
+def ticket_texts(names: list[str], numbers: I64) -> pa.Array:
+    """The ticket ids of these ticket numbers (each distinct one made into text once)."""
+    uniq, inv = np.unique(numbers, return_inverse=True)
+    return pa.array([names[int(x)] for x in uniq], pa.string()).take(pa.array(inv.reshape(-1)))

@@ -47,6 +47,8 @@ def _plain_text(col: pa.Array) -> bool:
     """No value that ``write_events`` would move to the JSON column (blank text)."""
     if col.null_count == len(col):
         return True
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary  # (an unused value may send the batch the slow way: still right)
     blank = pc.any(pc.match_substring_regex(col.cast(pa.string()), _BLANK)).as_py()
     return not blank
 
