@@ -52,7 +52,9 @@ def reads_in_columns(importer: Importer) -> bool:
         return False
     if event_rows_supported(importer):
         return True
-    if not isinstance(importer, SnapshotImporter) or cls.event is not SnapshotImporter.event:
+    if not isinstance(importer, SnapshotImporter) or type(importer).event is not (
+        SnapshotImporter.event
+    ):
         return False
     if cls in (ServiceNowImporter, Bpic2013CsvImporter):
         return True

@@ -16,6 +16,7 @@ row by row, a block at a time:
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -106,7 +107,7 @@ class EventRowsColumns(SnapshotColumns):
                 codes[SOURCE_STATUS] = np.where(has, nm, NONE).astype(np.int32)
             for role in ("kind", "actor", "public", "rating"):
                 col = m.column(role)
-                row[role] = per_distinct(block.column(col), n, lambda v, r=role: self._cell(r, v))
+                row[role] = per_distinct(block.column(col), n, partial(self._cell, role))
         ecodes, eids = self._texts(block.column(m.column("event_id")), n)
         row["event_id"] = (ecodes, eids)
         return self._derive_rows(block, g, ts_ix, codes, row, probs, inst)
@@ -207,7 +208,7 @@ class EventRowsColumns(SnapshotColumns):
         out.failed = failed
         return out
 
-    def _pass(
+    def _pass(  # type: ignore[override]  # another kind of log, another pass
         self,
         block: CsvBlock,
         g: I64,

@@ -39,12 +39,12 @@ _NUMERIC = frozenset("dmYHMS")
 
 def _strptime_pattern(fmt: str) -> str | None:
     """The regular expression ``strptime`` matches ``fmt`` with, for numeric fields only."""
-    import _strptime
+    import _strptime  # type: ignore[import-not-found]  # the pattern strptime itself uses
 
     directives = re.findall(r"%(.)", fmt)
     if not directives or any(d not in _NUMERIC for d in directives):
         return None
-    pattern = _strptime._TimeRE_cache.pattern(fmt)
+    pattern = str(_strptime._TimeRE_cache.pattern(fmt))
     return "^" + pattern.replace(r"\s+", " +") + "$"
 
 
@@ -146,7 +146,8 @@ class Instants:
     def later(self, a: I64, b: I64) -> BoolArray:
         """``a > b`` as the datetimes compare, where both are naive or both aware."""
         _s, _u, _o, naive, wall, _off = self.arrays()
-        return (naive[a] == naive[b]) & (wall[a] > wall[b])
+        out: BoolArray = (naive[a] == naive[b]) & (wall[a] > wall[b])
+        return out
 
     # --------------------------------------------------------------- reading a column
 

@@ -157,6 +157,7 @@ class SnapshotColumns:
     def _status(self, block: CsvBlock, n: int, probs: Problems) -> tuple[I32, I32]:
         m, cols = self.m, self.status_cols
         per_col = [self._texts(block.column(c), n) for c in cols]
+        keys: list[tuple[str | None, ...]]
         if len(per_col) == 1:
             combo, keys = per_col[0][0], [(t,) for t in per_col[0][1]]
         else:
@@ -164,7 +165,9 @@ class SnapshotColumns:
             uniq, inv = np.unique(stacked, axis=0, return_inverse=True)
             combo = inv.reshape(-1).astype(np.int32)
             keys = [tuple(per_col[j][1][int(u[j])] for j in range(len(cols))) for u in uniq]
-        cat_codes, name_codes, bad = [], [], []
+        cat_codes: list[int] = []
+        name_codes: list[int] = []
+        bad: list[tuple[str, str] | None] = []
         vs, vn = self.values["status"], self.values[SOURCE_STATUS]
         for parts in keys:
             if any(p is None for p in parts):
@@ -183,7 +186,7 @@ class SnapshotColumns:
             cat_codes.append(vs.code(category))
             name_codes.append(vn.code(name))
             bad.append(None)
-        probs.add(combo, bad)  # type: ignore[arg-type]
+        probs.add(combo, bad)
         cat = np.array(cat_codes, dtype=np.int32)[combo]
         nm = np.array(name_codes, dtype=np.int32)[combo]
         return cat, nm
