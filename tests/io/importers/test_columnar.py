@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -216,3 +217,23 @@ def test_parquet_written_from_columns_reads_back_as_the_row_importers_events(
     got, want = read_events(cols_out), read_events(rows_out)
     assert [e.to_dict() for e in got.events] == [e.to_dict() for e in want.events]
     assert len(want.events) > 0
+
+
+SPELLINGS = {
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "bom": lambda t: "\ufeff" + t,
+    "blank lines": lambda t: t.replace("\n", "\n\n", 3),
+    "no final newline": lambda t: t.rstrip("\n"),
+    "bare cr": lambda t: t.replace("\n", "\r"),
+}
+
+
+@pytest.mark.parametrize("spelling", list(SPELLINGS))
+@pytest.mark.parametrize("block", [64, 1 << 20])
+def test_line_endings_a_bom_and_blank_lines_give_the_row_importers_outcome(
+    tmp_path: Path, spelling: str, block: int
+) -> None:
+    text = (FIXTURES / "servicenow-incidents.csv").read_text(encoding="utf-8")
+    path = tmp_path / "sn.csv"
+    path.write_bytes(SPELLINGS[spelling](text).encode("utf-8"))
+    _both(path, "servicenow", block_bytes=block)
