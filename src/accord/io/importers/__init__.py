@@ -34,6 +34,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
+import pyarrow as pa
+
 from accord.core.events import Event
 from accord.core.timeutil import zone
 from accord.errors import DamagedInputError, InputError, UnsupportedFormatError
@@ -46,6 +48,8 @@ from accord.io.importers.base import (
     refuse_nothing_imported,
 )
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter, XesImporter
+from accord.io.importers.columnar import ColumnarImportRun
+from accord.io.importers.columnar_write import write_import_tables
 from accord.io.importers.freshdesk import FreshdeskImporter
 from accord.io.importers.generic_csv import GenericCsvImporter
 from accord.io.importers.jira import JiraImporter
@@ -65,6 +69,7 @@ from accord.io.writers import write_events
 __all__ = [
     "FORMATS",
     "IMPORTERS",
+    "ColumnarImportRun",
     "ImportMapping",
     "ImportRun",
     "ImportStats",
@@ -124,11 +129,14 @@ def open_import(
     source_tz: str | None = None,
     on_quarantine: QuarantineFn | None = None,
     on_progress: ProgressFn | None = None,
+    columnar: bool = False,
 ) -> ImportRun:
     """Prepare the import of one file; iterate ``run.events()`` to stream its events.
 
     ``mapping`` is a loaded mapping, a mapping file, the name of a shipped mapping, or
     ``None`` for the format's default. ``source_tz`` replaces the mapping's zone.
+    ``columnar``: the columnar importer (:class:`ColumnarImportRun`, whose ``tables()``
+    streams events tables); otherwise the row importer, the reference.
     """
     cls = importer_for(fmt)
     if mapping is None:
@@ -143,7 +151,8 @@ def open_import(
         except ValueError as e:
             raise InputError(str(e)) from None
         chosen = chosen.model_copy(update={"source_tz": source_tz})
-    return ImportRun(cls(chosen), source, on_quarantine=on_quarantine, on_progress=on_progress)
+    kind = ColumnarImportRun if columnar else ImportRun
+    return kind(cls(chosen), source, on_quarantine=on_quarantine, on_progress=on_progress)
 
 
 def default_quarantine_path(out: str | os.PathLike[str]) -> Path:
@@ -161,6 +170,7 @@ def import_file(
     quarantine: str | os.PathLike[str] | None = None,
     on_progress: ProgressFn | None = None,
     on_end: Callable[[ImportStats, Path | None], None] | None = None,
+    columnar: bool = True,
 ) -> tuple[ImportStats, Path | None]:
     """Import ``source`` into the event file ``out`` (``.jsonl``, ``.csv``, ``.parquet``,
     optionally ``.gz``), streaming. Quarantined rows go to ``quarantine`` (default
@@ -172,6 +182,9 @@ def import_file(
     called, and then :class:`DamagedInputError` is raised for a source that could not be read
     to its end (what was read before the damage is in the files), and :class:`InputError` for
     one that gave no event (empty, or every row quarantined).
+
+    ``columnar`` (the default): the columnar importer, which writes Parquet straight from
+    its tables; ``False``: the row importer (the reference), one event at a time.
     """
     qpath = Path(quarantine) if quarantine is not None else default_quarantine_path(out)
     if qpath.exists():
@@ -191,18 +204,29 @@ def import_file(
 
         run = open_import(
             source, fmt, mapping=mapping, source_tz=source_tz, on_quarantine=keep,
-            on_progress=on_progress,
+            on_progress=on_progress, columnar=columnar,
         )  # fmt: skip
-
-        def readable() -> Iterator[Event]:
-            # the events read before a damage are written, then the damage is raised
-            try:
-                yield from run.events()
-            except DamagedInputError as e:
-                damage.append(e)
-
         columns = (*run.importer.extra_fields, *run.importer.mapping.custom_fields)
-        write_events(out, readable(), custom_fields=columns)
+
+        if isinstance(run, ColumnarImportRun):
+
+            def tables() -> Iterator[pa.Table]:
+                try:
+                    yield from run.tables()
+                except DamagedInputError as e:
+                    damage.append(e)
+
+            write_import_tables(out, tables(), columns)
+        else:
+
+            def readable() -> Iterator[Event]:
+                # the events read before a damage are written, then the damage is raised
+                try:
+                    yield from run.events()
+                except DamagedInputError as e:
+                    damage.append(e)
+
+            write_events(out, readable(), custom_fields=columns)
     stats, kept = run.stats, (qpath if handle else None)
     if on_end is not None:
         on_end(stats, kept)

@@ -35,7 +35,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 
 from accord.core.event_validation import validate_event
@@ -199,6 +199,21 @@ def refuse_nothing_imported(stats: ImportStats, quarantine: str | None) -> None:
     )
 
 
+def validate_row_events(
+    dicts: list[CanonicalDict], source: str, row: int, seq: int, tz: tzinfo | None
+) -> list[Event] | tuple[str, str]:
+    """The events of one source row, validated; or ``(field, reason)`` of the first invalid
+    one (a row is quarantined whole). The row and the columnar importer both use it."""
+    events: list[Event] = []
+    for i, d in enumerate(dicts):
+        got = validate_event(d, source=source, row=row, seq=seq + i, source_tz=tz)
+        if isinstance(got, RowProblem):
+            where = f"event {i + 1} of {len(dicts)} ({d.get('kind')}): " if len(dicts) > 1 else ""
+            return got.field, where + got.reason
+        events.append(got)
+    return events
+
+
 class ImportRun:
     """One import of one file: iterate :meth:`events`; the counts are in :attr:`stats`.
 
@@ -245,19 +260,11 @@ class ImportRun:
             self.quarantined.append(record)
 
     def _validate(self, row: SourceRow, dicts: list[CanonicalDict], seq: int) -> list[Event] | None:
-        events: list[Event] = []
-        for i, d in enumerate(dicts):
-            got = validate_event(
-                d, source=self.source.path, row=row.row, seq=seq + i, source_tz=self._tz
-            )
-            if isinstance(got, RowProblem):
-                where = (
-                    f"event {i + 1} of {len(dicts)} ({d.get('kind')}): " if len(dicts) > 1 else ""
-                )
-                self._quarantine(row, got.field, where + got.reason)
-                return None
-            events.append(got)
-        return events
+        got = validate_row_events(dicts, self.source.path, row.row, seq, self._tz)
+        if isinstance(got, tuple):
+            self._quarantine(row, *got)
+            return None
+        return got
 
     def _fresh(self, event: Event) -> bool:
         """False when the same event was already written for its ticket at the same instant.

@@ -21,7 +21,7 @@ from accord.io.importers.base import (
     text_of,
     typed,
 )
-from accord.io.importers.mapping import ImportMapping, Role
+from accord.io.importers.mapping import CustomField, ImportMapping, Role
 from accord.io.importers.sources import SourceFile, SourceRow, csv_rows
 
 SOURCE_STATUS = "source_status"  # custom field that keeps the source's own status name
@@ -32,29 +32,38 @@ _SHOWN_COLUMNS = 40
 
 def flat_fields(data: Mapping[str, Any], m: ImportMapping) -> dict[str, FieldValue]:
     """The standard and custom fields a flat row sets, by the mapping (missing cells: None)."""
-    out: dict[str, FieldValue] = {}
-    missing = m.missing_set
-    for name, column, spec, table in m.field_plan:
-        value = data.get(column)
-        if value.__class__ is str:
-            value = value.strip()
-            if value in missing:
-                value = None
-        if table is not None and value is not None:
-            key = value if value.__class__ is str else str(value)
-            if key in table:
-                value = table[key]
-        if spec is None:
-            if name == "tags":
-                out[name] = split_tags(value, m.tag_separator)
-            else:
-                out[name] = None if value is None else str(value)
-            continue
-        try:
-            out[name] = typed(value, spec)
-        except ValueError as e:
-            raise RowError(spec.column, f"custom field '{name}': {e}") from None
-    return out
+    return {
+        name: flat_value(m, name, spec, table, data.get(column))
+        for name, column, spec, table in m.field_plan
+    }
+
+
+def flat_value(
+    m: ImportMapping,
+    name: str,
+    spec: CustomField | None,
+    table: Mapping[str, str | None] | None,
+    value: Any,
+) -> FieldValue:
+    """One mapped cell as the field ``name`` holds it (trimmed, missing values as None, the
+    value map applied, typed); raises :class:`RowError` for a custom value of the wrong type.
+    The columnar importer applies it to each distinct cell of a column."""
+    if value.__class__ is str:
+        value = value.strip()
+        if value in m.missing_set:
+            value = None
+    if table is not None and value is not None:
+        key = value if value.__class__ is str else str(value)
+        if key in table:
+            value = table[key]
+    if spec is None:
+        if name == "tags":
+            return split_tags(value, m.tag_separator)
+        return None if value is None else str(value)
+    try:
+        return typed(value, spec)
+    except ValueError as e:
+        raise RowError(spec.column, f"custom field '{name}': {e}") from None
 
 
 def status_of(data: Mapping[str, Any], m: ImportMapping) -> tuple[str, str] | None:

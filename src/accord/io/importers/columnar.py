@@ -1,0 +1,243 @@
+"""The columnar importer: the row importer's outcome, a block of rows at a time.
+
+:class:`ColumnarImportRun` gives what :class:`~accord.io.importers.base.ImportRun` gives —
+the same events in the same order, the same rows quarantined with the same field and
+reason, the same counts — but reads a CSV source in blocks of columns
+(:mod:`~accord.io.importers.csv_blocks`), cleans each column's distinct values with the row
+importer's own functions, derives the events with array operations
+(:mod:`~accord.io.importers.columnar_snapshot`), validates them with the table validator
+(:mod:`~accord.io.importers.columnar_checks`) and yields events tables
+(:mod:`accord.core.engine.batch.schema`). Memory: one block, plus per ticket what the row
+importer keeps per ticket.
+
+Sources it reads in columns: the CSV logs — snapshots (``servicenow``, ``bpic2013``, ``csv``
+with ``snapshot: true``; :mod:`~accord.io.importers.columnar_snapshot`) and one event a row
+(``csv``, ``process-mining``; :mod:`~accord.io.importers.columnar_eventrows`). Any other
+source (JSON exports, XES) runs through the row importer and comes out as tables all the
+same, so callers need one path. The row importer stays the reference: the tests hold the
+two equal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from accord.core.engine.batch.schema import CLEARED, events_from_table, events_to_table
+from accord.core.events import Event
+from accord.errors import DamagedInputError
+from accord.io.compression import Damaged
+from accord.io.importers.base import Importer, ImportRun, ProgressFn, QuarantineFn
+from accord.io.importers.bpic2013 import Bpic2013CsvImporter
+from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
+from accord.io.importers.columnar_snapshot import SnapshotColumns
+from accord.io.importers.csv_blocks import BLOCK_BYTES, CsvBlock, csv_blocks
+from accord.io.importers.generic_csv import GenericCsvImporter
+from accord.io.importers.servicenow import ServiceNowImporter
+from accord.io.importers.sources import SourceRow
+from accord.io.importers.tabular import SnapshotImporter, TabularImporter
+
+TABLE_EVENTS = 1 << 16  # events a table when the row importer runs underneath
+
+
+def reads_in_columns(importer: Importer) -> bool:
+    """Whether :class:`ColumnarImportRun` derives this importer's events in columns."""
+    cls = type(importer)
+    if not isinstance(importer, TabularImporter) or cls.read is not TabularImporter.read:
+        return False
+    if event_rows_supported(importer):
+        return True
+    if not isinstance(importer, SnapshotImporter) or type(importer).event is not (
+        SnapshotImporter.event
+    ):
+        return False
+    if cls in (ServiceNowImporter, Bpic2013CsvImporter):
+        return True
+    return cls is GenericCsvImporter and importer.mapping.snapshot
+
+
+class ColumnarImportRun(ImportRun):
+    """One import of one file; iterate :meth:`tables` (or :meth:`events`)."""
+
+    def __init__(
+        self,
+        importer: Importer,
+        path: str | os.PathLike[str],
+        *,
+        on_quarantine: QuarantineFn | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> None:
+        super().__init__(importer, path, on_quarantine=on_quarantine, on_progress=on_progress)
+        self.in_columns = reads_in_columns(importer)
+        self._last_ts = np.zeros(0, dtype=np.int64)
+        self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
+        self._ticket_events = 0
+        self.block_bytes = BLOCK_BYTES  # tests make it small, to cross many blocks
+
+    def events(self) -> Iterator[Event]:
+        for t in self.tables():
+            yield from events_from_table(t)
+
+    def tables(self) -> Iterator[pa.Table]:
+        """The valid events, in source order, as events tables (one or more a block)."""
+        if not self.in_columns:
+            yield from self._row_tables()
+            return
+        importer = self.importer
+        assert isinstance(importer, TabularImporter)
+        kernel: SnapshotColumns
+        if event_rows_supported(importer):
+            kernel = EventRowsColumns(importer, self.source.path)
+        else:
+            assert isinstance(importer, SnapshotImporter)
+            kernel = SnapshotColumns(importer, self.source.path)
+
+        def header(found: Any) -> None:
+            importer.check_columns(found, self.source.path, "the header")
+
+        try:
+            blocks = csv_blocks(self.source, importer.mapping.delimiter, header, self.block_bytes)
+            for block in blocks:
+                got = self._block(kernel, block)
+                if got is not None:
+                    yield got
+                if self.on_progress is not None:
+                    self.on_progress(self.source.position(), self.source.size)
+        except Damaged as d:
+            self._finish()
+            raise self._damaged(d.reason) from None
+        self._finish()
+
+    def _finish(self) -> None:
+        super()._finish()
+        if self.in_columns:
+            self.stats.tickets = self._ticket_events
+
+    def _row_tables(self) -> Iterator[pa.Table]:
+        batch: list[Event] = []
+        try:
+            for ev in super().events():
+                batch.append(ev)
+                if len(batch) >= TABLE_EVENTS:
+                    yield events_to_table(batch)
+                    batch = []
+        except DamagedInputError:
+            if batch:
+                yield events_to_table(batch)  # the events read before the damage are kept
+            raise
+        if batch:
+            yield events_to_table(batch)
+
+    # ------------------------------------------------------------------ one block
+
+    def _block(self, kernel: SnapshotColumns, block: CsvBlock) -> pa.Table | None:
+        stats = self.stats
+        n = block.table.num_rows
+        out = kernel.block(block) if n else None
+        stats.rows += n + len(block.bad)
+        bad: list[tuple[int, SourceRow, str, str]] = [
+            (r.row, r, "*", r.problem or "") for r in block.bad
+        ]
+        if out is not None:
+            for i, (fld, why) in out.failed.items():
+                line = int(block.rows[i])
+                bad.append((line, SourceRow(line, block.raw(i)), fld, why))
+        for _line, row, fld, why in sorted(bad, key=lambda b: b[0]):
+            self._quarantine(row, fld, why)
+        if out is None:
+            return None
+        stats.unchanged += out.unchanged
+        events = out.events
+        if events.num_rows == 0:
+            return None
+        fresh = self._fresh_mask(events, out.event_tickets)
+        rows = out.event_rows
+        with_events = np.unique(rows)
+        kept_rows = np.unique(rows[fresh])
+        stats.rows_with_events += int(kept_rows.size)
+        stats.duplicates += int(with_events.size - kept_rows.size)
+        if not fresh.all():
+            events = events.filter(pa.array(fresh))
+        stats.events += events.num_rows
+        for item in pc.value_counts(events.column("kind").combine_chunks()).to_pylist():
+            stats.kinds[str(item["values"])] += int(item["counts"])
+        status = events.column("status").is_valid()
+        if CLEARED in events.column_names:
+            gone = pc.fill_null(
+                pc.list_contains(events.column(CLEARED), "status")
+                if hasattr(pc, "list_contains")
+                else pa.array([False] * events.num_rows),
+                False,
+            )
+            status = pc.or_(status, gone)
+        stats.status_events += int(pc.sum(status).as_py() or 0)
+        return events
+
+    def _fresh_mask(self, events: pa.Table, tickets: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The row importer's ``_fresh`` for every event: False for an event whose id was
+        already written for its ticket at the same instant (whole seconds)."""
+        n = events.num_rows
+        need = int(tickets.max()) + 1 if n else 0
+        if need > self._last_ts.size:
+            grown = max(need, 2 * self._last_ts.size, 1024)
+            self._last_ts = np.concatenate(
+                [self._last_ts, np.full(grown - self._last_ts.size, -(2**62), dtype=np.int64)]
+            )
+            self._last_ids.extend([None] * (grown - len(self._last_ids)))
+        sec = np.asarray(events.column("ts").to_numpy(), dtype=np.int64)
+        ids_arr = events.column("event_id").combine_chunks()
+        enc = pc.dictionary_encode(ids_arr)
+        idc = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
+        id_values = enc.dictionary
+        order = np.argsort(tickets, kind="stable")
+        t_s, sec_s, id_s = tickets[order], sec[order], idc[order]
+        start = np.ones(n, dtype=bool)
+        start[1:] = (t_s[1:] != t_s[:-1]) | (sec_s[1:] != sec_s[:-1])
+        tstart = np.ones(n, dtype=bool)
+        tstart[1:] = t_s[1:] != t_s[:-1]
+        run = np.cumsum(start) - 1
+        key = run * (len(id_values) + 1) + id_s
+        k_order = np.argsort(key, kind="stable")
+        ks = key[k_order]
+        dup_sorted = np.zeros(n, dtype=bool)
+        dup_sorted[1:] = ks[1:] == ks[:-1]
+        dup = np.zeros(n, dtype=bool)
+        dup[k_order] = dup_sorted
+        # a ticket's first run that continues its latest instant from an earlier block
+        carried = self._last_ts[t_s] == sec_s
+        cont_run = np.zeros(run[-1] + 1 if n else 0, dtype=bool)
+        cont_run[run[tstart & carried]] = True
+        for i in np.flatnonzero(cont_run[run] & ~dup).tolist():
+            prev = self._last_ids[int(t_s[i])]
+            eid = id_values[int(id_s[i])].as_py()
+            if prev == eid or (isinstance(prev, set) and eid in prev):
+                dup[i] = True
+        # remember each ticket's latest instant and the ids there (one id: kept as text)
+        tend = np.ones(n, dtype=bool)
+        tend[:-1] = t_s[1:] != t_s[:-1]
+        new_tickets = tstart & (self._last_ts[t_s] == -(2**62))
+        self._ticket_events += int(np.count_nonzero(new_tickets))
+        ends = np.flatnonzero(tend)
+        run_start = np.flatnonzero(start)[run[ends]]
+        single = (run_start == ends) & ~cont_run[run[ends]]
+        last_t = t_s[ends]
+        self._last_ts[last_t] = sec_s[ends]
+        if single.any():
+            texts = id_values.take(pa.array(id_s[ends[single]])).to_pylist()
+            for t, text in zip(last_t[single].tolist(), texts, strict=True):
+                self._last_ids[t] = text
+        for i, lo in zip(ends[~single].tolist(), run_start[~single].tolist(), strict=True):
+            t = int(t_s[i])
+            ids = {id_values[int(x)].as_py() for x in id_s[lo : i + 1]}
+            if cont_run[run[i]]:
+                prev = self._last_ids[t]
+                ids |= prev if isinstance(prev, set) else {prev}
+            self._last_ids[t] = next(iter(ids)) if len(ids) == 1 else ids
+        fresh = np.ones(n, dtype=bool)
+        fresh[order] = ~dup
+        return fresh
