@@ -165,3 +165,13 @@ def test_the_queue_pages_by_offset_and_counts_the_whole_filter(store: Store) -> 
     assert _clocks(store, sort=order, limit=2) == ["T3", "T2"]
     assert _clocks(store, sort=order, limit=2, offset=2) == ["T1"]
     assert store.count_open_clocks(ClockQuery(now=NOW, sort=order, limit=1, offset=2)) == 3
+
+
+def test_a_count_stops_at_its_cap_and_is_exact_under_it(store: Store) -> None:
+    _fill(store)
+    tickets = TicketQuery(now=NOW, customer="acme")  # 3 tickets
+    assert [store.count_ticket_list(tickets, at_most=n) for n in (1, 2, 3, 4)] == [1, 2, 3, 3]
+    clocks = ClockQuery(now=NOW)  # 3 open clocks
+    assert [store.count_open_clocks(clocks, at_most=n) for n in (2, 3, 50)] == [2, 3, 3]
+    breached = ClockQuery(now=NOW, state=State.BREACHED, sort=SortKey("team"))
+    assert store.count_open_clocks(breached, at_most=1) == 1

@@ -95,10 +95,8 @@ class ListsPart(SqlBase):
             return [_summary_from_row(row) for row in conn.execute(q)]
 
     @_guard
-    def count_ticket_list(self, query: TicketQuery) -> int:
-        inner = self._ticket_filter(query).with_only_columns(_TK.ticket_id).subquery()
-        with self._read.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one())
+    def count_ticket_list(self, query: TicketQuery, *, at_most: int | None = None) -> int:
+        return self._count_up_to(self._ticket_filter(query).with_only_columns(_TK.ticket_id), at_most)
 
     def _clock_filter(self, query: ClockQuery) -> sa.Select[Any]:
         q = sa.select(t.records).where(_RC.queued.is_(True), _internal_expr(query.internal))
@@ -153,7 +151,11 @@ class ListsPart(SqlBase):
         return [_record_from_row(found[k]) for k in keys if k in found]
 
     @_guard
-    def count_open_clocks(self, query: ClockQuery) -> int:
-        inner = self._clock_filter(query).with_only_columns(_RC.ticket_id).subquery()
+    def count_open_clocks(self, query: ClockQuery, *, at_most: int | None = None) -> int:
+        return self._count_up_to(self._clock_filter(query).with_only_columns(_RC.ticket_id), at_most)
+
+    def _count_up_to(self, rows: sa.Select[Any], at_most: int | None) -> int:
+        # LIMIT inside: the database stops reading at the cap instead of counting every row
+        inner = (rows if at_most is None else rows.limit(at_most)).subquery()
         with self._read.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one())
