@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from accord.core.records import State
-from accord.io.store import ClockQuery, Store, TicketQuery
+from accord.io.store import ClockQuery, MemoryStore, Store, TicketQuery
 from accord.io.store.base import CLOCK_SORTS, TICKET_SORTS, SortKey
 from tests.io.store.test_store import HOUR, T0, rec, save
 
@@ -175,3 +175,59 @@ def test_a_count_stops_at_its_cap_and_is_exact_under_it(store: Store) -> None:
     assert [store.count_open_clocks(clocks, at_most=n) for n in (2, 3, 50)] == [2, 3, 3]
     breached = ClockQuery(now=NOW, state=State.BREACHED, sort=SortKey("team"))
     assert store.count_open_clocks(breached, at_most=1) == 1
+
+
+def _fill_many(store: Store) -> None:
+    # twelve tickets whose values repeat (ties), some empty: pages cut through groups of ties
+    teams = ["ops", "support", None]
+    for i in range(12):
+        tid = f"M{i:02d}"
+        team = teams[i % 3]
+        save(
+            store,
+            tid,
+            [
+                replace(
+                    rec(tid, due=None if i % 5 == 0 else T0 + (i % 4) * HOUR, team=team),
+                    assignee=None if i % 4 == 0 else f"a{i % 2}",
+                    state=State.PAUSED if i % 5 == 0 else State.RUNNING,
+                ),
+                replace(rec(tid, "resolution", due=T0 + HOUR, team=team), assignee="a1"),
+            ],
+            customer=["acme", "globex"][i % 2],
+            team=team,
+            priority=None if i % 6 == 0 else ["high", "low"][i % 2],
+            first_ts=T0 - (i % 3) * HOUR,
+            last_ts=T0 + (i % 4),
+        )
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_sorted_page_is_the_slice_of_the_whole_sorted_list(
+    store: Store, descending: bool
+) -> None:
+    _fill_many(store)
+    reference = MemoryStore()  # the plain sort in Python
+    _fill_many(reference)
+    for key in TICKET_SORTS:
+        order = SortKey(key, descending)
+        whole = _tickets(store, sort=order, limit=100)
+        assert whole == _tickets(reference, sort=order, limit=100)
+        assert len(whole) == 12
+        for limit in (1, 2, 5):
+            for offset in range(13):
+                page = _tickets(store, sort=order, limit=limit, offset=offset)
+                assert page == whole[offset : offset + limit], (key, limit, offset)
+    for key in CLOCK_SORTS:
+        order = SortKey(key, descending)
+        every = store.open_clocks(ClockQuery(now=NOW, sort=order, limit=100))
+        whole_keys = [(r.ticket_id, r.metric) for r in every]
+        expected = reference.open_clocks(ClockQuery(now=NOW, sort=order, limit=100))
+        assert whole_keys == [(r.ticket_id, r.metric) for r in expected]
+        assert len(whole_keys) == 24
+        for limit in (1, 3, 7):
+            for offset in range(0, 25, 2):
+                got = store.open_clocks(ClockQuery(now=NOW, sort=order, limit=limit, offset=offset))
+                assert [(r.ticket_id, r.metric) for r in got] == whole_keys[
+                    offset : offset + limit
+                ], (key, limit, offset)

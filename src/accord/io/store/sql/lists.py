@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from accord.core.records import MetricRecord
 from accord.io.store import schema as t
-from accord.io.store.base import ClockQuery, SortKey, TicketQuery, TicketSummary
+from accord.io.store.base import NO_DUE, ClockQuery, TicketQuery, TicketSummary
 from accord.io.store.sql.connection import SqlBase, _guard
+from accord.io.store.sql.list_order import Column, nullable, sorted_rows
 from accord.io.store.sql.results import _internal_expr
 from accord.io.store.sql.rows import _record_from_row, _state_expr, _summary_from_row
 
@@ -19,42 +20,43 @@ _RC = t.records.c
 
 _KEY = (_RC.ticket_id, _RC.metric, _RC.cycle)
 
-_TICKET_COLUMNS: dict[str, sa.ColumnElement[Any]] = {
-    "ticket": _TK.ticket_id,
-    "customer": _TK.customer,
-    "team": _TK.team,
-    "priority": _TK.priority,
-    "status": _TK.status,
-    "assignee": _TK.assignee,
-    "opened": _TK.first_ts,
-    "updated": _TK.last_ts,
+_TICKET_COLUMNS: dict[str, Column] = {
+    key: nullable(col)
+    for key, col in {
+        "ticket": _TK.ticket_id,
+        "customer": _TK.customer,
+        "team": _TK.team,
+        "priority": _TK.priority,
+        "status": _TK.status,
+        "assignee": _TK.assignee,
+        "opened": _TK.first_ts,
+        "updated": _TK.last_ts,
+    }.items()
 }
-_CLOCK_COLUMNS: dict[str, sa.ColumnElement[Any]] = {
-    "due": _RC.due,  # nullable: paused clocks last in both directions
-    "ticket": _RC.ticket_id,
-    "metric": _RC.metric,
-    "priority": _RC.priority,
-    "policy": _RC.policy,
-    "team": _RC.team,
-    "assignee": _RC.assignee,
-    "customer": _RC.ticket_customer,
-    "channel": _RC.channel,
-    "start": _RC.start,
+_CLOCK_COLUMNS: dict[str, Column] = {
+    # a paused clock has no due instant: its due_sort is NO_DUE, after every instant
+    "due": Column(_RC.due_sort, _RC.due_sort >= NO_DUE, _RC.due_sort < NO_DUE),
+    **{
+        key: nullable(col)
+        for key, col in {
+            "ticket": _RC.ticket_id,
+            "metric": _RC.metric,
+            "priority": _RC.priority,
+            "policy": _RC.policy,
+            "team": _RC.team,
+            "assignee": _RC.assignee,
+            "customer": _RC.ticket_customer,
+            "channel": _RC.channel,
+            "start": _RC.start,
+        }.items()
+    },
 }
+_QUEUE_ORDER = [_RC.due_sort, _RC.ticket_id, _RC.metric, _RC.cycle]
 
 
 def _contains(column: sa.ColumnElement[Any], part: str) -> sa.ColumnElement[bool]:
     # lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
     return sa.func.lower(column).contains(part.lower(), autoescape=True)
-
-
-def _order(sort: SortKey | None, columns: dict[str, Any], tail: list[Any]) -> list[Any]:
-    if sort is None:
-        return tail
-    col = columns[sort.key]
-    # empty values last in both directions, the same on SQLite and PostgreSQL
-    first = (col.desc() if sort.descending else col.asc()).nulls_last()
-    return [first, *tail]
 
 
 class ListsPart(SqlBase):
@@ -89,14 +91,28 @@ class ListsPart(SqlBase):
         q = self._ticket_filter(query)
         if query.after is not None:
             q = q.where(_TK.ticket_id > query.after)
-        order = _order(query.sort, _TICKET_COLUMNS, [_TK.ticket_id])
-        q = q.order_by(*order).offset(query.offset or None).limit(query.limit)
         with self._read.connect() as conn:
-            return [_summary_from_row(row) for row in conn.execute(q)]
+            if query.sort is None:
+                page = q.order_by(_TK.ticket_id).offset(query.offset or None).limit(query.limit)
+                return [_summary_from_row(row) for row in conn.execute(page)]
+            column = _TICKET_COLUMNS[query.sort.key]
+            # the sort column first: the walk groups rows by it
+            rows = q.with_only_columns(column.expr.label("sort_value"), *t.tickets.c)
+            found = sorted_rows(
+                conn,
+                rows,
+                column,
+                [_TK.ticket_id],
+                descending=query.sort.descending,
+                need=query.offset + query.limit,
+            )
+        return [_summary_from_row(row) for row in found[query.offset :]]
 
     @_guard
     def count_ticket_list(self, query: TicketQuery, *, at_most: int | None = None) -> int:
-        return self._count_up_to(self._ticket_filter(query).with_only_columns(_TK.ticket_id), at_most)
+        return self._count_up_to(
+            self._ticket_filter(query).with_only_columns(_TK.ticket_id), at_most
+        )
 
     def _clock_filter(self, query: ClockQuery) -> sa.Select[Any]:
         q = sa.select(t.records).where(_RC.queued.is_(True), _internal_expr(query.internal))
@@ -134,25 +150,34 @@ class ListsPart(SqlBase):
                     sa.literal(a.cycle),
                 )
             )
-        tail = [_RC.due_sort, _RC.ticket_id, _RC.metric, _RC.cycle]
-        order = _order(query.sort, _CLOCK_COLUMNS, tail)
-        q = q.order_by(*order).offset(query.offset or None).limit(query.limit)
         with self._read.connect() as conn:
             if query.sort is None:
                 # the queue's index holds this order: the rows are read as it walks
+                q = q.order_by(*_QUEUE_ORDER).offset(query.offset or None).limit(query.limit)
                 return [_record_from_row(row) for row in conn.execute(q)]
-            # another order sorts every matching row: sort their keys only, then read the
-            # page's rows (a stored clock carries its explanation, too much to sort by)
-            keys = [tuple(k) for k in conn.execute(q.with_only_columns(*_KEY))]
+            # another order walks that column's index for the page's keys, then reads their
+            # rows (a stored clock carries its explanation, too much to walk through)
+            column = _CLOCK_COLUMNS[query.sort.key]
+            found = sorted_rows(
+                conn,
+                q.with_only_columns(column.expr.label("sort_value"), *_KEY),
+                column,
+                _QUEUE_ORDER,
+                descending=query.sort.descending,
+                need=query.offset + query.limit,
+            )
+            keys = [(r.ticket_id, r.metric, r.cycle) for r in found[query.offset :]]
             if not keys:
                 return []
             page = sa.select(t.records).where(sa.tuple_(*_KEY).in_(keys))
-            found = {(r.ticket_id, r.metric, r.cycle): r for r in conn.execute(page)}
-        return [_record_from_row(found[k]) for k in keys if k in found]
+            by_key = {(r.ticket_id, r.metric, r.cycle): r for r in conn.execute(page)}
+        return [_record_from_row(by_key[k]) for k in keys if k in by_key]
 
     @_guard
     def count_open_clocks(self, query: ClockQuery, *, at_most: int | None = None) -> int:
-        return self._count_up_to(self._clock_filter(query).with_only_columns(_RC.ticket_id), at_most)
+        return self._count_up_to(
+            self._clock_filter(query).with_only_columns(_RC.ticket_id), at_most
+        )
 
     def _count_up_to(self, rows: sa.Select[Any], at_most: int | None) -> int:
         # LIMIT inside: the database stops reading at the cap instead of counting every row
