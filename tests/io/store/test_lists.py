@@ -231,3 +231,25 @@ def test_every_sorted_page_is_the_slice_of_the_whole_sorted_list(
                 assert [(r.ticket_id, r.metric) for r in got] == whole_keys[
                     offset : offset + limit
                 ], (key, limit, offset)
+
+
+_IDS = ("AC-1042", "ac-2042", "XY_042", "B%0042", "Z042Z", "QQ-7")
+
+
+def test_a_search_of_three_characters_or_more_finds_every_id_holding_it_in_any_case(
+    store: Store,
+) -> None:
+    for tid in _IDS:
+        save(store, tid, [rec(tid)])
+    # a second recompute rewrites the rows: the search index follows every write
+    save(store, "AC-1042", [rec("AC-1042")], status="solved")
+    for part in ("042", "C-1", "ac-", "Y_0", "%00", "z042z", "QQ-7", "2042"):
+        expected = sorted(t for t in _IDS if part.lower() in t.lower())
+        assert _tickets(store, search=part) == expected, part
+        assert _clocks(store, search=part) == expected, part
+        got = store.count_ticket_list(TicketQuery(now=NOW, search=part))
+        assert got == len(expected), part
+    assert _tickets(store, search="_04") == ["XY_042"]  # _ and % are plain characters
+    assert _tickets(store, search="B%0") == ["B%0042"]
+    assert _tickets(store, search='"04') == []  # a quote is a plain character too
+    assert _tickets(store, search="1042x") == []

@@ -22,10 +22,9 @@ from accord.core.records import MetricRecord, State
 from accord.core.timeutil import iso
 from accord.io.store import ClockCursor, ClockQuery, Scope
 from accord.io.store.base import CLOCK_SORTS, NO_DUE
-from accord.service import cursors
+from accord.service import cursors, list_params
 from accord.service.auth import Principal, require
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
-from accord.service import list_params
 from accord.service.list_params import (
     MAX_OFFSET,
     MAX_SEARCH,

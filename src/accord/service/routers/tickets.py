@@ -7,9 +7,9 @@ instant; the filters use the stored summaries and records, whose state is judged
 request's instant (a running clock past its due instant counts as breached), except the
 customer, which is the ticket's current one (kept at ingest). ``sort`` orders by a column
 (``next_cursor`` is given in the default order only; page a sorted list with ``offset``), and
-``total`` counts the whole filtered list, up to a cap (``total_capped``). Isolation is decided at read
-time: a customer-scoped token's page holds only tickets whose current customer, by the events
-read for the page, is the token's.
+``total`` counts the whole filtered list, up to a cap (``total_capped``). Isolation is decided
+at read time: a customer-scoped token's page holds only tickets whose current customer, by the
+events read for the page, is the token's.
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ from accord.core.timeutil import iso
 from accord.errors import NotFoundError
 from accord.io.store import Scope, TicketQuery
 from accord.io.store.base import TICKET_SORTS
-from accord.service import cursors
+from accord.service import cursors, list_params
 from accord.service.auth import Principal, require
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
-from accord.service import list_params
 from accord.service.list_params import (
     MAX_OFFSET,
     MAX_SEARCH,
@@ -57,6 +56,7 @@ from accord.service.views import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
+
 
 @router.get(
     "/tickets",
