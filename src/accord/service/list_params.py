@@ -26,7 +26,7 @@ COUNT_CAP = 10_000
 class Total(NamedTuple):
     """``total`` and ``total_capped`` of a list's answer."""
 
-    count: int  # the filtered list's length, or COUNT_CAP when capped
+    value: int  # the filtered list's length, or COUNT_CAP when capped
     capped: bool  # more than COUNT_CAP rows match
 
 

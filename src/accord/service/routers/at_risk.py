@@ -163,7 +163,7 @@ def _answer(
 ) -> Response:
     if wants_csv(request, fmt):
         return csv_response(
-            records_csv(items), next_cursor=next_cursor, total=total.count, capped=total.capped
+            records_csv(items), next_cursor=next_cursor, total=total.value, capped=total.capped
         )
     out: list[dict[str, Any]] = []
     for r in items:
@@ -174,7 +174,7 @@ def _answer(
         {
             "items": out,
             "next_cursor": next_cursor,
-            "total": total.count,
+            "total": total.value,
             "total_capped": total.capped,
             "offset": offset,
             "as_of": iso(now),

@@ -165,13 +165,13 @@ def _page(
 ) -> Response:
     if wants_csv(request, fmt):
         return csv_response(
-            records_csv(records), next_cursor=next_cursor, total=total.count, capped=total.capped
+            records_csv(records), next_cursor=next_cursor, total=total.value, capped=total.capped
         )
     return json_response(
         {
             "items": items,
             "next_cursor": next_cursor,
-            "total": total.count,
+            "total": total.value,
             "total_capped": total.capped,
             "offset": offset,
             "as_of": iso(judged),

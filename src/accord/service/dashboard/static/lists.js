@@ -199,7 +199,7 @@ async function workingList(name) {
     // a capped total is "at least": the pages go on while they come back full
     const capped = Boolean(d.total_capped);
     const first = (capped ? d.items.length : d.total) ? offset + 1 : 0;
-    const last = capped ? offset + d.items.length : Math.min(offset + d.items.length, d.total);
+    const last = capped ? (first ? offset + d.items.length : 0) : Math.min(offset + d.items.length, d.total);
     fill("list-summary", `${first}–${last} of ${countText(d.total, capped)} ${d.total === 1 && !capped ? spec.noun[0] : spec.noun[1]}`);
     const pages = Math.max(1, Math.ceil(d.total / limit));
     const here = Math.floor(offset / limit) + 1;
