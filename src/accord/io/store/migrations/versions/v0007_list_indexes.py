@@ -88,15 +88,27 @@ def _search() -> None:
         )
         op.execute("INSERT INTO ticket_search (ticket_search) VALUES ('rebuild')")
         return
-    # pg_trgm ships with PostgreSQL, but creating it needs the right: without it, no index
+    # pg_trgm ships with PostgreSQL, but creating it needs the right: without it, no index.
+    # One per database, in public (not in the store's schema, whose drop would take it and
+    # every other schema's index along); its operator class is named with its schema.
     try:
         with conn.begin_nested():
-            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            found = conn.exec_driver_sql(_TRGM_SCHEMA).scalar()
+            if found is None:
+                conn.exec_driver_sql("CREATE EXTENSION pg_trgm SCHEMA public")
+                found = conn.exec_driver_sql(_TRGM_SCHEMA).scalar()
+            ops = f"{conn.dialect.identifier_preparer.quote(str(found))}.gin_trgm_ops"
+            conn.exec_driver_sql(
+                f"CREATE INDEX ix_tickets_search ON tickets USING gin (lower(ticket_id) {ops})"
+            )
     except sa.exc.DBAPIError:
         return
-    op.execute(
-        "CREATE INDEX ix_tickets_search ON tickets USING gin (lower(ticket_id) gin_trgm_ops)"
-    )
+
+
+_TRGM_SCHEMA = (
+    "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+    "WHERE e.extname = 'pg_trgm'"
+)
 
 
 def downgrade() -> None:
