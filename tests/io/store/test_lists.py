@@ -177,6 +177,21 @@ def test_a_count_stops_at_its_cap_and_is_exact_under_it(store: Store) -> None:
     assert store.count_open_clocks(breached, at_most=1) == 1
 
 
+def test_a_count_of_clock_filters_alone_counts_tickets_not_clocks(store: Store) -> None:
+    _fill(store)
+    save(store, "T5", [rec("T5"), rec("T5", "resolution")], customer="acme")  # two email clocks
+
+    def count(**kw: object) -> int:
+        return store.count_ticket_list(TicketQuery(now=NOW, **kw))  # type: ignore[arg-type]
+
+    assert count(channel="email") == len(_tickets(store, channel="email")) == 4
+    assert count(channel="email", customer="globex") == 0  # T2, globex's, is on chat
+    assert count(state=State.BREACHED) == 1
+    assert count(metric="resolution") == 2
+    assert count(internal=True) == 0  # no internal agreement's clock is stored
+    assert store.count_ticket_list(TicketQuery(now=NOW, channel="email"), at_most=2) == 2
+
+
 def _fill_many(store: Store) -> None:
     # twelve tickets whose values repeat (ties), some empty: pages cut through groups of ties
     teams = ["ops", "support", None]

@@ -3,6 +3,7 @@ filtered, sorted by any of its columns and counted in the database."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,6 +80,22 @@ def _equal(col: sa.ColumnElement[Any], value: str, *, indexed: bool) -> sa.Colum
     return col == value if indexed else col.op("||")("") == value
 
 
+def _clock_terms(query: TicketQuery) -> list[sa.ColumnElement[bool]]:
+    """What a clock of a ticket the list selects must match (none: no clock filter)."""
+    clock: list[sa.ColumnElement[bool]] = []
+    if query.state is not None:
+        clock.append(_state_expr(query.now) == query.state.value)
+    if query.metric is not None:
+        clock.append(_RC.metric == query.metric)
+    if query.channel is not None:
+        clock.append(_RC.channel == query.channel)
+    if query.due_before is not None:
+        clock.append(_RC.due < query.due_before)
+    if clock or query.internal:  # the agreements' list: tickets with such a clock
+        clock.append(_internal_expr(query.internal))
+    return clock
+
+
 class ListsPart(SqlBase):
     _search_table: bool | None = None  # SQLite: whether migration 0007 made ticket_search
 
@@ -140,19 +157,22 @@ class ListsPart(SqlBase):
                 q = q.where(_equal(col, value, indexed=indexed))
         if query.search:
             q = q.where(self._search(_TK.ticket_id, query.search))
-        clock: list[sa.ColumnElement[bool]] = []
-        if query.state is not None:
-            clock.append(_state_expr(query.now) == query.state.value)
-        if query.metric is not None:
-            clock.append(_RC.metric == query.metric)
-        if query.channel is not None:
-            clock.append(_RC.channel == query.channel)
-        if query.due_before is not None:
-            clock.append(_RC.due < query.due_before)
-        if clock or query.internal:  # the agreements' list: tickets with such a clock
-            clock.append(_internal_expr(query.internal))
+        clock = _clock_terms(query)
+        if clock:
             q = q.where(sa.exists().where(_RC.ticket_id == _TK.ticket_id, *clock))
         return q
+
+    def _ticket_ids(self, query: TicketQuery) -> sa.Select[Any]:
+        """The ids of the tickets ``query`` selects, for counting them."""
+        clock = _clock_terms(query)
+        ticket_level = (query.customer, query.team, query.priority, query.assignee, query.search)
+        if clock and query.after is None and all(v is None for v in ticket_level):
+            # clock filters alone: the distinct tickets of the matching clocks, read along the
+            # narrow clock index, instead of a probe of that index per ticket (half the time;
+            # every clock's ticket has its summary: the recompute writes and deletes both)
+            return sa.select(_RC.ticket_id).where(*clock).distinct()
+        q = self._ticket_filter(query).with_only_columns(_TK.ticket_id)
+        return q if query.after is None else q.where(_TK.ticket_id > query.after)
 
     @_guard
     def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
@@ -164,7 +184,7 @@ class ListsPart(SqlBase):
                 page = q.order_by(_TK.ticket_id).offset(query.offset or None).limit(query.limit)
                 return [_summary_from_row(row) for row in conn.execute(page)]
             column = _TICKET_COLUMNS[query.sort.key]
-            if self._walk_sorted(q.with_only_columns(_TK.ticket_id)):
+            if self._walk_sorted(self._ticket_ids(query)):
                 q = self._ticket_filter(query, indexed=False)
                 if query.after is not None:
                     q = q.where(_TK.ticket_id > query.after)
@@ -182,9 +202,8 @@ class ListsPart(SqlBase):
 
     @_guard
     def count_ticket_list(self, query: TicketQuery, *, at_most: int | None = None) -> int:
-        return self._count_up_to(
-            self._ticket_filter(query).with_only_columns(_TK.ticket_id), at_most
-        )
+        # the count ignores the cursor, as it always did (the whole filtered list)
+        return self._count_up_to(self._ticket_ids(replace(query, after=None)), at_most)
 
     def _clock_filter(self, query: ClockQuery, *, indexed: bool = True) -> sa.Select[Any]:
         queued: sa.ColumnElement[bool] = _RC.queued.is_(True)
