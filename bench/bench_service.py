@@ -345,7 +345,13 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
         t.name: [c.name for c in t.columns if not (t is schema.events and c.name == "seq")]
         for t in tables
     }
+    # the secondary indexes are built once after the copy, as a restore does: kept up row by
+    # row, the working lists' dozen indexes made a million tickets take an hour here
+    indexes = [ix for table in tables for ix in table.indexes]
     try:
+        with engine.begin() as conn:
+            for ix in indexes:
+                ix.drop(conn)
         with engine.begin() as conn:
             raw = conn.connection.dbapi_connection
             assert raw is not None
@@ -363,6 +369,9 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
                     _insert(raw, engine.dialect.name, name, columns[name], rows)
                 if start % 200_000 == 0:
                     print(f"  loaded {min(tickets, start + 20_000):,} tickets", flush=True)
+        with engine.begin() as conn:
+            for ix in indexes:
+                ix.create(conn)
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 conn.execute(sa.text("ANALYZE"))

@@ -162,3 +162,56 @@ def test_the_lists_fit_a_phone_screen(browser: Any, served: Served) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shot(page, f"{path.strip('/')}-phone")
     page.context.close()
+
+
+def _capped(route: Any, total: int, *, csv_page: bool = False) -> None:
+    """The real answer, with its count reported as capped at ``total`` (the demo holds far
+    fewer rows than the API's cap of 10,000)."""
+    res = route.fetch()
+    if csv_page:
+        headers = {**res.headers, "x-total-count": str(total), "x-total-capped": "true"}
+        route.fulfill(response=res, headers=headers)
+        return
+    body = res.json()
+    body.update(total=total, total_capped=True)
+    route.fulfill(response=res, json=body)
+
+
+def test_a_capped_count_reads_as_more_than_and_the_pages_go_on(
+    browser: Any, served: Served
+) -> None:
+    page = sign_in(browser, served, served.read_token)
+    page.route("**/api/v1/tickets?*", lambda route: _capped(route, 10_000))
+    page.goto(f"{served.base}/tickets")
+    page.wait_for_selector("#list-table tbody tr a")
+    assert _summary(page) == "1–50 of 10,000+ tickets"
+    assert page.inner_text("#list-page") == "Page 1 of 200+"
+    assert page.is_enabled("#list-next")
+    # past the last row: an empty page ends the list, whatever the count said
+    page.goto(f"{served.base}/tickets?offset=1000000")
+    page.wait_for_selector("#list-table tbody tr.empty")
+    assert _summary(page) == "0–0 of 10,000+ tickets"
+    assert not page.is_enabled("#list-next")
+    page.context.close()
+
+
+def test_the_export_of_a_capped_list_reads_until_the_rows_end(browser: Any, served: Served) -> None:
+    page = sign_in(browser, served, served.read_token)
+    page.goto(f"{served.base}/at-risk?limit=1")
+    page.wait_for_selector("#list-table tbody tr a")
+    api = _api(served, "/api/v1/at-risk?limit=500")
+    assert api["total"] > 2
+    # every CSV page says "at least 1": the export must not stop at the count
+    page.route("**/api/v1/at-risk?*format=csv*", lambda route: _capped(route, 1, csv_page=True))
+    page.evaluate("LIST_EXPORT.page = 2")
+    with page.expect_download() as got:
+        page.click("#list-export")
+    rows = list(csv.DictReader(io.StringIO(got.value.path().read_text())))
+    assert {(r["ticket_id"], r["metric"]) for r in rows} == {
+        (c["ticket_id"], c["metric"]) for c in api["items"]
+    }
+    assert len(rows) == api["total"]
+    page.wait_for_function(
+        "document.querySelector('#list-summary').innerText.startsWith('Exported every')"
+    )
+    page.context.close()

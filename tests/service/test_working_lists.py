@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from accord.core.timeutil import iso
+from accord.service import list_params
 from tests.service.conftest import T0, Api
 
 
@@ -87,3 +90,24 @@ def test_a_customer_token_counts_only_its_own_tickets(populated: Api) -> None:
     assert (_ids(body), body["total"]) == (["T2", "T1"], 2)
     other = populated.get("/api/v1/at-risk?customer=globex", who="acme").json()
     assert (other["items"], other["total"]) == ([], 0)
+
+
+def test_counts_past_the_cap_answer_the_cap_and_say_so(
+    populated: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(list_params, "COUNT_CAP", 2)
+    body = populated.get("/api/v1/tickets?limit=1").json()
+    assert (body["total"], body["total_capped"], len(body["items"])) == (2, True, 1)
+    exact = populated.get("/api/v1/tickets?customer=acme").json()  # 2 tickets: at the cap
+    assert (exact["total"], exact["total_capped"]) == (2, False)
+    queue = populated.get("/api/v1/at-risk?format=csv")
+    assert (queue.headers["X-Total-Count"], queue.headers["X-Total-Capped"]) == ("2", "true")
+    # the page itself is not capped: every row of the filter can still be read
+    assert len(populated.get("/api/v1/at-risk?limit=500").json()["items"]) == 5
+
+
+def test_counts_under_the_cap_are_exact_and_not_capped(populated: Api) -> None:
+    body = populated.get("/api/v1/at-risk").json()
+    assert (body["total"], body["total_capped"]) == (5, False)
+    res = populated.get("/api/v1/tickets?format=csv")
+    assert (res.headers["X-Total-Count"], res.headers["X-Total-Capped"]) == ("3", "false")

@@ -82,11 +82,17 @@ def wants_csv(request: Request, fmt: str | None) -> bool:
 
 
 def csv_response(
-    text: str, *, next_cursor: str | None = None, total: int | None = None
+    text: str,
+    *,
+    next_cursor: str | None = None,
+    total: int | None = None,
+    capped: bool | None = None,
 ) -> Response:
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
     if total is not None:
         headers["X-Total-Count"] = str(total)  # rows of the whole filtered list
+    if capped is not None:
+        headers["X-Total-Capped"] = "true" if capped else "false"  # counted only up to a cap
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers or None)
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from accord.core.records import State
-from accord.io.store import ClockQuery, Store, TicketQuery
+from accord.io.store import ClockQuery, MemoryStore, Store, TicketQuery
 from accord.io.store.base import CLOCK_SORTS, TICKET_SORTS, SortKey
 from tests.io.store.test_store import HOUR, T0, rec, save
 
@@ -165,3 +165,106 @@ def test_the_queue_pages_by_offset_and_counts_the_whole_filter(store: Store) -> 
     assert _clocks(store, sort=order, limit=2) == ["T3", "T2"]
     assert _clocks(store, sort=order, limit=2, offset=2) == ["T1"]
     assert store.count_open_clocks(ClockQuery(now=NOW, sort=order, limit=1, offset=2)) == 3
+
+
+def test_a_count_stops_at_its_cap_and_is_exact_under_it(store: Store) -> None:
+    _fill(store)
+    tickets = TicketQuery(now=NOW, customer="acme")  # 3 tickets
+    assert [store.count_ticket_list(tickets, at_most=n) for n in (1, 2, 3, 4)] == [1, 2, 3, 3]
+    clocks = ClockQuery(now=NOW)  # 3 open clocks
+    assert [store.count_open_clocks(clocks, at_most=n) for n in (2, 3, 50)] == [2, 3, 3]
+    breached = ClockQuery(now=NOW, state=State.BREACHED, sort=SortKey("team"))
+    assert store.count_open_clocks(breached, at_most=1) == 1
+
+
+def test_a_count_of_clock_filters_alone_counts_tickets_not_clocks(store: Store) -> None:
+    _fill(store)
+    save(store, "T5", [rec("T5"), rec("T5", "resolution")], customer="acme")  # two email clocks
+
+    def count(**kw: object) -> int:
+        return store.count_ticket_list(TicketQuery(now=NOW, **kw))  # type: ignore[arg-type]
+
+    assert count(channel="email") == len(_tickets(store, channel="email")) == 4
+    assert count(channel="email", customer="globex") == 0  # T2, globex's, is on chat
+    assert count(state=State.BREACHED) == 1
+    assert count(metric="resolution") == 2
+    assert count(internal=True) == 0  # no internal agreement's clock is stored
+    assert store.count_ticket_list(TicketQuery(now=NOW, channel="email"), at_most=2) == 2
+
+
+def _fill_many(store: Store) -> None:
+    # twelve tickets whose values repeat (ties), some empty: pages cut through groups of ties
+    teams = ["ops", "support", None]
+    for i in range(12):
+        tid = f"M{i:02d}"
+        team = teams[i % 3]
+        save(
+            store,
+            tid,
+            [
+                replace(
+                    rec(tid, due=None if i % 5 == 0 else T0 + (i % 4) * HOUR, team=team),
+                    assignee=None if i % 4 == 0 else f"a{i % 2}",
+                    state=State.PAUSED if i % 5 == 0 else State.RUNNING,
+                ),
+                replace(rec(tid, "resolution", due=T0 + HOUR, team=team), assignee="a1"),
+            ],
+            customer=["acme", "globex"][i % 2],
+            team=team,
+            priority=None if i % 6 == 0 else ["high", "low"][i % 2],
+            first_ts=T0 - (i % 3) * HOUR,
+            last_ts=T0 + (i % 4),
+        )
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_sorted_page_is_the_slice_of_the_whole_sorted_list(
+    store: Store, descending: bool
+) -> None:
+    _fill_many(store)
+    reference = MemoryStore()  # the plain sort in Python
+    _fill_many(reference)
+    for key in TICKET_SORTS:
+        order = SortKey(key, descending)
+        whole = _tickets(store, sort=order, limit=100)
+        assert whole == _tickets(reference, sort=order, limit=100)
+        assert len(whole) == 12
+        for limit in (1, 2, 5):
+            for offset in range(13):
+                page = _tickets(store, sort=order, limit=limit, offset=offset)
+                assert page == whole[offset : offset + limit], (key, limit, offset)
+    for key in CLOCK_SORTS:
+        order = SortKey(key, descending)
+        every = store.open_clocks(ClockQuery(now=NOW, sort=order, limit=100))
+        whole_keys = [(r.ticket_id, r.metric) for r in every]
+        expected = reference.open_clocks(ClockQuery(now=NOW, sort=order, limit=100))
+        assert whole_keys == [(r.ticket_id, r.metric) for r in expected]
+        assert len(whole_keys) == 24
+        for limit in (1, 3, 7):
+            for offset in range(0, 25, 2):
+                got = store.open_clocks(ClockQuery(now=NOW, sort=order, limit=limit, offset=offset))
+                assert [(r.ticket_id, r.metric) for r in got] == whole_keys[
+                    offset : offset + limit
+                ], (key, limit, offset)
+
+
+_IDS = ("AC-1042", "ac-2042", "XY_042", "B%0042", "Z042Z", "QQ-7")
+
+
+def test_a_search_of_three_characters_or_more_finds_every_id_holding_it_in_any_case(
+    store: Store,
+) -> None:
+    for tid in _IDS:
+        save(store, tid, [rec(tid)])
+    # a second recompute rewrites the rows: the search index follows every write
+    save(store, "AC-1042", [rec("AC-1042")], status="solved")
+    for part in ("042", "C-1", "ac-", "Y_0", "%00", "z042z", "QQ-7", "2042"):
+        expected = sorted(t for t in _IDS if part.lower() in t.lower())
+        assert _tickets(store, search=part) == expected, part
+        assert _clocks(store, search=part) == expected, part
+        got = store.count_ticket_list(TicketQuery(now=NOW, search=part))
+        assert got == len(expected), part
+    assert _tickets(store, search="_04") == ["XY_042"]  # _ and % are plain characters
+    assert _tickets(store, search="B%0") == ["B%0042"]
+    assert _tickets(store, search='"04') == []  # a quote is a plain character too
+    assert _tickets(store, search="1042x") == []

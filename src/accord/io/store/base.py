@@ -479,8 +479,10 @@ class Store(Protocol):
 
     def find_tickets(self, query: TicketQuery) -> list[TicketSummary]: ...
 
-    def count_ticket_list(self, query: TicketQuery) -> int:
-        """How many tickets match the filters of ``query`` (its position and limit aside)."""
+    def count_ticket_list(self, query: TicketQuery, *, at_most: int | None = None) -> int:
+        """How many tickets match the filters of ``query`` (its position and limit aside);
+        with ``at_most``, counting stops there (``at_most`` means "at least that many"), so
+        that a broad filter's count costs no more than ``at_most`` rows."""
         ...
 
     def get_ticket(self, ticket_id: str) -> TicketSummary | None: ...
@@ -509,8 +511,10 @@ class Store(Protocol):
         instant, last), then ticket, metric, cycle (or by ``query.sort``, then that order)."""
         ...
 
-    def count_open_clocks(self, query: ClockQuery) -> int:
-        """How many open clocks match the filters of ``query`` (its position and limit aside)."""
+    def count_open_clocks(self, query: ClockQuery, *, at_most: int | None = None) -> int:
+        """How many open clocks match the filters of ``query`` (its position and limit
+        aside), counting no further than ``at_most`` when given (as
+        :meth:`count_ticket_list`)."""
         ...
 
     def compliance(

@@ -237,8 +237,9 @@ class MemoryStore(FailuresInMemory):
             found = _sorted(found, lambda s: getattr(s, attr), query.sort.descending)
         return found[query.offset : query.offset + query.limit]
 
-    def count_ticket_list(self, query: TicketQuery) -> int:
-        return len(self._ticket_list(query))
+    def count_ticket_list(self, query: TicketQuery, *, at_most: int | None = None) -> int:
+        n = len(self._ticket_list(query))
+        return n if at_most is None else min(n, at_most)
 
     @staticmethod
     def _clock_matches(r: MetricRecord, q: TicketQuery) -> bool:
@@ -326,8 +327,9 @@ class MemoryStore(FailuresInMemory):
                 rows = _sorted(rows, lambda x: getattr(x[2], attr), query.sort.descending)
         return [r for _, _, r in rows[query.offset : query.offset + query.limit]]
 
-    def count_open_clocks(self, query: ClockQuery) -> int:
-        return len(self._queue(query))
+    def count_open_clocks(self, query: ClockQuery, *, at_most: int | None = None) -> int:
+        n = len(self._queue(query))
+        return n if at_most is None else min(n, at_most)
 
     def compliance(
         self,

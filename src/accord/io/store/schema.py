@@ -73,6 +73,15 @@ tickets = sa.Table(
     sa.Column("computed_at", sa.BigInteger, nullable=False),
 )
 sa.Index("ix_tickets_customer", tickets.c.customer, tickets.c.ticket_id)
+# The ticket list's filters and sorts: each column with the list's own order after it, so an
+# equality filter reads its tickets in ticket order and a sort walks its index, stopping at
+# the page (both lists count only up to a cap, so no read visits every ticket)
+LIST_TICKET_COLUMNS = ("team", "priority", "status", "assignee", "first_ts", "last_ts")
+for _name in LIST_TICKET_COLUMNS:
+    sa.Index(f"ix_tickets_{_name}", tickets.c[_name], tickets.c.ticket_id)
+# a customer's tickets, latest first: what a customer's token reads (it always filters by its
+# customer), and walking all tickets by update for one customer's is as slow as it is rare
+sa.Index("ix_tickets_customer_updated", tickets.c.customer, tickets.c.last_ts, tickets.c.ticket_id)
 
 records = sa.Table(
     "records",
@@ -143,12 +152,52 @@ sa.Index(
     sqlite_where=records.c.queued.is_(True),
     postgresql_where=records.c.queued.is_(True),
 )
+# The same for the at-risk queue, over the open clocks alone (partial): each filter and sort
+# column, then the queue's order, so an equality filter reads its clocks in due order and a
+# sort walks the index, stopping at the page.
+LIST_CLOCK_COLUMNS = (
+    "ticket_customer",
+    "team",
+    "priority",
+    "metric",
+    "policy",
+    "assignee",
+    "channel",
+    "state",
+    "start",
+)
+for _name in LIST_CLOCK_COLUMNS:
+    sa.Index(
+        f"ix_records_queue_{_name}",
+        records.c.queued,
+        records.c[_name],
+        # the queue's order (metric's own index holds it once)
+        *(records.c[c] for c in ("due_sort", "ticket_id", "metric", "cycle") if c != _name),
+        sqlite_where=records.c.queued.is_(True),
+        postgresql_where=records.c.queued.is_(True),
+    )
+# The ticket list's clock filters (state, metric, channel, due) ask whether a ticket has such
+# a clock: this narrow index answers it without reading the clocks' rows
+sa.Index(
+    "ix_records_ticket_clock",
+    records.c.ticket_id,
+    records.c.metric,
+    records.c.channel,
+    records.c.state,
+    records.c.due,
+)
 sa.Index(
     "ix_records_customer_open_due",
     records.c.ticket_customer,
     records.c.queued,
     records.c.due_sort,
 )
+
+# Not in this model: the trigram index of the ticket ids that the search reads (migration
+# 0007), an FTS5 table kept by triggers on SQLite (``ticket_search`` and the tables FTS5 makes
+# for it) and a pg_trgm expression index on PostgreSQL (``ix_tickets_search``). SQLAlchemy
+# describes neither.
+UNMODELLED = ("ticket_search", "ix_tickets_search")
 
 # Tickets whose events changed since their records were computed. ``mark`` changes with every
 # ingest that touches the ticket, so a recompute only clears the mark it read.

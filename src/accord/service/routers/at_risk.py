@@ -5,7 +5,8 @@ ones by due instant, then paused ones (a paused clock has no due instant), or by
 Each item is recomputed at the request's instant and says its ``risk``: ``breached``, ``warning`` (a
 warning threshold reached) or ``ok``. ``customer`` (and a customer-scoped token) selects the
 tickets whose current customer it is, checked again against the events read for the page.
-The other filters, the sort and ``total`` (the count of the whole filtered queue) use the
+The other filters, the sort and ``total`` (the count of the whole filtered queue, up to a cap:
+``total_capped``) use the
 stored clocks judged at the request's instant; the page's items are recomputed at that
 instant, so a clock an event closed since its last recompute is left out of the page.
 """
@@ -21,11 +22,19 @@ from accord.core.records import MetricRecord, State
 from accord.core.timeutil import iso
 from accord.io.store import ClockCursor, ClockQuery, Scope
 from accord.io.store.base import CLOCK_SORTS, NO_DUE
-from accord.service import cursors
+from accord.service import cursors, list_params
 from accord.service.auth import Principal, require
 from accord.service.business_days import BusinessDays
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
-from accord.service.list_params import MAX_OFFSET, MAX_SEARCH, sort_key, sort_schema
+from accord.service.list_params import (
+    MAX_OFFSET,
+    MAX_SEARCH,
+    NO_ROWS,
+    Total,
+    list_responses,
+    sort_key,
+    sort_schema,
+)
 from accord.service.plumbing import READ_ERRORS, csv_response, json_response, wants_csv
 from accord.service.views import (
     at_risk_json,
@@ -46,7 +55,7 @@ def _risk(r: MetricRecord) -> str:
 @router.get(
     "/at-risk",
     summary="Open clocks with a target, ordered by due instant (breached first)",
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **READ_ERRORS},
+    responses={200: list_responses("Open clocks, each with its risk"), **READ_ERRORS},
 )
 def at_risk(
     request: Request,
@@ -91,10 +100,10 @@ def at_risk(
     order = sort_key(sort, CLOCK_SORTS)  # checked before any answer
     internal = internal_read(principal, clocks, metric)
     if internal is None:
-        return _answer(request, format, [], None, 0, offset, now)
+        return _answer(request, format, [], None, NO_ROWS, offset, now)
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
-            return _answer(request, format, [], None, 0, offset, now)
+            return _answer(request, format, [], None, NO_ROWS, offset, now)
         customer = principal.customer
     query = ClockQuery(
         now=now,
@@ -138,7 +147,9 @@ def at_risk(
         for r in page
         if (k := (r.ticket_id, r.metric, r.cycle)) in by_key and by_key[k].stop is None
     ]
-    total = runtime.store.count_open_clocks(query)
+    total = list_params.total_of(
+        runtime.store.count_open_clocks(query, at_most=list_params.count_at_most())
+    )
     return _answer(request, format, items, next_cursor, total, offset, now)
 
 
@@ -147,12 +158,14 @@ def _answer(
     fmt: str | None,
     items: list[MetricRecord],
     next_cursor: str | None,
-    total: int,
+    total: Total,
     offset: int,
     now: int,
 ) -> Response:
     if wants_csv(request, fmt):
-        return csv_response(records_csv(items), next_cursor=next_cursor, total=total)
+        return csv_response(
+            records_csv(items), next_cursor=next_cursor, total=total.value, capped=total.capped
+        )
     days = BusinessDays(request.app.state.runtime.config_at(now), now)
     out: list[dict[str, Any]] = []
     for r in items:
@@ -163,7 +176,8 @@ def _answer(
         {
             "items": out,
             "next_cursor": next_cursor,
-            "total": total,
+            "total": total.value,
+            "total_capped": total.capped,
             "offset": offset,
             "as_of": iso(now),
         }

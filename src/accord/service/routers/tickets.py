@@ -7,9 +7,9 @@ instant; the filters use the stored summaries and records, whose state is judged
 request's instant (a running clock past its due instant counts as breached), except the
 customer, which is the ticket's current one (kept at ingest). ``sort`` orders by a column
 (``next_cursor`` is given in the default order only; page a sorted list with ``offset``), and
-``total`` counts the whole filtered list. Isolation is decided at read
-time: a customer-scoped token's page holds only tickets whose current customer, by the events
-read for the page, is the token's.
+``total`` counts the whole filtered list, up to a cap (``total_capped``). Isolation is decided
+at read time: a customer-scoped token's page holds only tickets whose current customer, by the
+events read for the page, is the token's.
 """
 
 from __future__ import annotations
@@ -25,11 +25,19 @@ from accord.core.timeutil import iso
 from accord.errors import NotFoundError
 from accord.io.store import Scope, TicketQuery
 from accord.io.store.base import TICKET_SORTS
-from accord.service import cursors
+from accord.service import cursors, list_params
 from accord.service.auth import Principal, require
 from accord.service.business_days import BusinessDays
 from accord.service.internal import CLOCKS_QUERY, Clocks, internal_read
-from accord.service.list_params import MAX_OFFSET, MAX_SEARCH, sort_key, sort_schema
+from accord.service.list_params import (
+    MAX_OFFSET,
+    MAX_SEARCH,
+    NO_ROWS,
+    Total,
+    list_responses,
+    sort_key,
+    sort_schema,
+)
 from accord.service.params import INSTANT_SCHEMA
 from accord.service.params import instant as instant_param
 from accord.service.plumbing import (
@@ -50,13 +58,11 @@ from accord.service.views import (
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 
-_CSV = {"text/csv": {"schema": {"type": "string"}}}
-
 
 @router.get(
     "/tickets",
     summary="Tickets with their SLA clocks (filters, pagination, JSON or CSV)",
-    responses={200: {"content": _CSV}, **READ_ERRORS},
+    responses={200: list_responses("Tickets with their clocks"), **READ_ERRORS},
 )
 def list_tickets(
     request: Request,
@@ -104,10 +110,10 @@ def list_tickets(
     order = sort_key(sort, TICKET_SORTS)  # checked before any answer
     internal = internal_read(principal, clocks, metric)
     if internal is None:
-        return _page(request, format, [], [], None, 0, offset, judged)
+        return _page(request, format, [], [], None, NO_ROWS, offset, judged)
     if principal.customer is not None:
         if customer is not None and customer != principal.customer:
-            return _page(request, format, [], [], None, 0, offset, judged)
+            return _page(request, format, [], [], None, NO_ROWS, offset, judged)
         customer = principal.customer
     query = TicketQuery(
         now=now,
@@ -145,7 +151,9 @@ def list_tickets(
         if f.summary is not None
     ]
     records = [r for f in shown for r in listed(f)]
-    total = runtime.store.count_ticket_list(query)
+    total = list_params.total_of(
+        runtime.store.count_ticket_list(query, at_most=list_params.count_at_most())
+    )
     return _page(request, format, items, records, next_cursor, total, offset, judged)
 
 
@@ -155,17 +163,20 @@ def _page(
     items: list[dict[str, Any]],
     records: list[Any],
     next_cursor: str | None,
-    total: int,
+    total: Total,
     offset: int,
     judged: int,
 ) -> Response:
     if wants_csv(request, fmt):
-        return csv_response(records_csv(records), next_cursor=next_cursor, total=total)
+        return csv_response(
+            records_csv(records), next_cursor=next_cursor, total=total.value, capped=total.capped
+        )
     return json_response(
         {
             "items": items,
             "next_cursor": next_cursor,
-            "total": total,
+            "total": total.value,
+            "total_capped": total.capped,
             "offset": offset,
             "as_of": iso(judged),
         }

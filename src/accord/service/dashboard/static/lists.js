@@ -28,6 +28,12 @@ function tickCountdowns() {
   }
 }
 
+// a list's count: the API counts up to a cap and says when more rows match ("10,000+")
+function countText(total, capped) {
+  const n = Number(total).toLocaleString("en-US");
+  return capped ? `${n}+` : n;
+}
+
 function ticketLink(id) {
   return el("a", { href: `/tickets/${encodeURIComponent(id)}` }, id);
 }
@@ -129,25 +135,32 @@ async function exportCsv(spec, q, button) {
   const status = document.getElementById("list-summary");
   const parts = [];
   let total = null;
+  let capped = false;
+  let more = true; // a capped count says "at least": read on until a page comes back empty
+  let read = 0;
   try {
-    for (let offset = 0; offset < LIST_EXPORT.maxRows && (total === null || offset < total); offset += LIST_EXPORT.page) {
+    for (let offset = 0; offset < LIST_EXPORT.maxRows && more && (total === null || capped || offset < total); offset += LIST_EXPORT.page) {
       base.set("offset", String(offset));
       const res = await fetch(`${spec.api}?${base}`, { credentials: "same-origin", headers: { Accept: "text/csv" } });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       total = Number(res.headers.get("X-Total-Count") || "0");
+      capped = res.headers.get("X-Total-Capped") === "true";
       const text = await res.text();
       const lines = text.split("\n");
+      more = lines.slice(1).some((l) => l !== "");
       parts.push(parts.length ? lines.slice(1).join("\n") : text);
-      status.textContent = `Exporting… ${Math.min(offset + LIST_EXPORT.page, total)} of ${total}`;
+      read = offset + LIST_EXPORT.page;
+      status.textContent = `Exporting… ${(capped ? read : Math.min(read, total)).toLocaleString("en-US")} of ${countText(total, capped)}`;
     }
     const blob = new Blob(parts, { type: "text/csv" });
     const link = el("a", { href: URL.createObjectURL(blob), download: `${spec.target}.csv` });
     document.body.append(link);
     link.click();
     link.remove();
-    status.textContent = total > LIST_EXPORT.maxRows
-      ? `Exported the first ${LIST_EXPORT.maxRows} of ${total}; narrow the filters for the rest.`
-      : `Exported ${total} ${total === 1 ? spec.noun[0] : spec.noun[1]}.`;
+    const whole = capped ? read : total; // capped: rows were read up to an empty page
+    status.textContent = read >= LIST_EXPORT.maxRows && (capped || total > LIST_EXPORT.maxRows)
+      ? `Exported the first ${LIST_EXPORT.maxRows} of ${countText(total, capped)}; narrow the filters for the rest.`
+      : `Exported ${capped ? "every" : total} ${whole === 1 ? spec.noun[0] : spec.noun[1]}.`;
   } catch (e) {
     status.textContent = `The export failed: ${e.message}`;
   } finally {
@@ -183,13 +196,18 @@ async function workingList(name) {
       el("thead", {}, el("tr", {}, spec.columns.map(([label, key]) => headerCell(label, key, q, onSort)))),
       el("tbody", {}, rows.length ? rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c))))
         : el("tr", { class: "empty" }, el("td", { colspan: spec.columns.length }, "Nothing matches these filters."))))));
-    const first = d.total ? offset + 1 : 0;
-    const last = Math.min(offset + d.items.length, d.total);
-    fill("list-summary", `${first}–${last} of ${d.total} ${d.total === 1 ? spec.noun[0] : spec.noun[1]}`);
+    // a capped total is "at least": the pages go on while they come back full
+    const capped = Boolean(d.total_capped);
+    const first = (capped ? d.items.length : d.total) ? offset + 1 : 0;
+    const last = capped ? (first ? offset + d.items.length : 0) : Math.min(offset + d.items.length, d.total);
+    fill("list-summary", `${first}–${last} of ${countText(d.total, capped)} ${d.total === 1 && !capped ? spec.noun[0] : spec.noun[1]}`);
     const pages = Math.max(1, Math.ceil(d.total / limit));
-    fill("list-page", `Page ${Math.floor(offset / limit) + 1} of ${pages}`);
+    const here = Math.floor(offset / limit) + 1;
+    fill("list-page", capped ? `Page ${here} of ${pages.toLocaleString("en-US")}+` : `Page ${here} of ${pages}`);
     document.getElementById("list-prev").disabled = offset <= 0;
-    document.getElementById("list-next").disabled = offset + limit >= d.total;
+    document.getElementById("list-next").disabled = capped
+      ? d.items.length < limit && offset + limit >= d.total
+      : offset + limit >= d.total;
     fill("updated", `Updated ${clockTime()}. ${asOf(d.as_of)}`);
     for (const item of d.items) remember(seen, spec.seen(item));
   };
