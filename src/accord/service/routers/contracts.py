@@ -75,7 +75,7 @@ def _current(request: Request, now: Instant) -> tuple[Configuration, dict[str, C
     return config, _contracts_of(request, version)
 
 
-def _visible(
+def visible_contract(
     principal: Principal, contracts: Mapping[str, ContractSpec], customer: str
 ) -> tuple[str, ContractSpec]:
     found = find_contract(contracts, customer)
@@ -83,6 +83,18 @@ def _visible(
     if found is None or (principal.customer is not None and principal.customer != customer):
         raise NotFoundError(f"no contract for customer '{customer}'")
     return found
+
+
+def current_contracts(
+    request: Request, now: Instant
+) -> tuple[int, Configuration, dict[str, ContractSpec]]:
+    """The version number, configuration and contracts in force (404 without one)."""
+    runtime: Runtime = request.app.state.runtime
+    current = runtime.configs.current(now)
+    if current is None:
+        raise NotFoundError("no configuration is in force, so there are no contracts")
+    version, config = current
+    return version.version, config, _contracts_of(request, version)
 
 
 # a month or a quarter: names the same span whatever the instant it is resolved at
@@ -105,7 +117,7 @@ def _statement(
     now = runtime.clock()
     explicit = instant_param(as_of, "as_of")
     config, contracts = _current(request, now)
-    name, spec = _visible(principal, contracts, customer)
+    name, spec = visible_contract(principal, contracts, customer)
     fields = ticket_fields([spec])
 
     current = runtime.configs.current(now)
