@@ -66,9 +66,13 @@ def test_the_budget_left_falls_on_the_days_of_the_breaches(api: Api) -> None:
     assert got["budget"]["allowed"] == 3
     days = [(d["date"], d["breaches"], d["remaining"]) for d in got["days"]]
     assert days == [
-        ("2026-03-01", 0, 3), ("2026-03-02", 1, 2), ("2026-03-03", 0, 2),
-        ("2026-03-04", 1, 1), ("2026-03-05", 0, 1), ("2026-03-06", 0, 1),
-    ]  # fmt: skip
+        ("2026-03-01", 0, 3),
+        ("2026-03-02", 1, 2),
+        ("2026-03-03", 0, 2),
+        ("2026-03-04", 1, 1),
+        ("2026-03-05", 0, 1),
+        ("2026-03-06", 0, 1),
+    ]
     assert got["days"][0]["start"] == "2026-03-01T00:00:00Z"
     assert got["days"][-1]["end"] == "2026-03-07T00:00:00Z"  # the day of as-of, whole
 
@@ -87,7 +91,7 @@ def test_the_last_day_ends_where_the_statements_budget_ends(api: Api) -> None:
 def test_an_even_burn_reaches_zero_at_the_periods_end(api: Api) -> None:
     got = _objectives(api, query="?period=2026-03&as_of=2026-04-01T00:00:00Z")["few_breaches"]
     assert len(got["days"]) == 31
-    assert got["days"][-1]["even"] == 0 and got["days"][0]["even"] == round(3 * 30 / 31, 4)  # 4 places
+    assert got["days"][-1]["even"] == 0 and got["days"][0]["even"] == round(3 * 30 / 31, 4)
 
 
 def test_a_customer_token_sees_its_own_burndown_only(api: Api) -> None:

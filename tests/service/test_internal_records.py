@@ -199,7 +199,6 @@ def test_internal_kpis_are_hidden_from_a_customer_and_counted_for_the_teams(api:
     assert [v["value"] for v in breaches["values"]] == [0]
 
 
-
 def test_trends_never_show_an_internal_kpi_to_a_customer_nor_count_internal_breaches(
     api: Api,
 ) -> None:

@@ -69,15 +69,24 @@ def test_compliance_per_week_is_the_sla_compliance_kpi_with_its_target_and_bands
 
 
 def test_every_point_leads_to_as_many_kpi_rows_as_its_n(targeted: Api) -> None:
-    for series, kpi in (("compliance", "sla_compliance"), ("breaches", "breaches"),
-                        ("backlog", "backlog"), ("kpi:tickets_created", "tickets_created")):  # fmt: skip
-        for extra, group in (("", ""), ("&team=L2", "&group=team=L2"),
-                             ("&customer=acme", "&group=customer=acme")):  # fmt: skip
+    for series, kpi in (
+        ("compliance", "sla_compliance"),
+        ("breaches", "breaches"),
+        ("backlog", "backlog"),
+        ("kpi:tickets_created", "tickets_created"),
+    ):
+        for extra, group in (
+            ("", ""),
+            ("&team=L2", "&group=team=L2"),
+            ("&customer=acme", "&group=customer=acme"),
+        ):
             got = _trend(targeted, f"series={series}&grain=week&from=2026-03-01{extra}")
             assert got["kpi"] == kpi
             for p in got["points"]:
-                q = (f"period={p['period']}&grain=week&periods={got['periods']}"
-                     f"&as_of={got['as_of']}{group}")  # fmt: skip
+                q = (
+                    f"period={p['period']}&grain=week&periods={got['periods']}"
+                    f"&as_of={got['as_of']}{group}"
+                )
                 rows = targeted.get(f"/api/v1/kpis/{kpi}/rows?{q}")
                 assert rows.status_code == 200, rows.text
                 assert rows.json()["count"] == p["n"], (series, extra, p)
@@ -102,8 +111,10 @@ def test_a_customer_or_team_without_figures_has_zero_counts_and_no_shares(target
 def test_months_and_a_range_ending_before_as_of(targeted: Api) -> None:
     months = _trend(targeted, "series=kpi:tickets_created&grain=month&from=2026-01-15")
     assert [(p["period"], p["value"]) for p in months["points"]] == [
-        ("2026-01", 0), ("2026-02", 0), ("2026-03", 4)
-    ]  # fmt: skip
+        ("2026-01", 0),
+        ("2026-02", 0),
+        ("2026-03", 4),
+    ]
     weeks = _trend(targeted, "series=kpi:tickets_created&grain=week&from=2026-03-02&to=2026-03-09")
     assert [p["period"] for p in weeks["points"]] == ["2026-W10", "2026-W11"]
     assert weeks["periods"] == 3  # the grid reaches as-of: the rows route needs it
