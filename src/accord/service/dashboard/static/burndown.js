@@ -13,7 +13,8 @@ function burnChart(o, target, width) {
   const every = (u) => Math.max(1, Math.ceil(xs.length / Math.max(1, Math.floor(u.width / 80))));
   return new uPlot({
     width, height: 220,
-    scales: { x: { time: false } },
+    // from the allowed breaches (at least one) down to zero, or below it when overspent
+    scales: { x: { time: false }, y: { range: () => [Math.min(0, ...o.days.map((d) => d.remaining)), Math.max(1, o.budget.allowed)] } },
     axes: [
       { label: "day", values: (u, splits) => splits.map((v) => (dates.get(v) || "").slice(5)), stroke: "#1b1b1b",
         splits: (u) => xs.filter((_x, i) => i % every(u) === 0), grid: { stroke: "#eceff1" } },
