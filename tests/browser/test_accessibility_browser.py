@@ -14,6 +14,7 @@ PAGES = [
     ("/at-risk", "#list-table table"),
     ("/tickets", "#list-table table"),
     ("/compliance", "#explorer table"),
+    ("/trends", "#trend .uplot canvas"),
     ("/alerts", "#alerts table"),
     ("/customers", "#customers table"),
     ("/customers/acme", "#statement table"),

@@ -222,10 +222,24 @@ def test_internal_kpis_are_hidden_from_a_customer_and_counted_for_the_teams(api:
     assert [v["value"] for v in breaches["values"]] == [0]
 
 
+def test_trends_never_show_an_internal_kpi_to_a_customer_nor_count_internal_breaches(
+    api: Api,
+) -> None:
+    internal = "/api/v1/trends?series=kpi:l2_response_met&from=2026-03-02"
+    assert api.get(internal, who="acme").status_code == 404
+    staff = api.get(f"{internal}&team=L2").json()["points"]
+    assert [(p["value"], p["n"]) for p in staff] == [(0.0, 1)]
+    for who in ("acme", "read"):
+        res = api.get("/api/v1/trends?series=breaches&from=2026-03-02", who=who)
+        assert res.status_code == 200 and [p["value"] for p in res.json()["points"]] == [0]
+        _no_internal(res.text)
+
+
 def test_statements_never_carry_internal_clocks(api: Api) -> None:
     for path in (
         "/api/v1/customers/acme/statement",
         "/api/v1/customers/acme/budget",
+        "/api/v1/customers/acme/burndown",
         "/api/v1/customers/acme/statement.html",
     ):
         for who in ("acme", "read"):

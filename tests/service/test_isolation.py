@@ -58,6 +58,25 @@ def test_the_clocks_behind_figures_are_only_the_customers(populated: Api) -> Non
         assert res.status_code == 404 and "T3" not in res.text, fmt
 
 
+def test_trends_count_only_the_customers_tickets(populated: Api) -> None:
+    path = "/api/v1/trends?series=kpi:tickets_created&grain=week&from=2026-03-02"
+    everyone = populated.get(path).json()["points"]
+    mine = populated.get(path, who="acme").json()["points"]
+    assert [p["value"] for p in everyone] == [3] and [p["value"] for p in mine] == [2]
+    other = populated.get(f"{path}&customer=globex", who="acme").json()["points"]
+    assert [(p["value"], p["n"]) for p in other] == [(0, 0)]
+    for series in ("compliance", "breaches", "backlog"):
+        res = populated.get(f"/api/v1/trends?series={series}&customer=globex", who="acme")
+        assert res.status_code == 200 and all(p["n"] == 0 for p in res.json()["points"])
+
+
+def test_another_customers_burndown_answers_like_a_missing_one(populated: Api) -> None:
+    other = populated.get("/api/v1/customers/globex/burndown", who="acme")
+    missing = populated.get("/api/v1/customers/nobody/burndown", who="acme")
+    assert other.status_code == missing.status_code == 404
+    assert other.json()["error"]["code"] == missing.json()["error"]["code"]
+
+
 @pytest.mark.parametrize(
     "path", ["/api/v1/config", "/metrics", "/api/v1/jobs/x", "/api/v1/quarantine", "/api/v1/tokens"]
 )

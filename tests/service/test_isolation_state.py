@@ -331,10 +331,17 @@ class IsolationMachine(RuleBasedStateMachine):
         ).json()
         assert {v["customer"] for v in kpis["values"]} <= {who, None}
         assert sum(v["value"] or 0 for v in kpis["values"]) <= len(self.owned(who))
+        trend = "/api/v1/trends?series=kpi:tickets_created&grain=month&from=2026-03-01"
+        mine = self.get(who, trend).json()["points"]
+        assert sum(p["value"] or 0 for p in mine) <= len(self.owned(who))
+        for other in CUSTOMERS:
+            if other != who:  # another customer's figures are empty, never its own
+                points = self.get(who, f"{trend}&customer={other}").json()["points"]
+                assert all(p["n"] == 0 for p in points)
         if who == "initech":  # no contract: the document shows its compliance
             self.check(who, "statement.html", self.get(who, self._doc(who, "html")).text)
             return
-        for part in ("statement?period=2026-03", "budget"):
+        for part in ("statement?period=2026-03", "budget", "burndown?period=2026-03"):
             self.get(who, f"/api/v1/customers/{who}/{part}")
         # the clocks behind an objective's figures: the customer's own; another customer's
         # contract is a 404, as its statement

@@ -53,7 +53,9 @@ contracts:
 # what-if's window ends after it starts (and is given one way, not two); and whether
 # capacity inputs admit a figure together (an interval dividing a day, a goal within 10,000
 # agents, a patience within Erlang A's reach, a metric some policy measures, a handle time
-# the stored history holds). Those answer 400 and 422 to requests the schema admits; every
+# the stored history holds); whether a trend's range ends after it starts and spans at most
+# 366 periods up to as-of, and whether its KPI can be broken down by customer or team. Those
+# answer 400 and 422 to requests the schema admits; every
 # parameter's own form is in the schema and checked by the other checks.
 # The callers: fixed tokens, stored in each store, so that schemathesis sends them itself
 # (a header added by the test would undo its requests without a token).
@@ -86,6 +88,10 @@ _CONFIG: dict[str, Any] = {
         {
             "include-name": "POST /api/v1/review/capacity",
             "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "400"]}},
+        },
+        {
+            "include-name": "GET /api/v1/trends",
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "422"]}},
         },
         {
             "include-name": "GET /api/v1/review/capacity",

@@ -28,6 +28,7 @@ from accord.service.protocol import HttpProtocol
 from accord.service.routers import (
     alerts,
     at_risk,
+    burndown,
     compliance,
     compliance_clocks,
     config,
@@ -47,6 +48,7 @@ from accord.service.routers import (
     review_report,
     tickets,
     tokens,
+    trends,
     webhooks,
 )
 from accord.service.runtime import Runtime
@@ -125,6 +127,8 @@ def create_app(
     app.include_router(review_drivers.router)
     app.include_router(compliance_clocks.router)
     app.include_router(kpi_rows.router)
+    app.include_router(trends.router)
+    app.include_router(burndown.router)
     _docs(app)
     install_dashboard(app)
     openapi.install(app)

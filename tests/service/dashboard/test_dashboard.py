@@ -34,7 +34,15 @@ def test_signin_with_a_bad_token_is_refused_without_a_cookie(api: Api) -> None:
 
 
 def test_pages_without_a_cookie_redirect_to_signin(api: Api) -> None:
-    for path in ("/", "/overview", "/at-risk", "/compliance", "/customers/acme", "/tickets/T1"):
+    for path in (
+        "/",
+        "/overview",
+        "/at-risk",
+        "/compliance",
+        "/trends",
+        "/customers/acme",
+        "/tickets/T1",
+    ):
         res = api.client.get(path, follow_redirects=False)
         assert res.status_code == 303, path
         assert res.headers["location"] == "/signin"
@@ -48,6 +56,7 @@ def test_every_page_renders_for_a_signed_in_reader(populated: Api) -> None:
         ("/tickets", 'data-list="tickets"'),
         ("/alerts", 'id="alert-token"'),
         ("/compliance", 'data-page="compliance"'),
+        ("/trends", 'id="trend-form"'),
         ("/customers", 'data-page="customers"'),
         ("/customers/acme", 'data-customer="acme"'),
         ("/tickets/T1", 'data-ticket="T1"'),
@@ -66,6 +75,18 @@ def test_assets_are_served_locally_and_pages_load_nothing_from_elsewhere(populat
     css = populated.client.get("/static/dashboard/app.css")
     assert js.status_code == css.status_code == 200
     assert "https://" not in js.text
+
+
+def test_the_charting_library_is_served_by_accord_with_its_licence(populated: Api) -> None:
+    cookies = _signed_in(populated, "read")
+    for path in ("/trends", "/customers/acme"):
+        page = populated.client.get(path, headers=cookies).text
+        assert '<script src="/static/dashboard/vendor/uPlot.iife.min.js" defer>' in page
+        assert "http://" not in page and "https://" not in page
+    for asset in ("uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE.txt"):
+        res = populated.client.get(f"/static/dashboard/vendor/{asset}")
+        assert res.status_code == 200 and res.content, asset
+    assert "MIT" in populated.client.get("/static/dashboard/vendor/uPlot.LICENSE.txt").text
 
 
 def test_the_api_accepts_the_cookie_for_reads(populated: Api) -> None:

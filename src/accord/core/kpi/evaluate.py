@@ -228,6 +228,11 @@ def _measures(spec: KpiSpec) -> list[Measure]:
     return []
 
 
+def fills_zero(m: Measure) -> bool:
+    """Whether a measure's cell without rows is 0 (counts, sums, rates), not no value."""
+    return m.agg in ("count", "sum", "rate", "count_distinct")
+
+
 def unit_of(spec: KpiSpec) -> Unit:
     """The unit of a KPI's values: given, or following from its measure."""
     if spec.unit is not None:
@@ -614,7 +619,7 @@ class _Evaluator:
             value = total if m.agg == "sum" else _divide(total, n)
         else:
             value = self._grouped(m, pop, size)
-        fill_zero = m.agg in ("count", "sum", "rate", "count_distinct")
+        fill_zero = fills_zero(m)
         if not fill_zero:
             value = np.where(n > 0, value, np.nan)
         frame = _cells(grid, labels, k, value, n, dims)

@@ -178,6 +178,11 @@ def compliance(request: Request) -> Response:
     return _page(request, "compliance", "Compliance explorer")
 
 
+@router.get("/trends")
+def trends(request: Request) -> Response:
+    return _page(request, "trends", "Trends")
+
+
 @router.get("/review")
 def review(request: Request) -> Response:
     # a suggested candidate for the what-if form (the demo sets one; see accord demo serve)

@@ -70,12 +70,8 @@ def current_contracts(
     request: Request, now: Instant
 ) -> tuple[Configuration, dict[str, ContractSpec]]:
     """The configuration in force at ``now`` and its contracts (404 without one)."""
-    runtime: Runtime = request.app.state.runtime
-    current = runtime.configs.current(now)
-    if current is None:
-        raise NotFoundError("no configuration is in force, so there are no contracts")
-    version, config = current
-    return config, _contracts_of(request, version)
+    _, config, contracts = versioned_contracts(request, now)
+    return config, contracts
 
 
 def visible_contract(
@@ -87,6 +83,18 @@ def visible_contract(
     if found is None or (principal.customer is not None and principal.customer != customer):
         raise NotFoundError(f"no contract for customer '{customer}'")
     return found
+
+
+def versioned_contracts(
+    request: Request, now: Instant
+) -> tuple[int, Configuration, dict[str, ContractSpec]]:
+    """The version number, configuration and contracts in force (404 without one)."""
+    runtime: Runtime = request.app.state.runtime
+    current = runtime.configs.current(now)
+    if current is None:
+        raise NotFoundError("no configuration is in force, so there are no contracts")
+    version, config = current
+    return version.version, config, _contracts_of(request, version)
 
 
 # a month or a quarter: names the same span whatever the instant it is resolved at

@@ -148,6 +148,8 @@ async function customer() {
       fill(id, notice(`Loading ${period}…`));
     }
     fill("figures-as-of", "");
+    // the burn-down of the same month (burndown.js, loaded by the customer page)
+    if (typeof burndownBlock === "function") burndownBlock(enc, period, () => mine !== loading);
     const [st, bud] = await Promise.all([
       api(`/api/v1/customers/${enc}/statement?period=${period}`),
       api(`/api/v1/customers/${enc}/budget`),
