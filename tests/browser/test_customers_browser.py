@@ -4,6 +4,7 @@ statement the API gives; a customer without a contract says so."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -46,4 +47,34 @@ def test_each_customer_shows_its_contract_standing(browser: Any, served: Served)
         )
         assert res.status_code == 404
     shot(page, "customers-1440")
+    page.context.close()
+
+
+def test_a_budget_left_links_to_the_breached_clocks_that_used_it(
+    browser: Any, served: Served
+) -> None:
+    auth = {"Authorization": f"Bearer {served.read_token}"}
+    statement = httpx.get(
+        f"{served.base}/api/v1/customers/acme/statement", headers=auth, timeout=120
+    ).json()
+    used = {
+        o["name"]: o["budget"]["used"]
+        for o in statement["objectives"]
+        if o["budget"] and o["budget"]["allowed"] is not None
+    }
+    assert used, "the demo's acme contract has objectives with an error budget"
+    page = sign_in(browser, served, served.read_token, viewport={"width": 1440, "height": 900})
+    page.goto(f"{served.base}/customers")
+    page.wait_for_selector("#customers table tbody tr")
+    row = page.locator("#customers tbody tr", has=page.locator("td:first-child", has_text="acme"))
+    links = [(str(a.get_attribute("href")), a.inner_text()) for a in row.locator("a.drill").all()]
+    assert len(links) == len(used)
+    for href, text in links:
+        name = text.split(":")[0]
+        page.goto(f"{served.base}{href}")
+        page.wait_for_selector("#clocks-count")
+        said = re.match(r"(\d+) ", page.inner_text("#clocks-count"))
+        assert said and int(said.group(1)) == used[name], (href, page.inner_text("#clocks-count"))
+        listed = page.locator("#clocks tbody tr:not(:has-text('Nothing to show.'))").count()
+        assert listed == used[name]
     page.context.close()

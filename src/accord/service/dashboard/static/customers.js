@@ -14,6 +14,17 @@ function standing(o) {
 
 const STANDING_ORDER = ["missed", "at risk", "met", "not judged"];
 
+// "N of M left": the budget's used breaches are the objective's breached clocks in the
+// period, listed by /clocks (judged at the statement's instant, so the list is as long as
+// the breaches used)
+function usedLink(s, o) {
+  const period = /^\d{4}-(\d\d|Q[1-4])$/.test(s.period || "") ? s.period : "current";
+  const q = new URLSearchParams({ customer: s.customer, objective: o.name, period, state: "breached" });
+  if (s.as_of) q.set("as_of", s.as_of);
+  return el("a", { class: "drill", href: `/clocks?${q}`, title: `the ${o.budget.used} breached clocks of ${o.name} that used its budget` },
+    `${o.name}: ${Math.max(0, o.budget.remaining)} of ${o.budget.allowed} left`);
+}
+
 function customerRow(name, compliance, res) {
   const link = el("a", { href: `/customers/${encodeURIComponent(name)}` }, name);
   const comp = pct(compliance);
@@ -28,11 +39,11 @@ function customerRow(name, compliance, res) {
   const counts = STANDING_ORDER.filter((k) => groups[k]).map((k) =>
     el("span", { class: `standing standing-${k.replace(" ", "-")}`, title: groups[k].join(", ") }, `${groups[k].length} ${k}`));
   const budgets = (s.objectives || []).filter((o) => o.budget && o.budget.allowed !== null && o.budget.allowed !== undefined)
-    .map((o) => `${o.name}: ${Math.max(0, o.budget.remaining)} of ${o.budget.allowed} left`);
+    .map((o) => usedLink(s, o));
   const t = s.totals || {};
   return [link, comp, el("strong", { class: `standing standing-${worst.replace(" ", "-")}` }, worst),
     el("span", { class: "counts" }, counts.flatMap((c, i) => (i ? [", ", c] : [c]))),
-    budgets.length ? el("span", {}, budgets.join("; ")) : "–",
+    budgets.length ? el("span", {}, budgets.flatMap((b, i) => (i ? ["; ", b] : [b]))) : "–",
     `due ${money(t.due, s.currency)}; pending ${money(t.pending, s.currency)}`,
     `${s.period}${s.final === false ? " (so far)" : ""}`];
 }
