@@ -141,6 +141,16 @@ def query(path: str | Path, as_of: int, case: SimpleCase, first: date, last: dat
     )
 
 
+def _span(con: Any, path: str | Path, as_of: int, case: SimpleCase) -> tuple[date, date]:
+    """The calendar's local dates: the first event's day to the as-of instant's (a dbt date
+    spine)."""
+    rows: Any = con.execute(
+        f"SELECT CAST(min(epoch(ts)) AS BIGINT) FROM read_parquet('{_esc(path)}')"
+    ).fetchall()
+    first_ts = int(rows[0][0]) if rows and rows[0][0] is not None else as_of
+    return case.days(first_ts, as_of)
+
+
 def duckdb_anchor(path: str | Path, as_of: int, case: SimpleCase, threads: int = 1) -> pa.Table:
     """``ticket_id``, ``metric``, ``business_elapsed``, ``state`` of every ticket of the Parquet
     log at ``path``, computed by DuckDB on ``threads`` threads."""
@@ -149,17 +159,29 @@ def duckdb_anchor(path: str | Path, as_of: int, case: SimpleCase, threads: int =
     con = duckdb.connect()
     try:
         con.execute(f"SET threads = {int(threads)}")
-        # the calendar's span: the first event's day to the as-of instant's (a dbt date spine)
-        rows: Any = con.execute(
-            f"SELECT CAST(min(epoch(ts)) AS BIGINT) FROM read_parquet('{_esc(path)}')"
-        ).fetchall()
-        first_ts = int(rows[0][0]) if rows and rows[0][0] is not None else as_of
-        first, last = case.days(first_ts, as_of)
+        first, last = _span(con, path, as_of, case)
         rel = con.sql(query(path, as_of, case, first, last))
         # a relation's table is to_arrow_table() in DuckDB 2, arrow() in 1.x
         fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
         table: pa.Table = fetch()
         return table
+    finally:
+        con.close()
+
+
+def duckdb_to_parquet(
+    path: str | Path, as_of: int, case: SimpleCase, out: str | Path, threads: int = 1
+) -> None:
+    """The same answers written by DuckDB to the Parquet file ``out``: what a script run as a
+    whole process does (``bench/bench_end_to_end.py`` times it against ``accord sla``)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET threads = {int(threads)}")
+        first, last = _span(con, path, as_of, case)
+        sql = query(path, as_of, case, first, last)
+        con.execute(f"COPY ({sql}) TO '{_esc(out)}' (FORMAT parquet)")
     finally:
         con.close()
 
