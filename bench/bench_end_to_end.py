@@ -390,7 +390,7 @@ ANCHORS_HEAD = "## End to end: against hand-written anchors"
 
 
 def _anchors_part(args: argparse.Namespace) -> None:
-    from anchors.report import measure
+    from anchors.report import NOTES, measure
 
     with tempfile.TemporaryDirectory() as tmp:
         lines = measure(_run, args.events, args.seed, args.repeat, Path(tmp), args.process_events)
@@ -411,7 +411,7 @@ def _anchors_part(args: argparse.Namespace) -> None:
             ANCHORS_HEAD,
             "(written by `bench/bench_end_to_end.py --part anchors`: the simple case of issue "
             "21, which a SQL query or a pandas script can also express, against Accord)",
-            report,
+            f"{report}\n\n{NOTES}",
             after="## End to end: events to metric records",
         )
 
