@@ -286,7 +286,7 @@ def main() -> int:
         "--process-events",
         type=int,
         default=1_000_000,
-        help="events of the whole-process runs of the anchors part",
+        help="events of the whole-process runs of the anchors part (0: none)",
     )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -127,7 +127,9 @@ def measure(
         + ("met" if min(ratios.values()) >= GOAL_RATIO else "NOT met")
     )
     lines.append(_stages(acc, n))
-    lines.extend(_processes(tmp, seed, process_events, path if process_events == n else None))
+    if process_events > 0:
+        same = path if process_events == events else None
+        lines.extend(_processes(tmp, seed, process_events, same))
     lines.append(f"- load average (1, 5, 15 min): {load_start} at the start, {load()} at the end")
     return lines
 

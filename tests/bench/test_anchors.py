@@ -17,8 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from bench.anchors import SIMPLE, differences, duckdb_anchor, pandas_anchor
-from bench.anchors.pandas_numpy import business_before, working_intervals
+from bench.anchors.case import SIMPLE
+from bench.anchors.compare import differences
+from bench.anchors.duckdb_sql import duckdb_anchor
+from bench.anchors.pandas_numpy import business_before, pandas_anchor, working_intervals
 from bench.gen_events import SIMPLE_END, generate_simple
 
 from accord.core.config.loader import load_config
