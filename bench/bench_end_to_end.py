@@ -478,7 +478,7 @@ def _write_section(head: str, intro: str, body: str, after: str | None = None) -
     ``after``."""
     doc = ROOT / "docs" / "performance.md"
     text = doc.read_text()
-    new = f"{head}\n\n{intro}\n\n{body}\n\n"
+    new = f"{head}\n\n{intro}\n\n{body.rstrip()}\n\n"
 
     def next_section(at: int) -> int:
         m = re.search(r"^## ", text[at:], flags=re.M)

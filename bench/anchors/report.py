@@ -34,13 +34,14 @@ The pandas version finds the same stretches with group-bys and counts their busi
 with a `searchsorted` over the cumulative working intervals. `tests/bench/test_anchors.py`
 checks both against Accord on a log of 20,000 events across the DST change.
 
-The stages (marks in the engine, `accord.core.engine.batch.stages`; a listener reads the
-clock, none costs nothing): *reading* the Parquet file decoded into columns (dictionary codes
-kept); *validation* every column checked, the events table built, duplicates found;
-*regrouping* the tickets cut into partitions and each column regrouped by ticket; *layout*
-each partition's timeline (events ordered within each ticket, fields and statuses carried
-forward, the policy in force); *calendar* the business seconds of every stretch between two
-events; *kernel* every metric's cycles run and judged; *assembly* the records table.
+The stages (marks in the engine, `accord.core.engine.batch.stages`: a listener reads the
+clock; without one a mark is a global look-up, a few per partition): *reading* the Parquet
+file decoded into columns (dictionary codes kept); *validation* every column checked, the
+events table built, duplicates found; *regrouping* the tickets cut into partitions and each
+column regrouped by ticket; *layout* each partition's timeline (events ordered within each
+ticket, fields and statuses carried forward, the policy in force); *calendar* the business
+seconds of every stretch between two events; *kernel* every metric's cycles run and judged;
+*assembly* the records table.
 """
 
 
@@ -142,13 +143,16 @@ def _stages(acc: dict[str, Any], n: int) -> str:
         other = total - sum(v[i] for v in stages.values())
         return f"{', '.join(parts)}, unmarked {other * 1e9 / n:,.0f}; total {total * 1e9 / n:,.0f}"
 
-    floors = ", ".join(f"{k} {v * 1e9 / n:,.0f}" for k, v in acc["floors"].items())
+    floors = ", ".join(
+        f"{k} {v[0] * 1e9 / n:,.0f} wall, {v[1] * 1e9 / n:,.0f} CPU"
+        for k, v in acc["floors"].items()
+    )
     return (
         "- where Accord's time goes (the median run, **ns per event**; stage marks of "
         f"`accord.core.engine.batch.stages`): wall time {per_event(0, acc['total_s'])}; "
         f"CPU time {per_event(1, acc['cpu_s'])}. The floor of the reading stage, pyarrow "
-        "decoding the same file on one thread in the same process, best of 3 (wall ns per "
-        f"event): {floors}"
+        f"decoding the same file on one thread in the same process, best of 3 (ns per event): "
+        f"{floors}"
     )
 
 
