@@ -25,7 +25,7 @@ NOTES = """\
 What is compared: the anchors (`bench/anchors`, written from the definitions in
 [metrics.md](metrics.md)) compute only `business_elapsed` and `state` of two clocks with one
 cycle each, reading six columns; Accord validates every column of every row (quarantining
-what is wrong), and writes 28-column records with cycles, due instants, breach instants,
+what is wrong), and builds 28-column records with cycles, due instants, breach instants,
 warnings, policy versions and the ticket's fields, for any configuration. The DuckDB query is
 written as the dbt_zendesk SLA models are: a calendar table of working intervals per local day
 (holidays removed, each bound converted from New York time to UTC, so DST is right) joined
