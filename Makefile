@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	$(BIN)/pip install --quiet -e '.[dev,spark,bench]'
 	touch $(STAMP)
 
 demo: setup
@@ -39,7 +39,6 @@ fuzz: setup
 		$(BIN)/pytest -q -p no:cacheprovider tests/service/test_schemathesis.py
 
 bench: setup
-	$(BIN)/pip install --quiet -e '.[dev,spark,bench]'
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -2,6 +2,24 @@
 
     .venv/bin/python bench/bench_end_to_end.py                 # 10,000,000 events
     .venv/bin/python bench/bench_end_to_end.py --events 1000000
+    .venv/bin/python bench/bench_end_to_end.py --part anchors --events 1000000
+
+Two parts (``--part``, both by default), each written to its own section of
+docs/performance.md with ``--doc``:
+
+``demo``: the demo's configuration on the batch and reference engines (below);
+``anchors``: the simple case of issue 21 (``bench/simple_config``, a log of
+``gen_events.generate_simple`` across New York's DST change) against what a user would
+write instead (``bench/anchors``): Accord, a DuckDB SQL query in the dbt_zendesk style
+(``SET threads=1``) and a pandas/numpy version, each Parquet → per-ticket result in a fresh
+process pinned to one CPU, medians of ``--repeat`` interleaved runs after one untimed run
+of each; the anchors' answers checked equal to Accord's records for every ticket and metric
+(the run stops if not); Accord's time per event by stage (the stage marks of
+``accord.core.engine.batch.stages``); and ``accord sla … -f parquet -o`` against the DuckDB
+query run as a script, each a whole process on one CPU, start-up included, on
+``--process-events`` events (1,000,000 by default), medians of 3 interleaved runs.
+
+The ``demo`` part:
 
 Seeded (``--seed``). Builds the log with the vectorised generator (``bench/gen_events.py``:
 the demo's customers, policies and three calendars), writes it as Parquet, then measures in
@@ -40,6 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +100,20 @@ def _cpu() -> tuple[float, float]:
     return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
 
 
-def _child(mode: str, path: str, jobs: int, sample: str | None) -> None:
+def _child(mode: str, path: str, jobs: int, rest: list[str]) -> None:
     """Runs in a fresh process: time Parquet → records and print JSON figures."""
     if jobs == 1:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    if mode.startswith("simple-"):
+        import pyarrow as pa
+
+        pa.set_cpu_count(1)
+        pa.set_io_thread_count(1)
+        from anchors.runs import child
+
+        print(json.dumps(child(mode, path, int(rest[0]), rest[1])))
+        return
+    sample = rest[0] if rest else None
     import pyarrow as pa
 
     pa.set_cpu_count(max(1, jobs))
@@ -151,9 +180,11 @@ def _child(mode: str, path: str, jobs: int, sample: str | None) -> None:
     print(json.dumps(out))
 
 
-def _run(mode: str, path: Path, jobs: int, sample: bool = False) -> dict[str, Any]:
+def _run(
+    mode: str, path: Path, jobs: int, extra: Sequence[str] = (), sample: bool = False
+) -> dict[str, Any]:
     env = dict(os.environ, POLARS_MAX_THREADS=str(jobs), OMP_NUM_THREADS="1")
-    cmd = [sys.executable, __file__, "--child", mode, str(path), str(jobs)]
+    cmd = [sys.executable, __file__, "--child", mode, str(path), str(jobs), *extra]
     if sample:
         cmd.append("sample")
     cpus = sorted(os.sched_getaffinity(0))
@@ -248,14 +279,27 @@ def main() -> int:
         action="store_true",
         help="write the figures to docs/performance.md",
     )
+    ap.add_argument(
+        "--part", choices=("all", "demo", "anchors"), default="all", help="what to measure"
+    )
+    ap.add_argument(
+        "--process-events",
+        type=int,
+        default=1_000_000,
+        help="events of the whole-process runs of the anchors part (0: none)",
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         mode, path, jobs, *rest = args.child
-        _child(mode, path, int(jobs), rest[0] if rest else None)
+        _child(mode, path, int(jobs), rest)
         return 0
 
     sys.path.insert(0, str(HERE))
+    if args.part in ("all", "anchors"):
+        _anchors_part(args)
+    if args.part == "anchors":
+        return 0
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -342,6 +386,42 @@ def main() -> int:
     return 0
 
 
+ANCHORS_HEAD = "## End to end: against hand-written anchors"
+
+
+def _anchors_part(args: argparse.Namespace) -> None:
+    from anchors.report import NOTES, measure
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = measure(_run, args.events, args.seed, args.repeat, Path(tmp), args.process_events)
+    m = _machine()
+    lines.append(
+        f"- machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM; Python {m['python']}, "
+        f"numpy {m['numpy']}, pyarrow {m['pyarrow']}, duckdb {_version('duckdb')}, "
+        f"pandas {_version('pandas')}"
+    )
+    lines.append(
+        f"- command: `.venv/bin/python bench/bench_end_to_end.py --part anchors --events "
+        f"{args.events} --repeat {args.repeat} --process-events {args.process_events}`"
+    )
+    report = "\n".join(lines)
+    print("\n" + report, flush=True)
+    if args.doc:
+        _write_section(
+            ANCHORS_HEAD,
+            "(written by `bench/bench_end_to_end.py --part anchors`: the simple case of issue "
+            "21, which a SQL query or a pandas script can also express, against Accord)",
+            f"{report}\n\n{NOTES}",
+            after="## End to end: events to metric records",
+        )
+
+
+def _version(module: str) -> str:
+    from importlib.metadata import version
+
+    return version(module)
+
+
 # How the engine splits the work, written under the figures (keep it true to the code in
 # src/accord/core/engine/batch/parallel.py and src/accord/io/columnar.py).
 DESIGN = """\
@@ -384,18 +464,33 @@ look-ups of the compiled calendars.
 
 
 def _write_doc(report: str) -> None:
+    _write_section(
+        "## End to end: events to metric records",
+        "(written by `bench/bench_end_to_end.py`: Parquet → records, seeded; the "
+        "reference's figure is extrapolated from a sample of whole tickets)",
+        f"{report}\n\n{DESIGN}",
+    )
+
+
+def _write_section(head: str, intro: str, body: str, after: str | None = None) -> None:
+    """Replace the section ``head`` of docs/performance.md (up to the next ``## ``) with
+    ``intro`` and ``body``; a missing section goes just before the section that follows
+    ``after``."""
     doc = ROOT / "docs" / "performance.md"
     text = doc.read_text()
-    head = "## End to end: events to metric records"
-    start = text.index(head)
-    nxt = re.search(r"^## ", text[start + len(head) :], flags=re.M)
-    end = start + len(head) + nxt.start() if nxt else len(text)
-    body = (
-        f"{head}\n\n(written by `bench/bench_end_to_end.py`: Parquet → records, seeded; the "
-        "reference's figure is extrapolated from a sample of whole tickets)\n\n"
-        f"{report}\n\n{DESIGN}\n"
-    )
-    doc.write_text(text[:start] + body + text[end:])
+    new = f"{head}\n\n{intro}\n\n{body.rstrip()}\n\n"
+
+    def next_section(at: int) -> int:
+        m = re.search(r"^## ", text[at:], flags=re.M)
+        return at + m.start() if m else len(text)
+
+    if head in text:
+        start = text.index(head)
+        end = next_section(start + len(head))
+    else:
+        assert after is not None
+        start = end = next_section(text.index(after) + len(after))
+    doc.write_text(text[:start] + new + text[end:])
 
 
 if __name__ == "__main__":

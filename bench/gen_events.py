@@ -44,6 +44,20 @@ def _lognormal(rng: np.random.Generator, median: float, sigma: float, size: tupl
     return np.exp(rng.normal(np.log(median), sigma, size))
 
 
+SIMPLE_END = 1_774_994_400
+"""The end of the simple case's log: 2026-03-31T22:00:00Z (18:00 in New York)."""
+SIMPLE_DAYS = 60
+"""The simple case's log covers the 60 days from 30 January 2026 on: across Presidents' Day
+(16 February, a US federal holiday) and New York's change to summer time (8 March)."""
+
+
+def generate_simple(events: int, *, seed: int = 7) -> Log:
+    """The log of the simple case (``bench/simple_config``, issue 21): the same stories, over
+    a window that crosses a DST change and a holiday of its calendar. Judge it at
+    :data:`SIMPLE_END`."""
+    return generate(events, seed=seed, end=SIMPLE_END, days=SIMPLE_DAYS)
+
+
 def generate(events: int, *, seed: int = 7, end: int = 1_782_842_400, days: int = 90) -> Log:
     """About ``events`` events (tickets are added at ~10 events each) ending before ``end``."""
     rng = np.random.default_rng(seed)

@@ -49,6 +49,7 @@ from accord.core.engine.batch.schema import (
     events_from_table,
     events_to_table,
 )
+from accord.core.engine.batch.stages import mark
 from accord.core.event_validation import (
     StatusMapper,
     validate_flat_row,
@@ -202,8 +203,10 @@ def _read_columnar(
             parts.append(_Part(index, src, first_seq, table))
             continue
         table = src.table
+        mark("reading")
         result.rows += table.num_rows
         events, bad, slow = _validate_source(src, first_seq, source_tz, status_category)
+        mark("validation")
         quarantined.extend((index, row, rec) for row, rec in bad)
         result.slow_rows += slow
         parts.append(_Part(index, src, first_seq, events))
@@ -214,6 +217,7 @@ def _read_columnar(
         result.event_rows = _event_rows(parts)
         return result
     events, dups, conflicts = _deduplicate(parts)
+    mark("validation")
     result.duplicates = dups
     quarantined.extend(conflicts)
     quarantined.sort(key=lambda x: (x[0], x[1]))

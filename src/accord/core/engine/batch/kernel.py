@@ -37,6 +37,7 @@ from accord.core.engine.batch.conditions import Matcher
 from accord.core.engine.batch.cycles import Cycles, run_clock
 from accord.core.engine.batch.judge import judge, judged_cycles
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
+from accord.core.engine.batch.stages import mark
 from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
 
@@ -129,6 +130,7 @@ def run_partition(
         parts.append(MetricPart(metric, judged, order_key(tl, metric, cycles.first_measured)))
         if track:
             tracked.append((cycles, judged_cycles(cycles, keep)))
+        mark("kernel")
     if ags:
         every = np.ones(tl.seg.count, dtype=bool)
         bts: dict[str, I64] = {}  # business seconds of every stretch, by calendar
@@ -144,8 +146,10 @@ def run_partition(
             parts.append(MetricPart(ag.metric, judged, agreement_order_key(tl, k)))
             if track:
                 tracked.append((cycles, judged_cycles(cycles, every)))
+    mark("kernel")
     placed = positions(tl, parts)
     records = assemble(tl, parts, as_of, placed)
+    mark("assembly")
     if not track:
         return records, None
     return records, attribution(tl, parts, tracked, placed[0], dims, as_of)

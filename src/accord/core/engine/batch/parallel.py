@@ -65,6 +65,7 @@ from accord.core.engine.batch.kernel import Options, run_partition
 from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
 from accord.core.engine.batch.spawning import worker_context
+from accord.core.engine.batch.stages import mark
 from accord.core.engine.batch.timeline import Codes, Decoded
 from accord.core.engine.clocks import clock_for
 from accord.core.timeutil import Instant
@@ -359,10 +360,12 @@ def _compute_batch(
     if jobs <= 1:
         lay = _layout(events, parts)
         grouped, decoded = _grouped(lay.events, lay.dest, lay.ranks)
+        mark("regrouping")
         tables = []
         done = 0
         for k in range(parts):
             part, mine = _partition(grouped, decoded, lay, k)
+            mark("regrouping")
             tables.append(run_partition(part, config, as_of, mine, options))
             done += part.num_rows
             if progress is not None:
@@ -373,10 +376,12 @@ def _compute_batch(
     rows = [a for _, a in tables if a is not None and a.num_rows]
     attributed = bool(options.dimensions)
     no_rows = attribution_schema(options.dimensions).empty_table() if attributed else None
-    return (
+    out = (
         _concat(records) if records else RECORDS_SCHEMA.empty_table(),
         (_concat(rows) if rows else no_rows) if attributed else None,
     )
+    mark("assembly")
+    return out
 
 
 @dataclass(slots=True)

@@ -39,6 +39,7 @@ from accord.core.engine.batch.columns import (
 )
 from accord.core.engine.batch.schema import CLEARED, FIELD_PREFIX, TEXT_FIELDS, decode_tagged
 from accord.core.engine.batch.segments import Segments
+from accord.core.engine.batch.stages import mark
 from accord.core.engine.clocks import ClockSpec, clock_for
 from accord.core.events import Actor, FieldValue, Kind, StatusCategory
 from accord.core.timeutil import Instant
@@ -359,7 +360,9 @@ def build(
         next_t[:-1] = t[1:]
         next_t[seg.last] = as_of
     cal_of = pv_calendar[pv]
+    mark("layout")
     bt = elapsed_grouped(calendars, cal_of, t, next_t)
+    mark("calendar")
 
     return BatchTimeline(
         seg=seg,
