@@ -75,18 +75,7 @@ class EventRowsColumns(SnapshotColumns):
         m, n = self.m, block.table.num_rows
         probs = Problems(n)
         inst = Instants(m, self.tz)
-        tcol = m.column("ticket_id") or "ticket_id"
-        tcodes, tnames = self._texts(block.column(tcol), n)
-        tick = self.tickets
-        tnum = np.array([-1 if t is None else tick.number(t) for t in tnames], dtype=np.int64)
-        tick.grow()
-        g = tnum[tcodes]
-        probs.set(g < 0, (tcol, "the ticket id is missing"))
-        tscol = m.column("ts") or "ts"
-        ts_ix, tsc, ts_bad = self._instant(
-            block.column(tscol), n, tscol, "the timestamp is missing", inst
-        )
-        probs.add(tsc, ts_bad)
+        g, ts_ix = self._ticket_and_instant(block, n, probs, inst)
         codes: dict[str, I32] = {}
         row: dict[str, Any] = {}
         if self.pm:

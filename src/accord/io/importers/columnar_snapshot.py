@@ -212,22 +212,30 @@ class SnapshotColumns:
 
     # ------------------------------------------------------------------ the block
 
-    def block(self, block: CsvBlock) -> BlockOutcome:
-        m, n = self.m, block.table.num_rows
-        probs = Problems(n)
-        inst = Instants(m, self.tz)
-        tcol = m.column("ticket_id") or "ticket_id"
+    def _ticket_and_instant(
+        self, block: CsvBlock, n: int, probs: Problems, inst: Instants
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's ticket number (-1: missing) and its instant's index, the missing ones
+        noted in ``probs``: how every block begins, snapshot or one event a row."""
+        tcol = self.m.column("ticket_id") or "ticket_id"
         tcodes, tnames = self._texts(block.column(tcol), n)
         tick = self.tickets
         tnum = np.array([-1 if t is None else tick.number(t) for t in tnames], dtype=np.int64)
         tick.grow()
         g = tnum[tcodes]
         probs.set(g < 0, (tcol, "the ticket id is missing"))
-        tscol = m.column("ts") or "ts"
+        tscol = self.m.column("ts") or "ts"
         ts_ix, tsc, ts_bad = self._instant(
             block.column(tscol), n, tscol, "the timestamp is missing", inst
         )
         probs.add(tsc, ts_bad)
+        return g, ts_ix
+
+    def block(self, block: CsvBlock) -> BlockOutcome:
+        m, n = self.m, block.table.num_rows
+        probs = Problems(n)
+        inst = Instants(m, self.tz)
+        g, ts_ix = self._ticket_and_instant(block, n, probs, inst)
         state: list[I32] = []
         if self.status_cols:
             cat, nm = self._status(block, n, probs)
