@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from accord.core.timeutil import Instant, to_instant
 from accord.errors import InputError
@@ -127,3 +129,17 @@ def period(value: str | None, name: str = "period") -> str | None:
             f"{LAST_YEAR})",
         )
     return value
+
+
+# the query parameters several routes share, declared once (schema and description)
+ContractPeriod = Annotated[
+    str | None,
+    Query(
+        description="2026-10, 2026-Q4, current or previous (default: current)",
+        json_schema_extra=PERIOD_SCHEMA,
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    Query(description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA),
+]

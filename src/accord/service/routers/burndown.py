@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from accord.core.contracts.assignment import resolve_period
@@ -21,7 +21,7 @@ from accord.core.timeutil import Instant, iso
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import customer_data
-from accord.service.params import INSTANT_SCHEMA, PERIOD_SCHEMA
+from accord.service.params import AsOf, ContractPeriod
 from accord.service.params import instant as instant_param
 from accord.service.params import period as checked_period
 from accord.service.plumbing import NOT_FOUND, READ_ERRORS, json_response
@@ -40,14 +40,8 @@ def get_burndown(
     customer: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    period: str | None = Query(
-        None,
-        description="2026-10, 2026-Q4, current or previous (default: current)",
-        json_schema_extra=PERIOD_SCHEMA,
-    ),
-    as_of: str | None = Query(
-        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
-    ),
+    period: ContractPeriod = None,
+    as_of: AsOf = None,
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     now = runtime.clock()

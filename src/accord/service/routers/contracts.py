@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from accord.core.config.resolved import Configuration
@@ -37,7 +37,7 @@ from accord.io.store import ConfigVersion, Scope
 from accord.service.auth import Principal, require
 from accord.service.figures import contracts_of_files, customer_data
 from accord.service.offload import RENDERS, encode, remote_statements
-from accord.service.params import INSTANT_SCHEMA, PERIOD_SCHEMA
+from accord.service.params import AsOf, ContractPeriod
 from accord.service.params import instant as instant_param
 from accord.service.params import period as checked_period
 from accord.service.plumbing import NOT_FOUND, READ_ERRORS
@@ -191,14 +191,8 @@ def get_statement(
     customer: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    period: str | None = Query(
-        None,
-        description="2026-10, 2026-Q4, current or previous (default: current)",
-        json_schema_extra=PERIOD_SCHEMA,
-    ),
-    as_of: str | None = Query(
-        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
-    ),
+    period: ContractPeriod = None,
+    as_of: AsOf = None,
 ) -> Response:
     wanted = checked_period(period)
     body, computed_at = _statement(request, principal, customer, wanted, as_of, "statement")
@@ -214,9 +208,7 @@ def get_budget(
     customer: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    as_of: str | None = Query(
-        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
-    ),
+    as_of: AsOf = None,
 ) -> Response:
     body, computed_at = _statement(request, principal, customer, None, as_of, "budget")
     return _answer(body, computed_at)

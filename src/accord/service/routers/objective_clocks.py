@@ -28,7 +28,7 @@ from accord.io.store import Scope
 from accord.service.auth import Principal, require
 from accord.service.business_days import BusinessDays
 from accord.service.figures import customer_data
-from accord.service.params import INSTANT_SCHEMA, PERIOD_SCHEMA
+from accord.service.params import AsOf, ContractPeriod
 from accord.service.params import instant as instant_param
 from accord.service.params import period as checked_period
 from accord.service.plumbing import (
@@ -62,17 +62,11 @@ def get_objective_clocks(
     objective: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    period: str | None = Query(
-        None,
-        description="2026-10, 2026-Q4, current or previous (default: current)",
-        json_schema_extra=PERIOD_SCHEMA,
-    ),
+    period: ContractPeriod = None,
     state: Literal["met", "breached"] | None = Query(
         None, description="Only the met or breached clocks (an objective counts no open one)"
     ),
-    as_of: str | None = Query(
-        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
-    ),
+    as_of: AsOf = None,
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     for name in _SCALARS:  # one value each: a second one would be silently dropped

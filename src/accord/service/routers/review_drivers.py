@@ -37,7 +37,7 @@ from accord.core.timeutil import iso
 from accord.errors import ConflictError, InputError
 from accord.io.store import Scope, Store
 from accord.service.auth import Principal, require
-from accord.service.params import INSTANT_SCHEMA
+from accord.service.params import AsOf
 from accord.service.params import instant as instant_param
 from accord.service.plumbing import CONFLICT, READ_ERRORS, csv_response, json_response, wants_csv
 from accord.service.runtime import Runtime
@@ -96,9 +96,7 @@ def review_drivers(
     state: Literal["met", "breached"] | None = Query(
         None, description="With dimension: only the met or the breached clocks"
     ),
-    as_of: str | None = Query(
-        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
-    ),
+    as_of: AsOf = None,
     format: Literal["json", "csv"] | None = Query(None, description="Or Accept: text/csv"),
 ) -> Response:
     runtime: Runtime = request.app.state.runtime

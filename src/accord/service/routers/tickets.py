@@ -38,7 +38,7 @@ from accord.service.list_params import (
     sort_key,
     sort_schema,
 )
-from accord.service.params import INSTANT_SCHEMA
+from accord.service.params import INSTANT_SCHEMA, AsOf
 from accord.service.params import instant as instant_param
 from accord.service.plumbing import (
     NOT_FOUND,
@@ -192,9 +192,7 @@ def get_ticket(
     ticket_id: str,
     request: Request,
     principal: Principal = Depends(require(Scope.READ)),
-    as_of: str | None = Query(
-        None, description="Judge the clocks at this instant", json_schema_extra=INSTANT_SCHEMA
-    ),
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     runtime = request.app.state.runtime
     now = runtime.clock()
