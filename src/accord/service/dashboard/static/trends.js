@@ -45,7 +45,10 @@ function trendChart(d, width, target) {
   const ys = d.points.map((p) => (p.value === null ? null : p.value));
   const goal = d.points.map(() => (d.target === null || d.target === undefined ? null : d.target));
   // at most one period label per 75 px of the chart's width: a year of weeks stays readable
-  const every = (u) => Math.max(1, Math.ceil(xs.length / Math.max(1, Math.floor(u.width / 75))));
+  // one label per 90 px of the plotting area (not of the whole chart: the y axis takes its
+  // share, and on a phone the labels ran into each other)
+  const plotWidth = (u) => (u.bbox && u.bbox.width ? u.bbox.width / (window.devicePixelRatio || 1) : u.width);
+  const every = (u) => Math.max(1, Math.ceil(xs.length / Math.max(1, Math.floor(plotWidth(u) / 90))));
   const zones = bandLimits(d);
   const labels = new Map(d.points.map((p, i) => [xs[i], p.period]));
   const pad = (xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 7 * 86400) / 2;
