@@ -50,7 +50,7 @@ class BusinessDays:
     def _local_date(self, spec: CalendarSpec) -> date:
         return from_instant(self._at).astimezone(zone(spec.tz)).date()
 
-    def common(self, calendars: Iterable[str]) -> int | None:
+    def common(self, calendars: Iterable[str | None]) -> int | None:
         """The business day shared by all of ``calendars``; ``None`` when they differ (a
         figure over clocks of 8- and 10-hour calendars has no one business day), when any is
         plain, or when there are none."""

@@ -37,6 +37,7 @@ from accord.core.review.window import Window
 from accord.core.timeutil import Instant, iso
 from accord.errors import AccordError, ConflictError, InputError, NotFoundError
 from accord.io.store import ConfigVersion, Store, TicketQuery
+from accord.service.business_days import BusinessDays
 
 KEEP = 20
 _PAGE = 1000
@@ -221,7 +222,25 @@ def whatif_json(
     result = run_whatif(
         events, current, candidate, as_of, window=window, by=by, explain=explain, tickets=tickets
     )
-    return {**result.to_json(), "config_version": version.version, "computed_at": iso(now)}
+    got = result.to_json()
+    with_business_days(got, current, candidate, as_of)
+    return {**got, "config_version": version.version, "computed_at": iso(now)}
+
+
+def with_business_days(got: dict[str, Any], current: Setup, candidate: Setup, at: Instant) -> None:
+    """Each changed clock's side gets the business day of its calendar under that side's
+    configuration (``business_day_seconds``), so the page reads its target and elapsed time
+    in business days; a candidate may change a calendar's hours, hence one lookup per side."""
+    days = {
+        "current": BusinessDays(current.config, at),
+        "candidate": BusinessDays(candidate.config, at),
+    }
+    for group in got.get("groups", []):
+        for changed in group.get("changed", []):
+            for side, lookup in days.items():
+                clock = changed.get(side)
+                if clock is not None:
+                    clock["business_day_seconds"] = lookup.of(clock.get("calendar"))
 
 
 def _own(records: pa.Table, customer: str | None) -> pa.Table:

@@ -3,8 +3,9 @@ dimension) of a KPI that is a measure, as many as the cell's ``n``.
 
 The rows are those the measure aggregates, found by the evaluation's own population (its
 filters, its ``at`` column placing each row in its period, its dimensions), so the list and
-the figure cannot disagree: records give ``ticket_id``, ``metric``, ``cycle`` and ``state``,
-tickets and the backlog ``ticket_id`` and ``status``; a share adds ``condition``, whether the
+the figure cannot disagree: records give ``ticket_id``, ``metric``, ``cycle``, ``calendar`` and
+``state``, tickets and the backlog ``ticket_id`` and ``status``; a measure of a column (``of``)
+adds that column, the value the row adds to the figure; a share adds ``condition``, whether the
 row meets the share's condition (the value is the share of rows that do). A ratio or a derived
 KPI has no rows of its own (drill into its parts).
 """
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from accord.core.kpi.columns import canonical
 from accord.core.kpi.evaluate import _Evaluator, _period
 from accord.core.kpi.facts import TicketFacts
 from accord.core.kpi.models import Grain, KpiSpec
@@ -26,7 +28,7 @@ from accord.errors import InputError, NotFoundError
 __all__ = ["kpi_rows"]
 
 _COLUMNS = {
-    "records": ("ticket_id", "metric", "cycle", "state"),
+    "records": ("ticket_id", "metric", "cycle", "calendar", "state"),
     "tickets": ("ticket_id", "status"),
 }
 
@@ -85,6 +87,14 @@ def kpi_rows(
     cols = [c for c in _COLUMNS[source] if c in frame.columns]
     picked = frame.select(cols)[np.asarray(rows, dtype=np.int64)] if len(rows) else None
     out = picked.to_dicts() if picked is not None else []
+    if m.of is not None and len(rows):
+        # the value each row adds to the figure (its business elapsed time, …), named as the
+        # measure's column
+        measured = canonical(m.of)
+        if measured not in cols:
+            got = ev.column(m.over, measured).gather(np.asarray(rows, dtype=np.int64))
+            for row, v in zip(out, got.to_list(), strict=True):
+                row[measured] = v
     if m.agg == "share" and m.condition and len(rows):
         hits = ev.mask(m.over, m.condition, None)[np.asarray(rows, dtype=np.int64)]
         for row, hit in zip(out, hits.tolist(), strict=True):

@@ -182,6 +182,10 @@ class Drivers:
     breached_seconds: int
     met_seconds: int
     rows: list[DriverRow] = field(default_factory=list)
+    # the calendars of the clocks behind each row and of all clocks: a reader tells the
+    # business time in business days only when they share one (not part of the JSON)
+    calendars: Mapping[Key, frozenset[str | None]] = field(default_factory=dict)
+    all_calendars: frozenset[str | None] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -205,6 +209,7 @@ def drivers(selected: Sequence[Counted], dimensions: Sequence[str]) -> Drivers:
     clocks: dict[State, dict[Key, int]] = {s: defaultdict(int) for s in _JUDGED}
     totals = dict.fromkeys(_JUDGED, 0)
     counts = dict.fromkeys(_JUDGED, 0)
+    calendars: dict[Key, set[str | None]] = defaultdict(set)
     for rec, pieces in selected:
         st = rec.state
         counts[st] += 1
@@ -212,6 +217,7 @@ def drivers(selected: Sequence[Counted], dimensions: Sequence[str]) -> Drivers:
         for key, secs in clock_parts(pieces, dims).items():
             seconds[st][key] += secs
             clocks[st][key] += 1
+            calendars[key].add(rec.calendar)
     keys = set(seconds[State.BREACHED]) | set(seconds[State.MET])
     rows: list[DriverRow] = []
     for key in keys:
@@ -253,6 +259,8 @@ def drivers(selected: Sequence[Counted], dimensions: Sequence[str]) -> Drivers:
         totals[State.BREACHED],
         totals[State.MET],
         rows,
+        {k: frozenset(v) for k, v in calendars.items()},
+        frozenset(rec.calendar for rec, _ in selected),
     )
 
 

@@ -91,11 +91,14 @@ class ClockSide:
     due: Instant | None
     breached_at: Instant | None
     explanation: tuple[Step, ...] | None = None
+    # the calendar its business time (target, business elapsed) is counted in
+    calendar: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "policy": self.policy,
+            "calendar": self.calendar,
             "target": self.target,
             "business_elapsed": self.business_elapsed,
             "start": iso(self.start),

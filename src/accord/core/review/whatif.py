@@ -50,8 +50,8 @@ from accord.errors import InputError
 
 DIMENSIONS = ("metric", "priority", "customer", "team", "policy")
 _KEYS = ["ticket_id", "metric", "cycle"]
-_SIDE_COLUMNS = ("policy", "priority", "customer", "team", "target", "start", "stop", "due",
-                 "breached_at", "business_elapsed", "state")  # fmt: skip
+_SIDE_COLUMNS = ("policy", "calendar", "priority", "customer", "team", "target", "start", "stop",
+                 "due", "breached_at", "business_elapsed", "state")  # fmt: skip
 _SUFFIX = {"current": "_cur", "candidate": "_cand"}
 _OPEN = ("running", "paused")
 
@@ -236,6 +236,7 @@ def _clock_side(row: dict[str, Any], side: str) -> ClockSide | None:
     return ClockSide(
         state=row["state" + s],
         policy=row["policy" + s],
+        calendar=row["calendar" + s],
         target=row["target" + s],
         business_elapsed=row["business_elapsed" + s],
         start=row["start" + s],
@@ -298,7 +299,7 @@ def compare(
             ),
             state_a.alias("state_cur"),
             state_b.alias("state_cand"),
-            *(_col(c, side).cast(pl.String) for c in ("policy",) for side in _SUFFIX),
+            *(_col(c, side).cast(pl.String) for c in ("policy", "calendar") for side in _SUFFIX),
         )
         .sort(_KEYS)
     )

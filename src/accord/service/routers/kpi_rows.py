@@ -14,12 +14,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from accord.core.kpi.check import custom_fields
-from accord.core.kpi.columns import CUSTOM_PREFIX
+from accord.core.kpi.columns import CUSTOM_PREFIX, column_kind
 from accord.core.kpi.drill import kpi_rows
 from accord.core.kpi.evaluate import calendar_zones, inapplicable
+from accord.core.kpi.models import KpiSpec
 from accord.errors import ConflictError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
+from accord.service.business_days import BUSINESS_COLUMNS, BusinessDays
 from accord.service.figures import kpi_catalog, kpi_inputs
 from accord.service.internal import visible_catalog
 from accord.service.kpi_params import (
@@ -122,5 +124,23 @@ def one_kpi_rows(
         columns = tuple(rows[0]) if rows else ("ticket_id",)
         return csv_response(rows_csv(columns, rows))
     body: dict[str, Any] = {"kpi": name, "period": period, "group": pairs, "count": len(rows),
-                            "rows": rows}  # fmt: skip
+                            "rows": rows, **duration_columns(rows, visible[name])}  # fmt: skip
+    if body["business_columns"]:  # the page's reading aid, not a column of the export
+        days = BusinessDays(config, when)
+        for row in rows:
+            row["business_day_seconds"] = days.of(row.get("calendar"))
     return json_response(body)
+
+
+def duration_columns(rows: list[dict[str, Any]], spec: KpiSpec) -> dict[str, list[str]]:
+    """Which columns of the rows hold durations in seconds: ``business_columns`` business
+    time of the row's clock (read in its calendar's business days), ``duration_columns``
+    wall-clock time."""
+    names = list(rows[0]) if rows else []
+    source = spec.measure.over if spec.measure is not None else "records"
+    durations = [c for c in names if column_kind(c, source) == "duration"]
+    business = [c for c in durations if c in BUSINESS_COLUMNS and "calendar" in names]
+    return {
+        "business_columns": business,
+        "duration_columns": [c for c in durations if c not in business],
+    }

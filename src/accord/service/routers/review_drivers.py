@@ -37,6 +37,7 @@ from accord.core.timeutil import iso
 from accord.errors import ConflictError, InputError
 from accord.io.store import Scope, Store
 from accord.service.auth import Principal, require
+from accord.service.business_days import BusinessDays
 from accord.service.params import AsOf
 from accord.service.params import instant as instant_param
 from accord.service.plumbing import CONFLICT, READ_ERRORS, csv_response, json_response, wants_csv
@@ -122,6 +123,7 @@ def review_drivers(
     selected = select_clocks(
         counted(events, config, when), window, customer=customer, metric=metric
     )
+    days = BusinessDays(config, when)
     head = {"as_of": iso(when), "config_version": version.version, "window": window.to_json()}
     if dimension is not None:
         behind = clocks_behind(
@@ -130,11 +132,18 @@ def review_drivers(
         rows = [b.to_json() for b in behind]
         if wants_csv(request, format):
             return csv_response(rows_csv(BEHIND_COLUMNS, rows))
+        for row, b in zip(rows, behind, strict=True):  # the page's reading aid, not a column
+            row["business_day_seconds"] = days.of(b.record.calendar)
         return json_response({**head, "dimension": dimension, "value": value or None,
                               "count": len(rows), "clocks": rows})  # fmt: skip
-    got = drivers(selected, dims).to_json()
+    found = drivers(selected, dims)
+    got = found.to_json()
     if wants_csv(request, format):
         return csv_response(rows_csv(ROW_COLUMNS, got["rows"]))
+    # a sum of business time reads in business days when its clocks share one business day
+    got["business_day_seconds"] = days.common(found.all_calendars)
+    for row, r in zip(got["rows"], found.rows, strict=True):
+        row["business_day_seconds"] = days.common(found.calendars[(r.dimension, r.value)])
     return json_response({**head, **got})
 
 

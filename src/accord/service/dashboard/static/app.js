@@ -104,6 +104,21 @@ function when(iso, tz) {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}${seconds ? `:${parts.second}` : ""} ${parts.timeZoneName}`;
 }
 
+// today in the viewer's zone, as numbers: the month or quarter a page shows by default is the
+// viewer's current one (in UTC it would still be last month on the evening of the 31st in
+// New York, or already next month on the 1st in Tokyo)
+function zonedToday() {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", { timeZone: viewZone(), year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date()).map((p) => [p.type, p.value]));
+  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day) };
+}
+
+// "2026-03": the viewer's current month
+function thisMonth() {
+  const t = zonedToday();
+  return `${t.year}-${String(t.month).padStart(2, "0")}`;
+}
+
 // "09:41:07": a time of day in the viewer's zone
 function clockTime(d) {
   return (d || new Date()).toLocaleTimeString("en-GB", { timeZone: viewZone(), hourCycle: "h23" });

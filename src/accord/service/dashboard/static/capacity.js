@@ -114,12 +114,13 @@ async function calculate() {
   fill("calculator", table("Erlang calculator", ["figure", "value"], rows), ...(data.message ? [notice(data.message)] : []));
 }
 
-function quarterOf(d) { return `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`; }
+// the viewer's current quarter (in the viewer's zone, as every date the pages choose)
+function thisQuarter() { const t = zonedToday(); return `${t.year}-Q${Math.floor((t.month - 1) / 3) + 1}`; }
 
 function reportLink() {
   const form = document.getElementById("report-form");
   const period = form.elements.period;
-  if (!period.value.trim()) period.value = quarterOf(new Date());
+  if (!period.value.trim()) period.value = thisQuarter();
   const link = document.getElementById("report-link");
   link.href = `/api/v1/review/report?${capacityQuery(form)}`;
   link.textContent = `Open the review report of ${period.value.trim()} (${form.elements.format.value.toUpperCase()})`;

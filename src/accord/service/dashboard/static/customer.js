@@ -136,7 +136,7 @@ async function customer() {
   const input = document.getElementById("period");
   // the month lives in the address (?period=2026-10): a link or a reload shows the same month
   const fromUrl = () => new URLSearchParams(window.location.search).get("period") || "";
-  input.value = fromUrl() || new Date().toISOString().slice(0, 7);
+  input.value = fromUrl() || thisMonth();
   let loading = 0;
   const load = async () => {
     const period = input.value;
@@ -169,7 +169,7 @@ async function customer() {
     if (input.value !== fromUrl()) window.history.pushState(null, "", `${window.location.pathname}?period=${input.value}`);
     load();
   });
-  window.addEventListener("popstate", () => { input.value = fromUrl() || new Date().toISOString().slice(0, 7); load(); });
+  window.addEventListener("popstate", () => { input.value = fromUrl() || thisMonth(); load(); });
   load();
   const comp = await api(`/api/v1/compliance?by=period&period=month&customer=${enc}`);
   if (comp.ok) {

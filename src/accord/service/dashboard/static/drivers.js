@@ -1,6 +1,7 @@
 // Accord dashboard, the Breach drivers page: GET /api/v1/review/drivers with the sign-in
 // cookie; a row's link lists the clocks behind it (the same route with dimension and value),
-// whose count equals the row's breached + met clocks, exportable as CSV. Uses app.js' helpers.
+// whose count equals the row's breached + met clocks, exportable as CSV. Business time reads in
+// business days where its clocks share one calendar day (durations.js). Uses app.js' helpers.
 "use strict";
 
 const DRIVER_FILTERS = ["period", "customer", "metric"];
@@ -30,7 +31,7 @@ async function behind(params) {
     el("p", { id: "behind-count" }, `${d.count} clock${d.count === 1 ? "" : "s"} in which ${d.dimension} = ${d.value ?? "(none)"} counted business time.`),
     table(`Clocks behind ${d.dimension} = ${d.value ?? "(none)"}`, ["ticket", "metric", "cycle", "state", "time with holder", "business elapsed", "target"],
       d.clocks.map((c) => [el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.cycle,
-        el("span", { class: `state state-${c.state}` }, c.state), duration(c.seconds), duration(c.business_elapsed), duration(c.target)])));
+        el("span", { class: `state state-${c.state}` }, c.state), ...[c.seconds, c.business_elapsed, c.target].map((v) => businessSpan(v, c.business_day_seconds))])));
 }
 
 async function drivers() {
@@ -54,13 +55,14 @@ async function drivers() {
       rows.map((r) => {
         const link = new URLSearchParams(params); link.set("dimension", dim);
         if (r.value !== null) link.set("value", r.value); else link.delete("value");
-        return [el("a", { href: `/drivers?${link}` }, r.value ?? "(none)"), duration(r.breached_seconds), pctText(r.contribution),
+        return [el("a", { href: `/drivers?${link}` }, r.value ?? "(none)"), businessSpan(r.breached_seconds, r.business_day_seconds), pctText(r.contribution),
           pctText(r.met_share), r.excess === null ? "–" : `${r.excess > 0 ? "+" : ""}${r.excess.toFixed(1)} pt`, r.breached_clocks, r.met_clocks];
       }));
   });
   const csv = new URLSearchParams(qs); csv.set("format", "csv");
   fill("drivers",
-    el("p", {}, `${d.breached_clocks} breached and ${d.met_clocks} met clocks (${d.window.label ?? "every period"}); breached business time ${duration(d.breached_seconds)}. `,
+    el("p", {}, `${d.breached_clocks} breached and ${d.met_clocks} met clocks (${d.window.label ?? "every period"}); breached business time `,
+      businessSpan(d.breached_seconds, d.business_day_seconds), ". ",
       el("a", { href: `/api/v1/review/drivers?${csv}`, download: "drivers.csv" }, "Export CSV")),
     ...sections);
 }

@@ -104,6 +104,12 @@ function stepsList(label, steps) {
     el("ol", { class: "steps" }, (steps || []).map((s) => el("li", {}, el("strong", {}, s.what), ` ${when(s.at)}: ${s.detail}`))));
 }
 
+// a clock's business time under one configuration, in business days of its calendar there
+// (the candidate may change a calendar's hours: each side has its own business day)
+function side(clock, key) {
+  return clock ? businessSpan(clock[key], clock.business_day_seconds) : "–";
+}
+
 function changedRow(c, rerun) {
   const a = c.current, b = c.candidate;
   const why = c.explanation
@@ -113,8 +119,8 @@ function changedRow(c, rerun) {
   return [
     el("a", { href: `/tickets/${encodeURIComponent(c.ticket_id)}` }, c.ticket_id), c.metric, c.cycle,
     `${a ? a.state : "none"} → ${b ? b.state : "none"}`,
-    `${a ? duration(a.target) : "–"} → ${b ? duration(b.target) : "–"}`,
-    duration((b || a).business_elapsed), pair(a ? a.policy ?? "–" : "–", b ? b.policy ?? "–" : "–"), why,
+    el("span", {}, side(a, "target"), " → ", side(b, "target")),
+    side(b || a, "business_elapsed"), pair(a ? a.policy ?? "–" : "–", b ? b.policy ?? "–" : "–"), why,
   ];
 }
 

@@ -11,6 +11,25 @@
 // hue too: the value is a solid line with dots, the target a dashed dark grey line
 const TREND_COLOURS = { value: "#0d47a1", target: "#37474f", green: "rgba(46,125,50,0.13)", amber: "rgba(249,168,37,0.20)", red: "rgba(198,40,40,0.12)" };
 const TREND_FIELDS = ["series", "grain", "from", "to", "customer", "team"];
+// the KPI catalog by name: a duration KPI of business time on one calendar day reads in
+// business days (its business_day_seconds, durations.js)
+const TREND_KPIS = new Map();
+
+function trendDay(d) {
+  const k = TREND_KPIS.get(d.kpi);
+  return d.unit === "duration" && k && k.business_day_seconds ? k.business_day_seconds : null;
+}
+
+// "weeks start Monday 00:00 Europe/Paris": where the periods' boundaries lie (the KPI's zone),
+// whatever zone the page shows instants in
+function boundaryText(d) {
+  const where = d.grain === "week" ? "weeks start Monday 00:00" : d.grain === "month" ? "months start on the 1st at 00:00" : `${d.grain}s start at 00:00`;
+  return `${where} ${d.tz}`;
+}
+
+// a period as the chart's hover and the table say it: its name and its start instant in the
+// viewer's zone ("2026-W49, from 2026-11-30 09:00 GMT+9")
+function periodStart(p) { return `${p.period}, from ${when(p.start)}`; }
 
 // the rows behind a point: the KPI rows route with the trend's grid and instant
 function trendDrill(d, p) {
@@ -40,7 +59,7 @@ function bandLimits(d) {
 }
 
 function trendChart(d, width, target) {
-  const unit = d.unit;
+  const unit = d.unit, day = trendDay(d);
   const xs = d.points.map((p) => Date.parse(p.start) / 1000);
   const ys = d.points.map((p) => (p.value === null ? null : p.value));
   const goal = d.points.map(() => (d.target === null || d.target === undefined ? null : d.target));
@@ -51,8 +70,9 @@ function trendChart(d, width, target) {
   const every = (u) => Math.max(1, Math.ceil(xs.length / Math.max(1, Math.floor(plotWidth(u) / 90))));
   const zones = bandLimits(d);
   const labels = new Map(d.points.map((p, i) => [xs[i], p.period]));
+  const starts = new Map(d.points.map((p, i) => [xs[i], periodStart(p)]));
   const pad = (xs.length > 1 ? (xs[xs.length - 1] - xs[0]) / (xs.length - 1) : 7 * 86400) / 2;
-  const fmt = (v) => (v === null || v === undefined ? "–" : unitValue(v, unit));
+  const fmt = (v) => (v === null || v === undefined ? "–" : unitValue(v, unit, { day }));
   const known = [...ys, d.target, ...(d.bands ? [d.bands.green, d.bands.amber] : [])].filter((v) => typeof v === "number");
   const hi = known.length ? Math.max(...known) : 1, lo = known.length ? Math.min(0, ...known) : 0;
   const opts = {
@@ -65,11 +85,11 @@ function trendChart(d, width, target) {
       { label: d.grain === "week" ? "ISO week" : "month", values: (u, splits) => splits.map((v) => labels.get(v) ?? ""),
         splits: (u) => xs.filter((_x, i) => i % every(u) === 0), stroke: "#1b1b1b", grid: { stroke: "#eceff1" } },
       { label: d.label, values: (u, splits) => splits.map(fmt), size: 80, stroke: "#1b1b1b", grid: { stroke: "#eceff1" },
-        // durations step in whole minutes, hours and days
-        ...(unit === "duration" ? { incrs: [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800] } : {}) },
+        // durations step in whole minutes, hours and (business) days
+        ...(unit === "duration" ? { incrs: day ? [60, 300, 600, 900, 1800, 3600, 7200, 10800, day / 2, day, 2 * day, 5 * day] : [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800] } : {}) },
     ],
     series: [
-      { label: "period", value: (u, v) => (v === null || v === undefined ? "–" : labels.get(v) ?? "") },
+      { label: "period", value: (u, v) => (v === null || v === undefined ? "–" : starts.get(v) ?? "") },
       { label: d.label, stroke: TREND_COLOURS.value, width: 2, points: { size: 7, fill: TREND_COLOURS.value }, value: (u, v) => fmt(v) },
       { label: "target", stroke: TREND_COLOURS.target, width: 1.5, dash: [6, 4], points: { show: false }, value: (u, v) => fmt(v), show: d.target !== null && d.target !== undefined },
     ],
@@ -102,10 +122,10 @@ function trendChart(d, width, target) {
 }
 
 function trendTable(d) {
-  const unit = d.unit;
+  const unit = d.unit, day = trendDay(d);
   return table(`${d.label} per ${d.grain}${d.customer ? `, customer ${d.customer}` : ""}${d.team ? `, team ${d.team}` : ""} (the chart's figures)`,
-    [d.grain === "week" ? "week" : "month", "starts", "value", "band", "rows behind it"],
-    d.points.map((p) => [p.period + (p.current ? " (so far)" : ""), when(p.start, d.tz), unitValue(p.value, unit),
+    [d.grain === "week" ? "week" : "month", `starts (${viewZone()})`, "value", "band", "rows behind it"],
+    d.points.map((p) => [p.period + (p.current ? " (so far)" : ""), when(p.start), unit === "duration" && day ? businessSpan(p.value, day) : unitValue(p.value, unit),
       p.band ? (BAND_WORDS[p.band] || p.band) : "–",
       el("a", { href: trendDrill(d, p), class: "drill", "data-period": p.period }, String(p.n))]));
 }
@@ -114,7 +134,7 @@ function trendLegend(d) {
   const zones = bandLimits(d);
   const items = [el("li", {}, el("span", { class: "swatch", style: `background:${TREND_COLOURS.value}` }), d.label)];
   if (d.target !== null && d.target !== undefined) {
-    items.push(el("li", {}, el("span", { class: "swatch line-dashed" }), `target ${d.direction === "lower" ? "≤" : "≥"} ${unitValue(d.target, d.unit)}`));
+    items.push(el("li", {}, el("span", { class: "swatch line-dashed" }), `target ${d.direction === "lower" ? "≤" : "≥"} ${unitValue(d.target, d.unit, { day: trendDay(d) })}`));
   }
   for (const [band] of zones) items.push(el("li", {}, el("span", { class: `swatch band-${band}` }), `${band}: ${BAND_WORDS[band]}`));
   if (!zones.length) items.push(el("li", {}, "no target or bands set for this KPI"));
@@ -127,6 +147,7 @@ async function trendOptions(customerScope) {
     customerScope ? Promise.resolve(null) : api("/api/v1/compliance?by=customer&period=year"),
     api("/api/v1/compliance?by=team&period=year"),
   ]);
+  for (const k of kpis.ok ? kpis.data.kpis : []) TREND_KPIS.set(k.name, k);
   const series = document.getElementById("t-series");
   const fixed = [["compliance", "SLA compliance"], ["breaches", "SLA breaches"], ["backlog", "Backlog (unsolved tickets)"]];
   series.replaceChildren(
@@ -182,7 +203,7 @@ async function trendsPage() {
     // the range the server chose when none was given, so the pickers show it
     form.elements.from.value = d.from; form.elements.to.value = d.to;
     const head = el("p", { class: "muted", id: "trend-note" },
-      `${d.label}: ${d.points.length} ${d.grain}s from ${d.from} to ${d.to} (periods in ${d.tz}). ${asOf(d.as_of)} Click a point, or a count in the table, for the rows behind it.`);
+      `${d.label}: ${d.points.length} ${d.grain}s from ${d.from} to ${d.to}; ${boundaryText(d)}, each shown by its start in your zone (${viewZone()}). ${asOf(d.as_of)} Click a point, or a count in the table, for the rows behind it.`);
     if (!d.points.length) { fill("trend", head, notice("No period of this range has started yet.")); return; }
     const figure = el("figure", { role: "group", "aria-label": `Line chart of ${d.label}; the table below holds the same figures` });
     fill("trend", head, trendLegend(d), figure, trendTable(d));
