@@ -75,6 +75,29 @@ def test_the_rows_name_their_clocks() -> None:
     ]
 
 
+@pytest.mark.parametrize("by", [None, ["team"]])
+def test_a_median_of_business_time_lists_each_rows_measured_value(by: list[str] | None) -> None:
+    """Rows of a measure of a column carry that column, and the median of the listed values
+    is the figure: the rows say what each adds to it."""
+    _, records, facts = _inputs()
+    catalog = builtin_kpis()
+    kpi = "first_response_median"
+    table = evaluate(catalog, AS_OF, records=records, facts=facts, kpis=[kpi], by=by, grain="week",
+                     periods=3)  # fmt: skip
+    checked = 0
+    for row in table.to_dicts():
+        group = {d: row[d] for d in (by or [])}
+        got = kpi_rows(catalog, AS_OF, kpi, row["period"], records=records, facts=facts,
+                       group=group, grain="week", periods=3)  # fmt: skip
+        if not got:
+            continue
+        checked += 1
+        assert {r["calendar"] for r in got} == {"c"}
+        values = pl.Series([r["business_elapsed"] for r in got], dtype=pl.Float64)
+        assert row["value"] == pytest.approx(values.median()), (row, got)
+    assert checked >= 2
+
+
 def test_a_ratio_or_an_unknown_period_is_refused() -> None:
     _, records, facts = _inputs()
     catalog = builtin_kpis()

@@ -139,3 +139,22 @@ def test_every_dimensions_parts_sum_to_the_clocks_business_elapsed(data: st.Data
             sums[d] += secs
         for d in dims:
             assert sums.get(d, 0) == rec.business_elapsed, (rec.ticket_id, rec.metric, d)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def test_each_rows_calendars_are_those_of_the_clocks_behind_it(data: st.DataObject) -> None:
+    # a reader tells a row's time in business days only when these share one business day
+    config, base = data.draw(configurations())
+    events, as_of = data.draw(event_logs(base))
+    selected = select_clocks(counted(events, config, as_of), Window())
+    got = drivers(selected, ("team", "hour"))
+    assert got.all_calendars == {rec.calendar for rec, _ in selected}
+    for row in got.rows:
+        behind = clocks_behind(selected, row.dimension, row.value)
+        want = {b.record.calendar for b in behind}
+        assert got.calendars[(row.dimension, row.value)] == want, row
