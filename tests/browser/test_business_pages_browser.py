@@ -42,11 +42,17 @@ def _reads_in_days(span: Any, day: int) -> int:
 def test_the_drivers_page_reads_one_desks_breached_time_in_its_business_days(
     browser: Any, served: Served
 ) -> None:
-    got = _api(served, "/api/v1/review/drivers?customer=initech&by=team")
+    got = _api(served, "/api/v1/review/drivers?customer=initech&by=team&by=hour")
     assert got["business_day_seconds"] == US_DAY
     page = sign_in(browser, served, served.read_token, viewport={"width": 1440, "height": 900})
-    page.goto(f"{served.base}/drivers?customer=initech&by=team")
+    page.goto(f"{served.base}/drivers?customer=initech&by=team,hour")
     page.wait_for_selector("#drivers table", timeout=300_000)
+    captions = page.locator("#drivers caption").all_inner_texts()
+    # hours are the clocks' local hours, not the viewer's: the caption says so
+    assert captions == [
+        "Breached time by team",
+        "Breached time by hour (in each clock's calendar zone)",
+    ]
     # the summary's total and each team's breached time
     _reads_in_days(page.locator("#drivers p .duration").first, US_DAY)
     spans = page.locator("#drivers tbody tr td:nth-child(2) .duration")
@@ -98,6 +104,8 @@ def test_a_desks_tile_reads_in_business_days_and_a_mixed_one_plain(
     # two business days of the 8-hour desk
     assert "target ≤ 2 business days" in eu.inner_text()
     assert eu.locator(".value").get_attribute("title").endswith(" seconds of business time")
+    # the period's dates are the KPI's week, in its zone, named
+    assert re.fullmatch(r"\d{4}-W\d\d \(.+ – .+, UTC\).*", eu.locator(".period").inner_text())
     # resolution over every calendar has no one business day: plain, in days of 24 h
     mixed = page.locator("#kpis .tile[data-kpi=resolution_median] .value")
     assert "business" not in mixed.inner_text()

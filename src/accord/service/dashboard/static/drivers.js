@@ -51,7 +51,9 @@ async function drivers() {
   const d = res.data;
   const sections = d.dimensions.map((dim) => {
     const rows = d.rows.filter((r) => r.dimension === dim);
-    return table(`Breached time by ${dim}`, [dim, "breached time", "contribution", "met share", "excess", "breached clocks", "met clocks"],
+    // hours and weekdays are local to each clock's calendar, not the viewer's zone: said so
+    const local = dim === "hour" || dim === "weekday" ? ` (in each clock's calendar zone)` : "";
+    return table(`Breached time by ${dim}${local}`, [dim, "breached time", "contribution", "met share", "excess", "breached clocks", "met clocks"],
       rows.map((r) => {
         const link = new URLSearchParams(params); link.set("dimension", dim);
         if (r.value !== null) link.set("value", r.value); else link.delete("value");

@@ -44,7 +44,8 @@ function periodName(row, tz) {
   if (Number.isNaN(start.getTime())) return row.period ?? "";
   const fmt = (d) => d.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: tz || "UTC" });
   const span = fmt(start) === fmt(end) ? fmt(start) : `${fmt(start)} – ${fmt(end)}`;
-  return `${row.period} (${span})`;
+  // the dates are the period's in the KPI's zone, which may not be the viewer's: named
+  return `${row.period} (${span}, ${tz || "UTC"})`;
 }
 
 function comparison(row, unit, day) {
