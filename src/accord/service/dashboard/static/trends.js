@@ -84,7 +84,7 @@ function trendChart(d, width, target) {
     axes: [
       { label: d.grain === "week" ? "ISO week" : "month", values: (u, splits) => splits.map((v) => labels.get(v) ?? ""),
         splits: (u) => xs.filter((_x, i) => i % every(u) === 0), stroke: "#1b1b1b", grid: { stroke: "#eceff1" } },
-      { label: d.label, values: (u, splits) => splits.map(fmt), size: 80, stroke: "#1b1b1b", grid: { stroke: "#eceff1" },
+      { label: d.label, values: (u, splits) => splits.map(fmt), size: day ? 120 : 80, stroke: "#1b1b1b", grid: { stroke: "#eceff1" },
         // durations step in whole minutes, hours and (business) days
         ...(unit === "duration" ? { incrs: day ? [60, 300, 600, 900, 1800, 3600, 7200, 10800, day / 2, day, 2 * day, 5 * day] : [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800] } : {}) },
     ],
