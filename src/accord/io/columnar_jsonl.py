@@ -48,6 +48,10 @@ from accord.io.readers import _json_line, _open_binary
 BLOCK_BYTES = 32 << 20
 """Decompressed bytes of text parsed at a time (then extended to the end of its line)."""
 
+SCAN = True
+"""Blocks are first offered to the compiled scanner (:mod:`accord.io.columnar_jsonl_scan`);
+Arrow's parser reads those it declines."""
+
 _FIELD_PREFIX = "field."
 _WS = (
     "\\t\\n\\x0b\\x0c\\r\\x1c\\x1d\\x1e\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
@@ -158,6 +162,12 @@ def _classify(text: pa.Array) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any
 
 def parse_block(block: JsonBlock, source: str) -> ParsedBlock | None:
     """The block in columns, or ``None`` when Arrow cannot read it (the row reader will)."""
+    if SCAN:
+        from accord.io.columnar_jsonl_scan import scan_block
+
+        scanned = scan_block(block, source)
+        if scanned is not None:
+            return scanned
     data = block.data
     starts, ends = _lines(data)
     n_lines = starts.size
