@@ -45,7 +45,7 @@ from accord.errors import DamagedInputError
 from accord.io.compression import damaged_file
 from accord.io.readers import _json_line, _open_binary
 
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20
 """Decompressed bytes of text parsed at a time (then extended to the end of its line)."""
 
 SCAN = True

@@ -36,7 +36,9 @@ _FIELD_PREFIX = "field."
 _KEYS = frozenset(TOP_LEVEL_KEYS) - {"fields"}
 _AS_TEXT = frozenset({"kind", "actor", "ts"})
 ROOM_PER_LINE = 16
-"""Values (and list items) a line is given room for in the first scan of a block."""
+"""Values a line is given room for in the first scan of a block."""
+ITEMS_PER_LINE = 4
+"""List items (tags) a line is given room for in the first scan of a block."""
 OTHER_SHARE = 8
 """Past one line in this many outside the plain form, the block goes to Arrow's parser (which
 carries fractions and the like in columns, instead of one row reader call a line)."""
@@ -101,8 +103,9 @@ def scan_block(block: JsonBlock, source: str) -> ParsedBlock | None:
         line_end = np.append(line_end, len(data))
     # room for a usual line's values; a block of larger lines is scanned again with room
     # for all its ``:`` and ``,`` (counted only then)
-    room = ROOM_PER_LINE * line_end.size + 64
-    got = scan(buf, line_end, room, room)
+    got = scan(
+        buf, line_end, ROOM_PER_LINE * line_end.size + 64, ITEMS_PER_LINE * line_end.size + 64
+    )
     if got[-1] == 2:
         got = scan(buf, line_end, data.count(b":"), data.count(b",") + data.count(b"["))
     (starts, ends, state, e_line, e_slot, e_kind, e_a, e_b, it_a, it_b, sks, ske, slev, status) = (
@@ -151,29 +154,36 @@ def scan_block(block: JsonBlock, source: str) -> ParsedBlock | None:
     line_row[rows_at] = np.arange(n, dtype=np.int64)
     force = slow[rows_at]
     line_row[slow] = -1  # the row validator reads these lines: no values in the columns
-    offsets, numbers, valid, text, items, item_text, blank = gather(
+    offsets, numbers, col_num, valid, text, items, item_text, blank = gather(
         buf, e_line, e_slot, e_a, e_b, it_a, it_b, line_row, n, slot_col, np.array(col_kind)
     )
     force |= blank
     arrays: dict[str, pa.Array] = {}
-    shared = pa.py_buffer(text)
     for c, (column, kind) in enumerate(zip(columns, col_kind, strict=True)):
         bits = _bitmap(valid[c])
         if bits is not None and not valid[c].any():
             continue  # set only on lines the row validator reads
         if kind == TEXT:
-            arr = pa.Array.from_buffers(pa.string(), n, [bits, pa.py_buffer(offsets[c]), shared])
+            # each column gets its own buffers: a column the events table keeps must not hold
+            # the block's other texts (nor the other columns' offsets) in memory
+            lo, hi = int(offsets[c, 0]), int(offsets[c, n])
+            own = pa.py_buffer((offsets[c] - offsets[c, 0]) if lo else offsets[c].copy())
+            arr = pa.Array.from_buffers(
+                pa.string(), n, [bits, own, pa.py_buffer(text[lo:hi].copy())]
+            )
         elif kind == LIST:
             child = pa.Array.from_buffers(
                 pa.string(), items.size - 1, [None, pa.py_buffer(items), pa.py_buffer(item_text)]
             )
             arr = pa.Array.from_buffers(
-                pa.list_(pa.string()), n, [bits, pa.py_buffer(offsets[c])], children=[child]
+                pa.list_(pa.string()), n, [bits, pa.py_buffer(offsets[c].copy())], children=[child]
             )
         elif kind == INT:
-            arr = pa.Array.from_buffers(pa.int64(), n, [bits, pa.py_buffer(numbers[c])])
+            arr = pa.Array.from_buffers(
+                pa.int64(), n, [bits, pa.py_buffer(numbers[col_num[c]].copy())]
+            )
         else:
-            arr = pa.array(numbers[c] != 0, mask=~valid[c])
+            arr = pa.array(numbers[col_num[c]] != 0, mask=~valid[c])
         arrays[column] = arr
     rows: dict[int, Any] = {}
     for k in np.flatnonzero(force & slow[rows_at]).tolist():

@@ -90,12 +90,20 @@ def gather(
     read front to back, not once per column). ``slot_col`` gives each slot's column (-1:
     none), ``col_kind`` each column's kind. Returns per column its Arrow offsets into one
     shared text buffer (absolute: a text column starts where the previous one ends; a list
-    column's offsets count its items), its numbers (true as 1) and which rows are set; the
+    column's offsets count its items), its numbers (true as 1; row ``col_num[c]`` of
+    ``numbers``) and which rows are set; the
     shared text; the list items' offsets and text (one list column at most: ``tags``); and
     the rows holding a blank text or a blank list item."""
     n_cols = col_kind.size
     offsets = np.zeros((n_cols, n + 1), dtype=np.int32)
-    numbers = np.zeros((n_cols, n), dtype=np.int64)
+    # numbers only for the columns of numbers or true/false: row ``col_num[c]``
+    col_num = np.full(n_cols, -1, dtype=np.int64)
+    n_num = 0
+    for c in range(n_cols):
+        if col_kind[c] != TEXT and col_kind[c] != LIST:
+            col_num[c] = n_num
+            n_num += 1
+    numbers = np.zeros((n_num, n), dtype=np.int64)
     valid = np.zeros((n_cols, n), dtype=np.bool_)
     blank = np.zeros(n, dtype=np.bool_)
     item_bytes = 0
@@ -112,7 +120,7 @@ def gather(
                 for i in range(e_a[j], e_b[j]):
                     item_bytes += it_b[i] - it_a[i]
         else:
-            numbers[c, r] = e_a[j]
+            numbers[col_num[c], r] = e_a[j]
     base = 0
     list_col = -1
     for c in range(n_cols):
@@ -164,4 +172,4 @@ def gather(
                 if _blank(buf, it_a[i], it_b[i]):
                     blank[r] = True
                 at += 1
-    return offsets, numbers, valid, data, items, item_data, blank
+    return offsets, numbers, col_num, valid, data, items, item_data, blank
