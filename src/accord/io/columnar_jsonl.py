@@ -1,4 +1,8 @@
-"""JSON Lines for the columnar reader: blocks of lines parsed by Arrow, not row by row.
+"""JSON Lines for the columnar reader: blocks of lines read in columns, not row by row.
+
+Each block is first offered to the compiled scanner (:mod:`accord.io.columnar_jsonl_scan`),
+which reads lines of the plain form events are written in; a block it declines is parsed by
+``pyarrow.json`` as described below, with the same outcome line by line.
 
 A file is read a block of lines at a time (:data:`BLOCK_BYTES` of its decompressed text), so
 memory holds one block of text and the columns of what was read, never a Python object per

@@ -21,6 +21,7 @@ from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
 
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 _EMPTY = np.zeros(1, dtype=np.uint8)
+_EMPTY.flags.writeable = False  # read-only, as Arrow's buffers read: one compiled version
 
 
 @_jit
