@@ -21,9 +21,10 @@ Formats: Parquet is read column by column. CSV is parsed by pyarrow when every r
 one line (the usual export); a line with quotes is re-read by Python's ``csv`` module so that
 its cells are exactly what the row reader sees; a file whose records span lines, or that is
 not valid UTF-8, or whose rows do not all have the header's cell count, is read by the row
-reader as a whole. JSON Lines are parsed by ``pyarrow.json`` a block of lines at a time and
-laid out as Parquet's columns; the lines whose meaning the columns could change (explicit
-nulls, blank texts, escapes, …) are decided row by row (:mod:`accord.io.columnar_jsonl`).
+reader as a whole. JSON Lines are read a block of lines at a time by a compiled scanner (or
+``pyarrow.json`` for a block it declines) and laid out as Parquet's columns; the lines whose
+meaning the columns could change (explicit nulls, blank texts, escapes, …) are decided row by
+row (:mod:`accord.io.columnar_jsonl`).
 Quarantine replays go through the row reader.
 
 The parts: :mod:`~accord.io.columnar_sources` (Parquet and CSV in columns),

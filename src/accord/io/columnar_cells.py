@@ -197,36 +197,13 @@ def _ts_column(col: pa.ChunkedArray, fast: _Fast) -> tuple[I64, NDArray[np.signe
     if not (pa.types.is_string(t) or pa.types.is_dictionary(t)):
         fast.slow |= True
         return np.zeros(n, np.int64), np.zeros(n, np.int64)
+    from accord.io.iso_instants import iso_instants
+
     text = col.cast(pa.string()) if pa.types.is_dictionary(t) else col
-    parts = pc.extract_regex(text, _ISO)
-    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    fast.slow |= ~matched
-
-    def num(name: str) -> I64:
-        f = pc.struct_field(parts, name)
-        f = pc.if_else(pc.equal(f, ""), "0", f)
-        return np.asarray(f.cast(pa.int64()).fill_null(0).to_numpy(), dtype=np.int64)
-
-    names = [parts.type.field(i).name for i in range(parts.type.num_fields)]
-    y, mo, d, h, mi, s = (num(k) for k in names[:6])
-    frac_txt = pc.struct_field(parts, names[6])
-    frac_len = np.asarray(pc.utf8_length(frac_txt).fill_null(0).to_numpy(), dtype=np.int64)
-    frac = num(names[6]) * (10 ** (6 - frac_len))
-    sign = pc.struct_field(parts, names[7])
-    minus = np.asarray(pc.equal(sign, "-").fill_null(False).to_numpy(zero_copy_only=False))
-    oh, om = num(names[8]), num(names[9])
-    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    mdays = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-    dim = mdays[np.clip(mo - 1, 0, 11)] + ((mo == 2) & leap)
-    valid = (
-        (y >= 2) & (y <= 9998) & (mo >= 1) & (mo <= 12) & (d >= 1) & (d <= dim)
-        & (h <= 23) & (mi <= 59) & (s <= 59) & (oh <= 23) & (om <= 59)
-    )  # fmt: skip
-    fast.slow |= matched & ~valid
-    offset = (oh * 3600 + om * 60) * np.where(minus, -1, 1)
-    sec = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
-    fast.slow |= matched & ((sec < MIN_EVENT_INSTANT) | (sec >= MAX_EVENT_INSTANT))
-    return sec, frac
+    if pa.types.is_large_string(text.type):
+        text = text.cast(pa.string())
+    # the texts matching _ISO that name a real instant in the span, read in one compiled pass
+    return iso_instants(text, fast.slow)
 
 
 def _choice_codes(

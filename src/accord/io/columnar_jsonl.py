@@ -1,4 +1,8 @@
-"""JSON Lines for the columnar reader: blocks of lines parsed by Arrow, not row by row.
+"""JSON Lines for the columnar reader: blocks of lines read in columns, not row by row.
+
+Each block is first offered to the compiled scanner (:mod:`accord.io.columnar_jsonl_scan`),
+which reads lines of the plain form events are written in; a block it declines is parsed by
+``pyarrow.json`` as described below, with the same outcome line by line.
 
 A file is read a block of lines at a time (:data:`BLOCK_BYTES` of its decompressed text), so
 memory holds one block of text and the columns of what was read, never a Python object per
@@ -45,8 +49,12 @@ from accord.errors import DamagedInputError
 from accord.io.compression import damaged_file
 from accord.io.readers import _json_line, _open_binary
 
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20
 """Decompressed bytes of text parsed at a time (then extended to the end of its line)."""
+
+SCAN = True
+"""Blocks are first offered to the compiled scanner (:mod:`accord.io.columnar_jsonl_scan`);
+Arrow's parser reads those it declines."""
 
 _FIELD_PREFIX = "field."
 _WS = (
@@ -158,6 +166,12 @@ def _classify(text: pa.Array) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any
 
 def parse_block(block: JsonBlock, source: str) -> ParsedBlock | None:
     """The block in columns, or ``None`` when Arrow cannot read it (the row reader will)."""
+    if SCAN:
+        from accord.io.columnar_jsonl_scan import scan_block
+
+        scanned = scan_block(block, source)
+        if scanned is not None:
+            return scanned
     data = block.data
     starts, ends = _lines(data)
     n_lines = starts.size

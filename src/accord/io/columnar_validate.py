@@ -186,6 +186,19 @@ def _cell_limit(name: str) -> int:
 
 def _text_bytes(arr: pa.Array) -> tuple[I64, BoolArray]:
     """UTF-8 bytes of each text value (0 for null) and whether it holds a NUL character."""
+    if pa.types.is_string(arr.type) and len(arr):
+        # from the offsets, and one look for a zero byte in the text (NUL is rare)
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+        nbytes = np.diff(offsets).astype(np.int64)
+        if arr.null_count:
+            nbytes[~np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)] = 0
+        data = bufs[2]
+        if (
+            data is None
+            or not (np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] == 0).any()
+        ):
+            return nbytes, np.zeros(len(arr), dtype=bool)
     nbytes = np.asarray(pc.binary_length(arr).fill_null(0).to_numpy(), dtype=np.int64)
     nul = pc.match_substring(arr, "\x00").fill_null(False)
     return nbytes, np.asarray(nul.to_numpy(zero_copy_only=False), dtype=bool)
