@@ -134,7 +134,8 @@ class Server:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise SystemExit("accord serve did not come up")
+        self.proc.kill()
+        raise SystemExit(f"accord serve did not come up in 120 s: {log.read_text()[-2000:]}")
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)

@@ -14,13 +14,21 @@ client on the same host. For each request: its first (cold) read, then ``--reads
 - ``GET /api/v1/customers/acme/burndown`` likewise, against ``GET
   /api/v1/customers/acme/statement`` for the same period and ``as_of``.
 
+With ``--tickets N`` the store is instead N tickets bulk-loaded the way ``bench_dashboard.py``
+loads them (the rows of the demo's template tickets copied under new ids, the demo
+configuration without its alert rules). Then the ``as_of`` requests are left out: each replays
+every stored event in the request (minutes with a million tickets; the cold read of the KPI
+values in ``bench_dashboard.py`` is that cost).
+
     .venv/bin/python bench/bench_trends.py              # the demo store, 20 reads each
     .venv/bin/python bench/bench_trends.py --events 60000 --reads 10
+    .venv/bin/python bench/bench_trends.py --tickets 1000000 --reads 10
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -28,10 +36,30 @@ from pathlib import Path
 import httpx
 
 from _common import machine_info, markdown_table
-from accord.cli.demo import prepare_store
+from accord.cli.demo import copy_demo_config, prepare_store
 from accord.io.store import Scope, SqlStore
 from accord.service.auth import create_token
-from bench_service import Server, pct
+from bench_service import Server, bulk_load, pct
+
+
+def _prepare(root: Path, events: int | None, tickets: int | None) -> tuple[str, Path, str]:
+    """The store's URL, its configuration directory and a line saying what it holds."""
+    if tickets is None:
+        t0 = time.perf_counter()
+        url = prepare_store(root / "demo", events=events)
+        return (
+            url,
+            root / "demo" / "config",
+            f"demo store prepared in {time.perf_counter() - t0:.1f} s",
+        )
+    config = copy_demo_config(root / "config", alerts=False)
+    url = f"sqlite:///{root / 'bulk.db'}"
+    took = bulk_load(url, config, tickets, int(time.time()))
+    return url, config, f"{tickets:,} tickets bulk-loaded in {took:.1f} s"
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _time(client: httpx.Client, path: str, n: int) -> tuple[float, list[float]]:
@@ -51,25 +79,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=None, help="demo events (default: demo's)")
     parser.add_argument("--reads", type=int, default=20, help="timed reads per request")
+    parser.add_argument("--tickets", type=int, default=None, help="bulk-load N tickets instead")
     args = parser.parse_args()
+    loads: list[str] = []
     with tempfile.TemporaryDirectory(prefix="accord-bench-trends-") as tmp:
         root = Path(tmp)
-        t0 = time.perf_counter()
-        url = prepare_store(root / "demo", events=args.events)
-        prepared = time.perf_counter() - t0
+        url, config, prepared = _prepare(root, args.events, args.tickets)
+        print(prepared, flush=True)
         store = SqlStore(url)
         try:
             token, _ = create_token(store, scope=Scope.READ, customer=None, name="bench", now=0)
         finally:
             store.close()
-        server = Server(url, root / "demo" / "config", root / "server.log")
+        server = Server(url, config, root / "server.log")
         try:
             headers = {"Authorization": f"Bearer {token}"}
-            with httpx.Client(base_url=server.base, headers=headers, timeout=600) as client:
+            # an hour: with a million tickets the first read replays every stored event
+            with httpx.Client(base_url=server.base, headers=headers, timeout=3600) as client:
+                loads.append(_load())
                 # the first read after the start replays the events into the shared snapshot
                 t_first = time.perf_counter()
                 as_of = client.get("/api/v1/trends?series=breaches").json()["as_of"]
                 first = time.perf_counter() - t_first
+                print(f"first trend read {first:.1f} s (load {loads[0]})", flush=True)
                 month = as_of[:7]
                 rows: list[list[str]] = [
                     [
@@ -97,7 +129,10 @@ def main() -> None:
                         f"/api/v1/customers/acme/statement?period={month}&as_of={as_of}",
                     ),
                 ]
+                if args.tickets is not None:  # see the module's docstring
+                    cases = [(p, a) for p, a in cases if "as_of" not in p]
                 for path, alternative in cases:
+                    loads.append(_load())
                     cold, reads = _time(client, path, args.reads)
                     p50, p99 = pct(reads, 50), pct(reads, 99)
                     ratio = "–"
@@ -113,10 +148,13 @@ def main() -> None:
                             ratio,
                         ]
                     )
+                    print(rows[-1], flush=True)
+                loads.append(_load())
         finally:
             server.stop()
     info = machine_info(("fastapi", "uvicorn", "polars", "numpy"))
-    print(f"demo store prepared in {prepared:.1f} s; {args.reads} reads each after the first")
+    print(f"{prepared}; {args.reads} reads each after the first")
+    print(f"load averages (1/5/15 min) before each request and at the end: {', '.join(loads)}")
     print("; ".join(f"{k} {v}" for k, v in info.items()))
     print(
         markdown_table(

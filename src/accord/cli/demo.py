@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -254,16 +255,18 @@ def _alert_history(store: Any, config_dir: Path, now: int) -> None:
     deliver_round(store, setup, readings, now, since=now - ALERT_HISTORY)
 
 
-def demo_app(url: str, directory: Path) -> Any:
+def demo_app(url: str, directory: Path, clock: Callable[[], int] | None = None) -> Any:
     """The service app over the demo store, with the demo's candidate suggested on the Review
-    page's what-if (a copy is left in ``directory`` for ``accord review whatif``)."""
+    page's what-if (a copy is left in ``directory`` for ``accord review whatif``). ``clock``
+    (default: the system's) fixes the server's now, for screenshots that do not change."""
     from accord.demo import CANDIDATE
     from accord.service.app import create_app
     from accord.service.settings import Settings
 
     candidate = CANDIDATE.read_text(encoding="utf-8")
     (directory / "candidate.yaml").write_text(candidate, encoding="utf-8")
-    application = create_app(Settings(database_url=url, config_dir=directory / "config"))
+    settings = Settings(database_url=url, config_dir=directory / "config")
+    application = create_app(settings, clock=clock)
     # the overrides only: the comments explain the file, the form needs the lines
     lines = [ln for ln in candidate.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     application.state.review_candidate = "\n".join(lines) + "\n"

@@ -80,7 +80,7 @@ async function alertPage() {
         (last && last.error ? `; last: ${last.error}` : "");
       return [a.id, el("span", { class: `alert-state alert-${a.state}` }, a.state), a.rule, a.metric ?? "–",
         a.ticket_id ? el("a", { href: `/tickets/${encodeURIComponent(a.ticket_id)}` }, a.ticket_id) : a.subject,
-        a.customer ?? "–", a.threshold, el("span", {}, reached), deliveries, handled, actions(a)];
+        a.customer ?? "–", a.threshold, el("span", { class: "when" }, reached), el("span", { class: "deliveries" }, deliveries), handled, actions(a)];
     });
     fill("alerts", table("Alert delivery log, newest first",
       ["id", "state", "rule", "metric", "subject", "customer", "threshold", "reached", "deliveries", "acknowledged or snoozed", "actions"], rows));
