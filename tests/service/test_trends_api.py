@@ -168,3 +168,22 @@ def test_a_customer_token_sees_only_its_own_figures(targeted: Api) -> None:
         targeted, "series=kpi:tickets_created&from=2026-03-02&customer=globex", who="acme"
     )
     assert [p["value"] for p in other["points"]] == [0, 0, 0]
+
+
+def test_a_repeated_choice_is_evaluated_once_per_snapshot_and_new_events_are_seen(
+    targeted: Api,
+) -> None:
+    query = "series=kpi:tickets_created&grain=week&from=2026-03-01"
+    first = _trend(targeted, query)
+    misses = targeted.runtime.derived.misses
+    again = _trend(targeted, query)
+    assert again == first
+    assert targeted.runtime.derived.misses == misses  # served from the memo
+    assert targeted.runtime.derived.hits >= 1
+    other = _trend(targeted, query + "&team=L1")  # another choice is its own evaluation
+    assert targeted.runtime.derived.misses == misses + 1
+    assert sum(p["n"] for p in other["points"]) < sum(p["n"] for p in first["points"])
+    targeted.send(created("n1", "N1", 2 * WEEK / 60 + 60, status="new", customer="acme"))
+    targeted.drain()
+    after = _trend(targeted, query)  # the ingest changed the store: a new snapshot
+    assert sum(p["n"] for p in after["points"]) == sum(p["n"] for p in first["points"]) + 1

@@ -19,6 +19,7 @@ from accord.io.store import Store, TicketResult, TicketSummary
 from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, env_notifiers
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
+from accord.service.derived import Derived
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
 from accord.service.recompute import Jobs, Recomputer, summarize
@@ -73,6 +74,8 @@ class Runtime:
             cheap=settings.snapshot_cheap,
             background=settings.background,
         )
+        # answers evaluated from a snapshot (trends), kept while that snapshot is served
+        self.derived = Derived()
         # ... whose slow refreshes run in a worker process, off this one's interpreter lock
         self.offload = Offload(store_url(store) if settings.background else None)
         self._started = False

@@ -152,11 +152,16 @@ def trends(
 
         snap = runtime.snapshots.get(key, inputs, runtime.moved_away_guard(principal.customer))
         (records, facts), judged_at, computed_at = snap.value, snap.at, snap.at
+        # the same choice over the same snapshot is the same answer: evaluated once
+        choice = (name, grain, first, last, customer, team)
+        got = runtime.derived.get(key, snap, choice, lambda: trend(
+            visible, name, judged_at, records=records, facts=facts, grain=grain,
+            first=first, last=last, customer=customer, team=team, zones=zones))  # fmt: skip
     else:
         records, facts = kpi_inputs(runtime.store, config, when, now, custom, principal.customer)
         judged_at, computed_at = when, now
-    got = trend(visible, name, judged_at, records=records, facts=facts, grain=grain,
-                first=first, last=last, customer=customer, team=team, zones=zones)  # fmt: skip
+        got = trend(visible, name, judged_at, records=records, facts=facts, grain=grain,
+                    first=first, last=last, customer=customer, team=team, zones=zones)  # fmt: skip
     return json_response(
         {
             "series": series,
