@@ -92,6 +92,14 @@ class ColumnarRead:
     # without deduplication: each accepted event's row number in its file (by position)
     event_rows: I64 | None = None
 
+    def take_events(self) -> pa.Table:
+        """The events table, handed over: this result keeps an empty one in its place, so
+        that the caller's is the only reference and the table's memory goes as soon as the
+        caller lets go of it (:func:`accord.core.engine.batch.stream.stream_batch` lets go
+        of each column once regrouped)."""
+        events, self.events = self.events, self.events.schema.empty_table()
+        return events
+
 
 @dataclass
 class _Part:
