@@ -35,7 +35,7 @@ table built) and this module (files read, duplicates found).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -202,7 +202,7 @@ def _read_columnar(
             src = _parquet_source(path)
         elif name == "csv":
             src = _csv_source(path)
-        if src is None or src.table is None:
+        if src is None or (src.table is None and src.batches is None):
             src, table, n = _fallback(
                 path, name, source_tz, status_category, first_seq, quarantined, index
             )
@@ -210,9 +210,7 @@ def _read_columnar(
             result.slow_rows += n
             parts.append(_Part(index, src, first_seq, table))
             continue
-        table = src.table
-        mark("reading")
-        result.rows += table.num_rows
+        result.rows += src.table.num_rows if src.table is not None else src.num_rows
         events, bad, slow = _validate_source(src, first_seq, source_tz, status_category)
         mark("validation")
         quarantined.extend((index, row, rec) for row, rec in bad)
@@ -276,22 +274,25 @@ def _validate_source(
 ) -> tuple[pa.Table, list[tuple[int, QuarantineRecord]], int]:
     """One source's rows: the accepted events, the quarantined rows (by row number) and how
     many rows the row validator decided."""
-    table = src.table
-    assert table is not None
-    n = table.num_rows
     quarantined: list[tuple[int, QuarantineRecord]] = []
     # validated a slice at a time: each pass then runs over arrays that stay in the
     # caches, instead of streaming every whole column from memory a dozen times
     goods: list[pa.Table] = []
     slow_parts: list[I64] = []
-    for lo in range(0, n, VALIDATE_ROWS):
-        m = min(VALIDATE_ROWS, n - lo)
+    lo = 0
+    for piece in _pieces(src):
+        mark("reading")
+        m = piece.num_rows
         forced = src.force_slow[lo : lo + m]
-        fast = _validate_columns(table.slice(lo, m), status_category, forced)
+        fast = _validate_columns(piece, status_category, forced)
+        del piece
         ok = np.flatnonzero(~fast.slow)
         slow_parts.append(np.flatnonzero(fast.slow) + lo)
         if ok.size:
             goods.append(_events_table(fast, ok, first_seq + lo + ok.astype(np.int64)))
+        del fast
+        mark("validation")
+        lo += m
     slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
     slow_events: list[Event] = []
     if slow.size and src.judge is not None:
@@ -318,6 +319,17 @@ def _validate_source(
             else:
                 quarantined.append((row, got))
     return _conform([*goods, events_to_table(slow_events)]), quarantined, int(slow.size)
+
+
+def _pieces(src: _Source) -> Iterator[pa.Table]:
+    """A source's rows, :data:`VALIDATE_ROWS` at a time (a batched source's own batches)."""
+    if src.batches is not None:
+        yield from src.batches()
+        return
+    table = src.table
+    assert table is not None
+    for lo in range(0, table.num_rows, VALIDATE_ROWS):
+        yield table.slice(lo, VALIDATE_ROWS)
 
 
 def _deduplicate(
