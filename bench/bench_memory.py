@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,18 +100,40 @@ def _profile(log: str, out: str, jobs: int) -> dict[str, Any]:
     return {"hwm": _hwm(), "wall_s": time.perf_counter() - t0, "stages": stages}
 
 
-def _peak(log: str, out: str, jobs: int) -> dict[str, Any]:
-    """The plain command in a fresh process: wall, CPU and the kernel's peak resident set."""
-    accord = str(Path(sys.executable).with_name("accord"))
+def _before(log: str, out: str, jobs: int) -> None:
+    """In this process: what `accord sla … -f parquet -o` did before the stream (the whole
+    records table, then its plain copy written; ``jobs`` > 1 on worker processes)."""
+    import pyarrow.parquet as pq
+
+    from accord.core.config.loader import load_config
+    from accord.core.engine.batch import compute_batch, plain_records
+    from accord.core.engine.batch.memory import engine_memory
+    from accord.core.timeutil import parse_as_of
+    from accord.io.columnar import read_columnar
+
+    cfg = load_config(DEMO_CONFIG)
+    with engine_memory():
+        read = read_columnar([log], status_category=cfg.status_category)
+        when = parse_as_of(AS_OF)
+        table = compute_batch(read.events, cfg, when, jobs=jobs, agreements=True)
+    pq.write_table(plain_records(table), out)
+
+
+def _timed(cmd: list[str]) -> dict[str, Any]:
+    """A command in a fresh process: wall, CPU and the kernel's peak resident set."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([accord, *_command(log, out, jobs)], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise SystemExit(f"accord sla failed ({proc.returncode})")
-    # ru_maxrss (KiB) of the child, or of the largest of its own waited-for workers
-    return {"peak": usage.ru_maxrss * 1024, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime}
+        raise SystemExit(f"{cmd[:3]} failed ({proc.returncode})")
+    # ru_maxrss (KiB): the child's, or the largest of its own waited-for workers
+    return {
+        "peak": usage.ru_maxrss * 1024,
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+    }
 
 
 def _gib(b: float) -> str:
@@ -124,10 +147,16 @@ def main() -> int:
     ap.add_argument("--log", help="an event log (Parquet) to reuse instead of generating one")
     ap.add_argument("--jobs", default="1,2", help="the --jobs values to measure")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each plain command")
-    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--no-profile", action="store_true", help="only the plain commands")
+    ap.add_argument("--no-before", action="store_true", help="not the previous path")
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(_profile(args.child[0], args.child[1], int(args.child[2]))))
+        kind, log, out, jobs = args.child
+        if kind == "before":
+            _before(log, out, int(jobs))
+        else:
+            print(json.dumps(_profile(log, out, int(jobs))))
         return 0
     with tempfile.TemporaryDirectory(prefix="accord-mem-") as tmp:
         log = args.log
@@ -141,8 +170,10 @@ def main() -> int:
             pq.write_table(generate(args.events, seed=args.seed).table, log)
         out = os.path.join(tmp, "records.parquet")
         print(f"log: {log}; load average {os.getloadavg()}", flush=True)
-        for jobs in (int(j) for j in args.jobs.split(",")):
-            cmd = [sys.executable, __file__, "--child", log, out, str(jobs)]
+        jobs_list = [int(j) for j in args.jobs.split(",")]
+        accord = str(Path(sys.executable).with_name("accord"))
+        for jobs in jobs_list if not args.no_profile else ():
+            cmd = [sys.executable, __file__, "--child", "profile", log, out, str(jobs)]
             done = subprocess.run(cmd, check=True, capture_output=True, text=True)
             prof = json.loads(done.stdout.strip().splitlines()[-1])
             print(f"jobs={jobs} profile: VmHWM {_gib(prof['hwm'])}, {prof['wall_s']:.1f} s")
@@ -151,13 +182,32 @@ def main() -> int:
                     f"  {name:<11} rss {_gib(s['rss'])}, arrow {_gib(s['arrow'])} "
                     f"({s['samples']} samples)"
                 )
-            for _ in range(args.repeat):
-                got = _peak(log, out, jobs)
+        cases = {}
+        for jobs in jobs_list:
+            cases[f"accord sla --jobs {jobs} (threads)"] = [accord, *_command(log, out, jobs)]
+            if not args.no_before:
+                cases[f"before --jobs {jobs} (processes)"] = [
+                    sys.executable, __file__, "--child", "before", log, out, str(jobs)
+                ]  # fmt: skip
+        runs: dict[str, list[dict[str, Any]]] = {k: [] for k in cases}
+        names = list(cases)
+        for r in range(args.repeat):
+            # interleaved, each round starting elsewhere: load from outside slows all alike
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                got = _timed(cases[name])
+                runs[name].append(got)
                 print(
-                    f"jobs={jobs} accord sla: peak {_gib(got['peak'])}, {got['wall_s']:.1f} s "
-                    f"wall, {got['cpu_s']:.1f} s CPU; load average {os.getloadavg()[0]:.1f}",
+                    f"{name}: peak {_gib(got['peak'])}, {got['wall_s']:.1f} s wall, "
+                    f"{got['cpu_s']:.1f} s CPU; load average {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
+        print("medians:")
+        for name, got_runs in runs.items():
+            wall = statistics.median(g["wall_s"] for g in got_runs)
+            cpu = statistics.median(g["cpu_s"] for g in got_runs)
+            peak = max(g["peak"] for g in got_runs)
+            print(f"  {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak {_gib(peak)}")
+    print(f"load average at the end: {os.getloadavg()}")
     return 0
 
 

@@ -213,7 +213,10 @@ def _batch(
     # reuses
     with engine_memory():
         with progress.phase("reading") as phase:
-            read = read_columnar(events, source_tz=tz, status_category=cfg.status_category)
+            # codes of small dictionaries in one byte: the table only goes to the engine
+            read = read_columnar(
+                events, source_tz=tz, status_category=cfg.status_category, compact=True
+            )
             phase.update(read.events.num_rows)
         qpath = keep_quarantine(read.quarantined, quarantine, events)
         n = read.events.num_rows
