@@ -141,8 +141,8 @@ def _grouped(
     instead would stream every column once per partition. Dictionary columns come out as
     codes over one dictionary per column (the chunks' dictionaries unified once), decoded by a
     compiled loop straight from the index buffers; ``ticket_codes`` are the ticket ids'.
-    Each column of ``table`` is let go of once regrouped. With ``threads`` > 1 the columns are regrouped on that many threads (the compiled loops,
-    numpy and Arrow release the GIL).
+    Each column of ``table`` is let go of once regrouped. With ``threads`` > 1 the columns
+    are regrouped on that many threads (the compiled loops, numpy and Arrow release the GIL).
     """
 
     names = table.column_names

@@ -14,7 +14,8 @@ With ``jobs`` > 1 the partitions run on a pool of ``jobs`` threads: the compiled
 threads run in parallel without the start-up of a worker process (its imports, the
 configuration, the kernels loaded again: about 1.7 CPU-seconds each) and without handing
 partitions and records over through files. At most ``jobs`` + 1 partitions are in flight,
-which bounds the memory whatever the size of the log; the records come out in order.
+each of half the events with two threads (the default), which keeps the memory of the work
+in progress about that of one job; the records come out in order.
 """
 
 from __future__ import annotations
@@ -49,20 +50,24 @@ def stream_batch(
     config: Configuration,
     as_of: Instant,
     jobs: int = 1,
-    chunk_events: int = CHUNK_EVENTS,
+    chunk_events: int | None = None,
     *,
     agreements: bool = False,
     dimensions: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Iterator[Records]:
     """The records of every ticket in ``events``, a partition of at most about
-    ``chunk_events`` events at a time, in the order of :func:`.parallel.compute_batch`
+    ``chunk_events`` events at a time (by default :data:`.parallel.CHUNK_EVENTS` shared
+    between the ``jobs`` threads, so that the partitions in work hold about as much memory
+    whatever ``jobs`` is), in the order of :func:`.parallel.compute_batch`
     (whose table is these tables concatenated), computed on ``jobs`` threads; with
     ``dimensions``, each partition's attribution too (else None). ``progress`` hears the
     number of events computed so far. Nothing runs until the first partition is asked for."""
     options = Options(agreements, check_dimensions(dimensions) if dimensions else ())
+    jobs = max(1, jobs)
+    chunk = max(1, CHUNK_EVENTS // jobs if chunk_events is None else chunk_events)
     # a generator of its own, so that this frame does not keep ``events`` alive
-    return _stream(events, config, as_of, max(1, jobs), max(1, chunk_events), options, progress)
+    return _stream(events, config, as_of, jobs, chunk, options, progress)
 
 
 def _stream(
