@@ -14,7 +14,6 @@ from rich.table import Table
 
 from accord.cli.breakdown import Breakdown, parse_breakdown, write_breakdown
 from accord.cli.common import (
-    JOBS_HELP,
     as_of_or_now,
     err,
     handle_errors,
@@ -40,6 +39,10 @@ if TYPE_CHECKING:
 
     from accord.core.engine.batch.stream import Records
 
+SLA_JOBS_HELP = (
+    "Threads for the batch engine (default: chosen from the input size: 1 below 10M "
+    "events, then one per 5M events, at most the cores)"
+)
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
 ENGINES = ("batch", "reference", "spark")
 
@@ -76,7 +79,7 @@ def sla(
             "fills each record's explanation",
         ),
     ] = "batch",
-    jobs: Annotated[int | None, typer.Option(min=1, metavar="N", help=JOBS_HELP)] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, metavar="N", help=SLA_JOBS_HELP)] = None,
     spark_master: Annotated[
         str | None,
         typer.Option(
