@@ -395,3 +395,33 @@ def test_a_csv_custom_field_with_blank_cells_is_computed_by_the_batch_engine(
         zip(table.column("ticket_id").to_pylist(), table.column("policy").to_pylist(), strict=False)
     )
     assert got == [("T1", "EU"), ("T2", "Other")]
+
+
+def test_compact_codes_narrow_small_dictionaries_and_keep_every_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``compact=True`` reads the same events, with one-byte codes for dictionaries of fewer
+    than 128 values; a batch whose dictionary is larger keeps the column's codes wide."""
+    rows = [
+        {
+            "event_id": f"e{i}",
+            "ticket_id": f"T{i % 3}",
+            "ts": f"2024-03-04T09:{i % 60:02d}:{i // 60:02d}Z",
+            "kind": "created" if i < 3 else "updated",
+            "status": "open",
+            # the second batch of 200 rows has more than 127 distinct assignees
+            "assignee": f"agent-{i}" if i >= 250 else "ann",
+        }
+        for i in range(500)
+    ]
+    path = tmp_path / "events.parquet"
+    _write_parquet(path, rows)
+    monkeypatch.setattr(columnar, "VALIDATE_ROWS", 200)
+    plain = read_columnar([path], status_category=mapper)
+    compact = read_columnar([path], status_category=mapper, compact=True)
+    assert compact.events.to_pylist() == plain.events.to_pylist()
+    types = compact.events.schema
+    assert types.field("status").type.index_type == pa.int8()
+    assert types.field("assignee").type.index_type == pa.int32()
+    assert not compact.quarantined
+    assert plain.events.schema.field("status").type.index_type == pa.int32()

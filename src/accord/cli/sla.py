@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import tzinfo
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from accord.cli.breakdown import Breakdown, parse_breakdown, write_breakdown
 from accord.cli.common import (
-    JOBS_HELP,
     as_of_or_now,
     err,
     handle_errors,
@@ -35,6 +34,15 @@ from accord.io.readers import read_many
 from accord.io.records_out import records_to_csv, write_records
 from accord.io.records_text import TEXT_FORMATS, write_table_file, write_table_text
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from accord.core.engine.batch.stream import Records
+
+SLA_JOBS_HELP = (
+    "Threads for the batch engine (default: chosen from the input size: 1 below 10M "
+    "events, then one per 5M events, at most the cores)"
+)
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
 ENGINES = ("batch", "reference", "spark")
 
@@ -71,7 +79,7 @@ def sla(
             "fills each record's explanation",
         ),
     ] = "batch",
-    jobs: Annotated[int | None, typer.Option(min=1, metavar="N", help=JOBS_HELP)] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, metavar="N", help=SLA_JOBS_HELP)] = None,
     spark_master: Annotated[
         str | None,
         typer.Option(
@@ -194,51 +202,66 @@ def _batch(
 ) -> tuple[int, Path | None]:
     """Read, compute and emit with the batch engine; return the rows quarantined and their
     file."""
-    from accord.core.engine.batch import attribute_batch, compute_batch, records_from_table
+    import pyarrow as pa
+
+    from accord.core.engine.batch import records_from_table
     from accord.core.engine.batch.memory import engine_memory
-    from accord.core.engine.batch.schema import plain_records
+    from accord.core.engine.batch.schema import RECORDS_SCHEMA
+    from accord.core.engine.batch.stream import stream_batch
     from accord.io.columnar import read_columnar
+    from accord.io.records_out import write_records_parquet
 
     progress = progress or Progress()
-    # one allocation regime over reading and computing: what reading frees, computing reuses
+    # one allocation regime over reading, computing and writing: what one frees, the next
+    # reuses
     with engine_memory():
         with progress.phase("reading") as phase:
-            read = read_columnar(events, source_tz=tz, status_category=cfg.status_category)
+            # codes of small dictionaries in one byte: the table only goes to the engine
+            read = read_columnar(
+                events, source_tz=tz, status_category=cfg.status_category, compact=True
+            )
             phase.update(read.events.num_rows)
         qpath = keep_quarantine(read.quarantined, quarantine, events)
         n = read.events.num_rows
         refuse_no_events(read.rows, n, read.quarantined, qpath, events)
         jobs = jobs_for(jobs, n)
-        with progress.phase(f"computing on {jobs} process(es)", n) as phase:
-            if split is None:
-                table = compute_batch(
-                    read.events, cfg, when, jobs=jobs, agreements=True, progress=phase.update
-                )
+        attributions: list[pa.Table] = []
+        # computed and, to a Parquet file, written a partition at a time; the events handed
+        # over, so that each column goes once regrouped
+        streamed = fmt == "parquet" and out_path is not None
+        label = "computing and writing" if streamed else "computing"
+        with progress.phase(f"{label} on {jobs} thread(s)", n) as phase:
+            parts = stream_batch(
+                read.take_events(),
+                cfg,
+                when,
+                jobs=jobs,
+                agreements=True,
+                dimensions=split.dimensions if split is not None else (),
+                progress=phase.update,
+            )
+            if streamed:
+                assert out_path is not None
+                count = write_records_parquet(_records(parts, attributions), out_path)
+                table = None
             else:
-                table, rows = attribute_batch(
-                    read.events,
-                    cfg,
-                    when,
-                    split.dimensions,
-                    jobs=jobs,
-                    agreements=True,
-                    progress=phase.update,
-                )
+                tables = list(_records(parts, attributions))
+                table = pa.concat_tables(tables) if tables else RECORDS_SCHEMA.empty_table()
+                count = table.num_rows
+        if split is not None:
+            from accord.core.engine.attribution import attribution_schema
+
+            empty = attribution_schema(split.dimensions).empty_table()
+            rows = pa.concat_tables(attributions) if attributions else empty
     err.print(
         f"{read.rows:,} rows read, {n:,} events, {read.duplicates:,} duplicates, "
-        f"{len(read.quarantined):,} quarantined → {table.num_rows:,} records as of {iso(when)}",
+        f"{len(read.quarantined):,} quarantined → {count:,} records as of {iso(when)}",
         highlight=False,
     )
     # Written from the table's columns: the same bytes as the per-record writers, without a
     # Python object per record (minutes and gigabytes for millions of records).
-    if fmt == "parquet" and out_path is not None:
-        import pyarrow.parquet as pq
-
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        with progress.phase("writing", table.num_rows, "records") as phase:
-            pq.write_table(plain_records(table), out_path)
-            phase.update(table.num_rows)
-        err.print(f"wrote {table.num_rows:,} records to {out_path}")
+    if table is None:
+        err.print(f"wrote {count:,} records to {out_path}")
     elif fmt in TEXT_FORMATS and out_path is not None:
         with progress.phase("writing", table.num_rows, "records") as phase:
             write_table_file(table, out_path, fmt)
@@ -256,6 +279,14 @@ def _batch(
     if split is not None:
         write_breakdown(rows, split)
     return len(read.quarantined), qpath
+
+
+def _records(parts: Iterator[Records], attributions: list[pa.Table]) -> Iterator[pa.Table]:
+    """The records tables of ``parts``, their attributions put aside into ``attributions``."""
+    for table, rows in parts:
+        if rows is not None:
+            attributions.append(rows)
+        yield table
 
 
 def _counts(

@@ -36,7 +36,7 @@ table built) and this module (files read, duplicates found).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -58,7 +58,12 @@ from accord.core.event_validation import (
 from accord.core.events import Event
 from accord.io.columnar_cells import _blank_or_padded, _distinct, _Fast, _public
 from accord.io.columnar_sources import _csv_source, _parquet_source, _Source
-from accord.io.columnar_validate import _conform, _events_table, _validate_columns
+from accord.io.columnar_validate import (
+    _conform,
+    _events_table,
+    _validate_columns,
+    compact_codes,
+)
 from accord.io.quarantine import QuarantineRecord
 from accord.io.readers import (
     Deduplicator,
@@ -92,6 +97,14 @@ class ColumnarRead:
     slow_rows: int = 0  # rows the row validator decided
     # without deduplication: each accepted event's row number in its file (by position)
     event_rows: I64 | None = None
+
+    def take_events(self) -> pa.Table:
+        """The events table, handed over: this result keeps an empty one in its place, so
+        that the caller's is the only reference and the table's memory goes as soon as the
+        caller lets go of it (:func:`accord.core.engine.batch.stream.stream_batch` lets go
+        of each column once regrouped)."""
+        events, self.events = self.events, self.events.schema.empty_table()
+        return events
 
 
 @dataclass
@@ -156,13 +169,17 @@ def read_columnar(
     source_tz: tzinfo | None = None,
     status_category: StatusMapper | None = None,
     deduplicate: bool = True,
+    compact: bool = False,
 ) -> ColumnarRead:
     """Read event files into one events table; the same outcome as
     :func:`accord.io.readers.read_many` (see the module docstring). ``deduplicate=False``
     keeps every accepted row, repeated ``event_id`` values included, for a caller that
-    deduplicates over more files than these (the Spark reader)."""
+    deduplicates over more files than these (the Spark reader). ``compact=True`` narrows the
+    codes of dictionary columns with fewer than 128 values to one byte (indices int8 instead
+    of the schema's int32, see :func:`~accord.io.columnar_validate.compact_codes`): a
+    quarter of their memory, for a caller that only hands the table to the batch engine."""
     with engine_memory():
-        return _read_columnar(paths, fmt, source_tz, status_category, deduplicate)
+        return _read_columnar(paths, fmt, source_tz, status_category, deduplicate, compact)
 
 
 def _read_columnar(
@@ -171,6 +188,7 @@ def _read_columnar(
     source_tz: tzinfo | None,
     status_category: StatusMapper | None,
     deduplicate: bool,
+    compact: bool = False,
 ) -> ColumnarRead:
     result = ColumnarRead(events_to_table([]))
     parts: list[_Part] = []
@@ -195,7 +213,7 @@ def _read_columnar(
             src = _parquet_source(path)
         elif name == "csv":
             src = _csv_source(path)
-        if src is None or src.table is None:
+        if src is None or (src.table is None and src.batches is None):
             src, table, n = _fallback(
                 path, name, source_tz, status_category, first_seq, quarantined, index
             )
@@ -203,10 +221,8 @@ def _read_columnar(
             result.slow_rows += n
             parts.append(_Part(index, src, first_seq, table))
             continue
-        table = src.table
-        mark("reading")
-        result.rows += table.num_rows
-        events, bad, slow = _validate_source(src, first_seq, source_tz, status_category)
+        result.rows += src.table.num_rows if src.table is not None else src.num_rows
+        events, bad, slow = _validate_source(src, first_seq, source_tz, status_category, compact)
         mark("validation")
         quarantined.extend((index, row, rec) for row, rec in bad)
         result.slow_rows += slow
@@ -266,25 +282,30 @@ def _validate_source(
     first_seq: int,
     source_tz: tzinfo | None,
     status_category: StatusMapper | None,
+    compact: bool = False,
 ) -> tuple[pa.Table, list[tuple[int, QuarantineRecord]], int]:
     """One source's rows: the accepted events, the quarantined rows (by row number) and how
     many rows the row validator decided."""
-    table = src.table
-    assert table is not None
-    n = table.num_rows
     quarantined: list[tuple[int, QuarantineRecord]] = []
     # validated a slice at a time: each pass then runs over arrays that stay in the
     # caches, instead of streaming every whole column from memory a dozen times
     goods: list[pa.Table] = []
     slow_parts: list[I64] = []
-    for lo in range(0, n, VALIDATE_ROWS):
-        m = min(VALIDATE_ROWS, n - lo)
+    lo = 0
+    for piece in _pieces(src):
+        mark("reading")
+        m = piece.num_rows
         forced = src.force_slow[lo : lo + m]
-        fast = _validate_columns(table.slice(lo, m), status_category, forced)
+        fast = _validate_columns(piece, status_category, forced)
+        del piece
         ok = np.flatnonzero(~fast.slow)
         slow_parts.append(np.flatnonzero(fast.slow) + lo)
         if ok.size:
-            goods.append(_events_table(fast, ok, first_seq + lo + ok.astype(np.int64)))
+            good = _events_table(fast, ok, first_seq + lo + ok.astype(np.int64))
+            goods.append(compact_codes(good) if compact else good)
+        del fast
+        mark("validation")
+        lo += m
     slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
     slow_events: list[Event] = []
     if slow.size and src.judge is not None:
@@ -311,6 +332,17 @@ def _validate_source(
             else:
                 quarantined.append((row, got))
     return _conform([*goods, events_to_table(slow_events)]), quarantined, int(slow.size)
+
+
+def _pieces(src: _Source) -> Iterator[pa.Table]:
+    """A source's rows, :data:`VALIDATE_ROWS` at a time (a batched source's own batches)."""
+    if src.batches is not None:
+        yield from src.batches()
+        return
+    table = src.table
+    assert table is not None
+    for lo in range(0, table.num_rows, VALIDATE_ROWS):
+        yield table.slice(lo, VALIDATE_ROWS)
 
 
 def _deduplicate(

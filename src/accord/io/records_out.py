@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from accord.core.engine.batch.schema import PLAIN_RECORDS_SCHEMA
+import pyarrow as pa
+
+from accord.core.engine.batch.schema import PLAIN_RECORDS_SCHEMA, plain_records
 from accord.core.records import RECORD_COLUMNS, MetricRecord
 from accord.errors import UnsupportedFormatError
 
@@ -77,3 +80,28 @@ def write_records(
         raise UnsupportedFormatError(
             f"cannot write records as '{fmt}'; use one of {', '.join(RECORD_FORMATS)}"
         )
+
+
+def write_records_parquet(tables: Iterable[pa.Table], path: Path | str) -> int:
+    """Records tables (:data:`~accord.core.engine.batch.schema.RECORDS_SCHEMA`, e.g. a batch
+    run's partitions as they are computed) written one after another to one Parquet file of
+    plain text columns, the same rows as ``pq.write_table`` of them concatenated; return how
+    many. Only one table is held at a time. The file appears whole or not at all: it is
+    written beside ``path`` under a temporary name and renamed at the end (removed if the
+    tables fail to come)."""
+    import pyarrow.parquet as pq
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    part = p.with_name(f".{p.name}.partial")
+    rows = 0
+    try:
+        with pq.ParquetWriter(part, PLAIN_RECORDS_SCHEMA) as writer:
+            for table in tables:
+                if table.num_rows:
+                    writer.write_table(plain_records(table))
+                    rows += table.num_rows
+        os.replace(part, p)
+    finally:
+        part.unlink(missing_ok=True)
+    return rows

@@ -921,6 +921,16 @@ def _warm() -> None:
             scatter_codes(i32.copy(), u8, 0, i32.copy(), where, out.copy())
             scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), where, out.copy())
         invert(where)
+    # the reader's codes of a small dictionary narrowed to int8 (``compact``), read-only
+    # from Arrow's buffers, regrouped or decoded
+    small = np.zeros(2, np.int8)
+    small.flags.writeable = False
+    for where in (i64, i32):
+        for out in (i32, np.zeros(2, np.int8)):
+            scatter_codes(small, u8, 0, i32.copy(), where, out.copy())
+            scatter_codes(small, np.zeros(0, np.uint8), 0, i32.copy(), where, out.copy())
+    decode_indices(small, u8, 0, i32.copy(), i32.copy())
+    decode_indices(small, np.zeros(0, np.uint8), 0, i32.copy(), i32.copy())
     for codes in (np.zeros(2, np.int8), i32, i64):
         lookup(m, codes)
     # tables of codes by code: kinds and actors (int8), choices (int32), ranks (int64)

@@ -141,19 +141,27 @@ def _grouped(
     instead would stream every column once per partition. Dictionary columns come out as
     codes over one dictionary per column (the chunks' dictionaries unified once), decoded by a
     compiled loop straight from the index buffers; ``ticket_codes`` are the ticket ids'.
-    With ``threads`` > 1 the columns are regrouped on that many threads (the compiled loops,
-    numpy and Arrow release the GIL).
+    Each column of ``table`` is let go of once regrouped. With ``threads`` > 1 the columns
+    are regrouped on that many threads (the compiled loops, numpy and Arrow release the GIL).
     """
 
-    def one(name: str, col: pa.ChunkedArray) -> tuple[pa.Array, Codes | None]:
-        return _regroup(name, col, dest, ticket_codes)
-
     names = table.column_names
+    cols: list[pa.ChunkedArray | None] = list(table.columns)
+    del table
+
+    def one(i: int) -> tuple[pa.Array, Codes | None]:
+        col = cols[i]
+        assert col is not None
+        # let go of the column once regrouped: when the caller holds no other reference to
+        # the table, its buffers are freed one column at a time instead of all at the end
+        cols[i] = None
+        return _regroup(names[i], col, dest, ticket_codes)
+
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
-            done = list(pool.map(one, names, table.columns))
+            done = list(pool.map(one, range(len(names))))
     else:
-        done = [one(name, col) for name, col in zip(names, table.columns, strict=True)]
+        done = [one(i) for i in range(len(names))]
     decoded = {
         name: (codes, arr.dictionary)
         for name, (arr, codes) in zip(names, done, strict=True)
@@ -352,14 +360,11 @@ def _compute_batch(
         if progress is not None:
             progress(n)
         return one
-    metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
-    ags: Sequence[Agreement] = config.agreements if options.agreements else ()
-    extra = [*agreement_fields(ags), *options.dimensions]
-    keep = set(timeline.needed_columns(config, metrics, extra))
-    events = events.select([c for c in events.column_names if c in keep])
+    events = kernel_columns(events, config, options)
     if jobs <= 1:
-        lay = _layout(events, parts)
-        grouped, decoded = _grouped(lay.events, lay.dest, lay.ranks)
+        ranked, lay = _layout(events, parts)
+        del events
+        grouped, decoded = _grouped(ranked, lay.dest, lay.ranks)
         mark("regrouping")
         tables = []
         done = 0
@@ -384,18 +389,26 @@ def _compute_batch(
     return out
 
 
+def kernel_columns(events: pa.Table, config: Configuration, options: Options) -> pa.Table:
+    """The columns of ``events`` the kernel reads for ``config`` and ``options``."""
+    metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
+    ags: Sequence[Agreement] = config.agreements if options.agreements else ()
+    extra = [*agreement_fields(ags), *options.dimensions]
+    keep = set(timeline.needed_columns(config, metrics, extra))
+    return events.select([c for c in events.column_names if c in keep])
+
+
 @dataclass(slots=True)
 class _Layout:
     """The events cut into partitions (see :func:`_layout`)."""
 
-    events: pa.Table  # ticket ids as ranks over the sorted ids in use
     ranks: I32
     dest: NDArray[np.signedinteger[Any]]  # where every row goes once grouped by ticket
     bounds: I64  # where each partition starts (plus the end), in rows
     rank_bounds: I64  # the same in ranks: partition k holds ticket ranks [rb[k], rb[k + 1])
 
 
-def _layout(events: pa.Table, parts: int) -> _Layout:
+def _layout(events: pa.Table, parts: int) -> tuple[pa.Table, _Layout]:
     """The events with their ticket ids as codes over one dictionary (the reader's slices
     each have their own; every partition then shares it, and no partition hashes ticket ids
     again), sorted, so that a partition's tickets are a range of codes; where every row goes
@@ -414,7 +427,7 @@ def _layout(events: pa.Table, parts: int) -> _Layout:
     rank_bounds = np.searchsorted(part_of_rank[:-1], np.arange(parts + 1)).astype(np.int64)
     bounds = rank_at[rank_bounds + 1]
     bounds[0] = 0  # the first partition holds the null ids too
-    return _Layout(events, ranks, dest, bounds, rank_bounds)
+    return events, _Layout(ranks, dest, bounds, rank_bounds)
 
 
 def _partition(
@@ -468,8 +481,9 @@ def _on_workers(
             try:
                 for _ in range(jobs - 1):
                     ex.submit(_ready)
-                lay = _layout(events, parts)
-                grouped, decoded = _grouped(lay.events, lay.dest, lay.ranks, threads=jobs)
+                ranked, lay = _layout(events, parts)
+                del events
+                grouped, decoded = _grouped(ranked, lay.dest, lay.ranks, threads=jobs)
                 k = 0
                 while k < parts or pending:
                     # keep every worker busy: one partition running, one queued (written to
