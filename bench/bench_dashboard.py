@@ -296,7 +296,10 @@ def main() -> int:
                     results = run(server.base, token, args.reads, only)
                     print(f"load average {os.getloadavg()}", flush=True)
                     length = args.watch or min(1200.0, max(60.0, 3 * max(COLD.values(), default=0)))
-                    watches = watch(server.base, token, length, args.poll)
+                    # no snapshot page read (e.g. --pages lists): no watch, whose first reads
+                    # would be the snapshots' cold computations (minutes with 1M tickets)
+                    watched = bool(COLD) or not only
+                    watches = watch(server.base, token, length, args.poll) if watched else []
                 finally:
                     server.stop()
     if args.write_doc:
