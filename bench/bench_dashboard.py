@@ -35,15 +35,27 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
 
 from _common import machine_info, replace_section, wrap
 from accord.cli.demo import copy_demo_config
-from bench_service import Server, admin_token, bulk_load, customer_token, pct, sqlite_url
+from bench_service import (
+    PG_URL,
+    Server,
+    admin_token,
+    bulk_load,
+    customer_token,
+    pct,
+    postgres_url,
+    sqlite_url,
+)
 
 Page = tuple[str, list[str]]
 SLOW = 10.0  # seconds
@@ -183,6 +195,46 @@ def ms(s: float) -> str:
     return f"{s * 1000:.1f} ms"
 
 
+@contextmanager
+def store_url(kind: str, keep: Path | None, tmp: Path, tickets: int) -> Iterator[str]:
+    """The store's URL: a new one in ``tmp`` (removed after), or the kept one of ``keep``."""
+    if kind not in ("sqlite", "postgresql"):
+        raise SystemExit(f"--stores: no store '{kind}' (sqlite, postgresql)")
+    if keep is None:
+        with sqlite_url(tmp) if kind == "sqlite" else postgres_url() as url:
+            yield url
+    elif kind == "sqlite":
+        path = keep / f"sqlite-{tickets}.db"
+        if not (keep / f"{kind}-{tickets}.loaded").exists():
+            path.unlink(missing_ok=True)  # an unfinished load: start again
+        yield f"sqlite:///{path}"
+    else:
+        schema = f"accord_bench_kept_{tickets}"
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            if not (keep / f"{kind}-{tickets}.loaded").exists():
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        engine.dispose()
+        url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+
+
+def loaded(kind: str, url: str, config: Path, tickets: int, keep: Path | None) -> float:
+    """Bulk-load the tickets unless ``keep`` holds a finished load of them; the load's seconds."""
+    mark = None if keep is None else keep / f"{kind}-{tickets}.loaded"
+    if mark is not None and mark.exists():
+        load_s = float(mark.read_text().split()[0])
+        print(f"reusing {tickets:,} tickets loaded earlier (in {timedelta(seconds=int(load_s))})")
+        return load_s
+    # the tickets' instants are relative to the load: reused later, more clocks are breached
+    load_s = bulk_load(url, config, tickets, int(time.time()))
+    print(f"loaded {tickets:,} tickets in {timedelta(seconds=int(load_s))}", flush=True)
+    if mark is not None:
+        mark.write_text(f"{load_s} {int(time.time())}\n")
+    return load_s
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -201,38 +253,55 @@ def main() -> int:
         help="seconds of the staleness watch (default: 3x the slowest cold read, 60 to 1200)",
     )
     parser.add_argument("--poll", type=float, default=2.0, help="seconds between watch reads")
+    parser.add_argument(
+        "--stores", default="sqlite", help="comma-separated, each run in turn: sqlite, postgresql"
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="load each store once, kept in this directory (SQLite) or a schema named after "
+        "the ticket count (PostgreSQL), and reuse it in later runs (--write-doc: the last store)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.tickets, args.reads = 20_000, 5
     info = machine_info(("sqlalchemy", "fastapi", "uvicorn", "fpdf2", "jinja2"))
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
-    with tempfile.TemporaryDirectory(prefix="accord-bench-dash-") as tmp_name:
-        tmp = Path(tmp_name)
-        config = copy_demo_config(tmp / "config", alerts=False)
-        with sqlite_url(tmp) as url:
-            now = int(time.time())
-            load_s = bulk_load(url, config, args.tickets, now)
-            print(
-                f"loaded {args.tickets:,} tickets in {timedelta(seconds=int(load_s))}", flush=True
-            )
-            token = admin_token(url)
-            customer_token(url, "acme")  # a second token row, as in a real store
-            server = Server(url, config, tmp / "server.log")
-            try:
-                view = wait_view(server.base, token)
-                print(
-                    f"records view ready {view.ready_after:.1f} s after the server answered "
-                    f"(its load: {view.load_seconds:.1f} s, {view.bytes / 2**20:,.0f} MiB)",
-                    flush=True,
-                )
-                only = [p for p in args.pages.split(",") if p]
-                if "lists" in only:  # every filtered list read, and the two list pages
-                    only += ["at-risk", "tickets", *(name for name, _ in LIST_READS)]
-                results = run(server.base, token, args.reads, only)
-                length = args.watch or min(1200.0, max(60.0, 3 * max(COLD.values(), default=0)))
-                watches = watch(server.base, token, length, args.poll)
-            finally:
-                server.stop()
+    only = [p for p in args.pages.split(",") if p]
+    if "lists" in only:  # every filtered list read, and the two list pages
+        only += ["at-risk", "tickets", *(name for name, _ in LIST_READS)]
+    for kind in [s for s in args.stores.split(",") if s]:
+        print(f"--- {kind}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="accord-bench-dash-") as tmp_name:
+            tmp = Path(tmp_name)
+            home = args.keep or tmp
+            home.mkdir(parents=True, exist_ok=True)
+            config = home / "config"
+            if not config.exists():
+                copy_demo_config(config, alerts=False)
+            with store_url(kind, args.keep, tmp, args.tickets) as url:
+                load_s = loaded(kind, url, config, args.tickets, args.keep)
+                token = admin_token(url)
+                customer_token(url, "acme")  # a second token row, as in a real store
+                server = Server(url, config, tmp / "server.log")
+                try:
+                    view = wait_view(server.base, token)
+                    print(
+                        f"records view ready {view.ready_after:.1f} s after the server answered "
+                        f"(its load: {view.load_seconds:.1f} s, {view.bytes / 2**20:,.0f} MiB)",
+                        flush=True,
+                    )
+                    print(f"load average {os.getloadavg()}", flush=True)
+                    results = run(server.base, token, args.reads, only)
+                    print(f"load average {os.getloadavg()}", flush=True)
+                    length = args.watch or min(1200.0, max(60.0, 3 * max(COLD.values(), default=0)))
+                    # no snapshot page read (e.g. --pages lists): no watch, whose first reads
+                    # would be the snapshots' cold computations (minutes with 1M tickets)
+                    watched = bool(COLD) or not only
+                    watches = watch(server.base, token, length, args.poll) if watched else []
+                finally:
+                    server.stop()
     if args.write_doc:
         write_doc(args.tickets, args.reads, load_s, view, results, info, LOADS, watches, length)
     return 0

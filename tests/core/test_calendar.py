@@ -508,6 +508,9 @@ def test_describe_names_the_zone_and_weekly_hours() -> None:
     assert c.describe(date(2025, 2, 1)) == (
         "Europe/Berlin: mon-sun 00:00-24:00; holidays DE-BY (version 2 of 2)"
     )
+    # each version's line is kept once worked out: asked again, in any order, the same lines
+    assert c.describe(date(2024, 12, 31)) == c.describe() != c.describe(date(2026, 1, 1))
+    assert c.describe(date(2026, 1, 1)) == c.describe(date(2025, 2, 1))
 
 
 def test_datetime_conveniences_convert_through_instants() -> None:

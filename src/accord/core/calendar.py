@@ -418,6 +418,7 @@ class BusinessCalendar:
             self._v_hol.append(hol_ids.setdefault(src, len(hol_ids)) if src else -1)
         self._hol_lists: list[tuple[HolidaySource, ...]] = list(hol_ids)
         self._hol_raw: dict[tuple[int, int], frozenset[date]] = {}
+        self._described: dict[int, str] = {}  # version index -> describe()'s line
         self._hol_year: dict[tuple[int, int], frozenset[date]] = {}
 
         self._closed: frozenset[date] = frozenset(c.date for c in spec.closed_dates)
@@ -747,6 +748,13 @@ class BusinessCalendar:
         """One line: zone and weekly hours (of the version in force ``on``; default the base),
         e.g. ``"Europe/Berlin: mon-fri 09:00-17:00; sat-sun closed; holidays DE-BY"``."""
         v = 0 if on is None else self._version_index(on)
+        text = self._described.get(v)
+        if text is None:
+            # a version's line never changes: the engine writes it into every clock's start
+            text = self._described[v] = self._describe_version(v)
+        return text
+
+    def _describe_version(self, v: int) -> str:
         days = self._v_days[v]
         groups: list[str] = []
         i = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -90,9 +90,12 @@ class MetricRecord:
             return None
         return self.business_elapsed / self.target
 
-    def to_row(self) -> dict[str, Any]:
-        """A flat, JSON-ready row (instants as ISO 8601 UTC)."""
-        d = asdict(self)
+    def to_row(self, *, explanation: bool = True) -> dict[str, Any]:
+        """A flat, JSON-ready row (instants as ISO 8601 UTC); without the ``explanation`` key
+        when not asked for (the lists show none)."""
+        # the fields as they are (every one but the two tuples, replaced below, is a scalar):
+        # asdict() deep-copies each value and each step, which took most of a list's rendering
+        d = {name: getattr(self, name) for name in _RECORD_FIELDS}
         for k in ("start", "stop", "due", "breached_at", "as_of"):
             d[k] = iso(d[k])
         d["state"] = self.state.value
@@ -100,11 +103,17 @@ class MetricRecord:
         d["remaining"] = self.remaining
         d["share_of_target"] = self.share_of_target
         d["warnings"] = [{"threshold": w.threshold, "at": iso(w.at)} for w in self.warnings]
-        d["explanation"] = [
-            {"at": iso(s.at), "what": s.what, "detail": s.detail, "event_id": s.event_id}
-            for s in self.explanation
-        ]
+        if explanation:
+            d["explanation"] = [
+                {"at": iso(s.at), "what": s.what, "detail": s.detail, "event_id": s.event_id}
+                for s in self.explanation
+            ]
+        else:
+            del d["explanation"]
         return d
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(MetricRecord))
 
 
 RECORD_COLUMNS = (

@@ -18,10 +18,8 @@ CSV_TYPE = "text/csv"
 
 
 def clock_json(r: MetricRecord, days: BusinessDays, *, explain: bool) -> dict[str, Any]:
-    row = r.to_row()
+    row = r.to_row(explanation=explain)
     del row["ticket_id"]
-    if not explain:
-        del row["explanation"]
     row["business_day_seconds"] = days.of(r.calendar)
     return row
 
@@ -60,8 +58,7 @@ def event_json(e: Event) -> dict[str, Any]:
 
 
 def at_risk_json(r: MetricRecord, days: BusinessDays) -> dict[str, Any]:
-    row = r.to_row()
-    del row["explanation"]
+    row = r.to_row(explanation=False)
     row["business_day_seconds"] = days.of(r.calendar)
     return row
 

@@ -5,7 +5,7 @@ trigger, a pause rule and a cycle rule. The built-in metrics are presets of it; 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from accord.core.config.models import EventCondition, MetricSpec
@@ -51,6 +51,12 @@ class ClockSpec:
     while_unsolved: bool = False
     pause: PauseRule = "policy"
     statuses: frozenset[StatusCategory] = frozenset()
+    # whether the start event also stops (compared once: the engine asks at every start, and
+    # comparing two conditions is a pydantic model comparison)
+    stop_differs: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stop_differs", self.stop != self.start)
 
 
 BUILTIN_CLOCKS: Mapping[str, ClockSpec] = {

@@ -24,12 +24,12 @@ so that :func:`attribute` can split each cycle's time by its holders (:mod:`.att
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from accord.core.calendar import BusinessCalendar
 from accord.core.config.resolved import Configuration, PolicyVersionResolved
@@ -230,7 +230,7 @@ def _run_clock(
         ):
             cur = open_cycle(m, describe(m))
             just_opened = True
-            if clock.stop != clock.start and matches(clock.stop, m):
+            if clock.stop_differs and matches(clock.stop, m):
                 cur.stop, cur.end_moment = m.t, m
                 cur.steps.append(Step(m.t, "stop", describe(m), eid))
                 cur = None
@@ -255,9 +255,16 @@ def _configuration_in_force(m: Moment, config: Configuration) -> str:
     cal = config.calendars.get(m.version.calendar)
     text = f"policy {m.policy.name} v{m.version.number}, calendar {m.version.calendar}"
     if isinstance(cal, BusinessCalendar):
-        local_day = datetime.fromtimestamp(m.t, cal.tz).date()
-        text += f" v{cal.version_on(local_day)} ({cal.describe(local_day)})"
+        text += _calendar_in_force(cal, m.t)
     return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _calendar_in_force(cal: BusinessCalendar, t: Instant) -> str:
+    # every metric of a ticket opens its cycle at the same few moments: the line is worked
+    # out once per moment (a calendar is immutable; a new configuration makes new ones)
+    local_day = datetime.fromtimestamp(t, cal.tz).date()
+    return f" v{cal.version_on(local_day)} ({cal.describe(local_day)})"
 
 
 def _restart_due(prev: Moment, m: Moment, metric: str) -> bool:
@@ -282,7 +289,10 @@ def _judge(
 ) -> list[MetricRecord]:
     """One record per cycle, in the cycles' order."""
     last = tl.moments[-1]
-    records: list[MetricRecord] = []
+    # the records are built once their states are all known (breached_now and ever_breached
+    # depend on every cycle): building them and then replacing two fields took a tenth of a
+    # ticket's time
+    fields: list[dict[str, Any]] = []
     for n, c in enumerate(cycles, start=1):
         end_m = c.end_moment or last
         end_t = c.stop if c.stop is not None else as_of
@@ -315,8 +325,8 @@ def _judge(
             # not reached yet: project forward from the end point as if the clock ran on
             calendar = cast(Calendar, config.calendars[v.calendar])
             due = calendar.due(end_t, target - c.elapsed)
-        records.append(
-            MetricRecord(
+        fields.append(
+            dict(
                 ticket_id=tl.ticket_id,
                 metric=metric,
                 cycle=n,
@@ -337,16 +347,14 @@ def _judge(
                 paused_business=c.paused,
                 calendar_elapsed=end_t - c.start,
                 state=state,
-                breached_now=False,
-                ever_breached=False,
                 as_of=as_of,
                 warnings=_warnings(c, v, metric, target),
                 explanation=tuple(steps),
             )
         )
-    ever = any(r.state is State.BREACHED for r in records)
-    now = bool(records) and records[-1].state is State.BREACHED
-    return [replace(r, breached_now=now, ever_breached=ever) for r in records]
+    ever = any(f["state"] is State.BREACHED for f in fields)
+    now = bool(fields) and fields[-1]["state"] is State.BREACHED
+    return [MetricRecord(**f, breached_now=now, ever_breached=ever) for f in fields]
 
 
 def _warnings(

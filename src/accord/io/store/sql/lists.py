@@ -3,6 +3,7 @@ filtered, sorted by any of its columns and counted in the database."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -62,6 +63,7 @@ def _contains(column: sa.ColumnElement[Any], part: str) -> sa.ColumnElement[bool
     return sa.func.lower(column).like(f"%{escaped}%", escape="/")
 
 
+_CountKey = tuple[int, str, str]  # the store, a count's statement and its parameters
 _TRIGRAM = 3  # a part this long or longer has trigrams for the index to look up
 _FTS = sa.table("ticket_search", sa.column("rowid", sa.Integer))
 _TICKET_ROWID = sa.literal_column("tickets.rowid", sa.Integer)
@@ -98,6 +100,8 @@ def _clock_terms(query: TicketQuery) -> list[sa.ColumnElement[bool]]:
 
 class ListsPart(SqlBase):
     _search_table: bool | None = None  # SQLite: whether migration 0007 made ticket_search
+    # the last count a sorted read made, in each thread, for the total that follows it
+    _kept_count = threading.local()
 
     def _search(self, column: sa.ColumnElement[Any], part: str) -> sa.ColumnElement[bool]:
         """Ticket ids (``column``: the tickets' or the clocks') that contain ``part``, in any
@@ -139,8 +143,11 @@ class ListsPart(SqlBase):
     def _walk_sorted(self, rows: sa.Select[Any]) -> bool:
         """Whether a sorted read should walk its sort column's index rather than let the
         planner read the filters' indexes (SQLite only: PostgreSQL's planner has statistics
-        and weighs both itself)."""
-        return self.dialect == "sqlite" and self._count_up_to(rows, _BROAD) >= _BROAD
+        and weighs both itself). The count is kept for the list's ``total``, which counts
+        the same rows next (one count instead of two)."""
+        if self.dialect != "sqlite":
+            return False
+        return self._count_up_to(rows, _BROAD + 1, keep=True) >= _BROAD
 
     def _ticket_filter(self, query: TicketQuery, *, indexed: bool = True) -> sa.Select[Any]:
         q = sa.select(t.tickets)
@@ -176,6 +183,7 @@ class ListsPart(SqlBase):
 
     @_guard
     def find_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+        self._kept_count.__dict__.pop("last", None)  # kept by a read that did not count
         q = self._ticket_filter(query)
         if query.after is not None:
             q = q.where(_TK.ticket_id > query.after)
@@ -249,6 +257,7 @@ class ListsPart(SqlBase):
 
     @_guard
     def open_clocks(self, query: ClockQuery) -> list[MetricRecord]:
+        self._kept_count.__dict__.pop("last", None)  # kept by a read that did not count
         q = self._queue_rows(query)
         with self._read.connect() as conn:
             if query.sort is None:
@@ -290,8 +299,25 @@ class ListsPart(SqlBase):
             self._clock_filter(query).with_only_columns(_RC.ticket_id), at_most
         )
 
-    def _count_up_to(self, rows: sa.Select[Any], at_most: int | None) -> int:
+    def _count_up_to(self, rows: sa.Select[Any], at_most: int | None, *, keep: bool = False) -> int:
+        """How many rows ``rows`` selects, counted up to ``at_most``. ``keep``: the count is
+        also kept for the next count of the same rows in this thread, which takes it instead of
+        reading them again (a sorted read counts its filters' rows to choose its walk, then the
+        list's total counts them again, in the same request)."""
+        kept: tuple[_CountKey, int, int] | None = self._kept_count.__dict__.pop("last", None)
+        key: _CountKey | None = None
+        if keep or kept is not None:
+            compiled = rows.compile(dialect=self._read.dialect)
+            key = (id(self), str(compiled), repr(sorted(compiled.params.items())))
+        if kept is not None:
+            kept_key, kept_at_most, kept_n = kept
+            # an exact count (under its cap) answers any cap; a capped one only its own
+            if kept_key == key and (kept_n < kept_at_most or kept_at_most == at_most):
+                return kept_n if at_most is None else min(kept_n, at_most)
         # LIMIT inside: the database stops reading at the cap instead of counting every row
         inner = (rows if at_most is None else rows.limit(at_most)).subquery()
         with self._read.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one())
+            n = int(conn.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one())
+        if keep and at_most is not None:
+            self._kept_count.last = (key, at_most, n)
+        return n
