@@ -39,7 +39,7 @@ PROBE_EVERY = 1.0  # seconds between two probe events
 POLL = 0.1  # seconds between two at-risk reads of an unseen probe
 GIVE_UP = 300.0  # a probe not listed this long after its acknowledgement counts as missed
 GRACE = 60.0  # seconds after the run's end that started requests may take to be answered
-DRAIN_WAIT = 300.0  # seconds the part waits, after the last batch, for the backlog to drain
+DRAIN_WAIT = 180.0  # seconds the part waits, after the last batch, for the backlog to drain
 
 
 def pct(values: list[float], p: float) -> float:
@@ -110,7 +110,7 @@ def _post_batches(
                 with run.lock:
                     run.errors.append(f"batch: {type(e).__name__}: {e}")
                 continue
-            end = time.perf_counter()
+            answered = time.perf_counter()
             with run.lock:
                 if res.status_code != 200:
                     run.errors.append(f"batch: {res.status_code} {res.text[:200]}")
@@ -118,9 +118,9 @@ def _post_batches(
                 got_json = res.json()
                 run.batches += 1
                 run.acked += got_json["accepted"] + got_json["duplicates"]
-                run.latencies.append(end - start)
+                run.latencies.append(answered - start)
                 run.late.append(start - due)
-                run.last_ack = max(run.last_ack, end - t0)
+                run.last_ack = max(run.last_ack, answered - t0)
 
 
 def cpu_seconds(pid: int) -> float:
