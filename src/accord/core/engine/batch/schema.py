@@ -302,15 +302,17 @@ def _values(column: pa.ChunkedArray) -> list[Any]:
     """A column's values; a dictionary-encoded one decoded first (its ``to_pylist`` looks
     each value up one by one, several times slower)."""
     if pa.types.is_dictionary(column.type):
-        return column.cast(column.type.value_type).to_pylist()
-    return column.to_pylist()
+        column = column.cast(column.type.value_type)
+    values: list[Any] = column.to_pylist()
+    return values
 
 
 def _seconds(column: pa.ChunkedArray) -> list[Any]:
     """A column of instants as whole seconds (``None`` for null): a ``timestamp[s]`` column
     is read as its integers, without a ``datetime`` per value."""
     if pa.types.is_timestamp(column.type) and column.type.unit == "s":
-        return column.cast(pa.int64()).to_pylist()
+        seconds: list[Any] = column.cast(pa.int64()).to_pylist()
+        return seconds
     return [_instant(v) for v in column.to_pylist()]
 
 
