@@ -15,7 +15,9 @@ how far the background recompute lags behind it.
   once the recompute has stored them. Latency: from the acknowledgement of the event to the
   first answer that lists them (within ``POLL`` plus one request of the truth).
 
-After the last batch the part waits for the backlog to drain and for every probe to be seen.
+Batches no client could start within ``GRACE`` seconds after the run's end are not sent
+(counted). After the last batch the part waits for every probe to be listed (or missed after
+``GIVE_UP`` seconds), then up to ``DRAIN_WAIT`` seconds for the backlog to drain.
 """
 
 from __future__ import annotations
