@@ -11,7 +11,12 @@ schema of the local server):
    tickets took to catch up after the last acknowledgement.
 2. **Single events**: the same clients post ``--singles`` events one request each; requests/s
    and p50 / p99 latency.
-3. **At-risk reads**: ``--tickets`` tickets are bulk-loaded through the store (their events,
+3. **Sustained** (``--parts sustained``): ``--rate`` events/s for ``--minutes``, open loop, in
+   batches of ``--batch``, with the recompute's backlog sampled and the latency from an
+   event's acknowledgement to its clocks listed in ``GET /api/v1/at-risk`` (see
+   ``service_sustained.py``). Goal (issue 20): 5,000 events/s for 10 minutes with the backlog
+   bounded and that latency's p99 under 2 s.
+4. **At-risk reads**: ``--tickets`` tickets are bulk-loaded through the store (their events,
    summaries and metric records; the records are those of a few thousand template tickets
    computed by the reference engine, copied under new ids), then ``GET /api/v1/at-risk``
    (50 clocks, each recomputed from its events at the request's instant) is timed: the first
@@ -25,6 +30,7 @@ take their share of the CPU; bodies are encoded before the clock starts.
 
     .venv/bin/python bench/bench_service.py            # everything (some minutes)
     .venv/bin/python bench/bench_service.py --quick    # small sizes, to try it out
+    .venv/bin/python bench/bench_service.py --parts sustained --rate 5000 --minutes 10 --batch 250
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ from accord.demo.generate import generate_events
 from accord.io.store import Scope, SqlStore
 from accord.service.auth import create_token
 from accord.service.recompute import summarize
+from service_sustained import cpu_seconds, summary, sustained
 
 PG_URL = os.environ.get(
     "ACCORD_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -463,6 +470,64 @@ def bench_reads(
     }
 
 
+# ---------------------------------------------------------------- sustained ingest
+
+
+def report_sustained(
+    name: str, url: str, config: Path, tmp: Path, args: argparse.Namespace
+) -> None:
+    token = admin_token(url)
+    server = Server(url, config, tmp / f"server-sustained-{name}.log")
+    seconds = args.minutes * 60
+    load = os.getloadavg()
+    cpu0 = cpu_seconds(server.proc.pid)
+    try:
+        run = sustained(
+            server.base,
+            token,
+            rate=args.rate,
+            seconds=seconds,
+            batch=args.batch,
+            clients=args.clients,
+        )
+        cpu = cpu_seconds(server.proc.pid) - cpu0
+    finally:
+        server.stop()
+    r = summary(run, seconds, args.rate)
+    print(
+        f"[{name}] load average before {load[0]:.1f}, after {os.getloadavg()[0]:.1f}; the "
+        f"server used {cpu:,.0f} CPU-seconds, {cpu / max(r['acked'], 1) * 1e6:,.0f} us per "
+        "acknowledged event (ingest and recompute)",
+        flush=True,
+    )
+    bounded = r["backlog_second_half_max"] <= max(1.25 * r["backlog_first_half_max"], 1_000)
+    print(
+        f"[{name}] sustained {args.rate:,.0f} events/s offered for {args.minutes:g} min in "
+        f"batches of {args.batch}: {r['acked']:,} acknowledged, {r['rate']:,.0f} events/s "
+        f"({r['unsent']:,} not sent: no client free before the end); "
+        f"batch p50 {ms(r['batch_p50'])} p99 {ms(r['batch_p99'])}; requests started late "
+        f"p99 {ms(r['late_p99'])} max {ms(r['late_max'])}",
+        flush=True,
+    )
+    print(
+        f"[{name}] recompute backlog (tickets pending; highest per minute): "
+        f"{r['backlog_per_minute']}; first half max {r['backlog_first_half_max']:,}, second "
+        f"half max {r['backlog_second_half_max']:,} ({'bounded' if bounded else 'GROWING'}); "
+        f"drained {r['drained_after']:.1f} s after the last acknowledgement "
+        f"({r['left']:,} still pending when the wait gave up) "
+        f"(/metrics scrape p50 {ms(r['scrape_p50'])})",
+        flush=True,
+    )
+    print(
+        f"[{name}] acknowledged -> clocks listed in at-risk: {r['probes']} probes, "
+        f"p50 {ms(r['probe_p50'])}, p99 {ms(r['probe_p99'])}, max {ms(r['probe_max'])}, "
+        f"{r['missed']} not listed within 300 s",
+        flush=True,
+    )
+    if r["error_count"]:
+        print(f"[{name}] {r['error_count']} errors, first: {r['errors']}", flush=True)
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -480,6 +545,8 @@ def main() -> int:
     parser.add_argument("--reads", type=int, default=50)
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--parts", default="ingest,reads")
+    parser.add_argument("--rate", type=float, default=5_000, help="sustained: events/s")
+    parser.add_argument("--minutes", type=float, default=10, help="sustained: how long")
     parser.add_argument("--quick", action="store_true", help="small sizes")
     args = parser.parse_args()
     if args.quick:
@@ -509,6 +576,9 @@ def main() -> int:
                     f"p99 {ms(r['single_p99'])}",
                     flush=True,
                 )
+            if "sustained" in parts:
+                with make() as url:
+                    report_sustained(store, url, config, tmp, args)
             if "reads" in parts:
                 with make() as url:
                     r = bench_reads(store, url, config, tmp, args)

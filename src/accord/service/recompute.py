@@ -7,6 +7,12 @@
   a killed server catches up when it starts again.
 - :class:`Jobs` runs a full recompute of every ticket (after a configuration change), with
   progress.
+- A pass of at least :data:`BATCH_TICKETS` tickets is computed by the batch engine
+  (:mod:`accord.core.engine.batch`), several times quicker per ticket than the reference
+  engine, whose figures it equals record for record; its records carry no explanation, which
+  no read takes from the store (a ticket's clocks are explained from its events when read).
+  Smaller passes, and the tickets of a pass the batch engine fails on, are computed by the
+  reference engine one ticket at a time.
 - A ticket that cannot be recomputed (its clocks cannot be computed, or the store refuses
   them) is set aside as a failed ticket, with its error, and the others go on: its mark is
   cleared, so neither the loop nor a restart retries it again and again; a new event for it,
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
+from accord.core.engine.batch import compute_partition, events_to_table, records_from_table
 from accord.core.events import Event, FieldValue, Kind
 from accord.core.ownership import field_text as _text
 from accord.core.records import MetricRecord
@@ -36,6 +43,10 @@ Clock = Callable[[], Instant]
 ConfigAt = Callable[[Instant], Configuration | None]
 # told of every batch just saved, with each ticket's highest event seq (the records view)
 Saved = Callable[[Sequence[TicketResult], Mapping[str, int]], None]
+
+# from this many tickets in a pass, the batch engine computes them: its set-up costs about a
+# millisecond, then some 0.2 ms a ticket against the reference engine's 1-2.5 ms
+BATCH_TICKETS = 20
 
 
 def summarize(ticket_id: str, events: Sequence[Event], computed_at: Instant) -> TicketSummary:
@@ -106,15 +117,7 @@ def recompute_tickets(
     batch, whose marks then stay for the next pass."""
     failed: dict[str, str] = {}
     events = _events_of(store, ticket_ids, failed)
-    results: list[TicketResult] = []
-    for tid, evs in events.items():
-        if not evs:
-            continue
-        try:
-            results.append(compute_result(tid, evs, config, now))
-        except Exception as e:  # a ticket the engine cannot compute: set aside, with why
-            log.exception("recompute of ticket %r failed", tid)
-            failed[tid] = _error("computing its clocks", e)
+    results = compute_results(events, config, now, failed)
     marks = dict(clear)
     saved = _save(store, results, [(t, m) for t, m in clear if t not in failed], failed)
     if failed:
@@ -124,6 +127,51 @@ def recompute_tickets(
         seqs = {r.summary.ticket_id: max(e.seq for e in events[r.summary.ticket_id]) for r in saved}
         on_saved(saved, seqs)
     return Recomputed(len(saved), failed)
+
+
+def compute_results(
+    events: Mapping[str, Sequence[Event]],
+    config: Configuration | None,
+    as_of: Instant,
+    failed: dict[str, str],
+) -> list[TicketResult]:
+    """The summary and records of every ticket of ``events`` that has events, at ``as_of``;
+    a ticket the engine cannot compute goes to ``failed`` with why. Many tickets go through
+    the batch engine together; if it fails, each ticket is computed alone."""
+    tickets = {tid: evs for tid, evs in events.items() if evs}
+    if config is not None and len(tickets) >= BATCH_TICKETS:
+        try:
+            records = _batch_records(tickets, config, as_of)
+        except Exception:
+            log.exception(
+                "the batch engine failed on %d tickets; computing them one by one", len(tickets)
+            )
+        else:
+            return [
+                TicketResult(summarize(tid, evs, as_of), records.get(tid, []))
+                for tid, evs in tickets.items()
+            ]
+    results: list[TicketResult] = []
+    for tid, evs in tickets.items():
+        try:
+            results.append(compute_result(tid, evs, config, as_of))
+        except Exception as e:  # a ticket the engine cannot compute: set aside, with why
+            log.exception("recompute of ticket %r failed", tid)
+            failed[tid] = _error("computing its clocks", e)
+    return results
+
+
+def _batch_records(
+    tickets: Mapping[str, Sequence[Event]], config: Configuration, as_of: Instant
+) -> dict[str, list[MetricRecord]]:
+    """The records of these tickets by the batch engine (the agreements' too when the
+    configuration has agreements, as :func:`compute_result`), in the reference engine's order."""
+    table = events_to_table(e for evs in tickets.values() for e in evs)
+    got = compute_partition(table, config, as_of, agreements=bool(config.agreements))
+    out: dict[str, list[MetricRecord]] = {}
+    for r in records_from_table(got):
+        out.setdefault(r.ticket_id, []).append(r)
+    return out
 
 
 def _events_of(

@@ -255,10 +255,16 @@ def test_killed_server_loses_nothing_acknowledged_and_serves_exact_clocks(tmp_pa
             again = compute_ticket(
                 tid, by_ticket[tid], config, recs[0].as_of, agreements=bool(config.agreements)
             )
-            assert [r.to_row() for r in recs] == [r.to_row() for r in sorted(again, key=_key)]
+            # the figures: a pass of many tickets is stored by the batch engine, which
+            # leaves out the explanations (a read explains a ticket from its events)
+            assert [_figures(r) for r in recs] == [_figures(r) for r in sorted(again, key=_key)]
     finally:
         store.close()
     shutil.rmtree(tmp_path / "config", ignore_errors=True)
+
+
+def _figures(r: Any) -> dict[str, Any]:
+    return {**r.to_row(), "explanation": None}
 
 
 def _key(r: Any) -> tuple[str, int]:
