@@ -3,7 +3,8 @@ reads them (:meth:`ImportMapping.parse_ts`) and then as the validator reads the 
 importer hands it (``datetime.isoformat()`` with the source's zone).
 
 The common spellings are read with array operations: the mapping's *first* format when it
-is ISO 8601 in its usual form, or a ``strptime`` format of numeric fields only (``%d %m %Y
+is ISO 8601 in its usual form (:data:`_ISO_RE`, matched by a compiled pass,
+:mod:`columnar_iso`), or a ``strptime`` format of numeric fields only (``%d %m %Y
 %H %M %S``) matched by the very pattern ``strptime`` builds (made stricter: ASCII digits,
 plain spaces); wall-clock times become UTC with the zone's offset of their local day, for
 days without a change of offset. Anything else — another format, a day with a change of
@@ -26,6 +27,9 @@ from accord.io.importers.mapping import ISO, ImportMapping
 
 I64 = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+# which texts matched, their (Y, m, d, H, M, S, µs), and their (Z, ±, -, HH, MM) if any
+_Zone = tuple[BoolArray, BoolArray, BoolArray, I64, I64]
+_Fields = tuple[BoolArray, tuple[I64, I64, I64, I64, I64, I64, I64], _Zone | None]
 
 _EPOCH = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
@@ -154,20 +158,30 @@ class Instants:
     def read_texts(self, texts: list[str]) -> tuple[I64, list[str | None]]:
         """Indices of the instants of these (non-missing) cells, and each one's problem
         (the mapping's message) where it has no instant (index -1)."""
-        n = len(texts)
+        out, why = self.read_array(pa.array(texts, pa.string()))
+        problems: list[str | None] = [None] * len(texts)
+        for i, w in why.items():
+            problems[i] = w
+        return out, problems
+
+    def read_array(self, arr: pa.Array) -> tuple[I64, dict[int, str]]:
+        """:meth:`read_texts` of an Arrow column of texts (no nulls); the problems by
+        position, only where there are some."""
+        n = len(arr)
         out = np.full(n, -1, dtype=np.int64)
-        problems: list[str | None] = [None] * n
+        problems: dict[int, str] = {}
         done = np.zeros(n, dtype=bool)
         if n:
-            got = self._columns(pa.array(texts, pa.string()))
+            got = self._columns(arr)
             if got is not None:
                 matched, cols = got
                 idx = self.add_many(*cols)
                 out[matched] = idx
                 done[matched] = True
-        for i in np.flatnonzero(~done).tolist():
+        rest = np.flatnonzero(~done)
+        for i, text in zip(rest.tolist(), arr.take(rest).to_pylist(), strict=True):
             try:
-                dt = self.m.parse_ts(texts[i])
+                dt = self.m.parse_ts(text)
             except ValueError as e:
                 problems[i] = str(e)
                 continue
@@ -178,43 +192,17 @@ class Instants:
         self, arr: pa.Array
     ) -> tuple[I64, tuple[I64, I64, BoolArray, BoolArray, I64, I64]] | None:
         fmt = self.m.timestamp_format[0]
-        pattern = _ISO_RE if fmt == ISO else _strptime_pattern(fmt)
-        if pattern is None:
+        got = self._iso_fields(arr) if fmt == ISO else self._strptime_fields(arr, fmt)
+        if got is None:
             return None
-        parts = pc.extract_regex(arr, pattern)
-        valid = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        if not valid.any():
-            return None
-        names = [parts.type.field(i).name for i in range(parts.type.num_fields)]
-
-        def num(name: str, default: int = 0) -> I64:
-            if name not in names:
-                return np.full(len(arr), default, dtype=np.int64)
-            f = pc.struct_field(parts, name)
-            f = pc.if_else(pc.equal(pc.utf8_trim_whitespace(f), ""), str(default), f)
-            f = pc.utf8_trim_whitespace(f)
-            return np.asarray(f.cast(pa.int64()).fill_null(default).to_numpy(), dtype=np.int64)
-
-        y, mo, d = num("Y", 1900), num("m", 1), num("d", 1)
-        h, mi, s = num("H"), num("M"), num("S")
-        frac = np.zeros(len(arr), dtype=np.int64)
-        if "f" in names:
-            ftxt = pc.struct_field(parts, "f")
-            flen = np.asarray(pc.utf8_length(ftxt).fill_null(0).to_numpy(), dtype=np.int64)
-            frac = num("f") * (10 ** (6 - np.clip(flen, 0, 6)))
+        valid, (y, mo, d, h, mi, s, frac), zone = got
         aware = np.zeros(len(arr), dtype=bool)
         offset = np.zeros(len(arr), dtype=np.int64)
-        if "sign" in names:
-            # an optional group that did not take part reads as "" (not null)
-            z_txt = pc.fill_null(pc.struct_field(parts, "z"), "")
-            z = np.asarray(pc.not_equal(z_txt, "").to_numpy(zero_copy_only=False), dtype=bool)
-            sign_txt = pc.fill_null(pc.struct_field(parts, "sign"), "")
-            has_off = np.asarray(pc.not_equal(sign_txt, "").to_numpy(zero_copy_only=False))
-            minus = np.asarray(pc.equal(sign_txt, "-").fill_null(False).to_numpy(False))
-            oh, om = num("oh"), num("om")
+        if zone is not None:
+            z, has_off, minus, oh, om = zone
             valid &= ~has_off | ((oh <= 23) & (om <= 59))
             offset = np.where(minus, -1, 1) * (oh * 60 + om)
-            aware = (z.astype(bool) | has_off) & ~np.bool_(self.m.drop_offset)
+            aware = (z | has_off) & ~np.bool_(self.m.drop_offset)
         leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
         mdays = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
         dim = mdays[np.clip(mo - 1, 0, 11)] + ((mo == 2) & leap)
@@ -244,6 +232,49 @@ class Instants:
             wall[matched],
             offset[matched],
         )
+
+    def _iso_fields(self, arr: pa.Array) -> _Fields | None:
+        """The fields of the texts matching :data:`_ISO_RE`, read by one compiled pass."""
+        from accord.io.importers import columnar_iso as ci
+
+        hit, f = ci.iso_fields(arr)
+        if not hit.any():
+            return None
+        y, mo, d, h, mi, s, frac = (
+            f[:, k].copy() for k in (ci.Y, ci.MO, ci.D, ci.H, ci.MI, ci.S, ci.FRAC)
+        )
+        zone = (
+            f[:, ci.ZULU] == 1,
+            f[:, ci.OFFSET] == 1,
+            f[:, ci.MINUS] == 1,
+            f[:, ci.OH].copy(),
+            f[:, ci.OM].copy(),
+        )
+        return hit, (y, mo, d, h, mi, s, frac), zone
+
+    def _strptime_fields(self, arr: pa.Array, fmt: str) -> _Fields | None:
+        """The fields of the texts matching ``strptime``'s own pattern for ``fmt``."""
+        pattern = _strptime_pattern(fmt)
+        if pattern is None:
+            return None
+        parts = pc.extract_regex(arr, pattern)
+        valid = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if not valid.any():
+            return None
+        names = [parts.type.field(i).name for i in range(parts.type.num_fields)]
+
+        def num(name: str, default: int = 0) -> I64:
+            if name not in names:
+                return np.full(len(arr), default, dtype=np.int64)
+            f = pc.struct_field(parts, name)
+            f = pc.if_else(pc.equal(pc.utf8_trim_whitespace(f), ""), str(default), f)
+            f = pc.utf8_trim_whitespace(f)
+            return np.asarray(f.cast(pa.int64()).fill_null(default).to_numpy(), dtype=np.int64)
+
+        y, mo, d = num("Y", 1900), num("m", 1), num("d", 1)
+        h, mi, s = num("H"), num("M"), num("S")
+        frac = np.zeros(len(arr), dtype=np.int64)  # no %f among the numeric directives
+        return valid, (y, mo, d, h, mi, s, frac), None
 
 
 def _day_offsets(wall: I64, which: BoolArray, tz: tzinfo) -> tuple[I64, BoolArray]:

@@ -39,6 +39,7 @@ from accord.io.importers.columnar_values import (
     Problems,
     Values,
     cells,
+    cells_arrow,
     exclusive_count,
     first_in_group,
     last_before,
@@ -132,24 +133,40 @@ class SnapshotColumns:
     ) -> tuple[I64, I32, list[tuple[str, str] | None]]:
         """Per row: the instant's index (-1: none); per distinct cell: its problem."""
         m = self.m
-        codes, raws = cells(col, n, m.missing_set)
+        if col is None:
+            none: list[tuple[str, str] | None] = [None if missing is None else (column, missing)]
+            return np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int32), none
+        codes, dictionary, odd = cells_arrow(col, m.missing_set)
+        k = len(dictionary)
+        size = k + 1 if (codes >= k).any() else k
+        ix = np.full(size, -1, dtype=np.int64)
+        bad: list[tuple[str, str] | None] = [None] * size
+        if k == size and not odd and pa.types.is_string(dictionary.type):
+            # every distinct cell a text as it is (the usual CSV column): read in Arrow
+            got, why = inst.read_array(dictionary)
+            ix[:k] = got
+            for j, reason in why.items():
+                bad[j] = (column, reason)
+            return ix[codes], codes, bad
+        raws: list[Any] = dictionary.to_pylist()
+        for j, v in odd.items():
+            raws[j] = v
+        raws += [None] * (size - k)
         is_text = np.array([isinstance(r, str) for r in raws], dtype=bool)
         texts = [r for r in raws if isinstance(r, str)]
-        ix_text, why = inst.read_texts(texts)
-        ix = np.full(len(raws), -1, dtype=np.int64)
+        ix_text, problems = inst.read_texts(texts)
         ix[is_text] = ix_text
-        bad: list[tuple[str, str] | None] = [None] * len(raws)
-        for k in np.flatnonzero(~is_text).tolist():
-            raw = raws[k]
+        for i in np.flatnonzero(~is_text).tolist():
+            raw = raws[i]
             if raw is None:
-                bad[k] = None if missing is None else (column, missing)
+                bad[i] = None if missing is None else (column, missing)
                 continue
             try:  # not text (no CSV cell is): the mapping's own reading
-                ix[k] = inst.add(m.parse_ts(raw))
+                ix[i] = inst.add(m.parse_ts(raw))
             except ValueError as e:
-                bad[k] = (column, str(e))
+                bad[i] = (column, str(e))
         text_at = np.flatnonzero(is_text)
-        for j, w in enumerate(why):
+        for j, w in enumerate(problems):
             if w is not None:
                 bad[int(text_at[j])] = (column, str(w))
         return ix[codes], codes, bad

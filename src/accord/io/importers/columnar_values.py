@@ -75,27 +75,41 @@ def cells(
     ones) by the row importer's own rules."""
     if col is None:
         return np.zeros(n, dtype=np.int32), [None]
+    codes, dictionary, odd = cells_arrow(col, missing, text=text)
+    values: list[Any] = dictionary.to_pylist()
+    for i, v in odd.items():
+        values[i] = v
+    if (codes >= len(dictionary)).any():  # a null cell
+        values.append(None)
+    return codes, values
+
+
+def cells_arrow(
+    col: pa.Array, missing: frozenset[str], *, text: bool = False
+) -> tuple[I32, pa.Array, dict[int, Any]]:
+    """:func:`cells` with the distinct cells left in Arrow: ``(codes, dictionary, odd)``,
+    where ``odd`` holds the cells :func:`cells` gives otherwise than as they are (missing
+    ones, or with spaces around them); a null cell's code is ``len(dictionary)``."""
     from accord.core.engine.batch.columns import dictionary_array
     from accord.io.columnar_cells import _PADDED
 
     codes, dictionary = dictionary_array(col)
-    values: list[Any] = dictionary.to_pylist()
-    if len(values):
+    odd: dict[int, Any] = {}
+    if len(dictionary):
         strs = dictionary if pa.types.is_string(dictionary.type) else dictionary.cast(pa.string())
-        odd = pc.or_(
+        flags = pc.or_(
             pc.match_substring_regex(strs, _PADDED),
             pc.is_in(strs, value_set=pa.array(sorted(missing), pa.string())),
         )
-        for i in np.flatnonzero(np.asarray(odd.fill_null(True).to_numpy(zero_copy_only=False))):
-            v = values[i]
+        at = np.flatnonzero(np.asarray(flags.fill_null(True).to_numpy(zero_copy_only=False)))
+        for i, v in zip(at.tolist(), dictionary.take(at).to_pylist(), strict=True):
             if v is None or v in missing or v.strip() in missing:
-                values[i] = None
+                odd[i] = None
             elif text:
-                values[i] = str(v).strip() or None
+                odd[i] = str(v).strip() or None
     if (codes < 0).any():
-        codes = np.where(codes < 0, np.int32(len(values)), codes).astype(np.int32)
-        values.append(None)
-    return codes, values
+        codes = np.where(codes < 0, np.int32(len(dictionary)), codes).astype(np.int32)
+    return codes, dictionary, odd
 
 
 class Problems:
@@ -115,6 +129,8 @@ class Problems:
 
     def add(self, codes: I32, per_code: list[tuple[str, str] | None]) -> None:
         """Rows whose distinct result has a problem get it, unless they have one already."""
+        if per_code.count(None) == len(per_code):  # the common case, without a Python loop
+            return
         table = np.array([-1 if p is None else self.index(p) for p in per_code], dtype=np.int32)
         if not (table >= 0).any():
             return
