@@ -23,6 +23,11 @@ values in ``bench_dashboard.py`` is that cost).
     .venv/bin/python bench/bench_trends.py              # the demo store, 20 reads each
     .venv/bin/python bench/bench_trends.py --events 60000 --reads 10
     .venv/bin/python bench/bench_trends.py --tickets 1000000 --reads 10
+    .venv/bin/python bench/bench_trends.py --tickets 1000000 --keep /tmp/lists-1m --store postgresql
+
+``--keep DIR`` reuses (or makes) the stores that ``bench_dashboard.py --keep DIR`` keeps, so a
+million tickets are loaded once for both benchmarks; ``--store postgresql`` runs on the local
+PostgreSQL server instead of SQLite (``--tickets`` only).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import argparse
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -39,23 +46,32 @@ from _common import machine_info, markdown_table
 from accord.cli.demo import copy_demo_config, prepare_store
 from accord.io.store import Scope, SqlStore
 from accord.service.auth import create_token
-from bench_service import Server, bulk_load, pct
+from bench_dashboard import loaded, store_url
+from bench_service import Server, pct
 
 
-def _prepare(root: Path, events: int | None, tickets: int | None) -> tuple[str, Path, str]:
+@contextmanager
+def _prepare(
+    root: Path, events: int | None, tickets: int | None, kind: str, keep: Path | None
+) -> Iterator[tuple[str, Path, str]]:
     """The store's URL, its configuration directory and a line saying what it holds."""
     if tickets is None:
         t0 = time.perf_counter()
         url = prepare_store(root / "demo", events=events)
-        return (
+        yield (
             url,
             root / "demo" / "config",
             f"demo store prepared in {time.perf_counter() - t0:.1f} s",
         )
-    config = copy_demo_config(root / "config", alerts=False)
-    url = f"sqlite:///{root / 'bulk.db'}"
-    took = bulk_load(url, config, tickets, int(time.time()))
-    return url, config, f"{tickets:,} tickets bulk-loaded in {took:.1f} s"
+        return
+    home = keep or root
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "config"
+    if not config.exists():
+        copy_demo_config(config, alerts=False)
+    with store_url(kind, keep, root, tickets) as url:
+        took = loaded(kind, url, config, tickets, keep)
+        yield url, config, f"{tickets:,} tickets bulk-loaded into {kind} in {took:.1f} s"
 
 
 def _load() -> str:
@@ -80,11 +96,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=None, help="demo events (default: demo's)")
     parser.add_argument("--reads", type=int, default=20, help="timed reads per request")
     parser.add_argument("--tickets", type=int, default=None, help="bulk-load N tickets instead")
+    parser.add_argument("--store", default="sqlite", help="with --tickets: sqlite or postgresql")
+    parser.add_argument("--keep", type=Path, default=None, help="with --tickets: see the doc")
     args = parser.parse_args()
     loads: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="accord-bench-trends-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="accord-bench-trends-") as tmp,
+        _prepare(Path(tmp), args.events, args.tickets, args.store, args.keep) as prepared_store,
+    ):
         root = Path(tmp)
-        url, config, prepared = _prepare(root, args.events, args.tickets)
+        url, config, prepared = prepared_store
         print(prepared, flush=True)
         store = SqlStore(url)
         try:
