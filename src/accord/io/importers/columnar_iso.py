@@ -16,25 +16,15 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+# the digits reader and the empty buffer of the events' ISO parse: the same bytes, read alike
+from accord.io.iso_instants import _EMPTY
+from accord.io.iso_instants import _digits as _num
+
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-_EMPTY = np.zeros(1, dtype=np.uint8)
-_EMPTY.flags.writeable = False  # read-only, as Arrow's buffers read: one compiled version
 
 # the columns of :func:`iso_fields`' table
 Y, MO, D, H, MI, S, FRAC, ZULU, OFFSET, MINUS, OH, OM = range(12)
 FIELDS = 12
-
-
-@_jit
-def _num(data: Any, p: int, k: int) -> int:  # pragma: no cover - compiled
-    """The number written by ``k`` ASCII digits at ``p``, or -1."""
-    v = 0
-    for j in range(p, p + k):
-        c = data[j]
-        if c < 48 or c > 57:
-            return -1
-        v = v * 10 + (c - 48)
-    return v
 
 
 @_jit
