@@ -425,3 +425,62 @@ def test_compact_codes_narrow_small_dictionaries_and_keep_every_value(
     assert types.field("assignee").type.index_type == pa.int32()
     assert not compact.quarantined
     assert plain.events.schema.field("status").type.index_type == pa.int32()
+
+
+def _outcome(paths: list[Path], **kw: Any) -> tuple[Any, ...]:
+    got = read_columnar(paths, status_category=mapper, **kw)
+    events = [(e.event_id, e.seq, canonical_content(e)) for e in events_from_table(got.events)]
+    quarantined = [json.dumps(record_to_dict(q), default=str) for q in got.quarantined]
+    return events, quarantined, got.rows, got.duplicates, got.slow_rows
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=flat_rows(),
+    other=flat_rows(),
+    group=st.integers(1, 9),
+    batch=st.integers(1, 9),
+    threads=st.integers(2, 4),
+)
+def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
+    tmp_path: Path,
+    rows: list[dict[str, Any]],
+    other: list[dict[str, Any]],
+    group: int,
+    batch: int,
+    threads: int,
+) -> None:
+    """A Parquet file's row groups decoded and validated on several threads give the events,
+    quarantined rows, duplicates and ``seq`` numbers of one thread, whatever the row groups'
+    and the batches' sizes (rows repeated across groups and files included), and the row
+    reader's outcome."""
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    names = list(rows[0])
+    pq.write_table(pa.table({n: [r[n] for r in rows] for n in names}), a, row_group_size=group)
+    # the second file repeats the first's rows after its own, in other row groups
+    both = other + [{n: r.get(n) for n in other[0]} for r in rows]
+    pq.write_table(
+        pa.table({n: [r[n] for r in both] for n in other[0]}), b, row_group_size=group + 1
+    )
+    calls: list[int] = []
+    real = columnar._threaded_groups
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    old = columnar.VALIDATE_ROWS
+    columnar.VALIDATE_ROWS = batch
+    columnar._threaded_groups = spy  # type: ignore[assignment]
+    try:
+        one = _outcome([a, b])
+        many = _outcome([a, b], threads=threads)
+    finally:
+        columnar.VALIDATE_ROWS = old
+        columnar._threaded_groups = real  # type: ignore[assignment]
+    assert many == one
+    # the threads really ran where a file has more than one row group
+    assert bool(calls) == (len(rows) > group or len(both) > group + 1)
+    _same_outcome([a, b])

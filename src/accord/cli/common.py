@@ -85,8 +85,12 @@ def jobs_for(jobs: int | None, events: int) -> int:
         return jobs
     from accord.core.engine.batch.parallel import auto_jobs
 
+    return auto_jobs(events, usable_cores())
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - platforms without affinity
-        cores = os.cpu_count() or 1
-    return auto_jobs(events, cores)
+        return os.cpu_count() or 1

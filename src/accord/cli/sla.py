@@ -20,6 +20,7 @@ from accord.cli.common import (
     jobs_for,
     must_exist,
     out,
+    usable_cores,
 )
 from accord.cli.progress import Progress, Quiet
 from accord.cli.rows import Quarantine, Strict, keep_quarantine, refuse_no_events, strict_exit
@@ -217,8 +218,14 @@ def _batch(
     with engine_memory():
         with progress.phase("reading") as phase:
             # codes of small dictionaries in one byte: the table only goes to the engine
+            # the row groups of a Parquet log on --jobs threads (by default every core
+            # this process may use: threads start at no cost, and idle ones cost nothing)
             read = read_columnar(
-                events, source_tz=tz, status_category=cfg.status_category, compact=True
+                events,
+                source_tz=tz,
+                status_category=cfg.status_category,
+                compact=True,
+                threads=jobs if jobs is not None else usable_cores(),
             )
             phase.update(read.events.num_rows)
         qpath = keep_quarantine(read.quarantined, quarantine, events)

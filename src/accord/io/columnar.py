@@ -36,7 +36,8 @@ table built) and this module (files read, duplicates found).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -170,6 +171,7 @@ def read_columnar(
     status_category: StatusMapper | None = None,
     deduplicate: bool = True,
     compact: bool = False,
+    threads: int = 1,
 ) -> ColumnarRead:
     """Read event files into one events table; the same outcome as
     :func:`accord.io.readers.read_many` (see the module docstring). ``deduplicate=False``
@@ -177,9 +179,13 @@ def read_columnar(
     deduplicates over more files than these (the Spark reader). ``compact=True`` narrows the
     codes of dictionary columns with fewer than 128 values to one byte (indices int8 instead
     of the schema's int32, see :func:`~accord.io.columnar_validate.compact_codes`): a
-    quarter of their memory, for a caller that only hands the table to the batch engine."""
+    quarter of their memory, for a caller that only hands the table to the batch engine.
+    ``threads`` > 1 decodes and validates the row groups of a Parquet file on that many
+    threads at once (the same outcome)."""
     with engine_memory():
-        return _read_columnar(paths, fmt, source_tz, status_category, deduplicate, compact)
+        return _read_columnar(
+            paths, fmt, source_tz, status_category, deduplicate, compact, max(1, threads)
+        )
 
 
 def _read_columnar(
@@ -189,6 +195,7 @@ def _read_columnar(
     status_category: StatusMapper | None,
     deduplicate: bool,
     compact: bool = False,
+    threads: int = 1,
 ) -> ColumnarRead:
     result = ColumnarRead(events_to_table([]))
     parts: list[_Part] = []
@@ -222,7 +229,9 @@ def _read_columnar(
             parts.append(_Part(index, src, first_seq, table))
             continue
         result.rows += src.table.num_rows if src.table is not None else src.num_rows
-        events, bad, slow = _validate_source(src, first_seq, source_tz, status_category, compact)
+        events, bad, slow = _validate_source(
+            src, first_seq, source_tz, status_category, compact, threads
+        )
         mark("validation")
         quarantined.extend((index, row, rec) for row, rec in bad)
         result.slow_rows += slow
@@ -283,29 +292,41 @@ def _validate_source(
     source_tz: tzinfo | None,
     status_category: StatusMapper | None,
     compact: bool = False,
+    threads: int = 1,
 ) -> tuple[pa.Table, list[tuple[int, QuarantineRecord]], int]:
     """One source's rows: the accepted events, the quarantined rows (by row number) and how
-    many rows the row validator decided."""
+    many rows the row validator decided. With ``threads`` > 1 and a source of several row
+    groups, the groups are decoded and validated on that many threads (the outcome is the
+    same, in the same order)."""
     quarantined: list[tuple[int, QuarantineRecord]] = []
-    # validated a slice at a time: each pass then runs over arrays that stay in the
-    # caches, instead of streaming every whole column from memory a dozen times
     goods: list[pa.Table] = []
     slow_parts: list[I64] = []
-    lo = 0
-    for piece in _pieces(src):
-        mark("reading")
-        m = piece.num_rows
-        forced = src.force_slow[lo : lo + m]
-        fast = _validate_columns(piece, status_category, forced)
-        del piece
-        ok = np.flatnonzero(~fast.slow)
-        slow_parts.append(np.flatnonzero(fast.slow) + lo)
-        if ok.size:
-            good = _events_table(fast, ok, first_seq + lo + ok.astype(np.int64))
-            goods.append(compact_codes(good) if compact else good)
-        del fast
-        mark("validation")
-        lo += m
+
+    def check(piece: pa.Table, lo: int) -> None:
+        good, slow_rows = _validate_piece(
+            piece, lo, src.force_slow, first_seq, status_category, compact
+        )
+        if good is not None:
+            goods.append(good)
+        slow_parts.append(slow_rows)
+
+    if threads > 1 and src.groups is not None and len(src.groups) > 1:
+        for good_list, slow_list in _threaded_groups(
+            src.groups, src.force_slow, threads, first_seq, status_category, compact
+        ):
+            goods.extend(good_list)
+            slow_parts.extend(slow_list)
+    else:
+        # validated a slice at a time: each pass then runs over arrays that stay in the
+        # caches, instead of streaming every whole column from memory a dozen times
+        lo = 0
+        for piece in _pieces(src):
+            mark("reading")
+            m = piece.num_rows
+            check(piece, lo)
+            del piece
+            mark("validation")
+            lo += m
     slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
     slow_events: list[Event] = []
     if slow.size and src.judge is not None:
@@ -332,6 +353,68 @@ def _validate_source(
             else:
                 quarantined.append((row, got))
     return _conform([*goods, events_to_table(slow_events)]), quarantined, int(slow.size)
+
+
+def _validate_piece(
+    piece: pa.Table,
+    lo: int,
+    force_slow: BoolArray,
+    first_seq: int,
+    status_category: StatusMapper | None,
+    compact: bool,
+) -> tuple[pa.Table | None, I64]:
+    """The rows ``lo`` … of a source, checked: the plainly valid ones as an events table
+    (``None``: none), and the positions in the source of the rows the row validator
+    decides."""
+    m = piece.num_rows
+    fast = _validate_columns(piece, status_category, force_slow[lo : lo + m])
+    del piece
+    ok = np.flatnonzero(~fast.slow)
+    slow = np.flatnonzero(fast.slow) + lo
+    good = None
+    if ok.size:
+        good = _events_table(fast, ok, first_seq + lo + ok.astype(np.int64))
+        good = compact_codes(good) if compact else good
+    return good, slow
+
+
+def _threaded_groups(
+    groups: Sequence[tuple[int, Callable[[bool], Iterator[pa.Table]]]],
+    force_slow: BoolArray,
+    threads: int,
+    first_seq: int,
+    status_category: StatusMapper | None,
+    compact: bool,
+) -> Iterator[tuple[list[pa.Table], list[I64]]]:
+    """Each row group decoded and validated on a pool of ``threads`` threads, its outcome
+    (accepted pieces, rows for the row validator) given in file order. Arrow's decoding, the
+    compiled checks (numba, ``nogil``) and numpy's array passes release the GIL, so the
+    groups really run side by side; each thread holds one decoded batch at a time."""
+    starts = np.concatenate([[0], np.cumsum([m for m, _read in groups])]).astype(np.int64)
+
+    def one(k: int) -> tuple[list[pa.Table], list[I64]]:
+        goods: list[pa.Table] = []
+        slows: list[I64] = []
+        lo = int(starts[k])
+        for piece in groups[k][1](False):
+            m = piece.num_rows
+            good, slow = _validate_piece(piece, lo, force_slow, first_seq, status_category, compact)
+            del piece
+            if good is not None:
+                goods.append(good)
+            slows.append(slow)
+            lo += m
+        return goods, slows
+
+    with ThreadPoolExecutor(min(threads, len(groups)), thread_name_prefix="accord-read") as pool:
+        futures = [pool.submit(one, k) for k in range(len(groups))]
+        try:
+            for fut in futures:
+                yield fut.result()
+                mark("validation")
+        finally:
+            for fut in futures:
+                fut.cancel()
 
 
 def _pieces(src: _Source) -> Iterator[pa.Table]:
