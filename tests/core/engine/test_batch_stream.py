@@ -30,7 +30,7 @@ from accord.core.engine.batch.stream import stream_batch
 from accord.core.events import Event
 from accord.core.timeutil import Instant
 from accord.demo.generate import generate_events
-from accord.io.records_out import write_records_parquet
+from accord.io.records_out import DICTIONARY_PAGES, write_records_parquet
 from tests.core.engine.test_batch_equals_reference import EXAMPLES, cases
 from tests.core.engine.test_batch_parallel import _chunked_like_the_reader
 
@@ -170,6 +170,11 @@ def test_the_streamed_parquet_file_holds_the_rows_of_the_whole_table(
     assert got.to_pylist() == want.to_pylist()
     one_shot.unlink()
     assert [p.name for p in path.parent.iterdir()] == ["records.parquet"]
+    # dictionary pages only for the columns of few values (see DICTIONARY_PAGES)
+    meta = pq.ParquetFile(path).metadata
+    for i in range(meta.num_columns):
+        chunk = meta.row_group(0).column(i)
+        assert chunk.has_dictionary_page == (chunk.path_in_schema in DICTIONARY_PAGES)
 
 
 def test_a_failed_stream_leaves_no_parquet_file(tmp_path: Path) -> None:
