@@ -484,3 +484,53 @@ def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
     # the threads really ran where a file has more than one row group
     assert bool(calls) == (len(rows) > group or len(both) > group + 1)
     _same_outcome([a, b])
+
+
+_SIZES = [0, 1, 5, 255, 256, 257, 511, 512, 513, 4095, 4096, 4097, 20_000]
+
+
+@st.composite
+def sized_tables(draw: st.DrawFn) -> pa.Table:
+    """Tables whose cells are near the limits of accord.core.event_limits: long texts, a NUL,
+    numbers, dictionary and plain columns, many field columns."""
+    rows = draw(st.integers(1, 4))
+    names = ["event_id", "ticket_id", "status", "tags"]
+    names += [f"field.f{i}" for i in range(draw(st.sampled_from([0, 1, 3, 20, 101])))]
+    if draw(st.booleans()):
+        names.append("field." + "n" * draw(st.sampled_from([1, 255, 256, 300])))
+    cols: dict[str, pa.Array] = {}
+    for name in names:
+        if name.startswith("field.f") and draw(st.integers(0, 4)) == 0:
+            ints = draw(st.lists(st.one_of(st.none(), st.integers(-5, 5)), min_size=rows,
+                                 max_size=rows))  # fmt: skip
+            cols[name] = pa.array(ints, pa.int64())
+            continue
+        cells: list[str | None] = []
+        for _ in range(rows):
+            if draw(st.integers(0, 5)) == 0:
+                cells.append(None)
+                continue
+            text = "x" * draw(st.sampled_from(_SIZES))
+            if text and draw(st.integers(0, 9)) == 0:
+                text = text[:-1] + "\x00"
+            cells.append(text)
+        arr = pa.array(cells, pa.string())
+        cols[name] = arr.dictionary_encode() if draw(st.booleans()) else arr
+    return pa.table(cols)
+
+
+@settings(max_examples=300, deadline=None)
+@given(table=sized_tables())
+def test_limits_by_column_bounds_send_the_rows_the_per_row_sums_send(table: pa.Table) -> None:
+    """The limits checked from each column's largest cell (no pass over the rows when none
+    can be broken) send the same rows to the row validator as the per-row sums."""
+    from accord.io.columnar_cells import _Fast
+    from accord.io.columnar_validate import _limits, _row_limits, _within_limits
+
+    n = table.num_rows
+    by_bounds, by_rows = _Fast(n, np.zeros(n, bool)), _Fast(n, np.zeros(n, bool))
+    _limits(table, by_bounds)
+    _row_limits(table, by_rows)
+    assert by_bounds.slow.tolist() == by_rows.slow.tolist()
+    if _within_limits(table):
+        assert not by_rows.slow.any()

@@ -247,6 +247,13 @@ def _limits(table: pa.Table, fast: _Fast) -> None:
     NUL, too many fields, too large an event) go to the row validator, which words the
     reason. The bounds here are upper bounds of what the validator measures: a column's name
     is at least its field's name, a cell at least its trimmed value."""
+    if not _within_limits(table):
+        _row_limits(table, fast)
+
+
+def _row_limits(table: pa.Table, fast: _Fast) -> None:
+    """:func:`_limits` row by row: each row's bytes, cells and fields summed over the
+    columns."""
     n = fast.n
     size = np.zeros(n, dtype=np.int64)
     fields_set = np.zeros(n, dtype=np.int64)
@@ -269,6 +276,52 @@ def _limits(table: pa.Table, fast: _Fast) -> None:
     fast.slow |= size > MAX_EVENT_BYTES
     if field_columns > MAX_FIELDS:
         fast.slow |= fields_set > MAX_FIELDS
+
+
+def _column_bound(col: pa.ChunkedArray) -> int | None:
+    """The most bytes any cell of ``col`` counts in :func:`_cell_bytes`, from its dictionaries
+    (every value, used or not) or its offsets, without a pass over the rows; ``None`` when
+    a cell may hold a NUL or the column is of a kind only the rows can tell (lists, other
+    types)."""
+    most = 0
+    for ch in col.chunks:
+        t = ch.type
+        values = ch.dictionary if pa.types.is_dictionary(t) else ch
+        vt = values.type
+        if not _plain_types(pa.chunked_array([values])):
+            return None
+        if pa.types.is_string(vt) or pa.types.is_large_string(vt):
+            nbytes, nul = _text_bytes(values)
+            if nul.any():
+                return None
+            most = max(most, int(nbytes.max()) if nbytes.size else 0)
+        else:
+            most = max(most, NUMBER_BYTES)
+    return most
+
+
+def _within_limits(table: pa.Table) -> bool:
+    """Whether no row of ``table`` can break a limit that :func:`_limits` checks: each column's
+    largest cell within its limit, holding no NUL, the largest cells of all columns together
+    within the event's limit, and no more field columns than fields allowed. Then the
+    per-row sums could not send a row to the row validator, and are not made (the usual
+    case: a pass over a few dictionaries instead of a dozen over the rows)."""
+    total = 0
+    field_columns = 0
+    for name in table.column_names:
+        if name in _NOT_SIZED:
+            continue
+        if name.startswith(FIELD_PREFIX) and (
+            text_problem(name[len(FIELD_PREFIX) :], MAX_FIELD_NAME_BYTES, "name") is not None
+        ):
+            return False
+        most = _column_bound(table.column(name))
+        if most is None or most > _cell_limit(name):
+            return False
+        total += most + utf8_size(name)
+        if name not in ("event_id", "ticket_id"):
+            field_columns += 1
+    return total <= MAX_EVENT_BYTES and field_columns <= MAX_FIELDS
 
 
 # ------------------------------------------------------------------------------- assembling
