@@ -246,6 +246,7 @@ def _batch(
                 agreements=True,
                 dimensions=split.dimensions if split is not None else (),
                 progress=phase.update,
+                plain=streamed,
             )
             if streamed:
                 assert out_path is not None

@@ -93,8 +93,9 @@ larger file (2M records: 0.84 s of CPU instead of 1.2 s, 58 MB instead of 63 MB)
 
 
 def write_records_parquet(tables: Iterable[pa.Table], path: Path | str) -> int:
-    """Records tables (:data:`~accord.core.engine.batch.schema.RECORDS_SCHEMA`, e.g. a batch
-    run's partitions as they are computed) written one after another to one Parquet file of
+    """Records tables (:data:`~accord.core.engine.batch.schema.RECORDS_SCHEMA` or already
+    :data:`~accord.core.engine.batch.schema.PLAIN_RECORDS_SCHEMA`, e.g. a batch run's
+    partitions as they are computed) written one after another to one Parquet file of
     plain text columns, the same rows as ``pq.write_table`` of them concatenated; return how
     many. Only one table is held at a time. The file appears whole or not at all: it is
     written beside ``path`` under a temporary name and renamed at the end (removed if the
@@ -111,7 +112,9 @@ def write_records_parquet(tables: Iterable[pa.Table], path: Path | str) -> int:
         ) as writer:
             for table in tables:
                 if table.num_rows:
-                    writer.write_table(plain_records(table))
+                    # (a stream may hand them over cast already: stream_batch(plain=True))
+                    plain = table.schema.equals(PLAIN_RECORDS_SCHEMA)
+                    writer.write_table(table if plain else plain_records(table))
                     rows += table.num_rows
         os.replace(part, p)
     finally:

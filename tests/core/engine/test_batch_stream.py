@@ -170,6 +170,12 @@ def test_the_streamed_parquet_file_holds_the_rows_of_the_whole_table(
     assert got.to_pylist() == want.to_pylist()
     one_shot.unlink()
     assert [p.name for p in path.parent.iterdir()] == ["records.parquet"]
+    # the records cast on the partitions' threads: the same file
+    again = tmp_path / "again.parquet"
+    plain = stream_batch(events, config, AS_OF, 2, 300, agreements=True, plain=True)
+    assert write_records_parquet((r for r, _ in plain), again) == whole.num_rows
+    assert pq.read_table(again).equals(got)
+    again.unlink()
     # dictionary pages only for the columns of few values (see DICTIONARY_PAGES)
     meta = pq.ParquetFile(path).metadata
     for i in range(meta.num_columns):

@@ -21,7 +21,7 @@ in progress about that of one job; the records come out in order.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
@@ -38,7 +38,9 @@ from accord.core.engine.batch.parallel import (
     _partition,
     kernel_columns,
 )
+from accord.core.engine.batch.schema import plain_records
 from accord.core.engine.batch.stages import mark
+from accord.core.engine.batch.timeline import Decoded
 from accord.core.timeutil import Instant
 
 Records = tuple[pa.Table, pa.Table | None]
@@ -55,6 +57,7 @@ def stream_batch(
     agreements: bool = False,
     dimensions: Sequence[str] = (),
     progress: Progress | None = None,
+    plain: bool = False,
 ) -> Iterator[Records]:
     """The records of every ticket in ``events``, a partition of at most about
     ``chunk_events`` events at a time (by default :data:`.parallel.CHUNK_EVENTS` shared
@@ -62,12 +65,27 @@ def stream_batch(
     whatever ``jobs`` is), in the order of :func:`.parallel.compute_batch`
     (whose table is these tables concatenated), computed on ``jobs`` threads; with
     ``dimensions``, each partition's attribution too (else None). ``progress`` hears the
-    number of events computed so far. Nothing runs until the first partition is asked for."""
+    number of events computed so far. ``plain``: the records in
+    :data:`~.schema.PLAIN_RECORDS_SCHEMA` (cast on the partition's thread, not the caller's,
+    for a caller that writes them out). Nothing runs until the first partition is asked
+    for."""
     options = Options(agreements, check_dimensions(dimensions) if dimensions else ())
     jobs = max(1, jobs)
     chunk = max(1, CHUNK_EVENTS // jobs if chunk_events is None else chunk_events)
+    run = _plain_partition if plain else run_partition
     # a generator of its own, so that this frame does not keep ``events`` alive
-    return _stream(events, config, as_of, jobs, chunk, options, progress)
+    return _stream(events, config, as_of, jobs, chunk, options, progress, run)
+
+
+def _plain_partition(
+    events: pa.Table,
+    config: Configuration,
+    as_of: Instant,
+    decoded: Decoded | None,
+    options: Options,
+) -> Records:
+    records, rows = run_partition(events, config, as_of, decoded, options)
+    return plain_records(records), rows
 
 
 def _stream(
@@ -78,6 +96,7 @@ def _stream(
     chunk_events: int,
     options: Options,
     progress: Progress | None,
+    run: Callable[..., Records],
 ) -> Iterator[Records]:
     with engine_memory():
         n = events.num_rows
@@ -85,7 +104,7 @@ def _stream(
             return
         parts = max(jobs, -(-n // chunk_events))
         if parts <= 1:
-            yield run_partition(events, config, as_of, None, options)
+            yield run(events, config, as_of, None, options)
             if progress is not None:
                 progress(n)
             return
@@ -99,7 +118,7 @@ def _stream(
             for k in range(parts):
                 part, mine = _partition(grouped, decoded, lay, k)
                 mark("regrouping")
-                out = run_partition(part, config, as_of, mine, options)
+                out = run(part, config, as_of, mine, options)
                 done += part.num_rows
                 if progress is not None:
                     progress(done)
@@ -122,9 +141,7 @@ def _stream(
         try:
             for k in range(parts):
                 part, mine = _partition(grouped, decoded, lay, k)
-                queued.append(
-                    (part.num_rows, pool.submit(run_partition, part, config, as_of, mine, options))
-                )
+                queued.append((part.num_rows, pool.submit(run, part, config, as_of, mine, options)))
                 del part, mine
                 # every thread busy and one partition queued: then the oldest is awaited
                 yield from oldest(jobs)
