@@ -8,12 +8,14 @@ log read and validated, the records computed and written a partition at a time. 
 interleaved round by round, so that the host's load moves them alike.
 
 Measured per run: wall time, the process's CPU time (``getrusage``), and the CPU time of each
-of its threads (``/proc/self/task/*/stat``, sampled every 20 ms by a thread of the process
-that does not count itself; a thread's last 20 ms before it ends may be missed). On a host
-whose other work leaves the two cores free, the wall time of a run cannot be less than
-``max(CPU time / cores, CPU time of its busiest thread)``: that bound, the *CPU-bound span*,
-is what two jobs would take with the host to themselves if the threads never waited for each
-other, and ``1-job CPU time / 2-job span`` the speed-up two threads can at most show there.
+of its threads (``/proc/self/task/*/schedstat``, the scheduler's nanoseconds, snapshot every
+20 ms by a thread of the process that does not count itself). From those snapshots, the
+*CPU-bound span*: over each 20 ms, the work done could not take less than ``max(its CPU time
+/ 2 cores, its busiest thread's CPU time)``; summed, about what the run would take with the
+two cores to itself (a stage that runs on one thread counts whole; one job uses Arrow's
+decoding threads too). The ratio of two spans is the speed-up the threads show in CPU-bound
+conditions; on a busy host a thread kept off its core by others lowers the parallel work of
+its intervals, so the span ratio there is an underestimate.
 The wall ratio is printed beside it with the load average: on a busy host the scheduler
 shares the cores between threads, so a process of two busy threads gets about twice the
 share of a process of one, and the wall ratio shows what the threads achieve against that
@@ -186,7 +188,7 @@ def main() -> None:
     for j in jobs[1:]:
         print(
             f"jobs {j} against {jobs[0]}: wall {one['wall_s'] / med[j]['wall_s']:.2f}x, "
-            f"CPU-bound {one['cpu_s'] / med[j]['span_s']:.2f}x "
+            f"CPU-bound span {one['span_s'] / med[j]['span_s']:.2f}x "
             f"(CPU time {med[j]['cpu_s'] / one['cpu_s']:.2f}x of one job's)"
         )
     print(f"load average at the end: {os.getloadavg()}")
