@@ -41,8 +41,9 @@ if TYPE_CHECKING:
     from accord.core.engine.batch.stream import Records
 
 SLA_JOBS_HELP = (
-    "Threads for the batch engine (default: chosen from the input size: 1 below 10M "
-    "events, then one per 5M events, at most the cores)"
+    "Threads for the batch engine (default: a Parquet log read on every core, the records "
+    "computed on threads chosen from the input size: 1 below 10M events, then one per 5M "
+    "events, at most the cores)"
 )
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
 ENGINES = ("batch", "reference", "spark")
