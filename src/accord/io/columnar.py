@@ -17,7 +17,9 @@ same duplicate count and ``seq`` numbering — but validates whole columns at on
   hashes whose bucket is shared); only rows whose id repeats are compared by content
   digest, in order, as the :class:`~accord.io.readers.Deduplicator` does.
 
-Formats: Parquet is read column by column. CSV is parsed by pyarrow when every record sits on
+Formats: Parquet is read column by column, a batch at a time; with ``threads`` > 1 its row
+groups are decoded and validated on that many threads, each with its own reader of the file
+(the outcome is the same, in the same order). CSV is parsed by pyarrow when every record sits on
 one line (the usual export); a line with quotes is re-read by Python's ``csv`` module so that
 its cells are exactly what the row reader sees; a file whose records span lines, or that is
 not valid UTF-8, or whose rows do not all have the header's cell count, is read by the row
