@@ -18,6 +18,12 @@ from accord.errors import UnsupportedFormatError
 
 RECORD_FORMATS = ("csv", "json", "jsonl", "parquet")
 
+# Parquet dictionary pages for the text columns only (ids, names, states: few distinct values
+# each, or fall back to plain pages by themselves). Instants and numbers are mostly distinct:
+# hashing them into dictionaries was a third of the writing time (1M events: 0.10 s against
+# 0.07 s) for a slightly larger file. The values read back are the same either way.
+PARQUET_DICTIONARY = [f.name for f in PLAIN_RECORDS_SCHEMA if pa.types.is_string(f.type)]
+
 
 def _flat(r: MetricRecord) -> dict[str, Any]:
     row = r.to_row()
@@ -75,7 +81,7 @@ def write_records(
     elif fmt == "parquet":
         import pyarrow.parquet as pq
 
-        pq.write_table(_parquet_table(records), p)
+        pq.write_table(_parquet_table(records), p, use_dictionary=PARQUET_DICTIONARY)
     else:
         raise UnsupportedFormatError(
             f"cannot write records as '{fmt}'; use one of {', '.join(RECORD_FORMATS)}"
@@ -96,7 +102,9 @@ def write_records_parquet(tables: Iterable[pa.Table], path: Path | str) -> int:
     part = p.with_name(f".{p.name}.partial")
     rows = 0
     try:
-        with pq.ParquetWriter(part, PLAIN_RECORDS_SCHEMA) as writer:
+        with pq.ParquetWriter(
+            part, PLAIN_RECORDS_SCHEMA, use_dictionary=PARQUET_DICTIONARY
+        ) as writer:
             for table in tables:
                 if table.num_rows:
                     writer.write_table(plain_records(table))
