@@ -124,9 +124,11 @@ def _child(mode: str, path: str, jobs: int, rest: list[str]) -> None:
     out: dict[str, Any] = {}
     if mode == "batch":
         from accord.core.engine.batch import compute_batch
+        from accord.core.engine.batch._jit import warm
         from accord.core.engine.batch.memory import engine_memory
         from accord.io.columnar import read_columnar
 
+        warm()  # the kernels loaded (and numba set up) before the clock starts, as before
         # as `accord sla` does: one allocation regime over reading and computing
         with engine_memory():
             u0 = _cpu()

@@ -118,7 +118,15 @@ lists the commands from one-line summaries kept beside their module names
 (`accord.cli.main`), which a test holds equal to each command's own help. The numba kernels are
 compiled with `cache=True`: the machine code is kept on disk (beside the package, or in the
 user's cache when that is read-only, or in `NUMBA_CACHE_DIR` when set), so a new process, and
-every worker process of `--jobs`, loads them instead of compiling them again."""
+every worker process of `--jobs`, loads them instead of compiling them again; a process loads
+only the kernels it calls, when it first calls them (about 3 ms each; `accord sla` on the
+simple case uses 22 of the 60 signatures), and a first process compiles only those. A
+command's module is imported with the cyclic garbage collector off, and the objects made by
+those imports are then frozen (`gc.freeze`), so that the collector does not scan them again
+and again. When the command is done, the `accord` script runs the `atexit` handlers, flushes
+its output and ends the process (`os._exit`) instead of tearing the interpreter down, which
+cost `accord sla` about a quarter of a CPU-second (it exits the usual way when a thread the
+command started is still running)."""
 
 
 if __name__ == "__main__":

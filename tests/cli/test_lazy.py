@@ -63,3 +63,20 @@ def test_the_group_exposes_every_command_when_walked() -> None:
     group = typer.main.get_command(app)
     names = set(getattr(group, "commands", {}))
     assert names == {*AccordGroup.entries, "version"}
+
+
+def test_loading_a_command_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    from accord.cli.lazy import Entry
+
+    entry = Entry("accord.cli.check", "check", "")
+    assert gc.isenabled()
+    load("check", entry)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load("check", entry)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -76,3 +76,29 @@ def test_a_failed_write_leaves_no_file(log: DemoLog, tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_event_table(tmp_path / "e.jsonl", broken())
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("seed", "end"),
+    [
+        (1, END),
+        (7, datetime(2025, 11, 2, 6, 59, 59, tzinfo=UTC)),
+        (23, datetime(2024, 2, 29, tzinfo=UTC)),
+    ],
+)
+@pytest.mark.parametrize("rows", [1, 97, 4096])
+def test_json_lines_in_chunks_are_the_bytes_of_write_events_for_any_seed(
+    tmp_path: Path, seed: int, end: datetime, rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.io import table_writers
+
+    log = generate_log(seed=seed, end=end, tickets=60)
+    monkeypatch.setattr(table_writers, "TEXT_ROWS", rows)  # chunks cut anywhere in a batch
+    write_events(tmp_path / "a.jsonl", log.events())
+    write_event_table(tmp_path / "b.jsonl", _batches(log, 1000))
+    want = (tmp_path / "a.jsonl").read_bytes()
+    assert (tmp_path / "b.jsonl").read_bytes() == want
+    joined = b"".join(
+        bytes(table_writers._text_bytes(table_writers.jsonl_lines(t))) for t in _batches(log, 1000)
+    )
+    assert joined == want

@@ -20,7 +20,7 @@ import gzip
 import io
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 import numpy as np
@@ -122,36 +122,55 @@ def _value(name: str, value: Any) -> Any:
     return value.split(";") if name == "tags" else value
 
 
-_TIMES_OF_DAY: pa.Array | None = None
+_TIMES_OF_DAY: NDArray[np.uint8] | None = None
+# rows joined into text at a time: the pieces of a line, and the lines, stay small enough to
+# be made in memory the allocator has just freed (whole batches of a million rows fault in
+# hundreds of megabytes of fresh pages, which cost more than making the text)
+TEXT_ROWS = 65_536
 
 
-def _ts_text(table: pa.Table) -> tuple[pa.Array, pa.Array]:
-    """``YYYY-MM-DDT`` and ``HH:MM:SSZ`` of every row: the dates of the batch's days made
-    once, the time of day taken from a table of the day's 86,400 seconds (strftime per row
-    costs a microsecond each)."""
+def _fixed_texts(chars: NDArray[np.uint8]) -> pa.Array:
+    """A string array over the rows of a ``(rows, width)`` byte matrix, without a copy."""
+    rows, width = chars.shape
+    offsets = np.arange(0, rows * width + 1, width, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(chars)]
+    )
+
+
+def _ts_text(table: pa.Table) -> pa.Array:
+    """``YYYY-MM-DDTHH:MM:SSZ`` of every row, 20 bytes each: the dates of the batch's days
+    made once, the time of day taken from a table of the day's 86,400 seconds (strftime per
+    row costs a microsecond each), both as byte rows gathered by numpy."""
     global _TIMES_OF_DAY
     if _TIMES_OF_DAY is None:
-        _TIMES_OF_DAY = pa.array(
-            [f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)],
-            pa.string(),
+        clock = "".join(
+            f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)
         )
+        _TIMES_OF_DAY = np.frombuffer(clock.encode(), dtype=np.uint8).reshape(86_400, 9)
     ts = table.column("ts").combine_chunks().cast(pa.timestamp("s", tz="UTC"))
     seconds = ts.cast(pa.int64()).to_numpy(zero_copy_only=False)
     if seconds.size == 0:
-        return pa.array([], pa.string()), pa.array([], pa.string())
+        return pa.array([], pa.string())
     day = seconds // 86400
     first = int(day.min())
     days = np.arange(first, int(day.max()) + 1, dtype=np.int64) * 86400
     dates = pc.strftime(pa.array(days, pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT")
-    return dates.take(pa.array(day - first)), _TIMES_OF_DAY.take(pa.array(seconds % 86400))
+    date_chars = np.frombuffer("".join(dates.to_pylist()).encode(), dtype=np.uint8).reshape(-1, 11)
+    chars = np.empty((seconds.size, 20), dtype=np.uint8)
+    chars[:, :11] = date_chars[day - first]
+    chars[:, 11:] = _TIMES_OF_DAY[seconds - day * 86400]
+    return _fixed_texts(chars)
 
 
-def jsonl_lines(table: pa.Table) -> pa.Array:
-    """The JSON Lines text of every row, each ending with a newline."""
+def jsonl_chunks(table: pa.Table, rows: int | None = None) -> Iterator[pa.Array]:
+    """The JSON Lines text of every row, each ending with a newline, ``rows`` rows (default
+    :data:`TEXT_ROWS`) at a time."""
+    rows = rows or TEXT_ROWS
     fields = _field_columns(table)
-    which, rows = _distinct_rows(table, ["kind", "actor", "public", *(c for c, _ in fields)])
+    which, combos = _distinct_rows(table, ["kind", "actor", "public", *(c for c, _ in fields)])
     tails = []
-    for kind, actor, public, *values in rows:
+    for kind, actor, public, *values in combos:
         tail: dict[str, Any] = {"kind": kind}
         if actor is not None:
             tail["actor"] = actor
@@ -160,17 +179,28 @@ def jsonl_lines(table: pa.Table) -> pa.Array:
         carried = {name: _value(name, v) for (_, name), v in zip(fields, values, strict=True) if v}
         if carried:
             tail["fields"] = carried
-        tails.append(", " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
-    return _join(  # one pass over the batch builds every line
-        '{"event_id": "',
-        _json_ids(table.column("event_id").combine_chunks()),
-        '", "ticket_id": "',
-        _json_ids(table.column("ticket_id").combine_chunks()),
-        '", "ts": "',
-        *_ts_text(table),
-        '"',
-        pa.array(tails, pa.string()).take(which),
-    )
+        tails.append('"' + ", " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
+    tail_texts = pa.array(tails, pa.string())
+    event_ids = _json_ids(table.column("event_id").combine_chunks())
+    ticket_ids = _json_ids(table.column("ticket_id").combine_chunks())
+    for at in range(0, table.num_rows, rows):
+        part = table.slice(at, rows)
+        k = part.num_rows
+        yield _join(  # one pass over the rows builds every line
+            '{"event_id": "',
+            event_ids.slice(at, k),
+            '", "ticket_id": "',
+            ticket_ids.slice(at, k),
+            '", "ts": "',
+            _ts_text(part),
+            tail_texts.take(which.slice(at, k)),
+        )
+
+
+def jsonl_lines(table: pa.Table) -> pa.Array:
+    """The JSON Lines text of every row, each ending with a newline."""
+    chunks = list(jsonl_chunks(table))
+    return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
 
 
 def csv_lines(table: pa.Table) -> pa.Array:
@@ -195,7 +225,7 @@ def csv_lines(table: pa.Table) -> pa.Array:
         ",",
         _csv_ids(table.column("ticket_id").combine_chunks()),
         ",",
-        *_ts_text(table),
+        _ts_text(table),
         pa.array(tails, pa.string()).take(which),
     )
 
@@ -288,8 +318,9 @@ def write_event_table(
                 if name == "csv":
                     out.write((",".join(event_columns()) + "\n").encode())
                 for table in tables:
-                    lines = jsonl_lines(table) if name == "jsonl" else csv_lines(table)
-                    out.write(_text_bytes(lines))
+                    chunks = jsonl_chunks(table) if name == "jsonl" else [csv_lines(table)]
+                    for lines in chunks:
+                        out.write(_text_bytes(lines))
                     n += table.num_rows
                     if on_rows is not None:
                         on_rows(table.num_rows)

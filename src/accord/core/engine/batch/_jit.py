@@ -869,11 +869,15 @@ def place_texts(
     return got
 
 
-def _warm() -> None:
-    """Load every compiled loop once, on tiny arrays of the types the engine passes: numba's
-    first call in a process initialises its compiler (a few tenths of a second even when the
-    code comes from the cache), which then happens at import, with the other imports,
-    instead of inside the first computation (on a fresh install, this compiles them)."""
+def warm() -> None:
+    """Load every compiled loop once, on tiny arrays of the types the engine passes.
+
+    Not done at import: a process loads from the cache only the loops (and the argument
+    types) it calls, when it first calls them (about 3 ms each, against about 0.2 s for all
+    of them), so ``accord sla`` pays for the few it uses. numba's first call in a process
+    also initialises its compiler (about a quarter of a second even when the code comes from
+    the cache); a benchmark that times the engine's stages calls this first, so that neither
+    lands in the first stage it times. On a fresh install this compiles them all."""
     b = np.array([0, 2], dtype=np.int64)
     m = np.array([True, False])
     i32 = np.zeros(2, dtype=np.int32)
@@ -992,6 +996,3 @@ def scatter_codes(
     of a chunk that regroups its rows (by partition) as it decodes them. ``out`` is int32, or
     int8 for a dictionary of fewer than 128 values."""
     _scatter_codes(data, bits, bit_offset, table, dest, out)
-
-
-_warm()
