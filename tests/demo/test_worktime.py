@@ -37,7 +37,8 @@ def _walk(t: int, seconds: int) -> int:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.integers(FIRST, LAST - 40 * DAY),
+    # 300 working hours are six weeks of 10-hour weekdays: keep the answer inside the table
+    st.integers(FIRST, LAST - 60 * DAY),
     st.one_of(st.just(0), st.integers(1, 30 * 10 * HOUR)),
 )
 def test_adding_working_seconds_matches_walking_the_days(t: int, seconds: int) -> None:
