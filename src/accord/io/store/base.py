@@ -427,7 +427,10 @@ class Store(Protocol):
     # ---- recompute bookkeeping
 
     def dirty(self, limit: int) -> list[tuple[str, int]]:
-        """Up to ``limit`` tickets waiting for a recompute, with their mark."""
+        """Up to ``limit`` tickets waiting for a recompute, with their mark, the longest
+        waiting first: in the order of the instant each was first marked since its last
+        recompute (a later event of the ticket keeps its place; a failed ticket retried and
+        not already waiting goes first), then by ticket id."""
         ...
 
     def clear_dirty(self, marks: Sequence[tuple[str, int]]) -> None:
