@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core.records import MetricRecord, State, Warning_
+from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
 from accord.io.store import SqlStore, Store, TicketResult
 from accord.io.store import schema as t
+from accord.io.store.base import month_of
 from tests.io.store.test_store import T0, ev, inc, rec, summary
 
 # ---------------------------------------------------------------- marks, oldest first
@@ -125,3 +128,11 @@ def test_saving_only_changed_rows_leaves_the_rows_of_a_full_rewrite(
             assert _rows(store, table, seq) == _rows(store, table, fresh)
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- the start month
+
+
+@given(st.integers(MIN_EVENT_INSTANT, MAX_EVENT_INSTANT - 1))
+def test_the_start_month_is_the_utc_month_of_the_instant(t: int) -> None:
+    assert month_of(t) == datetime.fromtimestamp(t, UTC).strftime("%Y-%m")

@@ -24,7 +24,7 @@ def stored_rows(
 ) -> dict[Key, dict[str, Any]]:
     """The rows of ``table`` of these tickets (its ``ticket_id`` column), by key."""
     q = sa.select(table).where(table.c.ticket_id.in_(ticket_ids))
-    return {tuple(row[k] for k in keys): dict(row) for row in (r._mapping for r in conn.execute(q))}
+    return {tuple(row[k] for k in keys): dict(row) for row in conn.execute(q).mappings()}
 
 
 def write_changed(
@@ -44,17 +44,11 @@ def write_changed(
     rows were computed at): when they do, one statement sets it in every stored row of the
     tickets, and a row whose only change is that column needs no statement of its own."""
     values = {row[shared] for row in new} if shared is not None else set()
-    if shared is not None and len(values) == 1:
-        (value,) = values
-        tickets = sorted({key[0] for key in stored})
-        if tickets:
-            c = table.c
-            conn.execute(
-                table.update()
-                .where(c.ticket_id.in_(tickets), c[shared] != value)
-                .values({shared: value})
-            )
-        stored = {k: {**row, shared: value} for k, row in stored.items()}
+    # the shared column when one value holds for every new row
+    bulk = shared if len(values) == 1 else None
+    value = next(iter(values), None)
+    if bulk is not None:
+        stored = {k: {**row, bulk: value} for k, row in stored.items()}
     inserts: list[Row] = []
     updates: dict[tuple[str, ...], list[Row]] = {}  # the changed columns: their rows
     seen: set[Key] = set()
@@ -65,8 +59,14 @@ def write_changed(
         if before is None:
             inserts.append(row)
             continue
+        if before == row:  # the common case, compared at C speed
+            continue
         changed = tuple(c for c, v in row.items() if c not in keys and before.get(c) != v)
         if changed:
+            # a row updated anyway takes the shared column too, so the statement of the
+            # shared column leaves it alone (PostgreSQL writes a new row version per update)
+            if bulk is not None and bulk not in changed:
+                changed = (*changed, bulk)
             updates.setdefault(changed, []).append(row)
     where = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
     gone = [key for key in stored if key not in seen]
@@ -84,3 +84,12 @@ def write_changed(
         )
     if inserts:
         conn.execute(table.insert(), inserts)
+    if bulk is not None:
+        tickets = sorted({key[0] for key in stored})
+        if tickets:
+            c = table.c
+            conn.execute(
+                table.update()
+                .where(c.ticket_id.in_(tickets), c[bulk] != value)
+                .values({bulk: value})
+            )
