@@ -3,9 +3,10 @@
 A recompute of a ticket after a new event changes few of its stored columns: most of its
 clocks are closed and come out as they were (but for ``as_of``), a running one moves its
 elapsed times. Deleting and inserting every row costs an entry in each of the table's many
-indexes per row (and, for the tickets, the id search's trigram rows); an ``UPDATE`` of the
-columns that changed, when no index holds them, costs neither on SQLite, and on PostgreSQL is
-mostly a heap-only update. The rows stored afterwards are the same as a full rewrite's."""
+indexes per row (and, for the tickets, the id search's trigram rows); on SQLite an ``UPDATE``
+of columns no index holds touches no index. (On PostgreSQL every updated row is a new row
+version, so the saving there is small; docs/performance.md, Sustained ingest.) The rows stored
+afterwards are the same as a full rewrite's."""
 
 from __future__ import annotations
 
