@@ -7,9 +7,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -136,3 +139,26 @@ def test_saving_only_changed_rows_leaves_the_rows_of_a_full_rewrite(
 @given(st.integers(MIN_EVENT_INSTANT, MAX_EVENT_INSTANT - 1))
 def test_the_start_month_is_the_utc_month_of_the_instant(t: int) -> None:
     assert month_of(t) == datetime.fromtimestamp(t, UTC).strftime("%Y-%m")
+
+
+# ---------------------------------------------------------------- migration 0008
+
+
+def test_marks_stored_before_the_upgrade_wait_from_0_and_go_first(sql_url: str) -> None:
+    engine = sa.create_engine(sql_url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resources.files("accord.io.store") / "migrations"))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0007")
+            conn.execute(sa.text("INSERT INTO dirty (ticket_id, mark) VALUES ('Z', 1), ('M', 2)"))
+    finally:
+        engine.dispose()
+    store = SqlStore(sql_url)  # migrates to the head
+    try:
+        store.add_events(inc(ev("e1", "A")), received_at=T0)
+        assert store.dirty(2) == [("M", 2), ("Z", 1)]
+        assert [tid for tid, _ in store.dirty(10)] == ["M", "Z", "A"]
+    finally:
+        store.close()
