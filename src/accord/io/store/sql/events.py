@@ -186,10 +186,11 @@ class EventsPart(SqlBase):
             stmt = stmt.on_conflict_do_update(
                 index_elements=[t.dirty.c.ticket_id], set_={"mark": stmt.excluded.mark}
             )
-            rows = [
+            # a ticket already waiting keeps its ``since``: only the mark is replaced
+            marks = [
                 {"ticket_id": tid, "mark": mark, "since": received_at} for tid in sorted(touched)
             ]
-            conn.execute(stmt, rows)
+            conn.execute(stmt, marks)
         return outcomes
 
     @_guard
