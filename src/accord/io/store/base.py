@@ -9,9 +9,10 @@ Instants are whole seconds since the epoch (UTC), as everywhere in Accord.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
@@ -369,7 +370,18 @@ def internal_matches(metric: str, internal: bool) -> bool:
 
 def month_of(t: Instant) -> str:
     """``YYYY-MM`` of an instant, in UTC."""
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m")
+    return _month_of_day(t // 86_400)
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_of_day(day: int) -> str:
+    # by the day, cached: every stored record needs its start's month, and formatting a
+    # datetime for each cost the recompute more than a tenth of its store time
+    d = _EPOCH_DAY + timedelta(days=day)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 def state_at(record: MetricRecord, now: Instant) -> State:
@@ -427,7 +439,10 @@ class Store(Protocol):
     # ---- recompute bookkeeping
 
     def dirty(self, limit: int) -> list[tuple[str, int]]:
-        """Up to ``limit`` tickets waiting for a recompute, with their mark."""
+        """Up to ``limit`` tickets waiting for a recompute, with their mark, the longest
+        waiting first: in the order of the instant each was first marked since its last
+        recompute (a later event of the ticket keeps its place; a failed ticket retried and
+        not already waiting goes first), then by ticket id."""
         ...
 
     def clear_dirty(self, marks: Sequence[tuple[str, int]]) -> None:

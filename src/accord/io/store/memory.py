@@ -60,6 +60,7 @@ class MemoryStore(FailuresInMemory):
         self._by_ticket: dict[str, list[Event]] = defaultdict(list)
         self._quarantine: list[QuarantineEntry] = []
         self._dirty: dict[str, int] = {}
+        self._since: dict[str, int] = {}  # when a marked ticket was first marked (see dirty)
         self._tickets: dict[str, TicketSummary] = {}
         self._records: dict[str, list[MetricRecord]] = {}
         # ticket -> (current customer, sort key of the event that set it); the moves, in order
@@ -123,6 +124,8 @@ class MemoryStore(FailuresInMemory):
                 self._quarantine.append(entry)
             mark = secrets.randbits(62)
             for tid in touched:
+                if tid not in self._dirty:
+                    self._since[tid] = received_at
                 self._dirty[tid] = mark
             return outcomes
 
@@ -172,7 +175,9 @@ class MemoryStore(FailuresInMemory):
 
     def dirty(self, limit: int) -> list[tuple[str, int]]:
         with self._lock:
-            return sorted(self._dirty.items())[:limit]
+            # the longest waiting first (the SQL store's ``since``)
+            ordered = sorted(self._dirty.items(), key=lambda m: (self._since.get(m[0], 0), m[0]))
+            return ordered[:limit]
 
     def clear_dirty(self, marks: Sequence[tuple[str, int]]) -> None:
         with self._lock:

@@ -18,6 +18,7 @@ class FailuresInMemory:
 
     _lock: threading.RLock
     _dirty: dict[str, int]
+    _since: dict[str, int]
     _failed: dict[str, FailedTicket]
 
     def record_failures(
@@ -50,5 +51,7 @@ class FailuresInMemory:
             ids = sorted(i for i in wanted if i in self._failed)
             mark = secrets.randbits(62)
             for tid in ids:
+                if tid not in self._dirty:
+                    self._since[tid] = 0  # as the SQL store's default: first in line
                 self._dirty[tid] = mark
             return ids

@@ -200,13 +200,17 @@ sa.Index(
 UNMODELLED = ("ticket_search", "ix_tickets_search")
 
 # Tickets whose events changed since their records were computed. ``mark`` changes with every
-# ingest that touches the ticket, so a recompute only clears the mark it read.
+# ingest that touches the ticket, so a recompute only clears the mark it read; ``since`` (the
+# ingest's instant) is the first ingest's since the last recompute, and later ones leave it:
+# the recompute takes the marks in its order, the longest waiting first.
 dirty = sa.Table(
     "dirty",
     metadata,
     sa.Column("ticket_id", sa.Text, primary_key=True),
     sa.Column("mark", sa.BigInteger, nullable=False),
+    sa.Column("since", sa.BigInteger, nullable=False, server_default=sa.text("0")),
 )
+sa.Index("ix_dirty_since", dirty.c.since, dirty.c.ticket_id)
 
 # Tickets whose recompute failed: their mark is cleared (no endless retries of the same
 # error), and they wait here, with the error, until a new event or an admin retries them.

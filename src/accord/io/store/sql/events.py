@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,6 +24,7 @@ from accord.io.store.base import (
     conflict_problem,
 )
 from accord.io.store.refusals import refused_problem
+from accord.io.store.sql.changed import stored_rows, write_changed
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
@@ -40,6 +42,9 @@ from accord.io.store.sql.rows import (
     _record_row,
     _ticket_row,
 )
+
+_TICKET_KEY = ("ticket_id",)
+_RECORD_KEY = ("ticket_id", "metric", "cycle")
 
 
 class EventsPart(SqlBase):
@@ -181,7 +186,11 @@ class EventsPart(SqlBase):
             stmt = stmt.on_conflict_do_update(
                 index_elements=[t.dirty.c.ticket_id], set_={"mark": stmt.excluded.mark}
             )
-            conn.execute(stmt, [{"ticket_id": tid, "mark": mark} for tid in sorted(touched)])
+            # a ticket already waiting keeps its ``since``: only the mark is replaced
+            marks = [
+                {"ticket_id": tid, "mark": mark, "since": received_at} for tid in sorted(touched)
+            ]
+            conn.execute(stmt, marks)
         return outcomes
 
     @_guard
@@ -250,7 +259,9 @@ class EventsPart(SqlBase):
 
     @_guard
     def dirty(self, limit: int) -> list[tuple[str, int]]:
-        q = sa.select(t.dirty.c.ticket_id, t.dirty.c.mark).order_by(t.dirty.c.ticket_id)
+        # the longest waiting first: a ticket marked again and again is not passed over
+        d = t.dirty.c
+        q = sa.select(d.ticket_id, d.mark).order_by(d.since, d.ticket_id)
         with self._read.connect() as conn:
             return [(a, b) for a, b in conn.execute(q.limit(limit))]
 
@@ -282,7 +293,7 @@ class EventsPart(SqlBase):
     ) -> None:
         if not results and not clear:
             return
-        ids = [r.summary.ticket_id for r in results]
+        ids = list(dict.fromkeys(r.summary.ticket_id for r in results))
         with self._writing() as conn:
             # the current customers, locked: a move stored since these summaries were computed
             # stands (and one being stored waits for this transaction, then moves its rows)
@@ -300,15 +311,19 @@ class EventsPart(SqlBase):
             record_rows = [
                 _record_row(rec, current[r.summary.ticket_id]) for r in results for rec in r.records
             ]
+            by_ticket: dict[str, list[dict[str, Any]]] = {tid: [] for tid in ids}
+            for row in record_rows:
+                by_ticket[row["ticket_id"]].append(row)
+            tickets_of = {row["ticket_id"]: row for row in ticket_rows}
             for chunk in _chunks(ids):
-                conn.execute(t.records.delete().where(t.records.c.ticket_id.in_(chunk)))
-                conn.execute(t.tickets.delete().where(t.tickets.c.ticket_id.in_(chunk)))
+                # only what changed is written (see changed.py): the same rows as a rewrite
+                old = stored_rows(conn, t.tickets, _TICKET_KEY, chunk)
+                write_changed(conn, t.tickets, _TICKET_KEY, old, [tickets_of[i] for i in chunk])
+                old = stored_rows(conn, t.records, _RECORD_KEY, chunk)
+                rows = [r for i in chunk for r in by_ticket[i]]
+                write_changed(conn, t.records, _RECORD_KEY, old, rows, shared="as_of")
                 # computed and stored: no longer a failed ticket
                 failed = t.failed_tickets.c.ticket_id.in_(chunk)
                 conn.execute(t.failed_tickets.delete().where(failed))
-            if ticket_rows:
-                conn.execute(t.tickets.insert(), ticket_rows)
-            if record_rows:
-                conn.execute(t.records.insert(), record_rows)
             if clear:
                 conn.execute(_CLEAR_DIRTY, [{"tid": tid, "m": m} for tid, m in clear])
