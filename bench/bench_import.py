@@ -31,13 +31,16 @@ Cases, each in a fresh process pinned to one CPU (pyarrow and pandas on one thre
   the rows;
 - **row import**: the same with ``columnar=False`` (the row importer, the reference), on the
   first ``--import-rows`` rows (it takes minutes per hundred thousand rows);
-- **pandas anchor**: ``pandas.read_csv`` of all the rows (all columns as text) followed by
+- **pandas anchor**: ``pandas.read_csv`` of all the rows (the mapped columns only, as text:
+  pandas is spared converting the others, which Accord reads for the quarantine) followed by
   the same column mapping done in pandas: the mapped columns trimmed and renamed, the missing
-  values made null, the status names mapped to their categories, the instants parsed with the
-  mapping's format. It validates nothing, diffs nothing and writes nothing: the floor the
-  goal compares with. For the JSON exports: ``json.load`` and ``pandas.json_normalize`` of
-  the records and their nested lists, then the same mapping in pandas
-  (``bench/anchors_import_json.py``).
+  values made null, the status names (process-mining: the activities) mapped to their
+  categories, the instants parsed with the mapping's format, and for an event log without
+  event ids (process-mining) each event's id hashed from its mapped values (SHA-256 a row,
+  as Accord's content-hash ids are). It validates nothing, diffs nothing and writes
+  nothing: the floor the goal compares with. For the JSON exports: ``json.load`` and
+  ``pandas.json_normalize`` of the records and their nested lists, then the same mapping
+  in pandas (``bench/anchors_import_json.py``).
 
 Rates are rows per second of the process's CPU time (the process is pinned to one core, so
 this is the rate per core; wall time on a shared host also counts other processes' turns)
@@ -79,35 +82,54 @@ def _peak_rss() -> int:
 
 
 def _anchor(path: str, fmt: str, mapping: str | None) -> int:
-    """pandas.read_csv, then the mapping's columns trimmed, renamed, nulled, mapped, parsed."""
+    """pandas.read_csv of the mapped columns, then the mapping: trimmed, renamed, nulled,
+    mapped, parsed; and where the source has no event ids, the events' content hashed."""
+    import hashlib
+
     import pandas as pd
 
     from accord.io.importers import default_mapping, load_import_mapping
 
     m = default_mapping(fmt) if mapping is None else load_import_mapping(mapping, fmt)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, engine="c")
-    missing = sorted(m.missing_set)
-    out = pd.DataFrame(index=df.index)
-    wanted = {role: m.column(role) for role in m.columns}
+    wanted: dict[str, str] = {}
+    for role in m.columns:
+        col = m.column(role)
+        if col is not None:
+            wanted[role] = col
     wanted.update(m.fields)
     wanted.update({name: spec.column for name, spec in m.custom_fields.items()})
+    needed = set(wanted.values())
+    # fair to pandas: only the columns the mapping reads are converted
+    df = pd.read_csv(
+        path, dtype=str, keep_default_na=False, engine="c", usecols=lambda c: c in needed
+    )
+    missing = sorted(m.missing_set)
+    out = pd.DataFrame(index=df.index)
     for name, col in wanted.items():
-        if col is None or col not in df.columns:
+        if col not in df.columns:
             continue
         s = df[col].str.strip()
         out[name] = s.mask(s.isin(missing))
     if "status" in out:
         table = {k: v.value for k, v in m.status_table.items()}
         out["status"] = out["status"].str.casefold().map(table)
+    if "activity" in out and m.activities:
+        # process-mining: the status (and assignment) each activity means
+        status = {a: r.status for a, r in m.activities.items() if r.status is not None}
+        out["status"] = out["activity"].map(status)
     formats = [f for f in m.timestamp_format if f not in ("iso", "epoch")]
     for name in ("ts", "created_at"):
         if name in out:
             fmt_ = formats[0] if formats else "ISO8601"
             out[name] = pd.to_datetime(out[name], format=fmt_, errors="coerce")
+    if "event_id" not in out and not m.snapshot and fmt != "servicenow":
+        # fair to Accord: an event log without ids gets each event's content hashed, as
+        # Accord's ids are (SHA-256 of a text of the event's mapped values, a row at a time)
+        parts = [out[c].astype("string").fillna("") for c in out.columns]
+        content = parts[0].str.cat(parts[1:], sep="\x1f")
+        sha = hashlib.sha256
+        out["event_id"] = ["h:" + sha(t.encode()).hexdigest()[:32] for t in content]
     return len(out)
-
-
-# ------------------------------------------------------------------------ one measurement
 
 
 def _json_anchor(path: str, fmt: str, mapping: str | None) -> int:
