@@ -61,6 +61,19 @@ def reads_in_columns(importer: Importer) -> bool:
     return cls is GenericCsvImporter and importer.mapping.snapshot
 
 
+def read_columns(importer: Importer) -> frozenset[str]:
+    """The source columns the columnar kernels may read: every column the mapping names,
+    and each role's own name (the column a role falls back to when it is not mapped)."""
+    m = importer.mapping
+    out: set[str] = {role.name for role in importer.roles}
+    for role in m.columns:
+        out.add(role)
+        out.update(m.role(role))
+    out.update(m.fields.values())
+    out.update(spec.column for spec in m.custom_fields.values())
+    return frozenset(out)
+
+
 class ColumnarImportRun(ImportRun):
     """One import of one file; iterate :meth:`tables` (or :meth:`events`)."""
 
@@ -101,7 +114,10 @@ class ColumnarImportRun(ImportRun):
             importer.check_columns(found, self.source.path, "the header")
 
         try:
-            blocks = csv_blocks(self.source, importer.mapping.delimiter, header, self.block_bytes)
+            blocks = csv_blocks(
+                self.source, importer.mapping.delimiter, header, self.block_bytes,
+                read_columns(importer),
+            )  # fmt: skip
             for block in blocks:
                 got = self._block(kernel, block)
                 if got is not None:
