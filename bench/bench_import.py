@@ -1,10 +1,11 @@
-"""``accord import`` of large CSV exports: rows/s per core and peak memory, against pandas as
-anchor and the row importer, in the same run.
+"""``accord import`` of large CSV and JSON exports: rows/s per core and peak memory, against
+pandas as anchor and the row importer, in the same run.
 
-    .venv/bin/python bench/bench_import.py                       # 2,000,000 rows a source
+    .venv/bin/python bench/bench_import.py                       # 2,000,000 rows a CSV source
     .venv/bin/python bench/bench_import.py --rows 500000 --import-rows 50000 --doc
+    .venv/bin/python bench/bench_import.py --sources zendesk,jira,freshdesk --json-rows 200000
 
-Three sources of ``--rows`` rows each:
+Three CSV sources of ``--rows`` rows each:
 
 - **ServiceNow**: the UCI incident audit log (``../shared/data/uci-incident-event-log``),
   repeated with the incident numbers suffixed (``INC0000045-2``, …) until it has the rows;
@@ -18,6 +19,11 @@ Three sources of ``--rows`` rows each:
   the case ids suffixed, imported with the shipped ``helpdesk-italian`` mapping (no event
   ids: each event's id is its content's hash).
 
+Three JSON exports of ``--json-rows`` records each (``bench/gen_json_exports.py``: Zendesk
+ticket audits, Jira issues with changelog and comments, Freshdesk tickets with stats and
+conversations), imported with their shipped mappings; a row is one record (an audit, an
+issue, a ticket), which gives one to several events.
+
 Cases, each in a fresh process pinned to one CPU (pyarrow and pandas on one thread):
 
 - **columnar import**: :func:`accord.io.importers.import_file` to a ``.parquet`` file (what
@@ -25,11 +31,16 @@ Cases, each in a fresh process pinned to one CPU (pyarrow and pandas on one thre
   the rows;
 - **row import**: the same with ``columnar=False`` (the row importer, the reference), on the
   first ``--import-rows`` rows (it takes minutes per hundred thousand rows);
-- **pandas anchor**: ``pandas.read_csv`` of all the rows (all columns as text) followed by
+- **pandas anchor**: ``pandas.read_csv`` of all the rows (the mapped columns only, as text:
+  pandas is spared converting the others, which Accord reads for the quarantine) followed by
   the same column mapping done in pandas: the mapped columns trimmed and renamed, the missing
-  values made null, the status names mapped to their categories, the instants parsed with the
-  mapping's format. It validates nothing, diffs nothing and writes nothing: the floor the
-  goal compares with.
+  values made null, the status names (process-mining: the activities) mapped to their
+  categories, the instants parsed with the mapping's format, and for an event log without
+  event ids (process-mining) each event's id hashed from its mapped values (SHA-256 a row,
+  as Accord's content-hash ids are). It validates nothing, diffs nothing and writes
+  nothing: the floor the goal compares with. For the JSON exports: ``json.load`` and
+  ``pandas.json_normalize`` of the records and their nested lists, then the same mapping
+  in pandas (``bench/anchors_import_json.py``).
 
 Rates are rows per second of the process's CPU time (the process is pinned to one core, so
 this is the rate per core; wall time on a shared host also counts other processes' turns)
@@ -55,6 +66,8 @@ ROOT = HERE.parent
 UCI = ROOT.parent / "shared" / "data" / "uci-incident-event-log" / "incident_event_log.zip"
 HELPDESK = ROOT.parent / "shared" / "data" / "helpdesk-italian" / "helpdesk.csv.gz"
 SECTION = "Importing"
+JSON_FORMATS = {"zendesk": "Zendesk", "jira": "Jira", "freshdesk": "Freshdesk"}
+CSV_FORMATS = ("servicenow", "csv", "process-mining")
 
 
 def _peak_rss() -> int:
@@ -69,35 +82,63 @@ def _peak_rss() -> int:
 
 
 def _anchor(path: str, fmt: str, mapping: str | None) -> int:
-    """pandas.read_csv, then the mapping's columns trimmed, renamed, nulled, mapped, parsed."""
+    """pandas.read_csv of the mapped columns, then the mapping: trimmed, renamed, nulled,
+    mapped, parsed; and where the source has no event ids, the events' content hashed."""
+    import hashlib
+
     import pandas as pd
 
     from accord.io.importers import default_mapping, load_import_mapping
 
     m = default_mapping(fmt) if mapping is None else load_import_mapping(mapping, fmt)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, engine="c")
-    missing = sorted(m.missing_set)
-    out = pd.DataFrame(index=df.index)
-    wanted = {role: m.column(role) for role in m.columns}
+    wanted: dict[str, str] = {}
+    for role in m.columns:
+        col = m.column(role)
+        if col is not None:
+            wanted[role] = col
     wanted.update(m.fields)
     wanted.update({name: spec.column for name, spec in m.custom_fields.items()})
+    needed = set(wanted.values())
+    # fair to pandas: only the columns the mapping reads are converted
+    df = pd.read_csv(
+        path, dtype=str, keep_default_na=False, engine="c", usecols=lambda c: c in needed
+    )
+    missing = sorted(m.missing_set)
+    out = pd.DataFrame(index=df.index)
     for name, col in wanted.items():
-        if col is None or col not in df.columns:
+        if col not in df.columns:
             continue
         s = df[col].str.strip()
         out[name] = s.mask(s.isin(missing))
     if "status" in out:
         table = {k: v.value for k, v in m.status_table.items()}
         out["status"] = out["status"].str.casefold().map(table)
+    if "activity" in out and m.activities:
+        # process-mining: the status (and assignment) each activity means
+        status = {a: r.status for a, r in m.activities.items() if r.status is not None}
+        out["status"] = out["activity"].map(status)
     formats = [f for f in m.timestamp_format if f not in ("iso", "epoch")]
     for name in ("ts", "created_at"):
         if name in out:
             fmt_ = formats[0] if formats else "ISO8601"
             out[name] = pd.to_datetime(out[name], format=fmt_, errors="coerce")
+    if "event_id" not in out and not m.snapshot and fmt != "servicenow":
+        # fair to Accord: an event log without ids gets each event's content hashed, as
+        # Accord's ids are (SHA-256 of a text of the event's mapped values, a row at a time)
+        parts = [out[c].astype("string").fillna("") for c in out.columns]
+        content = parts[0].str.cat(parts[1:], sep="\x1f")
+        sha = hashlib.sha256
+        out["event_id"] = ["h:" + sha(t.encode()).hexdigest()[:32] for t in content]
     return len(out)
 
 
-# ------------------------------------------------------------------------ one measurement
+def _json_anchor(path: str, fmt: str, mapping: str | None) -> int:
+    from accord.io.importers import default_mapping, load_import_mapping
+    from anchors_import_json import ANCHORS
+
+    m = default_mapping(fmt) if mapping is None else load_import_mapping(mapping, fmt)
+    rows: int = ANCHORS[fmt](path, m)
+    return rows
 
 
 def _child(mode: str, path: str, fmt: str, mapping: str) -> None:
@@ -114,7 +155,8 @@ def _child(mode: str, path: str, fmt: str, mapping: str) -> None:
     out: dict[str, Any] = {}
     t0, c0 = time.perf_counter(), time.process_time()
     if mode == "anchor":
-        out["rows"] = _anchor(path, fmt, chosen)
+        anchor = _json_anchor if fmt in JSON_FORMATS else _anchor
+        out["rows"] = anchor(path, fmt, chosen)
     else:
         from accord.io.importers import import_file
 
@@ -234,7 +276,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--import-rows", type=int, default=50_000)
+    ap.add_argument("--json-rows", type=int, default=200_000, help="records a JSON export")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument(
+        "--sources",
+        default=",".join((*CSV_FORMATS, *JSON_FORMATS)),
+        help="the formats to measure, comma-separated (default: all six)",
+    )
     ap.add_argument("--doc", action="store_true", help="write docs/performance.md's section")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -243,6 +291,7 @@ def main() -> int:
         return 0
     sys.path.insert(0, str(HERE))
     from _common import machine_info, markdown_table, replace_section
+    from gen_json_exports import write_export
 
     for needed in (UCI, HELPDESK):
         if not needed.is_file():
@@ -252,21 +301,34 @@ def main() -> int:
     loads = [_load()]
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
+        chosen = {f.strip() for f in args.sources.split(",") if f.strip()}
         sources: list[tuple[str, str, Path, Path | str | None]] = []
-        sn = d / "servicenow.csv"
-        _servicenow(args.rows, sn)
-        sources.append(("ServiceNow", "servicenow", sn, None))
-        gen, gmap = d / "generic.csv", d / "generic.yaml"
-        _generic(args.rows, gen, gmap)
-        sources.append(("generic CSV", "csv", gen, gmap))
-        pm = d / "process-mining.csv"
-        _process_mining(args.rows, pm)
-        sources.append(("process-mining", "process-mining", pm, "helpdesk-italian"))
+        heads: dict[str, Path] = {}
+        if "servicenow" in chosen:
+            sn = d / "servicenow.csv"
+            _servicenow(args.rows, sn)
+            sources.append(("ServiceNow", "servicenow", sn, None))
+        if "csv" in chosen:
+            gen, gmap = d / "generic.csv", d / "generic.yaml"
+            _generic(args.rows, gen, gmap)
+            sources.append(("generic CSV", "csv", gen, gmap))
+        if "process-mining" in chosen:
+            pm = d / "process-mining.csv"
+            _process_mining(args.rows, pm)
+            sources.append(("process-mining", "process-mining", pm, "helpdesk-italian"))
+        for fmt, label in JSON_FORMATS.items():
+            if fmt in chosen:
+                full, heads[fmt] = d / f"{fmt}.json", d / f"{fmt}-head.json"
+                write_export(fmt, args.json_rows, full)
+                write_export(fmt, args.import_rows, heads[fmt])
+                sources.append((label, fmt, full, None))
         for label, fmt, full, mapping in sources:
-            head = d / f"{full.stem}-head.csv"
-            _head(full, args.import_rows, head)
+            head = heads.get(fmt) or d / f"{full.stem}-head.csv"
+            if fmt not in heads:
+                _head(full, args.import_rows, head)
             mb = full.stat().st_size / 2**20
-            print(f"{label}: {args.rows:,} rows, {mb:,.0f} MiB", flush=True)
+            n_rows = args.json_rows if fmt in JSON_FORMATS else args.rows
+            print(f"{label}: {n_rows:,} rows, {mb:,.0f} MiB", flush=True)
             cases = {
                 "columnar import": ("columnar", full),
                 "pandas anchor": ("anchor", full),
@@ -292,6 +354,7 @@ def main() -> int:
                         label,
                         name,
                         f"{got['rows']:,}",
+                        f"{got['events']:,}" if "events" in got else "",
                         f"{got['cpu']:.2f} s",
                         f"{rate:,.0f} rows/s",
                         f"{got['rows'] / got['seconds']:,.0f} rows/s",
@@ -303,6 +366,7 @@ def main() -> int:
         "source",
         "case",
         "rows",
+        "events",
         "CPU time",
         "rate per core (CPU)",
         "rate (wall)",
@@ -310,9 +374,10 @@ def main() -> int:
         "peak RSS",
     ]
     lines = [
-        f"- sources of {args.rows:,} rows each (see `bench/bench_import.py`); the columnar "
-        "import and the pandas anchor on all of them, the row importer on the first "
-        f"{args.import_rows:,}",
+        f"- CSV sources of {args.rows:,} rows each, JSON exports of {args.json_rows:,} records "
+        "(rows) each (see `bench/bench_import.py`, `bench/gen_json_exports.py`); the "
+        "columnar import and the pandas anchor on all of them, the row importer on the "
+        f"first {args.import_rows:,}",
         "- each case in a fresh process pinned to one CPU; rates per second of the process's "
         f"CPU time (per core) and of wall time; best of {args.repeat}, interleaved",
         "- `vs anchor`: the rate per core against the pandas anchor's on the same source",
@@ -323,7 +388,8 @@ def main() -> int:
         markdown_table(header, results, left=2),
         "",
         f"Reproduce: `.venv/bin/python bench/bench_import.py --rows {args.rows} "
-        f"--import-rows {args.import_rows} --repeat {args.repeat} --doc`",
+        f"--json-rows {args.json_rows} --import-rows {args.import_rows} "
+        f"--repeat {args.repeat} --sources {args.sources} --doc`",
     ]
     report = "\n".join(lines)
     print(report)

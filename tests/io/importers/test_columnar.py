@@ -237,3 +237,42 @@ def test_line_endings_a_bom_and_blank_lines_give_the_row_importers_outcome(
     path = tmp_path / "sn.csv"
     path.write_bytes(SPELLINGS[spelling](text).encode("utf-8"))
     _both(path, "servicenow", block_bytes=block)
+
+
+# ------------------------------------------------------------------ unread columns
+
+EXTRA = st.sampled_from(["", " ", "note", "x y", '"quoted, with comma"', '"say ""hi"""', "é"])
+
+
+@SETTINGS
+@given(
+    rows=st.lists(st.tuples(SN_ROW, EXTRA, EXTRA), min_size=1, max_size=20),
+    blanks=st.lists(st.integers(0, 20), max_size=3),
+    block=st.sampled_from([64, 300, 4096]),
+)
+def test_columns_the_mapping_does_not_read_are_kept_in_quarantine_and_count_for_blank_rows(
+    tmp_path: Path, rows: list[tuple[tuple[str, ...], str, str]], blanks: list[int], block: int
+) -> None:
+    """Only the mapped columns are converted, yet a quarantined row keeps every cell (a
+    repeated header name keeps its last one), and a row is blank only when all its cells
+    are, as the row reader has it."""
+    header = ["notes", *SN_HEADER, "notes", "unread"]
+    lines = [",".join(header)]
+    for sn, a, b in rows:
+        cells = [
+            a,
+            *(
+                c if "," not in c and '"' not in c else f'"{c.replace(chr(34), 2 * chr(34))}"'
+                for c in sn
+            ),
+            b,
+            a,
+        ]
+        lines.append(",".join(cells))
+    for at in blanks:  # blank mapped cells, and sometimes blank unread ones too
+        lines.insert(
+            min(at, len(lines) - 1) + 1, "," * len(SN_HEADER) + ("x,," if at % 2 else ",,")
+        )
+    path = tmp_path / "sn.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _both(path, "servicenow", block_bytes=block)

@@ -396,6 +396,10 @@ class JsonImporter(Importer):
     """An importer over JSON records: API response pages, arrays or JSON Lines."""
 
     list_keys: ClassVar[frozenset[str]] = frozenset()
+    # whether the columnar importer may check records' events in batches: true when a
+    # record's conversion reads nothing an earlier record's ``commit`` changes (a record
+    # with a commit is otherwise decided before the next is converted: batches of one)
+    batch_checks: ClassVar[bool] = False
     # keys that wrap a single record in a "show" response, e.g. {"audit": {...}}
     wrapper_keys: ClassVar[frozenset[str]] = frozenset()
     keys: ClassVar[frozenset[str]] = frozenset({"tag_separator"})

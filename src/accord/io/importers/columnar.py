@@ -32,10 +32,20 @@ from accord.core.engine.batch.schema import CLEARED, events_from_table, events_t
 from accord.core.events import Event
 from accord.errors import DamagedInputError
 from accord.io.compression import Damaged
-from accord.io.importers.base import Importer, ImportRun, ProgressFn, QuarantineFn
+from accord.io.importers.base import (
+    Conversion,
+    Importer,
+    ImportRun,
+    JsonImporter,
+    ProgressFn,
+    QuarantineFn,
+    RowError,
+)
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
 from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
+from accord.io.importers.columnar_json import JsonBatch
 from accord.io.importers.columnar_snapshot import SnapshotColumns
+from accord.io.importers.columnar_values import I64
 from accord.io.importers.csv_blocks import BLOCK_BYTES, CsvBlock, csv_blocks
 from accord.io.importers.generic_csv import GenericCsvImporter
 from accord.io.importers.servicenow import ServiceNowImporter
@@ -61,6 +71,19 @@ def reads_in_columns(importer: Importer) -> bool:
     return cls is GenericCsvImporter and importer.mapping.snapshot
 
 
+def read_columns(importer: Importer) -> frozenset[str]:
+    """The source columns the columnar kernels may read: every column the mapping names,
+    and each role's own name (the column a role falls back to when it is not mapped)."""
+    m = importer.mapping
+    out: set[str] = {role.name for role in importer.roles}
+    for role in m.columns:
+        out.add(role)
+        out.update(m.role(role))
+    out.update(m.fields.values())
+    out.update(spec.column for spec in m.custom_fields.values())
+    return frozenset(out)
+
+
 class ColumnarImportRun(ImportRun):
     """One import of one file; iterate :meth:`tables` (or :meth:`events`)."""
 
@@ -74,6 +97,9 @@ class ColumnarImportRun(ImportRun):
     ) -> None:
         super().__init__(importer, path, on_quarantine=on_quarantine, on_progress=on_progress)
         self.in_columns = reads_in_columns(importer)
+        # JSON exports: converted a record at a time, checked in batches
+        self.json_batches = isinstance(importer, JsonImporter) and importer.batch_checks
+        self._ticket_numbers: dict[str, int] = {}
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
         self._ticket_events = 0
@@ -85,6 +111,14 @@ class ColumnarImportRun(ImportRun):
 
     def tables(self) -> Iterator[pa.Table]:
         """The valid events, in source order, as events tables (one or more a block)."""
+        if self.json_batches:
+            try:
+                yield from self._json_tables()
+            except Damaged as d:
+                self._finish()
+                raise self._damaged(d.reason) from None
+            self._finish()
+            return
         if not self.in_columns:
             yield from self._row_tables()
             return
@@ -101,7 +135,10 @@ class ColumnarImportRun(ImportRun):
             importer.check_columns(found, self.source.path, "the header")
 
         try:
-            blocks = csv_blocks(self.source, importer.mapping.delimiter, header, self.block_bytes)
+            blocks = csv_blocks(
+                self.source, importer.mapping.delimiter, header, self.block_bytes,
+                read_columns(importer),
+            )  # fmt: skip
             for block in blocks:
                 got = self._block(kernel, block)
                 if got is not None:
@@ -115,7 +152,7 @@ class ColumnarImportRun(ImportRun):
 
     def _finish(self) -> None:
         super()._finish()
-        if self.in_columns:
+        if self.in_columns or self.json_batches:
             self.stats.tickets = self._ticket_events
 
     def _row_tables(self) -> Iterator[pa.Table]:
@@ -152,11 +189,15 @@ class ColumnarImportRun(ImportRun):
         if out is None:
             return None
         stats.unchanged += out.unchanged
-        events = out.events
+        return self._accept(out.events, out.event_rows, out.event_tickets)
+
+    def _accept(self, events: pa.Table, rows: I64, tickets: I64) -> pa.Table | None:
+        """The checked events of a block (``rows``: the block row of each) without those
+        already written, with the counts of their rows."""
+        stats = self.stats
         if events.num_rows == 0:
             return None
-        fresh = self._fresh_mask(events, out.event_tickets)
-        rows = out.event_rows
+        fresh = self._fresh_mask(events, tickets)
         with_events = np.unique(rows)
         kept_rows = np.unique(rows[fresh])
         stats.rows_with_events += int(kept_rows.size)
@@ -177,6 +218,95 @@ class ColumnarImportRun(ImportRun):
             status = pc.or_(status, gone)
         stats.status_events += int(pc.sum(status).as_py() or 0)
         return events
+
+    # ------------------------------------------------------------------ JSON records
+
+    def _json_tables(self) -> Iterator[pa.Table]:
+        """The row importer's ``_events`` loop, with the events checked a batch at a time."""
+        importer, stats = self.importer, self.stats
+        batch = JsonBatch()
+        early: list[tuple[SourceRow, str, str]] = []  # quarantined before the check
+        seq = 0
+        rows = importer.read(self.source)
+        try:
+            for row in rows:
+                stats.rows += 1
+                if self.on_progress is not None and stats.rows % self.progress_every == 0:
+                    self.on_progress(self.source.position(), self.source.size)
+                problem = ("*", row.problem) if row.problem is not None else None
+                conv = self._convert(row) if problem is None else Conversion()
+                problem = problem or conv.problem
+                if problem is not None:
+                    if not len(batch):
+                        self._quarantine(row, *problem)  # nothing before it is pending
+                        continue
+                    early.append((row, *problem))
+                    if len(early) < TABLE_EVENTS:
+                        continue
+                    got, _ = self._check(batch, early)
+                    batch, early = JsonBatch(), []
+                    if got is not None:
+                        yield got
+                    continue
+                if not conv.events:
+                    if conv.commit is not None:
+                        conv.commit()
+                    stats.unchanged += 1
+                    continue
+                batch.add(row, conv.events, seq)
+                seq += len(conv.events)
+                if conv.commit is not None or len(batch) + len(early) >= TABLE_EVENTS:
+                    # a commit changes what the next records are converted with: this
+                    # record is decided first
+                    got, failed = self._check(batch, early)
+                    if conv.commit is not None and len(batch.rows) - 1 not in failed:
+                        conv.commit()
+                    batch, early = JsonBatch(), []
+                    if got is not None:
+                        yield got
+        except Damaged:
+            if len(batch) or early:  # the records read before the damage are kept
+                got, _ = self._check(batch, early)
+                if got is not None:
+                    yield got
+            raise
+        if len(batch) or early:
+            got, _ = self._check(batch, early)
+            if got is not None:
+                yield got
+
+    def _convert(self, row: SourceRow) -> Conversion:
+        try:
+            return self.importer.convert(row)
+        except RowError as e:
+            return Conversion.bad(e.field, e.reason)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+            # an API record of an unexpected shape: keep the row rather than stop the import
+            return Conversion.bad("*", f"cannot convert this {self.importer.row_name}: {e!r}")
+
+    def _check(
+        self, batch: JsonBatch, early: list[tuple[SourceRow, str, str]]
+    ) -> tuple[pa.Table | None, dict[int, tuple[str, str]]]:
+        """Check a batch: quarantine (in source order) what failed, keep the rest."""
+        bad = list(early)
+        failed: dict[int, tuple[str, str]] = {}
+        checked = None
+        if len(batch):
+            checked = batch.check(self.importer.mapping, self._tz, self.source.path)
+            failed = checked.failed
+            bad.extend((batch.rows[r], *why) for r, why in failed.items())
+        for row, fld, why in sorted(bad, key=lambda b: b[0].row):
+            self._quarantine(row, fld, why)
+        if checked is None:
+            return None, failed
+        events = checked.events
+        rows = np.asarray(batch.event_row, dtype=np.int64)[checked.event_index]
+        numbers = self._ticket_numbers
+        tickets = np.asarray(
+            [numbers.setdefault(t, len(numbers)) for t in events.column("ticket_id").to_pylist()],
+            dtype=np.int64,
+        )
+        return self._accept(events, rows, tickets), failed
 
     def _fresh_mask(self, events: pa.Table, tickets: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The row importer's ``_fresh`` for every event: False for an event whose id was

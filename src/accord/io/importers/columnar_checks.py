@@ -10,7 +10,6 @@ dicts the row importer would have built: same events, same quarantine reason.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,7 @@ from accord.core.events import Event, FieldValue
 from accord.io.columnar_validate import _conform, _events_table, _validate_columns
 from accord.io.importers.base import CanonicalDict, validate_row_events
 from accord.io.importers.columnar_instants import Instants
+from accord.io.importers.columnar_sha256 import sha256_prefixes
 from accord.io.importers.columnar_values import I32, I64, NAN, NONE, BoolArray, Values
 from accord.io.table_writers import _distinct_rows
 
@@ -169,6 +169,22 @@ def _json_texts(values: list[Any]) -> list[str]:
     return [json.dumps(v, ensure_ascii=False) for v in values]
 
 
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what json.dumps(ensure_ascii=False) escapes in a text
+
+
+def json_text_column(values: pa.Array) -> pa.Array:
+    """``json.dumps(v, ensure_ascii=False)`` of each text (null stays null): quoted in
+    Arrow, only the texts with a quote, a backslash or a control character through Python."""
+    if not pa.types.is_string(values.type):
+        return pa.array(_json_texts(values.to_pylist()), pa.string())
+    quoted = pc.binary_join_element_wise('"', values, '"', "")
+    special = pc.fill_null(pc.match_substring_regex(values, _NEEDS_ESCAPE), False)
+    if not pc.any(special).as_py():
+        return quoted
+    fixed = pa.array(_json_texts(pc.filter(values, special).to_pylist()), pa.string())
+    return pc.replace_with_mask(quoted, special, fixed)
+
+
 def hash_ids(table: pa.Table) -> pa.Array:
     """Every event's :func:`~accord.core.event_validation.hash_event_id`, from an events
     table: the canonical content's JSON built from each column's distinct values (the
@@ -205,7 +221,7 @@ def hash_ids(table: pa.Table) -> pa.Array:
     def text_json(name: str) -> pa.Array:
         col = table.column(name).combine_chunks() if name in names else pa.nulls(n, pa.string())
         enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
-        dictionary = pa.array(_json_texts(enc.dictionary.to_pylist()), pa.string())
+        dictionary = json_text_column(enc.dictionary)
         return pc.fill_null(dictionary.take(enc.indices), "null")
 
     public = table.column("public").combine_chunks() if "public" in names else pa.nulls(n)
@@ -225,6 +241,7 @@ def hash_ids(table: pa.Table) -> pa.Array:
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_NO_BYTES = np.zeros(0, dtype=np.uint8)
 
 
 def _hashed(content: pa.Array) -> pa.Array:
@@ -237,11 +254,8 @@ def _hashed(content: pa.Array) -> pa.Array:
         content = content.cast(pa.string())
     bufs = content.buffers()
     offs = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=content.offset * 4)
-    data = memoryview(bufs[2]) if bufs[2] is not None else memoryview(b"")
-    sha = hashlib.sha256
-    starts, ends = offs[:-1].tolist(), offs[1:].tolist()
-    digests = b"".join([sha(data[a:b]).digest()[:16] for a, b in zip(starts, ends, strict=True)])
-    raw = np.frombuffer(digests, dtype=np.uint8).reshape(n, 16)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else _NO_BYTES
+    raw = sha256_prefixes(offs, data)
     prefix = np.frombuffer(HASH_ID_PREFIX.encode("ascii"), dtype=np.uint8)
     width = prefix.size + 32
     out = np.empty((n, width), dtype=np.uint8)

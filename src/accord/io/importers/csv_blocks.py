@@ -8,6 +8,11 @@ so its line number is its position). From the first block that does not qualify 
 of the file, the rows are read by ``csv_rows`` itself (over the same bytes) and laid out as
 columns: a quoted cell may span lines, so the file cannot go back to the fast parser.
 
+Only the columns the importer reads (``wanted``) are converted to Arrow text: the others
+are still parsed (a row with a wrong cell count is caught), and a row's every cell is read
+again from the block's bytes when it is needed (a quarantined row keeps them all; a row
+whose cells may all be blank is checked on all of them).
+
 Memory: a block of :data:`BLOCK_BYTES` and its columns at a time. Reads from the source in
 pieces of :data:`READ_BYTES`, the size the row importer's text stream reads, so that a
 damaged source gives the same rows before its damage.
@@ -18,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -46,16 +51,53 @@ class CsvBlock:
     table: pa.Table
     rows: I64
     bad: list[SourceRow] = field(default_factory=list)
+    # set when ``table`` holds only some columns: every row's line, read again on demand
+    lines: _Lines | None = None
 
     def column(self, name: str | None) -> pa.Array | None:
         if name is None or name not in self.table.column_names:
+            if self.lines is not None and name in self.lines.header:
+                # a column the importer reads but did not ask for: a bug, not a source fault
+                raise KeyError(f"column {name!r} of the source was not converted")
             return None
         col = self.table.column(name)
         return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
 
     def raw(self, i: int) -> dict[str, Any]:
         """Row ``i`` as the row importer's dict of cells."""
+        if self.lines is not None:
+            return dict(zip(self.lines.header, self.lines.cells(i), strict=True))
         return {k: v[0] for k, v in self.table.slice(i, 1).to_pydict().items()}
+
+
+@dataclass
+class _Lines:
+    """The lines of a plain block (one record a line), to read a row's cells again."""
+
+    header: list[str]
+    chunk: bytes
+    starts: I64  # of each row's line in ``chunk``
+    stops: I64  # its end, newline left out
+    delimiter: str
+
+    def cells(self, i: int) -> list[str]:
+        text = self.chunk[int(self.starts[i]) : int(self.stops[i])].decode("utf-8")
+        if text.endswith("\r"):
+            text = text[:-1]  # "\r\n" ends the line for pyarrow too
+        # the block is plain (quotes only around whole cells, on one line): csv reads the
+        # line into the cells pyarrow gave
+        return next(csv.reader([text], delimiter=self.delimiter), [""])
+
+    def take(self, keep: I64) -> _Lines:
+        return _Lines(self.header, self.chunk, self.starts[keep], self.stops[keep], self.delimiter)
+
+
+def _line_bounds(chunk: bytes, n: int) -> tuple[I64, I64]:
+    """Where each of the ``n`` lines of a block of whole lines starts and stops."""
+    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10).astype(np.int64)
+    stops = np.concatenate([ends, np.array([len(chunk)], dtype=np.int64)])[:n]
+    starts = np.concatenate([np.zeros(1, dtype=np.int64), ends + 1])[:n]
+    return starts, stops
 
 
 class _Chain(io.RawIOBase):
@@ -131,7 +173,10 @@ def _quoted_cells_only(chunk: bytes, delimiter: str) -> bool:
 
 
 def _parse(chunk: bytes, width: int, delimiter: str, positions: list[int]) -> pa.Table | None:
+    """The block's columns at ``positions`` (only they are converted), or ``None`` when
+    pyarrow cannot read it as the row reader would."""
     names = [f"c{i}" for i in range(width)]
+    chosen = [names[p] for p in positions]
     try:
         t = pacsv.read_csv(
             pa.py_buffer(chunk),
@@ -144,7 +189,8 @@ def _parse(chunk: bytes, width: int, delimiter: str, positions: list[int]) -> pa
                 ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: pa.string() for n in chosen},
+                include_columns=chosen,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -154,10 +200,10 @@ def _parse(chunk: bytes, width: int, delimiter: str, positions: list[int]) -> pa
     lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
     if t.num_rows != lines:
         return None
-    return t.select([names[p] for p in positions])
+    return t.select(chosen)
 
 
-def _blank_rows(table: pa.Table) -> NDArray[np.bool_]:
+def _blank_rows(table: pa.Table, lines: _Lines) -> NDArray[np.bool_]:
     """Rows whose every cell is blank (skipped by the row reader, as blank lines are)."""
     import pyarrow.compute as pc
 
@@ -170,8 +216,7 @@ def _blank_rows(table: pa.Table) -> NDArray[np.bool_]:
     if not maybe.any():
         return maybe
     for i in np.flatnonzero(maybe).tolist():
-        cells = [table.column(c)[i].as_py() for c in range(table.num_columns)]
-        maybe[i] = not any(str(c).strip() for c in cells)
+        maybe[i] = not any(c.strip() for c in lines.cells(i))
     return maybe
 
 
@@ -180,8 +225,10 @@ def csv_blocks(
     delimiter: str,
     on_header: Callable[[Sequence[str]], None],
     block_bytes: int = BLOCK_BYTES,
+    wanted: Collection[str] | None = None,
 ) -> Iterator[CsvBlock]:
-    """The source's rows in blocks (see the module docstring). A damage met while reading
+    """The source's rows in blocks (see the module docstring). ``wanted``: the columns to
+    convert (``None``: all; the first is always converted). A damage met while reading
     is raised (the source words it as :class:`Damaged`) after the blocks of the rows read
     before it."""
     with src.binary() as stream:
@@ -228,6 +275,9 @@ def csv_blocks(
             return
         on_header(header)
         names, positions = _names(header)
+        if wanted is not None:
+            keep = [k for k, nm in enumerate(names) if k == 0 or nm in wanted]
+            names, positions = [names[k] for k in keep], [positions[k] for k in keep]
         del buf[: start + len(head_line)]
         line = 2  # of the first line in buf
         while True:
@@ -250,11 +300,12 @@ def csv_blocks(
             line += table.num_rows
             del buf[:cut]
             table = table.rename_columns(names)
-            blank = _blank_rows(table) if table.num_columns else np.zeros(0, dtype=bool)
+            lines = _Lines(header, chunk, *_line_bounds(chunk, table.num_rows), delimiter)
+            blank = _blank_rows(table, lines) if table.num_columns else np.zeros(0, dtype=bool)
             if blank.any():
-                keep = np.flatnonzero(~blank)
-                table, rows = table.take(pa.array(keep)), rows[keep]
-            yield CsvBlock(table, rows)
+                kept = np.flatnonzero(~blank)
+                table, rows, lines = table.take(pa.array(kept)), rows[kept], lines.take(kept)
+            yield CsvBlock(table, rows, lines=lines)
             if eof and not buf:
                 break
         if damage is not None:

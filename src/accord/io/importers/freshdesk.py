@@ -53,6 +53,7 @@ class FreshdeskImporter(JsonImporter):
     title: ClassVar[str] = "Freshdesk tickets with conversations (API v2 JSON)"
     row_name: ClassVar[str] = "ticket"
     unchanged_means: ClassVar[str] = "nothing to import"
+    batch_checks: ClassVar[bool] = True  # a ticket converts on its own (no commit)
     list_keys: ClassVar[frozenset[str]] = frozenset({"results", "tickets"})
     wrapper_keys: ClassVar[frozenset[str]] = frozenset({"ticket"})
     keys: ClassVar[frozenset[str]] = JsonImporter.keys | {"initial_status"}

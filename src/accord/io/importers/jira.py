@@ -65,6 +65,7 @@ class JiraImporter(JsonImporter):
     title: ClassVar[str] = "Jira Service Management issues with changelog (REST API JSON)"
     row_name: ClassVar[str] = "issue"
     unchanged_means: ClassVar[str] = "nothing to import"
+    batch_checks: ClassVar[bool] = True  # an issue converts on its own (no commit)
     list_keys: ClassVar[frozenset[str]] = frozenset({"issues"})
     wrapper_keys: ClassVar[frozenset[str]] = frozenset({"issue"})
     roles: ClassVar[tuple[Role, ...]] = (
@@ -80,11 +81,18 @@ class JiraImporter(JsonImporter):
         self._reporter = mapping.column("requester") or "reporter"
         self._targets = targets_by_source(mapping)
         self._by_lower = {k.lower(): k for k in (*self._targets, self._status)}
+        self._users: dict[str, bool] = {}  # source -> whether it holds a user (memo)
+        self._tag_sources = frozenset(
+            s for s, ts in self._targets.items() if any(t.name == "tags" for t in ts)
+        )
 
     def _is_user(self, source: str) -> bool:
-        return source == self._reporter or any(
-            t.name in _USER_TARGETS for t in self._targets.get(source, ())
-        )
+        got = self._users.get(source)
+        if got is None:
+            got = self._users[source] = source == self._reporter or any(
+                t.name in _USER_TARGETS for t in self._targets.get(source, ())
+            )
+        return got
 
     def _source_of(self, item: Mapping[str, Any]) -> str | None:
         for key in ("fieldId", "field"):
@@ -99,7 +107,7 @@ class JiraImporter(JsonImporter):
         text = item.get(f"{side}String")
         if self._is_user(source) and item.get(side) is not None:
             return item.get(side)
-        if any(t.name == "tags" for t in self._targets.get(source, ())) and isinstance(text, str):
+        if source in self._tag_sources and isinstance(text, str):
             return text.split()  # Jira lists labels separated by spaces
         return text
 

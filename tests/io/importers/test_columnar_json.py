@@ -1,0 +1,187 @@
+"""The columnar importer's JSON batches give the row importer's outcome: random Jira and
+Freshdesk exports (odd ids, statuses, instants, tags, custom field types, missing keys),
+imported both ways, give the same events, counts and quarantine records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.io.importers import ColumnarImportRun, open_import, shipped_mapping_text
+from tests.io.importers.helpers import outcome
+
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+GOOD_WHEN = ["2026-03-02T09:00:00Z", "2026-03-02T11:00:00.000+0100", "2026-03-03T08:00:00Z"]
+# mostly instants that read, so that most records give events
+WHEN = st.sampled_from(
+    [
+        *GOOD_WHEN * 6,
+        "2026-03-02T09:00:00Z",
+        "2026-03-02T09:00:00.000+0100",
+        "2026-03-02T10:30:00Z",
+        "2026-03-02T09:00:00",  # no zone: the mapping's
+        "2026-02-30T09:00:00Z",
+        "soon",
+        "",
+        None,
+        1772442000,
+        "9999-12-31T23:59:59Z",
+    ]
+)
+TEXTS = st.sampled_from(["Ann", " Bob ", "", "  ", None, 7, "x;y", "é", True, 2.5])
+
+
+def _both(path: Path, fmt: str, mapping: Any = None) -> None:
+    rows = open_import(path, fmt, mapping=mapping, source_tz="Europe/Rome")
+    expected = outcome(list(rows.events()), rows)
+    col = open_import(path, fmt, mapping=mapping, source_tz="Europe/Rome", columnar=True)
+    assert isinstance(col, ColumnarImportRun) and col.json_batches
+    assert outcome(list(col.events()), col) == expected
+
+
+# ------------------------------------------------------------------ Jira
+
+JIRA_STATUS = st.sampled_from(
+    ["Waiting for support", "In Progress", "Done", "High", "Low"] * 4
+    + ["Bogus", "", None, 7, " Ann ", "a;b"]
+)
+ITEM = st.fixed_dictionaries(
+    {
+        "fieldId": st.sampled_from(["status", "priority", "labels", "assignee", "other"]),
+        "fromString": JIRA_STATUS,
+        "toString": JIRA_STATUS,
+        "from": TEXTS,
+        "to": TEXTS,
+    }
+)
+HISTORY = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["1", "2", None, 3]),
+        "created": WHEN,
+        "items": st.lists(ITEM, max_size=3),
+    }
+)
+COMMENT = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["c1", "c2", None]),
+        "created": WHEN,
+        "jsdPublic": st.sampled_from([True, False, None, "no"]),
+        "author": st.sampled_from(
+            [{"accountId": "cust-1", "accountType": "customer"}, {"accountId": "a"}, {}, None]
+        ),
+    }
+)
+ISSUE = st.fixed_dictionaries(
+    {
+        "key": st.sampled_from(["SD-1", "SD-2", "SD-1", "SD-2", " SD-3 ", "", None]),
+        "changelog": st.fixed_dictionaries(
+            {"histories": st.lists(HISTORY, max_size=3), "total": st.sampled_from([None, 0, 0, 99])}
+        ),
+        "fields": st.fixed_dictionaries(
+            {
+                "created": WHEN,
+                "status": st.sampled_from(
+                    [{"name": "Done"}, {"name": "In Progress"}] * 3
+                    + [{"name": "Bogus"}, None, "Done"]
+                ),
+                "priority": st.sampled_from(
+                    [{"name": "High"}, {"name": "Low"}, {"name": "Odd"}, None]
+                ),
+                "labels": st.sampled_from([[], ["a", "b"], ["a;b"], [" x "], "a b", None]),
+                "reporter": st.sampled_from([{"accountId": "cust-1"}, None]),
+                "project": st.sampled_from([{"key": "SD"}, {"key": 5}, None]),
+                "comment": st.fixed_dictionaries({"comments": st.lists(COMMENT, max_size=3)}),
+            }
+        ),
+    }
+)
+
+
+@SETTINGS
+@given(issues=st.lists(ISSUE | st.just("not an object"), min_size=1, max_size=8))
+def test_jira_issues_checked_in_batches_give_the_row_importers_outcome(
+    tmp_path: Path, issues: list[Any]
+) -> None:
+    path = tmp_path / "issues.json"
+    path.write_text(json.dumps({"issues": issues}), encoding="utf-8")
+    _both(path, "jira")
+
+
+# ------------------------------------------------------------------ Freshdesk
+
+STATS = st.dictionaries(
+    st.sampled_from(
+        ["pending_since", "resolved_at", "closed_at", "status_updated_at", "reopened_at"]
+    ),
+    WHEN,
+    max_size=4,
+)
+CONVERSATION = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from([1, 2, None, "x"]),
+        "created_at": WHEN,
+        "incoming": st.sampled_from([True, False, None]),
+        "private": st.sampled_from([True, False, None, 1]),
+    }
+)
+TICKET = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from([1001, "1002", 1001, 1004, " 1003 ", "", None]),
+        "status": st.sampled_from([2, 3, 4, 5, 2, 3, 4, 5, 7, "2", None, "x"]),
+        "priority": st.sampled_from([1, 2, 3, 4, 1, 2, 3, 4, 9, None, "high"]),
+        "source": st.sampled_from([1, 2, 3, 99, None]),
+        "company_id": TEXTS,
+        "type": TEXTS,
+        "tags": st.sampled_from([[], ["a", "b"], ["a;b"], [" x "], "a,b", None, [""]]),
+        "created_at": WHEN,
+        "updated_at": WHEN,
+        "custom_fields": st.fixed_dictionaries(
+            {"cf_seats": TEXTS | st.sampled_from(["12", "1e3"])}
+        ),
+    },
+    optional={"stats": STATS | st.none(), "conversations": st.lists(CONVERSATION, max_size=3)},
+)
+
+
+@SETTINGS
+@given(
+    tickets=st.lists(TICKET, min_size=1, max_size=8),
+    seats=st.sampled_from(["auto", "int", "text", "bool", "float"]),
+)
+def test_freshdesk_tickets_checked_in_batches_give_the_row_importers_outcome(
+    tmp_path: Path, tickets: list[dict[str, Any]], seats: str
+) -> None:
+    path = tmp_path / "tickets.json"
+    path.write_text(json.dumps(tickets), encoding="utf-8")
+    spec = yaml.safe_load(shipped_mapping_text("freshdesk"))
+    spec["custom_fields"]["seats"] = {"column": "custom_fields.cf_seats", "type": seats}
+    mapping = tmp_path / "fd.yaml"
+    mapping.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    _both(path, "freshdesk", mapping)
+
+
+def test_a_damaged_export_keeps_the_records_before_the_damage_in_both(tmp_path: Path) -> None:
+    good = {"id": 1, "status": 2, "created_at": "2026-03-02T09:00:00Z", "updated_at": None}
+    path = tmp_path / "cut.json"
+    path.write_text("[" + json.dumps(good) + ', {"id": 2, "stat', encoding="utf-8")
+    got = []
+    for columnar in (False, True):
+        run = open_import(path, "freshdesk", columnar=columnar)
+        events: list[Any] = []
+        try:
+            for ev in run.events():
+                events.append(ev)
+        except Exception as e:  # the damage, after the events read before it
+            got.append((outcome(events, run), type(e).__name__, str(e)))
+    assert len(got) == 2 and got[0] == got[1]
+    assert got[0][0]["events"]  # the first ticket's creation was kept
