@@ -6,13 +6,19 @@ core."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import polars as pl
+
 from accord.core.agreements.models import is_internal
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
+from accord.core.kpi.check import custom_fields
+from accord.core.kpi.facts import TicketFacts
+from accord.core.kpi.models import KpiSpec
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
 from accord.io.store import Store, TicketResult, TicketSummary
@@ -20,6 +26,7 @@ from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, 
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.derived import Derived
+from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
 from accord.service.recompute import Jobs, Recomputer, summarize
@@ -65,6 +72,10 @@ class Runtime:
         # compliance counts in memory, told of every ticket the recompute saves
         self.records_view = RecordsView(store)
         self.recomputer.on_saved = self.jobs.on_saved = self._saved
+        # the inputs of the KPI values, in memory, read again per saved or changed ticket
+        self.kpi_view = KpiView(store, self._version_at)
+        self._kpi_view_lock = threading.Lock()
+        self._kpi_view_loading = False
         # KPI and contract figures, served from snapshots refreshed in the background
         self._saves = 0
         self.snapshots = Snapshots(
@@ -82,6 +93,7 @@ class Runtime:
 
     def _saved(self, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
         self.records_view.apply(results, seqs)
+        self.kpi_view.saved(r.summary.ticket_id for r in results)
         self._saves += 1
 
     def _figures_stamp(self) -> tuple[int, ...]:
@@ -102,6 +114,54 @@ class Runtime:
         computation was slow and the store can be opened there."""
         snap = self.snapshots.peek(key)
         return self.offload.available and snap is not None and snap.took >= OFFLOAD_AFTER
+
+    def kpi_view_inputs(
+        self,
+        version: int,
+        config: Configuration,
+        catalog: Mapping[str, KpiSpec],
+        when: Instant,
+        custom: list[str],
+        customer: str | None,
+    ) -> tuple[pl.DataFrame, TicketFacts] | None:
+        """The KPI values' inputs at ``when`` (now) from the KPI view, caught up with the
+        store; ``None`` while it is loading for this version (in the background) or when it
+        cannot answer exactly: the caller then replays the stored events."""
+        view = self.kpi_view
+        if view.version() != version:
+            held = custom_fields(list(catalog.values()), ())
+            if self.settings.background:
+                self._load_kpi_view(version, config, held)
+                return None
+            view.load(version, config, held)
+        view.sync()
+        return view.inputs(when, custom, customer)
+
+    def _load_kpi_view(self, version: int, config: Configuration, custom: list[str]) -> None:
+        with self._kpi_view_lock:
+            if self._kpi_view_loading:
+                return
+            self._kpi_view_loading = True
+
+        def run() -> None:
+            try:
+                self.kpi_view.load(version, config, custom)
+            except Exception:  # reads replay the events meanwhile; the next read tries again
+                log.exception("loading the KPI view failed")
+            finally:
+                with self._kpi_view_lock:
+                    self._kpi_view_loading = False
+
+        threading.Thread(target=run, name="accord-kpi-view", daemon=True).start()
+
+    def _version_at(self, at: Instant) -> int | None:
+        """The version a recompute at ``at`` used: in force then and uploaded before (one
+        uploaded in that very second might or might not have been; ``-1``: unknown)."""
+        known = [v for v in self.configs.versions() if v.effective_from <= at]
+        if any(v.uploaded_at == at for v in known):
+            return -1
+        known = [v for v in known if v.uploaded_at < at]
+        return max(v.version for v in known) if known else None
 
     def config_at(self, now: Instant) -> Configuration | None:
         got = self.configs.current(now)

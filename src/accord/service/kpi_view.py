@@ -1,0 +1,431 @@
+"""The KPI view: the inputs of ``GET /api/v1/kpis/values`` (records frame and ticket facts),
+held in memory and patched per changed ticket instead of replaying every stored event.
+
+:func:`accord.service.figures.kpi_inputs` replays all stored events at each refresh (minutes
+with a million tickets). Most of what it computes does not depend on the instant it is for:
+a ticket whose clocks have all stopped and which has no event after the instant they were
+judged at has the same records at any later instant (but for the ``as_of`` column), and the
+same ticket facts. So the view splits the tickets in two:
+
+- **settled**: the stored records are current (no recompute mark, no event newer than the
+  store's change stamp read before them), were computed under the configuration version in
+  force, every one has stopped (``stop`` set), and no event of the ticket lies after the
+  instant they were judged at. Their records and ticket facts sit in two columnar frames,
+  read from the store (records as stored; facts from the ticket's events, which the engine
+  does not replay);
+- **open**: every other ticket. Its events are kept, and its records and facts are computed
+  at each request's instant by the same engines and fact builder as the full path.
+
+A request joins both parts and evaluates them with :func:`accord.core.kpi.evaluate.evaluate`,
+the same function; nothing is defined twice. The view answers only what it can answer
+exactly, and returns ``None`` otherwise (the caller then takes the full path):
+
+- a custom field the view does not hold (it holds the custom fields its configuration's KPIs
+  name without ``by``);
+- an instant before a settled ticket's last event, or after a policy version's
+  ``effective_from`` that is later than some settled records' judging instant;
+- field columns typed differently in different parts (a field with true/false values in some
+  tickets and text in others).
+
+Keeping current: every computation first :meth:`sync`\\ s with the store: tickets with events
+newer than the last stamp (``Store.changed_since``) and tickets the recompute saved since
+(:meth:`saved`) are read again (events, records, recompute marks); a new configuration
+version reloads the whole view. A customer's move is an event, so a moved ticket is read again
+before the next answer, under its new current customer. Loading at start reads the stored
+records and the events page by page; it never runs the engine over a settled ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from accord.core.agreements.models import AGREEMENT_PREFIX
+from accord.core.config.resolved import Configuration
+from accord.core.engine import compute
+from accord.core.engine.batch import compute_batch, events_to_table
+from accord.core.events import Event
+from accord.core.kpi.columns import CUSTOM_PREFIX
+from accord.core.kpi.facts import FACT_COLUMNS, TicketFacts, policy_fields, ticket_facts
+from accord.core.kpi.frames import (
+    RECORD_ENUMS,
+    RECORDS_SCHEMA,
+    events_frame,
+    records_frame,
+    records_frame_of_table,
+)
+from accord.core.records import MetricRecord
+from accord.core.timeutil import Instant
+from accord.io.store import Store
+from accord.service.recompute import summarize
+
+log = logging.getLogger("accord.service")
+
+_PAGE = 2_000  # tickets read per store call
+_BATCH_TICKETS = 2_000  # from this many open tickets the batch engine computes them
+_OWNER = "__owner"
+_FAR = 2**62  # an instant after every event: facts of a settled ticket include all of them
+
+
+@dataclass
+class _Part:
+    """One consistent content of the view, for one configuration version."""
+
+    version: int
+    config: Configuration
+    custom: tuple[str, ...]  # the custom fields the facts hold
+    records: pl.DataFrame  # settled tickets' records, RECORDS_SCHEMA without as_of, text
+    facts: pl.DataFrame  # settled tickets' ticket facts (+ __owner: current customer)
+    spans: pl.DataFrame  # settled tickets' open spans
+    open: dict[str, list[Event]] = field(default_factory=dict)  # open tickets' events
+    settled_last_ts: Instant = -(2**62)  # the latest event of any settled ticket
+    settled_first_judged: Instant = 2**62  # the earliest judging instant of settled records
+    seq_seen: int = 0  # events up to this seq are accounted for
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the store says about some tickets, read in an order that keeps it consistent."""
+
+    events: dict[str, list[Event]]
+    records: dict[str, list[MetricRecord]]
+    marked: set[str]
+    seq: int  # the store's highest event seq read before anything else
+
+
+class KpiView:
+    """The inputs of the KPI values, in memory (see the module doc). Thread-safe."""
+
+    def __init__(
+        self, store: Store, version_at: Callable[[Instant], int | None], *, page: int = _PAGE
+    ) -> None:
+        self._store = store
+        self._version_at = version_at
+        self._page = page
+        self._lock = threading.RLock()
+        self._part: _Part | None = None
+        self._saved: set[str] = set()
+        self.loads = 0
+        self.load_seconds: float | None = None
+        self.refreshed = 0  # tickets read again since the load (for tests and metrics)
+
+    # ------------------------------------------------------------------ keeping current
+
+    def saved(self, ticket_ids: Iterable[str]) -> None:
+        """The recompute stored new records for these tickets: read them at the next sync."""
+        with self._lock:
+            self._saved.update(ticket_ids)
+
+    def load(self, version: int, config: Configuration, custom: Sequence[str]) -> None:
+        """(Re)build the view from the store, for this configuration version."""
+        t0 = time.perf_counter()
+        with self._lock:
+            self._saved.clear()
+        seq0 = self._store.change_stamp()[0]
+        part = _empty(version, config, tuple(dict.fromkeys(custom)), seq0)
+        marked = self._marked()  # once: every ticket marked later has an event after seq0
+        after: str | None = None
+        recs: list[pl.DataFrame] = []
+        facts: list[pl.DataFrame] = []
+        spans: list[pl.DataFrame] = []
+        while True:
+            ids = self._store.ticket_ids(after=after, limit=self._page)
+            if not ids:
+                break
+            got = self._settle(part, self._read(ids, seq0, marked))
+            if got is not None:
+                recs.append(got[0])
+                facts.append(got[1])
+                spans.append(got[2])
+            if len(ids) < self._page:
+                break
+            after = ids[-1]
+        part.records = _concat([part.records, *recs])
+        part.facts = _concat([part.facts, *facts])
+        part.spans = _concat([part.spans, *spans])
+        with self._lock:
+            self._part = part
+            self.loads += 1
+        self.load_seconds = time.perf_counter() - t0
+        log.info(
+            "KPI view loaded: %d settled tickets, %d open, in %.1f s",
+            part.facts.height,
+            len(part.open),
+            self.load_seconds,
+        )
+
+    def sync(self) -> None:
+        """Read again the tickets with events newer than the last look and those the
+        recompute saved since."""
+        with self._lock:
+            part = self._part
+            if part is None:
+                return
+            seq0 = self._store.change_stamp()[0]
+            changed = (
+                set(self._store.changed_since(part.seq_seen)) if seq0 > part.seq_seen else set()
+            )
+            ids = sorted(changed | self._saved)
+            self._saved.clear()
+            if not ids:
+                return
+            marked = self._marked()
+            for i in range(0, len(ids), self._page):
+                chunk = ids[i : i + self._page]
+                read = self._read(chunk, seq0, marked)
+                part.records = _drop(part.records, chunk)
+                part.facts = _drop(part.facts, chunk)
+                part.spans = _drop(part.spans, chunk)
+                for tid in chunk:
+                    part.open.pop(tid, None)
+                got = self._settle(part, read)
+                if got is not None:
+                    part.records = _concat([part.records, got[0]])
+                    part.facts = _concat([part.facts, got[1]])
+                    part.spans = _concat([part.spans, got[2]])
+            part.seq_seen = seq0
+            self.refreshed += len(ids)
+
+    def _marked(self) -> set[str]:
+        # read before the events and records: a ticket unmarked now has records computed from
+        # every event stored now; an event added later has a seq above the stamp read before
+        # the marks, and makes its ticket open
+        return {tid for tid, _ in self._store.dirty(1_000_000)}
+
+    def _read(self, ids: Sequence[str], seq0: int, marked: set[str]) -> _Read:
+        events = self._store.events_of(ids)
+        records = self._store.records_of(ids)
+        return _Read(events, records, marked, seq0)
+
+    def _settle(
+        self, part: _Part, read: _Read
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+        """Sort the tickets read into settled ones (returned as frames) and open ones (their
+        events kept in ``part.open``)."""
+        settled: dict[str, list[Event]] = {}
+        records: list[MetricRecord] = []
+        for tid, evs in read.events.items():
+            if not evs:
+                continue
+            recs = read.records.get(tid, [])
+            if self._is_settled(part, tid, evs, recs, read):
+                settled[tid] = evs
+                records.extend(recs)
+                part.settled_last_ts = max(part.settled_last_ts, max(e.ts for e in evs))
+                part.settled_first_judged = min(part.settled_first_judged, recs[0].as_of)
+            else:
+                part.open[tid] = evs
+        if not settled:
+            return None
+        facts, spans = _facts(part, settled, _FAR)
+        return _records_text(records_frame(records)), facts, spans
+
+    def _is_settled(
+        self, part: _Part, tid: str, evs: list[Event], recs: list[MetricRecord], read: _Read
+    ) -> bool:
+        if tid in read.marked or not recs or max(e.seq for e in evs) > read.seq:
+            return False
+        judged = recs[0].as_of
+        if any(r.stop is None or r.as_of != judged for r in recs):
+            return False
+        if max(e.ts for e in evs) > judged:
+            return False
+        return self._version_at(judged) == part.version
+
+    # ------------------------------------------------------------------ reads
+
+    def version(self) -> int | None:
+        with self._lock:
+            return self._part.version if self._part is not None else None
+
+    def inputs(
+        self, when: Instant, custom: Sequence[str], customer: str | None
+    ) -> tuple[pl.DataFrame, TicketFacts] | None:
+        """What :func:`accord.service.figures.kpi_inputs` gives at ``when`` (``now`` is
+        ``when``), or ``None`` when the view cannot answer it exactly (see the module doc)."""
+        with self._lock:
+            part = self._part
+            if part is None:
+                return None
+            if any(c not in part.custom for c in custom):
+                return None
+            if when < part.settled_last_ts or _version_boundary(
+                part.config, part.settled_first_judged, when
+            ):
+                return None
+            records, facts, spans, opened = part.records, part.facts, part.spans, dict(part.open)
+            config = part.config
+        open_records, open_facts, open_spans = _open_inputs(
+            config, part.custom, opened, when, customer
+        )
+        if customer is not None and facts.width:
+            # the tickets whose customer it is at ``when`` and now (the same instant here)
+            own = (pl.col("customer") == customer) & (pl.col(_OWNER) == customer)
+            facts = facts.filter(own)
+            records = records.filter(
+                pl.col("ticket_id").is_in(facts.get_column("ticket_id").implode())
+                & (pl.col("customer") == customer)
+                & ~pl.col("metric").str.starts_with(AGREEMENT_PREFIX)
+            )
+            spans = spans.filter(pl.col("ticket_id").is_in(facts.get_column("ticket_id").implode()))
+        keep = [*(c for c in FACT_COLUMNS), *(CUSTOM_PREFIX + c for c in custom)]
+        try:
+            parts = [f.select(keep) for f in (facts, open_facts) if f.width]
+            tickets = _unify(parts).sort("ticket_id")
+        except _Mismatch:
+            return None
+        all_spans = pl.concat([spans, open_spans]).sort(["ticket_id", "start"])
+        frame = pl.concat([records, open_records]).sort("ticket_id", maintain_order=True)
+        frame = frame.with_columns(as_of=pl.lit(when, dtype=pl.Int64)).select(list(RECORDS_SCHEMA))
+        frame = frame.with_columns(
+            pl.col(n).cast(pl.Enum(sorted(frame.get_column(n).drop_nulls().unique().to_list())))
+            for n in RECORD_ENUMS
+        )
+        return frame, TicketFacts(tickets=tickets, open_spans=all_spans, as_of=when)
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            p = self._part
+            if p is None:
+                return {"settled": 0, "open": 0, "records": 0}
+            return {"settled": p.facts.height, "open": len(p.open), "records": p.records.height}
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+class _Mismatch(Exception):
+    """Parts of a frame typed differently: only the full path types them as one."""
+
+
+def _empty(version: int, config: Configuration, custom: tuple[str, ...], seq: int) -> _Part:
+    records = pl.DataFrame(schema={k: v for k, v in RECORDS_SCHEMA.items() if k != "as_of"})
+    return _Part(
+        version=version,
+        config=config,
+        custom=custom,
+        records=records,
+        facts=pl.DataFrame(),
+        spans=pl.DataFrame(schema={"ticket_id": pl.String, "start": pl.Int64, "end": pl.Int64}),
+        seq_seen=seq,
+    )
+
+
+def _drop(frame: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
+    if not frame.width or not frame.height:
+        return frame
+    gone = pl.Series(ids, dtype=pl.String).implode()
+    return frame.filter(~pl.col("ticket_id").is_in(gone))
+
+
+def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    kept = [f for f in frames if f.width]
+    if not kept:
+        return frames[0]
+    try:
+        return _unify(kept)
+    except _Mismatch:
+        return pl.concat(kept, how="vertical_relaxed")
+
+
+def _unify(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """Concatenate frames whose columns may be typed ``String`` where they hold only nulls
+    (a field no event of that part sets), as the full path types them over every ticket."""
+    frames = [f for f in frames if f.width]
+    if len(frames) == 1:
+        return frames[0]
+    schema: dict[str, Any] = {}
+    for f in frames:
+        for name, dtype in f.schema.items():
+            if f.height == 0 or f.get_column(name).null_count() == f.height:
+                schema.setdefault(name, None)
+                continue
+            if schema.get(name) is not None and schema[name] != dtype:
+                raise _Mismatch(name)
+            schema[name] = dtype
+    fixed = []
+    for f in frames:
+        casts = [
+            pl.col(n).cast(t)
+            for n, t in schema.items()
+            if t is not None and n in f.columns and f.schema[n] != t
+        ]
+        fixed.append(f.with_columns(casts) if casts else f)
+    return pl.concat(fixed)
+
+
+def _records_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """A records frame with its Enums as text (parts then concatenate; a request makes the
+    Enums of what it keeps, as the full path does)."""
+    return frame.select(
+        pl.col(k).cast(pl.String) if k in RECORD_ENUMS else pl.col(k)
+        for k in RECORDS_SCHEMA
+        if k != "as_of"
+    )
+
+
+def _facts(
+    part: _Part, events: Mapping[str, list[Event]], when: Instant
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    evs = [e for es in events.values() for e in es]
+    frame = events_frame(evs, [*policy_fields(part.config), *part.custom])
+    got = ticket_facts(frame, part.config, when, fields=list(part.custom))
+    owners = pl.DataFrame(
+        {
+            "ticket_id": list(events),
+            _OWNER: [summarize(t, es, when).customer for t, es in events.items()],
+        },
+        schema={"ticket_id": pl.String, _OWNER: pl.String},
+    )
+    return got.tickets.join(owners, on="ticket_id", how="left"), got.open_spans
+
+
+def _open_inputs(
+    config: Configuration,
+    custom: tuple[str, ...],
+    opened: Mapping[str, list[Event]],
+    when: Instant,
+    customer: str | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The open tickets' records (text), facts and spans at ``when``, as the full path
+    computes them (a customer's: its tickets, its records, no internal agreements)."""
+    part = _Part(0, config, custom, pl.DataFrame(), pl.DataFrame(), pl.DataFrame())
+    if not opened:
+        empty = _empty(0, config, custom, 0)
+        facts, spans = _facts(part, {}, when)
+        return empty.records, facts, spans
+    facts, spans = _facts(part, opened, when)
+    if customer is not None:
+        facts = facts.filter((pl.col("customer") == customer) & (pl.col(_OWNER) == customer))
+        ids = set(facts.get_column("ticket_id").to_list())
+        opened = {t: e for t, e in opened.items() if t in ids}
+        spans = spans.filter(pl.col("ticket_id").is_in(list(ids)))
+    events = [e for es in opened.values() for e in es]
+    ola = customer is None and bool(config.agreements)
+    if not events:
+        return _empty(0, config, custom, 0).records, facts, spans
+    if len(opened) > _BATCH_TICKETS:
+        table = compute_batch(events_to_table(events), config, when, agreements=ola)
+        recs = _records_text(records_frame_of_table(table, customer))
+    else:
+        got = compute(events, config, when, agreements=ola)
+        recs = _records_text(
+            records_frame([r for r in got if customer is None or r.customer == customer])
+        )
+    return recs, facts, spans
+
+
+def _version_boundary(config: Configuration, since: Instant, when: Instant) -> bool:
+    """Whether a policy version takes effect after ``since`` and by ``when``: records judged
+    before it might differ at ``when`` (a new cycle may start at that instant)."""
+    return any(
+        v.effective_from is not None and since < v.effective_from <= when
+        for p in config.policies
+        for v in p.versions
+    )
