@@ -45,11 +45,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.config.resolved import Configuration
-from accord.core.engine import compute
 from accord.core.engine.batch import compute_batch, events_to_table
+from accord.core.engine.batch.schema import EVENTS_SCHEMA
 from accord.core.events import Event
 from accord.core.kpi.columns import CUSTOM_PREFIX
 from accord.core.kpi.facts import FACT_COLUMNS, TicketFacts, policy_fields, ticket_facts
@@ -57,6 +59,7 @@ from accord.core.kpi.frames import (
     RECORD_ENUMS,
     RECORDS_SCHEMA,
     events_frame,
+    events_frame_of_table,
     records_frame,
     records_frame_of_table,
 )
@@ -83,7 +86,8 @@ class _Part:
     records: pl.DataFrame  # settled tickets' records, RECORDS_SCHEMA without as_of, text
     facts: pl.DataFrame  # settled tickets' ticket facts (+ __owner: current customer)
     spans: pl.DataFrame  # settled tickets' open spans
-    open: dict[str, list[Event]] = field(default_factory=dict)  # open tickets' events
+    open: pa.Table | None = None  # open tickets' events (an events table)
+    open_ids: set[str] = field(default_factory=set)
     settled_last_ts: Instant = -(2**62)  # the latest event of any settled ticket
     settled_first_judged: Instant = 2**62  # the earliest judging instant of settled records
     seq_seen: int = 0  # events up to this seq are accounted for
@@ -156,9 +160,51 @@ class KpiView:
         log.info(
             "KPI view loaded: %d settled tickets, %d open, in %.1f s",
             part.facts.height,
-            len(part.open),
+            len(part.open_ids),
             self.load_seconds,
         )
+
+    def load_tables(
+        self,
+        version: int,
+        config: Configuration,
+        custom: Sequence[str],
+        events: pa.Table,
+        records: pa.Table,
+        judged: Instant,
+    ) -> None:
+        """Build the view from columns: an events table and the batch engine's records table
+        of the same tickets judged at ``judged`` under ``version`` (a columnar copy of a store
+        in which every ticket was recomputed at ``judged``), without a Python object per
+        settled ticket. The current customer is the last one a ``created`` or ``updated``
+        event sets (as the ticket summaries read it)."""
+        t0 = time.perf_counter()
+        part = _empty(version, config, tuple(dict.fromkeys(custom)), 0)
+        tid = pc.cast(events.column("ticket_id"), pa.string())
+        ev = pl.DataFrame({"ticket_id": pl.Series(tid), "ts": pl.Series(events.column("ts"))})
+        rec = records_frame_of_table(records)
+        last = ev.group_by("ticket_id").agg(pl.col("ts").max().alias("last"))
+        stopped = rec.group_by("ticket_id").agg(pl.col("stop").is_not_null().all().alias("ok"))
+        settled = (
+            last.join(stopped, on="ticket_id", how="inner")
+            .filter(pl.col("ok") & (pl.col("last") <= judged))
+            .get_column("ticket_id")
+        )
+        mask = pa.array(ev.get_column("ticket_id").is_in(settled.implode()).to_arrow())
+        part.records = _records_text(rec.filter(pl.col("ticket_id").is_in(settled.implode())))
+        frame = events_frame_of_table(events.filter(mask), [*policy_fields(config), *part.custom])
+        got = ticket_facts(frame, config, _FAR, fields=list(part.custom))
+        part.facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
+        part.spans = got.open_spans
+        _add_open(part, events.filter(pc.invert(mask)))
+        if settled.len():
+            lasts = last.filter(pl.col("ticket_id").is_in(settled.implode())).get_column("last")
+            part.settled_last_ts = int(lasts.cast(pl.Int64).to_numpy().max())
+            part.settled_first_judged = judged
+        with self._lock:
+            self._part = part
+            self.loads += 1
+        self.load_seconds = time.perf_counter() - t0
 
     def sync(self) -> None:
         """Read again the tickets with events newer than the last look and those the
@@ -182,8 +228,7 @@ class KpiView:
                 part.records = _drop(part.records, chunk)
                 part.facts = _drop(part.facts, chunk)
                 part.spans = _drop(part.spans, chunk)
-                for tid in chunk:
-                    part.open.pop(tid, None)
+                _drop_open(part, chunk)
                 got = self._settle(part, read)
                 if got is not None:
                     part.records = _concat([part.records, got[0]])
@@ -207,8 +252,9 @@ class KpiView:
         self, part: _Part, read: _Read
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
         """Sort the tickets read into settled ones (returned as frames) and open ones (their
-        events kept in ``part.open``)."""
+        events added to ``part.open``)."""
         settled: dict[str, list[Event]] = {}
+        opened: list[Event] = []
         records: list[MetricRecord] = []
         for tid, evs in read.events.items():
             if not evs:
@@ -220,7 +266,9 @@ class KpiView:
                 part.settled_last_ts = max(part.settled_last_ts, max(e.ts for e in evs))
                 part.settled_first_judged = min(part.settled_first_judged, recs[0].as_of)
             else:
-                part.open[tid] = evs
+                opened.extend(evs)
+        if opened:
+            _add_open(part, events_to_table(opened))
         if not settled:
             return None
         facts, spans = _facts(part, settled, _FAR)
@@ -259,7 +307,7 @@ class KpiView:
                 part.config, part.settled_first_judged, when
             ):
                 return None
-            records, facts, spans, opened = part.records, part.facts, part.spans, dict(part.open)
+            records, facts, spans, opened = part.records, part.facts, part.spans, part.open
             config = part.config
         open_records, open_facts, open_spans = _open_inputs(
             config, part.custom, opened, when, customer
@@ -294,7 +342,11 @@ class KpiView:
             p = self._part
             if p is None:
                 return {"settled": 0, "open": 0, "records": 0}
-            return {"settled": p.facts.height, "open": len(p.open), "records": p.records.height}
+            return {
+                "settled": p.facts.height,
+                "open": len(p.open_ids),
+                "records": p.records.height,
+            }
 
 
 # ---------------------------------------------------------------------- helpers
@@ -386,39 +438,86 @@ def _facts(
     return got.tickets.join(owners, on="ticket_id", how="left"), got.open_spans
 
 
+def _owners(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each ticket's current customer from an events frame: the last value a ``created`` or
+    ``updated`` event sets, in time order (text, ``None`` when empty)."""
+    sets = pl.col("kind").is_in(["created", "updated"]) & pl.col("s:customer")
+    value = pl.col("f:customer").cast(pl.String)
+    got = (
+        frame.sort(["ticket_id", "ts", "ts_us", "seq"])
+        .filter(sets)
+        .group_by("ticket_id")
+        .agg(value.last().alias(_OWNER))
+        .with_columns(
+            pl.when(pl.col(_OWNER) == "").then(None).otherwise(pl.col(_OWNER)).alias(_OWNER)
+        )
+    )
+    ids = frame.select(pl.col("ticket_id").unique())
+    return ids.join(got, on="ticket_id", how="left")
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """An events table with plain (not dictionary) columns, the fixed ones typed as
+    :data:`EVENTS_SCHEMA` types them: parts read at different times then concatenate."""
+    cols = []
+    for f in table.schema:
+        col = table.column(f.name)
+        if pa.types.is_dictionary(f.type):
+            col = col.cast(f.type.value_type)
+        want = EVENTS_SCHEMA.field(f.name).type if f.name in EVENTS_SCHEMA.names else None
+        if want is not None and col.type != want:
+            col = col.cast(want)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+def _add_open(part: _Part, table: pa.Table) -> None:
+    if not table.num_rows:
+        return
+    table = _plain(table)
+    part.open_ids.update(pc.unique(table.column("ticket_id")).to_pylist())
+    part.open = (
+        table
+        if part.open is None
+        else pa.concat_tables([part.open, table], promote_options="default")
+    )
+
+
+def _drop_open(part: _Part, ids: Sequence[str]) -> None:
+    gone = [t for t in ids if t in part.open_ids]
+    if not gone or part.open is None:
+        return
+    part.open_ids.difference_update(gone)
+    keep = pc.invert(pc.is_in(part.open.column("ticket_id"), value_set=pa.array(gone)))
+    part.open = part.open.filter(keep)
+
+
 def _open_inputs(
     config: Configuration,
     custom: tuple[str, ...],
-    opened: Mapping[str, list[Event]],
+    opened: pa.Table | None,
     when: Instant,
     customer: str | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The open tickets' records (text), facts and spans at ``when``, as the full path
-    computes them (a customer's: its tickets, its records, no internal agreements)."""
-    part = _Part(0, config, custom, pl.DataFrame(), pl.DataFrame(), pl.DataFrame())
-    if not opened:
-        empty = _empty(0, config, custom, 0)
-        facts, spans = _facts(part, {}, when)
-        return empty.records, facts, spans
-    facts, spans = _facts(part, opened, when)
+    computes them (a customer's: its tickets, its records, no internal agreements), in
+    columns: the batch engine and the columnar events frame."""
+    empty = _empty(0, config, custom, 0).records
+    table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
+    frame = events_frame_of_table(table, [*policy_fields(config), *custom])
+    got = ticket_facts(frame, config, when, fields=list(custom))
+    facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
+    spans = got.open_spans
     if customer is not None:
         facts = facts.filter((pl.col("customer") == customer) & (pl.col(_OWNER) == customer))
-        ids = set(facts.get_column("ticket_id").to_list())
-        opened = {t: e for t, e in opened.items() if t in ids}
-        spans = spans.filter(pl.col("ticket_id").is_in(list(ids)))
-    events = [e for es in opened.values() for e in es]
+        ids = facts.get_column("ticket_id")
+        spans = spans.filter(pl.col("ticket_id").is_in(ids.implode()))
+        table = table.filter(pc.is_in(table.column("ticket_id"), value_set=ids.to_arrow()))
+    if not table.num_rows:
+        return empty, facts, spans
     ola = customer is None and bool(config.agreements)
-    if not events:
-        return _empty(0, config, custom, 0).records, facts, spans
-    if len(opened) > _BATCH_TICKETS:
-        table = compute_batch(events_to_table(events), config, when, agreements=ola)
-        recs = _records_text(records_frame_of_table(table, customer))
-    else:
-        got = compute(events, config, when, agreements=ola)
-        recs = _records_text(
-            records_frame([r for r in got if customer is None or r.customer == customer])
-        )
-    return recs, facts, spans
+    computed = compute_batch(table, config, when, agreements=ola)
+    return _records_text(records_frame_of_table(computed, customer)), facts, spans
 
 
 def _version_boundary(config: Configuration, since: Instant, when: Instant) -> bool:
