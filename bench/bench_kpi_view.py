@@ -125,7 +125,7 @@ def main() -> None:
         return values(recs, ticket_facts(frame, config, now, fields=custom), now)
 
     store = StubStore()
-    view = KpiView(store, lambda _: 1)  # type: ignore[arg-type]
+    view = KpiView(store, lambda _: 1, lambda: END)  # type: ignore[arg-type]
     _, load_cpu, load_wall = timed(lambda: view.load_tables(1, config, custom, table, stored, END))
     stats = view.stats()
     print(f"view loaded: {stats} in {load_cpu:.1f} s CPU ({load_wall:.1f} s wall)")

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.core.kpi.evaluate import calendar_zones, evaluate
+from accord.io.store import Incoming
 from accord.service.figures import kpi_catalog, kpi_inputs
 from tests.service.conftest import HOUR, T0, Api, created, event, reply
 from tests.service.stores import STORES, api_over
@@ -224,3 +225,71 @@ def test_an_instant_before_a_settled_ticket_is_left_to_the_full_path(tmp_path: P
         earlier = T0 + HOUR // 2  # before K1's last event
         assert runtime.kpi_view.inputs(earlier, [], None) is None
         assert runtime.kpi_view.inputs(now, ["unheld_field"], None) is None
+
+
+def _full_inputs(
+    events: list[Any], config: Any, now: int, custom: list[str], customer: str | None
+) -> tuple[pl.DataFrame, Any]:
+    """:func:`kpi_inputs` over events in memory (no store): the full replay."""
+    from accord.io.store.memory import MemoryStore
+
+    store = MemoryStore()
+    store.add_events([Incoming(e, "test", i) for i, e in enumerate(events)], received_at=now)
+    return kpi_inputs(store, config, now, now, custom, customer, batch=True)
+
+
+def test_the_columnar_load_gives_the_inputs_of_the_full_replay() -> None:
+    from datetime import UTC, datetime
+
+    from accord.core.config.loader import check_config_kpis
+    from accord.core.engine.batch import compute_batch, events_to_table
+    from accord.core.kpi.check import custom_fields
+    from accord.demo.generate import generate_events
+    from accord.service.kpi_view import KpiView
+
+    demo = Path(__file__).resolve().parents[2] / "src" / "accord" / "demo" / "config"
+    config, catalog, issues = check_config_kpis(demo)
+    assert config is not None, issues
+    end = datetime(2026, 3, 31, 22, tzinfo=UTC)
+    events = list(generate_events(seed=3, end=end, tickets=300))
+    judged = int(end.timestamp())
+    table = events_to_table(events)
+    stored = compute_batch(table, config, judged, agreements=bool(config.agreements))
+    custom = custom_fields(list(catalog.values()), ())
+    view = KpiView(None, lambda _: 1, lambda: judged)  # type: ignore[arg-type]
+    view.load_tables(1, config, custom, table, stored, judged)
+    assert view.stats()["settled"] > 0 and view.stats()["open"] > 0
+    now = judged + 3 * 3600
+    for customer in (None, "acme", "hooli"):
+        got = view.inputs(now, custom, customer)
+        assert got is not None
+        want = _full_inputs(events, config, now, custom, customer)
+        for by in (None, ["customer"], ["team"]):
+            a = evaluate(catalog, now, records=got[0], facts=got[1], by=by)
+            b = evaluate(catalog, now, records=want[0], facts=want[1], by=by)
+            assert a.equals(b), (customer, by)
+
+
+def test_a_policy_version_taking_effect_later_reloads_the_view(tmp_path: Path) -> None:
+    # Standard's targets change 6 hours after T0: records judged before then are not settled
+    # for a read after it
+    versioned = CONFIG_WITH_KPIS["policies.yaml"].replace(
+        "      resolution: 24h\n",
+        "      resolution: 24h\n"
+        "    versions:\n"
+        "      - effective_from: 2026-03-02T15:00:00Z\n"
+        "        metrics:\n"
+        "          first_response: 5m\n",
+    )
+    with api_over(
+        "sqlite", tmp_path, config={**CONFIG_WITH_KPIS, "policies.yaml": versioned}
+    ) as api:
+        play = _log(api)  # ends 3 hours after T0, every ticket recomputed
+        play.play(("check",))
+        view = api.runtime.kpi_view
+        assert view.stats()["settled"] == 2
+        loads = view.loads
+        play.play(("tick", 5 * 60))  # past the version's start
+        play.play(("check",))
+        assert view.loads == loads + 1  # loaded again: the settled tickets are open now
+        assert view.stats()["settled"] == 0

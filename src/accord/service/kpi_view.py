@@ -107,10 +107,18 @@ class KpiView:
     """The inputs of the KPI values, in memory (see the module doc). Thread-safe."""
 
     def __init__(
-        self, store: Store, version_at: Callable[[Instant], int | None], *, page: int = _PAGE
+        self,
+        store: Store,
+        version_at: Callable[[Instant], int | None],
+        clock: Callable[[], Instant],
+        *,
+        page: int = _PAGE,
     ) -> None:
         self._store = store
         self._version_at = version_at
+        self._clock = clock
+        # a policy version took effect after some settled records were judged: load again
+        self.stale = False
         self._page = page
         self._lock = threading.RLock()
         self._part: _Part | None = None
@@ -131,6 +139,7 @@ class KpiView:
         t0 = time.perf_counter()
         with self._lock:
             self._saved.clear()
+            self.stale = False
         seq0 = self._store.change_stamp()[0]
         part = _empty(version, config, tuple(dict.fromkeys(custom)), seq0)
         marked = self._marked()  # once: every ticket marked later has an event after seq0
@@ -284,6 +293,8 @@ class KpiView:
             return False
         if max(e.ts for e in evs) > judged:
             return False
+        if _version_boundary(part.config, judged, self._clock()):
+            return False  # judged before a policy version now in force
         return self._version_at(judged) == part.version
 
     # ------------------------------------------------------------------ reads
@@ -303,9 +314,10 @@ class KpiView:
                 return None
             if any(c not in part.custom for c in custom):
                 return None
-            if when < part.settled_last_ts or _version_boundary(
-                part.config, part.settled_first_judged, when
-            ):
+            if when < part.settled_last_ts:
+                return None
+            if _version_boundary(part.config, part.settled_first_judged, when):
+                self.stale = True
                 return None
             records, facts, spans, opened = part.records, part.facts, part.spans, part.open
             config = part.config

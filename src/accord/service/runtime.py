@@ -26,6 +26,7 @@ from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, 
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.derived import Derived
+from accord.service.figures import kpi_catalog
 from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
@@ -73,7 +74,7 @@ class Runtime:
         self.records_view = RecordsView(store)
         self.recomputer.on_saved = self.jobs.on_saved = self._saved
         # the inputs of the KPI values, in memory, read again per saved or changed ticket
-        self.kpi_view = KpiView(store, self._version_at)
+        self.kpi_view = KpiView(store, self._version_at, self.clock)
         self._kpi_view_lock = threading.Lock()
         self._kpi_view_loading = False
         # KPI and contract figures, served from snapshots refreshed in the background
@@ -128,14 +129,31 @@ class Runtime:
         store; ``None`` while it is loading for this version (in the background) or when it
         cannot answer exactly: the caller then replays the stored events."""
         view = self.kpi_view
-        if view.version() != version:
+        if view.version() != version or view.stale:
             held = custom_fields(list(catalog.values()), ())
             if self.settings.background:
                 self._load_kpi_view(version, config, held)
                 return None
             view.load(version, config, held)
         view.sync()
-        return view.inputs(when, custom, customer)
+        got = view.inputs(when, custom, customer)
+        if got is None and view.stale:  # a policy version took effect: load again
+            if self.settings.background:
+                self._load_kpi_view(version, config, custom_fields(list(catalog.values()), ()))
+                return None
+            view.load(version, config, custom_fields(list(catalog.values()), ()))
+            got = view.inputs(when, custom, customer)
+        return got
+
+    def _load_kpi_view_in_force(self) -> None:
+        """Load the KPI view for the configuration in force, in the background (at start:
+        the first KPI read then finds it ready instead of replaying every event)."""
+        current = self.configs.current(self.clock())
+        if current is None:
+            return
+        config, catalog = kpi_catalog(tuple(sorted(current[0].files.items())))
+        held = custom_fields(list(catalog.values()), ())
+        self._load_kpi_view(current[0].version, config, held)
 
     def _load_kpi_view(self, version: int, config: Configuration, custom: list[str]) -> None:
         with self._kpi_view_lock:
@@ -195,6 +213,7 @@ class Runtime:
         self._started = True
         if self.settings.background:
             self.records_view.load_in_background()
+            self._load_kpi_view_in_force()
             self.recomputer.start(self.settings.recompute_interval)
             self.recomputer.notify()
             # a channel whose secret is unset fails here, at start-up, not at the first alert
