@@ -350,11 +350,13 @@ class KpiView:
             parts = [f.select(keep) for f in (facts, open_facts) if f.width]
             # in no particular order: the evaluation's answer does not depend on the rows'
             # order (tests pin it), and sorting a million rows costs more than the rest
-            tickets = _unify(parts)
+            tickets = _unify(parts).rechunk()
         except _Mismatch:
             return None
-        all_spans = pl.concat([spans, open_spans])
-        frame = pl.concat([records, open_records])
+        # one chunk each, as a frame built at once is: the evaluation's masks over columns
+        # of several chunks can come out with the wrong length
+        all_spans = pl.concat([spans, open_spans], rechunk=True)
+        frame = pl.concat([records, open_records], rechunk=True)
         frame = frame.with_columns(as_of=pl.lit(when, dtype=pl.Int64)).select(list(RECORDS_SCHEMA))
         frame = frame.with_columns(
             pl.col(n).cast(pl.Enum(sorted(frame.get_column(n).drop_nulls().unique().to_list())))
