@@ -77,6 +77,26 @@ class _ViewCollector(Collector):
             "Memory held by the records view",
             value=view.memory_bytes(),
         )
+        kpis = self._runtime.kpi_view
+        stats = kpis.stats()
+        yield GaugeMetricFamily(
+            "accord_kpi_view_ready",
+            "1 once the in-memory KPI view is loaded (KPI values are computed from it)",
+            value=1 if kpis.version() is not None else 0,
+        )
+        yield GaugeMetricFamily(
+            "accord_kpi_view_load_seconds",
+            "Seconds the last full load of the KPI view took",
+            value=kpis.load_seconds or 0.0,
+        )
+        tickets = GaugeMetricFamily(
+            "accord_kpi_view_tickets",
+            "Tickets in the KPI view: settled (stored records used) or open (computed per read)",
+            labels=["kind"],
+        )
+        tickets.add_metric(["settled"], stats["settled"])
+        tickets.add_metric(["open"], stats["open"])
+        yield tickets
 
 
 class ServiceMetrics:

@@ -6,13 +6,19 @@ core."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import polars as pl
+
 from accord.core.agreements.models import is_internal
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
+from accord.core.kpi.check import custom_fields
+from accord.core.kpi.facts import TicketFacts
+from accord.core.kpi.models import KpiSpec
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
 from accord.io.store import Store, TicketResult, TicketSummary
@@ -20,6 +26,8 @@ from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, 
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
 from accord.service.derived import Derived
+from accord.service.figures import kpi_catalog
+from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
 from accord.service.recompute import Jobs, Recomputer, summarize
@@ -65,6 +73,10 @@ class Runtime:
         # compliance counts in memory, told of every ticket the recompute saves
         self.records_view = RecordsView(store)
         self.recomputer.on_saved = self.jobs.on_saved = self._saved
+        # the inputs of the KPI values, in memory, read again per saved or changed ticket
+        self.kpi_view = KpiView(store, self._version_at, self.clock)
+        self._kpi_view_lock = threading.Lock()
+        self._kpi_view_loading = False
         # KPI and contract figures, served from snapshots refreshed in the background
         self._saves = 0
         self.snapshots = Snapshots(
@@ -82,6 +94,7 @@ class Runtime:
 
     def _saved(self, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
         self.records_view.apply(results, seqs)
+        self.kpi_view.saved(r.summary.ticket_id for r in results)
         self._saves += 1
 
     def _figures_stamp(self) -> tuple[int, ...]:
@@ -102,6 +115,71 @@ class Runtime:
         computation was slow and the store can be opened there."""
         snap = self.snapshots.peek(key)
         return self.offload.available and snap is not None and snap.took >= OFFLOAD_AFTER
+
+    def kpi_view_inputs(
+        self,
+        version: int,
+        config: Configuration,
+        catalog: Mapping[str, KpiSpec],
+        when: Instant,
+        custom: list[str],
+        customer: str | None,
+    ) -> tuple[pl.DataFrame, TicketFacts] | None:
+        """The KPI values' inputs at ``when`` (now) from the KPI view, caught up with the
+        store; ``None`` while it is loading for this version (in the background) or when it
+        cannot answer exactly: the caller then replays the stored events."""
+        view = self.kpi_view
+        if view.version() != version or view.stale:
+            held = custom_fields(list(catalog.values()), ())
+            if self.settings.background:
+                self._load_kpi_view(version, config, held)
+                return None
+            view.load(version, config, held)
+        view.sync()
+        got = view.inputs(when, custom, customer)
+        if got is None and view.stale:  # a policy version took effect: load again
+            if self.settings.background:
+                self._load_kpi_view(version, config, custom_fields(list(catalog.values()), ()))
+                return None
+            view.load(version, config, custom_fields(list(catalog.values()), ()))
+            got = view.inputs(when, custom, customer)
+        return got
+
+    def _load_kpi_view_in_force(self) -> None:
+        """Load the KPI view for the configuration in force, in the background (at start:
+        the first KPI read then finds it ready instead of replaying every event)."""
+        current = self.configs.current(self.clock())
+        if current is None:
+            return
+        config, catalog = kpi_catalog(tuple(sorted(current[0].files.items())))
+        held = custom_fields(list(catalog.values()), ())
+        self._load_kpi_view(current[0].version, config, held)
+
+    def _load_kpi_view(self, version: int, config: Configuration, custom: list[str]) -> None:
+        with self._kpi_view_lock:
+            if self._kpi_view_loading:
+                return
+            self._kpi_view_loading = True
+
+        def run() -> None:
+            try:
+                self.kpi_view.load(version, config, custom)
+            except Exception:  # reads replay the events meanwhile; the next read tries again
+                log.exception("loading the KPI view failed")
+            finally:
+                with self._kpi_view_lock:
+                    self._kpi_view_loading = False
+
+        threading.Thread(target=run, name="accord-kpi-view", daemon=True).start()
+
+    def _version_at(self, at: Instant) -> int | None:
+        """The version a recompute at ``at`` used: in force then and uploaded before (one
+        uploaded in that very second might or might not have been; ``-1``: unknown)."""
+        known = [v for v in self.configs.versions() if v.effective_from <= at]
+        if any(v.uploaded_at == at for v in known):
+            return -1
+        known = [v for v in known if v.uploaded_at < at]
+        return max(v.version for v in known) if known else None
 
     def config_at(self, now: Instant) -> Configuration | None:
         got = self.configs.current(now)
@@ -135,6 +213,7 @@ class Runtime:
         self._started = True
         if self.settings.background:
             self.records_view.load_in_background()
+            self._load_kpi_view_in_force()
             self.recomputer.start(self.settings.recompute_interval)
             self.recomputer.notify()
             # a channel whose secret is unset fails here, at start-up, not at the first alert

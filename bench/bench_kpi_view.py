@@ -1,0 +1,218 @@
+"""KPI view benchmark (issue 20, goal 5): how soon the KPI values reflect a recompute, and
+how long loading takes, with the KPI view (:mod:`accord.service.kpi_view`) against the full
+replay it replaces, in the same run, in one process.
+
+The log is ``bench/gen_events.py``'s (about ten events a ticket, the demo's stories, judged
+under the demo configuration and its KPI catalog). The "store" is columns in memory: the batch
+engine's records of every ticket judged at the log's end stand for the stored records (what
+the background recompute leaves), so no database is involved and the figures are the view's
+own CPU time:
+
+- **full replay**: what a refresh did before the view, from events already in memory: the
+  batch engine over every event at "now", the events frame, the ticket facts and the
+  evaluation of every KPI (the service also read every event from the store first, which is
+  not counted here);
+- **view, load**: building the view from the events and records tables
+  (:meth:`KpiView.load_tables`);
+- **view, save → values**: a recompute saves ``--changed`` tickets (each gets one new event);
+  the time from that to the KPI values reflecting it: the view's sync (those tickets read
+  again from a stub store holding them in memory) plus its inputs at the new "now" plus the
+  same evaluation;
+- **view, values**: a refresh with nothing changed (inputs + evaluation).
+
+Each view answer is checked equal to the full replay at the same instant (the run fails
+otherwise). Times are process CPU seconds (``time.process_time``), with wall seconds and the
+load average beside them.
+
+Run:  .venv/bin/python bench/bench_kpi_view.py --tickets 1000000
+      .venv/bin/python bench/bench_kpi_view.py --tickets 50000      (quick)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from accord.core.config.loader import check_config_kpis
+from accord.core.engine import compute_ticket
+from accord.core.engine.batch import compute_batch
+from accord.core.engine.batch.schema import events_from_table
+from accord.core.events import Event, Kind
+from accord.core.kpi.check import custom_fields
+from accord.core.kpi.evaluate import calendar_zones, evaluate
+from accord.core.kpi.facts import policy_fields, ticket_facts
+from accord.core.kpi.frames import events_frame_of_table, records_frame_of_table
+from accord.core.records import MetricRecord
+from accord.io.columnar import validate_table
+from accord.service.kpi_view import KpiView
+from gen_events import generate
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "src" / "accord" / "demo" / "config"
+END = 1_782_842_400  # gen_events' default end
+T = TypeVar("T")
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float, float]:
+    c0, w0 = time.process_time(), time.perf_counter()
+    got = fn()
+    return got, time.process_time() - c0, time.perf_counter() - w0
+
+
+class StubStore:
+    """What :meth:`KpiView.sync` reads, for the tickets a recompute just saved."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.events: dict[str, list[Event]] = {}
+        self.records: dict[str, list[MetricRecord]] = {}
+
+    def change_stamp(self) -> tuple[int, int]:
+        return (self.seq, 1)
+
+    def changed_since(self, seq: int) -> dict[str, tuple[int, int]]:
+        return {t: (seq + 1, self.seq) for t in self.events} if self.seq > seq else {}
+
+    def dirty(self, limit: int) -> list[tuple[str, int]]:
+        return []
+
+    def events_of(self, ids: Collection[str]) -> dict[str, list[Event]]:
+        return {t: self.events[t] for t in ids if t in self.events}
+
+    def records_of(self, ids: Collection[str]) -> dict[str, list[MetricRecord]]:
+        return {t: self.records[t] for t in ids if t in self.records}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tickets", type=int, default=1_000_000)
+    ap.add_argument("--changed", type=int, default=1_000)
+    args = ap.parse_args()
+
+    config, catalog, issues = check_config_kpis(DEMO_CONFIG)
+    assert config is not None, issues
+    custom = custom_fields(list(catalog.values()), ())
+    zones = calendar_zones(config.calendars)
+    ola = bool(config.agreements)
+
+    log, gen_cpu, _ = timed(lambda: generate(10 * args.tickets, end=END))
+    # the generator's rows validated into an events table, as `accord sla` reads a file
+    table, bad = validate_table(
+        log.table, source="bench", row_numbers=np.arange(log.table.num_rows, dtype=np.int64)
+    )
+    assert not bad, bad[:3]
+    print(f"{log.tickets:,} tickets, {table.num_rows:,} events (generated in {gen_cpu:.1f} s)")
+    stored, rec_cpu, _ = timed(lambda: compute_batch(table, config, END, agreements=ola))
+    print(f"stored records: {stored.num_rows:,} (batch engine, {rec_cpu:.1f} s CPU)")
+
+    def values(records: pl.DataFrame, facts: Any, now: int) -> pl.DataFrame:
+        return evaluate(catalog, now, records=records, facts=facts, zones=zones)
+
+    def full(events: pa.Table, now: int) -> pl.DataFrame:
+        recs = records_frame_of_table(compute_batch(events, config, now, agreements=ola))
+        frame = events_frame_of_table(events, [*policy_fields(config), *custom])
+        return values(recs, ticket_facts(frame, config, now, fields=custom), now)
+
+    store = StubStore()
+    view = KpiView(store, lambda _: 1, lambda: END)  # type: ignore[arg-type]
+    _, load_cpu, load_wall = timed(lambda: view.load_tables(1, config, custom, table, stored, END))
+    stats = view.stats()
+    print(f"view loaded: {stats} in {load_cpu:.1f} s CPU ({load_wall:.1f} s wall)")
+
+    now1 = END + 60
+    expected, full_cpu, full_wall = timed(lambda: full(table, now1))
+    got, idle_cpu, idle_wall = timed(lambda: _view_values(view, now1, custom, values))
+    idle_split = dict(SPLIT)
+    assert got.equals(expected), "the view's values differ from the full replay's"
+
+    # a recompute saves --changed open tickets, each with one new message
+    part = view._part
+    assert part is not None and part.open is not None
+    open_ids = sorted(part.open_ids)[: args.changed]
+    picked = part.open.filter(pc.is_in(part.open.column("ticket_id"), pa.array(open_ids)))
+    now2 = END + 120
+    added: list[Event] = []
+    for e in events_from_table(picked):
+        store.events.setdefault(e.ticket_id, []).append(e)
+    for i, tid in enumerate(open_ids):
+        evs = store.events[tid]
+        e = Event(
+            event_id=f"bench-{i}", ticket_id=tid, ts=END + 90, kind=Kind.MESSAGE,
+            actor=evs[-1].actor, public=False, seq=10**12 + i,
+        )  # fmt: skip
+        added.append(e)
+        evs.append(e)
+        store.records[tid] = compute_ticket(tid, evs, config, END + 100, agreements=ola)
+    store.seq = 10**13
+    full_table = pa.concat_tables([table, _events_table(added, table.schema)])
+    expected2, _, _ = timed(lambda: full(full_table, now2))
+
+    def after_save() -> pl.DataFrame:
+        view.sync()
+        return _view_values(view, now2, custom, values)
+
+    got2, save_cpu, save_wall = timed(after_save)
+    assert got2.equals(expected2), "after the save, the view's values differ from the replay's"
+
+    load = os.getloadavg()
+    print()
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; nproc {os.cpu_count()}")
+    print(f"{'':40} {'CPU s':>8} {'wall s':>8} {'vs full':>8}")
+    rows = (
+        ("full replay (engine + facts + evaluate)", full_cpu, full_wall),
+        ("view: load from tables", load_cpu, load_wall),
+        ("view: values, nothing changed", idle_cpu, idle_wall),
+        (f"view: {len(open_ids)} saved tickets -> values", save_cpu, save_wall),
+    )
+    for name, cpu, wall in rows:
+        print(f"{name:40} {cpu:8.2f} {wall:8.2f} {full_cpu / cpu if cpu else 0:7.1f}x")
+    print(
+        f"view values, CPU s: inputs {idle_split['inputs']:.2f} + evaluate "
+        f"{idle_split['evaluate']:.2f} (nothing changed); inputs {SPLIT['inputs']:.2f} + "
+        f"evaluate {SPLIT['evaluate']:.2f} (after the save)"
+    )
+    print(f"view memory: {view.memory_bytes() / 2**20:,.0f} MiB")
+
+
+SPLIT: dict[str, float] = {}
+
+
+def _view_values(
+    view: KpiView, now: int, custom: list[str], values: Callable[[pl.DataFrame, Any, int], Any]
+) -> pl.DataFrame:
+    c0 = time.process_time()
+    got = view.inputs(now, custom, None)
+    SPLIT["inputs"] = time.process_time() - c0
+    assert got is not None, "the view could not answer"
+    c0 = time.process_time()
+    out = values(got[0], got[1], now)
+    SPLIT["evaluate"] = time.process_time() - c0
+    return out  # type: ignore[no-any-return]
+
+
+def _events_table(events: list[Event], schema: pa.Schema) -> pa.Table:
+    from accord.core.engine.batch import events_to_table
+
+    t = events_to_table(events)
+    cols = []
+    for f in schema:
+        if f.name in t.column_names:
+            cols.append(t.column(f.name).cast(f.type))
+        else:
+            cols.append(pa.nulls(t.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+if __name__ == "__main__":
+    main()

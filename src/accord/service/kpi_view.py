@@ -1,0 +1,594 @@
+"""The KPI view: the inputs of ``GET /api/v1/kpis/values`` (records frame and ticket facts),
+held in memory and patched per changed ticket instead of replaying every stored event.
+
+:func:`accord.service.figures.kpi_inputs` replays all stored events at each refresh (minutes
+with a million tickets). Most of what it computes does not depend on the instant it is for:
+a ticket whose clocks have all stopped and which has no event after the instant they were
+judged at has the same records at any later instant (but for the ``as_of`` column), and the
+same ticket facts. So the view splits the tickets in two:
+
+- **settled**: the stored records are current (no recompute mark, no event newer than the
+  store's change stamp read before them), were computed under the configuration version in
+  force, every one has stopped (``stop`` set), and no event of the ticket lies after the
+  instant they were judged at. Their records and ticket facts sit in two columnar frames,
+  read from the store (records as stored; facts from the ticket's events, which the engine
+  does not replay);
+- **open**: every other ticket. Its events are kept, and its records and facts are computed
+  at each request's instant by the same engines and fact builder as the full path.
+
+A request joins both parts and evaluates them with :func:`accord.core.kpi.evaluate.evaluate`,
+the same function; nothing is defined twice. The view answers only what it can answer
+exactly, and returns ``None`` otherwise (the caller then takes the full path):
+
+- a custom field the view does not hold (it holds the custom fields its configuration's KPIs
+  name without ``by``);
+- an instant before a settled ticket's last event, or after a policy version's
+  ``effective_from`` that is later than some settled records' judging instant;
+- field columns typed differently in different parts (a field with true/false values in some
+  tickets and text in others).
+
+Keeping current: every computation first :meth:`sync`\\ s with the store: tickets with events
+newer than the last stamp (``Store.changed_since``) and tickets the recompute saved since
+(:meth:`saved`) are read again (events, records, recompute marks); a new configuration
+version reloads the whole view. A customer's move is an event, so a moved ticket is read again
+before the next answer, under its new current customer. Loading at start reads the stored
+records and the events page by page; it never runs the engine over a settled ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from accord.core.agreements.models import AGREEMENT_PREFIX
+from accord.core.config.resolved import Configuration
+from accord.core.engine.batch import compute_batch, events_to_table
+from accord.core.engine.batch.schema import EVENTS_SCHEMA
+from accord.core.events import Event
+from accord.core.kpi.columns import CUSTOM_PREFIX
+from accord.core.kpi.facts import FACT_COLUMNS, TicketFacts, policy_fields, ticket_facts
+from accord.core.kpi.frames import (
+    RECORD_ENUMS,
+    RECORDS_SCHEMA,
+    events_frame,
+    events_frame_of_table,
+    records_frame,
+    records_frame_of_table,
+)
+from accord.core.records import MetricRecord
+from accord.core.timeutil import Instant
+from accord.io.store import Store
+from accord.service.recompute import summarize
+
+log = logging.getLogger("accord.service")
+
+_PAGE = 2_000  # tickets read per store call
+_BATCH_TICKETS = 2_000  # from this many open tickets the batch engine computes them
+_OWNER = "__owner"
+_FAR = 2**62  # an instant after every event: facts of a settled ticket include all of them
+
+
+@dataclass
+class _Part:
+    """One consistent content of the view, for one configuration version."""
+
+    version: int
+    config: Configuration
+    custom: tuple[str, ...]  # the custom fields the facts hold
+    records: pl.DataFrame  # settled tickets' records, RECORDS_SCHEMA without as_of, text
+    facts: pl.DataFrame  # settled tickets' ticket facts (+ __owner: current customer)
+    spans: pl.DataFrame  # settled tickets' open spans
+    open: pa.Table | None = None  # open tickets' events (an events table)
+    open_ids: set[str] = field(default_factory=set)
+    # the open tickets' facts and spans with all their events (what any instant from their
+    # last event on gives), computed at the first read after ``open`` changed
+    open_facts: tuple[pl.DataFrame, pl.DataFrame, Instant] | None = None
+    settled_last_ts: Instant = -(2**62)  # the latest event of any settled ticket
+    settled_first_judged: Instant = 2**62  # the earliest judging instant of settled records
+    seq_seen: int = 0  # events up to this seq are accounted for
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the store says about some tickets, read in an order that keeps it consistent."""
+
+    events: dict[str, list[Event]]
+    records: dict[str, list[MetricRecord]]
+    marked: set[str]
+    seq: int  # the store's highest event seq read before anything else
+
+
+class KpiView:
+    """The inputs of the KPI values, in memory (see the module doc). Thread-safe."""
+
+    def __init__(
+        self,
+        store: Store,
+        version_at: Callable[[Instant], int | None],
+        clock: Callable[[], Instant],
+        *,
+        page: int = _PAGE,
+    ) -> None:
+        self._store = store
+        self._version_at = version_at
+        self._clock = clock
+        # a policy version took effect after some settled records were judged: load again
+        self.stale = False
+        self._page = page
+        self._lock = threading.RLock()
+        self._part: _Part | None = None
+        self._saved: set[str] = set()
+        self.loads = 0
+        self.load_seconds: float | None = None
+        self.refreshed = 0  # tickets read again since the load (for tests and metrics)
+
+    # ------------------------------------------------------------------ keeping current
+
+    def saved(self, ticket_ids: Iterable[str]) -> None:
+        """The recompute stored new records for these tickets: read them at the next sync."""
+        with self._lock:
+            self._saved.update(ticket_ids)
+
+    def load(self, version: int, config: Configuration, custom: Sequence[str]) -> None:
+        """(Re)build the view from the store, for this configuration version."""
+        t0 = time.perf_counter()
+        with self._lock:
+            self._saved.clear()
+            self.stale = False
+        seq0 = self._store.change_stamp()[0]
+        part = _empty(version, config, tuple(dict.fromkeys(custom)), seq0)
+        marked = self._marked()  # once: every ticket marked later has an event after seq0
+        after: str | None = None
+        recs: list[pl.DataFrame] = []
+        facts: list[pl.DataFrame] = []
+        spans: list[pl.DataFrame] = []
+        while True:
+            ids = self._store.ticket_ids(after=after, limit=self._page)
+            if not ids:
+                break
+            got = self._settle(part, self._read(ids, seq0, marked))
+            if got is not None:
+                recs.append(got[0])
+                facts.append(got[1])
+                spans.append(got[2])
+            if len(ids) < self._page:
+                break
+            after = ids[-1]
+        part.records = _concat([part.records, *recs])
+        part.facts = _concat([part.facts, *facts])
+        part.spans = _concat([part.spans, *spans])
+        part.open_facts = _open_facts(config, part.custom, part.open)
+        with self._lock:
+            self._part = part
+            self.loads += 1
+        self.load_seconds = time.perf_counter() - t0
+        log.info(
+            "KPI view loaded: %d settled tickets, %d open, in %.1f s",
+            part.facts.height,
+            len(part.open_ids),
+            self.load_seconds,
+        )
+
+    def load_tables(
+        self,
+        version: int,
+        config: Configuration,
+        custom: Sequence[str],
+        events: pa.Table,
+        records: pa.Table,
+        judged: Instant,
+    ) -> None:
+        """Build the view from columns: an events table and the batch engine's records table
+        of the same tickets judged at ``judged`` under ``version`` (a columnar copy of a store
+        in which every ticket was recomputed at ``judged``), without a Python object per
+        settled ticket. The current customer is the last one a ``created`` or ``updated``
+        event sets (as the ticket summaries read it)."""
+        t0 = time.perf_counter()
+        part = _empty(version, config, tuple(dict.fromkeys(custom)), 0)
+        tid = pc.cast(events.column("ticket_id"), pa.string())
+        ev = pl.DataFrame({"ticket_id": pl.Series(tid), "ts": pl.Series(events.column("ts"))})
+        rec = records_frame_of_table(records)
+        last = ev.group_by("ticket_id").agg(pl.col("ts").max().alias("last"))
+        stopped = rec.group_by("ticket_id").agg(pl.col("stop").is_not_null().all().alias("ok"))
+        settled = (
+            last.join(stopped, on="ticket_id", how="inner")
+            .filter(pl.col("ok") & (pl.col("last") <= judged))
+            .get_column("ticket_id")
+        )
+        mask = pa.array(ev.get_column("ticket_id").is_in(settled.implode()).to_arrow())
+        part.records = _records_text(rec.filter(pl.col("ticket_id").is_in(settled.implode())))
+        frame = events_frame_of_table(events.filter(mask), [*policy_fields(config), *part.custom])
+        got = ticket_facts(frame, config, _FAR, fields=list(part.custom))
+        part.facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
+        part.spans = got.open_spans
+        _add_open(part, events.filter(pc.invert(mask)))
+        if settled.len():
+            lasts = last.filter(pl.col("ticket_id").is_in(settled.implode())).get_column("last")
+            part.settled_last_ts = int(lasts.cast(pl.Int64).to_numpy().max())
+            part.settled_first_judged = judged
+        part.open_facts = _open_facts(config, part.custom, part.open)
+        with self._lock:
+            self._part = part
+            self.loads += 1
+        self.load_seconds = time.perf_counter() - t0
+
+    def sync(self) -> None:
+        """Read again the tickets with events newer than the last look and those the
+        recompute saved since."""
+        with self._lock:
+            part = self._part
+            if part is None:
+                return
+            seq0 = self._store.change_stamp()[0]
+            changed = (
+                set(self._store.changed_since(part.seq_seen)) if seq0 > part.seq_seen else set()
+            )
+            ids = sorted(changed | self._saved)
+            self._saved.clear()
+            if not ids:
+                return
+            marked = self._marked()
+            for i in range(0, len(ids), self._page):
+                chunk = ids[i : i + self._page]
+                read = self._read(chunk, seq0, marked)
+                part.records = _drop(part.records, chunk)
+                part.facts = _drop(part.facts, chunk)
+                part.spans = _drop(part.spans, chunk)
+                _drop_open(part, chunk)
+                got = self._settle(part, read)
+                if got is not None:
+                    part.records = _concat([part.records, got[0]])
+                    part.facts = _concat([part.facts, got[1]])
+                    part.spans = _concat([part.spans, got[2]])
+            part.seq_seen = seq0
+            self.refreshed += len(ids)
+
+    def _marked(self) -> set[str]:
+        # read before the events and records: a ticket unmarked now has records computed from
+        # every event stored now; an event added later has a seq above the stamp read before
+        # the marks, and makes its ticket open
+        return {tid for tid, _ in self._store.dirty(1_000_000)}
+
+    def _read(self, ids: Sequence[str], seq0: int, marked: set[str]) -> _Read:
+        events = self._store.events_of(ids)
+        records = self._store.records_of(ids)
+        return _Read(events, records, marked, seq0)
+
+    def _settle(
+        self, part: _Part, read: _Read
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+        """Sort the tickets read into settled ones (returned as frames) and open ones (their
+        events added to ``part.open``)."""
+        settled: dict[str, list[Event]] = {}
+        opened: list[Event] = []
+        records: list[MetricRecord] = []
+        for tid, evs in read.events.items():
+            if not evs:
+                continue
+            recs = read.records.get(tid, [])
+            if self._is_settled(part, tid, evs, recs, read):
+                settled[tid] = evs
+                records.extend(recs)
+                part.settled_last_ts = max(part.settled_last_ts, max(e.ts for e in evs))
+                part.settled_first_judged = min(part.settled_first_judged, recs[0].as_of)
+            else:
+                opened.extend(evs)
+        if opened:
+            _add_open(part, events_to_table(opened))
+        if not settled:
+            return None
+        facts, spans = _facts(part, settled, _FAR)
+        return _records_text(records_frame(records)), facts, spans
+
+    def _is_settled(
+        self, part: _Part, tid: str, evs: list[Event], recs: list[MetricRecord], read: _Read
+    ) -> bool:
+        if tid in read.marked or not recs or max(e.seq for e in evs) > read.seq:
+            return False
+        judged = recs[0].as_of
+        if any(r.stop is None or r.as_of != judged for r in recs):
+            return False
+        if max(e.ts for e in evs) > judged:
+            return False
+        if _version_boundary(part.config, judged, self._clock()):
+            return False  # judged before a policy version now in force
+        return self._version_at(judged) == part.version
+
+    # ------------------------------------------------------------------ reads
+
+    def version(self) -> int | None:
+        with self._lock:
+            return self._part.version if self._part is not None else None
+
+    def inputs(
+        self, when: Instant, custom: Sequence[str], customer: str | None
+    ) -> tuple[pl.DataFrame, TicketFacts] | None:
+        """What :func:`accord.service.figures.kpi_inputs` gives at ``when`` (``now`` is
+        ``when``), or ``None`` when the view cannot answer it exactly (see the module doc)."""
+        with self._lock:
+            part = self._part
+            if part is None:
+                return None
+            if any(c not in part.custom for c in custom):
+                return None
+            if when < part.settled_last_ts:
+                return None
+            if _version_boundary(part.config, part.settled_first_judged, when):
+                self.stale = True
+                return None
+            records, facts, spans, opened = part.records, part.facts, part.spans, part.open
+            config = part.config
+            memo = part.open_facts
+        if memo is None:
+            memo = _open_facts(config, part.custom, opened)
+            with self._lock:
+                if part.open is opened:
+                    part.open_facts = memo
+        open_records, open_facts, open_spans = _open_inputs(
+            config, part.custom, opened, when, customer, memo
+        )
+        if customer is not None and facts.width:
+            # the tickets whose customer it is at ``when`` and now (the same instant here)
+            own = (pl.col("customer") == customer) & (pl.col(_OWNER) == customer)
+            facts = facts.filter(own)
+            records = records.filter(
+                pl.col("ticket_id").is_in(facts.get_column("ticket_id").implode())
+                & (pl.col("customer") == customer)
+                & ~pl.col("metric").str.starts_with(AGREEMENT_PREFIX)
+            )
+            spans = spans.filter(pl.col("ticket_id").is_in(facts.get_column("ticket_id").implode()))
+        keep = [*(c for c in FACT_COLUMNS), *(CUSTOM_PREFIX + c for c in custom)]
+        try:
+            parts = [f.select(keep) for f in (facts, open_facts) if f.width]
+            # in no particular order: the evaluation's answer does not depend on the rows'
+            # order (tests pin it), and sorting a million rows costs more than the rest
+            tickets = _unify(parts).rechunk()
+        except _Mismatch:
+            return None
+        # one chunk each, as a frame built at once is: the evaluation's masks over columns
+        # of several chunks can come out with the wrong length
+        all_spans = pl.concat([spans, open_spans], rechunk=True)
+        frame = pl.concat([records, open_records], rechunk=True)
+        frame = frame.with_columns(as_of=pl.lit(when, dtype=pl.Int64)).select(list(RECORDS_SCHEMA))
+        frame = frame.with_columns(
+            pl.col(n).cast(pl.Enum(sorted(frame.get_column(n).drop_nulls().unique().to_list())))
+            for n in RECORD_ENUMS
+        )
+        return frame, TicketFacts(tickets=tickets, open_spans=all_spans, as_of=when)
+
+    def memory_bytes(self) -> int:
+        """The view's size in memory, roughly (its frames and the open tickets' events)."""
+        with self._lock:
+            p = self._part
+            if p is None:
+                return 0
+            frames = p.records.estimated_size() + p.facts.estimated_size()
+            return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0))
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            p = self._part
+            if p is None:
+                return {"settled": 0, "open": 0, "records": 0}
+            return {
+                "settled": p.facts.height,
+                "open": len(p.open_ids),
+                "records": p.records.height,
+            }
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+class _Mismatch(Exception):
+    """Parts of a frame typed differently: only the full path types them as one."""
+
+
+def _empty(version: int, config: Configuration, custom: tuple[str, ...], seq: int) -> _Part:
+    records = pl.DataFrame(schema={k: v for k, v in RECORDS_SCHEMA.items() if k != "as_of"})
+    return _Part(
+        version=version,
+        config=config,
+        custom=custom,
+        records=records,
+        facts=pl.DataFrame(),
+        spans=pl.DataFrame(schema={"ticket_id": pl.String, "start": pl.Int64, "end": pl.Int64}),
+        seq_seen=seq,
+    )
+
+
+def _drop(frame: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
+    if not frame.width or not frame.height:
+        return frame
+    gone = pl.Series(ids, dtype=pl.String).implode()
+    return frame.filter(~pl.col("ticket_id").is_in(gone))
+
+
+def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    kept = [f for f in frames if f.width]
+    if not kept:
+        return frames[0]
+    try:
+        return _unify(kept)
+    except _Mismatch:
+        return pl.concat(kept, how="vertical_relaxed")
+
+
+def _unify(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """Concatenate frames whose columns may be typed ``String`` where they hold only nulls
+    (a field no event of that part sets), as the full path types them over every ticket."""
+    frames = [f for f in frames if f.width]
+    if len(frames) == 1:
+        return frames[0]
+    schema: dict[str, Any] = {}
+    for f in frames:
+        for name, dtype in f.schema.items():
+            if f.height == 0 or f.get_column(name).null_count() == f.height:
+                schema.setdefault(name, None)
+                continue
+            if schema.get(name) is not None and schema[name] != dtype:
+                raise _Mismatch(name)
+            schema[name] = dtype
+    fixed = []
+    for f in frames:
+        casts = [
+            pl.col(n).cast(t)
+            for n, t in schema.items()
+            if t is not None and n in f.columns and f.schema[n] != t
+        ]
+        fixed.append(f.with_columns(casts) if casts else f)
+    return pl.concat(fixed)
+
+
+def _records_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """A records frame with its Enums as text (parts then concatenate; a request makes the
+    Enums of what it keeps, as the full path does)."""
+    return frame.select(
+        pl.col(k).cast(pl.String) if k in RECORD_ENUMS else pl.col(k)
+        for k in RECORDS_SCHEMA
+        if k != "as_of"
+    )
+
+
+def _facts(
+    part: _Part, events: Mapping[str, list[Event]], when: Instant
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    evs = [e for es in events.values() for e in es]
+    frame = events_frame(evs, [*policy_fields(part.config), *part.custom])
+    got = ticket_facts(frame, part.config, when, fields=list(part.custom))
+    owners = pl.DataFrame(
+        {
+            "ticket_id": list(events),
+            _OWNER: [summarize(t, es, when).customer for t, es in events.items()],
+        },
+        schema={"ticket_id": pl.String, _OWNER: pl.String},
+    )
+    return got.tickets.join(owners, on="ticket_id", how="left"), got.open_spans
+
+
+def _owners(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each ticket's current customer from an events frame: the last value a ``created`` or
+    ``updated`` event sets, in time order (text, ``None`` when empty)."""
+    sets = pl.col("kind").is_in(["created", "updated"]) & pl.col("s:customer")
+    value = pl.col("f:customer").cast(pl.String)
+    got = (
+        frame.sort(["ticket_id", "ts", "ts_us", "seq"])
+        .filter(sets)
+        .group_by("ticket_id")
+        .agg(value.last().alias(_OWNER))
+        .with_columns(
+            pl.when(pl.col(_OWNER) == "").then(None).otherwise(pl.col(_OWNER)).alias(_OWNER)
+        )
+    )
+    ids = frame.select(pl.col("ticket_id").unique())
+    return ids.join(got, on="ticket_id", how="left")
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """An events table with plain (not dictionary) columns, the fixed ones typed as
+    :data:`EVENTS_SCHEMA` types them: parts read at different times then concatenate."""
+    cols = []
+    for f in table.schema:
+        col = table.column(f.name)
+        if pa.types.is_dictionary(f.type):
+            col = col.cast(f.type.value_type)
+        want = EVENTS_SCHEMA.field(f.name).type if f.name in EVENTS_SCHEMA.names else None
+        if want is not None and col.type != want:
+            col = col.cast(want)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+def _add_open(part: _Part, table: pa.Table) -> None:
+    if not table.num_rows:
+        return
+    table = _plain(table)
+    part.open_ids.update(pc.unique(table.column("ticket_id")).to_pylist())
+    if part.open_facts is not None:  # the facts of the tickets added, added
+        facts, spans, last = part.open_facts
+        f, sp, la = _open_facts(part.config, part.custom, table)
+        try:
+            part.open_facts = (_unify([facts, f]), pl.concat([spans, sp]), max(last, la))
+        except _Mismatch:
+            part.open_facts = None
+    part.open = (
+        table
+        if part.open is None
+        else pa.concat_tables([part.open, table], promote_options="default")
+    )
+
+
+def _drop_open(part: _Part, ids: Sequence[str]) -> None:
+    gone = [t for t in ids if t in part.open_ids]
+    if not gone or part.open is None:
+        return
+    part.open_ids.difference_update(gone)
+    if part.open_facts is not None:  # the last event's instant stays an upper bound
+        facts, spans, last = part.open_facts
+        part.open_facts = (_drop(facts, gone), _drop(spans, gone), last)
+    keep = pc.invert(pc.is_in(part.open.column("ticket_id"), value_set=pa.array(gone)))
+    part.open = part.open.filter(keep)
+
+
+def _open_facts(
+    config: Configuration, custom: tuple[str, ...], opened: pa.Table | None
+) -> tuple[pl.DataFrame, pl.DataFrame, Instant]:
+    """The open tickets' facts (with their current customer) and open spans over all their
+    events, and the instant of the latest event: at any instant from then on the facts are
+    these (an instant only leaves out the events after it)."""
+    table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
+    frame = events_frame_of_table(table, [*policy_fields(config), *custom])
+    got = ticket_facts(frame, config, _FAR, fields=list(custom))
+    facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
+    last = pc.max(table.column("ts")).as_py() if table.num_rows else None
+    return facts, got.open_spans, int(last) if last is not None else -_FAR
+
+
+def _open_inputs(
+    config: Configuration,
+    custom: tuple[str, ...],
+    opened: pa.Table | None,
+    when: Instant,
+    customer: str | None,
+    memo: tuple[pl.DataFrame, pl.DataFrame, Instant],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The open tickets' records (text), facts and spans at ``when``, as the full path
+    computes them (a customer's: its tickets, its records, no internal agreements), in
+    columns: the batch engine and the columnar events frame. ``memo``: their facts over all
+    their events (:func:`_open_facts`), used when no event lies after ``when``."""
+    empty = _empty(0, config, custom, 0).records
+    table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
+    facts, spans, last = memo
+    if when < last:  # some event lies after ``when``: the facts at ``when`` leave it out
+        frame = events_frame_of_table(table, [*policy_fields(config), *custom])
+        got = ticket_facts(frame, config, when, fields=list(custom))
+        facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
+        spans = got.open_spans
+    if customer is not None:
+        facts = facts.filter((pl.col("customer") == customer) & (pl.col(_OWNER) == customer))
+        ids = facts.get_column("ticket_id")
+        spans = spans.filter(pl.col("ticket_id").is_in(ids.implode()))
+        table = table.filter(pc.is_in(table.column("ticket_id"), value_set=ids.to_arrow()))
+    if not table.num_rows:
+        return empty, facts, spans
+    ola = customer is None and bool(config.agreements)
+    computed = compute_batch(table, config, when, agreements=ola)
+    return _records_text(records_frame_of_table(computed, customer)), facts, spans
+
+
+def _version_boundary(config: Configuration, since: Instant, when: Instant) -> bool:
+    """Whether a policy version takes effect after ``since`` and by ``when``: records judged
+    before it might differ at ``when`` (a new cycle may start at that instant)."""
+    return any(
+        v.effective_from is not None and since < v.effective_from <= when
+        for p in config.policies
+        for v in p.versions
+    )
