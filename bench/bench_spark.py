@@ -66,12 +66,20 @@ class Peak:
 
 
 def _children(pid: int) -> list[int]:
+    """Every descendant of ``pid``: the children of each of its threads (the JVM starts the
+    Python workers' daemon from one of its threads, not from its main one)."""
     out: list[int] = []
+    kids: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            kids = [int(x) for x in f.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                kids.extend(int(x) for x in f.read().split())
+        except OSError:
+            continue
     for k in kids:
         out.append(k)
         out.extend(_children(k))
