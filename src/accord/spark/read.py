@@ -58,9 +58,9 @@ if TYPE_CHECKING:
 DATAFRAME_SOURCE = "<DataFrame>"
 _SEQ_SHIFT = 40  # seq = file index << 40 | the row's place in its file
 _FILE_ERROR = -1  # the _row of a staged line that says a whole file is unreadable
-BROADCAST_HASHES = 100_000
-"""Repeated id hashes up to this many are sent to every task to pick the rows to compare
-(8 bytes each); more are matched by a shuffle join."""
+BROADCAST_HASHES = 10_000
+"""Repeated id hashes up to this many are collected and sent with the plan to every task,
+which picks the rows to compare by them; more are matched by a shuffle join."""
 _SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet", ".jsonl.gz", ".ndjson.gz",
              ".json.gz", ".csv.gz")  # fmt: skip
 
@@ -301,17 +301,19 @@ def _settle(staged: DataFrame, sources: list[str]) -> SparkRead:
     events = events.withColumn(CUSTOM, F.filter(CUSTOM, lambda x: x["value"].isNotNull()))
     h = "__h"
     hashed = events.withColumn(h, F.xxhash64("event_id"))
-    # one aggregation over the ids' hashes, kept: most logs repeat no id, and then nothing
-    # else of the settling runs (no join, no window, no second pass over the events)
-    shared = hashed.groupBy(h).count().where(F.col("count") > 1).select(h).persist()
-    cached = [staged, shared]
-    n_shared = shared.count()
+    # one aggregation over the ids' hashes: most logs repeat no id, and then nothing else of
+    # the settling runs (no join, no window, no second pass over the events)
+    shared = hashed.groupBy(h).count().where(F.col("count") > 1).select(h)
+    few = [r[0] for r in shared.limit(BROADCAST_HASHES + 1).collect()]
+    cached = [staged]
     duplicates = 0
     conflicts: list[dict[str, Any]] = []
-    if n_shared:
-        few = n_shared <= BROADCAST_HASHES
-        # a few hashes go to every task (no shuffle of the events); many take a join
-        candidates = hashed.join(F.broadcast(shared) if few else shared, on=h, how="left_semi")
+    if few:
+        if len(few) <= BROADCAST_HASHES:
+            # the few hashes go to every task: no shuffle of the events
+            candidates = hashed.where(F.col(h).isin(few))
+        else:  # many: a shuffle join (the aggregation runs again)
+            candidates = hashed.join(shared, on=h, how="left_semi")
         w = Window.partitionBy("event_id").orderBy("seq")
         judged = (
             candidates.withColumn("__digest", _digest())
