@@ -1,7 +1,7 @@
 """Accord on Spark (``local[2]``) against the local batch engine on two processes, same log.
 
     .venv/bin/python bench/bench_spark.py                      # 10,000,000 events
-    .venv/bin/python bench/bench_spark.py --events 100000000   # try the larger log
+    .venv/bin/python bench/bench_spark.py --events 100000000 --skip-local   # the larger log
     .venv/bin/python bench/bench_spark.py --dir DIR            # reuse the log built in DIR
 
 The log is the vectorised generator's (``bench/gen_events.py``: the demo's customers, five
@@ -66,12 +66,20 @@ class Peak:
 
 
 def _children(pid: int) -> list[int]:
+    """Every descendant of ``pid``: the children of each of its threads (the JVM starts the
+    Python workers' daemon from one of its threads, not from its main one)."""
     out: list[int] = []
+    kids: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            kids = [int(x) for x in f.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                kids.extend(int(x) for x in f.read().split())
+        except OSError:
+            continue
     for k in kids:
         out.append(k)
         out.extend(_children(k))
@@ -155,6 +163,25 @@ def build_log(events: int, directory: Path, file_events: int, seed: int) -> list
     return files
 
 
+DISK_PER_EVENT = 150
+"""Bytes of disk a run needs per event, measured at 2M events: the log (17), the Spark
+records (31), the local records (20), Spark's shuffle files (60) and a margin for the cached
+events it spills; ``--events 100000000`` needs about 15 GB."""
+
+
+def _check_disk(base: Path, events: int) -> None:
+    """Refuse to start a run the disk cannot hold (the log and the records in ``base``,
+    Spark's scratch space in the temporary directory)."""
+    import shutil
+
+    need = events * DISK_PER_EVENT
+    for where in {base, Path(tempfile.gettempdir())}:
+        free = shutil.disk_usage(where).free
+        if free < need:
+            raise SystemExit(f"{where}: {free / 2**30:.1f} GiB free, the run needs about "
+                             f"{need / 2**30:.1f} GiB")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=10_000_000)
@@ -168,6 +195,7 @@ def main() -> None:
     base.mkdir(parents=True, exist_ok=True)
     accord = str(Path(sys.executable).with_name("accord"))
     config = str(Path(__file__).resolve().parents[1] / "src" / "accord" / "demo" / "config")
+    _check_disk(base, args.events)
     t = time.perf_counter()
     files = sorted(base.glob("events-*.parquet"))
     if files and sum(pq.ParquetFile(f).metadata.num_rows for f in files) < args.events * 0.99:

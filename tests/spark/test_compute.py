@@ -105,10 +105,20 @@ def _row(event_id: str, ticket: str, ts: str, kind: str = "message", **extra: ob
     return json.dumps(row)
 
 
+@pytest.mark.parametrize("broadcast", [True, False], ids=["few-hashes", "join"])
 def test_bad_and_conflicting_rows_are_quarantined_next_to_the_output_never_dropped(
-    spark: SparkSession, config: Configuration, demo_log: Path, tmp_path: Path
+    spark: SparkSession,
+    config: Configuration,
+    demo_log: Path,
+    tmp_path: Path,
+    broadcast: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from accord.spark import compute_records, records_table
+    import accord.spark.read
+    from accord.spark import compute_records, read_events, records_table
+
+    if not broadcast:  # more repeated hashes than are broadcast: the shuffle join settles them
+        monkeypatch.setattr(accord.spark.read, "BROADCAST_HASHES", 0)
 
     extra = tmp_path / "extra.jsonl"
     first = json.loads(demo_log.read_text().splitlines()[0])
@@ -134,6 +144,27 @@ def test_bad_and_conflicting_rows_are_quarantined_next_to_the_output_never_dropp
     ]
     assert len(kept) == 4  # the unreadable line, the bad instant, no actor, the conflict
     assert any("same id, different content" in q.reason for q in kept)
+    read = read_events(spark, [str(p) for p in paths], status_category=config.status_category)
+    try:
+        assert local.duplicates == 2  # the demo's first event again, and x-1 again
+        assert (read.duplicates, read.rows) == (local.duplicates, local.rows)
+    finally:
+        read.release()
+
+
+def test_a_log_without_repeated_ids_counts_no_duplicates(
+    spark: SparkSession, config: Configuration, demo_log: Path
+) -> None:
+    from accord.spark import read_events
+
+    local = read_columnar([demo_log], status_category=config.status_category)
+    read = read_events(spark, [str(demo_log)], status_category=config.status_category)
+    try:
+        assert local.duplicates == 0
+        assert (read.duplicates, read.rows) == (0, local.rows)
+        assert read.events.count() == local.events.num_rows
+    finally:
+        read.release()
 
 
 def test_a_dataframe_with_bad_rows_needs_a_quarantine(

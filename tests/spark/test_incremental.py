@@ -58,3 +58,39 @@ def test_an_incremental_run_with_late_events_equals_a_full_run(
     final = prev.where("stop is not null or state = 'cancelled'").select("ticket_id").distinct()
     assert final.count() > 0
     read2.release()
+
+
+def test_a_changed_custom_field_changes_the_ticket_fingerprint_and_arrival_does_not(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    import json
+
+    from accord.spark import read_events
+    from accord.spark.incremental import fingerprints
+
+    def row(eid: str, ts: str, region: str, **extra: object) -> dict[str, object]:
+        fields = {"region": region, **extra}
+        return {"event_id": eid, "ticket_id": "T1", "ts": ts, "kind": "updated",
+                "actor": "agent", "fields": fields}  # fmt: skip
+
+    def prints(name: str, *files: list[dict[str, object]]) -> tuple[int, int]:
+        paths = []
+        for i, rows in enumerate(files):
+            path = tmp_path / f"{name}-{i}.jsonl"
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+            paths.append(str(path))
+        read = read_events(spark, paths)
+        try:
+            got = fingerprints(read.events, T2).collect()
+        finally:
+            read.release()
+        assert len(got) == 1
+        return int(got[0]["n"]), int(got[0]["h"])
+
+    a = row("e1", "2026-11-10T09:00:00Z", "north")
+    b = row("e2", "2026-11-11T09:00:00Z", "south", product="x")
+    base = prints("base", [a, b])
+    assert prints("order", [b], [a]) == base  # arrival order and files are not content
+    assert prints("region", [a, {**b, "fields": {"region": "west", "product": "x"}}]) != base
+    assert prints("dropped", [a, {**b, "fields": {"region": "south"}}]) != base
+    assert prints("moved", [a, {**b, "fields": {"region": "x", "product": "south"}}]) != base

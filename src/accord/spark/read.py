@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 DATAFRAME_SOURCE = "<DataFrame>"
 _SEQ_SHIFT = 40  # seq = file index << 40 | the row's place in its file
 _FILE_ERROR = -1  # the _row of a staged line that says a whole file is unreadable
+BROADCAST_HASHES = 10_000
+"""Repeated id hashes up to this many are collected and sent with the plan to every task,
+which picks the rows to compare by them; more are matched by a shuffle join."""
 _SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet", ".jsonl.gz", ".ndjson.gz",
              ".json.gz", ".csv.gz")  # fmt: skip
 
@@ -298,32 +301,44 @@ def _settle(staged: DataFrame, sources: list[str]) -> SparkRead:
     events = events.withColumn(CUSTOM, F.filter(CUSTOM, lambda x: x["value"].isNotNull()))
     h = "__h"
     hashed = events.withColumn(h, F.xxhash64("event_id"))
+    # one aggregation over the ids' hashes: most logs repeat no id, and then nothing else of
+    # the settling runs (no join, no window, no second pass over the events)
     shared = hashed.groupBy(h).count().where(F.col("count") > 1).select(h)
-    candidates = hashed.join(shared, on=h, how="left_semi")
-    w = Window.partitionBy("event_id").orderBy("seq")
-    judged = (
-        candidates.withColumn("__digest", _digest())
-        .withColumn("__rn", F.row_number().over(w))
-        .withColumn("__first_digest", F.first("__digest").over(w))
-        .withColumn("__first_source", F.first(SOURCE).over(w))
-        .withColumn("__first_row", F.first(ROW).over(w))
-        .where(F.col("__rn") > 1)
-        .withColumn("__conflict", F.col("__digest") != F.col("__first_digest"))
-        .drop(h)
-    )
-    later = judged.select("seq", "__conflict").persist()
-    n_later = later.count()
-    conflicts = [r.asDict() for r in judged.where(F.col("__conflict")).collect()]
-    duplicates = n_later - len(conflicts)
+    few = [r[0] for r in shared.limit(BROADCAST_HASHES + 1).collect()]
+    cached = [staged]
+    duplicates = 0
+    conflicts: list[dict[str, Any]] = []
+    if few:
+        if len(few) <= BROADCAST_HASHES:
+            # the few hashes go to every task: no shuffle of the events
+            candidates = hashed.where(F.col(h).isin(few))
+        else:  # many: a shuffle join (the aggregation runs again)
+            candidates = hashed.join(shared, on=h, how="left_semi")
+        w = Window.partitionBy("event_id").orderBy("seq")
+        judged = (
+            candidates.withColumn("__digest", _digest())
+            .withColumn("__rn", F.row_number().over(w))
+            .withColumn("__first_digest", F.first("__digest").over(w))
+            .withColumn("__first_source", F.first(SOURCE).over(w))
+            .withColumn("__first_row", F.first(ROW).over(w))
+            .where(F.col("__rn") > 1)
+            .withColumn("__conflict", F.col("__digest") != F.col("__first_digest"))
+            .drop(h)
+            .persist()  # counted, then its conflicts collected: computed once
+        )
+        cached.append(judged)
+        n_later = judged.count()
+        conflicts = [r.asDict() for r in judged.where(F.col("__conflict")).collect()]
+        duplicates = n_later - len(conflicts)
+        if n_later:
+            events = events.join(judged.select("seq"), on="seq", how="left_anti")
     rows = staged.where(F.col(BAD).isNull() | (F.col(ROW) != _FILE_ERROR)).count()
-    if n_later:
-        events = events.join(later.select("seq"), on="seq", how="left_anti")
     if conflicts:
         spark = staged.sparkSession
         records = [_conflict(r, sources) for r in conflicts]
         extra = spark.createDataFrame(records, f"{SOURCE} int, {ROW} long, record string")
         bad = bad.unionByName(extra)
-    return SparkRead(events, bad, duplicates, rows, sources, [staged, later])
+    return SparkRead(events, bad, duplicates, rows, sources, cached)
 
 
 def _digest() -> Any:
