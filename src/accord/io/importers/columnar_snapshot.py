@@ -68,13 +68,20 @@ class Tickets:
         self.last = np.zeros((n_fields, 0), dtype=np.int32)  # the last kept state's codes
         self.tops: list[tuple[int, str] | None] = []  # the highest update number kept
 
-    def number(self, name: str) -> int:
-        got = self.ids.get(name)
-        if got is None:
-            got = self.ids[name] = len(self.names)
-            self.names.append(name)
-            self.tops.append(None)
-        return got
+    def numbers(self, names: list[str | None]) -> I64:
+        """The number of each of these names (-1 for ``None``), new ones numbered in order
+        of first sight: the dictionary looked up in one ``map``, not a call a name."""
+        got = list(map(self.ids.get, names))
+        # cleaned names may repeat (" INC1" and "INC1"): each new one numbered once
+        unseen = (t for t, x in zip(names, got, strict=True) if x is None)
+        new = [t for t in dict.fromkeys(unseen) if t is not None]
+        if new:
+            base = len(self.names)
+            self.ids.update(zip(new, range(base, base + len(new)), strict=True))
+            self.names.extend(new)
+            self.tops.extend([None] * len(new))
+            got = list(map(self.ids.get, names))
+        return np.array([-1 if x is None else x for x in got], dtype=np.int64)
 
     def grow(self) -> None:
         n = len(self.names)
@@ -237,7 +244,7 @@ class SnapshotColumns:
         tcol = self.m.column("ticket_id") or "ticket_id"
         tcodes, tnames = self._texts(block.column(tcol), n)
         tick = self.tickets
-        tnum = np.array([-1 if t is None else tick.number(t) for t in tnames], dtype=np.int64)
+        tnum = tick.numbers(tnames)
         tick.grow()
         g = tnum[tcodes]
         probs.set(g < 0, (tcol, "the ticket id is missing"))
@@ -404,7 +411,7 @@ class SnapshotColumns:
         kind = np.where(created, "created", "updated")
         names = tick.names
         ticket_txt = ticket_texts(names, g[ev_row])
-        up_txt = pa.array([ups[int(c)] for c in ucodes[ev_row]], pa.string())
+        up_txt = pa.array(ups, pa.string()).take(pa.array(ucodes[ev_row]))
         ord_txt = pa.array(ordinal[ev_pos]).cast(pa.string())
         at_upd = pc.binary_join_element_wise(ticket_txt, "@", pc.fill_null(up_txt, ""), "")
         with_ord = pc.binary_join_element_wise(at_upd, "#", ord_txt, "")
@@ -473,10 +480,9 @@ class SnapshotColumns:
         for r, why in checked.failed.items():
             if not val_failed[r]:
                 new_fail.setdefault(r, why)
-        order = [int(r) for r in srt.tolist()]
         if new_fail:
             empty = BlockOutcome(checked.events, np.zeros(0, np.int64), np.zeros(0, np.int64))
-            return empty, new_fail, order, firsts_created
+            return empty, new_fail, srt.tolist(), firsts_created
         # the final pass: keep the events of kept rows, number them, remember the tickets
         ev_index = checked.event_index
         events = checked.events
@@ -489,7 +495,7 @@ class SnapshotColumns:
         return (
             BlockOutcome(events, ev_row[ev_index], g[ev_row[ev_index]], {}, unchanged, 0),
             {},
-            order,
+            [],  # no failure: the caller needs no order
             firsts_created,
         )
 
