@@ -61,7 +61,7 @@ class Tickets:
     """Per ticket (by a number given on first sight): what the row importer remembers."""
 
     def __init__(self, n_fields: int) -> None:
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str | None, int] = {}  # None never a key: looked up with the rest
         self.names: list[str] = []
         self.known = np.zeros(0, dtype=bool)  # has a kept row
         self.rows = np.zeros(0, dtype=np.int64)  # kept rows so far
