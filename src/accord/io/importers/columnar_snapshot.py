@@ -56,6 +56,8 @@ from accord.io.importers.tabular import (
     status_category,
 )
 
+Cleaned = tuple[int, tuple[str, str] | None]  # a cell's code, or its problem
+
 
 class Tickets:
     """Per ticket (by a number given on first sight): what the row importer remembers."""
@@ -125,6 +127,7 @@ class SnapshotColumns:
         self.tickets = Tickets(len(names))
         self.seq = 0
         self._ranked: list[tuple[int, str]] = []
+        self._cleaned: dict[str, dict[tuple[type, Any], Cleaned]] = {}
 
     # ------------------------------------------------------------------ row-local values
 
@@ -220,14 +223,27 @@ class SnapshotColumns:
         out = []
         for name, column, spec, table in self.plan:
             vals = self.values[name]
+            # a cell's outcome depends on the cell only: each distinct one is cleaned once an
+            # import, not once a block (keyed with its type: 1, 1.0 and True differ)
+            seen = self._cleaned.setdefault(name, {})
 
             def one(
-                v: Any, name: str = name, spec: Any = spec, table: Any = table, vals: Values = vals
-            ) -> tuple[int, tuple[str, str] | None]:
-                try:
-                    return vals.code(flat_value(m, name, spec, table, v)), None
-                except RowError as e:
-                    return NONE, (e.field, e.reason)
+                v: Any,
+                name: str = name,
+                spec: Any = spec,
+                table: Any = table,
+                vals: Values = vals,
+                seen: dict[tuple[type, Any], Cleaned] = seen,
+            ) -> Cleaned:
+                key = (v.__class__, v)
+                got = seen.get(key)
+                if got is None:
+                    try:
+                        got = vals.code(flat_value(m, name, spec, table, v)), None
+                    except RowError as e:
+                        got = NONE, (e.field, e.reason)
+                    seen[key] = got
+                return got
 
             codes, got = per_distinct(block.column(column), n, one)
             probs.add(codes, [g[1] for g in got])
