@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from accord.core.events import FieldValue
 from accord.io.importers.base import RowError, pick, text_of
 from accord.io.importers.columnar_checks import Candidates, FieldColumn, check_candidates
 from accord.io.importers.columnar_instants import Instants
@@ -453,10 +454,7 @@ class SnapshotColumns:
         for k, (name, codes) in enumerate(zip(self.names, state, strict=True)):
             code = codes[ev_row].copy()
             vals = self.values[name]
-            nonempty = np.array(
-                [not (isinstance(v, tuple) and not v) for v in vals.values] + [False],
-                dtype=bool,
-            )
+            nonempty = np.append(vals.per_code("nonempty", _nonempty, bool), False)
             present = np.where(code >= 0, nonempty[np.maximum(code, 0)], code == NAN)
             upd_set = per_field_changed[k][ev_pos]
             moving = two[ev_pos] & ~created
@@ -547,6 +545,11 @@ class SnapshotColumns:
                 t = tick.tops[x]
                 if t is None or o > t:
                     tick.tops[x] = o
+
+
+def _nonempty(v: FieldValue) -> bool:
+    """Whether a created event sets this value (an empty tag list it does not)."""
+    return not (isinstance(v, tuple) and not v)
 
 
 def ticket_texts(names: list[str], numbers: I64) -> pa.Array:
