@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.io.importers import ColumnarImportRun, import_file, open_import
+from accord.io.importers.columnar_snapshot import Tickets
 from accord.io.readers import read_events
 from tests.io.importers.helpers import FIXTURES, outcome
 
@@ -44,7 +45,8 @@ def _csv(header: list[str], rows: list[list[str]]) -> str:
 
 # ------------------------------------------------------------------ ServiceNow snapshots
 
-TICKETS = st.sampled_from(["INC1", "INC2", "INC3", " INC4 ", "?", ""])
+# " INC4 " and "INC4": one ticket spelled two ways in a block
+TICKETS = st.sampled_from(["INC1", "INC2", "INC3", " INC4 ", "INC4", "?", ""])
 STATES = st.sampled_from(["New", "Active", "Resolved", "Closed", "2", "?", "Bogus", " active "])
 WHEN = st.sampled_from(
     [
@@ -88,6 +90,16 @@ def test_servicenow_snapshots_give_the_row_importers_outcome(
     path = tmp_path / "sn.csv"
     path.write_text(_csv(SN_HEADER, [list(r) for r in rows]), encoding="utf-8")
     _both(path, "servicenow", block_bytes=block)
+
+
+def test_tickets_are_numbered_once_in_order_of_first_sight() -> None:
+    tickets = Tickets(1)
+    got = tickets.numbers(["B", None, "A", "B", "C"])
+    assert got.tolist() == [0, -1, 1, 0, 2]
+    assert tickets.numbers(["C", "D", None, "A"]).tolist() == [2, 3, -1, 1]
+    assert tickets.names == ["B", "A", "C", "D"]
+    assert tickets.ids == {"B": 0, "A": 1, "C": 2, "D": 3}
+    assert tickets.tops == [None] * 4
 
 
 # ------------------------------------------------------------------ generic CSV events

@@ -101,7 +101,7 @@ class Candidates:
         return out
 
 
-def _doubtful(v: FieldValue, name: str) -> bool:
+def _doubtful(v: FieldValue) -> bool:
     """A value the flat columns would not carry as the canonical dict does."""
     if isinstance(v, str):
         return not v.strip() or v != v.strip()
@@ -109,7 +109,6 @@ def _doubtful(v: FieldValue, name: str) -> bool:
         return not v or any(";" in t or not t.strip() or t != t.strip() for t in v)
     if isinstance(v, float):
         return not np.isfinite(v)
-    del name
     return False
 
 
@@ -124,8 +123,11 @@ def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolA
     doubt |= f.given & (f.codes == NAN)
     used = f.codes[given]
     uniq, inv = np.unique(used, return_inverse=True)
-    vals = [f.values.values[int(u)] for u in uniq]
-    bad = np.array([_doubtful(v, f.name) for v in vals] + [False], dtype=bool)
+    every = f.values.values
+    vals = [every[u] for u in uniq.tolist()]
+    # per distinct value once an import, not once a block
+    doubtful = f.values.per_code("doubtful", _doubtful, bool)
+    bad = np.append(doubtful[uniq], False)
     idx = np.full(f.codes.size, len(vals), dtype=np.int64)
     idx[given] = inv
     doubt |= bad[idx]
@@ -142,7 +144,8 @@ def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolA
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
             doubt |= given
             dictionary = pa.array([""] * len(vals), pa.string())
-    longest = max((len(str(v).encode()) + 8 for v in vals), default=0)
+    sizes = f.values.per_code("bytes", lambda v: len(str(v).encode()) + 8, np.int64)
+    longest = int(sizes[uniq].max()) if uniq.size else 0
     if len(vals) == 0:
         return name, pa.nulls(f.codes.size, pa.string()), cleared, longest
     indices = masked_array(np.where(given, idx, 0).astype(np.int32), pa.int32(), given)

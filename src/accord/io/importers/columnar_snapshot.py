@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from accord.core.events import FieldValue
 from accord.io.importers.base import RowError, pick, text_of
 from accord.io.importers.columnar_checks import Candidates, FieldColumn, check_candidates
 from accord.io.importers.columnar_instants import Instants
@@ -56,25 +57,34 @@ from accord.io.importers.tabular import (
     status_category,
 )
 
+Cleaned = tuple[int, tuple[str, str] | None]  # a cell's code, or its problem
+
 
 class Tickets:
     """Per ticket (by a number given on first sight): what the row importer remembers."""
 
     def __init__(self, n_fields: int) -> None:
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str | None, int] = {}  # None never a key: looked up with the rest
         self.names: list[str] = []
         self.known = np.zeros(0, dtype=bool)  # has a kept row
         self.rows = np.zeros(0, dtype=np.int64)  # kept rows so far
         self.last = np.zeros((n_fields, 0), dtype=np.int32)  # the last kept state's codes
         self.tops: list[tuple[int, str] | None] = []  # the highest update number kept
 
-    def number(self, name: str) -> int:
-        got = self.ids.get(name)
-        if got is None:
-            got = self.ids[name] = len(self.names)
-            self.names.append(name)
-            self.tops.append(None)
-        return got
+    def numbers(self, names: list[str | None]) -> I64:
+        """The number of each of these names (-1 for ``None``), new ones numbered in order
+        of first sight: the dictionary looked up in one ``map``, not a call a name."""
+        got = list(map(self.ids.get, names))
+        # cleaned names may repeat (" INC1" and "INC1"): each new one numbered once
+        unseen = (t for t, x in zip(names, got, strict=True) if x is None)
+        new = [t for t in dict.fromkeys(unseen) if t is not None]
+        if new:
+            base = len(self.names)
+            self.ids.update(zip(new, range(base, base + len(new)), strict=True))
+            self.names.extend(new)
+            self.tops.extend([None] * len(new))
+            got = list(map(self.ids.get, names))
+        return np.array([-1 if x is None else x for x in got], dtype=np.int64)
 
     def grow(self) -> None:
         n = len(self.names)
@@ -118,6 +128,7 @@ class SnapshotColumns:
         self.tickets = Tickets(len(names))
         self.seq = 0
         self._ranked: list[tuple[int, str]] = []
+        self._cleaned: dict[str, dict[tuple[type, Any], Cleaned]] = {}
 
     # ------------------------------------------------------------------ row-local values
 
@@ -213,14 +224,27 @@ class SnapshotColumns:
         out = []
         for name, column, spec, table in self.plan:
             vals = self.values[name]
+            # a cell's outcome depends on the cell only: each distinct one is cleaned once an
+            # import, not once a block (keyed with its type: 1, 1.0 and True differ)
+            seen = self._cleaned.setdefault(name, {})
 
             def one(
-                v: Any, name: str = name, spec: Any = spec, table: Any = table, vals: Values = vals
-            ) -> tuple[int, tuple[str, str] | None]:
-                try:
-                    return vals.code(flat_value(m, name, spec, table, v)), None
-                except RowError as e:
-                    return NONE, (e.field, e.reason)
+                v: Any,
+                name: str = name,
+                spec: Any = spec,
+                table: Any = table,
+                vals: Values = vals,
+                seen: dict[tuple[type, Any], Cleaned] = seen,
+            ) -> Cleaned:
+                key = (v.__class__, v)
+                got = seen.get(key)
+                if got is None:
+                    try:
+                        got = vals.code(flat_value(m, name, spec, table, v)), None
+                    except RowError as e:
+                        got = NONE, (e.field, e.reason)
+                    seen[key] = got
+                return got
 
             codes, got = per_distinct(block.column(column), n, one)
             probs.add(codes, [g[1] for g in got])
@@ -237,7 +261,7 @@ class SnapshotColumns:
         tcol = self.m.column("ticket_id") or "ticket_id"
         tcodes, tnames = self._texts(block.column(tcol), n)
         tick = self.tickets
-        tnum = np.array([-1 if t is None else tick.number(t) for t in tnames], dtype=np.int64)
+        tnum = tick.numbers(tnames)
         tick.grow()
         g = tnum[tcodes]
         probs.set(g < 0, (tcol, "the ticket id is missing"))
@@ -404,7 +428,7 @@ class SnapshotColumns:
         kind = np.where(created, "created", "updated")
         names = tick.names
         ticket_txt = ticket_texts(names, g[ev_row])
-        up_txt = pa.array([ups[int(c)] for c in ucodes[ev_row]], pa.string())
+        up_txt = pa.array(ups, pa.string()).take(pa.array(ucodes[ev_row]))
         ord_txt = pa.array(ordinal[ev_pos]).cast(pa.string())
         at_upd = pc.binary_join_element_wise(ticket_txt, "@", pc.fill_null(up_txt, ""), "")
         with_ord = pc.binary_join_element_wise(at_upd, "#", ord_txt, "")
@@ -430,10 +454,7 @@ class SnapshotColumns:
         for k, (name, codes) in enumerate(zip(self.names, state, strict=True)):
             code = codes[ev_row].copy()
             vals = self.values[name]
-            nonempty = np.array(
-                [not (isinstance(v, tuple) and not v) for v in vals.values] + [False],
-                dtype=bool,
-            )
+            nonempty = np.append(vals.per_code("nonempty", _nonempty, bool), False)
             present = np.where(code >= 0, nonempty[np.maximum(code, 0)], code == NAN)
             upd_set = per_field_changed[k][ev_pos]
             moving = two[ev_pos] & ~created
@@ -473,10 +494,9 @@ class SnapshotColumns:
         for r, why in checked.failed.items():
             if not val_failed[r]:
                 new_fail.setdefault(r, why)
-        order = [int(r) for r in srt.tolist()]
         if new_fail:
             empty = BlockOutcome(checked.events, np.zeros(0, np.int64), np.zeros(0, np.int64))
-            return empty, new_fail, order, firsts_created
+            return empty, new_fail, srt.tolist(), firsts_created
         # the final pass: keep the events of kept rows, number them, remember the tickets
         ev_index = checked.event_index
         events = checked.events
@@ -489,7 +509,7 @@ class SnapshotColumns:
         return (
             BlockOutcome(events, ev_row[ev_index], g[ev_row[ev_index]], {}, unchanged, 0),
             {},
-            order,
+            [],  # no failure: the caller needs no order
             firsts_created,
         )
 
@@ -525,6 +545,11 @@ class SnapshotColumns:
                 t = tick.tops[x]
                 if t is None or o > t:
                     tick.tops[x] = o
+
+
+def _nonempty(v: FieldValue) -> bool:
+    """Whether a created event sets this value (an empty tag list it does not)."""
+    return not (isinstance(v, tuple) and not v)
 
 
 def ticket_texts(names: list[str], numbers: I64) -> pa.Array:

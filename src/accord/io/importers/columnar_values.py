@@ -34,6 +34,7 @@ class Values:
     def __init__(self) -> None:
         self._codes: dict[tuple[type, Any], int] = {}
         self.values: list[FieldValue] = []
+        self._per_code: dict[str, NDArray[Any]] = {}
 
     def code(self, v: FieldValue) -> int:
         if v is None:
@@ -46,6 +47,17 @@ class Values:
             c = self._codes[key] = len(self.values)
             self.values.append(v)
         return c
+
+    def per_code(self, key: str, fn: Callable[[FieldValue], Any], dtype: Any) -> NDArray[Any]:
+        """``fn`` of each value, indexed by code: computed once a value for the whole import
+        (``key`` names ``fn``; it must depend on the value only)."""
+        have = self._per_code.get(key)
+        start = 0 if have is None else have.size
+        if have is None or start < len(self.values):
+            more = np.array([fn(v) for v in self.values[start:]], dtype=dtype)
+            have = more if have is None else np.concatenate([have, more])
+            self._per_code[key] = have
+        return have
 
     def value(self, c: int) -> FieldValue:
         if c == NONE:
