@@ -145,6 +145,10 @@ def run_process(cmd: list[str], cpu: int) -> tuple[float, float]:
     ``cpu`` (its threads too). On a shared machine the CPU time moves less than the wall
     time: the wall time also holds the waits for the CPU that other processes take."""
     env = dict(os.environ, POLARS_MAX_THREADS="1", OMP_NUM_THREADS="1")
+    # As installed: pip compiles every module's bytecode, which a checkout gets from the
+    # untimed first run; with PYTHONDONTWRITEBYTECODE set (as on a CI runner), each run
+    # would compile Accord's own hundred modules from source again, about 0.2 s of CPU.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         child = subprocess.Popen(

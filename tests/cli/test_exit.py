@@ -83,3 +83,66 @@ def test_atexit_handlers_run_and_a_running_thread_is_waited_for(tmp_path: Path) 
     assert res.returncode == 0, res.stderr
     assert mark.read_text() == "atexit"
     assert Path(str(mark) + ".thread").read_text() == "thread"
+
+
+def test_sla_leaves_free_memory_to_the_process_end_from_the_console_script_only(
+    tmp_path: Path,
+) -> None:
+    events = tmp_path / "e.jsonl"
+    made = _script(
+        ["demo", "generate", "--events", "300", "--end", "2026-06-30T18:00:00Z", "-o",
+         str(events), "-q"]
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    spy = (
+        "from accord.core.engine.batch import memory; "
+        "memory.engine_memory = lambda *, give_back=True, _real=memory.engine_memory: "
+        "(print('give_back', give_back, file=sys.stderr), _real(give_back=give_back))[1]"
+    )
+    res = _script(
+        ["sla", str(events), "-c", "src/accord/demo/config", "--as-of", "2026-06-30T18:00:00Z",
+         "-f", "csv", "-o", str(tmp_path / "r.csv"), "--quiet"],
+        before=spy,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "give_back False" in res.stderr.splitlines()
+    # run in-process (as here, by tests or an embedding program), the memory is given back
+    from accord.cli import main
+
+    assert main.process_ends is False
+
+
+def test_sla_from_the_console_script_leaves_pandas_out_and_writes_the_same_records(
+    tmp_path: Path,
+) -> None:
+    import pyarrow as pa
+    import pyarrow.json as pajson
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from accord.cli.main import app
+
+    events = tmp_path / "e.jsonl"
+    made = _script(
+        ["demo", "generate", "--events", "400", "--end", "2026-06-30T18:00:00Z", "-o",
+         str(events), "-q"]
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    # as Parquet, with a row to quarantine: the rows read again for it come through
+    # pyarrow.dataset, which imports pandas where it can
+    rows = pajson.read_json(events).to_pylist()
+    rows[5]["kind"] = "no-such-kind"
+    log = tmp_path / "e.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), log)
+    common = ["sla", str(log), "-c", "src/accord/demo/config", "--as-of",
+              "2026-06-30T18:00:00Z", "--source-tz", "UTC", "--jobs", "1", "--quiet"]  # fmt: skip
+    pandas_seen = "import atexit; atexit.register(lambda: print('pandas', 'pandas' in sys.modules))"
+    for fmt in ("parquet", "csv"):
+        script_out, here_out = tmp_path / f"script.{fmt}", tmp_path / f"here.{fmt}"
+        res = _script([*common, "-f", fmt, "-o", str(script_out)], before=pandas_seen)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.splitlines() == ["pandas False"]
+        here = CliRunner().invoke(app, [*common, "-f", fmt, "-o", str(here_out)])
+        assert here.exit_code == 0, here.output
+        assert script_out.read_bytes() == here_out.read_bytes()
+        assert "1 quarantined" in res.stderr

@@ -90,6 +90,12 @@ def version() -> None:
     typer.echo(__version__)
 
 
+#: Whether the process ends when the command returns (set by :func:`main`, not when the app
+#: is run in-process, as by tests): what a command would only give back to the system for
+#: later use, such as free heap memory, it may then leave to the process's end.
+process_ends = False
+
+
 def main() -> None:
     """The ``accord`` console script: run the command, then end the process at once.
 
@@ -99,6 +105,8 @@ def main() -> None:
     ``atexit`` handlers run (logging, temporary directories, worker pools) and the standard
     streams are flushed. When a thread the command started is still running, the process
     ends the usual way, which waits for it."""
+    global process_ends
+    process_ends = True
     try:
         app()
         code: int | str | None = 0

@@ -204,6 +204,12 @@ def _batch(
 ) -> tuple[int, Path | None]:
     """Read, compute and emit with the batch engine; return the rows quarantined and their
     file."""
+    from accord.cli.main import process_ends
+
+    if process_ends:
+        from accord.cli.without_pandas import leave_pandas_out
+
+        leave_pandas_out()
     import pyarrow as pa
 
     from accord.core.engine.batch import records_from_table
@@ -215,8 +221,8 @@ def _batch(
 
     progress = progress or Progress()
     # one allocation regime over reading, computing and writing: what one frees, the next
-    # reuses
-    with engine_memory():
+    # reuses; the free memory not returned when the process ends right after
+    with engine_memory(give_back=not process_ends):
         with progress.phase("reading") as phase:
             # codes of small dictionaries in one byte: the table only goes to the engine
             # the row groups of a Parquet log on --jobs threads (by default every core

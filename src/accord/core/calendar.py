@@ -486,7 +486,7 @@ class BusinessCalendar:
         return got
 
     def _holidays_raw(self, hid: int, year: int) -> frozenset[date]:
-        import holidays
+        from accord.core.holiday_sets import country_holidays
 
         key = (hid, year)
         got = self._hol_raw.get(key)
@@ -496,7 +496,7 @@ class BusinessCalendar:
                 kwargs: dict[str, Any] = {"subdiv": src.subdivision, "years": year}
                 if src.categories:
                     kwargs["categories"] = src.categories
-                dates.update(holidays.country_holidays(src.country, **kwargs).keys())
+                dates.update(country_holidays(src.country, **kwargs).keys())
             got = self._hol_raw[key] = frozenset(dates)
         return got
 

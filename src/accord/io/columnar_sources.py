@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -91,9 +90,6 @@ def _parquet_source(path: PathLike) -> _Source:
     # buffers, they come from Arrow's default pool (mimalloc in the wheels, whatever the pool
     # set for the run), which returns them to the system at once: on 10 million events,
     # 160 MB of pages faulted in and given back, about 0.3 s.
-    local = pafs.LocalFileSystem(use_mmap=True)
-    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=dict_cols))
-    dataset = ds.dataset(os.path.abspath(source), format=fmt, filesystem=local)
     try:
         meta = pq.ParquetFile(path, memory_map=True).metadata
     except (pa.ArrowException, OSError) as e:
@@ -121,9 +117,20 @@ def _parquet_source(path: PathLike) -> _Source:
         for _m, read in groups:
             yield from read(pa.cpu_count() > 1)
 
+    opened: list[Any] = []
+
     def raw(rows: I64) -> list[dict[str, Any]]:
-        # read again for the few rows that need it (the row validator, quarantine, conflicts)
-        part = dataset.take(pa.array(rows)).to_pylist()
+        # Read again for the few rows that need it (the row validator, quarantine, conflicts).
+        # pyarrow.dataset is imported only here: importing it imports pandas, a tenth of a
+        # second of start-up that a clean file never needs.
+        if not opened:
+            import pyarrow.dataset as ds
+
+            local = pafs.LocalFileSystem(use_mmap=True)
+            options = ds.ParquetReadOptions(dictionary_columns=dict_cols)
+            fmt = ds.ParquetFileFormat(read_options=options)
+            opened.append(ds.dataset(os.path.abspath(source), format=fmt, filesystem=local))
+        part = opened[0].take(pa.array(rows)).to_pylist()
         return [{str(k): _json_safe(v) for k, v in rec.items()} for rec in part]
 
     return _Source(source, None, range(1, n + 1), raw, np.zeros(n, bool), None, batches, n, groups)

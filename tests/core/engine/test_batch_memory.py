@@ -70,3 +70,33 @@ def test_numpy_asks_for_no_huge_pages_inside_the_block_only() -> None:
     with engine_memory():
         assert multiarray._get_madvise_hugepage() is False
     assert multiarray._get_madvise_hugepage() == before
+
+
+class _FakeLibc:
+    """Records the allocator calls the block makes."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def mallopt(self, param: object, value: object) -> int:
+        self.calls.append("mallopt")
+        return 1
+
+    def malloc_trim(self, pad: object) -> int:
+        self.calls.append("malloc_trim")
+        return 1
+
+
+@pytest.mark.parametrize("give_back", [True, False])
+def test_free_memory_is_returned_on_leaving_unless_the_process_ends(
+    monkeypatch: pytest.MonkeyPatch, give_back: bool
+) -> None:
+    from accord.core.engine.batch import memory
+
+    libc = _FakeLibc()
+    monkeypatch.setattr(memory, "_glibc", lambda: libc)
+    with engine_memory(give_back=give_back), engine_memory():  # the outermost one decides
+        pass
+    assert ("malloc_trim" in libc.calls) is give_back
+    # the settings are put back either way
+    assert libc.calls.count("mallopt") == 6

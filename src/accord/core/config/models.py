@@ -147,13 +147,13 @@ class HolidaySource(BaseModel):
 
     @model_validator(mode="after")
     def _known(self) -> HolidaySource:
-        import holidays
+        from accord.core.holiday_sets import country_holidays
 
         try:
             kwargs: dict[str, Any] = {"subdiv": self.subdivision, "years": 2024}
             if self.categories:
                 kwargs["categories"] = self.categories
-            holidays.country_holidays(self.country, **kwargs)
+            country_holidays(self.country, **kwargs)
         except NotImplementedError:
             raise ValueError(
                 f"'{self.country}' is not a country the holidays package knows "

@@ -90,7 +90,7 @@ def _mallopt(libc: Any, values: dict[int, int]) -> None:
         libc.mallopt(ctypes.c_int(param), ctypes.c_int(value))
 
 
-def _enter() -> None:
+def _enter(give_back: bool) -> None:
     pool = chosen_pool()
     if pool is not None:
         previous = pa.default_memory_pool()
@@ -102,7 +102,8 @@ def _enter() -> None:
 
         def release() -> None:
             _mallopt(libc, _DEFAULTS)
-            libc.malloc_trim(ctypes.c_size_t(0))
+            if give_back:
+                libc.malloc_trim(ctypes.c_size_t(0))
 
         _restore.append(release)
     flip = _numpy_hugepage()
@@ -117,13 +118,17 @@ def _leave() -> None:
 
 
 @contextmanager
-def engine_memory() -> Iterator[None]:
-    """Allocate as a batch run should inside the block (see the module docstring)."""
+def engine_memory(*, give_back: bool = True) -> Iterator[None]:
+    """Allocate as a batch run should inside the block (see the module docstring).
+
+    ``give_back=False`` (heeded on the outermost block): on leaving, the settings are put
+    back but the free memory is not returned with ``malloc_trim``, for a process that ends
+    right after, where returning it only costs time (about 0.05 s after a million events)."""
     global _depth
     with _lock:
         _depth += 1
         if _depth == 1:
-            _enter()
+            _enter(give_back)
     try:
         yield
     finally:
@@ -145,4 +150,4 @@ def hold_engine_memory() -> None:
     with _lock:
         _depth += 1
         if _depth == 1:
-            _enter()
+            _enter(True)
