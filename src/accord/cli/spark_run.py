@@ -9,12 +9,13 @@ engine's. Bad rows go to ``--quarantine FILE``, by default next to the output
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import polars as pl
 import typer
@@ -28,6 +29,29 @@ from accord.core.kpi.models import KpiSpec
 from accord.core.timeutil import Instant, iso
 from accord.io.quarantine import QuarantineRecord
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def spark_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` with Spark's own failures (Py4J and PySpark errors, whose text is a JVM stack
+    trace) told as one :class:`~accord.errors.AccordError` line with a hint, not a traceback."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            from accord.spark.session import spark_failure
+
+            failure = spark_failure(e)
+            if failure is None:
+                raise
+            raise failure from e
+
+    return run
+
+
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/(?!/)")
 
 
@@ -38,6 +62,7 @@ def uri(path: Path) -> str:
     return _SCHEME.sub(r"\1://", text) if _SCHEME.match(text) and len(text) > 3 else text
 
 
+@spark_errors
 def sla_on_spark(
     events: list[Path],
     cfg: Configuration,
@@ -133,6 +158,7 @@ def sla_on_spark(
         read.release()
 
 
+@spark_errors
 def kpis_on_spark(
     events: list[Path],
     cfg: Configuration,

@@ -7,7 +7,7 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from accord.errors import InputError
+from accord.errors import AccordError, InputError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -24,6 +24,34 @@ also slice their output to this size), so that no single batch holds a whole fil
 JVM's cost of writing a list column (``cleared``) into a batch grows with the batch's size
 (handing a million events' kernel columns to Python took 8.6 s of JVM CPU in batches of
 10,000 rows, 2.5 s in batches of 1,000, 62 s in batches of 100,000)."""
+
+
+_STOPPED = "SparkContext was shut down"
+
+
+def spark_failure(e: BaseException) -> AccordError | None:
+    """What to tell the user when Spark itself fails during a run (``None``: ``e`` is not
+    Spark's). A Py4J or PySpark error carries the JVM's whole stack trace; its first line
+    says what failed. A context shut down in the middle of a job is, on ``local[…]``, most
+    often the shared JVM out of heap (the cause is in the JVM's log above the error): 100
+    million events on ``local[2]`` needed 8 GiB with the settings of this module."""
+    module = type(e).__module__ or ""
+    if not module.startswith(("py4j", "pyspark")):
+        return None
+    text = str(e)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # a Py4JJavaError's first line names the call; the Java exception follows
+    first = next((line for line in lines if not line.startswith("An error occurred")), "")
+    first = first.lstrip(": ")
+    message = f"Spark failed: {first[:300] or type(e).__name__}"
+    if _STOPPED in text or "OutOfMemoryError" in text:
+        message += (
+            "\n    hint: the JVM stopped, most often out of heap (look for OutOfMemoryError in "
+            "the log above); on local[…] raise ACCORD_SPARK_DRIVER_MEMORY (default "
+            f"{LOCAL_DRIVER_MEMORY}; 100 million events on local[2] needed 8g), on a cluster "
+            "spark.executor.memory"
+        )
+    return AccordError(message)
 
 
 def spark_missing() -> str | None:
