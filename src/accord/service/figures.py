@@ -28,9 +28,10 @@ from accord.core.contracts.models import ContractSpec
 from accord.core.engine import compute, compute_ticket
 from accord.core.engine.batch import compute_batch, events_to_table, records_from_table
 from accord.core.events import Event
+from accord.core.kpi.evaluate import calendar_zones, evaluate
 from accord.core.kpi.facts import TicketFacts, policy_fields, ticket_facts
 from accord.core.kpi.frames import events_frame, records_frame, records_frame_of_table
-from accord.core.kpi.models import KpiSpec
+from accord.core.kpi.models import Grain, KpiSpec
 from accord.core.ownership import current_customer
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
@@ -58,6 +59,36 @@ def kpi_catalog(files: tuple[tuple[str, str], ...]) -> tuple[Configuration, dict
     if config is None:  # stored versions were valid when uploaded; a stricter loader says why
         raise ConfigError(issues)
     return config, catalog
+
+
+def evaluate_kpi_values(
+    catalog: Mapping[str, KpiSpec],
+    config: Configuration,
+    when: Instant,
+    inputs: tuple[pl.DataFrame, TicketFacts],
+    selected: list[str],
+    dims: list[str] | None,
+    grain: Grain | None,
+    rolling: int | None,
+    tz: str | None,
+    periods: int,
+) -> pl.DataFrame:
+    """``GET /api/v1/kpis/values``' table at ``when`` from its inputs (:func:`kpi_inputs` or
+    the KPI view's), wherever it is computed (the request, a worker process)."""
+    records, facts = inputs
+    return evaluate(
+        catalog,
+        when,
+        records=records,
+        facts=facts,
+        kpis=selected,
+        by=dims,
+        grain=grain,
+        rolling=rolling,
+        tz=tz,
+        periods=periods,
+        zones=calendar_zones(config.calendars),
+    )
 
 
 def kpi_inputs(

@@ -27,12 +27,17 @@ import polars as pl
 
 from accord.core.config.resolved import Configuration
 from accord.core.contracts.statement import Statement, build_statement
-from accord.core.kpi.evaluate import calendar_zones, evaluate
 from accord.core.kpi.models import Grain
 from accord.core.timeutil import Instant, iso
 from accord.io.store import SqlStore, Store
 from accord.service.configuration import build_files
-from accord.service.figures import contracts_of_files, customer_data, kpi_catalog, kpi_inputs
+from accord.service.figures import (
+    contracts_of_files,
+    customer_data,
+    evaluate_kpi_values,
+    kpi_catalog,
+    kpi_inputs,
+)
 
 T = TypeVar("T")
 Files = tuple[tuple[str, str], ...]
@@ -113,21 +118,11 @@ def remote_kpi_table(
     config, catalog = kpi_catalog(files)
     store = SqlStore(url, run_migrations=False)
     try:
-        records, facts = kpi_inputs(store, config, at, at, custom, customer)
+        inputs = kpi_inputs(store, config, at, at, custom, customer)
     finally:
         store.close()
-    return evaluate(
-        catalog,
-        at,
-        records=records,
-        facts=facts,
-        kpis=selected,
-        by=dims,
-        grain=grain,
-        rolling=rolling,
-        tz=tz,
-        periods=periods,
-        zones=calendar_zones(config.calendars),
+    return evaluate_kpi_values(
+        catalog, config, at, inputs, selected, dims, grain, rolling, tz, periods
     )
 
 

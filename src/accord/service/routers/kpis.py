@@ -40,7 +40,7 @@ from accord.core.kpi.columns import (
     column_kind,
     known_columns,
 )
-from accord.core.kpi.evaluate import calendar_zones, evaluate, inapplicable, unit_of
+from accord.core.kpi.evaluate import inapplicable, unit_of
 from accord.core.kpi.facts import TicketFacts
 from accord.core.kpi.library import builtin_kpis
 from accord.core.kpi.models import Grain, KpiSpec
@@ -49,7 +49,7 @@ from accord.errors import ConflictError, NotFoundError
 from accord.io.store import Scope
 from accord.service.auth import Principal, require
 from accord.service.business_days import BusinessDays, kpi_calendars
-from accord.service.figures import kpi_catalog, kpi_inputs
+from accord.service.figures import evaluate_kpi_values, kpi_catalog, kpi_inputs
 from accord.service.internal import visible_catalog
 from accord.service.kpi_params import (
     BY_SCHEMA,
@@ -308,7 +308,7 @@ def _values(
             else None
         )
         if viewed is not None:
-            return _evaluate(
+            return evaluate_kpi_values(
                 got.catalog, config, at, viewed, selected, dims, period_grain, rolling, tz, periods
             )
         if as_of is None and runtime.offloaded(key):
@@ -328,7 +328,7 @@ def _values(
         # "now" is ``at`` for a snapshot, the request's instant otherwise
         judged = at if as_of is None else when
         inputs = _inputs(runtime, config, judged, at, custom, principal.customer)
-        return _evaluate(
+        return evaluate_kpi_values(
             got.catalog, config, judged, inputs, selected, dims, period_grain, rolling, tz, periods
         )
 
@@ -393,34 +393,6 @@ def _inputs(
 ) -> tuple[pl.DataFrame, TicketFacts]:
     """The records frame at ``when`` and the ticket facts, of the tickets the caller sees."""
     return kpi_inputs(runtime.store, config, when, now, custom, customer)
-
-
-def _evaluate(
-    catalog: Mapping[str, KpiSpec],
-    config: Configuration,
-    when: Instant,
-    inputs: tuple[pl.DataFrame, TicketFacts],
-    selected: list[str],
-    dims: list[str] | None,
-    grain: Grain | None,
-    rolling: int | None,
-    tz: str | None,
-    periods: int,
-) -> pl.DataFrame:
-    records, facts = inputs
-    return evaluate(
-        catalog,
-        when,
-        records=records,
-        facts=facts,
-        kpis=selected,
-        by=dims,
-        grain=grain,
-        rolling=rolling,
-        tz=tz,
-        periods=periods,
-        zones=calendar_zones(config.calendars),
-    )
 
 
 def _number(v: Any) -> Any:
