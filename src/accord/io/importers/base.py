@@ -47,6 +47,11 @@ from accord.io.importers.sources import SourceFile, SourceRow, json_records
 from accord.io.quarantine import QuarantineRecord
 
 CanonicalDict = dict[str, Any]
+# one canonical event before it is a dict: (event_id, ticket, ts, kind, actor, public,
+# fields); :func:`event_of` makes the dict. The columnar importer reads them as they are.
+EventParts = tuple[
+    str | None, str, datetime, str, str | None, bool | None, dict[str, FieldValue] | None
+]
 
 
 @dataclass(slots=True)
@@ -64,6 +69,8 @@ class Conversion:
     events: list[CanonicalDict] = field(default_factory=list)
     commit: Callable[[], None] | None = None
     problem: tuple[str, str] | None = None
+    # the events as :data:`EventParts` instead of dicts (the columnar importer's batches)
+    parts: list[EventParts] | None = None
 
     @classmethod
     def bad(cls, field_name: str, reason: str) -> Conversion:
@@ -400,6 +407,7 @@ class JsonImporter(Importer):
     # record's conversion reads nothing an earlier record's ``commit`` changes (a record
     # with a commit is otherwise decided before the next is converted: batches of one)
     batch_checks: ClassVar[bool] = False
+    # (an importer with ``batch_checks`` implements :meth:`convert_parts`)
     # keys that wrap a single record in a "show" response, e.g. {"audit": {...}}
     wrapper_keys: ClassVar[frozenset[str]] = frozenset()
     keys: ClassVar[frozenset[str]] = frozenset({"tag_separator"})
@@ -412,6 +420,12 @@ class JsonImporter(Importer):
                     if key in self.wrapper_keys and isinstance(inner, dict):
                         row = SourceRow(row.row, inner)
                 yield row
+
+    def convert_parts(self, row: SourceRow) -> list[EventParts]:
+        """A record's events as :data:`EventParts` (what :meth:`convert` turns into dicts),
+        for an importer whose records convert on their own (``batch_checks``); raises
+        :class:`RowError` as :meth:`convert` does."""
+        raise NotImplementedError(f"{type(self).__name__} converts records to dicts only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,6 +536,11 @@ def make_event(
     if fields is not None:
         out["fields"] = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
     return out
+
+
+def event_of(p: EventParts) -> CanonicalDict:
+    """The canonical dict of one event's parts (:func:`make_event`)."""
+    return make_event(p[0], p[1], p[2], p[3], actor=p[4], public=p[5], fields=p[6])
 
 
 def dig(record: Mapping[str, Any], path: str) -> Any:

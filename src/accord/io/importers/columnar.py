@@ -248,13 +248,14 @@ class ColumnarImportRun(ImportRun):
                     if got is not None:
                         yield got
                     continue
-                if not conv.events:
+                parts = conv.parts or []
+                if not parts:
                     if conv.commit is not None:
                         conv.commit()
                     stats.unchanged += 1
                     continue
-                batch.add(row, conv.events, seq)
-                seq += len(conv.events)
+                batch.add(row, parts, seq)
+                seq += len(parts)
                 if conv.commit is not None or len(batch) + len(early) >= TABLE_EVENTS:
                     # a commit changes what the next records are converted with: this
                     # record is decided first
@@ -276,8 +277,10 @@ class ColumnarImportRun(ImportRun):
                 yield got
 
     def _convert(self, row: SourceRow) -> Conversion:
+        importer = self.importer
+        assert isinstance(importer, JsonImporter)
         try:
-            return self.importer.convert(row)
+            return Conversion(parts=importer.convert_parts(row))
         except RowError as e:
             return Conversion.bad(e.field, e.reason)
         except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:

@@ -1,11 +1,11 @@
 """The columnar importer's batches of JSON records (Zendesk, Jira, Freshdesk exports).
 
-Each record is converted by the importer's own :meth:`~accord.io.importers.base.Importer.
-convert` (the row importer's code, so the same canonical dicts), but the dicts of many
-records are validated together by the table validator
+Each record is converted by the importer's own :meth:`~accord.io.importers.base.JsonImporter.
+convert_parts` (the row importer's code: its ``convert`` makes the canonical dicts of these
+parts), but the events of many records are validated together by the table validator
 (:func:`~accord.io.importers.columnar_checks.check_candidates`) instead of one event at a
 time; an event the table validator cannot decide plainly sends its record through the row
-importer's own check, on the very dicts the importer built. What the row importer does
+importer's own check, on the very dicts the row importer builds. What the row importer does
 between records stays in order: a record whose conversion asks for a ``commit`` (it
 updates what the importer remembers per ticket, which the next records read) is decided
 before the next record is converted.
@@ -20,24 +20,22 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from accord.io.importers.base import CanonicalDict
+from accord.io.importers.base import CanonicalDict, EventParts, event_of
 from accord.io.importers.columnar_checks import Candidates, Checked, FieldColumn, check_candidates
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_values import Values
 from accord.io.importers.mapping import ImportMapping
 from accord.io.importers.sources import SourceRow
 
-_KEYS = frozenset({"event_id", "ticket_id", "ts", "kind", "actor", "public", "fields"})
-
 
 class _Originals(Candidates):
-    """Candidates whose canonical dicts are the ones the importer built (for the records
-    that go through the row importer's check)."""
+    """Candidates whose canonical dicts are made from the parts the importer built (for the
+    records that go through the row importer's check): the very dicts ``convert`` gives."""
 
-    originals: list[CanonicalDict]
+    originals: list[EventParts]
 
     def dicts(self, events: list[int]) -> list[CanonicalDict]:
-        return [self.originals[e] for e in events]
+        return [event_of(self.originals[e]) for e in events]
 
 
 @dataclass
@@ -45,23 +43,23 @@ class JsonBatch:
     """Records converted and waiting for their events' check, in source order."""
 
     rows: list[SourceRow] = field(default_factory=list)
-    dicts: list[CanonicalDict] = field(default_factory=list)
-    event_row: list[int] = field(default_factory=list)  # the batch row of each dict
-    seq: list[int] = field(default_factory=list)  # each dict's ``seq``
+    parts: list[EventParts] = field(default_factory=list)
+    event_row: list[int] = field(default_factory=list)  # the batch row of each event
+    seq: list[int] = field(default_factory=list)  # each event's ``seq``
 
-    def add(self, row: SourceRow, dicts: list[CanonicalDict], seq: int) -> None:
+    def add(self, row: SourceRow, parts: list[EventParts], seq: int) -> None:
         r = len(self.rows)
         self.rows.append(row)
-        self.dicts.extend(dicts)
-        self.event_row.extend([r] * len(dicts))
-        self.seq.extend(range(seq, seq + len(dicts)))
+        self.parts.extend(parts)
+        self.event_row.extend([r] * len(parts))
+        self.seq.extend(range(seq, seq + len(parts)))
 
     def __len__(self) -> int:
-        return len(self.dicts)
+        return len(self.parts)
 
     def check(self, mapping: ImportMapping, tz: tzinfo | None, source: str) -> Checked:
         """The batch's events checked; ``seq`` of the accepted ones set to the import's."""
-        cand = _candidates(self.dicts, np.asarray(self.event_row, dtype=np.int64), mapping, tz)
+        cand = _candidates(self.parts, np.asarray(self.event_row, dtype=np.int64), mapping, tz)
         seq_of = np.asarray(self.seq, dtype=np.int64)
         rows = self.rows
         checked = check_candidates(
@@ -93,35 +91,25 @@ def _text_column(values: list[Any], doubt: list[bool], required: bool = False) -
 
 
 def _candidates(
-    dicts: list[CanonicalDict], event_row: Any, mapping: ImportMapping, tz: tzinfo | None
+    parts: list[EventParts], event_row: Any, mapping: ImportMapping, tz: tzinfo | None
 ) -> _Originals:
-    n = len(dicts)
+    n = len(parts)
     doubt = [False] * n
     instants = Instants(mapping, tz)
-    ts = np.zeros(n, dtype=np.int64)
-    publics: list[bool | None] = [None] * n
+    add = instants.add
+    # the instant as the row importer's dict gives it (``isoformat``) to the validator
+    ts = np.fromiter((add(p[2]) for p in parts), dtype=np.int64, count=n)
+    publics: list[bool | None] = [p[5] for p in parts]
+    for i, pub in enumerate(publics):
+        if not (pub is None or pub.__class__ is bool):
+            publics[i] = None
+            doubt[i] = True
     columns: dict[str, tuple[Values, list[int], list[bool]]] = {}
-    for i, d in enumerate(dicts):
-        if not _KEYS.issuperset(d):
-            doubt[i] = True
-        text = d.get("ts")
-        try:
-            dt = datetime.fromisoformat(text) if isinstance(text, str) else None
-        except ValueError:
-            dt = None
-        if dt is None or dt.isoformat() != text:
-            doubt[i] = True  # the row importer's check reads the text itself
-        else:
-            ts[i] = instants.add(dt)
-        p = d.get("public")
-        if p is None or p.__class__ is bool:
-            publics[i] = p
-        else:
-            doubt[i] = True
-        fields = d.get("fields")
+    for i, p in enumerate(parts):
+        fields = p[6]
         if fields is None:
             continue
-        if not isinstance(fields, dict) or not fields:
+        if not fields:
             doubt[i] = True  # an empty "fields" is left to the row importer's check
             continue
         for name, v in fields.items():
@@ -138,12 +126,12 @@ def _candidates(
                 continue
             given[i] = True
     if not instants.arrays()[0].size:
-        instants.add(datetime(1970, 1, 1))  # every event doubted: an index to point at
+        instants.add(datetime(1970, 1, 1))  # no event: an index to point at
     cand = _Originals(
         row=event_row,
-        ticket=_text_column([d.get("ticket_id") for d in dicts], doubt, required=True),
-        event_id=_text_column([d.get("event_id") for d in dicts], doubt),
-        kind=_text_column([d.get("kind") for d in dicts], doubt, required=True),
+        ticket=_text_column([p[1] for p in parts], doubt, required=True),
+        event_id=_text_column([p[0] for p in parts], doubt),
+        kind=_text_column([p[3] for p in parts], doubt, required=True),
         ts=ts,
         instants=instants,
         fields=[
@@ -152,9 +140,9 @@ def _candidates(
             )
             for name, (values, codes, given) in columns.items()
         ],
-        actor=_text_column([d.get("actor") for d in dicts], doubt),
+        actor=_text_column([p[4] for p in parts], doubt),
         public=pa.array(publics, pa.bool_()),
         doubt=np.asarray(doubt, dtype=bool),
     )
-    cand.originals = dicts
+    cand.originals = parts
     return cand

@@ -24,13 +24,13 @@ from typing import Any, ClassVar
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import (
-    CanonicalDict,
     Conversion,
+    EventParts,
     JsonImporter,
     RowError,
     canonical_value,
     dig,
-    make_event,
+    event_of,
     targets_by_source,
     text_of,
 )
@@ -77,6 +77,9 @@ class FreshdeskImporter(JsonImporter):
         return {"status": category, SOURCE_STATUS: code}
 
     def convert(self, row: SourceRow) -> Conversion:
+        return Conversion([event_of(p) for p in self.convert_parts(row)])
+
+    def convert_parts(self, row: SourceRow) -> list[EventParts]:
         t = row.data
         tid = text_of(t.get("id"))
         if tid is None:
@@ -93,8 +96,8 @@ class FreshdeskImporter(JsonImporter):
                 if value is not None and value != ():
                     fields[target.name] = value
         fields.update(self._status_fields(initial))
-        events: list[tuple[datetime, int, CanonicalDict]] = [
-            (created, 0, make_event(f"freshdesk:{tid}", tid, created, "created", fields=fields))
+        events: list[tuple[datetime, int, EventParts]] = [
+            (created, 0, (f"freshdesk:{tid}", tid, created, "created", None, None, fields))
         ]
         dated: list[tuple[datetime, str]] = []
         stats = t.get("stats")
@@ -110,23 +113,21 @@ class FreshdeskImporter(JsonImporter):
             if code != status and at >= created:
                 eid = f"freshdesk:{tid}:s{code}@{at.isoformat()}"
                 events.append(
-                    (at, 1, make_event(eid, tid, at, "updated", fields=self._status_fields(code)))
+                    (at, 1, (eid, tid, at, "updated", None, None, self._status_fields(code)))
                 )
                 status = code
         if status != current:
             at = self._ts(t.get("updated_at"), "updated_at")
             eid = f"freshdesk:{tid}:s{current}@{at.isoformat()}"
             events.append(
-                (at, 1, make_event(eid, tid, at, "updated", fields=self._status_fields(current)))
+                (at, 1, (eid, tid, at, "updated", None, None, self._status_fields(current)))
             )
         for n, c in enumerate(t.get("conversations") or []):
             at = self._ts(c.get("created_at"), f"conversations[{n}].created_at")
             actor = "customer" if c.get("incoming") is True else "agent"
             eid = f"freshdesk:{tid}:c{text_of(c.get('id')) or n}"
-            message = make_event(
-                eid, tid, at, "message", actor=actor, public=c.get("private") is not True
-            )
+            message = (eid, tid, at, "message", actor, c.get("private") is not True, None)
             # a reply comes before a status change at the same instant, after the creation
             events.append((at, 0 if at > created else 2, message))
         events.sort(key=lambda x: (x[0], x[1]))
-        return Conversion([e for _, _, e in events])
+        return [e for _, _, e in events]

@@ -29,13 +29,13 @@ from typing import Any, ClassVar
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import (
-    CanonicalDict,
     Conversion,
+    EventParts,
     JsonImporter,
     RowError,
     Target,
     canonical_value,
-    make_event,
+    event_of,
     targets_by_source,
     text_of,
 )
@@ -136,6 +136,9 @@ class JiraImporter(JsonImporter):
         return canonical_value(self.mapping, target, value)
 
     def convert(self, row: SourceRow) -> Conversion:
+        return Conversion([event_of(p) for p in self.convert_parts(row)])
+
+    def convert_parts(self, row: SourceRow) -> list[EventParts]:
         issue = row.data
         key = text_of(issue.get("key")) or text_of(issue.get("id"))
         if key is None:
@@ -175,11 +178,9 @@ class JiraImporter(JsonImporter):
                 source = self._source_of(item)
                 if source is not None:
                     values[source] = self._item_value(item, "from", source)
-        events: list[tuple[datetime, int, CanonicalDict]] = []
+        events: list[tuple[datetime, int, EventParts]] = []
         initial = {k: v for k, v in self._canonical(values).items() if v is not None and v != ()}
-        events.append(
-            (created, 0, make_event(f"jira:{key}", key, created, "created", fields=initial))
-        )
+        events.append((created, 0, (f"jira:{key}", key, created, "created", None, None, initial)))
         for at, n, h in dated:
             changed: dict[str, Any] = {}
             for item in h.get("items") or []:
@@ -188,8 +189,9 @@ class JiraImporter(JsonImporter):
                     changed[source] = self._item_value(item, "to", source)
             if changed:
                 eid = f"jira:{key}:h{text_of(h.get('id')) or n}"
-                change = make_event(eid, key, at, "updated", fields=self._canonical(changed))
-                events.append((at, 1, change))
+                events.append(
+                    (at, 1, (eid, key, at, "updated", None, None, self._canonical(changed)))
+                )
         reporter = text_of(_object_value(fields.get(self._reporter), True))
         for n, c in enumerate(comments):
             at = self._ts(c.get("created"), f"fields.comment.comments[{n}].created")
@@ -197,11 +199,11 @@ class JiraImporter(JsonImporter):
             public = c.get("jsdPublic")
             eid = f"jira:{key}:c{text_of(c.get('id')) or n}"
             actor = self._actor(author, reporter)
-            message = make_event(eid, key, at, "message", actor=actor, public=public is not False)
+            message = (eid, key, at, "message", actor, public is not False, None)
             # before a change at the same instant: a reply "and resolve" answers first
             events.append((at, 0 if at > created else 2, message))
         events.sort(key=lambda x: (x[0], x[1]))
-        return Conversion([e for _, _, e in events])
+        return [e for _, _, e in events]
 
     @staticmethod
     def _actor(author: Mapping[str, Any], reporter: str | None) -> str:
