@@ -45,11 +45,28 @@ from accord.io.importers.tabular import SOURCE_STATUS, status_category
 
 _USER_TARGETS = frozenset({"assignee", "customer"})
 _MISSING = object()
+_MEMO = 1 << 16  # distinct texts (and sets of values) remembered at most
+
+
+def _memo_key(source: str, v: Any) -> tuple[Any, ...] | None:
+    """A key equal for two values of a source only when they convert alike: texts, ``None``
+    and lists of texts (a number is left out: ``1``, ``1.0``, ``True`` and ``-0.0`` are
+    equal keys that convert differently)."""
+    if v is None or v.__class__ is str:
+        return (source, v)
+    if v.__class__ is list and all(x.__class__ is str for x in v):
+        return (source, _LIST, *v)
+    return None
+
+
+_LIST = object()  # marks a list in a memo key (a list of one text is not that text)
 
 
 def _object_value(value: Any, user: bool) -> Any:
     """The identifying value of a Jira field value (objects, lists, scalars)."""
-    if isinstance(value, Mapping):
+    if value is None or value.__class__ is str:
+        return value  # the common case first: neither an object nor a list
+    if value.__class__ is dict or isinstance(value, Mapping):
         keys = ("accountId", "name", "key", "emailAddress") if user else ("name", "value", "key")
         for key in keys:
             if value.get(key) is not None:
@@ -85,6 +102,10 @@ class JiraImporter(JsonImporter):
         self._tag_sources = frozenset(
             s for s, ts in self._targets.items() if any(t.name == "tags" for t in ts)
         )
+        # per distinct text: its instant, and the canonical fields of a source's value (both
+        # depend on the text only; a failure is not kept, so it is raised again each time)
+        self._instants: dict[str, datetime] = {}
+        self._fields: dict[tuple[Any, ...], list[tuple[str, FieldValue]]] = {}
 
     def _is_user(self, source: str) -> bool:
         got = self._users.get(source)
@@ -112,22 +133,47 @@ class JiraImporter(JsonImporter):
         return text
 
     def _ts(self, value: Any, where: str) -> datetime:
+        if value.__class__ is str:
+            got = self._instants.get(value)
+            if got is not None:
+                return got
         try:
-            return self.mapping.parse_ts(value)
+            got = self.mapping.parse_ts(value)
         except ValueError as e:
             raise RowError(where, str(e)) from None
+        if value.__class__ is str:
+            if len(self._instants) >= _MEMO:
+                self._instants.clear()
+            self._instants[value] = got
+        return got
 
     def _canonical(self, values: Mapping[str, Any]) -> dict[str, FieldValue]:
         out: dict[str, FieldValue] = {}
+        memo = self._fields
         for source, value in values.items():
-            if source == self._status:
-                name = text_of(value)
-                if name is None:
-                    raise RowError(f"fields.{source}", "the status is missing")
-                out["status"] = status_category(self.mapping, f"fields.{source}", name)
-                out[SOURCE_STATUS] = name
-            for target in self._targets.get(source, ()):
-                out[target.name] = self._value(target, value)
+            key = _memo_key(source, value)
+            got = memo.get(key) if key is not None else None
+            if got is None:
+                got = self._canonical_of(source, value)
+                if key is not None:
+                    if len(memo) >= _MEMO:
+                        memo.clear()
+                    memo[key] = got
+            for name, v in got:
+                out[name] = v
+        return out
+
+    def _canonical_of(self, source: str, value: Any) -> list[tuple[str, FieldValue]]:
+        """The canonical fields one source value gives, in order (raises ``RowError``)."""
+        out: list[tuple[str, FieldValue]] = []
+        if source == self._status:
+            name = text_of(value)
+            if name is None:
+                raise RowError(f"fields.{source}", "the status is missing")
+            out.append(("status", status_category(self.mapping, f"fields.{source}", name)))
+            out.append((SOURCE_STATUS, name))
+        for target in self._targets.get(source, ()):
+            out.append((target.name, self._value(target, value)))
         return out
 
     def _value(self, target: Target, value: Any) -> FieldValue:
