@@ -97,8 +97,16 @@ def _candidates(
     doubt = [False] * n
     instants = Instants(mapping, tz)
     add = instants.add
-    # the instant as the row importer's dict gives it (``isoformat``) to the validator
-    ts = np.fromiter((add(p[2]) for p in parts), dtype=np.int64, count=n)
+    # one datetime object (the importers parse each distinct text once) is read once: every
+    # part is alive here, so no two of them share an ``id``
+    seen: dict[int, int] = {}
+    ts = np.empty(n, dtype=np.int64)
+    for i, p in enumerate(parts):
+        dt = p[2]
+        k = seen.get(id(dt))
+        if k is None:
+            k = seen[id(dt)] = add(dt)
+        ts[i] = k
     publics: list[bool | None] = [p[5] for p in parts]
     for i, pub in enumerate(publics):
         if not (pub is None or pub.__class__ is bool):

@@ -28,6 +28,7 @@ from accord.io.importers.base import (
     EventParts,
     JsonImporter,
     RowError,
+    Target,
     canonical_value,
     dig,
     event_of,
@@ -35,6 +36,7 @@ from accord.io.importers.base import (
     text_of,
 )
 from accord.io.importers.mapping import ImportMapping, Role
+from accord.io.importers.memo import InstantTexts, exact_key, remembered
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SOURCE_STATUS, status_category
 
@@ -65,16 +67,30 @@ class FreshdeskImporter(JsonImporter):
         super().__init__(mapping)
         self._status = mapping.column("status") or "status"
         self._targets = targets_by_source(mapping)
+        # per distinct value: instants, canonical values, status fields (see memo.py)
+        self._instants = InstantTexts(mapping)
+        self._values: dict[Any, FieldValue] = {}
+        self._statuses: dict[Any, dict[str, FieldValue]] = {}
 
     def _ts(self, value: Any, where: str) -> datetime:
-        try:
-            return self.mapping.parse_ts(value)
-        except ValueError as e:
-            raise RowError(where, str(e)) from None
+        return self._instants.parse(value, where)
 
     def _status_fields(self, code: str) -> dict[str, FieldValue]:
-        category = status_category(self.mapping, self._status, code)
-        return {"status": category, SOURCE_STATUS: code}
+        """The status fields of a code (shared per code: not to be changed)."""
+
+        def make() -> dict[str, FieldValue]:
+            category = status_category(self.mapping, self._status, code)
+            return {"status": category, SOURCE_STATUS: code}
+
+        return remembered(self._statuses, code, make)
+
+    def _value(self, source: str, target: Target, raw: Any) -> FieldValue:
+        key = exact_key(raw)
+        return remembered(
+            self._values,
+            (source, target.name, key) if key is not None else None,
+            lambda: canonical_value(self.mapping, target, raw),
+        )
 
     def convert(self, row: SourceRow) -> Conversion:
         return Conversion([event_of(p) for p in self.convert_parts(row)])
@@ -92,10 +108,10 @@ class FreshdeskImporter(JsonImporter):
         fields: dict[str, FieldValue] = {}
         for source, targets in self._targets.items():
             for target in targets:
-                value = canonical_value(self.mapping, target, dig(t, source))
+                value = self._value(source, target, dig(t, source))
                 if value is not None and value != ():
                     fields[target.name] = value
-        fields.update(self._status_fields(initial))
+        fields.update(self._status_fields(initial))  # copied: ``fields`` is the record's
         events: list[tuple[datetime, int, EventParts]] = [
             (created, 0, (f"freshdesk:{tid}", tid, created, "created", None, None, fields))
         ]

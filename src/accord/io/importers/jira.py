@@ -40,26 +40,12 @@ from accord.io.importers.base import (
     text_of,
 )
 from accord.io.importers.mapping import ImportMapping, Role
+from accord.io.importers.memo import InstantTexts, exact_key, remembered
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SOURCE_STATUS, status_category
 
 _USER_TARGETS = frozenset({"assignee", "customer"})
 _MISSING = object()
-_MEMO = 1 << 16  # distinct texts (and sets of values) remembered at most
-
-
-def _memo_key(source: str, v: Any) -> tuple[Any, ...] | None:
-    """A key equal for two values of a source only when they convert alike: texts, ``None``
-    and lists of texts (a number is left out: ``1``, ``1.0``, ``True`` and ``-0.0`` are
-    equal keys that convert differently)."""
-    if v is None or v.__class__ is str:
-        return (source, v)
-    if v.__class__ is list and all(x.__class__ is str for x in v):
-        return (source, _LIST, *v)
-    return None
-
-
-_LIST = object()  # marks a list in a memo key (a list of one text is not that text)
 
 
 def _object_value(value: Any, user: bool) -> Any:
@@ -104,8 +90,8 @@ class JiraImporter(JsonImporter):
         )
         # per distinct text: its instant, and the canonical fields of a source's value (both
         # depend on the text only; a failure is not kept, so it is raised again each time)
-        self._instants: dict[str, datetime] = {}
-        self._fields: dict[tuple[Any, ...], list[tuple[str, FieldValue]]] = {}
+        self._instants = InstantTexts(mapping)
+        self._fields: dict[Any, list[tuple[str, FieldValue]]] = {}
 
     def _is_user(self, source: str) -> bool:
         got = self._users.get(source)
@@ -133,32 +119,17 @@ class JiraImporter(JsonImporter):
         return text
 
     def _ts(self, value: Any, where: str) -> datetime:
-        if value.__class__ is str:
-            got = self._instants.get(value)
-            if got is not None:
-                return got
-        try:
-            got = self.mapping.parse_ts(value)
-        except ValueError as e:
-            raise RowError(where, str(e)) from None
-        if value.__class__ is str:
-            if len(self._instants) >= _MEMO:
-                self._instants.clear()
-            self._instants[value] = got
-        return got
+        return self._instants.parse(value, where)
 
     def _canonical(self, values: Mapping[str, Any]) -> dict[str, FieldValue]:
         out: dict[str, FieldValue] = {}
         memo = self._fields
         for source, value in values.items():
-            key = _memo_key(source, value)
-            got = memo.get(key) if key is not None else None
-            if got is None:
-                got = self._canonical_of(source, value)
-                if key is not None:
-                    if len(memo) >= _MEMO:
-                        memo.clear()
-                    memo[key] = got
+            got = remembered(
+                memo,
+                (source, k) if (k := exact_key(value)) is not None else None,
+                lambda: self._canonical_of(source, value),  # noqa: B023  (called at once)
+            )
             for name, v in got:
                 out[name] = v
         return out
