@@ -58,10 +58,11 @@ TABLE_EVENTS = 1 << 16  # events a table when the row importer runs underneath
 
 def gc_paused(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
     """``tables`` made with the cyclic garbage collector paused (the caller's code between
-    two tables runs with it as it was). Why: a JSON batch holds a million young containers
-    (records, parts, field dicts) that all live until the batch is checked, and Python's
-    collector would scan them again and again for cycles they do not form (a third of a Jira
-    import's CPU); collection resumes, and catches up, once a table is handed over."""
+    two tables runs with it as it was). Why: a JSON batch (or a table's worth of events from
+    the row importer) holds a million young containers (records, parts, field dicts) that
+    all live until the batch is checked, and Python's collector would scan them again and
+    again for cycles they do not form (a third of a Jira import's CPU); collection resumes,
+    and catches up, once a table is handed over."""
     while True:
         was = gc.isenabled()
         gc.disable()
@@ -140,7 +141,7 @@ class ColumnarImportRun(ImportRun):
             self._finish()
             return
         if not self.in_columns:
-            yield from self._row_tables()
+            yield from gc_paused(self._row_tables())
             return
         importer = self.importer
         assert isinstance(importer, TabularImporter)

@@ -196,7 +196,9 @@ class JiraImporter(JsonImporter):
                 if source is not None:
                     values[source] = self._item_value(item, "from", source)
         events: list[tuple[datetime, int, EventParts]] = []
-        initial = {k: v for k, v in self._canonical(values).items() if v is not None and v != ()}
+        initial: dict[str, FieldValue] = {
+            k: v for k, v in self._canonical(values).items() if v is not None and v != ()
+        }
         events.append((created, 0, (f"jira:{key}", key, created, "created", None, None, initial)))
         for at, n, h in dated:
             changed: dict[str, Any] = {}
