@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from accord.io.importers.base import CanonicalDict, EventParts, event_of
 from accord.io.importers.columnar_checks import Candidates, Checked, FieldColumn, check_candidates
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_values import Values
-from accord.io.importers.mapping import ImportMapping
+from accord.io.importers.mapping import ISO, ImportMapping
 from accord.io.importers.sources import SourceRow
 
 
@@ -90,23 +91,38 @@ def _text_column(values: list[Any], doubt: list[bool], required: bool = False) -
     return pa.array(out, pa.string())
 
 
+def _instant_indices(
+    instants: Instants, dts: list[datetime], mapping: ImportMapping
+) -> NDArray[np.int64]:
+    """The index in ``instants`` of each datetime: its ``isoformat`` text (what the row
+    importer hands the validator) read in columns when the mapping reads ISO 8601 first
+    (``parse_ts`` of that text gives the datetime back), else one at a time."""
+    if not dts or mapping.timestamp_format[0] != ISO:
+        return np.asarray([instants.add(dt) for dt in dts], dtype=np.int64)
+    got, problems = instants.read_array(pa.array([dt.isoformat() for dt in dts], pa.string()))
+    for i in problems:  # none expected: the text is the datetime's own
+        got[i] = instants.add(dts[i])
+    return got
+
+
 def _candidates(
     parts: list[EventParts], event_row: Any, mapping: ImportMapping, tz: tzinfo | None
 ) -> _Originals:
     n = len(parts)
     doubt = [False] * n
     instants = Instants(mapping, tz)
-    add = instants.add
-    # one datetime object (the importers parse each distinct text once) is read once: every
-    # part is alive here, so no two of them share an ``id``
+    # each datetime object once (the importers parse each distinct text once; every part is
+    # alive here, so no two of them share an ``id``), read as the validator reads its text
     seen: dict[int, int] = {}
-    ts = np.empty(n, dtype=np.int64)
-    for i, p in enumerate(parts):
-        dt = p[2]
-        k = seen.get(id(dt))
+    distinct: list[datetime] = []
+    which: list[int] = []
+    for p in parts:
+        k = seen.get(id(p[2]))
         if k is None:
-            k = seen[id(dt)] = add(dt)
-        ts[i] = k
+            k = seen[id(p[2])] = len(distinct)
+            distinct.append(p[2])
+        which.append(k)
+    ts = _instant_indices(instants, distinct, mapping)[np.asarray(which, dtype=np.int64)]
     publics: list[bool | None] = [p[5] for p in parts]
     for i, pub in enumerate(publics):
         if not (pub is None or pub.__class__ is bool):
