@@ -119,7 +119,11 @@ class ColumnarImportRun(ImportRun):
         super().__init__(importer, path, on_quarantine=on_quarantine, on_progress=on_progress)
         self.in_columns = reads_in_columns(importer)
         # JSON exports: converted a record at a time, checked in batches
-        self.json_batches = isinstance(importer, JsonImporter) and importer.batch_checks
+        self.json_batches = (
+            isinstance(importer, JsonImporter)
+            and importer.batch_checks
+            and type(importer).convert_parts is not JsonImporter.convert_parts
+        )
         self._ticket_numbers: dict[str, int] = {}
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
