@@ -28,7 +28,6 @@ from accord.io.importers.base import (
     EventParts,
     JsonImporter,
     RowError,
-    Target,
     canonical_value,
     dig,
     event_of,
@@ -36,7 +35,7 @@ from accord.io.importers.base import (
     text_of,
 )
 from accord.io.importers.mapping import ImportMapping, Role
-from accord.io.importers.memo import InstantTexts, exact_key, remembered
+from accord.io.importers.memo import MEMO, InstantTexts, exact_key, remembered
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SOURCE_STATUS, status_category
 
@@ -48,6 +47,7 @@ _STATS: tuple[tuple[str, str | None], ...] = (
     ("status_updated_at", None),
 )
 _REOPENED = "reopened_at"
+_UNSEEN: Any = object()
 
 
 class FreshdeskImporter(JsonImporter):
@@ -71,6 +71,7 @@ class FreshdeskImporter(JsonImporter):
         self._instants = InstantTexts(mapping)
         self._values: dict[Any, FieldValue] = {}
         self._statuses: dict[Any, dict[str, FieldValue]] = {}
+        self._plan = [(s, t) for s, ts in self._targets.items() for t in ts]  # in order
 
     def _ts(self, value: Any, where: str) -> datetime:
         return self._instants.parse(value, where)
@@ -84,13 +85,26 @@ class FreshdeskImporter(JsonImporter):
 
         return remembered(self._statuses, code, make)
 
-    def _value(self, source: str, target: Target, raw: Any) -> FieldValue:
-        key = exact_key(raw)
-        return remembered(
-            self._values,
-            (source, target.name, key) if key is not None else None,
-            lambda: canonical_value(self.mapping, target, raw),
-        )
+    def _fields(self, t: Mapping[str, Any]) -> dict[str, FieldValue]:
+        """The mapped fields a ticket sets (its canonical values, once per distinct value)."""
+        fields: dict[str, FieldValue] = {}
+        memo = self._values
+        for source, target in self._plan:
+            raw = dig(t, source)
+            key = exact_key(raw)
+            if key is None:
+                value = canonical_value(self.mapping, target, raw)
+            else:
+                mk = (source, target.name, key)
+                value = memo.get(mk, _UNSEEN)
+                if value is _UNSEEN:
+                    value = canonical_value(self.mapping, target, raw)  # may raise: not kept
+                    if len(memo) >= MEMO:
+                        memo.clear()
+                    memo[mk] = value
+            if value is not None and value != ():
+                fields[target.name] = value
+        return fields
 
     def convert(self, row: SourceRow) -> Conversion:
         return Conversion([event_of(p) for p in self.convert_parts(row)])
@@ -105,12 +119,7 @@ class FreshdeskImporter(JsonImporter):
         if current is None:
             raise RowError(self._status, "the status is missing")
         initial = self.mapping.initial_status or current
-        fields: dict[str, FieldValue] = {}
-        for source, targets in self._targets.items():
-            for target in targets:
-                value = self._value(source, target, dig(t, source))
-                if value is not None and value != ():
-                    fields[target.name] = value
+        fields = self._fields(t)
         fields.update(self._status_fields(initial))  # copied: ``fields`` is the record's
         events: list[tuple[datetime, int, EventParts]] = [
             (created, 0, (f"freshdesk:{tid}", tid, created, "created", None, None, fields))
