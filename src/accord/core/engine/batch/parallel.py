@@ -207,6 +207,10 @@ def _regroup(
             if ok is not None:
                 _jit.scatter(ok, dest[lo:hi], valid)
         return masked_array(values, typ, valid), None
+    if pa.types.is_integer(typ) and not col.null_count and _all_zero(col):
+        # nothing to move: the usual ``ts_us`` of instants in whole seconds (one sequential
+        # read of the column instead of a scatter to random places)
+        return pa.array(np.zeros(n, dtype=typ.to_pandas_dtype())), None
     if pa.types.is_integer(typ) or pa.types.is_floating(typ):
         values = np.empty(n, dtype=typ.to_pandas_dtype())
         valid = np.ones(n, dtype=bool)
@@ -219,6 +223,11 @@ def _regroup(
         return masked_array(values, typ, valid), None
     # nested columns (lists): one Arrow take of the whole column
     return col.combine_chunks().take(pa.array(_jit.invert(dest))), None
+
+
+def _all_zero(col: pa.ChunkedArray) -> bool:
+    """Whether every value of an integer column without nulls is 0."""
+    return not any(len(ch) and np.any(ch.to_numpy()) for ch in col.chunks)
 
 
 def _bool_bits(ch: pa.Array) -> tuple[BoolArray, BoolArray | None]:
