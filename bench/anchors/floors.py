@@ -2,10 +2,11 @@
 numpy / pyarrow work that yields what the stage yields, timed on this one thread in the same
 process as Accord's run, best of 3 (wall and CPU seconds).
 
-Each floor is a lower bound of its stage, not a replacement for it: it does the stage's
-unavoidable array work and nothing a real engine must also do (words no reasons, keeps
-no row numbers, handles one calendar and one policy, knows the columns' types). What each
-one does (the work before the clock starts, such as decoding the file or building the
+Each floor does the stage's unavoidable array work with whole-array numpy / pyarrow calls,
+and nothing a real engine must also do (it words no reasons, keeps no row numbers, handles
+one calendar and one policy, knows the columns' types): a floor for whole-array code, which
+a compiled loop that fuses passes can go below (the calendar stage does). What each one
+does (the work before the clock starts, such as decoding the file or building the
 calendar's intervals, belongs to another stage and is not timed):
 
 - validation: one vectorised pass per column checked (a dictionary column: a look-up of
@@ -16,11 +17,11 @@ calendar's intervals, belongs to another stage and is not timed):
   ready order of the rows by ticket; making that order is reported beside it (a stable
   ``argsort`` of the ticket codes, which Accord replaces by a counting sort);
 - layout: the events ordered by ticket and instant (one stable ``argsort`` of a 64-bit key,
-  ticket code above the instant: linear on a log in about time order) and gathered, each
-  ticket's bounds found, the
-  instant of the next event (or ``as_of``), the status carried forward within its ticket
-  (the last set value's position by a running maximum, reset at each ticket's first event)
-  and each other reported field's last value per ticket;
+  ticket code above the instant: near linear on a log in about time order) and gathered,
+  each ticket's bounds found, the instant of the next event (or ``as_of``), the status
+  carried forward within its ticket (the last set value's position by a running maximum,
+  reset at each ticket's first event) and each other reported field's last value per
+  ticket;
 - calendar: the business seconds of every stretch between two events, ``B(next) - B(t)``,
   with ``B`` one ``searchsorted`` over the calendar's cumulative working intervals;
 - kernel: for each of the two clocks, which stretches run (a look-up of the status
