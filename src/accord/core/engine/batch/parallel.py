@@ -116,7 +116,9 @@ def _ranked(codes: I32, dictionary: pa.Array, parts: int) -> tuple[I32, pa.Array
     partition of each rank)`` (plus a last entry, 0, that rank -1 of a null id reads). The
     ids in use sorted once here, so that each partition's ids are a range of ranks."""
     dictionary = dictionary.cast(pa.string())
-    weight = np.bincount(codes[codes >= 0], minlength=len(dictionary))
+    # (ticket ids are required: the copy without nulls is almost never needed)
+    known = codes[codes >= 0] if bool((codes < 0).any()) else codes
+    weight = np.bincount(known, minlength=len(dictionary))
     used = np.flatnonzero(weight)
     order = used[string_order(dictionary.take(pa.array(used)))]
     cum = np.cumsum(weight[order])
@@ -127,7 +129,8 @@ def _ranked(codes: I32, dictionary: pa.Array, parts: int) -> tuple[I32, pa.Array
     )
     rank = np.full(len(dictionary) + 1, -1, dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
-    return rank[codes], dictionary.take(pa.array(order)), part_of_rank
+    # (a compiled gather: numpy would first widen the codes to int64)
+    return _jit.lookup(rank, codes), dictionary.take(pa.array(order)), part_of_rank
 
 
 def _grouped(
