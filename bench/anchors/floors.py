@@ -88,18 +88,20 @@ def stage_floors(path: str, as_of: int, records: pa.Table, status_of: Any) -> Fl
     floors: Floors = {}
 
     # ---- validation: one pass per column, the masks combined, seq, the ids hashed
-    dict_cols = []
-    for name in texts:
-        arr = table.column(name).chunk(0)
-        # the valid values of the (small) dictionary, and a last entry for null
-        lut = np.ones(len(arr.dictionary) + 1, dtype=bool)
-        idx = np.asarray(arr.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int32)
-        dict_cols.append((lut, idx))
+    # each text column's codes once (-1 for null), shared by the floors below
+    codes = {name: _codes(table.column(name)) for name in texts}
+    # the valid values of each (small) dictionary, and a last entry for null
+    dict_cols = [
+        (np.ones(len(table.column(k).chunk(0).dictionary) + 1, bool), codes[k]) for k in texts
+    ]
     ts_col = table.column("ts").chunk(0)
     per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[ts_col.type.unit]
     ts_raw = ts_col.cast(pa.int64()).to_numpy()
     ts_s = ts_raw // per_second
     ids = table.column("event_id").chunk(0)
+    public = np.asarray(table.column("public").to_numpy(zero_copy_only=False), dtype=bool)
+    status_values = table.column("status").chunk(0).dictionary.to_pylist()
+    del table, ts_col  # (the codes are copies: the decoded columns' memory back)
 
     def validate() -> None:
         ok = np.ones(n, dtype=bool)
@@ -118,15 +120,15 @@ def stage_floors(path: str, as_of: int, records: pa.Table, status_of: Any) -> Fl
     floors["validation"] = _best(validate)
 
     # ---- regrouping: a stable argsort by ticket, one gather of each kernel column
-    ticket = _codes(table.column("ticket_id"))
+    ticket = codes["ticket_id"]
     cols: dict[str, NDArray[Any]] = {
         "ts": ts_s,
-        "kind": _codes(table.column("kind")),
-        "actor": _codes(table.column("actor")),
-        "public": np.asarray(table.column("public").to_numpy(zero_copy_only=False), dtype=bool),
+        "kind": codes["kind"],
+        "actor": codes["actor"],
+        "public": public,
     }
     for name in REPORTED:
-        cols[name] = _codes(table.column(name))
+        cols[name] = codes[name]
     grouped: dict[str, NDArray[Any]] = {}
 
     order = np.argsort(ticket, kind="stable")
@@ -191,8 +193,7 @@ def stage_floors(path: str, as_of: int, records: pa.Table, status_of: Any) -> Fl
     floors["calendar"] = _best(calendar)
 
     # ---- kernel: per clock, which stretches run, one sum per ticket
-    values = table.column("status").chunk(0).dictionary.to_pylist()
-    cats = [status_of(str(v)) for v in values]
+    cats = [status_of(str(v)) for v in status_values]
     running = np.array(
         [c is None or str(getattr(c, "value", c)) not in PAUSED for c in cats] + [True], bool
     )
