@@ -15,7 +15,8 @@ write instead (``bench/anchors``): Accord, a DuckDB SQL query in the dbt_zendesk
 process pinned to one CPU, medians of ``--repeat`` interleaved runs after one untimed run
 of each; the anchors' answers checked equal to Accord's records for every ticket and metric
 (the run stops if not); Accord's time per event by stage (the stage marks of
-``accord.core.engine.batch.stages``); and ``accord sla … -f parquet -o`` against the DuckDB
+``accord.core.engine.batch.stages``) beside each stage's floor (``bench/anchors/floors.py``,
+measured in Accord's process after its run); and ``accord sla … -f parquet -o`` against the DuckDB
 query run as a script, each a whole process on one CPU, start-up included, on
 ``--process-events`` events (1,000,000 by default), medians of 3 interleaved runs.
 

@@ -152,8 +152,42 @@ def _stages(acc: dict[str, Any], n: int) -> str:
         f"`accord.core.engine.batch.stages`): wall time {per_event(0, acc['total_s'])}; "
         f"CPU time {per_event(1, acc['cpu_s'])}. The floor of the reading stage, pyarrow "
         f"decoding the same file on one thread in the same process, best of 3 (ns per event): "
-        f"{floors}"
+        f"{floors}\n" + _floor_table(acc, n)
     )
+
+
+def _floor_table(acc: dict[str, Any], n: int) -> str:
+    """Each stage's CPU time per event beside its floor (``bench/anchors/floors.py``; reading:
+    pyarrow decoding every column), as a Markdown table."""
+    stages: dict[str, list[float]] = acc["stages"]
+    floors: dict[str, list[float]] = {
+        "reading": acc["floors"]["every column"],
+        **acc.get("stage_floors", {}),
+    }
+    rows = [
+        "- each stage's CPU time beside its floor (ns per event; the floor the least "
+        "numpy / pyarrow work yielding the stage's output, best of 3 in the same process, "
+        "`bench/anchors/floors.py`):",
+        "",
+        "  | stage | Accord | floor | Accord / floor |",
+        "  | --- | ---: | ---: | ---: |",
+    ]
+    total = floor_total = 0.0
+    for name, v in stages.items():
+        got = v[1] * 1e9 / n
+        total += got
+        f = floors.get(name)
+        if f is None:
+            rows.append(f"  | {name} | {got:,.0f} | not measured | |")
+            continue
+        low = f[1] * 1e9 / n
+        floor_total += low
+        rows.append(f"  | {name} | {got:,.0f} | {low:,.0f} | {got / max(low, 1e-9):.2f}× |")
+    for name, f in floors.items():
+        if name not in stages and name != "reading":
+            rows.append(f"  | ({name}) | | {f[1] * 1e9 / n:,.0f} | |")
+    rows.append(f"  | total | {total:,.0f} | {floor_total:,.0f} | {total / floor_total:.2f}× |")
+    return "\n".join(rows)
 
 
 def _processes(tmp: Path, seed: int, events: int, same: Path | None) -> list[str]:

@@ -39,6 +39,8 @@ def child(mode: str, path: str, as_of: int, out: str) -> dict[str, Any]:
         from accord.core.engine.batch.stages import listening
         from accord.io.columnar import read_columnar
 
+        from .floors import stage_floors
+
         cfg = load_config(SIMPLE_CONFIG)
         warm()  # numba set up and the kernels loaded before the clock starts, as imports are
         # per stage: [wall, CPU] seconds (on a loaded machine the CPU time moves less)
@@ -65,7 +67,10 @@ def child(mode: str, path: str, as_of: int, out: str) -> dict[str, Any]:
             "cpu_s": c1 - c0,
         }
         table = plain_records(records)
+        del read  # the events table's memory back before the floors read the file again
         figures["floors"] = _reading_floors(path)
+        figures["stage_floors"] = stage_floors(path, as_of, records, cfg.status_category)
+        del records
     elif mode == "simple-duckdb":
         # imported before the clock starts, as Accord's modules are
         import duckdb  # noqa: F401

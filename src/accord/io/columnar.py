@@ -371,11 +371,15 @@ def _validate_piece(
     m = piece.num_rows
     fast = _validate_columns(piece, status_category, force_slow[lo : lo + m])
     del piece
-    ok = np.flatnonzero(~fast.slow)
-    slow = np.flatnonzero(fast.slow) + lo
+    if fast.slow.any():
+        ok = np.flatnonzero(~fast.slow)
+        slow = np.flatnonzero(fast.slow) + lo
+    else:  # the usual piece: every row plainly valid
+        ok = np.arange(m, dtype=np.int64)
+        slow = np.zeros(0, dtype=np.int64)
     good = None
     if ok.size:
-        good = _events_table(fast, ok, first_seq + lo + ok.astype(np.int64))
+        good = _events_table(fast, ok, first_seq + lo + ok.astype(np.int64, copy=False))
         good = compact_codes(good) if compact else good
     return good, slow
 

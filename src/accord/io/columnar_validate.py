@@ -194,10 +194,10 @@ def _text_bytes(arr: pa.Array) -> tuple[I64, BoolArray]:
         if arr.null_count:
             nbytes[~np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)] = 0
         data = bufs[2]
-        if (
-            data is None
-            or not (np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] == 0).any()
-        ):
+        text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data else None
+        # a NUL is the least byte there is: one reduction finds it, without the mask of
+        # every byte that ``== 0`` would make (as many bytes again as the text)
+        if text is None or text.size == 0 or int(text.min()) != 0:
             return nbytes, np.zeros(len(arr), dtype=bool)
     nbytes = np.asarray(pc.binary_length(arr).fill_null(0).to_numpy(), dtype=np.int64)
     nul = pc.match_substring(arr, "\x00").fill_null(False)

@@ -158,6 +158,29 @@ def test_an_all_null_column_is_regrouped_as_nulls_of_its_type() -> None:
     assert moved.to_pylist() == [None, None, ["c"], ["b"], ["a"]]
 
 
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [[0, 0, 0], [0, 0]],  # all zeros: made as zeros, not moved
+        [[0, 0, 0], [0, 7]],  # one value elsewhere in a later chunk: moved
+        [[5, 0, 0], [0, 0]],
+    ],
+)
+def test_integer_columns_are_regrouped_whether_or_not_all_zero(chunks: list[list[int]]) -> None:
+    import numpy as np
+
+    col = pa.chunked_array([pa.array(c, pa.int32()) for c in chunks])
+    dest = np.array([4, 0, 3, 1, 2], dtype=np.int32)
+    got, codes = parallel._regroup("ts_us", col, dest, np.zeros(0, dtype=np.int32))
+    flat = [v for c in chunks for v in c]
+    want = [0] * 5
+    for i, d in enumerate(dest.tolist()):
+        want[d] = flat[i]
+    assert codes is None
+    assert got.type == pa.int32() and got.null_count == 0
+    assert got.to_pylist() == want
+
+
 def test_partitions_share_one_buffer_for_their_constant_columns(
     events: pa.Table, config: Configuration
 ) -> None:

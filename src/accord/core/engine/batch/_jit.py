@@ -651,6 +651,113 @@ def order_within(rank: I64, when: I64, seq: I64) -> I64 | None:
 
 
 @_jit
+def _order_rows(  # pragma: no cover - compiled
+    rank: Any, ts: Any, ts_us: Any, seq: Any, rows: Any
+) -> Any:
+    n = rows.size
+    perm = rows.copy()
+    moved = 0
+    limit = 4 * n + 1024
+    i = 0
+    while i < n:
+        r = rank[rows[i]]
+        j = i + 1
+        while j < n and rank[rows[j]] == r:
+            j += 1
+        if j < n and rank[rows[j]] < r:
+            return False, perm  # not grouped by rank
+        # insertion sort of the group by (ts, ts_us, seq); stable: ties keep their order
+        for a in range(i + 1, j):
+            x = perm[a]
+            wx = ts[x] * 1_000_000 + ts_us[x]
+            sx = seq[x]
+            b = a - 1
+            while b >= i:
+                y = perm[b]
+                wy = ts[y] * 1_000_000 + ts_us[y]
+                if wy > wx or (wy == wx and seq[y] > sx):
+                    perm[b + 1] = y
+                    b -= 1
+                    moved += 1
+                else:
+                    break
+            perm[b + 1] = x
+            if moved > limit:
+                return False, perm  # far from sorted: a general sort does better
+        i = j
+    return True, perm
+
+
+def order_rows(rank: I64, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I64 | None:
+    """:func:`order_within` read through ``rows`` (indices into the whole arrays), the
+    instants' key made on the fly: ``rows`` reordered by (rank, ts, ts_us, seq) when they
+    are grouped by rank and nearly in order within each group, else None. Gathering the
+    four arrays by ``rows`` first cost as much as the sort itself."""
+    ok, perm = _order_rows(rank, ts, ts_us, seq, rows)
+    if not ok:
+        return None
+    out: I64 = perm
+    return out
+
+
+@_jit
+def _segments(codes: Any, rows: Any) -> Any:  # pragma: no cover - compiled
+    n = rows.size
+    count = 0
+    for j in range(n):
+        if j == 0 or codes[rows[j]] != codes[rows[j - 1]]:
+            count += 1
+    bounds = np.empty(count + 1, dtype=np.int64)
+    ticket = np.empty(n, dtype=np.int64)
+    head = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.bool_)
+    last = np.empty(n, dtype=np.bool_)
+    k = -1
+    h = 0
+    for j in range(n):
+        opens = j == 0 or codes[rows[j]] != codes[rows[j - 1]]
+        if opens:
+            k += 1
+            bounds[k] = j
+            h = j
+        first[j] = opens
+        ticket[j] = k
+        head[j] = h
+        last[j] = j == n - 1 or codes[rows[j + 1]] != codes[rows[j]]
+    bounds[count] = n
+    return bounds, ticket, head, first, last
+
+
+def segments(
+    codes: NDArray[np.integer[Any]], rows: I64
+) -> tuple[I64, I64, I64, BoolArray, BoolArray]:
+    """The ticket segments of ``codes[rows]`` (equal codes contiguous) in one pass, without
+    gathering the codes: ``(bounds, ticket, head, first, last)`` as in
+    :class:`.segments.Segments`."""
+    out: tuple[I64, I64, I64, BoolArray, BoolArray] = _segments(codes, rows)
+    return out
+
+
+@_jit
+def _until_first(bounds: Any, mask: Any) -> Any:  # pragma: no cover - compiled
+    keep = np.empty(mask.size, dtype=np.bool_)
+    for k in range(bounds.size - 1):
+        seen = False
+        for j in range(bounds[k], bounds[k + 1]):
+            keep[j] = not seen
+            if mask[j]:
+                seen = True
+    return keep
+
+
+def until_first(bounds: I64, mask: BoolArray) -> BoolArray:
+    """Per event, whether no earlier event of its ticket has ``mask`` (the events up to and
+    including each ticket's first ``mask`` event)."""
+    out: BoolArray = _until_first(bounds, mask)
+    return out
+
+
+@_jit
 def _edges(offsets: Any, data: Any, ws: Any, lead: Any) -> Any:  # pragma: no cover
     n = offsets.size - 1
     sure = np.empty(n, dtype=np.bool_)
@@ -949,6 +1056,14 @@ def warm() -> None:
         text.flags.writeable = writable
         prefix_keys(offs, text)
     order_within(i64, i64, i64)
+    # the timeline's columns as read from Arrow (read-only) or converted (writable)
+    for writable in (True, False):
+        col = i64.copy()
+        col.flags.writeable = writable
+        order_rows(i64, col, col, col, i64)
+        order_rows(i64, col, i64, col, i64)
+    segments(i64, i64)
+    until_first(i64, m)
     # Arrow's buffers read as arrays: read-only, or writable when Arrow made them mutable
     for writable in (True, False):
         text_at, text = np.zeros(2, np.int32), u8.copy()

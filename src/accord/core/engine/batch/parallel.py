@@ -116,7 +116,9 @@ def _ranked(codes: I32, dictionary: pa.Array, parts: int) -> tuple[I32, pa.Array
     partition of each rank)`` (plus a last entry, 0, that rank -1 of a null id reads). The
     ids in use sorted once here, so that each partition's ids are a range of ranks."""
     dictionary = dictionary.cast(pa.string())
-    weight = np.bincount(codes[codes >= 0], minlength=len(dictionary))
+    # (ticket ids are required: the copy without nulls is almost never needed)
+    known = codes[codes >= 0] if bool((codes < 0).any()) else codes
+    weight = np.bincount(known, minlength=len(dictionary))
     used = np.flatnonzero(weight)
     order = used[string_order(dictionary.take(pa.array(used)))]
     cum = np.cumsum(weight[order])
@@ -127,7 +129,8 @@ def _ranked(codes: I32, dictionary: pa.Array, parts: int) -> tuple[I32, pa.Array
     )
     rank = np.full(len(dictionary) + 1, -1, dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
-    return rank[codes], dictionary.take(pa.array(order)), part_of_rank
+    # (a compiled gather: numpy would first widen the codes to int64)
+    return _jit.lookup(rank, codes), dictionary.take(pa.array(order)), part_of_rank
 
 
 def _grouped(
@@ -207,6 +210,10 @@ def _regroup(
             if ok is not None:
                 _jit.scatter(ok, dest[lo:hi], valid)
         return masked_array(values, typ, valid), None
+    if pa.types.is_integer(typ) and not col.null_count and _all_zero(col):
+        # nothing to move: the usual ``ts_us`` of instants in whole seconds (one sequential
+        # read of the column instead of a scatter to random places)
+        return pa.array(np.zeros(n, dtype=typ.to_pandas_dtype())), None
     if pa.types.is_integer(typ) or pa.types.is_floating(typ):
         values = np.empty(n, dtype=typ.to_pandas_dtype())
         valid = np.ones(n, dtype=bool)
@@ -219,6 +226,11 @@ def _regroup(
         return masked_array(values, typ, valid), None
     # nested columns (lists): one Arrow take of the whole column
     return col.combine_chunks().take(pa.array(_jit.invert(dest))), None
+
+
+def _all_zero(col: pa.ChunkedArray) -> bool:
+    """Whether every value of an integer column without nulls is 0."""
+    return not any(len(ch) and np.any(ch.to_numpy()) for ch in col.chunks)
 
 
 def _bool_bits(ch: pa.Array) -> tuple[BoolArray, BoolArray | None]:

@@ -51,6 +51,13 @@ class Segments:
             last[bounds[1:] - 1] = True
         return Segments(n, bounds, ticket, starts[ticket], first, last)
 
+    @staticmethod
+    def of_rows(codes: NDArray[np.integer], rows: I64) -> Segments:
+        """:meth:`from_ticket_codes` of ``codes[rows]``, in one compiled pass that reads the
+        codes through ``rows`` instead of gathering them first."""
+        bounds, ticket, head, first, last = _jit.segments(codes, rows)
+        return Segments(int(rows.size), bounds, ticket, head, first, last)
+
     @property
     def count(self) -> int:
         return int(self.bounds.size - 1)

@@ -217,12 +217,12 @@ def _order(rank: I64, count: int, ts: I64, ts_us: I64, seq: I64, rows: I64) -> I
     if rows.size < 2:
         return rows
     # ts and ts_us as one key (exact: instants of years 2 to 9998 times 10^6 fit in 63 bits)
-    when = ts.take(rows) * np.int64(1_000_000) + ts_us.take(rows)
-    s = seq.take(rows)
-    within = _jit.order_within(rank.take(rows), when, s)
+    within = _jit.order_rows(rank, ts, ts_us, seq, rows)
     if within is not None:
         # (the partitions the batch engine cuts come grouped by ticket already)
-        return rows.take(within)
+        return within
+    when = ts.take(rows) * np.int64(1_000_000) + ts_us.take(rows)
+    s = seq.take(rows)
     if bool(np.all(s[1:] >= s[:-1])):
         # rows already come in arrival order: a stable sort (fast on nearly sorted logs)
         rows = rows.take(np.argsort(when, kind="stable"))
@@ -288,7 +288,7 @@ def build(
     kcodes, kdict = codes_of("kind")
     kvalues = kdict.to_pylist()
     kind_all = _jit.lookup(_codes_of(kvalues, [k.value for k in KINDS], "event kind"), kcodes)
-    seg = Segments.from_ticket_codes(row_rank.take(rows))
+    seg = Segments.of_rows(row_rank, rows)
     # the creation: the first 'created' (even one after a deletion, which then never comes),
     # or the first event when the log has none
     is_created = kind_all[rows] == K_CREATED
@@ -298,11 +298,11 @@ def build(
     deleted = kind_all[rows] == K_DELETED
     if deleted.any():
         # nothing after a deletion exists: keep each ticket up to its first 'deleted'
-        keep = seg.count_before(deleted) == 0
+        keep = _jit.until_first(seg.bounds, deleted)
         if not keep.all():
             rows = rows[keep]
             is_creation = is_creation[keep]
-            seg = Segments.from_ticket_codes(row_rank[rows])
+            seg = Segments.of_rows(row_rank, rows)
     n = rows.size
     t = ts.take(rows)
     kind = kind_all[rows]
