@@ -486,6 +486,58 @@ def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
     _same_outcome([a, b])
 
 
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=flat_rows(),
+    batch=st.integers(1, 30),
+    split=st.integers(1, 4),
+    threads=st.integers(2, 4),
+    compact=st.booleans(),
+)
+def test_one_row_group_split_between_threads_gives_the_outcome_of_one_thread(
+    tmp_path: Path,
+    rows: list[dict[str, Any]],
+    batch: int,
+    split: int,
+    threads: int,
+    compact: bool,
+) -> None:
+    """A source of one row group (and a CSV file, read whole) read with several threads has
+    each batch validated as consecutive slices on the threads: the events, quarantined rows,
+    duplicates and ``seq`` numbers are those of one thread, whatever the batch and slice
+    sizes, and the row reader's."""
+    a, c = tmp_path / "a.parquet", tmp_path / "c.csv"
+    names = list(rows[0])
+    # the rows twice: the second half repeats the first (duplicates across slices)
+    twice = rows + rows
+    pq.write_table(pa.table({n: [r[n] for r in twice] for n in names}), a)
+    with c.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=names)
+        w.writeheader()
+        w.writerows({n: "" if r[n] is None else r[n] for n in names} for r in twice)
+    calls: list[int] = []
+    real = columnar._split_piece
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    old = columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS
+    columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = batch, split
+    columnar._split_piece = spy  # type: ignore[assignment]
+    try:
+        one = _outcome([a, c], compact=compact)
+        many = _outcome([a, c], threads=threads, compact=compact)
+    finally:
+        columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = old
+        columnar._split_piece = real  # type: ignore[assignment]
+    assert many == one
+    # the batches were split where a batch holds two slices' rows (the Parquet file's at least)
+    assert bool(calls) == (min(batch, len(twice)) >= 2 * split)
+
+
 _SIZES = [0, 1, 5, 255, 256, 257, 511, 512, 513, 4095, 4096, 4097, 20_000]
 
 

@@ -86,6 +86,10 @@ _REEXPORTED = (_Fast, _blank_or_padded, _public)
 # Python's str.isspace() characters, for regular expressions that must agree with strip()
 VALIDATE_ROWS = 1 << 20
 """Rows validated at a time (see :func:`read_columnar`)."""
+SPLIT_ROWS = 1 << 16
+"""Fewest rows each thread validates of a batch that is split between threads (a source of
+one row group, such as a log of a million events, read with ``threads`` > 1): below that the
+handing over costs more than the thread saves."""
 # read as dictionaries: validated on their distinct values, and the kernel groups by codes
 
 
@@ -322,13 +326,27 @@ def _validate_source(
         # validated a slice at a time: each pass then runs over arrays that stay in the
         # caches, instead of streaming every whole column from memory a dozen times
         lo = 0
-        for piece in _pieces(src):
-            mark("reading")
-            m = piece.num_rows
-            check(piece, lo)
-            del piece
-            mark("validation")
-            lo += m
+        pool = _pool(threads) if threads > 1 else None
+        try:
+            for piece in _pieces(src):
+                mark("reading")
+                m = piece.num_rows
+                if pool is None or m < 2 * SPLIT_ROWS:
+                    check(piece, lo)
+                else:
+                    for good, slow_rows in _split_piece(
+                        pool, threads, piece, lo, src.force_slow, first_seq, status_category,
+                        compact,
+                    ):  # fmt: skip
+                        if good is not None:
+                            goods.append(good)
+                        slow_parts.append(slow_rows)
+                del piece
+                mark("validation")
+                lo += m
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
     slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
     slow_events: list[Event] = []
     if slow.size and src.judge is not None:
@@ -380,6 +398,43 @@ def _validate_piece(
     return good, slow
 
 
+def _pool(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(threads, thread_name_prefix="accord-read")
+
+
+def _split_piece(
+    pool: ThreadPoolExecutor,
+    threads: int,
+    piece: pa.Table,
+    lo: int,
+    force_slow: BoolArray,
+    first_seq: int,
+    status_category: StatusMapper | None,
+    compact: bool,
+) -> list[tuple[pa.Table | None, I64]]:
+    """One batch validated as ``threads`` consecutive slices side by side (at least
+    :data:`SPLIT_ROWS` rows each), the slices' outcomes in row order: what a source of one
+    row group gets instead of :func:`_threaded_groups`. A row's checks never look at another
+    row (duplicates are found afterwards, over every event), so the slices' outcomes,
+    concatenated, are the batch's."""
+    m = piece.num_rows
+    slices = max(1, min(threads, m // SPLIT_ROWS))
+    step = -(-m // slices)
+    futures = [
+        pool.submit(
+            _validate_piece,
+            piece.slice(a, step),
+            lo + a,
+            force_slow,
+            first_seq,
+            status_category,
+            compact,
+        )
+        for a in range(0, m, step)
+    ]
+    return [f.result() for f in futures]
+
+
 def _threaded_groups(
     groups: Sequence[tuple[int, Callable[[bool], Iterator[pa.Table]]]],
     force_slow: BoolArray,
@@ -408,7 +463,7 @@ def _threaded_groups(
             lo += m
         return goods, slows
 
-    with ThreadPoolExecutor(min(threads, len(groups)), thread_name_prefix="accord-read") as pool:
+    with _pool(min(threads, len(groups))) as pool:
         futures = [pool.submit(one, k) for k in range(len(groups))]
         try:
             for fut in futures:
