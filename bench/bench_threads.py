@@ -3,8 +3,10 @@
     .venv/bin/python bench/bench_threads.py --log /tmp/events.parquet --jobs 1,2 --repeat 3
 
 Each run is a fresh process that imports Accord first (untimed: start-up is goal 4's, see
-bench_startup.py) and then runs the command in-process (``accord.cli.main.app``): the Parquet
-log read and validated, the records computed and written a partition at a time. The jobs are
+bench_startup.py) and then runs the command in-process (``accord.cli.main.app``), as the
+console script does (``process_ends``: pandas refused, the free heap left to the process's
+end): the Parquet log read and validated, the records computed and written a partition at a
+time. The jobs are
 interleaved round by round, so that the host's load moves them alike.
 
 Measured per run: wall time, the process's CPU time (``getrusage``), and the CPU time of each
@@ -86,7 +88,12 @@ def _child(log: str, jobs: int) -> dict[str, Any]:
     import accord.core.engine.batch.stream
     import accord.io.columnar
     import accord.io.records_out  # noqa: F401
+    from accord.cli import main as cli_main
     from accord.cli.main import app
+
+    # as the ``accord`` console script runs it: the process ends after the command (pandas
+    # refused, as on a base install; the free heap left to the process's end)
+    cli_main.process_ends = True
 
     samples: list[dict[int, int]] = []
     stop = threading.Event()

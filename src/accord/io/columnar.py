@@ -248,7 +248,7 @@ def _read_columnar(
         result.events = _conform([p.events for p in parts]) if parts else result.events
         result.event_rows = _event_rows(parts)
         return result
-    events, dups, conflicts = _deduplicate(parts)
+    events, dups, conflicts = _deduplicate(parts, threads)
     mark("validation")
     result.duplicates = dups
     quarantined.extend(conflicts)
@@ -486,10 +486,11 @@ def _pieces(src: _Source) -> Iterator[pa.Table]:
 
 
 def _deduplicate(
-    parts: Sequence[_Part],
+    parts: Sequence[_Part], threads: int = 1
 ) -> tuple[pa.Table, int, list[tuple[int, int, QuarantineRecord]]]:
     """Drop repeated ``event_id`` values as the row reader does: the first row wins; a later
-    row with the same content is a duplicate, with other content it is quarantined."""
+    row with the same content is a duplicate, with other content it is quarantined.
+    ``threads``: for finding the repeated ids (see :func:`_repeated`)."""
     if not parts:
         return events_to_table([]), 0, []
     events = _conform([p.events for p in parts])
@@ -498,7 +499,7 @@ def _deduplicate(
     if not _ascending(events.column("seq")):
         order = np.argsort(events.column("seq").to_numpy(), kind="stable")
         events = events.take(pa.array(order))
-    repeated = _repeated(events.column("event_id"))
+    repeated = _repeated(events.column("event_id"), threads)
     if repeated.size == 0:
         return events, 0, []
     starts = np.array([p.first_seq for p in parts], dtype=np.int64)
@@ -536,9 +537,10 @@ def _ascending(col: pa.ChunkedArray) -> bool:
     return True
 
 
-def _repeated(ids: pa.ChunkedArray) -> I64:
+def _repeated(ids: pa.ChunkedArray, threads: int = 1) -> I64:
     """Positions of the rows whose id occurs more than once: equal 64-bit hashes first (one
-    compiled pass over the text), then the candidates' ids compared exactly."""
+    compiled pass over the text), then the candidates' ids compared exactly. ``threads`` > 1:
+    the hashes and the buckets on that many threads (the same positions)."""
     from accord.core.engine.batch._jit import shared_buckets, string_hashes
 
     if len(ids) == 0:
@@ -547,21 +549,31 @@ def _repeated(ids: pa.ChunkedArray) -> I64:
     if not pa.types.is_string(text.type):
         text = text.cast(pa.string())
     h = np.empty(len(text), dtype=np.uint64)
-    at = 0
-    for chunk in text.chunks:
+    ends = np.cumsum([0, *(len(chunk) for chunk in text.chunks)])
+
+    def hash_chunk(c: int) -> None:
         # hashed straight from the Arrow buffers (a null hashes as its empty bytes)
+        chunk = text.chunk(c)
         bufs = chunk.buffers()
         m = len(chunk)
         if m == 0:
-            continue
+            return
         offsets = np.frombuffer(bufs[1], dtype=np.int32, count=m + 1, offset=chunk.offset * 4)
         data = (
             np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
         )
-        string_hashes(offsets, data, h[at : at + m])
-        at += m
+        string_hashes(offsets, data, h[ends[c] : ends[c + 1]])
+
+    if threads > 1 and text.num_chunks > 1:
+        # the compiled loop releases the GIL: the chunks (a Parquet file's row groups) side
+        # by side
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(hash_chunk, range(text.num_chunks)))
+    else:
+        for c in range(text.num_chunks):
+            hash_chunk(c)
     # only rows whose hash bucket is shared can repeat: sort those hashes, not all of them
-    shared = np.flatnonzero(shared_buckets(h)).astype(np.int64)
+    shared = np.flatnonzero(shared_buckets(h, threads)).astype(np.int64)
     if shared.size == 0:
         return np.zeros(0, dtype=np.int64)
     hs = h[shared]
