@@ -86,7 +86,7 @@ _REEXPORTED = (_Fast, _blank_or_padded, _public)
 # Python's str.isspace() characters, for regular expressions that must agree with strip()
 VALIDATE_ROWS = 1 << 20
 """Rows validated at a time (see :func:`read_columnar`)."""
-SPLIT_ROWS = 1 << 16
+SPLIT_ROWS = 1 << 15
 """Fewest rows each thread validates of a batch that is split between threads (a source of
 one row group, such as a log of a million events, read with ``threads`` > 1): below that the
 handing over costs more than the thread saves."""
