@@ -3,8 +3,10 @@
     .venv/bin/python bench/bench_threads.py --log /tmp/events.parquet --jobs 1,2 --repeat 3
 
 Each run is a fresh process that imports Accord first (untimed: start-up is goal 4's, see
-bench_startup.py) and then runs the command in-process (``accord.cli.main.app``): the Parquet
-log read and validated, the records computed and written a partition at a time. The jobs are
+bench_startup.py) and then runs the command in-process (``accord.cli.main.app``), as the
+console script does (``process_ends``: pandas refused, the free heap left to the process's
+end): the Parquet log read and validated, the records computed and written a partition at a
+time. The jobs are
 interleaved round by round, so that the host's load moves them alike.
 
 Measured per run: wall time, the process's CPU time (``getrusage``), and the CPU time of each
@@ -86,7 +88,12 @@ def _child(log: str, jobs: int) -> dict[str, Any]:
     import accord.core.engine.batch.stream
     import accord.io.columnar
     import accord.io.records_out  # noqa: F401
+    from accord.cli import main as cli_main
     from accord.cli.main import app
+
+    # as the ``accord`` console script runs it: the process ends after the command (pandas
+    # refused, as on a base install; the free heap left to the process's end)
+    cli_main.process_ends = True
 
     samples: list[dict[int, int]] = []
     stop = threading.Event()
@@ -127,16 +134,23 @@ def _child(log: str, jobs: int) -> dict[str, Any]:
     }
 
 
-def _run(log: str, jobs: int) -> dict[str, Any]:
+def _run(log: str, jobs: int, src: str | None = None) -> dict[str, Any]:
+    # ``src``: another source tree's accord imported instead of this one's (``--before``)
+    env = dict(os.environ, PYTHONPATH=src) if src else None
     got = subprocess.run(
         [sys.executable, __file__, "--child", log, str(jobs)],
         check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
     )
     result: dict[str, Any] = json.loads(got.stdout.strip().splitlines()[-1])
     return result
+
+
+def _label(j: Any) -> str:
+    return f"{j[0]} before" if isinstance(j, tuple) else str(j)
 
 
 def main() -> None:
@@ -146,12 +160,21 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--jobs", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--before",
+        metavar="SRC",
+        help="also run the command with the accord package of this source directory (for "
+        "instance the previous commit's src/, from git archive), interleaved: 'before' rows",
+    )
     ap.add_argument("--child", nargs=2, metavar=("LOG", "JOBS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(_child(args.child[0], int(args.child[1]))))
         return
-    jobs = [int(j) for j in args.jobs.split(",")]
+    jobs: list[Any] = [int(j) for j in args.jobs.split(",")]
+    if args.before:
+        # (jobs, "before"): the same command with the other tree's accord
+        jobs = [x for j in jobs for x in ((j, "before"), j)]
     with tempfile.TemporaryDirectory() as tmp:
         log = args.log
         if log is None:
@@ -167,13 +190,13 @@ def main() -> None:
         n = pq.ParquetFile(log).metadata.num_rows
         groups = pq.ParquetFile(log).metadata.num_row_groups
         print(f"log {log}: {n:,} rows in {groups} row groups; load {os.getloadavg()}")
-        runs: dict[int, list[dict[str, Any]]] = {j: [] for j in jobs}
+        runs: dict[Any, list[dict[str, Any]]] = {j: [] for j in jobs}
         for r in range(args.repeat):
             for j in jobs:
-                got = _run(log, j)
+                got = _run(log, j[0], args.before) if isinstance(j, tuple) else _run(log, j)
                 runs[j].append(got)
-                print(f"  round {r + 1}, jobs {j}: {json.dumps(got)}", flush=True)
-    med: dict[int, dict[str, float]] = {}
+                print(f"  round {r + 1}, jobs {_label(j)}: {json.dumps(got)}", flush=True)
+    med: dict[Any, dict[str, float]] = {}
     for j in jobs:
         med[j] = {
             "wall_s": statistics.median(x["wall_s"] for x in runs[j]),
@@ -181,16 +204,27 @@ def main() -> None:
             "span_s": statistics.median(x["span_s"] for x in runs[j]),
         }
         print(
-            f"jobs {j}: wall {med[j]['wall_s']:.2f} s, CPU {med[j]['cpu_s']:.2f} s, "
+            f"jobs {_label(j)}: wall {med[j]['wall_s']:.2f} s, CPU {med[j]['cpu_s']:.2f} s, "
             f"CPU-bound span {med[j]['span_s']:.2f} s (medians of {args.repeat})"
         )
-    one = med[jobs[0]]
-    for j in jobs[1:]:
+
+    def against(j: Any, first: Any) -> None:
+        one = med[first]
         print(
-            f"jobs {j} against {jobs[0]}: wall {one['wall_s'] / med[j]['wall_s']:.2f}x, "
+            f"jobs {_label(j)} against {_label(first)}: "
+            f"wall {one['wall_s'] / med[j]['wall_s']:.2f}x, "
             f"CPU-bound span {one['span_s'] / med[j]['span_s']:.2f}x "
-            f"(CPU time {med[j]['cpu_s'] / one['cpu_s']:.2f}x of one job's)"
+            f"(CPU time {med[j]['cpu_s'] / one['cpu_s']:.2f}x of the other's)"
         )
+
+    now = [j for j in jobs if not isinstance(j, tuple)]
+    for j in now[1:]:
+        against(j, now[0])
+    before = [j for j in jobs if isinstance(j, tuple)]
+    for j in before[1:]:
+        against(j, before[0])
+    for j in before:
+        against(j[0], j)
     print(f"load average at the end: {os.getloadavg()}")
 
 

@@ -213,3 +213,41 @@ def test_parquet_in_and_out_on_threads_equals_the_reference(tmp_path: Path) -> N
     got, want = pq.read_table(out), pq.read_table(ref)
     assert got.num_rows > 100
     assert got.drop_columns(["explanation"]).equals(want.drop_columns(["explanation"]))
+
+
+def test_one_row_group_split_between_threads_gives_the_records_of_one_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a log of one row group, with repeated events: with --jobs 2 its batches are validated
+    # as slices on both threads and the repeated ids found on both (columnar.SPLIT_ROWS made
+    # small, so that this small log is split as a million events are)
+    import pyarrow as pa
+
+    from accord.demo.generate import generate_log, log_table
+    from accord.io import columnar
+
+    end = datetime(2026, 6, 30, 18, tzinfo=UTC)
+    table = log_table(generate_log(seed=5, end=end, tickets=150))
+    one_group = tmp_path / "events.parquet"
+    pq.write_table(pa.concat_tables([table, table.slice(0, 40)]), one_group)
+    assert pq.ParquetFile(one_group).metadata.num_row_groups == 1
+    calls: list[int] = []
+    real = columnar._split_piece
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(columnar, "SPLIT_ROWS", 64)
+    monkeypatch.setattr(columnar, "_split_piece", spy)
+    base = ["sla", str(one_group), "-c", str(DEMO_CONFIG), "--as-of", AS_OF, "-f", "parquet"]
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"records-{jobs}.parquet"
+        res = runner.invoke(app, [*base, "-o", str(out), "--jobs", jobs])
+        assert res.exit_code == 0, res.output
+        assert "40 duplicates" in res.output
+        outs.append(pq.read_table(out))
+    assert calls  # the threads really split the row group
+    assert outs[0].num_rows > 100
+    assert outs[1].equals(outs[0])

@@ -3,7 +3,9 @@ rows with the same reasons, the same duplicates (accord.io.columnar vs accord.io
 
 from __future__ import annotations
 
+import collections
 import csv
+import itertools
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -486,6 +488,58 @@ def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
     _same_outcome([a, b])
 
 
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=flat_rows(),
+    batch=st.integers(1, 30),
+    split=st.integers(1, 4),
+    threads=st.integers(2, 4),
+    compact=st.booleans(),
+)
+def test_one_row_group_split_between_threads_gives_the_outcome_of_one_thread(
+    tmp_path: Path,
+    rows: list[dict[str, Any]],
+    batch: int,
+    split: int,
+    threads: int,
+    compact: bool,
+) -> None:
+    """A source of one row group (and a CSV file, read whole) read with several threads has
+    each batch validated as consecutive slices on the threads: the events, quarantined rows,
+    duplicates and ``seq`` numbers are those of one thread, whatever the batch and slice
+    sizes, and the row reader's."""
+    a, c = tmp_path / "a.parquet", tmp_path / "c.csv"
+    names = list(rows[0])
+    # the rows twice: the second half repeats the first (duplicates across slices)
+    twice = rows + rows
+    pq.write_table(pa.table({n: [r[n] for r in twice] for n in names}), a)
+    with c.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=names)
+        w.writeheader()
+        w.writerows({n: "" if r[n] is None else r[n] for n in names} for r in twice)
+    calls: list[int] = []
+    real = columnar._split_piece
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    old = columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS
+    columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = batch, split
+    columnar._split_piece = spy  # type: ignore[assignment]
+    try:
+        one = _outcome([a, c], compact=compact)
+        many = _outcome([a, c], threads=threads, compact=compact)
+    finally:
+        columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = old
+        columnar._split_piece = real  # type: ignore[assignment]
+    assert many == one
+    # the batches were split where a batch holds two slices' rows (the Parquet file's at least)
+    assert bool(calls) == (min(batch, len(twice)) >= 2 * split)
+
+
 _SIZES = [0, 1, 5, 255, 256, 257, 511, 512, 513, 4095, 4096, 4097, 20_000]
 
 
@@ -534,3 +588,50 @@ def test_limits_by_column_bounds_send_the_rows_the_per_row_sums_send(table: pa.T
     assert by_bounds.slow.tolist() == by_rows.slow.tolist()
     if _within_limits(table):
         assert not by_rows.slow.any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    ids=st.lists(st.sampled_from(["a", "b", "é", "", "a" * 40]), max_size=60),
+    more=st.lists(st.text(max_size=3), max_size=40),
+    cuts=st.lists(st.integers(0, 100), max_size=4),
+    threads=st.integers(2, 5),
+)
+def test_repeated_ids_found_on_threads_are_those_of_one_thread(
+    ids: list[str], more: list[str], cuts: list[int], threads: int
+) -> None:
+    """The rows whose ``event_id`` repeats, found with the hashes and buckets on several
+    threads over a column of several chunks: exactly the rows whose id occurs more than once,
+    as on one thread. (An events table never has a null id: a row without one gets its
+    content's hash.)"""
+    values = [*ids, *more]
+    bounds = sorted({0, len(values), *(min(c, len(values)) for c in cuts)})
+    col = pa.chunked_array(
+        [pa.array(values[a:b], type=pa.string()) for a, b in itertools.pairwise(bounds)],
+        type=pa.string(),
+    )
+    counts = collections.Counter(values)
+    want = [i for i, v in enumerate(values) if counts[v] > 1]
+    assert columnar._repeated(col, threads).tolist() == want
+    assert columnar._repeated(col).tolist() == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hashes=st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    low=st.lists(st.integers(0, 70_000), max_size=300),
+    threads=st.integers(1, 5),
+)
+def test_shared_buckets_on_threads_are_the_rows_whose_bucket_holds_another(
+    hashes: list[int], low: list[int], threads: int
+) -> None:
+    """:func:`shared_buckets` on any number of threads (each a range of the buckets) marks
+    exactly the rows whose bucket (the hash's low bits) holds another row."""
+    from accord.core.engine.batch._jit import shared_buckets
+
+    h = np.array([*hashes, *low], dtype=np.uint64)
+    bits = max(16, int(h.size * 16).bit_length())
+    buckets = h & np.uint64((1 << bits) - 1)
+    counts = collections.Counter(buckets.tolist())
+    want = [counts[b] > 1 for b in buckets.tolist()]
+    assert shared_buckets(h, threads).tolist() == want

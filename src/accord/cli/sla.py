@@ -135,6 +135,8 @@ def sla(
         hint = "--spark-master" if spark_master else "--since-records"
         raise typer.BadParameter("only with --engine spark", param_hint=hint)
     split = parse_breakdown(breakdown, breakdown_out, fmt, out_path)
+    if engine == "batch" and (jobs or usable_cores()) > 1:
+        _start_compiler_aside()
     cfg = load_config(config)
     tz = None
     if source_tz:
@@ -187,6 +189,17 @@ def sla(
         )
     if strict:
         strict_exit(rejected, qpath)
+
+
+def _start_compiler_aside() -> None:
+    """numba's compiler initialised on a thread of its own (the batch engine's first compiled
+    loop would otherwise pay for it on the main thread, in the reading), while the main
+    thread loads the configuration and opens the log: for a run on more than one thread."""
+    import threading
+
+    from accord.core.engine.batch._jit import start_compiler
+
+    threading.Thread(target=start_compiler, name="accord-numba", daemon=True).start()
 
 
 def _batch(

@@ -86,6 +86,10 @@ _REEXPORTED = (_Fast, _blank_or_padded, _public)
 # Python's str.isspace() characters, for regular expressions that must agree with strip()
 VALIDATE_ROWS = 1 << 20
 """Rows validated at a time (see :func:`read_columnar`)."""
+SPLIT_ROWS = 1 << 15
+"""Fewest rows each thread validates of a batch that is split between threads (a source of
+one row group, such as a log of a million events, read with ``threads`` > 1): below that the
+handing over costs more than the thread saves."""
 # read as dictionaries: validated on their distinct values, and the kernel groups by codes
 
 
@@ -244,7 +248,7 @@ def _read_columnar(
         result.events = _conform([p.events for p in parts]) if parts else result.events
         result.event_rows = _event_rows(parts)
         return result
-    events, dups, conflicts = _deduplicate(parts)
+    events, dups, conflicts = _deduplicate(parts, threads)
     mark("validation")
     result.duplicates = dups
     quarantined.extend(conflicts)
@@ -322,13 +326,27 @@ def _validate_source(
         # validated a slice at a time: each pass then runs over arrays that stay in the
         # caches, instead of streaming every whole column from memory a dozen times
         lo = 0
-        for piece in _pieces(src):
-            mark("reading")
-            m = piece.num_rows
-            check(piece, lo)
-            del piece
-            mark("validation")
-            lo += m
+        pool = _pool(threads) if threads > 1 else None
+        try:
+            for piece in _pieces(src):
+                mark("reading")
+                m = piece.num_rows
+                if pool is None or m < 2 * SPLIT_ROWS:
+                    check(piece, lo)
+                else:
+                    for good, slow_rows in _split_piece(
+                        pool, threads, piece, lo, src.force_slow, first_seq, status_category,
+                        compact,
+                    ):  # fmt: skip
+                        if good is not None:
+                            goods.append(good)
+                        slow_parts.append(slow_rows)
+                del piece
+                mark("validation")
+                lo += m
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
     slow = np.concatenate(slow_parts) if slow_parts else np.zeros(0, dtype=np.int64)
     slow_events: list[Event] = []
     if slow.size and src.judge is not None:
@@ -384,6 +402,43 @@ def _validate_piece(
     return good, slow
 
 
+def _pool(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(threads, thread_name_prefix="accord-read")
+
+
+def _split_piece(
+    pool: ThreadPoolExecutor,
+    threads: int,
+    piece: pa.Table,
+    lo: int,
+    force_slow: BoolArray,
+    first_seq: int,
+    status_category: StatusMapper | None,
+    compact: bool,
+) -> list[tuple[pa.Table | None, I64]]:
+    """One batch validated as ``threads`` consecutive slices side by side (at least
+    :data:`SPLIT_ROWS` rows each), the slices' outcomes in row order: what a source of one
+    row group gets instead of :func:`_threaded_groups`. A row's checks never look at another
+    row (duplicates are found afterwards, over every event), so the slices' outcomes,
+    concatenated, are the batch's."""
+    m = piece.num_rows
+    slices = max(1, min(threads, m // SPLIT_ROWS))
+    step = -(-m // slices)
+    futures = [
+        pool.submit(
+            _validate_piece,
+            piece.slice(a, step),
+            lo + a,
+            force_slow,
+            first_seq,
+            status_category,
+            compact,
+        )
+        for a in range(0, m, step)
+    ]
+    return [f.result() for f in futures]
+
+
 def _threaded_groups(
     groups: Sequence[tuple[int, Callable[[bool], Iterator[pa.Table]]]],
     force_slow: BoolArray,
@@ -412,7 +467,7 @@ def _threaded_groups(
             lo += m
         return goods, slows
 
-    with ThreadPoolExecutor(min(threads, len(groups)), thread_name_prefix="accord-read") as pool:
+    with _pool(min(threads, len(groups))) as pool:
         futures = [pool.submit(one, k) for k in range(len(groups))]
         try:
             for fut in futures:
@@ -435,10 +490,11 @@ def _pieces(src: _Source) -> Iterator[pa.Table]:
 
 
 def _deduplicate(
-    parts: Sequence[_Part],
+    parts: Sequence[_Part], threads: int = 1
 ) -> tuple[pa.Table, int, list[tuple[int, int, QuarantineRecord]]]:
     """Drop repeated ``event_id`` values as the row reader does: the first row wins; a later
-    row with the same content is a duplicate, with other content it is quarantined."""
+    row with the same content is a duplicate, with other content it is quarantined.
+    ``threads``: for finding the repeated ids (see :func:`_repeated`)."""
     if not parts:
         return events_to_table([]), 0, []
     events = _conform([p.events for p in parts])
@@ -447,7 +503,7 @@ def _deduplicate(
     if not _ascending(events.column("seq")):
         order = np.argsort(events.column("seq").to_numpy(), kind="stable")
         events = events.take(pa.array(order))
-    repeated = _repeated(events.column("event_id"))
+    repeated = _repeated(events.column("event_id"), threads)
     if repeated.size == 0:
         return events, 0, []
     starts = np.array([p.first_seq for p in parts], dtype=np.int64)
@@ -485,9 +541,10 @@ def _ascending(col: pa.ChunkedArray) -> bool:
     return True
 
 
-def _repeated(ids: pa.ChunkedArray) -> I64:
+def _repeated(ids: pa.ChunkedArray, threads: int = 1) -> I64:
     """Positions of the rows whose id occurs more than once: equal 64-bit hashes first (one
-    compiled pass over the text), then the candidates' ids compared exactly."""
+    compiled pass over the text), then the candidates' ids compared exactly. ``threads`` > 1:
+    the hashes and the buckets on that many threads (the same positions)."""
     from accord.core.engine.batch._jit import shared_buckets, string_hashes
 
     if len(ids) == 0:
@@ -496,21 +553,31 @@ def _repeated(ids: pa.ChunkedArray) -> I64:
     if not pa.types.is_string(text.type):
         text = text.cast(pa.string())
     h = np.empty(len(text), dtype=np.uint64)
-    at = 0
-    for chunk in text.chunks:
+    ends = np.cumsum([0, *(len(chunk) for chunk in text.chunks)])
+
+    def hash_chunk(c: int) -> None:
         # hashed straight from the Arrow buffers (a null hashes as its empty bytes)
+        chunk = text.chunk(c)
         bufs = chunk.buffers()
         m = len(chunk)
         if m == 0:
-            continue
+            return
         offsets = np.frombuffer(bufs[1], dtype=np.int32, count=m + 1, offset=chunk.offset * 4)
         data = (
             np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
         )
-        string_hashes(offsets, data, h[at : at + m])
-        at += m
+        string_hashes(offsets, data, h[ends[c] : ends[c + 1]])
+
+    if threads > 1 and text.num_chunks > 1:
+        # the compiled loop releases the GIL: the chunks (a Parquet file's row groups) side
+        # by side
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(hash_chunk, range(text.num_chunks)))
+    else:
+        for c in range(text.num_chunks):
+            hash_chunk(c)
     # only rows whose hash bucket is shared can repeat: sort those hashes, not all of them
-    shared = np.flatnonzero(shared_buckets(h)).astype(np.int64)
+    shared = np.flatnonzero(shared_buckets(h, threads)).astype(np.int64)
     if shared.size == 0:
         return np.zeros(0, dtype=np.int64)
     hs = h[shared]

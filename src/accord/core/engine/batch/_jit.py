@@ -10,6 +10,7 @@ take only arrays and scalars, so the same kernel runs inside any process (Spark 
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, TypeVar
 
 import numba
@@ -373,32 +374,54 @@ def crossing(cyc: I64, x: I64, elapsed: I64, open_idx: I64, e_before: I64) -> tu
 
 
 @_jit
-def _shared_buckets(h: Any, bits: int) -> Any:  # pragma: no cover - compiled
+def _shared_buckets(h: Any, bits: int, lo: Any, hi: Any, out: Any) -> None:  # pragma: no cover
+    # only the buckets lo … hi - 1: threads given other ranges fill the other rows of ``out``
     mask = (np.uint64(1) << np.uint64(bits)) - np.uint64(1)
-    seen = np.zeros((1 << bits) >> 3, dtype=np.uint8)
-    twice = np.zeros((1 << bits) >> 3, dtype=np.uint8)
+    size = (hi - lo + np.uint64(7)) >> np.uint64(3)
+    seen = np.zeros(size, dtype=np.uint8)
+    twice = np.zeros(size, dtype=np.uint8)
     for i in range(h.size):
         b = h[i] & mask
+        if b < lo or b >= hi:
+            continue
+        b -= lo
         byte = b >> np.uint64(3)
         bit = np.uint8(1) << np.uint8(b & np.uint64(7))
         if seen[byte] & bit:
             twice[byte] |= bit
         else:
             seen[byte] |= bit
-    out = np.zeros(h.size, dtype=np.bool_)
     for i in range(h.size):
         b = h[i] & mask
+        if b < lo or b >= hi:
+            continue
+        b -= lo
         if twice[b >> np.uint64(3)] & (np.uint8(1) << np.uint8(b & np.uint64(7))):
             out[i] = True
-    return out
 
 
-def shared_buckets(h: NDArray[np.uint64]) -> BoolArray:
+def shared_buckets(h: NDArray[np.uint64], threads: int = 1) -> BoolArray:
     """The rows whose hash shares its bucket (low bits, about 16 buckets a row) with another
     row: a superset of the rows with repeated hashes, found in two linear passes over two
-    bitmaps instead of a sort of every hash."""
+    bitmaps instead of a sort of every hash. ``threads`` > 1: each thread takes a range of
+    the buckets (and so a share of the bitmaps' scattered reads and writes), the same
+    answer."""
     bits = max(16, int(h.size * 16).bit_length())
-    out: BoolArray = _shared_buckets(h, bits)
+    out: BoolArray = np.zeros(h.size, dtype=np.bool_)
+    buckets = 1 << bits
+    cuts = [np.uint64(buckets * k // max(threads, 1)) for k in range(max(threads, 1) + 1)]
+    if threads <= 1:
+        _shared_buckets(h, bits, cuts[0], cuts[1], out)
+        return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        done = [
+            pool.submit(_shared_buckets, h, bits, lo, hi, out)
+            for lo, hi in itertools.pairwise(cuts)
+        ]
+        for f in done:
+            f.result()
     return out
 
 
@@ -974,6 +997,14 @@ def place_texts(
         total, at, offsets, data, filler
     )
     return got
+
+
+def start_compiler() -> None:
+    """numba's compiler initialised, by one call of a tiny loop: what a process's first call
+    of any compiled loop pays (about a sixth of a second of CPU even when every loop comes
+    from the cache). ``accord sla --jobs N`` (N > 1) runs it on a thread of its own while the
+    main thread loads the configuration and opens the log, instead of in the reading."""
+    shared_buckets(np.zeros(2, dtype=np.uint64))
 
 
 def warm() -> None:
