@@ -45,12 +45,12 @@ T = TypeVar("T")
 
 
 @lru_cache(maxsize=8)
-def held_fields(files: tuple[tuple[str, str], ...]) -> list[str]:
+def held_fields(files: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     """The custom fields a configuration version's KPIs name and its contracts' exclusions
     read (what the KPI view holds to answer both)."""
     _, catalog = kpi_catalog(files)
     kpis = custom_fields(list(catalog.values()), ())
-    return list(dict.fromkeys([*kpis, *ticket_fields(contracts_of_files(dict(files)).values())]))
+    return tuple(dict.fromkeys([*kpis, *ticket_fields(contracts_of_files(dict(files)).values())]))
 
 
 def wall_clock() -> Instant:
@@ -184,7 +184,7 @@ class Runtime:
         """The custom fields the KPI view holds for a version: those its KPIs name and those
         its contracts' exclusions read."""
         files = next(v.files for v in self.configs.versions() if v.version == version)
-        return held_fields(tuple(sorted(files.items())))
+        return list(held_fields(tuple(sorted(files.items()))))
 
     def _load_kpi_view_in_force(self) -> None:
         """Load the KPI view for the configuration in force, in the background (at start:
