@@ -18,11 +18,17 @@ own CPU time:
   the time from that to the KPI values reflecting it: the view's sync (those tickets read
   again from a stub store holding them in memory) plus its inputs at the new "now" plus the
   same evaluation;
-- **view, values**: a refresh with nothing changed (inputs + evaluation).
+- **view, values**: a refresh with nothing changed (inputs + evaluation);
+- **statements and budgets**: another ``--changed`` tickets saved, then each demo contract's
+  statement and budget (rendered to the JSON the route sends) and burn-down: the full replay
+  of its customer's events (the batch engine, its records as Python objects, the facts, the
+  statement; what the server did for each refresh, less its read of the events from the
+  store) against the view's sync plus its clocks of that customer
+  (:mod:`accord.service.contract_view`) and the same statement code.
 
 Each view answer is checked equal to the full replay at the same instant (the run fails
-otherwise). Times are process CPU seconds (``time.process_time``), with wall seconds and the
-load average beside them.
+otherwise). The process's peak resident memory is printed at the end. Times are process CPU
+seconds (``time.process_time``), with wall seconds and the load average beside them.
 
 Run:  .venv/bin/python bench/bench_kpi_view.py --tickets 1000000
       .venv/bin/python bench/bench_kpi_view.py --tickets 50000      (quick)
@@ -32,9 +38,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable, Collection
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,9 +53,11 @@ import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accord.core.config.loader import check_config_kpis
+from accord.core.config.loader import check_config_contracts, check_config_kpis
+from accord.core.contracts.burndown import burndown, burndown_of_clocks
+from accord.core.contracts.statement import build_statement, statement_of_clocks, ticket_fields
 from accord.core.engine import compute_ticket
-from accord.core.engine.batch import compute_batch
+from accord.core.engine.batch import compute_batch, records_from_table
 from accord.core.engine.batch.schema import events_from_table
 from accord.core.events import Event, Kind
 from accord.core.kpi.check import custom_fields
@@ -56,7 +66,9 @@ from accord.core.kpi.facts import policy_fields, ticket_facts
 from accord.core.kpi.frames import events_frame_of_table, records_frame_of_table
 from accord.core.records import MetricRecord
 from accord.io.columnar import validate_table
+from accord.service.contract_view import view_clocks
 from accord.service.kpi_view import KpiView
+from accord.service.offload import encode
 from gen_events import generate
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "src" / "accord" / "demo" / "config"
@@ -103,6 +115,10 @@ def main() -> None:
     config, catalog, issues = check_config_kpis(DEMO_CONFIG)
     assert config is not None, issues
     custom = custom_fields(list(catalog.values()), ())
+    _, contracts, issues = check_config_contracts(DEMO_CONFIG)
+    assert contracts, issues
+    # what the server's view holds: the KPIs' fields and those the contracts' exclusions read
+    held = list(dict.fromkeys([*custom, *ticket_fields(contracts.values())]))
     zones = calendar_zones(config.calendars)
     ola = bool(config.agreements)
 
@@ -113,8 +129,9 @@ def main() -> None:
     )
     assert not bad, bad[:3]
     print(f"{log.tickets:,} tickets, {table.num_rows:,} events (generated in {gen_cpu:.1f} s)")
+    del log  # the generator's columns: the validated table holds the events (memory)
     stored, rec_cpu, _ = timed(lambda: compute_batch(table, config, END, agreements=ola))
-    print(f"stored records: {stored.num_rows:,} (batch engine, {rec_cpu:.1f} s CPU)")
+    print(f"stored records: {stored.num_rows:,} (batch engine, {rec_cpu:.1f} s CPU)", flush=True)
 
     def values(records: pl.DataFrame, facts: Any, now: int) -> pl.DataFrame:
         return evaluate(catalog, now, records=records, facts=facts, zones=zones)
@@ -126,7 +143,9 @@ def main() -> None:
 
     store = StubStore()
     view = KpiView(store, lambda _: 1, lambda: END)  # type: ignore[arg-type]
-    _, load_cpu, load_wall = timed(lambda: view.load_tables(1, config, custom, table, stored, END))
+    loading = partial(view.load_tables, 1, config, held, table, stored, END)
+    _, load_cpu, load_wall = timed(loading)
+    del stored, loading  # the view holds what it needs of them
     stats = view.stats()
     print(f"view loaded: {stats} in {load_cpu:.1f} s CPU ({load_wall:.1f} s wall)")
 
@@ -139,23 +158,10 @@ def main() -> None:
     # a recompute saves --changed open tickets, each with one new message
     part = view._part
     assert part is not None and part.open is not None
-    open_ids = sorted(part.open_ids)[: args.changed]
-    picked = part.open.filter(pc.is_in(part.open.column("ticket_id"), pa.array(open_ids)))
+    open_ids = sorted(part.open_ids)
+    first, second = open_ids[: args.changed], open_ids[args.changed : 2 * args.changed]
     now2 = END + 120
-    added: list[Event] = []
-    for e in events_from_table(picked):
-        store.events.setdefault(e.ticket_id, []).append(e)
-    for i, tid in enumerate(open_ids):
-        evs = store.events[tid]
-        e = Event(
-            event_id=f"bench-{i}", ticket_id=tid, ts=END + 90, kind=Kind.MESSAGE,
-            actor=evs[-1].actor, public=False, seq=10**12 + i,
-        )  # fmt: skip
-        added.append(e)
-        evs.append(e)
-        store.records[tid] = compute_ticket(tid, evs, config, END + 100, agreements=ola)
-    store.seq = 10**13
-    full_table = pa.concat_tables([table, _events_table(added, table.schema)])
+    full_table = save(store, part.open, table, first, END + 90, config, ola)
     expected2, _, _ = timed(lambda: full(full_table, now2))
 
     def after_save() -> pl.DataFrame:
@@ -165,6 +171,12 @@ def main() -> None:
     got2, save_cpu, save_wall = timed(after_save)
     assert got2.equals(expected2), "after the save, the view's values differ from the replay's"
 
+    # statements and budgets: another --changed tickets saved, then every contract's figures
+    del expected, expected2, got, got2
+    now3 = END + 180
+    full_table = save(store, part.open, full_table, second, END + 150, config, ola)
+    figures = _contract_figures(view, contracts, config, full_table, now3, store)
+
     load = os.getloadavg()
     print()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; nproc {os.cpu_count()}")
@@ -173,16 +185,31 @@ def main() -> None:
         ("full replay (engine + facts + evaluate)", full_cpu, full_wall),
         ("view: load from tables", load_cpu, load_wall),
         ("view: values, nothing changed", idle_cpu, idle_wall),
-        (f"view: {len(open_ids)} saved tickets -> values", save_cpu, save_wall),
+        (f"view: {len(first)} saved tickets -> values", save_cpu, save_wall),
     )
     for name, cpu, wall in rows:
         print(f"{name:40} {cpu:8.2f} {wall:8.2f} {full_cpu / cpu if cpu else 0:7.1f}x")
+    print()
+    print(f"statement + budget (+ burn-down) of each contract at now, {len(second)} tickets saved")
+    print(f"{'':40} {'CPU s':>8} {'wall s':>8} {'vs full':>8}")
+    f_cpu = f_wall = 0.0
+    for name, (n, full_c, full_w, view_c, view_w) in figures.items():
+        f_cpu, f_wall = f_cpu + view_c, f_wall + view_w
+        print(
+            f"{name + f' full replay ({n:,} tickets)':40} {full_c:8.2f} {full_w:8.2f} {1.0:7.1f}x"
+        )
+        print(f"{name + ' view':40} {view_c:8.2f} {view_w:8.2f} {full_c / view_c:7.1f}x")
+    print(f"{'view: sync':40} {SPLIT['sync']:8.2f} {SPLIT['sync_wall']:8.2f}")
+    total_c, total_w = SPLIT["sync"] + f_cpu, SPLIT["sync_wall"] + f_wall
+    print(f"{'view: save -> every contract':40} {total_c:8.2f} {total_w:8.2f}")
     print(
         f"view values, CPU s: inputs {idle_split['inputs']:.2f} + evaluate "
         f"{idle_split['evaluate']:.2f} (nothing changed); inputs {SPLIT['inputs']:.2f} + "
         f"evaluate {SPLIT['evaluate']:.2f} (after the save)"
     )
     print(f"view memory: {view.memory_bytes() / 2**20:,.0f} MiB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"process peak resident memory: {peak:,.1f} GiB")
 
 
 SPLIT: dict[str, float] = {}
@@ -199,6 +226,92 @@ def _view_values(
     out = values(got[0], got[1], now)
     SPLIT["evaluate"] = time.process_time() - c0
     return out  # type: ignore[no-any-return]
+
+
+def save(
+    store: StubStore,
+    opened: pa.Table,
+    table: pa.Table,
+    ids: list[str],
+    ts: int,
+    config: Any,
+    ola: bool,
+) -> pa.Table:
+    """A recompute saves ``ids`` (open tickets), each with one new message at ``ts``: the
+    stub store holds their events and records; returns the whole log with the new events."""
+    picked = opened.filter(pc.is_in(opened.column("ticket_id"), pa.array(ids, pa.string())))
+    for e in events_from_table(picked):
+        store.events.setdefault(e.ticket_id, []).append(e)
+    added: list[Event] = []
+    for i, tid in enumerate(ids):
+        evs = store.events[tid]
+        e = Event(
+            event_id=f"bench-{ts}-{i}", ticket_id=tid, ts=ts, kind=Kind.MESSAGE,
+            actor=evs[-1].actor, public=False, seq=10**12 + ts - END + i,
+        )  # fmt: skip
+        added.append(e)
+        evs.append(e)
+        store.records[tid] = compute_ticket(tid, evs, config, ts + 10, agreements=ola)
+    store.seq += 10**13
+    return pa.concat_tables([table, _events_table(added, table.schema)])
+
+
+def _contract_figures(
+    view: KpiView,
+    contracts: dict[str, Any],
+    config: Any,
+    events: pa.Table,
+    now: int,
+    store: StubStore,
+) -> dict[str, tuple[int, float, float, float, float]]:
+    """Each contract's statement, budget and burn-down at ``now``: the full replay of its
+    customer's events (what the server did) against the view after its sync, equal or the
+    run fails. Per contract: tickets, full CPU and wall, view CPU and wall."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    view.sync()
+    SPLIT["sync"], SPLIT["sync_wall"] = time.process_time() - c0, time.perf_counter() - w0
+    # each ticket's current customer (no event lies after now): the server's ticket list
+    frame = events_frame_of_table(events, ["customer"])
+    owner = ticket_facts(frame, config, now).tickets.select("ticket_id", "customer")
+    del frame
+    out: dict[str, tuple[int, float, float, float, float]] = {}
+    for name, spec in contracts.items():
+        ids = owner.filter(pl.col("customer").cast(pl.String) == spec.customer)
+        tid = pc.cast(events.column("ticket_id"), pa.string())
+        mine = events.filter(pc.is_in(tid, value_set=ids.get_column("ticket_id").to_arrow()))
+
+        full = partial(_full_figures, name, spec, config, mine, now)
+        want, full_c, full_w = timed(full)
+        got, view_c, view_w = timed(partial(_view_figures, view, name, spec, now))
+        assert got == want, f"{name}: the view's statement differs from the replay's"
+        out[name] = (ids.height, full_c, full_w, view_c, view_w)
+        del want, got
+    return out
+
+
+def _full_figures(name: str, spec: Any, config: Any, mine: pa.Table, now: int) -> Any:
+    """customer_data's batch path (records as Python objects), then the statement, budget
+    and burn-down, as the server did for every refresh."""
+    fields = ticket_fields([spec])
+    records = records_from_table(compute_batch(mine, config, now))
+    frame = events_frame_of_table(mine, [*policy_fields(config), *fields])
+    tickets = ticket_facts(frame, config, now, fields=fields).tickets
+    st = build_statement(name, spec, records, tickets, now)
+    return _rendered(st), burndown(name, spec, records, tickets, now)
+
+
+def _view_figures(view: KpiView, name: str, spec: Any, now: int) -> Any:
+    """The same from the view (the server's path now)."""
+    owned = view.owned(now, ticket_fields([spec]), spec.customer)
+    assert owned is not None, "the view could not answer"
+    clocks = view_clocks(owned, spec, now)
+    st = statement_of_clocks(name, spec, clocks, now)
+    return _rendered(st), burndown_of_clocks(name, spec, clocks, now)
+
+
+def _rendered(st: Any) -> tuple[bytes, bytes]:
+    """The statement and the budget as the route sends them."""
+    return encode(st.to_json()), encode(st.budget_json())
 
 
 def _events_table(events: list[Event], schema: pa.Schema) -> pa.Table:

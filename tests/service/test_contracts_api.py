@@ -169,3 +169,13 @@ def test_the_budget_and_the_statement_of_the_current_month_share_one_snapshot(ap
     statement = api.get("/api/v1/customers/acme/statement", params={"period": "2026-03"}).json()
     assert statement["as_of"] == budget["as_of"] == iso(T0 + 150 * 60)
     assert len(api.runtime.snapshots) == 1
+
+
+def test_a_new_ticket_counts_before_its_first_recompute(api: Api) -> None:
+    # its customer is known from its stored events: the statement replays them at once
+    as_of = {"as_of": iso(T0 + 150 * 60)}
+    before = api.get("/api/v1/customers/acme/statement", params=as_of).json()
+    api.send(created("a6", "A4", 141, status="new", customer="acme"), reply("a7", "A4", 142))
+    after = api.get("/api/v1/customers/acme/statement", params=as_of).json()
+    counted = [o["denominator"] for o in (before["objectives"][0], after["objectives"][0])]
+    assert counted == [2, 3]

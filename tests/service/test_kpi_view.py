@@ -29,25 +29,22 @@ CALLERS = (None, "acme", "globex")
 
 Step = tuple[Any, ...]
 
-steps = st.lists(
-    st.one_of(
-        st.tuples(
-            st.just("create"),
-            st.sampled_from(TICKETS),
-            st.sampled_from(CUSTOMERS),
-            st.sampled_from(("high", "low")),
-        ),
-        st.tuples(st.just("reply"), st.sampled_from(TICKETS)),
-        st.tuples(st.just("solve"), st.sampled_from(TICKETS)),
-        st.tuples(st.just("reopen"), st.sampled_from(TICKETS)),
-        st.tuples(st.just("move"), st.sampled_from(TICKETS), st.sampled_from(CUSTOMERS)),
-        st.tuples(st.just("drain")),
-        st.tuples(st.just("tick"), st.integers(1, 30 * 60)),  # minutes
-        st.tuples(st.just("check")),
+step = st.one_of(
+    st.tuples(
+        st.just("create"),
+        st.sampled_from(TICKETS),
+        st.sampled_from(CUSTOMERS),
+        st.sampled_from(("high", "low")),
     ),
-    min_size=1,
-    max_size=25,
+    st.tuples(st.just("reply"), st.sampled_from(TICKETS)),
+    st.tuples(st.just("solve"), st.sampled_from(TICKETS)),
+    st.tuples(st.just("reopen"), st.sampled_from(TICKETS)),
+    st.tuples(st.just("move"), st.sampled_from(TICKETS), st.sampled_from(CUSTOMERS)),
+    st.tuples(st.just("drain")),
+    st.tuples(st.just("tick"), st.integers(1, 30 * 60)),  # minutes
+    st.tuples(st.just("check")),
 )
+steps = st.lists(step, min_size=1, max_size=25)
 
 
 class Script:

@@ -40,6 +40,7 @@ from accord.io.store import Store, TicketQuery
 from accord.service.recompute import summarize
 
 _PAGE = 1000  # tickets fetched per store call while collecting a customer's tickets
+_WAITING = 1_000_000  # tickets waiting for a recompute looked at (all, in practice)
 # from this many tickets on, records come from the batch engine (its set-up costs a few ms,
 # the reference engine some 0.1 ms per ticket)
 BATCH_TICKETS = 2_000
@@ -197,6 +198,11 @@ def customer_data(
         if len(page) < _PAGE:
             break
         after = page[-1].ticket_id
+    # the list holds the tickets recomputed at least once: a new ticket waiting for its first
+    # recompute is the customer's as soon as its events are stored, as for the KPI values
+    waiting = [tid for tid, _ in store.dirty(_WAITING)]
+    owners = store.owners_of(waiting) if waiting else {}
+    ids = sorted({*ids, *(tid for tid, who in owners.items() if who == customer)})
     records: list[MetricRecord] = []
     events: list[Event] = []
     use_batch = batch if batch is not None else len(ids) > BATCH_TICKETS

@@ -97,6 +97,17 @@ class _Part:
 
 
 @dataclass(frozen=True)
+class Owned:
+    """One customer's tickets in the view at an instant (:meth:`KpiView.owned`)."""
+
+    config: Configuration
+    settled_records: pl.DataFrame  # the customer's records of its settled tickets (text)
+    settled_facts: pl.DataFrame  # the settled tickets' facts
+    open_events: pa.Table  # the events of its open tickets
+    open_facts: pl.DataFrame  # the open tickets' facts at the instant
+
+
+@dataclass(frozen=True)
 class _Read:
     """What the store says about some tickets, read in an order that keeps it consistent."""
 
@@ -363,6 +374,45 @@ class KpiView:
             for n in RECORD_ENUMS
         )
         return frame, TicketFacts(tickets=tickets, open_spans=all_spans, as_of=when)
+
+    def owned(self, when: Instant, custom: Sequence[str], customer: str) -> Owned | None:
+        """The tickets whose current customer is ``customer``, as the statements read them
+        (:func:`accord.service.figures.customer_data`) at ``when`` (now), split into settled
+        and open; ``None`` when the view cannot answer exactly (as :meth:`inputs`)."""
+        with self._lock:
+            part = self._part
+            if part is None or any(c not in part.custom for c in custom):
+                return None
+            if when < part.settled_last_ts:
+                return None
+            if _version_boundary(part.config, part.settled_first_judged, when):
+                self.stale = True
+                return None
+            records, facts, opened, memo = part.records, part.facts, part.open, part.open_facts
+        if memo is None:
+            memo = _open_facts(part.config, part.custom, opened)
+        if facts.width:
+            facts = facts.filter(pl.col(_OWNER) == customer)
+            # the clocks a contract counts are its customer's records: the others are left
+            # here, before the (larger) filter on the tickets
+            records = records.filter(pl.col("customer") == customer)
+            records = records.filter(
+                pl.col("ticket_id").is_in(facts.get_column("ticket_id").implode())
+            )
+        open_facts, _, last = memo
+        if open_facts.width:
+            open_facts = open_facts.filter(pl.col(_OWNER) == customer)
+        ids = (
+            open_facts.get_column("ticket_id")
+            if open_facts.width
+            else pl.Series([], dtype=pl.String)
+        )
+        table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
+        table = table.filter(pc.is_in(table.column("ticket_id"), value_set=ids.to_arrow()))
+        if when < last and table.num_rows:  # some event lies after ``when``: leave it out
+            frame = events_frame_of_table(table, [*policy_fields(part.config), *part.custom])
+            open_facts = ticket_facts(frame, part.config, when, fields=list(part.custom)).tickets
+        return Owned(part.config, records, facts, table, open_facts)
 
     def memory_bytes(self) -> int:
         """The view's size in memory, roughly (its frames and the open tickets' events)."""

@@ -10,11 +10,15 @@ import threading
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TypeVar
 
 import polars as pl
 
 from accord.core.agreements.models import is_internal
 from accord.core.config.resolved import Configuration
+from accord.core.contracts.models import ContractSpec
+from accord.core.contracts.statement import ticket_fields
 from accord.core.engine import compute_ticket
 from accord.core.kpi.check import custom_fields
 from accord.core.kpi.facts import TicketFacts
@@ -25,8 +29,9 @@ from accord.io.store import Store, TicketResult, TicketSummary
 from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, env_notifiers
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
+from accord.service.contract_view import view_clocks
 from accord.service.derived import Derived
-from accord.service.figures import kpi_catalog
+from accord.service.figures import contracts_of_files, kpi_catalog
 from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
@@ -36,6 +41,16 @@ from accord.service.settings import Settings
 from accord.service.snapshots import Snapshots
 
 log = logging.getLogger("accord.service")
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=8)
+def held_fields(files: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The custom fields a configuration version's KPIs name and its contracts' exclusions
+    read (what the KPI view holds to answer both)."""
+    _, catalog = kpi_catalog(files)
+    kpis = custom_fields(list(catalog.values()), ())
+    return tuple(dict.fromkeys([*kpis, *ticket_fields(contracts_of_files(dict(files)).values())]))
 
 
 def wall_clock() -> Instant:
@@ -128,22 +143,48 @@ class Runtime:
         """The KPI values' inputs at ``when`` (now) from the KPI view, caught up with the
         store; ``None`` while it is loading for this version (in the background) or when it
         cannot answer exactly: the caller then replays the stored events."""
+        return self._from_view(version, config, lambda v: v.inputs(when, custom, customer))
+
+    def contract_view_clocks(
+        self,
+        version: int,
+        config: Configuration,
+        contract: ContractSpec,
+        customer: str,
+        when: Instant,
+        fields: list[str],
+    ) -> pl.DataFrame | None:
+        """The contract's clocks at ``when`` (now) from the KPI view (see
+        :mod:`accord.service.contract_view`), or ``None`` as :meth:`kpi_view_inputs`."""
+        owned = self._from_view(version, config, lambda v: v.owned(when, fields, customer))
+        return view_clocks(owned, contract, when) if owned is not None else None
+
+    def _from_view(
+        self, version: int, config: Configuration, read: Callable[[KpiView], T | None]
+    ) -> T | None:
+        """``read`` of the KPI view once it holds ``version``, caught up with the store."""
         view = self.kpi_view
         if view.version() != version or view.stale:
-            held = custom_fields(list(catalog.values()), ())
+            held = self._held_fields(version)
             if self.settings.background:
                 self._load_kpi_view(version, config, held)
                 return None
             view.load(version, config, held)
         view.sync()
-        got = view.inputs(when, custom, customer)
+        got = read(view)
         if got is None and view.stale:  # a policy version took effect: load again
             if self.settings.background:
-                self._load_kpi_view(version, config, custom_fields(list(catalog.values()), ()))
+                self._load_kpi_view(version, config, self._held_fields(version))
                 return None
-            view.load(version, config, custom_fields(list(catalog.values()), ()))
-            got = view.inputs(when, custom, customer)
+            view.load(version, config, self._held_fields(version))
+            got = read(view)
         return got
+
+    def _held_fields(self, version: int) -> list[str]:
+        """The custom fields the KPI view holds for a version: those its KPIs name and those
+        its contracts' exclusions read."""
+        files = next(v.files for v in self.configs.versions() if v.version == version)
+        return list(held_fields(tuple(sorted(files.items()))))
 
     def _load_kpi_view_in_force(self) -> None:
         """Load the KPI view for the configuration in force, in the background (at start:
@@ -151,9 +192,8 @@ class Runtime:
         current = self.configs.current(self.clock())
         if current is None:
             return
-        config, catalog = kpi_catalog(tuple(sorted(current[0].files.items())))
-        held = custom_fields(list(catalog.values()), ())
-        self._load_kpi_view(current[0].version, config, held)
+        config, _ = kpi_catalog(tuple(sorted(current[0].files.items())))
+        self._load_kpi_view(current[0].version, config, self._held_fields(current[0].version))
 
     def _load_kpi_view(self, version: int, config: Configuration, custom: list[str]) -> None:
         with self._kpi_view_lock:

@@ -94,6 +94,32 @@ def contract_clocks(
     )
 
 
+def clocks_of_frame(
+    contract: ContractSpec, records: pl.DataFrame, tickets: pl.DataFrame | None
+) -> pl.DataFrame:
+    """:func:`contract_clocks` of a records frame (:mod:`accord.core.kpi.frames`: text or
+    Enum columns, no warnings): the same rows and columns, ``warning`` null. Only for records
+    that have all stopped: the warning is read for open clocks alone (the clocks at risk)."""
+    text = ("ticket_id", "metric", "priority", "state", "customer", "policy")
+    frame = records.select(
+        *(pl.col(c).cast(pl.String) for c in text),
+        *(pl.col(c).cast(CLOCK_SCHEMA[c]) for c in CLOCK_SCHEMA if c not in (*text, "warning")),
+    )
+    if frame.filter(pl.col("stop").is_null()).height:
+        raise ValueError("clocks_of_frame: an open clock's warning is not in a records frame")
+    mine = frame.filter(
+        (pl.col("customer") == contract.customer)
+        & pl.col("policy").is_in(list(contract.policies))
+        & (pl.col("state") != State.CANCELLED.value)
+    ).select(
+        *(pl.col(c) for c in CLOCK_SCHEMA if c != "warning"),
+        pl.lit(None, dtype=pl.String).alias("warning"),
+    )
+    return mine.join(
+        _ticket_info(contract, tickets), on="ticket_id", how="left", maintain_order="left"
+    )
+
+
 def ticket_info(contract: ContractSpec, tickets: pl.DataFrame | None) -> pl.DataFrame:
     """``ticket_id``, ``created`` and ``excluded`` (the reason, null when the ticket counts)
     per ticket of ``tickets`` (ticket facts with the flag field among their columns), to join

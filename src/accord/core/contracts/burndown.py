@@ -100,8 +100,20 @@ def burndown(
 ) -> Burndown:
     """The burn-down of every objective of contract ``name`` in ``period`` (as for
     :func:`accord.core.contracts.statement.build_statement`, whose inputs these are)."""
-    span = resolve_period(contract, period, as_of)
     clocks = contract_clocks(contract, records, tickets)
+    return burndown_of_clocks(name, contract, clocks, as_of, period)
+
+
+def burndown_of_clocks(
+    name: str,
+    contract: ContractSpec,
+    clocks: pl.DataFrame,
+    as_of: Instant,
+    period: str | None = None,
+) -> Burndown:
+    """:func:`burndown` of the contract's clocks at ``as_of`` (the frame
+    :func:`~accord.core.contracts.assignment.contract_clocks` makes, in any row order)."""
+    span = resolve_period(contract, period, as_of)
     bounds = day_bounds(span.start, span.end, contract.tz, as_of)
     out = [_objective(key, contract, clocks, span, bounds) for key in contract.objectives]
     return Burndown(

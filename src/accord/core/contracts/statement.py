@@ -444,8 +444,20 @@ def build_statement(
     custom fields. Raises :class:`~accord.errors.InputError` for a period that is not one of
     the contract's or has not started.
     """
-    span = resolve_period(contract, period, as_of, history=contract.volume_periods)
     clocks = contract_clocks(contract, records, tickets)
+    return statement_of_clocks(name, contract, clocks, as_of, period)
+
+
+def statement_of_clocks(
+    name: str,
+    contract: ContractSpec,
+    clocks: pl.DataFrame,
+    as_of: Instant,
+    period: str | None = None,
+) -> Statement:
+    """:func:`build_statement` of the contract's clocks at ``as_of`` (the frame
+    :func:`~accord.core.contracts.assignment.contract_clocks` makes, in any row order)."""
+    span = resolve_period(contract, period, as_of, history=contract.volume_periods)
     reports: list[ObjectiveReport] = []
     excluded: dict[str, str] = {}
     for key, objective in contract.objectives.items():

@@ -3,8 +3,9 @@ end of every day of one contract period (:mod:`accord.core.contracts.burndown`).
 
 The same inputs, visibility and snapshots as the customer's statement
 (:mod:`accord.service.routers.contracts`): the customer's clocks recomputed from its stored
-events, judged at ``as_of`` (default: now, from a snapshot); a customer-scoped token sees its
-own contract only, any other answers 404 like a customer without a contract.
+events, judged at ``as_of`` (default: now, from a snapshot, from the KPI view when it can answer
+exactly); a customer-scoped token sees its own contract only, any other answers 404 like a
+customer without a contract.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from accord.core.contracts.assignment import resolve_period
-from accord.core.contracts.burndown import Burndown, burndown
+from accord.core.contracts.burndown import Burndown, burndown, burndown_of_clocks
 from accord.core.contracts.statement import ticket_fields
 from accord.core.timeutil import Instant, iso
 from accord.io.store import Scope
@@ -52,6 +53,10 @@ def get_burndown(
     fields = ticket_fields([spec])
 
     def compute(at: Instant) -> Burndown:
+        if explicit is None:  # now: from the KPI view when it can answer exactly
+            clocks = runtime.contract_view_clocks(version, config, spec, customer, at, fields)
+            if clocks is not None:
+                return burndown_of_clocks(name, spec, clocks, at, wanted)
         judged = at if explicit is None else explicit
         records, tickets = customer_data(runtime.store, config, customer, judged, at, fields)
         return burndown(name, spec, records, tickets, judged, wanted)

@@ -2,7 +2,8 @@
 ``budget`` for the current one.
 
 The contracts are those of the configuration version in force; the figures come from the
-customer's stored events, recomputed by the same engine as every read. With ``as_of`` they are
+customer's stored events, recomputed by the same engine as every read (for "now", from the KPI
+view when it can answer exactly: :mod:`accord.service.contract_view`). With ``as_of`` they are
 judged at that instant, computed for the request. Without it they are a snapshot of "now"
 (:mod:`accord.service.snapshots`): served at once, refreshed when the store changed or after
 ``snapshot_max_age``, so a large store answers at once with figures at most one refresh old.
@@ -29,6 +30,7 @@ from accord.core.contracts.models import ContractSpec
 from accord.core.contracts.statement import (
     build_statement,
     find_contract,
+    statement_of_clocks,
     ticket_fields,
 )
 from accord.core.timeutil import Instant, iso
@@ -122,9 +124,20 @@ def _statement(
 
     current = runtime.configs.current(now)
     files = tuple(sorted(current[0].files.items())) if current else ()
+    version = current[0].version if current else None
 
     def compute_for(label: str | None, parts: tuple[str, ...]) -> Callable[[Instant], Any]:
         def compute(at: Instant) -> dict[str, bytes]:
+            # now: the clocks from the KPI view when it can give them exactly, else every
+            # event of the customer replayed, in a worker process when that was slow
+            clocks = (
+                runtime.contract_view_clocks(version, config, spec, customer, at, fields)
+                if explicit is None and version is not None
+                else None
+            )
+            if clocks is not None:
+                statement = statement_of_clocks(name, spec, clocks, at, label)
+                return {p: encode({**RENDERS[p](statement), "computed_at": iso(at)}) for p in parts}
             if explicit is None and runtime.offloaded(key):
                 args = (files, name, customer, at, label, fields, parts)
                 got: dict[str, bytes] = runtime.offload.run(remote_statements, *args)
@@ -143,7 +156,6 @@ def _statement(
         return answers[part], explicit
     # the period named now is part of the key: "current" names another one next month
     label = resolve_period(spec, period, now, history=spec.volume_periods).label
-    version = current[0].version if current else None
     guard = runtime.moved_away_guard(principal.customer)
     if _CALENDAR_LABEL.match(label):
         # computed for the label, the statement and the budget of the current period share
