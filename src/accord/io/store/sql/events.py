@@ -24,7 +24,7 @@ from accord.io.store.base import (
     conflict_problem,
 )
 from accord.io.store.refusals import refused_problem
-from accord.io.store.sql.changed import stored_rows, write_changed
+from accord.io.store.sql.changed import write_changed
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
@@ -41,6 +41,7 @@ from accord.io.store.sql.rows import (
     _problem_row,
     _record_row,
     _ticket_row,
+    shared_as_of,
 )
 
 _TICKET_KEY = ("ticket_id",)
@@ -304,12 +305,19 @@ class EventsPart(SqlBase):
                 else r.summary.customer
                 for r in results
             }
+            # the records' instant once per ticket, in its row (see migration 0009)
+            as_of = {r.summary.ticket_id: shared_as_of(r.records) for r in results}
             ticket_rows = [
-                _ticket_row(replace(r.summary, customer=current[r.summary.ticket_id]))
+                _ticket_row(
+                    replace(r.summary, customer=current[r.summary.ticket_id]),
+                    as_of[r.summary.ticket_id],
+                )
                 for r in results
             ]
             record_rows = [
-                _record_row(rec, current[r.summary.ticket_id]) for r in results for rec in r.records
+                _record_row(rec, current[r.summary.ticket_id], as_of[r.summary.ticket_id])
+                for r in results
+                for rec in r.records
             ]
             by_ticket: dict[str, list[dict[str, Any]]] = {tid: [] for tid in ids}
             for row in record_rows:
@@ -317,11 +325,9 @@ class EventsPart(SqlBase):
             tickets_of = {row["ticket_id"]: row for row in ticket_rows}
             for chunk in _chunks(ids):
                 # only what changed is written (see changed.py): the same rows as a rewrite
-                old = stored_rows(conn, t.tickets, _TICKET_KEY, chunk)
-                write_changed(conn, t.tickets, _TICKET_KEY, old, [tickets_of[i] for i in chunk])
-                old = stored_rows(conn, t.records, _RECORD_KEY, chunk)
+                write_changed(conn, t.tickets, _TICKET_KEY, chunk, [tickets_of[i] for i in chunk])
                 rows = [r for i in chunk for r in by_ticket[i]]
-                write_changed(conn, t.records, _RECORD_KEY, old, rows, shared="as_of")
+                write_changed(conn, t.records, _RECORD_KEY, chunk, rows)
                 # computed and stored: no longer a failed ticket
                 failed = t.failed_tickets.c.ticket_id.in_(chunk)
                 conn.execute(t.failed_tickets.delete().where(failed))
