@@ -16,6 +16,7 @@ from alembic.config import Config as AlembicConfig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord.core.events import Actor, Event, Kind
 from accord.core.records import MetricRecord, State, Warning_
 from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
 from accord.io.store import ClockQuery, SqlStore, Store, TicketResult
@@ -23,7 +24,7 @@ from accord.io.store import schema as t
 from accord.io.store.base import SortKey, month_of
 from accord.io.store.sql.changed import _json_text
 from accord.io.store.sql.connection import _dumps
-from accord.io.store.sql.rows import _record_row, _ticket_row, shared_as_of
+from accord.io.store.sql.rows import _event_from_row, _record_row, _ticket_row, shared_as_of
 from tests.io.store.old_rows import save_before_0009, upgrade_to
 from tests.io.store.test_store import T0, ev, inc, rec, summary
 
@@ -262,3 +263,46 @@ def test_the_save_writes_the_json_text_the_store_writes_everywhere(value: Any) -
     # the recompute's save compares the stored JSON text with this one: the same text as the
     # store's other writes, or rows would be rewritten (or differ) for nothing
     assert _json_text(value) == _dumps(value)
+
+
+# ---------------------------------------------------------------- the recompute's read
+
+_event = st.builds(
+    lambda n, kind, actor, public, fields, us: Event(
+        f"e{n}", f"T{n % 3}", T0 + n, kind, actor, public, fields, ts_us=us
+    ),
+    st.integers(0, 10**6),
+    st.sampled_from(list(Kind)),
+    st.sampled_from([None, *Actor]),
+    st.sampled_from([None, True, False]),
+    st.dictionaries(
+        st.sampled_from(["status", "priority", "tags", "customer"]),
+        st.text(max_size=5) | st.lists(st.text(max_size=3), max_size=3).map(tuple),
+        max_size=3,
+    ),
+    st.integers(0, 999_999),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_event, max_size=8, unique_by=lambda e: e.event_id))
+def test_the_recompute_reads_the_events_sqlalchemy_reads(sql_url: str, events: list[Event]) -> None:
+    # events_of reads through the driver: the same events, in the same order, as the rows
+    # SQLAlchemy gives (booleans, absent actors, tags as tuples, arrival order)
+    store = SqlStore(sql_url)
+    try:
+        with store._write.begin() as conn:
+            conn.execute(t.events.delete())
+        store.add_events(inc(*events), received_at=T0)
+        ids = ["T0", "T1", "T2"]
+        with store._read.connect() as conn:
+            q = sa.select(t.events).where(t.events.c.ticket_id.in_(ids)).order_by(t.events.c.seq)
+            want: dict[str, list[Event]] = {tid: [] for tid in ids}
+            for row in conn.execute(q):
+                want[row.ticket_id].append(_event_from_row(row))
+        assert store.events_of(ids) == want
+        assert sum(len(v) for v in want.values()) == len(events)
+    finally:
+        store.close()

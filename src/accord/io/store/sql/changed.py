@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from accord.io.store.sql.connection import _dumps
+from accord.io.store.sql.connection import _dumps, driver_cursor
 
 Row = Mapping[str, Any]
 
@@ -113,11 +113,8 @@ def write_changed(
     if not ticket_ids:
         return
     st = _statements(table, tuple(keys), conn.dialect)
-    raw = conn.connection.dbapi_connection
-    assert raw is not None  # a connection in a transaction holds its driver connection
-    cursor = raw.cursor()
     statement = st.select + f"({', '.join([st.ph] * len(ticket_ids))})"
-    try:
+    with driver_cursor(conn) as cursor:
         cursor.execute(statement, tuple(ticket_ids))
         key_at = st.key_at
         stored = {tuple(row[i] for i in key_at): row for row in cursor.fetchall()}
@@ -142,11 +139,3 @@ def write_changed(
         for statement, params in [*writes, (st.insert, inserts)]:
             if params:
                 cursor.executemany(statement, params)
-    except conn.dialect.loaded_dbapi.Error as e:
-        # as SQLAlchemy raises it: the store tells a refused row from a lost connection by
-        # SQLAlchemy's classes (connection.refused)
-        raise sa.exc.DBAPIError.instance(
-            statement, None, e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
-        ) from e
-    finally:
-        cursor.close()

@@ -30,6 +30,7 @@ from accord.io.store.sql.connection import (
     SqlBase,
     _chunks,
     _guard,
+    driver_cursor,
     refusal_text,
     refused,
 )
@@ -37,6 +38,7 @@ from accord.io.store.sql.owners import locked_owners, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
     _event_from_row,
+    _event_from_values,
     _event_row,
     _problem_row,
     _record_row,
@@ -45,6 +47,11 @@ from accord.io.store.sql.rows import (
 )
 
 _TICKET_KEY = ("ticket_id",)
+# the columns _event_from_values takes, the JSON as text (as both drivers give it)
+_EVENTS_OF = (
+    "SELECT seq, event_id, ticket_id, ts, ts_us, kind, actor, public, CAST(fields AS TEXT) "
+    "FROM events WHERE ticket_id IN "
+)
 _RECORD_KEY = ("ticket_id", "metric", "cycle")
 
 
@@ -196,16 +203,15 @@ class EventsPart(SqlBase):
 
     @_guard
     def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
+        # the recompute's read of every event of its tickets: through the driver, as the
+        # recompute's writes (changed.py); the same events as _event_from_row makes
         out: dict[str, list[Event]] = {tid: [] for tid in ticket_ids}
-        with self._read.connect() as conn:
+        ph = "%s" if self.dialect == "postgresql" else "?"
+        with self._read.connect() as conn, conn.begin(), driver_cursor(conn) as cursor:
             for chunk in _chunks(sorted(out)):
-                q = (
-                    sa.select(t.events)
-                    .where(t.events.c.ticket_id.in_(chunk))
-                    .order_by(t.events.c.seq)
-                )
-                for row in conn.execute(q):
-                    out[row.ticket_id].append(_event_from_row(row))
+                cursor.execute(_EVENTS_OF + f"({', '.join([ph] * len(chunk))}) ORDER BY seq", chunk)
+                for row in cursor.fetchall():
+                    out[row[2]].append(_event_from_values(row))
         return out
 
     @_guard

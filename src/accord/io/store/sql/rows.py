@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -84,6 +85,23 @@ def _event_from_row(row: Any) -> Event:
         fields=_fields_from_json(row.fields),
         seq=row.seq,
         ts_us=row.ts_us,
+    )
+
+
+def _event_from_values(row: Sequence[Any]) -> Event:
+    """The event of a driver's row of ``seq, event_id, ticket_id, ts, ts_us, kind, actor,
+    public, fields`` (the JSON text); the same event as :func:`_event_from_row`."""
+    seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields = row
+    return Event(
+        event_id=event_id,
+        ticket_id=ticket_id,
+        ts=ts,
+        kind=Kind(kind),
+        actor=Actor(actor) if actor is not None else None,
+        public=bool(public) if public is not None else None,  # SQLite keeps 0 and 1
+        fields=_fields_from_json(json.loads(fields)),
+        seq=seq,
+        ts_us=ts_us,
     )
 
 
