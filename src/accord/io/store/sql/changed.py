@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -95,9 +94,16 @@ def _json_text(value: Any) -> str:
         return _dumps(value)
 
 
-@cache
+_MADE: dict[tuple[sa.Table, tuple[str, ...], str], _Statements] = {}
+
+
 def _statements(table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect) -> _Statements:
-    return _Statements(table, keys, dialect)
+    # by the dialect's name: every engine of a test run is a new dialect object
+    key = (table, keys, dialect.name)
+    made = _MADE.get(key)
+    if made is None:
+        made = _MADE[key] = _Statements(table, keys, dialect)
+    return made
 
 
 def write_changed(
