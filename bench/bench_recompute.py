@@ -55,13 +55,10 @@ def _timed(into: dict[str, float], name: str, f: Callable[..., Any]) -> Callable
     return wrapper
 
 
-def _rewrite(
-    conn: Any, table: sa.Table, keys: Any, stored: Any, new: Any, *, shared: Any = None
-) -> None:
+def _rewrite(conn: Any, table: sa.Table, keys: Any, ticket_ids: Any, new: Any) -> None:
     """The former writes: every stored row of the tickets deleted, every new row inserted."""
-    tickets = sorted({key[0] for key in stored} | {row["ticket_id"] for row in new})
-    if tickets:
-        conn.execute(table.delete().where(table.c.ticket_id.in_(tickets)))
+    if ticket_ids:
+        conn.execute(table.delete().where(table.c.ticket_id.in_(list(ticket_ids))))
     if new:
         conn.execute(table.insert(), list(new))
 

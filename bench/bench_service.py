@@ -320,7 +320,7 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
     """
     from accord.core.event_validation import content_digest
     from accord.io.store import schema
-    from accord.io.store.sql.rows import _event_row, _record_row, _ticket_row
+    from accord.io.store.sql.rows import _event_row, _record_row, _ticket_row, shared_as_of
 
     t0 = time.perf_counter()
     SqlStore(url).close()  # create the schema
@@ -335,10 +335,15 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
             (
                 [_rows(schema.events, _event_row(e, content_digest(e), now)) for e in tevs],
                 [
-                    _rows(schema.records, _record_row(replace(r, ticket_id=_TID), summary.customer))
+                    _rows(
+                        schema.records,
+                        _record_row(
+                            replace(r, ticket_id=_TID), summary.customer, shared_as_of(recs)
+                        ),
+                    )
                     for r in recs
                 ],
-                _rows(schema.tickets, _ticket_row(summary)),
+                _rows(schema.tickets, _ticket_row(summary, shared_as_of(recs))),
                 None if owner is None else (_TID, owner.customer, owner.key[0], owner.key[1], 0),
             )
         )

@@ -5,47 +5,31 @@ indexes built from the existing rows; the search index follows every later write
 from __future__ import annotations
 
 from dataclasses import replace
-from importlib import resources
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 
-from accord.io.store import ClockQuery, SqlStore, TicketQuery
+from accord.io.store import ClockQuery, SqlStore, TicketQuery, TicketResult
 from accord.io.store.base import SortKey
 from accord.io.store.schema import LIST_CLOCK_COLUMNS, LIST_TICKET_COLUMNS
 from accord.io.store.sql.connection import migrate
-from tests.io.store.test_store import HOUR, T0, rec, save
+from tests.io.store.old_rows import save_before_0009, upgrade_to
+from tests.io.store.test_store import HOUR, T0, rec, save, summary
 
 NOW = T0 + 600
 
 
-def _at_0006(url: str) -> None:
-    engine = sa.create_engine(url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(resources.files("accord.io.store") / "migrations"))
-    try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0006")
-    finally:
-        engine.dispose()
-
-
 def test_the_upgrade_indexes_the_stored_tickets_and_the_search_finds_them(sql_url: str) -> None:
-    _at_0006(sql_url)
-    old = SqlStore(sql_url, run_migrations=False)  # the code of 0006 wrote the same rows
-    try:
-        for i, tid in enumerate(("AC-1042", "ac-2042", "GL-7")):
-            save(
-                old,
-                tid,
+    upgrade_to(sql_url, "0006")
+    save_before_0009(
+        sql_url,
+        [
+            TicketResult(
+                summary(tid, customer="acme" if i < 2 else "globex", last_ts=T0 + i),
                 [replace(rec(tid, due=T0 + (3 - i) * HOUR), assignee=f"a{i}")],
-                customer="acme" if i < 2 else "globex",
-                last_ts=T0 + i,
             )
-    finally:
-        old.close()
+            for i, tid in enumerate(("AC-1042", "ac-2042", "GL-7"))
+        ],
+    )
     engine = sa.create_engine(sql_url)
     try:
         migrate(engine)

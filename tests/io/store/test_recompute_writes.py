@@ -16,11 +16,16 @@ from alembic.config import Config as AlembicConfig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord.core.events import Actor, Event, Kind
 from accord.core.records import MetricRecord, State, Warning_
 from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
-from accord.io.store import SqlStore, Store, TicketResult
+from accord.io.store import ClockQuery, SqlStore, Store, TicketResult
 from accord.io.store import schema as t
-from accord.io.store.base import month_of
+from accord.io.store.base import SortKey, month_of
+from accord.io.store.sql.changed import _json_text
+from accord.io.store.sql.connection import _dumps
+from accord.io.store.sql.rows import _event_from_row, _record_row, _ticket_row, shared_as_of
+from tests.io.store.old_rows import save_before_0009, upgrade_to
 from tests.io.store.test_store import T0, ev, inc, rec, summary
 
 # ---------------------------------------------------------------- marks, oldest first
@@ -106,6 +111,16 @@ def _rows(store: SqlStore, table: sa.Table, prefix: str) -> list[tuple[Any, ...]
         )
 
 
+def _insert_rows(store: SqlStore, results: list[TicketResult]) -> None:
+    with store._write.begin() as conn:
+        for r in results:
+            as_of = shared_as_of(r.records)
+            conn.execute(t.tickets.insert(), [_ticket_row(r.summary, as_of)])
+            if r.records:
+                rows = [_record_row(rec, r.summary.customer, as_of) for rec in r.records]
+                conn.execute(t.records.insert(), rows)
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -116,7 +131,7 @@ def test_saving_only_changed_rows_leaves_the_rows_of_a_full_rewrite(
     # one ticket set saved version after version (only the changed rows are written), and a
     # second saved once with the last version into no rows at all: their rows are the same
     run = next(_run)
-    seq, fresh = f"r{run}s-", f"r{run}f-"
+    seq, fresh, ref = f"r{run}s-", f"r{run}f-", f"r{run}r-"
     store = SqlStore(sql_url)
     try:
         width = max(len(v) for v in history)
@@ -127,8 +142,17 @@ def test_saving_only_changed_rows_leaves_the_rows_of_a_full_rewrite(
         for version in history:
             last.update(enumerate(version))
         store.save_results(_results(fresh, [last[n] for n in range(width)]))
+        # and a third with SQLAlchemy's own inserts of the store's rows (the save writes
+        # through the driver itself: the same values, JSON and booleans alike)
+        _insert_rows(store, _results(ref, [last[n] for n in range(width)]))
         for table in (t.tickets, t.records):
             assert _rows(store, table, seq) == _rows(store, table, fresh)
+            assert _rows(store, table, seq) == _rows(store, table, ref)
+        # and the records read back are the ones saved, each with its own as_of (stored once
+        # per ticket when they share it, per record when not)
+        want = _results(seq, [last[n] for n in range(width)])
+        got = store.records_of([r.summary.ticket_id for r in want])
+        assert got == {r.summary.ticket_id: list(r.records) for r in want}
     finally:
         store.close()
 
@@ -160,5 +184,125 @@ def test_marks_stored_before_the_upgrade_wait_from_0_and_go_first(sql_url: str) 
         store.add_events(inc(ev("e1", "A")), received_at=T0)
         assert store.dirty(2) == [("M", 2), ("Z", 1)]
         assert [tid for tid, _ in store.dirty(10)] == ["M", "Z", "A"]
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------- migration 0009
+
+
+def _clocks(tid: str, as_of: list[int]) -> list[MetricRecord]:
+    return [replace(rec(tid, key[0], key[1]), as_of=a) for key, a in zip(_KEYS, as_of, strict=True)]
+
+
+def test_records_stored_before_0009_read_the_same_after_it(sql_url: str) -> None:
+    # each record carried its as_of; after the upgrade a ticket's shared instant is stored
+    # once, a record computed at another instant keeps its own, and every read is unchanged
+    results = [
+        TicketResult(summary("SAME", computed_at=T0 + 600), _clocks("SAME", [T0 + 600] * 3)),
+        TicketResult(summary("MIXED"), _clocks("MIXED", [T0 + 600, T0 + 900, T0 + 600])),
+        TicketResult(summary("NONE"), []),
+    ]
+    upgrade_to(sql_url, "0008")
+    save_before_0009(sql_url, results)
+    store = SqlStore(sql_url)  # migrates to the head
+    try:
+        want = {
+            r.summary.ticket_id: sorted(r.records, key=lambda x: (x.metric, x.cycle))
+            for r in results
+        }
+        assert store.records_of(list(want)) == want
+        for r in results:
+            assert store.get_ticket(r.summary.ticket_id) == r.summary
+        queue = store.open_clocks(ClockQuery(now=T0 + 600, limit=50))
+        assert sorted(queue, key=_key) == sorted((c for cs in want.values() for c in cs), key=_key)
+        by_start = store.open_clocks(
+            ClockQuery(now=T0 + 600, limit=50, sort=SortKey("start", False))
+        )
+        assert sorted(by_start, key=_key) == sorted(queue, key=_key)
+        with store._read.connect() as conn:
+            shared = {
+                a: b
+                for a, b in conn.execute(
+                    sa.select(t.tickets.c.ticket_id, t.tickets.c.records_as_of)
+                )
+            }
+            apart = conn.execute(
+                sa.select(t.records.c.ticket_id, t.records.c.metric, t.records.c.cycle).where(
+                    t.records.c.as_of_apart.is_not(None)
+                )
+            ).all()
+        # the upgrade takes a ticket's latest instant as its shared one
+        assert shared == {"SAME": T0 + 600, "MIXED": T0 + 900, "NONE": None}
+        assert sorted(tuple(a) for a in apart) == [
+            ("MIXED", "first_response", 1),
+            ("MIXED", "resolution", 2),
+        ]
+        # a recompute after the upgrade stores the shared instant once again
+        store.save_results([TicketResult(summary("MIXED"), _clocks("MIXED", [T0 + 999] * 3))])
+        assert {r.as_of for r in store.records_of(["MIXED"])["MIXED"]} == {T0 + 999}
+    finally:
+        store.close()
+
+
+def _key(r: MetricRecord) -> tuple[str, str, int]:
+    return (r.ticket_id, r.metric, r.cycle)
+
+
+# ---------------------------------------------------------------- the JSON text of a save
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_json)
+def test_the_save_writes_the_json_text_the_store_writes_everywhere(value: Any) -> None:
+    # the recompute's save compares the stored JSON text with this one: the same text as the
+    # store's other writes, or rows would be rewritten (or differ) for nothing
+    assert _json_text(value) == _dumps(value)
+
+
+# ---------------------------------------------------------------- the recompute's read
+
+_event = st.builds(
+    lambda n, kind, actor, public, fields, us: Event(
+        f"e{n}", f"T{n % 3}", T0 + n, kind, actor, public, fields, ts_us=us
+    ),
+    st.integers(0, 10**6),
+    st.sampled_from(list(Kind)),
+    st.sampled_from([None, *Actor]),
+    st.sampled_from([None, True, False]),
+    st.dictionaries(
+        st.sampled_from(["status", "priority", "tags", "customer"]),
+        st.text(max_size=5) | st.lists(st.text(max_size=3), max_size=3).map(tuple),
+        max_size=3,
+    ),
+    st.integers(0, 999_999),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_event, max_size=8, unique_by=lambda e: e.event_id))
+def test_the_recompute_reads_the_events_sqlalchemy_reads(sql_url: str, events: list[Event]) -> None:
+    # events_of reads through the driver: the same events, in the same order, as the rows
+    # SQLAlchemy gives (booleans, absent actors, tags as tuples, arrival order)
+    store = SqlStore(sql_url)
+    try:
+        with store._write.begin() as conn:
+            conn.execute(t.events.delete())
+        store.add_events(inc(*events), received_at=T0)
+        ids = ["T0", "T1", "T2"]
+        with store._read.connect() as conn:
+            q = sa.select(t.events).where(t.events.c.ticket_id.in_(ids)).order_by(t.events.c.seq)
+            want: dict[str, list[Event]] = {tid: [] for tid in ids}
+            for row in conn.execute(q):
+                want[row.ticket_id].append(_event_from_row(row))
+        assert store.events_of(ids) == want
+        assert sum(len(v) for v in want.values()) == len(events)
     finally:
         store.close()

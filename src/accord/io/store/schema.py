@@ -71,6 +71,9 @@ tickets = sa.Table(
     sa.Column("last_ts", sa.BigInteger, nullable=False),
     sa.Column("events", sa.Integer, nullable=False),
     sa.Column("computed_at", sa.BigInteger, nullable=False),
+    # the instant its records were computed at, kept once here and not in each record: a
+    # recompute leaves its unchanged records unwritten (migration 0009; NULL: no records)
+    sa.Column("records_as_of", sa.BigInteger, nullable=True),
 )
 sa.Index("ix_tickets_customer", tickets.c.customer, tickets.c.ticket_id)
 # The ticket list's filters and sorts: each column with the list's own order after it, so an
@@ -108,7 +111,6 @@ records = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("breached_now", sa.Boolean, nullable=False),
     sa.Column("ever_breached", sa.Boolean, nullable=False),
-    sa.Column("as_of", sa.BigInteger, nullable=False),
     sa.Column("warnings", sa.JSON, nullable=False),
     sa.Column("explanation", sa.JSON, nullable=False),
     # derived, for the queries: the ticket's current customer (what isolation filters on),
@@ -118,6 +120,8 @@ records = sa.Table(
     sa.Column("queued", sa.Boolean, nullable=False),
     sa.Column("due_sort", sa.BigInteger, nullable=False),
     sa.Column("start_month", sa.String(7), nullable=False),
+    # the record's as_of when it is not its ticket's ``records_as_of`` (NULL: the ticket's)
+    sa.Column("as_of_apart", sa.BigInteger, nullable=True),
 )
 sa.Index(
     "ix_records_open_due",

@@ -1,96 +1,147 @@
 """Writing only the rows that changed: the recompute's store of a ticket's summary and records.
 
 A recompute of a ticket after a new event changes few of its stored columns: most of its
-clocks are closed and come out as they were (but for ``as_of``), a running one moves its
-elapsed times. Deleting and inserting every row costs an entry in each of the table's many
-indexes per row (and, for the tickets, the id search's trigram rows); on SQLite an ``UPDATE``
-of columns no index holds touches no index. (On PostgreSQL every updated row is a new row
-version, so the saving there is small; docs/performance.md, Sustained ingest.) The rows stored
-afterwards are the same as a full rewrite's."""
+clocks are closed and come out as they were (the instant they were computed at is stored once
+per ticket, in its row: migration 0009), a running one moves its elapsed times. Deleting and
+inserting every row costs an entry in each of the table's many indexes per row (and, for the
+tickets, the id search's trigram rows); on SQLite an ``UPDATE`` of columns no index holds
+touches no index. The rows stored afterwards are the same as a full rewrite's.
+
+This is the recompute's hottest path, so it talks to the driver directly (the DBAPI
+connection under SQLAlchemy's, in the same transaction), with plain tuples: SQLAlchemy's
+per-row parameter processing and result rows cost more than the database's own work here. The
+JSON columns are compared and written as the JSON text the store writes everywhere
+(:func:`~accord.io.store.sql.connection._dumps`), read back as text (``CAST``): a row stored
+with other spacing is merely written again."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-Key = tuple[Any, ...]
+from accord.io.store.sql.connection import _dumps, driver_cursor
+
 Row = Mapping[str, Any]
 
 
-def stored_rows(
-    conn: Connection, table: sa.Table, keys: Sequence[str], ticket_ids: Sequence[str]
-) -> dict[Key, dict[str, Any]]:
-    """The rows of ``table`` of these tickets (its ``ticket_id`` column), by key."""
-    q = sa.select(table).where(table.c.ticket_id.in_(ticket_ids))
-    return {tuple(row[k] for k in keys): dict(row) for row in conn.execute(q).mappings()}
+class _Statements:
+    """A table's statements in one driver's SQL: its columns in the model's order."""
+
+    def __init__(self, table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect) -> None:
+        quote = dialect.identifier_preparer.quote
+        pg = dialect.name == "postgresql"
+        self.ph = "%s" if pg else "?"
+        self.columns = tuple(c.name for c in table.columns)
+        self.json = frozenset(c.name for c in table.columns if isinstance(c.type, sa.JSON))
+        self.keys = keys
+        self.key_at = tuple(self.columns.index(k) for k in keys)
+        self.json_at = tuple(i for i, c in enumerate(self.columns) if c in self.json)
+        self.getter = itemgetter(*self.columns)
+        self.quoted = {c: quote(c) for c in self.columns}
+        self.table = quote(table.name)
+        # PostgreSQL takes the JSON text as json; SQLite keeps it as it is (a CAST there
+        # would give the text numeric affinity)
+        self.value = {
+            c: f"{self.ph}::json" if pg and c in self.json else self.ph for c in self.columns
+        }
+        read = ", ".join(
+            f"CAST({self.quoted[c]} AS TEXT)" if c in self.json else self.quoted[c]
+            for c in self.columns
+        )
+        self.select = f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} IN "
+        self.where = " AND ".join(f"{self.quoted[k]} = {self.ph}" for k in keys)
+        self.insert = (
+            f"INSERT INTO {self.table} ({', '.join(self.quoted[c] for c in self.columns)}) "
+            f"VALUES ({', '.join(self.value[c] for c in self.columns)})"
+        )
+        self.delete = f"DELETE FROM {self.table} WHERE {self.where}"
+
+    def update(self, columns: Sequence[int]) -> str:
+        sets = ", ".join(
+            f"{self.quoted[self.columns[i]]} = {self.value[self.columns[i]]}" for i in columns
+        )
+        return f"UPDATE {self.table} SET {sets} WHERE {self.where}"
+
+    def tuple_of(self, row: Row) -> tuple[Any, ...]:
+        """``row`` as the driver takes it: in column order, the JSON columns as text."""
+        values: tuple[Any, ...] = self.getter(
+            row
+        )  # at C speed: most rows are compared, then left alone
+        if not self.json_at:
+            return values
+        out = list(values)
+        for i in self.json_at:
+            out[i] = _json_text(out[i])
+        return tuple(out)
+
+
+# the store's JSON text (connection._dumps), its encoder made once: the recompute writes
+# two JSON values a record, most of them empty lists
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, list) and not value:
+        return "[]"
+    try:
+        return _ENCODER.encode(value)
+    except ValueError:  # NaN or Infinity: as the store writes them
+        return _dumps(value)
+
+
+_MADE: dict[tuple[sa.Table, tuple[str, ...], str], _Statements] = {}
+
+
+def _statements(table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect) -> _Statements:
+    # by the dialect's name: every engine of a test run is a new dialect object
+    key = (table, keys, dialect.name)
+    made = _MADE.get(key)
+    if made is None:
+        made = _MADE[key] = _Statements(table, keys, dialect)
+    return made
 
 
 def write_changed(
     conn: Connection,
     table: sa.Table,
     keys: Sequence[str],
-    stored: Mapping[Key, Row],
+    ticket_ids: Sequence[str],
     new: Sequence[Row],
-    *,
-    shared: str | None = None,
 ) -> None:
-    """Make ``table``'s rows of ``stored`` (every row of some tickets, by key) into ``new``
-    (every row those tickets must have): insert the new keys, delete the keys gone, and update
-    in a stored row only the columns whose value differs.
-
-    ``shared``: a column that every new row may hold with the same value (the instant the
-    rows were computed at): when they do, one statement sets it in every stored row of the
-    tickets, and a row whose only change is that column needs no statement of its own."""
-    values = {row[shared] for row in new} if shared is not None else set()
-    # the shared column when one value holds for every new row
-    bulk = shared if len(values) == 1 else None
-    value = next(iter(values), None)
-    if bulk is not None:
-        stored = {k: {**row, bulk: value} for k, row in stored.items()}
-    inserts: list[Row] = []
-    updates: dict[tuple[str, ...], list[Row]] = {}  # the changed columns: their rows
-    seen: set[Key] = set()
-    for row in new:
-        key = tuple(row[k] for k in keys)
-        seen.add(key)
-        before = stored.get(key)
-        if before is None:
-            inserts.append(row)
-            continue
-        if before == row:  # the common case, compared at C speed
-            continue
-        changed = tuple(c for c, v in row.items() if c not in keys and before.get(c) != v)
-        if changed:
-            # a row updated anyway takes the shared column too, so the statement of the
-            # shared column leaves it alone (PostgreSQL writes a new row version per update)
-            if bulk is not None and bulk not in changed:
-                changed = (*changed, bulk)
-            updates.setdefault(changed, []).append(row)
-    where = sa.and_(*(table.c[k] == sa.bindparam(f"k_{k}") for k in keys))
-    gone = [key for key in stored if key not in seen]
-    if gone:
-        conn.execute(
-            table.delete().where(where),
-            [{f"k_{k}": v for k, v in zip(keys, key, strict=True)} for key in gone],
-        )
-    for columns, rows in updates.items():
-        # bind names apart from the columns': SQLAlchemy reserves those for the SET values
-        stmt = table.update().where(where).values({c: sa.bindparam(f"v_{c}") for c in columns})
-        conn.execute(
-            stmt,
-            [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}} for r in rows],
-        )
-    if inserts:
-        conn.execute(table.insert(), inserts)
-    if bulk is not None:
-        tickets = sorted({key[0] for key in stored})
-        if tickets:
-            c = table.c
-            conn.execute(
-                table.update()
-                .where(c.ticket_id.in_(tickets), c[bulk] != value)
-                .values({bulk: value})
-            )
+    """Make ``table``'s rows of these tickets (its ``ticket_id`` column) into ``new`` (every
+    row those tickets must have): insert the new keys, delete the keys gone, and update in a
+    stored row only the columns whose value differs."""
+    if not ticket_ids:
+        return
+    st = _statements(table, tuple(keys), conn.dialect)
+    statement = st.select + f"({', '.join([st.ph] * len(ticket_ids))})"
+    with driver_cursor(conn) as cursor:
+        cursor.execute(statement, tuple(ticket_ids))
+        key_at = st.key_at
+        stored = {tuple(row[i] for i in key_at): row for row in cursor.fetchall()}
+        inserts: list[tuple[Any, ...]] = []
+        updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}  # changed columns: rows
+        seen: set[tuple[Any, ...]] = set()
+        keyset = set(key_at)
+        width = range(len(st.columns))
+        for row in new:
+            values = st.tuple_of(row)
+            key = tuple(values[i] for i in key_at)
+            seen.add(key)
+            before = stored.get(key)
+            if before is None:
+                inserts.append(values)
+            elif tuple(before) != values:  # the common case: equal, compared at C speed
+                changed = tuple(i for i in width if i not in keyset and before[i] != values[i])
+                if changed:
+                    updates.setdefault(changed, []).append((*(values[i] for i in changed), *key))
+        gone = [key for key in stored if key not in seen]
+        writes = [(st.delete, gone), *((st.update(c), p) for c, p in updates.items())]
+        for statement, params in [*writes, (st.insert, inserts)]:
+            if params:
+                cursor.executemany(statement, params)

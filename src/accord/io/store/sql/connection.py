@@ -118,6 +118,24 @@ def _dumps(value: Any) -> str:
         return json.dumps(_finite(value), ensure_ascii=False, default=str)
 
 
+@contextmanager
+def driver_cursor(conn: Connection) -> Iterator[Any]:
+    """A cursor of the driver's own connection under ``conn`` (in its transaction), for the
+    hot statements where SQLAlchemy's per-row processing costs more than the database's work.
+    The driver's errors come out as SQLAlchemy raises them, so that a refused row is still
+    told from a lost store (:func:`refused`, :func:`_guard`)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # a connection in use holds its driver connection
+    cursor = raw.cursor()
+    base = conn.dialect.loaded_dbapi.Error
+    try:
+        yield cursor
+    except base as e:
+        raise sa.exc.DBAPIError.instance(None, None, e, base, dialect=conn.dialect) from e
+    finally:
+        cursor.close()
+
+
 def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

@@ -24,12 +24,13 @@ from accord.io.store.base import (
     conflict_problem,
 )
 from accord.io.store.refusals import refused_problem
-from accord.io.store.sql.changed import stored_rows, write_changed
+from accord.io.store.sql.changed import write_changed
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
     _chunks,
     _guard,
+    driver_cursor,
     refusal_text,
     refused,
 )
@@ -37,13 +38,20 @@ from accord.io.store.sql.owners import locked_owners, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
     _event_from_row,
+    _event_from_values,
     _event_row,
     _problem_row,
     _record_row,
     _ticket_row,
+    shared_as_of,
 )
 
 _TICKET_KEY = ("ticket_id",)
+# the columns _event_from_values takes, the JSON as text (as both drivers give it)
+_EVENTS_OF = (
+    "SELECT seq, event_id, ticket_id, ts, ts_us, kind, actor, public, CAST(fields AS TEXT) "
+    "FROM events WHERE ticket_id IN "
+)
 _RECORD_KEY = ("ticket_id", "metric", "cycle")
 
 
@@ -195,16 +203,15 @@ class EventsPart(SqlBase):
 
     @_guard
     def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
+        # the recompute's read of every event of its tickets: through the driver, as the
+        # recompute's writes (changed.py); the same events as _event_from_row makes
         out: dict[str, list[Event]] = {tid: [] for tid in ticket_ids}
-        with self._read.connect() as conn:
+        ph = "%s" if self.dialect == "postgresql" else "?"
+        with self._read.connect() as conn, conn.begin(), driver_cursor(conn) as cursor:
             for chunk in _chunks(sorted(out)):
-                q = (
-                    sa.select(t.events)
-                    .where(t.events.c.ticket_id.in_(chunk))
-                    .order_by(t.events.c.seq)
-                )
-                for row in conn.execute(q):
-                    out[row.ticket_id].append(_event_from_row(row))
+                cursor.execute(_EVENTS_OF + f"({', '.join([ph] * len(chunk))}) ORDER BY seq", chunk)
+                for row in cursor.fetchall():
+                    out[row[2]].append(_event_from_values(row))
         return out
 
     @_guard
@@ -304,12 +311,19 @@ class EventsPart(SqlBase):
                 else r.summary.customer
                 for r in results
             }
+            # the records' instant once per ticket, in its row (see migration 0009)
+            as_of = {r.summary.ticket_id: shared_as_of(r.records) for r in results}
             ticket_rows = [
-                _ticket_row(replace(r.summary, customer=current[r.summary.ticket_id]))
+                _ticket_row(
+                    replace(r.summary, customer=current[r.summary.ticket_id]),
+                    as_of[r.summary.ticket_id],
+                )
                 for r in results
             ]
             record_rows = [
-                _record_row(rec, current[r.summary.ticket_id]) for r in results for rec in r.records
+                _record_row(rec, current[r.summary.ticket_id], as_of[r.summary.ticket_id])
+                for r in results
+                for rec in r.records
             ]
             by_ticket: dict[str, list[dict[str, Any]]] = {tid: [] for tid in ids}
             for row in record_rows:
@@ -317,11 +331,9 @@ class EventsPart(SqlBase):
             tickets_of = {row["ticket_id"]: row for row in ticket_rows}
             for chunk in _chunks(ids):
                 # only what changed is written (see changed.py): the same rows as a rewrite
-                old = stored_rows(conn, t.tickets, _TICKET_KEY, chunk)
-                write_changed(conn, t.tickets, _TICKET_KEY, old, [tickets_of[i] for i in chunk])
-                old = stored_rows(conn, t.records, _RECORD_KEY, chunk)
+                write_changed(conn, t.tickets, _TICKET_KEY, chunk, [tickets_of[i] for i in chunk])
                 rows = [r for i in chunk for r in by_ticket[i]]
-                write_changed(conn, t.records, _RECORD_KEY, old, rows, shared="as_of")
+                write_changed(conn, t.records, _RECORD_KEY, chunk, rows)
                 # computed and stored: no longer a failed ticket
                 failed = t.failed_tickets.c.ticket_id.in_(chunk)
                 conn.execute(t.failed_tickets.delete().where(failed))

@@ -15,7 +15,12 @@ from accord.io.store.base import NO_DUE, ClockQuery, TicketQuery, TicketSummary
 from accord.io.store.sql.connection import SqlBase, _guard
 from accord.io.store.sql.list_order import Column, nullable, sorted_rows
 from accord.io.store.sql.results import _internal_expr
-from accord.io.store.sql.rows import _record_from_row, _state_expr, _summary_from_row
+from accord.io.store.sql.rows import (
+    TICKET_AS_OF,
+    _record_from_row,
+    _state_expr,
+    _summary_from_row,
+)
 
 _TK = t.tickets.c
 _RC = t.records.c
@@ -219,7 +224,7 @@ class ListsPart(SqlBase):
             # the few tickets the search finds lead: SQLite would otherwise walk the open
             # clocks' index and test each against them (the same clocks, in 100 times the time)
             queued = sa.func.coalesce(_RC.queued, False) == sa.true()
-        q = sa.select(t.records).where(queued, _internal_expr(query.internal))
+        q = sa.select(t.records, TICKET_AS_OF).where(queued, _internal_expr(query.internal))
         for col, value in (
             (_RC.ticket_customer, query.customer),
             (_RC.team, query.team),
@@ -284,7 +289,7 @@ class ListsPart(SqlBase):
             # by ticket id, the primary key's first column: SQLite scans the table for a
             # row-value IN list (seconds), and a ticket holds only a few clocks
             tids = sorted({k[0] for k in keys})
-            page = sa.select(t.records).where(_RC.ticket_id.in_(tids))
+            page = sa.select(t.records, TICKET_AS_OF).where(_RC.ticket_id.in_(tids))
             wanted = set(keys)
             by_key = {
                 k: r

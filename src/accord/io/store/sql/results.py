@@ -24,6 +24,7 @@ from accord.io.store.sql.connection import (
     _guard,
 )
 from accord.io.store.sql.rows import (
+    TICKET_AS_OF,
     _record_from_row,
     _state_expr,
     _summary_from_row,
@@ -51,7 +52,7 @@ class ResultsPart(SqlBase):
         with self._read.connect() as conn:
             for chunk in _chunks(sorted(out)):
                 q = (
-                    sa.select(t.records)
+                    sa.select(t.records, TICKET_AS_OF)
                     .where(rc.ticket_id.in_(chunk))
                     .order_by(rc.ticket_id, rc.metric, rc.cycle)
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -87,6 +88,23 @@ def _event_from_row(row: Any) -> Event:
     )
 
 
+def _event_from_values(row: Sequence[Any]) -> Event:
+    """The event of a driver's row of ``seq, event_id, ticket_id, ts, ts_us, kind, actor,
+    public, fields`` (the JSON text); the same event as :func:`_event_from_row`."""
+    seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields = row
+    return Event(
+        event_id=event_id,
+        ticket_id=ticket_id,
+        ts=ts,
+        kind=Kind(kind),
+        actor=Actor(actor) if actor is not None else None,
+        public=bool(public) if public is not None else None,  # SQLite keeps 0 and 1
+        fields=_fields_from_json(json.loads(fields)),
+        seq=seq,
+        ts_us=ts_us,
+    )
+
+
 def _problem_row(p: RowProblem, received_at: Instant) -> dict[str, Any]:
     p = keepable(p)  # NUL and lone surrogates as their JSON escapes (docs/events.md)
     return {
@@ -99,7 +117,8 @@ def _problem_row(p: RowProblem, received_at: Instant) -> dict[str, Any]:
     }
 
 
-def _ticket_row(s: TicketSummary) -> dict[str, Any]:
+def _ticket_row(s: TicketSummary, records_as_of: Instant | None = None) -> dict[str, Any]:
+    """``records_as_of``: the instant its records were computed at (:func:`shared_as_of`)."""
     return {
         "ticket_id": s.ticket_id,
         "customer": s.customer,
@@ -111,6 +130,7 @@ def _ticket_row(s: TicketSummary) -> dict[str, Any]:
         "last_ts": s.last_ts,
         "events": s.events,
         "computed_at": s.computed_at,
+        "records_as_of": records_as_of,
     }
 
 
@@ -129,7 +149,17 @@ def _summary_from_row(row: Any) -> TicketSummary:
     )
 
 
-def _record_row(r: MetricRecord, ticket_customer: str | None) -> dict[str, Any]:
+def shared_as_of(records: Sequence[MetricRecord]) -> Instant | None:
+    """The instant a ticket's records are stored with, once, in its ticket row: the first
+    record's (a recompute computes them all at one instant; None without records)."""
+    return records[0].as_of if records else None
+
+
+def _record_row(
+    r: MetricRecord, ticket_customer: str | None, ticket_as_of: Instant | None = None
+) -> dict[str, Any]:
+    """The record's row; ``ticket_as_of``: its ticket's ``records_as_of``, which the row
+    leaves out when the record's ``as_of`` is the same (the common case)."""
     return {
         "ticket_id": r.ticket_id,
         "metric": r.metric,
@@ -153,17 +183,21 @@ def _record_row(r: MetricRecord, ticket_customer: str | None) -> dict[str, Any]:
         "state": r.state.value,
         "breached_now": r.breached_now,
         "ever_breached": r.ever_breached,
-        "as_of": r.as_of,
         "warnings": [[w.threshold, w.at] for w in r.warnings],
         "explanation": [[s.at, s.what, s.detail, s.event_id] for s in r.explanation],
         "ticket_customer": ticket_customer,
         "queued": is_queued(r),
         "due_sort": r.due if r.due is not None else NO_DUE,
         "start_month": month_of(r.start),
+        "as_of_apart": None if r.as_of == ticket_as_of else r.as_of,
     }
 
 
 def _record_from_row(row: Any) -> MetricRecord:
+    """The record of ``row``, read with :data:`TICKET_AS_OF`."""
+    as_of = row.as_of_apart if row.as_of_apart is not None else row.ticket_as_of
+    if as_of is None:  # neither the record nor its ticket row holds it: a broken store
+        raise ValueError(f"the stored record {row.ticket_id}/{row.metric} has no as_of")
     return MetricRecord(
         ticket_id=row.ticket_id,
         metric=row.metric,
@@ -187,7 +221,7 @@ def _record_from_row(row: Any) -> MetricRecord:
         state=State(row.state),
         breached_now=row.breached_now,
         ever_breached=row.ever_breached,
-        as_of=row.as_of,
+        as_of=as_of,
         warnings=tuple(Warning_(w[0], w[1]) for w in row.warnings),
         explanation=tuple(Step(s[0], s[1], s[2], s[3]) for s in row.explanation),
     )
@@ -268,3 +302,14 @@ def _stored_alert_from_row(row: Any, attempts: Sequence[AlertAttemptRecord]) -> 
         snoozed_until=row.snoozed_until,
         attempts=tuple(attempts),
     )
+
+
+# a record's ticket's ``records_as_of``, in the select list of a read of records: looked up
+# for the rows read only (a join could change how a list's query walks its index), and in
+# the same statement as the record, so the two are of one saved state
+TICKET_AS_OF = (
+    sa.select(t.tickets.c.records_as_of)
+    .where(t.tickets.c.ticket_id == t.records.c.ticket_id)
+    .scalar_subquery()
+    .label("ticket_as_of")
+)
