@@ -60,17 +60,27 @@ def add_rows(enums: SettledEnums, added: pl.DataFrame, text: pl.DataFrame) -> Se
     return replace(enums, text=text, columns=pl.concat([enums.columns, cast]), counts=counts)
 
 
+def aligned(enums: SettledEnums, opened: pl.DataFrame) -> SettledEnums:
+    """``enums`` with each Enum's categories exactly the values present in the settled rows
+    or in ``opened`` (as the plain cast makes them): the same object when they already are;
+    else the settled columns cast again (when a value appears or disappears, not per read)."""
+    needed = _needed(enums, opened)
+    if needed == enums.categories:
+        return enums
+    columns = enums.columns.with_columns(
+        pl.col(n).cast(pl.String).cast(pl.Enum(needed[n]))
+        for n in RECORD_ENUMS
+        if needed[n] != enums.categories[n]
+    )
+    return replace(enums, columns=columns, categories=needed, counts=_counts(columns, needed))
+
+
 def records_at(
     settled: pl.DataFrame, opened: pl.DataFrame, when: Instant, enums: SettledEnums | None
 ) -> pl.DataFrame:
     """The records frame of ``settled`` then ``opened`` (text, without ``as_of``) at ``when``;
-    ``enums``: the settled records' Enums (``None`` or of other records: not used)."""
-    if enums is None or enums.text is not settled or not _within(opened, enums.categories):
-        return records_at_plain(settled, opened, when)
-    present = {n: [c for c, k in zip(enums.categories[n], enums.counts[n], strict=True) if k > 0]
-               for n in RECORD_ENUMS}  # fmt: skip
-    if any(p != enums.categories[n] for n, p in present.items()):
-        # a category no settled row holds any more: only the plain cast drops it
+    ``enums``: the settled records' Enums, :func:`aligned` with ``opened`` (else not used)."""
+    if enums is None or enums.text is not settled or _needed(enums, opened) != enums.categories:
         return records_at_plain(settled, opened, when)
     # the kept Enums stand in for the text columns (the other columns are shared, not copied)
     frame = pl.concat(
@@ -78,6 +88,15 @@ def records_at(
         rechunk=True,  # one chunk each, as a frame built at once is
     )
     return frame.with_columns(as_of=pl.lit(when, dtype=pl.Int64)).select(list(RECORDS_SCHEMA))
+
+
+def _needed(enums: SettledEnums, opened: pl.DataFrame) -> dict[str, list[str]]:
+    """Each categorical column's values in the settled rows (by the counts) or ``opened``."""
+    out: dict[str, list[str]] = {}
+    for n in RECORD_ENUMS:
+        held = {c for c, k in zip(enums.categories[n], enums.counts[n], strict=True) if k > 0}
+        out[n] = sorted(held | set(opened.get_column(n).drop_nulls().unique().to_list()))
+    return out
 
 
 def records_at_plain(settled: pl.DataFrame, opened: pl.DataFrame, when: Instant) -> pl.DataFrame:

@@ -69,6 +69,7 @@ from accord.io.store import Store
 from accord.service.kpi_records import (
     SettledEnums,
     add_rows,
+    aligned,
     drop_rows,
     records_at,
     records_at_plain,
@@ -395,9 +396,10 @@ class KpiView:
         if customer is not None:  # a customer's records: a filtered copy, cast as a whole
             frame = records_at_plain(records, open_records, when)
         else:
-            enums = part.enums
-            if enums is None or enums.text is not records:
-                enums = settled_enums(records)
+            kept = part.enums
+            enums = kept if kept is not None and kept.text is records else settled_enums(records)
+            enums = aligned(enums, open_records)
+            if enums is not kept:
                 with self._lock:
                     if part.records is records:
                         part.enums = enums
