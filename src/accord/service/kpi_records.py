@@ -55,7 +55,7 @@ def add_rows(enums: SettledEnums, added: pl.DataFrame, text: pl.DataFrame) -> Se
     them; ``None`` when ``added`` holds a value outside the categories (made again then)."""
     if not _within(added, enums.categories):
         return None
-    cast = _cast(added, enums.categories)
+    cast = _cast(added, enums.categories).select(RECORD_ENUMS)
     counts = {n: c + _counts(cast, enums.categories)[n] for n, c in enums.counts.items()}
     return replace(enums, text=text, columns=pl.concat([enums.columns, cast]), counts=counts)
 

@@ -51,7 +51,7 @@ from accord.core.kpi.columns import (
 from accord.core.kpi.counting import counts_many, counts_one
 from accord.core.kpi.expr import parse_expr, referenced
 from accord.core.kpi.facts import TicketFacts
-from accord.core.kpi.masks import test_mask
+from accord.core.kpi.masks import mask_of_test
 from accord.core.kpi.models import (
     NUMERIC_AGGS,
     ColumnTest,
@@ -445,7 +445,7 @@ class _Evaluator:
         key = (source, repr((canonical(name), test.model_dump())))
         got = self._tests.get(key)
         if got is None:
-            got = self._tests[key] = test_mask(self.column(source, name), test)
+            got = self._tests[key] = mask_of_test(self.column(source, name), test)
         return got
 
     def _sla_clocks(self, source: str) -> Bool:

@@ -4,8 +4,8 @@ A measure's filter is the AND of its tests (each test's absent value counting as
 each test is computed once per evaluation and shared by every measure that names it; the
 catalog's measures repeat a few tests (``state in [met, breached]``, ``has_target``) over
 many metrics. A test on a categorical column (a Polars ``Enum``) or a flag column is answered
-by a lookup table over the column's codes (:func:`test_mask`), a single gather; any other
-test, by the Polars expression :func:`test_expr`, which the lookup equals (property tests in
+by a lookup table over the column's codes (:func:`mask_of_test`), a single gather; any other
+test, by the Polars expression :func:`expr_of_test`, which the lookup equals (property tests in
 ``tests/core/kpi/test_masks.py``).
 """
 
@@ -23,9 +23,9 @@ from accord.core.kpi.models import ColumnTest
 Bool = npt.NDArray[np.bool_]
 
 
-def test_mask(column: pl.Series, test: ColumnTest) -> Bool:
+def mask_of_test(column: pl.Series, test: ColumnTest) -> Bool:
     """The rows of ``column`` that pass ``test`` (an absent value passes only a negated
-    equality test: ``ne`` / ``not_in``, as :func:`test_expr`)."""
+    equality test: ``ne`` / ``not_in``, as :func:`expr_of_test`)."""
     coded = _coded(column)
     if coded is not None and _lookup_applies(test):
         codes, values = coded
@@ -36,7 +36,7 @@ def test_mask(column: pl.Series, test: ColumnTest) -> Bool:
 def expr_mask(column: pl.Series, test: ColumnTest) -> Bool:
     """``test`` by its Polars expression (the straightforward computation)."""
     frame = pl.DataFrame([column.alias("c")])
-    got = frame.select(test_expr(pl.col("c"), column.dtype, test).fill_null(False))
+    got = frame.select(expr_of_test(pl.col("c"), column.dtype, test).fill_null(False))
     out = got.to_series().to_numpy()
     if len(out) != len(column):
         # the test folded to a literal (e.g. a value outside an Enum's categories): Polars
@@ -112,7 +112,7 @@ def _number(v: Any) -> float | None:
         return None
 
 
-def test_expr(col: pl.Expr, dtype: pl.DataType, test: ColumnTest) -> pl.Expr:
+def expr_of_test(col: pl.Expr, dtype: pl.DataType, test: ColumnTest) -> pl.Expr:
     """A filter test on one column, with the configuration's equality rules: text compares
     as text, flags as true/false, numbers as numbers; an absent value equals nothing."""
     parts: list[pl.Expr] = []
