@@ -452,6 +452,8 @@ class KpiView:
             if p is None:
                 return 0
             frames = p.records.estimated_size() + p.facts.estimated_size()
+            if p.enums is not None:  # the settled records' categorical columns, as Enums
+                frames += p.enums.columns.estimated_size()
             return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0))
 
     def stats(self) -> dict[str, int]:
