@@ -51,7 +51,7 @@ from accord.core.kpi.columns import (
 from accord.core.kpi.counting import counts_many, counts_one
 from accord.core.kpi.expr import parse_expr, referenced
 from accord.core.kpi.facts import TicketFacts
-from accord.core.kpi.masks import mask_of_test
+from accord.core.kpi.masks import coded_column, mask_of_test
 from accord.core.kpi.models import (
     NUMERIC_AGGS,
     ColumnTest,
@@ -307,6 +307,7 @@ class _Evaluator:
         self._columns: dict[tuple[str, str], pl.Series] = {}
         self._masks: dict[tuple[str, str], Bool] = {}
         self._tests: dict[tuple[str, str], Bool] = {}
+        self._coded: dict[tuple[str, str], tuple[npt.NDArray[Any], list[Any]] | None] = {}
         self._pidx: dict[tuple[str, str, PeriodSpec], I32] = {}
         self._keys: dict[tuple[str, str, tuple[str, ...], PeriodSpec], tuple[Any, Any]] = {}
         self._values: dict[tuple[str, str], F64] = {}
@@ -445,7 +446,11 @@ class _Evaluator:
         key = (source, repr((canonical(name), test.model_dump())))
         got = self._tests.get(key)
         if got is None:
-            got = self._tests[key] = mask_of_test(self.column(source, name), test)
+            column = self.column(source, name)
+            ckey = (source, canonical(name))
+            if ckey not in self._coded:  # the codes once per column, for all its tests
+                self._coded[ckey] = coded_column(column)
+            got = self._tests[key] = mask_of_test(column, test, self._coded[ckey])
         return got
 
     def _sla_clocks(self, source: str) -> Bool:

@@ -23,10 +23,14 @@ from accord.core.kpi.models import ColumnTest
 Bool = npt.NDArray[np.bool_]
 
 
-def mask_of_test(column: pl.Series, test: ColumnTest) -> Bool:
+def mask_of_test(
+    column: pl.Series, test: ColumnTest, coded: tuple[npt.NDArray[Any], list[Any]] | None = None
+) -> Bool:
     """The rows of ``column`` that pass ``test`` (an absent value passes only a negated
-    equality test: ``ne`` / ``not_in``, as :func:`expr_of_test`)."""
-    coded = _coded(column)
+    equality test: ``ne`` / ``not_in``, as :func:`expr_of_test`). ``coded``: the column's
+    :func:`coded_column` form, when the caller keeps it for several tests."""
+    if coded is None:
+        coded = coded_column(column)
     if coded is not None and _lookup_applies(test):
         codes, values = coded
         return lookup_mask(codes, values, column.dtype, test)
@@ -82,7 +86,7 @@ def _lookup_applies(test: ColumnTest) -> bool:
     return all(b is None for b in (test.gt, test.ge, test.lt, test.le))
 
 
-def _coded(column: pl.Series) -> tuple[npt.NDArray[Any], list[Any]] | None:
+def coded_column(column: pl.Series) -> tuple[npt.NDArray[Any], list[Any]] | None:
     """The column as codes into its distinct values (absent: ``len(values)``), for an Enum
     or a flag column; ``None`` for any other."""
     if isinstance(column.dtype, pl.Enum):
