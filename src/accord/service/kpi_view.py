@@ -66,6 +66,15 @@ from accord.core.kpi.frames import (
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.io.store import Store
+from accord.service.kpi_records import (
+    SettledEnums,
+    add_rows,
+    aligned,
+    drop_rows,
+    records_at,
+    records_at_plain,
+    settled_enums,
+)
 from accord.service.recompute import summarize
 
 log = logging.getLogger("accord.service")
@@ -94,6 +103,8 @@ class _Part:
     settled_last_ts: Instant = -(2**62)  # the latest event of any settled ticket
     settled_first_judged: Instant = 2**62  # the earliest judging instant of settled records
     seq_seen: int = 0  # events up to this seq are accounted for
+    # the settled records with their Enums, made at the first read after ``records`` changed
+    enums: SettledEnums | None = None
 
 
 @dataclass(frozen=True)
@@ -250,17 +261,32 @@ class KpiView:
             for i in range(0, len(ids), self._page):
                 chunk = ids[i : i + self._page]
                 read = self._read(chunk, seq0, marked)
-                part.records = _drop(part.records, chunk)
+                self._drop_records(part, chunk)
                 part.facts = _drop(part.facts, chunk)
                 part.spans = _drop(part.spans, chunk)
                 _drop_open(part, chunk)
                 got = self._settle(part, read)
                 if got is not None:
-                    part.records = _concat([part.records, got[0]])
+                    text = part.records = _concat([part.records, got[0]])
+                    if part.enums is not None:
+                        part.enums = add_rows(part.enums, got[0], text)
                     part.facts = _concat([part.facts, got[1]])
                     part.spans = _concat([part.spans, got[2]])
             part.seq_seen = seq0
             self.refreshed += len(ids)
+
+    @staticmethod
+    def _drop_records(part: _Part, ids: Sequence[str]) -> None:
+        """Drop ``ids``' settled records, and their rows of the settled Enums if kept."""
+        enums = part.enums if part.enums is not None and part.enums.text is part.records else None
+        if enums is None or not part.records.height:
+            part.enums = None
+            part.records = _drop(part.records, ids)
+            return
+        gone = pl.Series(ids, dtype=pl.String).implode()
+        keep = (~part.records.get_column("ticket_id").is_in(gone)).fill_null(False)
+        part.records = part.records.filter(keep)
+        part.enums = drop_rows(enums, keep, part.records)
 
     def _marked(self) -> set[str]:
         # read before the events and records: a ticket unmarked now has records computed from
@@ -367,12 +393,17 @@ class KpiView:
         # one chunk each, as a frame built at once is: the evaluation's masks over columns
         # of several chunks can come out with the wrong length
         all_spans = pl.concat([spans, open_spans], rechunk=True)
-        frame = pl.concat([records, open_records], rechunk=True)
-        frame = frame.with_columns(as_of=pl.lit(when, dtype=pl.Int64)).select(list(RECORDS_SCHEMA))
-        frame = frame.with_columns(
-            pl.col(n).cast(pl.Enum(sorted(frame.get_column(n).drop_nulls().unique().to_list())))
-            for n in RECORD_ENUMS
-        )
+        if customer is not None:  # a customer's records: a filtered copy, cast as a whole
+            frame = records_at_plain(records, open_records, when)
+        else:
+            kept = part.enums
+            enums = kept if kept is not None and kept.text is records else settled_enums(records)
+            enums = aligned(enums, open_records)
+            if enums is not kept:
+                with self._lock:
+                    if part.records is records:
+                        part.enums = enums
+            frame = records_at(records, open_records, when, enums)
         return frame, TicketFacts(tickets=tickets, open_spans=all_spans, as_of=when)
 
     def owned(self, when: Instant, custom: Sequence[str], customer: str) -> Owned | None:
@@ -421,6 +452,8 @@ class KpiView:
             if p is None:
                 return 0
             frames = p.records.estimated_size() + p.facts.estimated_size()
+            if p.enums is not None:  # the settled records' categorical columns, as Enums
+                frames += p.enums.columns.estimated_size()
             return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0))
 
     def stats(self) -> dict[str, int]:

@@ -200,7 +200,7 @@ def _number(v: Any) -> float | None:
 
 
 def _test(name: str, test: ColumnTest) -> Column:
-    """:func:`accord.core.kpi.evaluate._test_expr` on a records column: text compares as
+    """:func:`accord.core.kpi.masks.expr_of_test` on a records column: text compares as
     text, flags as flags, numbers as numbers; an absent value equals nothing."""
     from pyspark.sql import functions as F
 

@@ -48,8 +48,10 @@ from accord.core.kpi.columns import (
     column_kind,
     known_columns,
 )
+from accord.core.kpi.counting import counts_many, counts_one
 from accord.core.kpi.expr import parse_expr, referenced
 from accord.core.kpi.facts import TicketFacts
+from accord.core.kpi.masks import coded_column, mask_of_test
 from accord.core.kpi.models import (
     NUMERIC_AGGS,
     ColumnTest,
@@ -107,6 +109,8 @@ class _Population:
         self._rows, self._keys = rows, keys
         # (cell, value) frames by column: a median and a p90 of one column share one
         self.frames: dict[str, pl.DataFrame] = {}
+        # counts per cell made ahead (by condition's id: the condition and the counts)
+        self.counted: dict[int, tuple[Bool | None, I64]] = {}
 
     @property
     def rows(self) -> I64:
@@ -125,11 +129,23 @@ class _Population:
     def counts(self, size: int, condition: Bool | None = None) -> I64:
         """Rows per cell (those meeting ``condition``, a mask over the source, if given)."""
         if self._mask is not None and self._overflow is not None:
-            weights = self._mask if condition is None else self._mask & condition
-            got = np.bincount(self._overflow, weights=weights, minlength=size + 1)
-            return got[:size].astype(np.int64)
+            done = self.counted.get(id(condition))
+            if done is not None and done[0] is condition and len(done[1]) == size:
+                return done[1]
+            return counts_one(self._overflow, size, self.weights(condition))
         keys = self.keys if condition is None else self.keys[condition[self.rows]]
         return np.bincount(keys, minlength=size).astype(np.int64)
+
+    def weights(self, condition: Bool | None) -> Bool:
+        """The rows counted (of the population and meeting ``condition``)."""
+        assert self._mask is not None
+        return self._mask if condition is None else self._mask & condition
+
+    @property
+    def overflow_keys(self) -> I32 | I64 | None:
+        """Every row's cell, the overflow cell for a row in no period (``None``: a
+        population given by row numbers, the backlog)."""
+        return self._overflow if self._mask is not None else None
 
     def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return column[self.rows]
@@ -182,12 +198,13 @@ def evaluate(
             raise NotFoundError(f"unknown KPI '{name}'" + _near(name, catalog))
     ev = _Evaluator(catalog, as_of, records, facts, periods + 1)
     ev.zones, ev.zone = dict(zones or {}), tz or "UTC"
-    frames: list[pl.DataFrame] = []
+    asked = []
     for name in names:
         spec = catalog[name]
         dims = tuple(by) if by is not None else spec.by
-        pspec = _period(spec.period, grain, rolling, tz)
-        frames.append(ev.table(name, dims, pspec))
+        asked.append((name, dims, _period(spec.period, grain, rolling, tz)))
+    ev.count_ahead(asked)
+    frames = [ev.table(name, dims, pspec) for name, dims, pspec in asked]
     if not frames:
         return pl.DataFrame(schema={c: pl.String for c in (*OUTPUT_HEAD, *OUTPUT_TAIL)})
     return pl.concat(frames, how="diagonal_relaxed")
@@ -289,6 +306,8 @@ class _Evaluator:
         self._grids: dict[PeriodSpec, PeriodGrid] = {}
         self._columns: dict[tuple[str, str], pl.Series] = {}
         self._masks: dict[tuple[str, str], Bool] = {}
+        self._tests: dict[tuple[str, str], Bool] = {}
+        self._coded: dict[tuple[str, str], tuple[npt.NDArray[Any], list[Any]] | None] = {}
         self._pidx: dict[tuple[str, str, PeriodSpec], I32] = {}
         self._keys: dict[tuple[str, str, tuple[str, ...], PeriodSpec], tuple[Any, Any]] = {}
         self._values: dict[tuple[str, str], F64] = {}
@@ -409,35 +428,42 @@ class _Evaluator:
         if got is not None:
             return got
         n = len(self.source(source))
-        cols: dict[str, pl.Series] = {}
-        exprs: list[pl.Expr] = []
-        for i, (name, test) in enumerate(flt.items()):
-            alias = f"c{i}"
-            cols[alias] = self.column(source, name).alias(alias)
-            exprs.append(_test_expr(pl.col(alias), cols[alias].dtype, test))
+        # each test once per evaluation, shared by every filter naming it; a filter is the
+        # AND of its tests (an absent value fails a test, as in the single Polars expression)
+        tests = [(name, test) for name, test in flt.items()]
         if metric is not None:
-            cols["metric"] = self.column(source, "metric")
-            exprs.append(
-                _test_expr(
-                    pl.col("metric"),
-                    cols["metric"].dtype,
-                    ColumnTest.model_validate({"in": metric}),
-                )
-            )
-        elif sla_only:
-            cols["metric"] = self.column(source, "metric")
-            exprs.append(~pl.col("metric").cast(pl.String).str.starts_with(AGREEMENT_PREFIX))
-        if not exprs:
-            got = np.ones(n, dtype=np.bool_)
-        else:
-            frame = pl.DataFrame(list(cols.values()))
-            got = frame.select(pl.all_horizontal(exprs).fill_null(False)).to_series().to_numpy()
-            if len(got) != n:
-                # every test folded to a literal (e.g. a value outside an Enum's categories):
-                # Polars returns one row, which stands for every record
-                got = np.broadcast_to(got, (n,)).copy()
+            tests.append(("metric", ColumnTest.model_validate({"in": metric})))
+        got = np.ones(n, dtype=np.bool_)
+        for name, test in tests:
+            got &= self.test(source, name, test)
+        if metric is None and sla_only:
+            got &= self._sla_clocks(source)
         self._masks[key] = got
         return got
+
+    def test(self, source: str, name: str, test: ColumnTest) -> Bool:
+        """The rows of ``source`` that pass one column test (see :mod:`.masks`)."""
+        key = (source, repr((canonical(name), test.model_dump())))
+        got = self._tests.get(key)
+        if got is None:
+            column = self.column(source, name)
+            ckey = (source, canonical(name))
+            if ckey not in self._coded:  # the codes once per column, for all its tests
+                self._coded[ckey] = coded_column(column)
+            got = self._tests[key] = mask_of_test(column, test, self._coded[ckey])
+        return got
+
+    def _sla_clocks(self, source: str) -> Bool:
+        """The SLA clocks' rows, not the internal agreements' (``ola:<name>``)."""
+        metric = self.column(source, "metric")
+        if isinstance(metric.dtype, pl.Enum):
+            names = metric.dtype.categories.to_list()
+            table = np.array([not m.startswith(AGREEMENT_PREFIX) for m in names] + [False])
+            codes = metric.to_physical().cast(pl.Int64).fill_null(len(names)).to_numpy()
+            sla: Bool = table[codes]
+            return sla
+        text = ~metric.cast(pl.String).str.starts_with(AGREEMENT_PREFIX)
+        return np.asarray(text.fill_null(False).to_numpy(), dtype=np.bool_)
 
     def period_index(self, source: str, at: str, spec: PeriodSpec) -> I32:
         key = (source, at, spec)
@@ -577,6 +603,63 @@ class _Evaluator:
         got = (codes.astype(np.int32), frame)
         self._codes[key] = got
         return got
+
+    # ---- counts of every measure at once
+
+    def count_ahead(self, asked: Sequence[tuple[str, tuple[str, ...], PeriodSpec]]) -> None:
+        """Count the rows per cell of every count and share the KPIs ``asked`` need, the
+        measures over one cell key together (:func:`~accord.core.kpi.counting.counts_many`);
+        :meth:`measure` then finds its counts made. Best effort: a KPI whose inputs are
+        wrong is left to :meth:`table`, which says why in its own order."""
+        needs: dict[int, tuple[_Population, int, list[Bool | None]]] = {}
+        seen: set[tuple[str, tuple[str, ...], PeriodSpec]] = set()
+        try:
+            for name, dims, spec in asked:
+                self._needs(name, dims, spec, needs, seen)
+        except Exception:  # any error is table()'s to raise, with its own message
+            return
+        groups: dict[int, list[tuple[_Population, int, Bool | None]]] = {}
+        for pop, size, conditions in needs.values():
+            keys = pop.overflow_keys
+            if keys is not None:
+                for c in conditions:
+                    groups.setdefault(id(keys), []).append((pop, size, c))
+        for members in groups.values():
+            keys = members[0][0].overflow_keys
+            size = members[0][1]
+            assert keys is not None
+            got = counts_many(keys, size, [pop.weights(c) for pop, _, c in members])
+            for (pop, _, c), counts in zip(members, got, strict=True):
+                pop.counted[id(c)] = (c, counts)
+
+    def _needs(
+        self,
+        name: str,
+        dims: tuple[str, ...],
+        spec: PeriodSpec,
+        needs: dict[int, tuple[_Population, int, list[Bool | None]]],
+        seen: set[tuple[str, tuple[str, ...], PeriodSpec]],
+    ) -> None:
+        if (name, dims, spec) in seen or name not in self.catalog:
+            return
+        seen.add((name, dims, spec))
+        kpi = self.catalog[name]
+        if kpi.expr is not None:
+            for ref in referenced(parse_expr(kpi.expr)):
+                self._needs(ref, dims, spec, needs, seen)
+            return
+        for m in _measures(kpi):
+            if m.over == "backlog":
+                continue
+            pop = self.population(m, dims, spec)
+            size = self.grid(spec).count * max(len(self.codes(m.over, dims)[1]), 1)
+            entry = needs.setdefault(id(pop), (pop, size, []))
+            wanted: list[Bool | None] = [None]
+            if m.agg == "share" and m.condition is not None:
+                wanted.append(self.mask(m.over, m.condition, None))
+            for c in wanted:
+                if all(c is not d for d in entry[2]):
+                    entry[2].append(c)
 
     # ---- KPIs
 
@@ -876,75 +959,6 @@ def _band(value: pl.Expr, kpi: KpiSpec) -> pl.Expr:
         pl.when(value.is_null()).then(none).when(better(green)).then(pl.lit("green"))
         .when(better(amber)).then(pl.lit("amber")).otherwise(pl.lit("red"))
     )  # fmt: skip
-
-
-def _flag(v: Any) -> bool | None:
-    if isinstance(v, bool):
-        return v
-    return {"true": True, "false": False}.get(str(v).strip().lower())
-
-
-def _number(v: Any) -> float | None:
-    if isinstance(v, bool):
-        return None
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def _test_expr(col: pl.Expr, dtype: pl.DataType, test: ColumnTest) -> pl.Expr:
-    """A filter test on one column, with the configuration's equality rules: text compares
-    as text, flags as true/false, numbers as numbers; an absent value equals nothing."""
-    parts: list[pl.Expr] = []
-    is_list = isinstance(dtype, pl.List)
-    if test.exists is not None:
-        if dtype == pl.String:
-            present = col.is_not_null() & (col != "")
-        elif is_list:
-            present = col.is_not_null() & (col.list.len() > 0)
-        else:
-            present = col.is_not_null()
-        parts.append(present.fill_null(False) if test.exists else ~present.fill_null(False))
-
-    def any_of(vs: Sequence[Any]) -> pl.Expr:
-        if is_list:
-            hits = [col.list.contains(str(v)).fill_null(False) for v in vs]
-            return pl.any_horizontal(hits) if hits else pl.lit(False)
-        if dtype == pl.Boolean:
-            flags = {_flag(v) for v in vs} - {None}
-            return col.is_in(list(flags)).fill_null(False) if flags else pl.lit(False)
-        if dtype.is_numeric():
-            numbers = [x for x in (_number(v) for v in vs) if x is not None]
-            return col.is_in(numbers).fill_null(False) if numbers else pl.lit(False)
-        texts = [str(v) for v in vs]
-        if isinstance(dtype, pl.Enum):
-            # compared on the codes, without turning the column into text; a value that is
-            # not a category matches no row
-            known = set(dtype.categories.to_list())
-            texts = [t for t in texts if t in known]
-            if not texts:
-                return pl.lit(False)
-        elif dtype != pl.String:
-            col_text = col.cast(pl.String)
-            return col_text.is_in(texts).fill_null(False)
-        return col.is_in(texts).fill_null(False)
-
-    if test.eq is not None:
-        parts.append(any_of([test.eq]))
-    if test.ne is not None:
-        parts.append(~any_of([test.ne]))
-    if test.in_ is not None:
-        parts.append(any_of(test.in_))
-    if test.not_in is not None:
-        parts.append(~any_of(test.not_in))
-    num = col.cast(pl.Float64, strict=False) if not dtype.is_numeric() else col
-    for bound, op in ((test.gt, "gt"), (test.ge, "ge"), (test.lt, "lt"), (test.le, "le")):
-        if bound is None:
-            continue
-        cmp = {"gt": num > bound, "ge": num >= bound, "lt": num < bound, "le": num <= bound}[op]
-        parts.append(cmp.fill_null(False))
-    return pl.all_horizontal(parts) if parts else pl.lit(True)
 
 
 def to_polars(tree: ast.expr, column: Callable[[str], pl.Expr]) -> pl.Expr:
