@@ -345,21 +345,28 @@ class KpiView:
         with self._lock:
             return self._part.version if self._part is not None else None
 
+    def _answerable(self, custom: Sequence[str], when: Instant) -> _Part | None:
+        """The loaded part when it answers exactly at ``when`` for these custom fields, else
+        ``None`` (a policy version taking effect since the settled records marks it stale).
+        Called with the lock held."""
+        part = self._part
+        if part is None or any(c not in part.custom for c in custom):
+            return None
+        if when < part.settled_last_ts:
+            return None
+        if _version_boundary(part.config, part.settled_first_judged, when):
+            self.stale = True
+            return None
+        return part
+
     def inputs(
         self, when: Instant, custom: Sequence[str], customer: str | None
     ) -> tuple[pl.DataFrame, TicketFacts] | None:
         """What :func:`accord.service.figures.kpi_inputs` gives at ``when`` (``now`` is
         ``when``), or ``None`` when the view cannot answer it exactly (see the module doc)."""
         with self._lock:
-            part = self._part
+            part = self._answerable(custom, when)
             if part is None:
-                return None
-            if any(c not in part.custom for c in custom):
-                return None
-            if when < part.settled_last_ts:
-                return None
-            if _version_boundary(part.config, part.settled_first_judged, when):
-                self.stale = True
                 return None
             records, facts, spans, opened = part.records, part.facts, part.spans, part.open
             config = part.config
@@ -411,13 +418,8 @@ class KpiView:
         (:func:`accord.service.figures.customer_data`) at ``when`` (now), split into settled
         and open; ``None`` when the view cannot answer exactly (as :meth:`inputs`)."""
         with self._lock:
-            part = self._part
-            if part is None or any(c not in part.custom for c in custom):
-                return None
-            if when < part.settled_last_ts:
-                return None
-            if _version_boundary(part.config, part.settled_first_judged, when):
-                self.stale = True
+            part = self._answerable(custom, when)
+            if part is None:
                 return None
             records, facts, opened, memo = part.records, part.facts, part.open, part.open_facts
         if memo is None:

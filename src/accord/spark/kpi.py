@@ -40,6 +40,7 @@ from accord.core.kpi.columns import (
     column_kind,
 )
 from accord.core.kpi.facts import TicketFacts
+from accord.core.kpi.masks import flag_of, number_of
 from accord.core.kpi.models import ColumnTest, Filter, Grain, KpiSpec, Measure, PeriodSpec
 from accord.core.kpi.periods import PeriodGrid
 from accord.core.timeutil import Instant
@@ -184,21 +185,6 @@ def _column(name: str) -> Column:
     return F.col(name)
 
 
-def _flag(v: Any) -> bool | None:
-    if isinstance(v, bool):
-        return v
-    return {"true": True, "false": False}.get(str(v).strip().lower())
-
-
-def _number(v: Any) -> float | None:
-    if isinstance(v, bool):
-        return None
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
-
-
 def _test(name: str, test: ColumnTest) -> Column:
     """:func:`accord.core.kpi.masks.expr_of_test` on a records column: text compares as
     text, flags as flags, numbers as numbers; an absent value equals nothing."""
@@ -215,10 +201,10 @@ def _test(name: str, test: ColumnTest) -> Column:
 
     def any_of(vs: Sequence[Any]) -> Column:
         if kind == "bool":
-            flags = {_flag(v) for v in vs} - {None}
+            flags = {flag_of(v) for v in vs} - {None}
             return F.coalesce(col.isin(list(flags)), F.lit(False)) if flags else F.lit(False)
         if kind != "text":
-            numbers = [x for x in (_number(v) for v in vs) if x is not None]
+            numbers = [x for x in (number_of(v) for v in vs) if x is not None]
             hit = col.cast("double").isin(numbers)
             return F.coalesce(hit, F.lit(False)) if numbers else F.lit(False)
         return F.coalesce(col.isin([str(v) for v in vs]), F.lit(False))

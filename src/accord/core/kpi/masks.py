@@ -62,7 +62,7 @@ def lookup_mask(codes: npt.NDArray[Any], values: list[Any], dtype: Any, test: Co
     def any_of(vs: Sequence[Any]) -> Bool:
         hit = np.zeros(len(values) + 1, dtype=np.bool_)  # an absent value equals nothing
         if is_flag:
-            wanted: set[Any] = {_flag(v) for v in vs} - {None}
+            wanted: set[Any] = {flag_of(v) for v in vs} - {None}
         else:
             wanted = {str(v) for v in vs}
         for i, v in enumerate(values):
@@ -101,13 +101,15 @@ def coded_column(column: pl.Series) -> tuple[npt.NDArray[Any], list[Any]] | None
     return codes, values
 
 
-def _flag(v: Any) -> bool | None:
+def flag_of(v: Any) -> bool | None:
+    """A filter value as a flag (``true``/``false`` in any case), ``None`` if it is not one."""
     if isinstance(v, bool):
         return v
     return {"true": True, "false": False}.get(str(v).strip().lower())
 
 
-def _number(v: Any) -> float | None:
+def number_of(v: Any) -> float | None:
+    """A filter value as a number (booleans are not numbers), ``None`` if it is not one."""
     if isinstance(v, bool):
         return None
     try:
@@ -135,10 +137,10 @@ def expr_of_test(col: pl.Expr, dtype: pl.DataType, test: ColumnTest) -> pl.Expr:
             hits = [col.list.contains(str(v)).fill_null(False) for v in vs]
             return pl.any_horizontal(hits) if hits else pl.lit(False)
         if dtype == pl.Boolean:
-            flags = {_flag(v) for v in vs} - {None}
+            flags = {flag_of(v) for v in vs} - {None}
             return col.is_in(list(flags)).fill_null(False) if flags else pl.lit(False)
         if dtype.is_numeric():
-            numbers = [x for x in (_number(v) for v in vs) if x is not None]
+            numbers = [x for x in (number_of(v) for v in vs) if x is not None]
             return col.is_in(numbers).fill_null(False) if numbers else pl.lit(False)
         texts = [str(v) for v in vs]
         if isinstance(dtype, pl.Enum):
