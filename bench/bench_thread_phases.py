@@ -41,21 +41,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench_threads import thread_cpu
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEMO_CONFIG = ROOT / "src" / "accord" / "demo" / "config"
 AS_OF = "2026-06-30T18:00:00Z"
-
-
-def _thread_cpu() -> dict[int, int]:
-    out: dict[int, int] = {}
-    for tid in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{tid}/schedstat") as f:
-                out[int(tid)] = int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return out
 
 
 def _child(log: str, jobs: int) -> dict[str, Any]:
@@ -76,7 +67,7 @@ def _child(log: str, jobs: int) -> dict[str, Any]:
             for t in threading.enumerate():
                 if t.native_id is not None:
                     names.setdefault(t.native_id, t.name)
-            got = _thread_cpu()
+            got = thread_cpu()
             got.pop(me, None)
             samples.append((time.perf_counter(), got))
             time.sleep(0.02)

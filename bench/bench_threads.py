@@ -48,7 +48,7 @@ DEMO_CONFIG = ROOT / "src" / "accord" / "demo" / "config"
 AS_OF = "2026-06-30T18:00:00Z"  # the end of the generated log
 
 
-def _thread_cpu() -> dict[int, int]:
+def thread_cpu() -> dict[int, int]:
     """CPU nanoseconds of every thread of this process so far, by thread id (the scheduler's
     own count, ``/proc/self/task/*/schedstat``)."""
     out: dict[int, int] = {}
@@ -101,7 +101,7 @@ def _child(log: str, jobs: int) -> dict[str, Any]:
     def sample() -> None:
         me = threading.get_native_id()
         while not stop.is_set():
-            got = _thread_cpu()
+            got = thread_cpu()
             got.pop(me, None)
             samples.append(got)
             time.sleep(0.02)
