@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from accord.core.kpi.evaluate import calendar_zones, evaluate
 from accord.io.store import Incoming
 from accord.service.figures import kpi_catalog, kpi_inputs
+from accord.service.kpi_view import _unify
 from tests.service.conftest import HOUR, T0, Api, created, event, reply
 from tests.service.stores import STORES, api_over
 from tests.service.test_kpis_api import CONFIG_WITH_KPIS
@@ -101,7 +102,7 @@ def viewed(api: Api, customer: str | None, by: list[str] | None) -> pl.DataFrame
     current = runtime.configs.current(now)
     assert current is not None
     config, catalog = kpi_catalog(tuple(sorted(current[0].files.items())))
-    got = runtime.kpi_view_inputs(current[0].version, config, catalog, now, [], customer)
+    got = runtime.kpi_view_inputs(current[0].version, config, now, [], customer)
     if got is None:
         return None
     records, facts = got
@@ -217,8 +218,8 @@ def test_an_instant_before_a_settled_ticket_is_left_to_the_full_path(tmp_path: P
         now = runtime.clock()
         current = runtime.configs.current(now)
         assert current is not None
-        config, catalog = kpi_catalog(tuple(sorted(current[0].files.items())))
-        assert runtime.kpi_view_inputs(current[0].version, config, catalog, now, [], None)
+        config, _ = kpi_catalog(tuple(sorted(current[0].files.items())))
+        assert runtime.kpi_view_inputs(current[0].version, config, now, [], None)
         earlier = T0 + HOUR // 2  # before K1's last event
         assert runtime.kpi_view.inputs(earlier, [], None) is None
         assert runtime.kpi_view.inputs(now, ["unheld_field"], None) is None
@@ -332,3 +333,46 @@ def _demo_inputs() -> tuple[pl.DataFrame, Any, Any, int]:
         _DEMO.append((records, facts, catalog, now))
     got: tuple[pl.DataFrame, Any, Any, int] = _DEMO[0]
     return got
+
+
+_NULLS = {
+    "text": pl.String,
+    "flag": pl.Boolean,
+    "number": pl.Int64,
+    "list": pl.List(pl.String),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    parts=st.lists(
+        st.tuples(st.sampled_from(list(_NULLS)), st.integers(0, 3), st.booleans()),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_parts_whose_field_is_only_nulls_of_any_type_concatenate(
+    parts: list[tuple[str, int, bool]],
+) -> None:
+    # a part keeps a field's nulls typed as they were once its tickets that set it have left
+    # (a flag: Boolean), while a new part types a field none of its events sets as text
+    frames = [
+        pl.DataFrame(
+            {
+                "ticket_id": [f"T{i}-{j}" for j in range(rows)],
+                "field.x": pl.Series([True] * rows if flagged else [None] * rows)
+                if flagged and kind == "flag"
+                else pl.Series([None] * rows, dtype=_NULLS[kind]),
+            }
+        )
+        for i, (kind, rows, flagged) in enumerate(parts)
+    ]
+    got = _unify(frames)
+    assert got.get_column("ticket_id").to_list() == [
+        t for f in frames if f.width for t in f.get_column("ticket_id").to_list()
+    ]
+    values = [v for f in frames for v in f.get_column("field.x").to_list()]
+    assert got.get_column("field.x").to_list() == values
+    if all(v is None for v in values):
+        types = {f.schema["field.x"] for f in frames if f.height}
+        assert len(types) == 1 or got.schema["field.x"] == pl.String

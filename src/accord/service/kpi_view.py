@@ -509,23 +509,33 @@ def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
 
 def _unify(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
     """Concatenate frames whose columns may be typed ``String`` where they hold only nulls
-    (a field no event of that part sets), as the full path types them over every ticket."""
+    (a field no event of that part sets), as the full path types them over every ticket. A
+    column of nulls in every frame, typed differently (one part kept a field's nulls after
+    its tickets that set it left), is text, as a field never set is."""
     frames = [f for f in frames if f.width]
     if len(frames) == 1:
         return frames[0]
     schema: dict[str, Any] = {}
+    null_types: dict[str, set[Any]] = {}
     for f in frames:
         for name, dtype in f.schema.items():
             if f.height == 0 or f.get_column(name).null_count() == f.height:
                 schema.setdefault(name, None)
+                null_types.setdefault(name, set()).add(dtype)
                 continue
             if schema.get(name) is not None and schema[name] != dtype:
                 raise _Mismatch(name)
             schema[name] = dtype
+    for name, types in null_types.items():
+        if schema[name] is None and len(types) > 1:
+            schema[name] = pl.String
     fixed = []
     for f in frames:
         casts = [
-            pl.col(n).cast(t)
+            # a column of nulls is nulls of any type (a cast of some types to others fails)
+            pl.lit(None, dtype=t).alias(n)
+            if f.get_column(n).null_count() == f.height
+            else pl.col(n).cast(t)
             for n, t in schema.items()
             if t is not None and n in f.columns and f.schema[n] != t
         ]
