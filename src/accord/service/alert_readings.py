@@ -6,10 +6,13 @@
   look-up per source, every round.
 - **Figures** (``kpi_band``, ``budget_burn``, ``forecast_below``): the KPI values of the
   current period and the contracts' current statements, computed by the very functions the
-  KPI and contract API use (:mod:`accord.service.figures`). They replay events, so they are
-  computed at most every ``every`` seconds, and then only when something changed: new events
-  stored or recomputed, an open clock that breached since, the rules changed, or
-  ``10 × every`` seconds passed (a KPI may drift with time alone).
+  KPI and contract API use, from inputs a :class:`FigureSource` gives: in ``accord serve``
+  the KPI view, as the API routes take them (:mod:`accord.service.alert_view`); elsewhere
+  (``accord alerts run``, the demo) every stored event replayed (:class:`ReplayFigures`).
+  They are computed at most every ``every`` seconds, and then only when something changed:
+  new events stored or recomputed, an open clock that breached since, the rules changed, or
+  ``10 × every`` seconds passed (a KPI may drift with time alone). While the source is not
+  ready (the view still loading) the last figures stand and the next round tries again.
 
 A KPI band change needs the band the group was in before. That is kept in the store's
 ``alert_watch`` table (key ``band:<kpi>[<group>]``), written compare-and-set, so that across
@@ -24,7 +27,9 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+import polars as pl
 
 from accord.core.alerts.evaluate import (
     BandChange,
@@ -34,9 +39,17 @@ from accord.core.alerts.evaluate import (
     SourceActivity,
 )
 from accord.core.contracts.budget import pct
-from accord.core.contracts.statement import ObjectiveReport, build_statement, ticket_fields
+from accord.core.contracts.models import ContractSpec
+from accord.core.contracts.statement import (
+    ObjectiveReport,
+    Statement,
+    build_statement,
+    ticket_fields,
+)
 from accord.core.kpi.check import custom_fields
+from accord.core.kpi.evaluate import calendar_zones
 from accord.core.kpi.evaluate import evaluate as evaluate_kpis
+from accord.core.kpi.facts import TicketFacts
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
 from accord.io.store import ClockCursor, ClockQuery, Store
@@ -79,6 +92,50 @@ def source_readings(store: Store, setup: AlertSetup) -> list[SourceActivity]:
     return [SourceActivity(s, at) for s, at in store.last_received(names).items()]
 
 
+class FigureSource(Protocol):
+    """Where the figure rules' inputs come from. Each method gives ``None`` while the source
+    is not ready (the round keeps its last figures and tries again at the next one)."""
+
+    def kpi_inputs(
+        self, setup: AlertSetup, custom: list[str], now: Instant
+    ) -> tuple[pl.DataFrame, TicketFacts] | None:
+        """The KPI values' inputs at ``now``, every customer's (as an unrestricted read)."""
+        ...
+
+    def statement(
+        self, setup: AlertSetup, name: str, contract: ContractSpec, now: Instant
+    ) -> Statement | None:
+        """The contract's statement of its current period at ``now``."""
+        ...
+
+
+class ReplayFigures:
+    """The figures' inputs from every stored event, replayed at each refresh (a store with
+    no KPI view beside it: ``accord alerts run``, the demo's alert history)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def kpi_inputs(
+        self, setup: AlertSetup, custom: list[str], now: Instant
+    ) -> tuple[pl.DataFrame, TicketFacts]:
+        assert setup.config is not None
+        return kpi_inputs(self.store, setup.config, now, now, custom, None)
+
+    def statement(
+        self, setup: AlertSetup, name: str, contract: ContractSpec, now: Instant
+    ) -> Statement:
+        assert setup.config is not None
+        fields = ticket_fields([contract])
+        customer = contract.customer_name
+        records, tickets = customer_data(self.store, setup.config, customer, now, now, fields)
+        return build_statement(name, contract, records, tickets, now)
+
+
+class _NotReady(Exception):
+    """The figure source is not ready: keep the last figures, try again next round."""
+
+
 @dataclass(frozen=True)
 class Figures:
     bands: tuple[BandChange, ...] = ()
@@ -90,9 +147,12 @@ class ReadingsSource:
     """The readings of each round, with the figures recomputed on the cadence above. Not
     thread-safe: one loop owns it."""
 
-    def __init__(self, store: Store, *, every: float = 30.0) -> None:
+    def __init__(
+        self, store: Store, *, every: float = 30.0, figures: FigureSource | None = None
+    ) -> None:
         self.store = store
         self.every = every
+        self.source: FigureSource = figures if figures is not None else ReplayFigures(store)
         self.figures = Figures()
         self.computed_at: Instant | None = None
         self._rules: Mapping[str, Any] | None = None
@@ -144,23 +204,28 @@ class ReadingsSource:
         return self.store.change_stamp() != self._stamp  # another process stored events
 
     def _refresh(self, setup: AlertSetup, records: Sequence[MetricRecord], now: Instant) -> None:
-        self._stamp = self.store.change_stamp()
+        stamp = self.store.change_stamp()
+        if setup.config is None:
+            figures = Figures()
+        else:
+            try:
+                bands = tuple(kpi_band_changes(self.store, setup, now, self.source))
+                budgets, forecasts = contract_readings(setup, now, self.source)
+            except _NotReady:
+                return  # nothing moves: the next round tries again
+            except Exception:
+                # the SLA alerts must not wait on a figure that cannot be computed: keep the
+                # last figures, log why, and try again at the next refresh
+                log.exception("alert figures could not be computed")
+                figures = self.figures
+            else:
+                figures = Figures(bands, tuple(budgets), tuple(forecasts))
+        self._stamp = stamp
         self._changed = False
         self._rules = setup.rules
         self.computed_at = now
         self._next_breach = _next_breach(setup, records, now)
-        if setup.config is None:
-            self.figures = Figures()
-            return
-        try:
-            bands = tuple(kpi_band_changes(self.store, setup, now))
-            budgets, forecasts = contract_readings(self.store, setup, now)
-        except Exception:
-            # the SLA alerts must not wait on a figure that cannot be computed: keep the last
-            # figures, log why, and try again at the next refresh
-            log.exception("alert figures could not be computed")
-            return
-        self.figures = Figures(bands, tuple(budgets), tuple(forecasts))
+        self.figures = figures
 
 
 def _next_breach(
@@ -188,16 +253,25 @@ def _group(row: Mapping[str, Any], dims: Sequence[str]) -> str:
     return ",".join(f"{d}={row.get(d)}" for d in dims)
 
 
-def kpi_band_changes(store: Store, setup: AlertSetup, now: Instant) -> list[BandChange]:
-    """Each watched KPI group's last band change, after recording the band of ``now``."""
+def kpi_band_changes(
+    store: Store, setup: AlertSetup, now: Instant, source: FigureSource | None = None
+) -> list[BandChange]:
+    """Each watched KPI group's last band change, after recording the band of ``now``
+    (the KPI values as ``GET /api/v1/kpis/values`` gives them: the calendars' zones too)."""
     assert setup.config is not None
     names = sorted({r.kpi for r in setup.rules.values() if r.kind == "kpi_band" and r.kpi})
     names = [n for n in names if n in setup.kpis]
     if not names:
         return []
     custom = custom_fields([setup.kpis[n] for n in names])
-    records, facts = kpi_inputs(store, setup.config, now, now, custom, None)
-    table = evaluate_kpis(setup.kpis, now, records=records, facts=facts, kpis=names, periods=1)
+    got = (source or ReplayFigures(store)).kpi_inputs(setup, custom, now)
+    if got is None:
+        raise _NotReady
+    records, facts = got
+    zones = calendar_zones(setup.config.calendars)
+    table = evaluate_kpis(
+        setup.kpis, now, records=records, facts=facts, kpis=names, periods=1, zones=zones
+    )
     seen: dict[str, tuple[str, str, str, float | None, str | None, str | None]] = {}
     for row in table.to_dicts():
         band = row.get("band")
@@ -250,10 +324,9 @@ def _band_state(
 
 
 def contract_readings(
-    store: Store, setup: AlertSetup, now: Instant
+    setup: AlertSetup, now: Instant, source: FigureSource
 ) -> tuple[list[BudgetReading], list[ForecastReading]]:
     """Each watched contract's current period: every objective's budget and forecast."""
-    assert setup.config is not None
     kinds = ("budget_burn", "forecast_below")
     names = sorted({r.contract for r in setup.rules.values() if r.kind in kinds and r.contract})
     budgets: list[BudgetReading] = []
@@ -263,9 +336,9 @@ def contract_readings(
         if spec is None:
             continue
         customer = spec.customer_name
-        fields = ticket_fields([spec])
-        records, tickets = customer_data(store, setup.config, customer, now, now, fields)
-        st = build_statement(name, spec, records, tickets, now)
+        st = source.statement(setup, name, spec, now)
+        if st is None:
+            raise _NotReady
         for o in st.objectives:
             if o.budget is not None:
                 budgets.append(

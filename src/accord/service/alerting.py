@@ -47,7 +47,7 @@ from accord.core.timeutil import Instant
 from accord.errors import ConfigError, DeliveryError
 from accord.io.notifiers import Notifier, notifier_for
 from accord.io.store import Store, StoredAlert
-from accord.service.alert_readings import ReadingsSource
+from accord.service.alert_readings import FigureSource, ReadingsSource
 from accord.service.alert_readings import open_clock_readings as open_clock_readings
 
 log = logging.getLogger("accord.alerts")
@@ -70,6 +70,8 @@ class AlertSetup:
     config: Configuration | None = None
     kpis: Mapping[str, KpiSpec] = field(default_factory=dict)
     contracts: Mapping[str, ContractSpec] = field(default_factory=dict)
+    # the stored configuration version it was built from (None: a directory's)
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,8 @@ class AlertLoop:
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
+    # where the KPI and contract rules' inputs come from (None: every stored event replayed)
+    figures: FigureSource | None = None
     _readings: ReadingsSource | None = field(default=None, repr=False)
     _cutoffs: dict[str, Instant] = field(default_factory=dict, repr=False)
 
@@ -292,7 +296,9 @@ class AlertLoop:
                 result = RoundResult()
             else:
                 if self._readings is None:
-                    self._readings = ReadingsSource(self.store, every=self.figures_every)
+                    self._readings = ReadingsSource(
+                        self.store, every=self.figures_every, figures=self.figures
+                    )
                 readings = self._readings.read(setup, now)
                 if set(setup.rules) - set(self._cutoffs):
                     self._cutoffs = rule_cutoffs(self.store, setup.rules, now, self.grace)
@@ -364,6 +370,6 @@ class VersionedSetup:
         with self._lock:
             setup = self._built.get(version)
             if setup is None:
-                setup = setup_from_files(files, self._factory)
+                setup = replace(setup_from_files(files, self._factory), version=version)
                 self._built[version] = setup
             return setup

@@ -22,10 +22,10 @@ from accord.core.contracts.statement import ticket_fields
 from accord.core.engine import compute_ticket
 from accord.core.kpi.check import custom_fields
 from accord.core.kpi.facts import TicketFacts
-from accord.core.kpi.models import KpiSpec
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
 from accord.io.store import Store, TicketResult, TicketSummary
+from accord.service.alert_view import ViewFigures
 from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, env_notifiers
 from accord.service.auth import VerifiedTokens
 from accord.service.configuration import ConfigState
@@ -83,6 +83,7 @@ class Runtime:
             poll=settings.alert_poll,
             figures_every=settings.alert_figures_every,
             grace=settings.alert_grace,
+            figures=ViewFigures(self),
         )
         self.recomputer.on_drained = self.alerting.notify
         # compliance counts in memory, told of every ticket the recompute saves
@@ -135,7 +136,6 @@ class Runtime:
         self,
         version: int,
         config: Configuration,
-        catalog: Mapping[str, KpiSpec],
         when: Instant,
         custom: list[str],
         customer: str | None,
@@ -179,6 +179,13 @@ class Runtime:
             view.load(version, config, self._held_fields(version))
             got = read(view)
         return got
+
+    @property
+    def kpi_view_loading(self) -> bool:
+        """Whether the KPI view is being loaded in the background (reads meanwhile replay
+        the events, or, for the alert figures, wait for it)."""
+        with self._kpi_view_lock:
+            return self._kpi_view_loading
 
     def _held_fields(self, version: int) -> list[str]:
         """The custom fields the KPI view holds for a version: those its KPIs name and those

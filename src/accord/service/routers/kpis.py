@@ -301,9 +301,7 @@ def _values(
         # now: the KPI view's inputs when it can give them exactly (a second or so with a
         # million tickets), else every stored event replayed, in a worker process when slow
         viewed = (
-            runtime.kpi_view_inputs(
-                got.version, config, got.catalog, at, custom, principal.customer
-            )
+            runtime.kpi_view_inputs(got.version, config, at, custom, principal.customer)
             if as_of is None and got.version is not None
             else None
         )
