@@ -26,6 +26,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -325,14 +326,20 @@ class AlertLoop:
     def _loop(self) -> None:
         while not self._stop.is_set():
             wait = self.poll
+            started = time.monotonic()
             try:
                 result = self.run_once()
                 if result.wake_at is not None:
                     wait = min(self.poll, max(0.0, float(result.wake_at - self.clock())))
             except Exception:  # keep the loop alive: the log in the store keeps the state
                 log.exception("alert round failed")
+            ended = time.monotonic()
             self._wake.wait(wait)
             self._wake.clear()
+            # however often recomputes wake it, the loop keeps to its share of the process
+            rest = ended + round_gap(ended - started) - time.monotonic()
+            if rest > 0:
+                self._stop.wait(rest)
 
     def stop(self) -> None:
         self._stop.set()
@@ -340,6 +347,22 @@ class AlertLoop:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+# a round is followed by at least this many times its duration without one (rounds take at
+# most a fifth of the time), but never more than GAP_CAP seconds: an alert still goes out well
+# within the promised 60 s of its threshold
+BUSY_RATIO = 4.0
+GAP_CAP = 15.0
+
+
+def round_gap(took: float) -> float:
+    """The least pause after a round that took ``took`` seconds before the next one.
+
+    Every recompute wakes the loop, and under a steady stream recomputes come every second;
+    a round reads every open clock (seconds with a hundred thousand of them), so rounds back
+    to back would hold the server's interpreter from ingest and the recompute."""
+    return min(GAP_CAP, BUSY_RATIO * max(0.0, took))
 
 
 def _with_refresh(result: RoundResult, refresh: Instant | None) -> RoundResult:

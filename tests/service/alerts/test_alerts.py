@@ -7,9 +7,11 @@ the API, each customer seeing only its own alerts."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import ssl
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.core.alerts.evaluate import evaluate
 from accord.core.alerts.models import Channel
@@ -24,7 +28,14 @@ from accord.core.timeutil import Instant, iso
 from accord.errors import ConfigError
 from accord.io.notifiers import EmailNotifier, Notifier, notifier_for
 from accord.io.store import SqlStore
-from accord.service.alerting import AlertLoop, RoundResult, open_clock_readings
+from accord.service.alerting import (
+    BUSY_RATIO,
+    GAP_CAP,
+    AlertLoop,
+    RoundResult,
+    open_clock_readings,
+    round_gap,
+)
 from accord.service.app import create_app
 from accord.service.runtime import Runtime
 from accord.service.settings import Settings
@@ -433,3 +444,41 @@ def test_a_snooze_needs_exactly_one_of_until_or_for(logged: Api) -> None:
 def test_the_log_needs_a_token(logged: Api) -> None:
     res = Client(logged.app).get("/api/v1/alerts")
     assert res.status_code == 401 and res.json()["error"]["code"] == "unauthenticated"
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.floats(0, 1e6), b=st.floats(0, 1e6))
+def test_the_pause_after_a_round_grows_with_its_duration_up_to_its_cap(a: float, b: float) -> None:
+    short, long = sorted((a, b))
+    assert 0 <= round_gap(short) <= round_gap(long) <= GAP_CAP
+    assert round_gap(short) == min(GAP_CAP, BUSY_RATIO * short)
+
+
+def test_recomputes_waking_the_loop_back_to_back_never_bring_its_rounds_closer_than_the_pause(
+    tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
+    api = alert_api(tmp_path, http_receiver.url)
+    loop = api.runtime.alerting
+    rounds: list[tuple[float, float]] = []
+    original = loop.run_once
+
+    def timed() -> RoundResult:
+        start = time.monotonic()
+        result = original()
+        time.sleep(0.02)  # a round that takes a while
+        rounds.append((start, time.monotonic()))
+        return result
+
+    loop.run_once = timed  # type: ignore[method-assign]
+    try:
+        loop.start()
+        until = time.monotonic() + 1.5
+        while time.monotonic() < until:  # a recompute drained every millisecond
+            loop.notify()
+            time.sleep(0.001)
+    finally:
+        loop.stop()
+        api.store.close()
+    assert len(rounds) >= 2
+    for (s0, e0), (s1, _) in itertools.pairwise(rounds):
+        assert s1 - e0 >= round_gap(e0 - s0)
