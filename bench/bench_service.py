@@ -277,9 +277,13 @@ def bench_ingest(
 # ---------------------------------------------------------------- a million tickets
 
 
-def templates(config_dir: Path, n: int, now: int) -> list[tuple[list[Event], list[Any]]]:
-    """``n`` demo tickets of the last days, cut to their first few events (so that many are
-    still open, as in a real queue), with their records at ``now``."""
+def templates(
+    config_dir: Path, n: int, now: int, events: int | None = None
+) -> list[tuple[list[Event], list[Any]]]:
+    """``n`` demo tickets of the last days, cut to their first ``events`` events (default
+    :data:`EVENTS_PER_TICKET`: many still open, as in a real queue; ``0``: whole, most of them
+    solved, as in a store's history), with their records at ``now``."""
+    keep = EVENTS_PER_TICKET if events is None else (events or None)
     config = load_config(config_dir)
     end = datetime.fromtimestamp(now, UTC)
     by_ticket: dict[str, list[Event]] = {}
@@ -287,7 +291,7 @@ def templates(config_dir: Path, n: int, now: int) -> list[tuple[list[Event], lis
         by_ticket.setdefault(e.ticket_id, []).append(e)
     out = []
     for tid, evs in by_ticket.items():
-        head = sorted(evs, key=Event.sort_key)[:EVENTS_PER_TICKET]
+        head = sorted(evs, key=Event.sort_key)[:keep]
         out.append((head, compute_ticket(tid, head, config, now)))
     return out
 
@@ -309,9 +313,12 @@ def _rows(table: sa.Table, row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
+def bulk_load(
+    url: str, config_dir: Path, tickets: int, now: int, events: int | None = None
+) -> float:
     """Store ``tickets`` tickets (events, summaries, metric records) straight into the
-    store's tables, with the store's own row layout; return the seconds it took.
+    store's tables, with the store's own row layout; return the seconds it took. ``events``:
+    as :func:`templates`.
 
     Going through ``Store.add_events`` / ``save_results`` builds every row in Python with
     SQLAlchemy (~1.5 ms a ticket here: 25 minutes for a million), so the rows of a few
@@ -325,7 +332,7 @@ def bulk_load(url: str, config_dir: Path, tickets: int, now: int) -> float:
     t0 = time.perf_counter()
     SqlStore(url).close()  # create the schema
     base = []
-    for evs, recs in templates(config_dir, 2_000, now):
+    for evs, recs in templates(config_dir, 2_000, now, events):
         tevs = [replace(e, ticket_id=_TID, event_id=f"{_TID}-{i}") for i, e in enumerate(evs)]
         summary = summarize(_TID, tevs, now)
         # the ticket's current customer, as the ingest keeps it (the event's arrival number
