@@ -246,7 +246,7 @@ class EventRowsColumns(SnapshotColumns):
             given[name] = np.where(c >= 0, nonempty[np.maximum(c, 0)], c != NONE)
             value[name] = c
         if self.pm:
-            words = ["created", "updated", "message"]
+            words: list[str | None] = ["created", "updated", "message"]
             kcode = np.where(fr, 0, 1)
             value[ACTIVITY_FIELD] = codes[ACTIVITY_FIELD][rows]
             given[ACTIVITY_FIELD] = np.ones(rows.size, dtype=bool)
