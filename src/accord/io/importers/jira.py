@@ -136,11 +136,22 @@ class JiraImporter(JsonImporter):
         out: dict[str, FieldValue] = {}
         memo = self._fields
         for source, value in values.items():
-            got = remembered(
-                memo,
-                (source, k) if (k := exact_key(value)) is not None else None,
-                lambda: self._canonical_of(source, value),  # noqa: B023  (called at once)
-            )
+            cls = value.__class__
+            if value is None or cls is str or cls is int or cls is bool:
+                # ``exact_key``'s key for these, looked up here: a call less a value
+                got = memo.get((source, (cls, value)))
+                if got is None:
+                    got = remembered(
+                        memo,
+                        (source, (cls, value)),
+                        lambda: self._canonical_of(source, value),  # noqa: B023
+                    )
+            else:
+                got = remembered(
+                    memo,
+                    (source, k) if (k := exact_key(value)) is not None else None,
+                    lambda: self._canonical_of(source, value),  # noqa: B023  (called at once)
+                )
             for name, v in got:
                 out[name] = v
         return out
