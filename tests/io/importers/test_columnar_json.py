@@ -244,3 +244,102 @@ def test_zendesk_audits_give_the_row_importers_outcome(
     expected = outcome(list(rows.events()), rows)
     col = open_import(path, "zendesk", source_tz="Europe/Rome", columnar=True)
     assert outcome(list(col.events()), col) == expected
+
+
+# ------------------------------------------------------------------ a batch's columns
+
+_FIELD_VALUES = st.sampled_from(
+    [
+        "a", " a", "", 1, 1.0, True, False, 0.0, -0.0, float("nan"), None,
+        ["x", "y"], ["x", "y"], ("x", "y"), [], [{"no": "hash"}], {"no": "hash"},
+    ]
+)  # fmt: skip
+_PART_TEXTS = st.sampled_from(["SD-1", "SD-2", "", " x ", None, 7, True, ["l"]])
+
+
+@st.composite
+def _parts(draw: st.DrawFn) -> list[Any]:
+    from datetime import UTC, datetime, timedelta
+
+    base = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    shared = [base + timedelta(seconds=k) for k in range(3)]  # objects shared by parts
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        fields = draw(
+            st.none()
+            | st.dictionaries(st.sampled_from(["priority", "tags", "field.x"]), _FIELD_VALUES)
+        )
+        out.append(
+            (
+                draw(_PART_TEXTS),
+                draw(_PART_TEXTS),
+                draw(st.sampled_from(shared)) if draw(st.booleans()) else base.replace(),
+                draw(st.sampled_from(["created", "updated", None, 3])),
+                draw(_PART_TEXTS),
+                draw(st.sampled_from([True, False, None, 1, "no"])),
+                fields,
+            )
+        )
+    return out
+
+
+@SETTINGS
+@given(parts=_parts())
+def test_a_batchs_columns_hold_each_parts_values_or_doubt_it(parts: list[Any]) -> None:
+    """The batch's columns (text columns judged by class in one pass, field codes through
+    the batch's memo) hold each part's own value, and doubt every event whose value they
+    cannot carry: what the record-at-a-time reading of the parts gives."""
+    import math
+
+    import numpy as np
+
+    from accord.io.importers import default_mapping
+    from accord.io.importers.columnar_json import _candidates
+    from accord.io.importers.columnar_values import NAN, NONE
+
+    mapping = default_mapping("jira")
+    cand = _candidates(parts, np.arange(len(parts), dtype=np.int64), mapping, None)
+    doubt = cand.doubt.tolist()
+    for col, k, required in ((cand.ticket, 1, True), (cand.event_id, 0, False),
+                             (cand.kind, 3, True), (cand.actor, 4, False)):  # fmt: skip
+        assert col is not None
+        for i, (got, p) in enumerate(zip(col.to_pylist(), parts, strict=True)):
+            v = p[k]
+            ok = v.__class__ is str or (v is None and not required)
+            assert got == (v if ok else None)
+            if not ok:
+                assert doubt[i]
+    assert cand.public is not None
+    for i, (got, p) in enumerate(zip(cand.public.to_pylist(), parts, strict=True)):
+        ok = p[5] is None or p[5].__class__ is bool
+        assert got == (p[5] if ok else None)
+        if not ok:
+            assert doubt[i]
+    by_name = {f.name: f for f in cand.fields}
+    for i, p in enumerate(parts):
+        fields = p[6]
+        if not fields:
+            assert (fields is None) or doubt[i]
+            continue
+        for name, v in fields.items():
+            f = by_name[name]
+            v = tuple(v) if isinstance(v, list) else v
+            try:
+                hash(v)
+            except TypeError:
+                assert doubt[i]
+                continue
+            assert f.given[i]
+            code = int(f.codes[i])
+            if v is None:
+                assert code == NONE
+            elif isinstance(v, float) and math.isnan(v):
+                assert code == NAN
+            else:
+                got = f.values.value(code)
+                assert got.__class__ is v.__class__ and got == v
+    for f in cand.fields:  # equal values (class and value) share a code
+        keys = {}
+        for i in np.flatnonzero(f.given & (f.codes >= 0)).tolist():
+            v = f.values.value(int(f.codes[i]))
+            assert keys.setdefault((v.__class__, v), int(f.codes[i])) == int(f.codes[i])

@@ -35,7 +35,15 @@ from accord.io.columnar_validate import _conform, _events_table, _validate_colum
 from accord.io.importers.base import CanonicalDict, validate_row_events
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_sha256 import sha256_prefixes
-from accord.io.importers.columnar_values import I32, I64, NAN, NONE, BoolArray, Values
+from accord.io.importers.columnar_values import (
+    I32,
+    I64,
+    NAN,
+    NONE,
+    BoolArray,
+    Values,
+    small_unique,
+)
 from accord.io.table_writers import _distinct_rows
 
 
@@ -122,7 +130,7 @@ def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolA
         cleared = np.zeros_like(cleared)
     doubt |= f.given & (f.codes == NAN)
     used = f.codes[given]
-    uniq, inv = np.unique(used, return_inverse=True)
+    uniq, inv = small_unique(used)  # codes: non-negative and small
     every = f.values.values
     vals = [every[u] for u in uniq.tolist()]
     # per distinct value once an import, not once a block

@@ -97,9 +97,22 @@ class EventRowsColumns(SnapshotColumns):
             for role in ("kind", "actor", "public", "rating"):
                 col = m.column(role)
                 row[role] = per_distinct(block.column(col), n, partial(self._cell, role))
-        ecodes, eids = self._texts(block.column(m.column("event_id")), n)
-        row["event_id"] = (ecodes, eids)
+        eid_col = m.column("event_id")
+        row["event_id"] = self._text_array(eid_col, block.column(eid_col), n)
         return self._derive_rows(block, g, ts_ix, codes, row, probs, inst)
+
+    def _text_array(self, column: str | None, col: pa.Array | None, n: int) -> tuple[I32, pa.Array]:
+        """:meth:`_texts` with the distinct texts left in Arrow, a null after them: a
+        column of nearly distinct cells (event ids) is not made into Python strings."""
+        if col is None or column is None:
+            return np.zeros(n, dtype=np.int32), pa.nulls(1, pa.string())
+        codes, dictionary, odd = self._cells_arrow(column, col, text=True)
+        if odd or not pa.types.is_string(dictionary.type):
+            values: list[Any] = dictionary.to_pylist()
+            for i, v in odd.items():
+                values[i] = v
+            return codes, pa.array([*values, None], pa.string())
+        return codes, pa.concat_arrays([dictionary, pa.nulls(1, pa.string())])
 
     @property
     def plan_names(self) -> list[str]:
@@ -189,7 +202,7 @@ class EventRowsColumns(SnapshotColumns):
             if not new_fail:
                 break
             seen: set[int] = set()
-            for r in order:
+            for r in order.tolist():  # the rows in ticket order
                 if r in new_fail and int(g[r]) not in seen:
                     seen.add(int(g[r]))
                     val_failed[r] = True
@@ -207,7 +220,7 @@ class EventRowsColumns(SnapshotColumns):
         local_ok: BoolArray,
         val_failed: BoolArray,
         inst: Instants,
-    ) -> tuple[BlockOutcome, dict[int, tuple[str, str]], list[int]]:
+    ) -> tuple[BlockOutcome, dict[int, tuple[str, str]], I64]:
         tick = self.tickets
         n = g.size
         commit = local_ok & ~val_failed
@@ -219,7 +232,7 @@ class EventRowsColumns(SnapshotColumns):
         first_s = ~tick.known[gs] & (before == 0)
         first = np.zeros(n, dtype=bool)
         first[srt] = first_s
-        rows = np.sort(idx)  # rows in file order
+        rows = idx  # rows in file order (``flatnonzero`` gives them sorted)
         fr = first[rows]
         # the fields each row sets (non-empty values), by name, in the row importer's order
         given: dict[str, BoolArray] = {}
@@ -233,7 +246,8 @@ class EventRowsColumns(SnapshotColumns):
             given[name] = np.where(c >= 0, nonempty[np.maximum(c, 0)], c != NONE)
             value[name] = c
         if self.pm:
-            kind_txt = np.where(fr, "created", "updated")
+            words: list[str | None] = ["created", "updated", "message"]
+            kcode = np.where(fr, 0, 1)
             value[ACTIVITY_FIELD] = codes[ACTIVITY_FIELD][rows]
             given[ACTIVITY_FIELD] = np.ones(rows.size, dtype=bool)
             value["status"] = codes["status"][rows]
@@ -256,9 +270,9 @@ class EventRowsColumns(SnapshotColumns):
             kcode = kc[rows].astype(np.int64)
             unset = np.array([k is None for k in kcell] + [True], dtype=bool)[kc[rows]]
             kcode = np.where(unset, np.where(fr, len(kcell), len(kcell) + 1), kcode)
-            kind_txt = np.array(words, dtype=object)[kcode]
-            low = np.array([str(k).strip().lower() for k in words], dtype=object)[kcode]
-            rating = low == "rating"
+            # judged per distinct word, not per row (object arrays of 2M texts are slow)
+            low = [str(k).strip().lower() for k in words]
+            rating = np.array([w == "rating" for w in low], dtype=bool)[kcode]
             rc, rv = row["rating"]
             rval = self.values["rating"]
             value["rating"] = np.array([rval.code(v) for v in rv] + [NONE], dtype=np.int32)[
@@ -266,7 +280,7 @@ class EventRowsColumns(SnapshotColumns):
             ]
             given["rating"] = rating
             has_fields = np.logical_or.reduce([given[k] for k in given]) if given else rating
-            two = np.isin(low, _NO_FIELDS) & has_fields
+            two = np.array([w in _NO_FIELDS for w in low], dtype=bool)[kcode] & has_fields
             n_ev = 1 + two.astype(np.int64)
         ev_rows = np.repeat(rows, n_ev)
         part = np.arange(ev_rows.size) - np.repeat(np.cumsum(n_ev) - n_ev, n_ev)
@@ -277,7 +291,7 @@ class EventRowsColumns(SnapshotColumns):
             # the message: second on a first row, first otherwise
             is_msg = m_two & np.where(first_e, part == 1, part == 0)
             is_change = ~is_msg
-            kinds = np.where(is_msg, "message", kind_txt[ev_of_row])
+            ev_kind = np.where(is_msg, 2, kcode[ev_of_row])
             actor = pc.if_else(
                 pa.array(is_msg), row["msg_actor"].take(pa.array(ev_rows)), _NULL_TEXT
             )
@@ -288,7 +302,7 @@ class EventRowsColumns(SnapshotColumns):
             eid = pa.nulls(ev_rows.size, pa.string())
         else:
             is_change = ~(m_two & (part == 0))  # the first of two events carries no fields
-            kinds = np.where(m_two & (part == 1), "updated", kind_txt[ev_of_row])
+            ev_kind = np.where(m_two & (part == 1), len(words) - 1, kcode[ev_of_row])
             ac, av = row["actor"]
             pcode, pv = row["public"]
             base = ~(m_two & (part == 1))
@@ -305,7 +319,7 @@ class EventRowsColumns(SnapshotColumns):
             pub_codes = np.where(base, pcode[ev_rows], -1).astype(np.int64)
             pub_codes[pub_codes >= len(pubs)] = -1
             ec, ev = row["event_id"]
-            ids = pa.array([*ev, None], pa.string()).take(pa.array(ec[ev_rows]))
+            ids = ev.take(pa.array(ec[ev_rows]))
             eid = pc.if_else(pa.array(base), ids, pc.binary_join_element_wise(ids, ":fields", ""))
         cols: list[FieldColumn] = []
         for name in self.names:
@@ -328,7 +342,7 @@ class EventRowsColumns(SnapshotColumns):
             row=ev_rows.astype(np.int64),
             ticket=ticket_texts(names, g[ev_rows]),
             event_id=eid,
-            kind=pa.array(kinds.astype(str), pa.string()),
+            kind=pa.array(words, pa.string()).take(pa.array(ev_kind)),
             ts=ts_ix[ev_rows].astype(np.int64),
             instants=inst,
             fields=cols,
@@ -348,7 +362,7 @@ class EventRowsColumns(SnapshotColumns):
             skip_rows=val_failed,
         )
         new_fail = {r: why for r, why in checked.failed.items() if not val_failed[r]}
-        order = [int(r) for r in srt.tolist()]
+        order = srt
         if new_fail:
             empty = BlockOutcome(checked.events, np.zeros(0, np.int64), np.zeros(0, np.int64))
             return empty, new_fail, order

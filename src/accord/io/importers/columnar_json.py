@@ -78,9 +78,18 @@ class JsonBatch:
         return Checked(events, checked.event_index, checked.failed)
 
 
+_TEXT_ONLY = frozenset({str})
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_BOOL_OR_NONE = frozenset({bool, type(None)})
+
+
 def _text_column(values: list[Any], doubt: list[bool], required: bool = False) -> pa.Array:
     """A text column; a value that is not text (or missing where ``required``) is left
     null and its event doubted: the row importer's check words the problem."""
+    # the usual column: every value text (or None where allowed), seen by class in C
+    classes = set(map(type, values))
+    if classes <= (_TEXT_ONLY if required else _TEXT_OR_NONE):
+        return pa.array(values, pa.string())
     out: list[str | None] = []
     for i, v in enumerate(values):
         if v.__class__ is str or (v is None and not required):
@@ -113,22 +122,18 @@ def _candidates(
     instants = Instants(mapping, tz)
     # each datetime object once (the importers parse each distinct text once; every part is
     # alive here, so no two of them share an ``id``), read as the validator reads its text
-    seen: dict[int, int] = {}
-    distinct: list[datetime] = []
-    which: list[int] = []
-    for p in parts:
-        k = seen.get(id(p[2]))
-        if k is None:
-            k = seen[id(p[2])] = len(distinct)
-            distinct.append(p[2])
-        which.append(k)
-    ts = _instant_indices(instants, distinct, mapping)[np.asarray(which, dtype=np.int64)]
+    dts = [p[2] for p in parts]
+    by_id = {id(dt): dt for dt in dts}  # in order of first sight
+    at = {k: i for i, k in enumerate(by_id)}
+    which = np.fromiter(map(at.__getitem__, map(id, dts)), dtype=np.int64, count=n)
+    ts = _instant_indices(instants, list(by_id.values()), mapping)[which]
     publics: list[bool | None] = [p[5] for p in parts]
-    for i, pub in enumerate(publics):
-        if not (pub is None or pub.__class__ is bool):
-            publics[i] = None
-            doubt[i] = True
-    columns: dict[str, tuple[Values, list[int], list[bool]]] = {}
+    if not set(map(type, publics)) <= _BOOL_OR_NONE:
+        for i, pub in enumerate(publics):
+            if not (pub is None or pub.__class__ is bool):
+                publics[i] = None
+                doubt[i] = True
+    columns: dict[str, tuple[Values, list[int], list[bool], dict[Any, int]]] = {}
     for i, p in enumerate(parts):
         fields = p[6]
         if fields is None:
@@ -139,15 +144,20 @@ def _candidates(
         for name, v in fields.items():
             col = columns.get(name)
             if col is None:
-                col = columns[name] = (Values(), [-1] * n, [False] * n)
-            values, codes, given = col
+                col = columns[name] = (Values(), [-1] * n, [False] * n, {})
+            values, codes, given, memo = col
             if isinstance(v, list):
                 v = tuple(v)
+            # the batch's own memo of ``values.code`` (same key: class and value)
             try:
-                codes[i] = values.code(v)
+                key = (v.__class__, v)
+                c = memo.get(key)
             except TypeError:  # not hashable: not a field value the table carries
                 doubt[i] = True
                 continue
+            if c is None:
+                c = memo[key] = values.code(v)
+            codes[i] = c
             given[i] = True
     if not instants.arrays()[0].size:
         instants.add(datetime(1970, 1, 1))  # no event: an index to point at
@@ -162,7 +172,7 @@ def _candidates(
             FieldColumn(
                 name, values, np.asarray(codes, dtype=np.int32), np.asarray(given, dtype=bool)
             )
-            for name, (values, codes, given) in columns.items()
+            for name, (values, codes, given, _) in columns.items()
         ],
         actor=_text_column([p[4] for p in parts], doubt),
         public=pa.array(publics, pa.bool_()),

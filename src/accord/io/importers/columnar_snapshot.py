@@ -46,6 +46,7 @@ from accord.io.importers.columnar_values import (
     last_before,
     per_distinct,
     prefix_max_before,
+    small_unique,
 )
 from accord.io.importers.csv_blocks import CsvBlock
 from accord.io.importers.tabular import (
@@ -126,6 +127,7 @@ class SnapshotColumns:
         self.names = names
         self.values = {name: Values() for name in names}
         self.tickets = Tickets(len(names))
+        self._many: dict[str, bool] = {}  # per column: its cells nearly all distinct
         self.seq = 0
         self._ranked: list[tuple[int, str]] = []
         self._cleaned: dict[str, dict[tuple[type, Any], Cleaned]] = {}
@@ -139,6 +141,17 @@ class SnapshotColumns:
         """``text_of(pick(cell))`` of each distinct cell, and each row's index."""
         return cells(col, n, self.m.missing_set, text=True)
 
+    def _cells_arrow(
+        self, column: str, col: pa.Array, text: bool = False
+    ) -> tuple[I32, pa.Array, dict[int, Any]]:
+        """:func:`cells_arrow`, told ``distinct`` for a column whose cells nearly all
+        differed in the block before (learned per column: hashing them saves nothing)."""
+        many = self._many.get(column, False)
+        got = cells_arrow(col, self.m.missing_set, text=text, distinct=many)
+        if not many:
+            self._many[column] = 2 * len(got[1]) > len(col)
+        return got
+
     def _instant(
         self, col: pa.Array | None, n: int, column: str, missing: str | None, inst: Instants
     ) -> tuple[I64, I32, list[tuple[str, str] | None]]:
@@ -147,7 +160,7 @@ class SnapshotColumns:
         if col is None:
             none: list[tuple[str, str] | None] = [None if missing is None else (column, missing)]
             return np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int32), none
-        codes, dictionary, odd = cells_arrow(col, m.missing_set)
+        codes, dictionary, odd = self._cells_arrow(column, col)
         k = len(dictionary)
         size = k + 1 if (codes >= k).any() else k
         ix = np.full(size, -1, dtype=np.int64)
@@ -554,5 +567,5 @@ def _nonempty(v: FieldValue) -> bool:
 
 def ticket_texts(names: list[str], numbers: I64) -> pa.Array:
     """The ticket ids of these ticket numbers (each distinct one made into text once)."""
-    uniq, inv = np.unique(numbers, return_inverse=True)
+    uniq, inv = small_unique(numbers)
     return pa.array([names[int(x)] for x in uniq], pa.string()).take(pa.array(inv.reshape(-1)))

@@ -40,7 +40,7 @@ from accord.io.importers.base import (
     text_of,
 )
 from accord.io.importers.mapping import ImportMapping, Role
-from accord.io.importers.memo import InstantTexts, exact_key, remembered
+from accord.io.importers.memo import MEMO, InstantTexts, exact_key, remembered
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SOURCE_STATUS, status_category
 
@@ -92,6 +92,12 @@ class JiraImporter(JsonImporter):
         # depend on the text only; a failure is not kept, so it is raised again each time)
         self._instants = InstantTexts(mapping)
         self._fields: dict[Any, list[tuple[str, FieldValue]]] = {}
+        # the sources read on every issue, with whether each holds a user (fixed by the
+        # mapping: worked out once, not once an issue)
+        self._now_sources = [
+            (s, self._is_user(s)) for s in dict.fromkeys([*self._targets, self._status])
+        ]
+        self._lowered: dict[str, str | None] = {}  # item field name -> source (memo)
 
     def _is_user(self, source: str) -> bool:
         got = self._users.get(source)
@@ -102,12 +108,17 @@ class JiraImporter(JsonImporter):
         return got
 
     def _source_of(self, item: Mapping[str, Any]) -> str | None:
+        lowered = self._lowered
         for key in ("fieldId", "field"):
             name = item.get(key)
-            if isinstance(name, str):
-                got = self._by_lower.get(name.lower())
+            if name.__class__ is str or isinstance(name, str):
+                got = lowered.get(name, _MISSING)
+                if got is _MISSING:
+                    got = self._by_lower.get(name.lower())
+                    if len(lowered) < MEMO:
+                        lowered[name] = got
                 if got is not None:
-                    return got
+                    return got  # type: ignore[return-value]
         return None
 
     def _item_value(self, item: Mapping[str, Any], side: str, source: str) -> Any:
@@ -125,11 +136,22 @@ class JiraImporter(JsonImporter):
         out: dict[str, FieldValue] = {}
         memo = self._fields
         for source, value in values.items():
-            got = remembered(
-                memo,
-                (source, k) if (k := exact_key(value)) is not None else None,
-                lambda: self._canonical_of(source, value),  # noqa: B023  (called at once)
-            )
+            cls = value.__class__
+            if value is None or cls is str or cls is int or cls is bool:
+                # ``exact_key``'s key for these, looked up here: a call less a value
+                got = memo.get((source, (cls, value)))
+                if got is None:
+                    got = remembered(
+                        memo,
+                        (source, (cls, value)),
+                        lambda: self._canonical_of(source, value),  # noqa: B023
+                    )
+            else:
+                got = remembered(
+                    memo,
+                    (source, k) if (k := exact_key(value)) is not None else None,
+                    lambda: self._canonical_of(source, value),  # noqa: B023  (called at once)
+                )
             for name, v in got:
                 out[name] = v
         return out
@@ -182,18 +204,20 @@ class JiraImporter(JsonImporter):
                 f"the issue holds {len(comments)} of {ctotal} comments; fetch the rest "
                 "(GET /rest/api/3/issue/{key}/comment) and merge them into comment.comments",
             )
-        sources = [*self._targets, self._status]
-        now = {s: _object_value(fields.get(s), self._is_user(s)) for s in dict.fromkeys(sources)}
+        values = {s: _object_value(fields.get(s), user) for s, user in self._now_sources}
         dated = sorted(
             ((self._ts(h.get("created"), f"changelog.histories[{n}].created"), n, h)
              for n, h in enumerate(histories)),
             key=lambda x: (x[0], x[1]),
         )  # fmt: skip
-        values = dict(now)
-        for _, _, h in reversed(dated):
+        # each history's mapped items, found once for the walk back and the walk forward
+        mapped: dict[int, list[tuple[str, Mapping[str, Any]]]] = {}
+        for _, n, h in reversed(dated):
+            found = mapped[n] = []
             for item in h.get("items") or []:
                 source = self._source_of(item)
                 if source is not None:
+                    found.append((source, item))
                     values[source] = self._item_value(item, "from", source)
         events: list[tuple[datetime, int, EventParts]] = []
         initial: dict[str, FieldValue] = {
@@ -202,10 +226,8 @@ class JiraImporter(JsonImporter):
         events.append((created, 0, (f"jira:{key}", key, created, "created", None, None, initial)))
         for at, n, h in dated:
             changed: dict[str, Any] = {}
-            for item in h.get("items") or []:
-                source = self._source_of(item)
-                if source is not None:
-                    changed[source] = self._item_value(item, "to", source)
+            for source, item in mapped[n]:
+                changed[source] = self._item_value(item, "to", source)
             if changed:
                 eid = f"jira:{key}:h{text_of(h.get('id')) or n}"
                 events.append(
