@@ -99,6 +99,28 @@ class _ViewCollector(Collector):
         yield tickets
 
 
+class _RecomputeCollector(Collector):
+    """The recompute process (when the recompute runs in one): its CPU time and restarts."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        process = self._runtime.recompute_process
+        if process is None:
+            return
+        yield GaugeMetricFamily(
+            "accord_recompute_process_cpu_seconds",
+            "CPU seconds used by the recompute processes (as of their last pass)",
+            value=process.cpu_total,
+        )
+        yield GaugeMetricFamily(
+            "accord_recompute_process_starts",
+            "Recompute processes started (more than one: one ended and was replaced)",
+            value=process.starts,
+        )
+
+
 class ServiceMetrics:
     def __init__(self, runtime: Runtime) -> None:
         self.registry = CollectorRegistry()
@@ -122,6 +144,7 @@ class ServiceMetrics:
         )
         self.registry.register(_StoreCollector(runtime))
         self.registry.register(_ViewCollector(runtime))
+        self.registry.register(_RecomputeCollector(runtime))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

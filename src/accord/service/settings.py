@@ -37,6 +37,9 @@ class Settings:
     # the background recompute of touched tickets: how often it looks, how many per pass
     recompute_interval: float = 0.1
     recompute_batch: int = 500
+    # run that recompute in a process of its own (another core than ingest and reads) when
+    # the store can be shared: a SQL store with a file or a server; else in a thread
+    recompute_process: bool = True
     background: bool = True
     # the alert loop's longest sleep: it wakes earlier at the next foreseen alert instant;
     # at most 30 s, so that an alert goes out within the promised 60 s of its threshold
