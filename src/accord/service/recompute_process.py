@@ -209,6 +209,10 @@ def _poll(reader: Connection) -> bool:
 # ---------------------------------------------------------------------- the child
 
 
+class _Stopped(Exception):
+    """Raised between two passes of a drain when the server stops the process."""
+
+
 def child_main(
     url: str,
     interval: float,
@@ -262,6 +266,8 @@ def child_main(
         pending.clear()
         sent[:] = [recomputer.recomputed, recomputer.failed]
         out.send(message)
+        if stop.is_set():  # between two passes of a long drain: the rest waits in the store
+            raise _Stopped
 
     recomputer.on_saved = saved
     recomputer.on_drained = lambda: out.send(("drained", time.process_time()))
@@ -280,8 +286,8 @@ def child_main(
                 return
             try:
                 recomputer.drain(progress)
-            except (BrokenPipeError, EOFError):
-                return  # the server is gone
+            except (BrokenPipeError, EOFError, _Stopped):
+                return  # the server is gone, or stops us
             except Exception:  # the marks stay for the next pass
                 log.exception("recompute of touched tickets failed")
                 stop.wait(1.0)
