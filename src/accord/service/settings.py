@@ -53,6 +53,9 @@ class Settings:
     # (and refreshed in the background) only when computing it took at least snapshot_cheap
     snapshot_max_age: float = 60.0
     snapshot_cheap: float = 0.25
+    # /metrics' clock gauges scan every stored clock (seconds with a million tickets): judged
+    # again at most this often (seconds; 0: at every scrape); the backlog gauges every time
+    metrics_clocks_every: float = 30.0
     config_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -63,6 +66,8 @@ class Settings:
             )
         if self.alert_figures_every <= 0:
             raise InputError("alert_figures_every: must be above 0 seconds")
+        if self.metrics_clocks_every < 0:
+            raise InputError("metrics_clocks_every: must be 0 seconds or more")
         if self.alert_grace < 0:
             raise InputError("alert_grace: must be 0 seconds or more")
 
