@@ -69,7 +69,14 @@ from accord.demo.generate import generate_events
 from accord.io.store import Scope, SqlStore
 from accord.service.auth import create_token
 from accord.service.recompute import summarize
-from service_sustained import cpu_seconds, recompute_cpu, summary, sustained
+from service_sustained import (
+    cpu_seconds,
+    recompute_cpu,
+    run_queue_seconds,
+    spawned_children,
+    summary,
+    sustained,
+)
 
 PG_URL = os.environ.get(
     "ACCORD_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -488,6 +495,15 @@ def report_sustained(
     load = os.getloadavg()
     cpu0 = cpu_seconds(server.proc.pid)
     child0 = recompute_cpu(server.base, token)
+    # time spent runnable but without a CPU: how much the host's other work took from them
+    watched = {"server": server.proc.pid}
+    deadline = time.monotonic() + 30  # the recompute process is spawned as the server starts
+    while child0 is not None and "recompute" not in watched and time.monotonic() < deadline:
+        for pid in spawned_children(server.proc.pid)[:1]:
+            watched["recompute"] = pid
+        time.sleep(0.1)
+    waits0 = {k: run_queue_seconds(p) for k, p in watched.items()}
+    t0 = time.perf_counter()
     try:
         run = sustained(
             server.base,
@@ -499,6 +515,8 @@ def report_sustained(
         )
         cpu = cpu_seconds(server.proc.pid) - cpu0
         child1 = recompute_cpu(server.base, token)
+        waits1 = {k: run_queue_seconds(p) for k, p in watched.items()}
+        wall = time.perf_counter() - t0
     finally:
         server.stop()
     r = summary(run, seconds, args.rate)
@@ -543,6 +561,17 @@ def report_sustained(
         f"{r['missed']} not listed within 300 s",
         flush=True,
     )
+    waited = [
+        f"{k} {b - a:,.0f} s"
+        for k, a in waits0.items()
+        if a is not None and (b := waits1[k]) is not None
+    ]
+    if waited:
+        print(
+            f"[{name}] waiting for a CPU while runnable (run queue), over the run's "
+            f"{wall:,.0f} s: {', '.join(waited)}",
+            flush=True,
+        )
     if r["error_count"]:
         print(f"[{name}] {r['error_count']} errors, first: {r['errors']}", flush=True)
 

@@ -134,6 +134,38 @@ def cpu_seconds(pid: int) -> float:
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def run_queue_seconds(pid: int) -> float | None:
+    """Seconds a process has spent runnable but waiting for a CPU (Linux schedstat; ``None``
+    when it cannot be read): on a shared host, how much of its time the others took."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def spawned_children(pid: int) -> list[int]:
+    """The processes ``pid`` started with multiprocessing's spawn (the recompute process;
+    the resource tracker left out)."""
+    import glob
+
+    out: list[int] = []
+    for path in glob.glob(f"/proc/{pid}/task/*/children"):
+        try:
+            with open(path) as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            continue
+        for kid in kids:
+            try:
+                with open(f"/proc/{kid}/cmdline") as f:
+                    if "spawn_main" in f.read():
+                        out.append(kid)
+            except OSError:
+                continue
+    return out
+
+
 def gauge(http: httpx.Client, name: str) -> float | None:
     """A gauge of ``GET /metrics`` (``None``: not listed)."""
     text = http.get("/metrics").text
