@@ -124,9 +124,11 @@ class Runtime:
     def _saved_elsewhere(self, seqs: Mapping[str, int]) -> None:
         """The recompute process saved these tickets (ticket: highest event seq): what
         :meth:`_saved` learns from the records handed over, read from the store."""
-        self.records_view.refresh(seqs)
+        # the two that cannot fail first: a failed store read below leaves the records view
+        # to its own catch-up (sync re-reads the tickets whose seqs it did not take)
         self.kpi_view.saved(seqs)
         self._saves += 1
+        self.records_view.refresh(seqs)
 
     def notify_recompute(self) -> None:
         """New events are stored: wake the background recompute."""
