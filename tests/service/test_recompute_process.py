@@ -230,3 +230,33 @@ def test_the_setting_turns_the_process_off(tmp_path: Path) -> None:
     finally:
         runtime.stop()
         store.close()
+
+
+def test_on_sqlite_a_recompute_held_by_another_writer_waits_and_loses_no_mark(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    with live_api("sqlite", tmp_path) as api:
+        process = api.runtime.recompute_process
+        assert process is not None
+        wait_for("the recompute process running", lambda: process.pid is not None)
+        pid = process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            api.send(_created("w1", "W1", customer="acme", priority="high"))
+            # another writer holds the file's write lock while the recompute wakes up
+            other = sqlite3.connect(tmp_path / "accord.db", timeout=30, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        try:
+            time.sleep(2.0)  # the pass runs into the lock meanwhile (not an assertion)
+            assert [t for t, _ in api.store.dirty(10)] == ["W1"]
+            assert not api.store.records_of(["W1"]).get("W1")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        wait_for("W1 recomputed once the lock is free", lambda: _recomputed(api, "W1"))
+        assert process.starts == 1
