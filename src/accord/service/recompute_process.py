@@ -42,7 +42,7 @@ log = logging.getLogger("accord.service")
 RESTART_AFTER = 1.0  # seconds between a child's death and the start of the next one
 STOP_WAIT = 10.0  # seconds a stopping child may take to finish its pass
 
-# what the server does with a pass's tickets ({ticket: seq}), and after a drain
+# what the server does with the tickets a pass saved: {ticket: highest event seq}
 Passed = Callable[[Mapping[str, int]], None]
 
 
