@@ -134,10 +134,55 @@ def cpu_seconds(pid: int) -> float:
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def pending(http: httpx.Client) -> int:
+def run_queue_seconds(pid: int) -> float | None:
+    """Seconds a process has spent runnable but waiting for a CPU (Linux schedstat; ``None``
+    when it cannot be read): on a shared host, how much of its time the others took."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def spawned_children(pid: int) -> list[int]:
+    """The processes ``pid`` started with multiprocessing's spawn (the recompute process;
+    the resource tracker left out)."""
+    import glob
+
+    out: list[int] = []
+    for path in glob.glob(f"/proc/{pid}/task/*/children"):
+        try:
+            with open(path) as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            continue
+        for kid in kids:
+            try:
+                with open(f"/proc/{kid}/cmdline") as f:
+                    if "spawn_main" in f.read():
+                        out.append(kid)
+            except OSError:
+                continue
+    return out
+
+
+def gauge(http: httpx.Client, name: str) -> float | None:
+    """A gauge of ``GET /metrics`` (``None``: not listed)."""
     text = http.get("/metrics").text
-    line = next(x for x in text.splitlines() if x.startswith("accord_recompute_pending "))
-    return int(float(line.split()[1]))
+    line = next((x for x in text.splitlines() if x.startswith(f"{name} ")), None)
+    return float(line.split()[1]) if line is not None else None
+
+
+def pending(http: httpx.Client) -> int:
+    return int(gauge(http, "accord_recompute_pending") or 0)
+
+
+def recompute_cpu(base: str, token: str) -> float | None:
+    """CPU seconds of the server's recompute processes so far (``None``: the recompute runs
+    in the server's own process, whose CPU time includes it)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+        return gauge(http, "accord_recompute_process_cpu_seconds")
 
 
 def _sample(http: httpx.Client, run: Run, t0: float, stop: threading.Event) -> None:

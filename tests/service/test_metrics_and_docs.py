@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from tests.service.conftest import T0, Api, created
+import pytest
+
+from tests.service.conftest import T0, Api, created, make_api
+from tests.service.stores import STORES, api_over
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -42,3 +46,60 @@ def test_the_docs_load_their_assets_from_this_server(api: Api) -> None:
     schema = api.client.get("/openapi.json").json()
     assert schema["info"]["title"] == "Accord"
     assert "/api/v1/events" in schema["paths"]
+
+
+def _clock_gauges(text: str) -> dict[str, float]:
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(("accord_clocks{", "accord_breaches{"))
+    }
+
+
+def _populate(api: Api) -> None:
+    api.send(
+        created("e1", "T1", 0, status="new", priority="high", customer="acme"),
+        created("e3", "T2", 10, status="new", priority="low", customer="acme"),
+    )
+    api.clock.now = T0 + 40 * 60
+    api.drain()
+
+
+def test_the_clock_gauges_are_judged_again_at_most_every_so_often_the_backlog_always(
+    tmp_path: Path,
+) -> None:
+    api = make_api(tmp_path, metrics_clocks_every=3600.0)
+    try:
+        _populate(api)
+        first = api.get("/metrics").text
+        api.clock.now = T0 + 10 * 3600  # every first response now breached
+        api.send(created("e9", "T9", 30, status="new", priority="high", customer="globex"))
+        second = api.get("/metrics").text
+        # the backlog at once; the clocks as judged by the first scrape, within the hour
+        assert sample(first, "accord_recompute_pending") == 0
+        assert sample(second, "accord_recompute_pending") == 1
+        assert _clock_gauges(second) == _clock_gauges(first)
+    finally:
+        api.store.close()
+
+
+def test_with_no_interval_the_clock_gauges_are_judged_at_every_scrape(tmp_path: Path) -> None:
+    api = make_api(tmp_path, metrics_clocks_every=0.0)
+    try:
+        _populate(api)
+        first = api.get("/metrics").text
+        api.clock.now = T0 + 10 * 3600
+        second = api.get("/metrics").text
+        assert sample(first, "accord_clocks", state="breached") == 0
+        assert sample(second, "accord_clocks", state="breached") == 4  # both clocks, both tickets
+    finally:
+        api.store.close()
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_the_backlog_counts_equal_the_full_stats(kind: str, tmp_path: Path) -> None:
+    with api_over(kind, tmp_path) as api:
+        _populate(api)
+        api.send(created("e9", "T9", 30, status="new", priority="high", customer="globex"))
+        stats = api.store.stats(api.clock.now)
+        assert api.store.backlog() == (stats.pending_recompute, stats.failed_tickets) == (1, 0)

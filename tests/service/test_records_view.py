@@ -336,3 +336,81 @@ def test_a_configuration_uploaded_elsewhere_reloads_the_view_from_the_store() ->
     view.sync(force=True)
     assert view.loads == 2
     assert_same(view, store, T0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=st.lists(result_st, max_size=6),
+    steps=st.lists(step_st, max_size=6),
+    nows=st.lists(st.integers(T0 - 3 * DAY, T0 + 3 * DAY), min_size=1, max_size=3),
+)
+def test_tickets_named_by_the_recompute_process_are_read_into_the_view_exactly(
+    first: list[tuple[str, str | None, list[tuple[object, ...]]]],
+    steps: list[
+        tuple[
+            list[tuple[str, str | None]],
+            bool,
+            list[tuple[str, str | None, list[tuple[object, ...]]]],
+        ]
+    ],
+    nows: list[int],
+) -> None:
+    """The recompute in its own process names the tickets it saved (with their seqs): after
+    ``refresh`` alone (no sync) the view equals the store, under the customers the store
+    holds, whatever moves came before; and it agrees with a view told by ``apply``."""
+    store = MemoryStore()
+    n = 0
+    for tid, customer, recs in first:
+        n += 1
+        add_event(store, tid, n)
+        store.save_results([make_result(tid, customer, recs)], clear=store.dirty(100))
+    named = RecordsView(store, check_interval=1e9, compact_at=2)
+    handed = RecordsView(store, check_interval=1e9, compact_at=2)
+    named.load()
+    handed.load()
+    for moves, _, batch in steps:
+        for tid, customer in moves:
+            n += 1
+            add_event(store, tid, n, customer=customer)
+        results = list({tid: make_result(tid, c, recs) for tid, c, recs in batch}.values())
+        seqs: dict[str, int] = {}
+        for r in results:
+            n += 1
+            seqs[r.summary.ticket_id] = add_event(store, r.summary.ticket_id, n)
+        store.save_results(results, clear=store.dirty(100))
+        named.refresh(seqs)
+        handed.apply(results, seqs)
+        for now in nows:
+            assert_same(named, store, now)
+            for by in GROUPINGS:
+                for customer in (None, "acme", "globex"):
+                    got = named.compliance(by, now=now, customer=customer)
+                    want = handed.compliance(by, now=now, customer=customer)
+                    assert rows(got) == rows(want), (by, customer)
+
+
+def test_tickets_named_while_the_view_loads_are_applied_to_what_it_loads() -> None:
+    store = MemoryStore()
+    add_event(store, "T1", 1)
+    store.save_results([make_result("T1", "acme", [])], clear=store.dirty(10))
+    view = RecordsView(store, check_interval=1e9)
+    real = store.compliance_keys
+    named: list[bool] = []
+
+    def keys(ticket_ids: object = None, **kw: object) -> object:
+        # the load reads the store here; the recompute process saves T1 again meanwhile
+        if ticket_ids is None and not named:
+            named.append(True)
+            seq = add_event(store, "T1", 2)
+            rec = ("resolution", "high", "Gold", "ops", State.BREACHED, None, 0, True)
+            store.save_results([make_result("T1", "acme", [rec])], clear=store.dirty(10))
+            got = list(real(**kw))  # the load sees what was there before the save
+            view.refresh({"T1": seq})
+            return iter(got[:0])
+        return real(ticket_ids, **kw)  # type: ignore[arg-type]
+
+    store.compliance_keys = keys  # type: ignore[method-assign, assignment]
+    view.load()
+    assert named
+    assert_same(view, store, T0)
+    assert view.records == 1

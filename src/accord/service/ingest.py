@@ -205,7 +205,7 @@ def store_outcomes(
     )
     if accepted:
         runtime.metrics.ingested.labels(source).inc(accepted)
-        runtime.recomputer.notify()
+        runtime.notify_recompute()
     if duplicates:
         runtime.metrics.duplicates.labels(source).inc(duplicates)
     if rejected:

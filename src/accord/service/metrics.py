@@ -1,30 +1,48 @@
 """Prometheus metrics at ``/metrics``: counters of ingested, duplicate and rejected events
-(by source), and gauges read from the store when scraped: clocks by state (judged at the
-scrape), breached clocks by policy and priority, tickets waiting for a recompute, tickets whose
-recompute failed.
+(by source), and gauges read from the store when scraped: tickets waiting for a recompute,
+tickets whose recompute failed; clocks by state and breached clocks by policy and priority,
+judged at a scrape at most ``metrics_clocks_every`` seconds ago (a scan of every stored clock).
 
 Each app has its own registry, so several apps in one process (tests) do not collide.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from accord.io.store import StoreStats
+
 if TYPE_CHECKING:
     from accord.service.runtime import Runtime
 
 
 class _StoreCollector(Collector):
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._runtime = runtime
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._scan: tuple[float, StoreStats] | None = None  # (when, the last scan)
+
+    def _clocks(self) -> StoreStats:
+        """The last scan of the stored clocks, made again when older than the setting (one
+        scrape at a time scans: those meanwhile wait for it rather than scan too)."""
+        every = self._runtime.settings.metrics_clocks_every
+        with self._lock:
+            now = self._monotonic()
+            if self._scan is None or every == 0 or now - self._scan[0] >= every:
+                self._scan = (now, self._runtime.store.stats(self._runtime.clock()))
+            return self._scan[1]
 
     def collect(self) -> Iterator[Metric]:
-        stats = self._runtime.store.stats(self._runtime.clock())
+        stats = self._clocks()
+        pending, failed = self._runtime.store.backlog()  # at every scrape: two small counts
         clocks = GaugeMetricFamily(
             "accord_clocks", "Metric clocks by state, judged now", labels=["state"]
         )
@@ -44,13 +62,13 @@ class _StoreCollector(Collector):
         yield GaugeMetricFamily(
             "accord_recompute_pending",
             "Tickets with new events waiting for their clocks to be recomputed",
-            value=stats.pending_recompute,
+            value=pending,
         )
         yield GaugeMetricFamily(
             "accord_failed_tickets",
             "Tickets whose recompute failed, set aside until a new event or a retry "
             "(GET /api/v1/recompute/failures)",
-            value=stats.failed_tickets,
+            value=failed,
         )
 
 
@@ -99,6 +117,28 @@ class _ViewCollector(Collector):
         yield tickets
 
 
+class _RecomputeCollector(Collector):
+    """The recompute process (when the recompute runs in one): its CPU time and restarts."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        process = self._runtime.recompute_process
+        if process is None:
+            return
+        yield GaugeMetricFamily(
+            "accord_recompute_process_cpu_seconds",
+            "CPU seconds used by the recompute processes (as of their last pass)",
+            value=process.cpu_total,
+        )
+        yield GaugeMetricFamily(
+            "accord_recompute_process_starts",
+            "Recompute processes started (more than one: one ended and was replaced)",
+            value=process.starts,
+        )
+
+
 class ServiceMetrics:
     def __init__(self, runtime: Runtime) -> None:
         self.registry = CollectorRegistry()
@@ -122,6 +162,7 @@ class ServiceMetrics:
         )
         self.registry.register(_StoreCollector(runtime))
         self.registry.register(_ViewCollector(runtime))
+        self.registry.register(_RecomputeCollector(runtime))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,7 +1,8 @@
 """Keeping the stored metric records up to date.
 
 - After each ingest the store marks the touched tickets; :class:`Recomputer` (a background
-  thread) picks the marks up within ``recompute_interval`` seconds, recomputes those tickets
+  thread, or the loop of the recompute process: :mod:`accord.service.recompute_process`) picks
+  the marks up within ``recompute_interval`` seconds, recomputes those tickets
   with the reference engine over all their stored events at "now", and stores the records. A
   mark is cleared only if no newer event came in meanwhile, and the marks live in the store, so
   a killed server catches up when it starts again.

@@ -20,6 +20,8 @@ from the store live in one columnar frame (``base``), rows replaced since in a d
 Keeping it current:
 
 - the background recompute and recompute jobs hand every ticket they save to :meth:`apply`;
+  the recompute process (another process) names the tickets it saved, whose records
+  :meth:`refresh` reads from the store;
 - :meth:`sync` compares the store's change stamp (highest event ``seq``, configuration version:
   index look-ups) with the last one seen, at most every ``check_interval`` seconds; new events
   written by another process are found by ``seq`` and their tickets' records re-read once no
@@ -148,7 +150,8 @@ class RecordsView:
         self._lock = threading.RLock()
         self._state: _State | None = None
         self._loading = False
-        self._replay: list[tuple[list[TicketResult], dict[str, int]]] | None = None
+        # changes that arrive while a load reads the store, applied to it when it is done
+        self._replay: list[Callable[[_State], None]] | None = None
         self._last_check = -float("inf")
         self._last_retry = monotonic()  # the server starts a load itself
         # pure results per content generation: the static counts per request's parameters,
@@ -205,8 +208,8 @@ class RecordsView:
             state.base = pl.concat(frames).sort("ticket_id") if frames else state.base
             state.dynamic = pl.concat(dyn) if dyn else state.dynamic
             with self._lock:
-                for results, seqs in self._replay or []:
-                    _apply(state, results, seqs)
+                for step in self._replay or []:
+                    step(state)
                 self._state = state
                 self._replay = None
                 self._changed()
@@ -239,12 +242,31 @@ class RecordsView:
             # before a move names the customer the ticket left (later moves are followed)
             owners = self._store.owners_of([r.summary.ticket_id for r in results])
             rows = [_owned(r, owners) for r in results]
+            kept = dict(seqs)
+            self._step(lambda state: _apply(state, rows, kept))
+
+    def refresh(self, seqs: Mapping[str, int]) -> None:
+        """Read again the records of these tickets, just saved to the store by another
+        process (the recompute process); ``seqs`` as :meth:`apply`. The records are read
+        from the store now, under the lock (no older read lands last), with the customers
+        the store holds now (moves made later are followed by :meth:`follow_moves`)."""
+        with self._lock:
+            if self._state is None and self._replay is None:
+                return  # not loaded and not loading: the load will read them
+            ids = list(seqs)
+            keys = [k for batch in self._store.compliance_keys(ids) for k in batch]
+            kept = dict(seqs)
+            self._step(lambda state: _refreshed(state, ids, keys, kept))
+
+    def _step(self, step: Callable[[_State], None]) -> None:
+        """Apply ``step`` to the content, and to the one a running load is building."""
+        with self._lock:
             if self._replay is not None:  # a load is reading the store: apply to it too
-                self._replay.append((rows, dict(seqs)))
+                self._replay.append(step)
             state = self._state
             if state is None:
                 return
-            _apply(state, rows, seqs)
+            step(state)
             self._compact(state)
             self._changed()
 
@@ -515,6 +537,16 @@ def _apply(state: _State, results: Sequence[TicketResult], seqs: Mapping[str, in
             state.handled[tid] = max(state.handled.get(tid, -1), seqs[tid])
     if new:
         _replace_rows(state, new)
+
+
+def _refreshed(
+    state: _State, ids: Sequence[str], keys: Sequence[ComplianceKey], seqs: Mapping[str, int]
+) -> None:
+    """Replace these tickets' rows by ``keys`` (the store's), remembering their seqs."""
+    _replace(state, ids, [list(keys)])
+    for tid, seq in seqs.items():
+        if seq > state.seq_seen:
+            state.handled[tid] = max(state.handled.get(tid, -1), seq)
 
 
 def _owned(result: TicketResult, owners: Mapping[str, str | None]) -> TicketResult:

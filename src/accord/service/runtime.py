@@ -36,6 +36,7 @@ from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
 from accord.service.recompute import Jobs, Recomputer, summarize
+from accord.service.recompute_process import RecomputeProcess
 from accord.service.records_view import RecordsView
 from accord.service.settings import Settings
 from accord.service.snapshots import Snapshots
@@ -106,12 +107,36 @@ class Runtime:
         self.derived = Derived()
         # ... whose slow refreshes run in a worker process, off this one's interpreter lock
         self.offload = Offload(store_url(store) if settings.background else None)
+        # the background recompute in a process of its own when the store can be opened there
+        # and the clock is the system's (a clock set by a caller cannot be handed over)
+        self._process_url = (
+            store_url(store)
+            if settings.background and settings.recompute_process and clock is None
+            else None
+        )
+        self.recompute_process: RecomputeProcess | None = None
         self._started = False
 
     def _saved(self, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
         self.records_view.apply(results, seqs)
         self.kpi_view.saved(r.summary.ticket_id for r in results)
         self._saves += 1
+
+    def _saved_elsewhere(self, seqs: Mapping[str, int]) -> None:
+        """The recompute process saved these tickets (ticket: highest event seq): what
+        :meth:`_saved` learns from the records handed over, read from the store."""
+        # the two that cannot fail first: a failed store read below leaves the records view
+        # to its own catch-up (sync re-reads the tickets whose seqs it did not take)
+        self.kpi_view.saved(seqs)
+        self._saves += 1
+        self.records_view.refresh(seqs)
+
+    def notify_recompute(self) -> None:
+        """New events are stored: wake the background recompute."""
+        if self.recompute_process is not None:
+            self.recompute_process.notify()
+        else:
+            self.recomputer.notify()
 
     def _figures_stamp(self) -> tuple[int, ...]:
         # events and configuration (the store's stamp) and this process's saved recomputes:
@@ -253,16 +278,28 @@ class Runtime:
                 )
 
     def start(self) -> None:
-        """Start the background recompute, which first catches up on tickets marked before a
-        restart."""
+        """Start the background recompute (in its own process when the store can be shared,
+        see :mod:`accord.service.recompute_process`), which first catches up on tickets
+        marked before a restart."""
         if self._started:
             return
         self._started = True
         if self.settings.background:
             self.records_view.load_in_background()
             self._load_kpi_view_in_force()
-            self.recomputer.start(self.settings.recompute_interval)
-            self.recomputer.notify()
+            if self._process_url is not None:
+                self.recompute_process = RecomputeProcess(
+                    self._process_url,
+                    interval=self.settings.recompute_interval,
+                    batch=self.settings.recompute_batch,
+                    sqlite_synchronous=self.settings.sqlite_synchronous,
+                    on_pass=self._saved_elsewhere,
+                    on_drained=self.alerting.notify,
+                )
+                self.recompute_process.start()  # it catches up first
+            else:
+                self.recomputer.start(self.settings.recompute_interval)
+                self.recomputer.notify()
             # a channel whose secret is unset fails here, at start-up, not at the first alert
             self.alerting.setup_at(self.clock())
             self.alerting.start()
@@ -270,6 +307,8 @@ class Runtime:
     def stop(self) -> None:
         self.alerting.stop()
         self.recomputer.stop()
+        if self.recompute_process is not None:
+            self.recompute_process.stop()
         self.snapshots.stop()
         self.offload.stop()
         self.jobs.wait(timeout=5)

@@ -37,6 +37,9 @@ class Settings:
     # the background recompute of touched tickets: how often it looks, how many per pass
     recompute_interval: float = 0.1
     recompute_batch: int = 500
+    # run that recompute in a process of its own (another core than ingest and reads) when
+    # the store can be shared: a SQL store with a file or a server; else in a thread
+    recompute_process: bool = True
     background: bool = True
     # the alert loop's longest sleep: it wakes earlier at the next foreseen alert instant;
     # at most 30 s, so that an alert goes out within the promised 60 s of its threshold
@@ -50,6 +53,9 @@ class Settings:
     # (and refreshed in the background) only when computing it took at least snapshot_cheap
     snapshot_max_age: float = 60.0
     snapshot_cheap: float = 0.25
+    # /metrics' clock gauges scan every stored clock (seconds with a million tickets): judged
+    # again at most this often (seconds; 0: at every scrape); the backlog gauges every time
+    metrics_clocks_every: float = 30.0
     config_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -60,6 +66,8 @@ class Settings:
             )
         if self.alert_figures_every <= 0:
             raise InputError("alert_figures_every: must be above 0 seconds")
+        if self.metrics_clocks_every < 0:
+            raise InputError("metrics_clocks_every: must be 0 seconds or more")
         if self.alert_grace < 0:
             raise InputError("alert_grace: must be 0 seconds or more")
 

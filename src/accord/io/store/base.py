@@ -548,6 +548,11 @@ class Store(Protocol):
 
     def stats(self, now: Instant) -> StoreStats: ...
 
+    def backlog(self) -> tuple[int, int]:
+        """Tickets waiting for a recompute and tickets whose recompute failed: the counts of
+        :meth:`stats` without its scan of every stored clock."""
+        ...
+
     # ---- change detection and bulk reads for the service's in-memory records view
 
     def change_stamp(self) -> tuple[int, int]:

@@ -389,6 +389,10 @@ class MemoryStore(FailuresInMemory):
             out.failed_tickets = len(self._failed)
         return out
 
+    def backlog(self) -> tuple[int, int]:
+        with self._lock:
+            return len(self._dirty), len(self._failed)
+
     # ---- records view
 
     def change_stamp(self) -> tuple[int, int]:

@@ -75,5 +75,5 @@ def retry_failures(
     wanted = body.ticket_ids if body is not None else None
     retried = runtime.store.retry_failed(wanted)
     if retried:
-        runtime.recomputer.notify()
+        runtime.notify_recompute()
     return {"retried": len(retried), "ticket_ids": retried}

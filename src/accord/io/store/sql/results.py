@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.records import MetricRecord, State
@@ -125,11 +126,13 @@ class ResultsPart(SqlBase):
             )
             for policy, priority, n in conn.execute(q):
                 out.breaches[(policy, priority)] = int(n)
-            dirty_n = conn.execute(sa.select(sa.func.count()).select_from(t.dirty))
-            out.pending_recompute = int(dirty_n.scalar_one())
-            failed_n = conn.execute(sa.select(sa.func.count()).select_from(t.failed_tickets))
-            out.failed_tickets = int(failed_n.scalar_one())
+            out.pending_recompute, out.failed_tickets = _backlog(conn)
         return out
+
+    @_guard
+    def backlog(self) -> tuple[int, int]:
+        with self._read.connect() as conn:
+            return _backlog(conn)
 
     # ---------------------------------------------------------------- records view
 
@@ -171,3 +174,13 @@ class ResultsPart(SqlBase):
             result = conn.execution_options(stream_results=True).execute(q)
             while rows := result.fetchmany(batch):
                 yield [tuple(r) for r in rows]
+
+
+def _backlog(conn: Connection) -> tuple[int, int]:
+    """Marked tickets and failed tickets: two counts of small tables."""
+    q = sa.select(
+        sa.select(sa.func.count()).select_from(t.dirty).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(t.failed_tickets).scalar_subquery(),
+    )
+    pending, failed = conn.execute(q).one()
+    return int(pending), int(failed)
