@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.core.timeutil import iso
 from accord.io.store import Scope, SqlStore
 from accord.io.store.memory import MemoryStore
 from accord.service.app import create_app
 from accord.service.auth import create_token
+from accord.service.recompute_process import RESTART_AFTER, RESTART_MAX, restart_delay
 from accord.service.runtime import Runtime
 from accord.service.settings import Settings
 from tests.service.conftest import CONFIG, T0, Api, Clock
@@ -260,3 +263,14 @@ def test_on_sqlite_a_recompute_held_by_another_writer_waits_and_loses_no_mark(
             other.close()
         wait_for("W1 recomputed once the lock is free", lambda: _recomputed(api, "W1"))
         assert process.starts == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=st.integers(1, 10_000), b=st.integers(1, 10_000))
+def test_a_child_that_keeps_dying_young_is_restarted_ever_later_up_to_a_minute(
+    a: int, b: int
+) -> None:
+    fewer, more = sorted((a, b))
+    assert restart_delay(1) == RESTART_AFTER
+    assert RESTART_AFTER <= restart_delay(fewer) <= restart_delay(more) <= RESTART_MAX
+    assert restart_delay(7) == RESTART_MAX  # a minute after six quick deaths in a row

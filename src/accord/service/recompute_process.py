@@ -39,7 +39,9 @@ from accord.io.store import SqlStore, TicketResult
 
 log = logging.getLogger("accord.service")
 
-RESTART_AFTER = 1.0  # seconds between a child's death and the start of the next one
+RESTART_AFTER = 1.0  # seconds between a child's death and the start of the next one ...
+RESTART_MAX = 60.0  # ... doubled for each child in a row that died young, up to this
+YOUNG = 60.0  # seconds: a child that ran less than this died young (it failed to start?)
 STOP_WAIT = 10.0  # seconds a stopping child may take to finish its pass
 
 # what the server does with the tickets a pass saved: {ticket: highest event seq}
@@ -138,12 +140,15 @@ class RecomputeProcess:
         return child, reader
 
     def _run(self) -> None:
+        young = 0  # children in a row that died young
         while not self._stopping.is_set():
+            started = time.monotonic()
             try:
                 child, reader = self._spawn()
             except Exception:  # cannot start one now (out of memory, processes): try again
                 log.exception("starting the recompute process failed")
-                self._stopping.wait(RESTART_AFTER)
+                young += 1
+                self._stopping.wait(restart_delay(young))
                 continue
             self._serve(child, reader)
             reader.close()
@@ -156,12 +161,15 @@ class RecomputeProcess:
             if self._stopping.is_set():
                 return
             # its marks are still in the store: the next child recomputes them
+            young = young + 1 if time.monotonic() - started < YOUNG else 1
+            delay = restart_delay(young)
             log.warning(
-                "the recompute process (pid %s) ended with exit code %s; starting another",
+                "the recompute process (pid %s) ended with exit code %s; starting another in %g s",
                 child.pid,
                 child.exitcode,
+                delay,
             )
-            self._stopping.wait(RESTART_AFTER)
+            self._stopping.wait(delay)
 
     def _serve(self, child: SpawnProcess, reader: Connection) -> None:
         """Handle the child's messages until it ends (or the server stops and it ends)."""
@@ -197,6 +205,13 @@ class RecomputeProcess:
                 self._on_drained()
         except Exception:  # the records view falls back to the store; keep listening
             log.exception("handling a message of the recompute process failed")
+
+
+def restart_delay(young: int) -> float:
+    """Seconds before the next child when ``young`` children in a row died young (the last
+    one counts 1 whatever its age): a child that cannot start (a store refusing connections)
+    is not restarted, and logged, every second."""
+    return float(min(RESTART_MAX, RESTART_AFTER * 2 ** min(16, max(0, young - 1))))
 
 
 def _poll(reader: Connection) -> bool:
