@@ -112,8 +112,9 @@ def _stream(
                 progress(n)
             return
         # with a pool, small last partitions: what is left to write once the pool is done
-        # is then short (see .cut)
-        tail = TAIL_PARTS * jobs if jobs > 1 else 0
+        # is then short (see .cut); not for a log of a few partitions, whose writing never
+        # lags far, and where each more partition costs more than it saves
+        tail = TAIL_PARTS * jobs if jobs > 1 and parts > 2 * (jobs + 1) else 0
         ranked, lay = _layout(kernel_columns(events, config, options), parts, jobs, tail)
         del events
         parts = len(lay.bounds) - 1
