@@ -455,10 +455,11 @@ def _threaded_groups(
     # The last round of groups (one a thread) ends unevenly when the groups do not share out
     # evenly (10 groups on 2 threads, the last one smaller): a thread done early would idle
     # while another decodes and validates its last group. Those groups are decoded with
-    # Arrow's threads (the columns side by side) and each batch validated as slices, all but
-    # the first on the helper threads, so that whichever core is free takes a share.
+    # Arrow's threads (the columns side by side) and each batch validated as slices queued on
+    # the same pool, so that whichever thread is free takes a share (no thread of its own:
+    # each thread's allocations stay in the memory it already holds).
     last = len(groups) - min(threads, len(groups))
-    helper = _pool(threads - 1)
+    pool = _pool(min(threads, len(groups)))
 
     def one(k: int) -> tuple[list[pa.Table], list[I64]]:
         goods: list[pa.Table] = []
@@ -469,7 +470,7 @@ def _threaded_groups(
             m = piece.num_rows
             if tail and m >= 2 * SPLIT_ROWS:
                 done = _shared_piece(
-                    helper, threads, piece, lo, force_slow, first_seq, status_category, compact
+                    pool, threads, piece, lo, force_slow, first_seq, status_category, compact
                 )
             else:
                 done = [_validate_piece(piece, lo, force_slow, first_seq, status_category, compact)]
@@ -481,7 +482,7 @@ def _threaded_groups(
             lo += m
         return goods, slows
 
-    with helper, _pool(min(threads, len(groups))) as pool:
+    with pool:
         futures = [pool.submit(one, k) for k in range(len(groups))]
         try:
             for fut in futures:
@@ -493,7 +494,7 @@ def _threaded_groups(
 
 
 def _shared_piece(
-    helper: ThreadPoolExecutor,
+    pool: ThreadPoolExecutor,
     threads: int,
     piece: pa.Table,
     lo: int,
@@ -503,27 +504,23 @@ def _shared_piece(
     compact: bool,
 ) -> list[tuple[pa.Table | None, I64]]:
     """One batch validated as ``threads`` consecutive slices (at least :data:`SPLIT_ROWS`
-    rows each), the first on this thread and the others on ``helper``'s; the slices'
-    outcomes in row order (as :func:`_split_piece`)."""
+    rows each), the first on this thread and the others queued on ``pool`` (this thread's
+    own): the slices' outcomes in row order (as :func:`_split_piece`). A queued slice that
+    no other thread has taken when this one gets to it is taken back and validated here, so
+    that threads of the pool never all wait on slices queued behind them."""
     m = piece.num_rows
     slices = max(1, min(threads, m // SPLIT_ROWS))
     step = -(-m // slices)
-    futures = [
-        helper.submit(
-            _validate_piece,
-            piece.slice(a, step),
-            lo + a,
-            force_slow,
-            first_seq,
-            status_category,
-            compact,
-        )
-        for a in range(step, m, step)
-    ]
-    first = _validate_piece(
-        piece.slice(0, step), lo, force_slow, first_seq, status_category, compact
-    )
-    return [first, *(f.result() for f in futures)]
+
+    def check(a: int) -> tuple[pa.Table | None, I64]:
+        sliced = piece.slice(a, step)
+        return _validate_piece(sliced, lo + a, force_slow, first_seq, status_category, compact)
+
+    futures = [(a, pool.submit(check, a)) for a in range(step, m, step)]
+    done = [check(0)]
+    for a, f in futures:
+        done.append(check(a) if f.cancel() else f.result())
+    return done
 
 
 def _pieces(src: _Source) -> Iterator[pa.Table]:
