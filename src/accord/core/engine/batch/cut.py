@@ -69,6 +69,15 @@ def _place(codes: Any, rank: Any, start: Any, ranks: Any, dest: Any) -> None:  #
         start[k] += 1
 
 
+def warm() -> None:
+    """This module's compiled loops loaded once, for the types :func:`cut` passes (see
+    :func:`accord.core.engine.batch._jit.warm`)."""
+    codes = np.zeros(2, dtype=np.int32)
+    _count_codes(codes, 1)
+    for dtype in (np.int32, np.int64):  # the places: int32 below 2^31 rows
+        _place(codes, codes.copy(), np.zeros(2, np.int64), codes.copy(), np.zeros(2, dtype))
+
+
 def part_starts(parts: int, tail: int, total: int) -> I64:
     """The first event (by position in the sorted run of ``total`` events) of each of
     ``parts`` regular and then ``tail`` small partitions, in units of ``total`` (each times
