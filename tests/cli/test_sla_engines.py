@@ -7,9 +7,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from accord.cli.main import app
@@ -251,3 +254,62 @@ def test_one_row_group_split_between_threads_gives_the_records_of_one_job(
     assert calls  # the threads really split the row group
     assert outs[0].num_rows > 100
     assert outs[1].equals(outs[0])
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    group=st.integers(50, 900),
+    repeated=st.integers(0, 60),
+    bad=st.lists(st.integers(100, 1799), max_size=5),  # not the repeated rows
+    split=st.sampled_from([16, 64, 1 << 15]),
+    block=st.sampled_from([1, 100, 1 << 16]),
+)
+def test_row_groups_of_any_size_on_threads_give_the_records_of_one_job(
+    tmp_path_factory: pytest.TempPathFactory,
+    group: int,
+    repeated: int,
+    bad: list[int],
+    split: int,
+    block: int,
+) -> None:
+    # a log in arrival order (tickets across row groups) in row groups of any size, with
+    # repeated events and quarantined rows: --jobs 2 (the last round of groups shared out as
+    # slices of at least ``split`` rows, the tickets cut on both threads in blocks of at least
+    # ``block`` rows, the last partitions small) writes the records and counts of --jobs 1
+    import pyarrow as pa
+
+    from accord.core.engine.batch import cut
+    from accord.demo.generate import generate_log, log_table
+    from accord.io import columnar
+
+    tmp = tmp_path_factory.mktemp("groups")
+    end = datetime(2026, 6, 30, 18, tzinfo=UTC)
+    table = log_table(generate_log(seed=5, end=end, tickets=150)).sort_by("ts")
+    rows = table.to_pylist()
+    for i in bad:
+        rows[i % len(rows)]["kind"] = "not-a-kind"  # quarantined: an unknown kind
+    table = pa.Table.from_pylist(rows, schema=table.schema)
+    log = tmp / "events.parquet"
+    pq.write_table(pa.concat_tables([table, table.slice(7, repeated)]), log, row_group_size=group)
+    base = ["sla", str(log), "-c", str(DEMO_CONFIG), "--as-of", AS_OF, "-f", "parquet"]
+    outs, said = [], []
+    with (
+        mock.patch.object(columnar, "SPLIT_ROWS", split),
+        mock.patch.object(cut, "BLOCK_ROWS", block),
+    ):
+        for jobs in ("1", "2"):
+            out = tmp / f"records-{jobs}.parquet"
+            res = runner.invoke(app, [*base, "-o", str(out), "--jobs", jobs])
+            assert res.exit_code == 0, res.output
+            outs.append(pq.read_table(out))
+            # the counts (the progress lines tell the threads and the time)
+            said.append(next(ln for ln in res.output.splitlines() if "rows read" in ln))
+    assert outs[0].num_rows > 100
+    assert outs[1].equals(outs[0])
+    assert said[1] == said[0]
+    assert f"{repeated:,} duplicates" in said[0]
+    assert (f"{len({i % len(rows) for i in bad}):,} quarantined") in said[0]

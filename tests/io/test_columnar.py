@@ -445,6 +445,7 @@ def _outcome(paths: list[Path], **kw: Any) -> tuple[Any, ...]:
     group=st.integers(1, 9),
     batch=st.integers(1, 9),
     threads=st.integers(2, 4),
+    split=st.integers(1, 4),
 )
 def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
     tmp_path: Path,
@@ -453,11 +454,13 @@ def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
     group: int,
     batch: int,
     threads: int,
+    split: int,
 ) -> None:
     """A Parquet file's row groups decoded and validated on several threads give the events,
     quarantined rows, duplicates and ``seq`` numbers of one thread, whatever the row groups'
     and the batches' sizes (rows repeated across groups and files included), and the row
-    reader's outcome."""
+    reader's outcome; the batches of the last round of groups validated as slices shared
+    with the helper threads (``split``: the fewest rows a slice) give it too."""
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
     names = list(rows[0])
     pq.write_table(pa.table({n: [r[n] for r in rows] for n in names}), a, row_group_size=group)
@@ -467,24 +470,37 @@ def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
         pa.table({n: [r[n] for r in both] for n in other[0]}), b, row_group_size=group + 1
     )
     calls: list[int] = []
-    real = columnar._threaded_groups
+    shared: list[int] = []
+    real, real_shared = columnar._threaded_groups, columnar._shared_piece
 
     def spy(*args: Any, **kw: Any) -> Any:
         calls.append(1)
         return real(*args, **kw)
 
-    old = columnar.VALIDATE_ROWS
-    columnar.VALIDATE_ROWS = batch
+    def spy_shared(*args: Any, **kw: Any) -> Any:
+        shared.append(1)
+        return real_shared(*args, **kw)
+
+    old = columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS
+    columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = batch, split
     columnar._threaded_groups = spy  # type: ignore[assignment]
+    columnar._shared_piece = spy_shared  # type: ignore[assignment]
     try:
         one = _outcome([a, b])
         many = _outcome([a, b], threads=threads)
     finally:
-        columnar.VALIDATE_ROWS = old
+        columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = old
         columnar._threaded_groups = real  # type: ignore[assignment]
+        columnar._shared_piece = real_shared  # type: ignore[assignment]
     assert many == one
     # the threads really ran where a file has more than one row group
     assert bool(calls) == (len(rows) > group or len(both) > group + 1)
+    # and the last round's batches were shared out where they hold two slices' rows (the
+    # groups before the last are whole: ``group`` rows in ``batch``-row batches)
+    if calls and min(batch, group) >= 2 * split:
+        assert shared
+    if min(batch, group + 1) < 2 * split:
+        assert not shared
     _same_outcome([a, b])
 
 

@@ -452,22 +452,37 @@ def _threaded_groups(
     compiled checks (numba, ``nogil``) and numpy's array passes release the GIL, so the
     groups really run side by side; each thread holds one decoded batch at a time."""
     starts = np.concatenate([[0], np.cumsum([m for m, _read in groups])]).astype(np.int64)
+    # The last round of groups (one a thread) ends unevenly when the groups do not share out
+    # evenly (10 groups on 2 threads, the last one smaller): a thread done early would idle
+    # while another decodes and validates its last group. Those groups are decoded with
+    # Arrow's threads (the columns side by side) and each batch validated as slices queued on
+    # the same pool, so that whichever thread is free takes a share (no thread of its own:
+    # each thread's allocations stay in the memory it already holds).
+    last = len(groups) - min(threads, len(groups))
+    pool = _pool(min(threads, len(groups)))
 
     def one(k: int) -> tuple[list[pa.Table], list[I64]]:
         goods: list[pa.Table] = []
         slows: list[I64] = []
         lo = int(starts[k])
-        for piece in groups[k][1](False):
+        tail = k >= last
+        for piece in groups[k][1](tail):
             m = piece.num_rows
-            good, slow = _validate_piece(piece, lo, force_slow, first_seq, status_category, compact)
+            if tail and m >= 2 * SPLIT_ROWS:
+                done = _shared_piece(
+                    pool, threads, piece, lo, force_slow, first_seq, status_category, compact
+                )
+            else:
+                done = [_validate_piece(piece, lo, force_slow, first_seq, status_category, compact)]
             del piece
-            if good is not None:
-                goods.append(good)
-            slows.append(slow)
+            for good, slow in done:
+                if good is not None:
+                    goods.append(good)
+                slows.append(slow)
             lo += m
         return goods, slows
 
-    with _pool(min(threads, len(groups))) as pool:
+    with pool:
         futures = [pool.submit(one, k) for k in range(len(groups))]
         try:
             for fut in futures:
@@ -476,6 +491,36 @@ def _threaded_groups(
         finally:
             for fut in futures:
                 fut.cancel()
+
+
+def _shared_piece(
+    pool: ThreadPoolExecutor,
+    threads: int,
+    piece: pa.Table,
+    lo: int,
+    force_slow: BoolArray,
+    first_seq: int,
+    status_category: StatusMapper | None,
+    compact: bool,
+) -> list[tuple[pa.Table | None, I64]]:
+    """One batch validated as ``threads`` consecutive slices (at least :data:`SPLIT_ROWS`
+    rows each), the first on this thread and the others queued on ``pool`` (this thread's
+    own): the slices' outcomes in row order (as :func:`_split_piece`). A queued slice that
+    no other thread has taken when this one gets to it is taken back and validated here, so
+    that threads of the pool never all wait on slices queued behind them."""
+    m = piece.num_rows
+    slices = max(1, min(threads, m // SPLIT_ROWS))
+    step = -(-m // slices)
+
+    def check(a: int) -> tuple[pa.Table | None, I64]:
+        sliced = piece.slice(a, step)
+        return _validate_piece(sliced, lo + a, force_slow, first_seq, status_category, compact)
+
+    futures = [(a, pool.submit(check, a)) for a in range(step, m, step)]
+    done = [check(0)]
+    for a, f in futures:
+        done.append(check(a) if f.cancel() else f.result())
+    return done
 
 
 def _pieces(src: _Source) -> Iterator[pa.Table]:

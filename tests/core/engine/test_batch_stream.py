@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,6 +22,7 @@ from accord.core.config.resolved import Configuration
 from accord.core.engine import compute
 from accord.core.engine.batch import (
     compute_partition,
+    cut,
     events_to_table,
     plain_records,
     records_from_table,
@@ -66,14 +68,24 @@ def _streamed(events: pa.Table, config: Configuration, jobs: int, chunk: int) ->
     chunk=st.integers(min_value=1, max_value=2000),
     pieces=st.integers(min_value=1, max_value=9),
     jobs=st.integers(min_value=1, max_value=3),
+    block=st.sampled_from([1, 7, 100, cut.BLOCK_ROWS]),
 )
 def test_any_chunk_size_input_chunking_and_threads_give_the_one_shot_records(
-    events: pa.Table, config: Configuration, whole: pa.Table, chunk: int, pieces: int, jobs: int
+    events: pa.Table,
+    config: Configuration,
+    whole: pa.Table,
+    chunk: int,
+    pieces: int,
+    jobs: int,
+    block: int,
 ) -> None:
     # the input in ``pieces`` chunks (each its own dictionaries, as the reader gives them),
-    # so that most tickets have events on both sides of a chunk boundary
+    # so that most tickets have events on both sides of a chunk boundary; the tickets cut on
+    # the threads in blocks of ``block`` rows (across those boundaries), the last partitions
+    # small (the tail)
     table = _chunked_like_the_reader(events, pieces)
-    got = _streamed(table, config, jobs, chunk)
+    with mock.patch.object(cut, "BLOCK_ROWS", block):
+        got = _streamed(table, config, jobs, chunk)
     assert got.num_rows == whole.num_rows > 0
     assert got.to_pylist() == whole.to_pylist()
 

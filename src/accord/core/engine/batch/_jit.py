@@ -923,30 +923,6 @@ def scatter(data: NDArray[Any], dest: NDArray[np.signedinteger[Any]], out: NDArr
 
 
 @_jit
-def _group_dest(keys: Any, count: int) -> Any:  # pragma: no cover - compiled
-    start = np.zeros(count + 1, dtype=np.int64)
-    for i in range(keys.size):
-        start[keys[i] + 1] += 1
-    for k in range(count):
-        start[k + 1] += start[k]
-    bounds = start.copy()
-    dest = np.empty(keys.size, dtype=np.int64)
-    for i in range(keys.size):
-        k = keys[i]
-        dest[i] = start[k]
-        start[k] += 1
-    return dest, bounds
-
-
-def group_dest(keys: NDArray[np.int32], count: int) -> tuple[I64, I64]:
-    """``(dest, bounds)``: the place of every row once the rows are grouped by ``keys``
-    (integers ``0 … count - 1``, stable within a group), and where each group starts (plus
-    the end): the inverse of :func:`group_stable`, from the same counting sort."""
-    out: tuple[I64, I64] = _group_dest(keys, count)
-    return out
-
-
-@_jit
 def _invert(dest: Any) -> Any:  # pragma: no cover - compiled
     order = np.empty(dest.size, dtype=np.int64)
     for i in range(dest.size):
@@ -1048,7 +1024,9 @@ def warm() -> None:
     scatter_codes(i32.copy(), u8, 0, i32.copy(), i64.copy(), i32.copy())
     scatter_codes(i32.copy(), np.zeros(0, np.uint8), 0, i32.copy(), i64.copy(), i32.copy())
     shared_buckets(np.zeros(2, dtype=np.uint64))
-    group_dest(i32, 1)
+    from accord.core.engine.batch.cut import warm as warm_cut  # (cut imports this module)
+
+    warm_cut()
     invert(i64.copy())
     # (the texts' buffers read from Arrow are read-only arrays: another signature)
     t_at, t_data = np.zeros(2, np.int32), u8.copy()

@@ -61,6 +61,7 @@ from accord.core.engine.batch.columns import (
     string_order,
     unified_tables,
 )
+from accord.core.engine.batch.cut import cut
 from accord.core.engine.batch.kernel import Options, run_partition
 from accord.core.engine.batch.memory import engine_memory, hold_engine_memory
 from accord.core.engine.batch.schema import RECORDS_SCHEMA
@@ -420,26 +421,22 @@ class _Layout:
     rank_bounds: I64  # the same in ranks: partition k holds ticket ranks [rb[k], rb[k + 1])
 
 
-def _layout(events: pa.Table, parts: int) -> tuple[pa.Table, _Layout]:
+def _layout(
+    events: pa.Table, parts: int, threads: int = 1, tail: int = 0
+) -> tuple[pa.Table, _Layout]:
     """The events with their ticket ids as codes over one dictionary (the reader's slices
     each have their own; every partition then shares it, and no partition hashes ticket ids
     again), sorted, so that a partition's tickets are a range of codes; where every row goes
     once the rows are grouped by ticket (in their original order within each), which groups
-    them by partition too."""
-    ranks, ids, part_of_rank = _ranked(*dictionary_array(events.column("ticket_id")), parts)
-    idx = masked_array(ranks, pa.int32(), ranks >= 0)
-    col = pa.DictionaryArray.from_arrays(idx, ids, safe=False)
+    them by partition too. ``parts`` partitions, then ``tail`` of a quarter of the events
+    each; the passes over every row on ``threads`` threads (:func:`.cut.cut`)."""
+    got = cut(events.column("ticket_id"), parts, threads, tail)
+    idx = masked_array(got.ranks, pa.int32(), got.ranks >= 0)
+    col = pa.DictionaryArray.from_arrays(idx, got.ids, safe=False)
     events = events.set_column(events.schema.get_field_index("ticket_id"), "ticket_id", col)
     # Rows grouped by ticket (a null id first), in their order within each ticket: that
     # groups them by partition too, and a log in time order needs no sort in the kernel.
-    dest, rank_at = _jit.group_dest(ranks + np.int32(1), len(ids) + 1)
-    if dest.size < 2**31:
-        # half the bytes to stream in every column's regrouping pass
-        dest = dest.astype(np.int32)
-    rank_bounds = np.searchsorted(part_of_rank[:-1], np.arange(parts + 1)).astype(np.int64)
-    bounds = rank_at[rank_bounds + 1]
-    bounds[0] = 0  # the first partition holds the null ids too
-    return events, _Layout(ranks, dest, bounds, rank_bounds)
+    return events, _Layout(got.ranks, got.dest, got.bounds, got.rank_bounds)
 
 
 def _partition(

@@ -43,6 +43,9 @@ from accord.core.engine.batch.stages import mark
 from accord.core.engine.batch.timeline import Decoded
 from accord.core.timeutil import Instant
 
+TAIL_PARTS = 2
+"""Small partitions at the end of a run on a pool, per thread (see :mod:`.cut`)."""
+
 Records = tuple[pa.Table, pa.Table | None]
 """A partition's records, and its attribution when dimensions were asked for."""
 
@@ -108,8 +111,13 @@ def _stream(
             if progress is not None:
                 progress(n)
             return
-        ranked, lay = _layout(kernel_columns(events, config, options), parts)
+        # with a pool, small last partitions: what is left to write once the pool is done
+        # is then short (see .cut); not for a log of a few partitions, whose writing never
+        # lags far, and where each more partition costs more than it saves
+        tail = TAIL_PARTS * jobs if jobs > 1 and parts > 2 * (jobs + 1) else 0
+        ranked, lay = _layout(kernel_columns(events, config, options), parts, jobs, tail)
         del events
+        parts = len(lay.bounds) - 1
         grouped, decoded = _grouped(ranked, lay.dest, lay.ranks, threads=jobs)
         del ranked
         mark("regrouping")
