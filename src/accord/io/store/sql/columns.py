@@ -92,11 +92,7 @@ def _events_table(rows: Sequence[Sequence[Any]]) -> pa.Table:
     arrays: dict[str, pa.Array] = {
         name: pa.array(given[name], type=EVENTS_SCHEMA.field(name).type) for name in _FIXED
     }
-    # SQLite keeps booleans as 0 and 1
-    arrays["public"] = pa.array(
-        [None if p is None else bool(p) for p in public] if _ints(public) else public,
-        type=pa.bool_(),
-    )
+    arrays["public"] = _bools(public)
     texts = pa.array(fields, type=pa.string()).dictionary_encode()
     parsed = [_parse(str(text)) for text in texts.dictionary.to_pylist()]
     idx = texts.indices
@@ -115,8 +111,10 @@ def _events_table(rows: Sequence[Sequence[Any]]) -> pa.Table:
     return table.take(order)
 
 
-def _ints(values: Sequence[Any]) -> bool:
-    return any(v is not None and not isinstance(v, bool) for v in values)
+def _bools(values: Sequence[Any]) -> pa.Array:
+    """A boolean column of the driver's values (SQLite keeps booleans as 0 and 1)."""
+    got = pa.array(values)
+    return got if got.type == pa.bool_() else got.cast(pa.bool_())
 
 
 def _parse(text: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -154,9 +152,7 @@ def _records_frame(rows: Sequence[Sequence[Any]]) -> pl.DataFrame:
     }
     frame = pl.DataFrame(
         {
-            name: pl.Series(name, values, dtype=pl.Int64 if name in _BOOLS else plain[name])
-            if name in _BOOLS and _ints(values)
-            else pl.Series(name, values, dtype=plain[name])
+            name: pl.Series(name, _bools(values) if name in _BOOLS else values, dtype=plain[name])
             for name, values in zip(_RECORD_COLUMNS, cols, strict=True)
         }
     )
@@ -164,9 +160,7 @@ def _records_frame(rows: Sequence[Sequence[Any]]) -> pl.DataFrame:
     if missing.height:  # neither the record nor its ticket row holds it: a broken store
         tid, metric = missing.row(0)[:2]
         raise ValueError(f"the stored record {tid}/{metric} has no as_of")
-    frame = frame.with_columns(pl.col(b).cast(pl.Boolean) for b in _BOOLS).sort(
-        ["ticket_id", "metric", "cycle"]
-    )
+    frame = frame.sort(["ticket_id", "metric", "cycle"])
     return frame.with_columns(
         pl.col(name).cast(pl.Enum(sorted(frame.get_column(name).drop_nulls().unique().to_list())))
         for name in RECORD_ENUMS
