@@ -126,3 +126,25 @@ def test_the_columnar_load_holds_what_the_object_load_holds(
         api.drain()
         play.play(("tick", 60))
         assert_loads_agree(api)
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_ticket_waiting_for_its_recompute_is_open_in_both_loads(kind: str) -> None:
+    with fresh_api(kind) as api:
+        play = FieldScript(api)
+        for s in (("create", "K0", "acme", "high"), ("create", "K1", "globex", "low"),
+                  ("tick", 30), ("reply", "K0"), ("solve", "K0"), ("reply", "K1"),
+                  ("solve", "K1"), ("drain",)):  # fmt: skip
+            play.play(s)
+        # an event at the instant K0 was judged at: not after it, but K0 waits for a recompute
+        play.play(("reopen", "K0"))
+        assert [tid for tid, _ in api.store.dirty(10)] == ["K0"]
+        assert_loads_agree(api)
+        runtime = api.runtime
+        now = runtime.clock()
+        current = runtime.configs.current(now)
+        assert current is not None
+        config, _ = kpi_catalog(tuple(sorted(current[0].files.items())))
+        view = KpiView(api.store, runtime.kpi_view._version_at, runtime.clock)
+        view.load(current[0].version, config, [FIELD])
+        assert view.stats()["settled"] == 1 and view.stats()["open"] == 1

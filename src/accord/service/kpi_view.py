@@ -32,7 +32,8 @@ newer than the last stamp (``Store.changed_since``) and tickets the recompute sa
 (:meth:`saved`) are read again (events, records, recompute marks); a new configuration
 version reloads the whole view. A customer's move is an event, so a moved ticket is read again
 before the next answer, under its new current customer. Loading at start reads the stored
-records and the events page by page; it never runs the engine over a settled ticket.
+records and the events page by page, in columns (no Python object per event or record; the
+settle decision is made on them too); it never runs the engine over a settled ticket.
 """
 
 from __future__ import annotations
@@ -353,7 +354,10 @@ class KpiView:
             & (pl.col("instants") == 1)
             & (pl.col("seq") <= seq0)
             & (pl.col("last") <= pl.col("judged"))
-            & ~pl.col("ticket_id").is_in(pl.Series(sorted(marked), dtype=pl.String).implode())
+            # the page's marked tickets only: after a new version every ticket may be marked
+            & ~pl.col("ticket_id").is_in(
+                pl.Series([t for t in ids if t in marked], dtype=pl.String).implode()
+            )
         )
         # the version checks, once per judging instant (a page holds a few)
         now = self._clock()
