@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from accord.core.agreements.models import is_internal
 from accord.core.alerts.evaluate import Alert
@@ -22,6 +22,10 @@ from accord.core.events import Event
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
 from accord.errors import RowProblem
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
 
 # Sorts after every real due instant: open clocks without one (paused) go last in the queue.
 NO_DUE = 2**62
@@ -503,6 +507,20 @@ class Store(Protocol):
     def get_ticket(self, ticket_id: str) -> TicketSummary | None: ...
 
     def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]: ...
+
+    # ---- columnar reads (the KPI view's load)
+
+    def events_table_of(self, ticket_ids: Collection[str]) -> pa.Table:
+        """The events of these tickets as an events table
+        (:mod:`accord.core.engine.batch.schema`): what ``events_to_table`` makes of
+        :meth:`events_of`, grouped by ticket in id order, each ticket's in arrival order."""
+        ...
+
+    def records_frame_of(self, ticket_ids: Collection[str]) -> pl.DataFrame:
+        """The records of these tickets as a records frame (:mod:`accord.core.kpi.frames`):
+        what ``records_frame`` makes of :meth:`records_of`, ordered by ticket, metric and
+        cycle (Enums of the values read)."""
+        ...
 
     # ---- current customers (isolation), kept at ingest
 

@@ -12,9 +12,14 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
+import polars as pl
+import pyarrow as pa
+
 from accord.core.alerts.evaluate import Alert
+from accord.core.engine.batch.schema import events_to_table
 from accord.core.event_validation import content_digest
 from accord.core.events import Event
+from accord.core.kpi.frames import records_frame
 from accord.core.ownership import field_text, sets_customer
 from accord.core.records import MetricRecord, State
 from accord.core.timeutil import Instant
@@ -266,6 +271,17 @@ class MemoryStore(FailuresInMemory):
     def records_of(self, ticket_ids: Collection[str]) -> dict[str, list[MetricRecord]]:
         with self._lock:
             return {tid: list(self._records.get(tid, ())) for tid in ticket_ids}
+
+    def events_table_of(self, ticket_ids: Collection[str]) -> pa.Table:
+        got = self.events_of(sorted(set(ticket_ids)))
+        return events_to_table(e for evs in got.values() for e in evs)
+
+    def records_frame_of(self, ticket_ids: Collection[str]) -> pl.DataFrame:
+        got = self.records_of(sorted(set(ticket_ids)))
+        recs = sorted(
+            (r for rs in got.values() for r in rs), key=lambda r: (r.ticket_id, r.metric, r.cycle)
+        )
+        return records_frame(recs)
 
     # ---- current customers
 

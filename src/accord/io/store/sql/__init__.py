@@ -22,6 +22,7 @@ that loses one is retried, and then sees the other's event as already stored.
 
 from accord.io.store.sql.admin import AdminPart
 from accord.io.store.sql.alerts import AlertsPart
+from accord.io.store.sql.columns import ColumnsPart
 from accord.io.store.sql.connection import SQLITE_SYNCHRONOUS, migrate
 from accord.io.store.sql.events import EventsPart
 from accord.io.store.sql.failures import FailuresPart
@@ -30,7 +31,16 @@ from accord.io.store.sql.owners import OwnersPart
 from accord.io.store.sql.results import ResultsPart
 
 
-class SqlStore(EventsPart, ResultsPart, ListsPart, OwnersPart, AdminPart, AlertsPart, FailuresPart):
+class SqlStore(
+    EventsPart,
+    ResultsPart,
+    ColumnsPart,
+    ListsPart,
+    OwnersPart,
+    AdminPart,
+    AlertsPart,
+    FailuresPart,
+):
     """The :class:`~accord.io.store.base.Store` over a database URL.
 
     ``sqlite:///path/to/accord.db`` or ``postgresql+psycopg://user@host/db``. The schema is
