@@ -64,6 +64,15 @@ def lost_race(e: BaseException) -> bool:
     return "UNIQUE constraint failed" in str(e.orig)
 
 
+def deadlocked(e: BaseException) -> bool:
+    """Whether the database aborted the transaction to break a lock cycle with another one
+    (PostgreSQL ``40P01``) or as a serialization failure (``40001``): nothing of it was
+    written, and it may simply run again."""
+    if not isinstance(e, sa.exc.DBAPIError) or e.connection_invalidated:
+        return False
+    return getattr(e.orig, "sqlstate", None) in ("40P01", "40001")
+
+
 def refusal_text(e: BaseException) -> str:
     """The database's reason, on one line, without the statement SQLAlchemy appends."""
     orig = getattr(e, "orig", None) or e
@@ -295,8 +304,9 @@ class SqlBase:
             try:
                 with self._writing() as conn:
                     return work(conn)
-            except sa.exc.IntegrityError as e:
-                if not lost_race(e):
+            except sa.exc.DBAPIError as e:
+                if not (lost_race(e) or deadlocked(e)):
                     raise
-                last = e  # lost a race on a unique key: look again
+                # lost a race on a unique key (look again), or chosen to break a lock cycle
+                last = e
         raise StoreError(f"the store kept refusing a write: {last}")

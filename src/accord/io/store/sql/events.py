@@ -43,6 +43,7 @@ from accord.io.store.sql.rows import (
     _problem_row,
     _record_row,
     _ticket_row,
+    clearing,
     shared_as_of,
 )
 
@@ -277,7 +278,7 @@ class EventsPart(SqlBase):
         if not marks:
             return
         with self._writing() as conn:
-            conn.execute(_CLEAR_DIRTY, [{"tid": tid, "m": m} for tid, m in marks])
+            conn.execute(_CLEAR_DIRTY, clearing(marks))
 
     @_guard
     def ticket_ids(self, *, after: str | None, limit: int) -> list[str]:
@@ -338,4 +339,4 @@ class EventsPart(SqlBase):
                 failed = t.failed_tickets.c.ticket_id.in_(chunk)
                 conn.execute(t.failed_tickets.delete().where(failed))
             if clear:
-                conn.execute(_CLEAR_DIRTY, [{"tid": tid, "m": m} for tid, m in clear])
+                conn.execute(_CLEAR_DIRTY, clearing(clear))

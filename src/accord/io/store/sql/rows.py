@@ -31,6 +31,14 @@ _CLEAR_DIRTY = t.dirty.delete().where(
 )
 
 
+def clearing(marks: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The parameters of :data:`_CLEAR_DIRTY` for ``marks``, in ticket order: the ingest
+    writes the marks of a batch in ticket order, and a recompute clearing its marks in
+    another order (the oldest first) could lock the same rows in a cycle with it, which
+    PostgreSQL breaks by aborting one of the two."""
+    return [{"tid": tid, "m": m} for tid, m in sorted(marks)]
+
+
 def _state_expr(now: Instant) -> sa.ColumnElement[str]:
     """The stored state judged at ``now`` (see :func:`~accord.io.store.base.state_at`)."""
     rc = t.records.c
