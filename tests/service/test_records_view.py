@@ -3,7 +3,7 @@ updates, and a read after an ingest reflects it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,6 +61,22 @@ move_st = st.tuples(st.sampled_from(TICKETS), st.sampled_from([None, "acme", "gl
 step_st = st.tuples(
     st.lists(move_st, max_size=2), st.booleans(), st.lists(result_st, min_size=1, max_size=3)
 )
+# what result_st and step_st draw: a ticket's (id, customer, records), and a step's moves,
+# whether the configuration changes, and its results
+Result = tuple[str, str | None, list[tuple[object, ...]]]
+Step = tuple[list[tuple[str, str | None]], bool, list[Result]]
+
+
+def random_sequences(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` on a first set of results, steps of moves and saves, and the instants the
+    view is read at."""
+    draws = given(
+        first=st.lists(result_st, max_size=6),
+        steps=st.lists(step_st, max_size=6),
+        nows=st.lists(st.integers(T0 - 3 * DAY, T0 + 3 * DAY), min_size=1, max_size=3),
+    )
+    slow = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    return slow(draws(test))
 
 
 def make_result(tid: str, customer: str | None, recs: Sequence[tuple[object, ...]]) -> TicketResult:
@@ -104,21 +120,10 @@ def add_event(store: Store, tid: str, n: int, **fields: str | None) -> int:
     return max(e.seq for e in store.events_of([tid])[tid])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    first=st.lists(result_st, max_size=6),
-    steps=st.lists(step_st, max_size=6),
-    nows=st.lists(st.integers(T0 - 3 * DAY, T0 + 3 * DAY), min_size=1, max_size=3),
-)
+@random_sequences
 def test_the_view_equals_the_store_after_any_sequence_of_updates(
-    first: list[tuple[str, str | None, list[tuple[object, ...]]]],
-    steps: list[
-        tuple[
-            list[tuple[str, str | None]],
-            bool,
-            list[tuple[str, str | None, list[tuple[object, ...]]]],
-        ]
-    ],
+    first: list[Result],
+    steps: list[Step],
     nows: list[int],
 ) -> None:
     store = MemoryStore()
@@ -338,21 +343,10 @@ def test_a_configuration_uploaded_elsewhere_reloads_the_view_from_the_store() ->
     assert_same(view, store, T0)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    first=st.lists(result_st, max_size=6),
-    steps=st.lists(step_st, max_size=6),
-    nows=st.lists(st.integers(T0 - 3 * DAY, T0 + 3 * DAY), min_size=1, max_size=3),
-)
+@random_sequences
 def test_tickets_named_by_the_recompute_process_are_read_into_the_view_exactly(
-    first: list[tuple[str, str | None, list[tuple[object, ...]]]],
-    steps: list[
-        tuple[
-            list[tuple[str, str | None]],
-            bool,
-            list[tuple[str, str | None, list[tuple[object, ...]]]],
-        ]
-    ],
+    first: list[Result],
+    steps: list[Step],
     nows: list[int],
 ) -> None:
     """The recompute in its own process names the tickets it saved (with their seqs): after
