@@ -222,12 +222,12 @@ def test_one_row_group_split_between_threads_gives_the_records_of_one_job(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a log of one row group, with repeated events: with --jobs 2 its batches are validated
-    # as slices on both threads and the repeated ids found on both (columnar.SPLIT_ROWS made
+    # as slices on both threads and the repeated ids found on both (SPLIT_ROWS made
     # small, so that this small log is split as a million events are)
     import pyarrow as pa
 
     from accord.demo.generate import generate_log, log_table
-    from accord.io import columnar
+    from accord.io import columnar_threads
 
     end = datetime(2026, 6, 30, 18, tzinfo=UTC)
     table = log_table(generate_log(seed=5, end=end, tickets=150))
@@ -235,14 +235,14 @@ def test_one_row_group_split_between_threads_gives_the_records_of_one_job(
     pq.write_table(pa.concat_tables([table, table.slice(0, 40)]), one_group)
     assert pq.ParquetFile(one_group).metadata.num_row_groups == 1
     calls: list[int] = []
-    real = columnar._split_piece
+    real = columnar_threads.split_piece
 
     def spy(*args: Any, **kw: Any) -> Any:
         calls.append(1)
         return real(*args, **kw)
 
-    monkeypatch.setattr(columnar, "SPLIT_ROWS", 64)
-    monkeypatch.setattr(columnar, "_split_piece", spy)
+    monkeypatch.setattr(columnar_threads, "SPLIT_ROWS", 64)
+    monkeypatch.setattr(columnar_threads, "split_piece", spy)
     base = ["sla", str(one_group), "-c", str(DEMO_CONFIG), "--as-of", AS_OF, "-f", "parquet"]
     outs = []
     for jobs in ("1", "2"):
@@ -284,7 +284,7 @@ def test_row_groups_of_any_size_on_threads_give_the_records_of_one_job(
 
     from accord.core.engine.batch import cut
     from accord.demo.generate import generate_log, log_table
-    from accord.io import columnar
+    from accord.io import columnar_threads
 
     tmp = tmp_path_factory.mktemp("groups")
     end = datetime(2026, 6, 30, 18, tzinfo=UTC)
@@ -298,7 +298,7 @@ def test_row_groups_of_any_size_on_threads_give_the_records_of_one_job(
     base = ["sla", str(log), "-c", str(DEMO_CONFIG), "--as-of", AS_OF, "-f", "parquet"]
     outs, said = [], []
     with (
-        mock.patch.object(columnar, "SPLIT_ROWS", split),
+        mock.patch.object(columnar_threads, "SPLIT_ROWS", split),
         mock.patch.object(cut, "BLOCK_ROWS", block),
     ):
         for jobs in ("1", "2"):

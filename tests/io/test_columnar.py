@@ -22,7 +22,7 @@ from accord.core.engine.batch import events_to_table
 from accord.core.engine.batch.schema import events_from_table
 from accord.core.event_validation import canonical_content
 from accord.core.events import StatusCategory
-from accord.io import columnar
+from accord.io import columnar, columnar_threads
 from accord.io.columnar import read_columnar
 from accord.io.quarantine import record_to_dict
 from accord.io.readers import read_many
@@ -471,7 +471,7 @@ def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
     )
     calls: list[int] = []
     shared: list[int] = []
-    real, real_shared = columnar._threaded_groups, columnar._shared_piece
+    real, real_shared = columnar_threads.threaded_groups, columnar_threads.shared_piece
 
     def spy(*args: Any, **kw: Any) -> Any:
         calls.append(1)
@@ -481,17 +481,17 @@ def test_row_groups_read_on_threads_give_the_outcome_of_one_thread(
         shared.append(1)
         return real_shared(*args, **kw)
 
-    old = columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS
-    columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = batch, split
-    columnar._threaded_groups = spy  # type: ignore[assignment]
-    columnar._shared_piece = spy_shared  # type: ignore[assignment]
+    old = columnar.VALIDATE_ROWS, columnar_threads.SPLIT_ROWS
+    columnar.VALIDATE_ROWS, columnar_threads.SPLIT_ROWS = batch, split
+    columnar_threads.threaded_groups = spy  # type: ignore[assignment]
+    columnar_threads.shared_piece = spy_shared  # type: ignore[assignment]
     try:
         one = _outcome([a, b])
         many = _outcome([a, b], threads=threads)
     finally:
-        columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = old
-        columnar._threaded_groups = real  # type: ignore[assignment]
-        columnar._shared_piece = real_shared  # type: ignore[assignment]
+        columnar.VALIDATE_ROWS, columnar_threads.SPLIT_ROWS = old
+        columnar_threads.threaded_groups = real  # type: ignore[assignment]
+        columnar_threads.shared_piece = real_shared  # type: ignore[assignment]
     assert many == one
     # the threads really ran where a file has more than one row group
     assert bool(calls) == (len(rows) > group or len(both) > group + 1)
@@ -536,21 +536,21 @@ def test_one_row_group_split_between_threads_gives_the_outcome_of_one_thread(
         w.writeheader()
         w.writerows({n: "" if r[n] is None else r[n] for n in names} for r in twice)
     calls: list[int] = []
-    real = columnar._split_piece
+    real = columnar_threads.split_piece
 
     def spy(*args: Any, **kw: Any) -> Any:
         calls.append(1)
         return real(*args, **kw)
 
-    old = columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS
-    columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = batch, split
-    columnar._split_piece = spy  # type: ignore[assignment]
+    old = columnar.VALIDATE_ROWS, columnar_threads.SPLIT_ROWS
+    columnar.VALIDATE_ROWS, columnar_threads.SPLIT_ROWS = batch, split
+    columnar_threads.split_piece = spy  # type: ignore[assignment]
     try:
         one = _outcome([a, c], compact=compact)
         many = _outcome([a, c], threads=threads, compact=compact)
     finally:
-        columnar.VALIDATE_ROWS, columnar.SPLIT_ROWS = old
-        columnar._split_piece = real  # type: ignore[assignment]
+        columnar.VALIDATE_ROWS, columnar_threads.SPLIT_ROWS = old
+        columnar_threads.split_piece = real  # type: ignore[assignment]
     assert many == one
     # the batches were split where a batch holds two slices' rows (the Parquet file's at least)
     assert bool(calls) == (min(batch, len(twice)) >= 2 * split)

@@ -32,13 +32,14 @@ Quarantine replays go through the row reader.
 The parts: :mod:`~accord.io.columnar_sources` (Parquet and CSV in columns),
 :mod:`~accord.io.columnar_cells` (checks of single columns), :mod:`~accord.io.columnar_fields`
 (field columns), :mod:`~accord.io.columnar_validate` (a table of rows validated, the events
-table built) and this module (files read, duplicates found).
+table built), :mod:`~accord.io.columnar_threads` (a source validated in pieces, on threads) and
+this module (files read, duplicates found).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -59,14 +60,10 @@ from accord.core.event_validation import (
     validate_flat_row,
 )
 from accord.core.events import Event
+from accord.io import columnar_threads as threaded
 from accord.io.columnar_cells import _blank_or_padded, _distinct, _Fast, _public
 from accord.io.columnar_sources import _csv_source, _parquet_source, _Source
-from accord.io.columnar_validate import (
-    _conform,
-    _events_table,
-    _validate_columns,
-    compact_codes,
-)
+from accord.io.columnar_validate import _conform
 from accord.io.quarantine import QuarantineRecord
 from accord.io.readers import (
     Deduplicator,
@@ -86,10 +83,6 @@ _REEXPORTED = (_Fast, _blank_or_padded, _public)
 # Python's str.isspace() characters, for regular expressions that must agree with strip()
 VALIDATE_ROWS = 1 << 20
 """Rows validated at a time (see :func:`read_columnar`)."""
-SPLIT_ROWS = 1 << 15
-"""Fewest rows each thread validates of a batch that is split between threads (a source of
-one row group, such as a log of a million events, read with ``threads`` > 1): below that the
-handing over costs more than the thread saves."""
 # read as dictionaries: validated on their distinct values, and the kernel groups by codes
 
 
@@ -308,39 +301,31 @@ def _validate_source(
     goods: list[pa.Table] = []
     slow_parts: list[I64] = []
 
-    def check(piece: pa.Table, lo: int) -> None:
-        good, slow_rows = _validate_piece(
-            piece, lo, src.force_slow, first_seq, status_category, compact
-        )
-        if good is not None:
-            goods.append(good)
-        slow_parts.append(slow_rows)
+    check = threaded.PieceCheck(src.force_slow, first_seq, status_category, compact)
+
+    def keep(outcomes: Iterable[threaded.Outcome]) -> None:
+        for good, slow_rows in outcomes:
+            if good is not None:
+                goods.append(good)
+            slow_parts.append(slow_rows)
 
     if threads > 1 and src.groups is not None and len(src.groups) > 1:
-        for good_list, slow_list in _threaded_groups(
-            src.groups, src.force_slow, threads, first_seq, status_category, compact
-        ):
+        for good_list, slow_list in threaded.threaded_groups(src.groups, check, threads):
             goods.extend(good_list)
             slow_parts.extend(slow_list)
     else:
         # validated a slice at a time: each pass then runs over arrays that stay in the
         # caches, instead of streaming every whole column from memory a dozen times
         lo = 0
-        pool = _pool(threads) if threads > 1 else None
+        pool = threaded.pool(threads) if threads > 1 else None
         try:
             for piece in _pieces(src):
                 mark("reading")
                 m = piece.num_rows
-                if pool is None or m < 2 * SPLIT_ROWS:
-                    check(piece, lo)
+                if pool is None or m < 2 * threaded.SPLIT_ROWS:
+                    keep([check(piece, lo)])
                 else:
-                    for good, slow_rows in _split_piece(
-                        pool, threads, piece, lo, src.force_slow, first_seq, status_category,
-                        compact,
-                    ):  # fmt: skip
-                        if good is not None:
-                            goods.append(good)
-                        slow_parts.append(slow_rows)
+                    keep(threaded.split_piece(pool, threads, piece, lo, check))
                 del piece
                 mark("validation")
                 lo += m
@@ -373,154 +358,6 @@ def _validate_source(
             else:
                 quarantined.append((row, got))
     return _conform([*goods, events_to_table(slow_events)]), quarantined, int(slow.size)
-
-
-def _validate_piece(
-    piece: pa.Table,
-    lo: int,
-    force_slow: BoolArray,
-    first_seq: int,
-    status_category: StatusMapper | None,
-    compact: bool,
-) -> tuple[pa.Table | None, I64]:
-    """The rows ``lo`` … of a source, checked: the plainly valid ones as an events table
-    (``None``: none), and the positions in the source of the rows the row validator
-    decides."""
-    m = piece.num_rows
-    fast = _validate_columns(piece, status_category, force_slow[lo : lo + m])
-    del piece
-    if fast.slow.any():
-        ok = np.flatnonzero(~fast.slow)
-        slow = np.flatnonzero(fast.slow) + lo
-    else:  # the usual piece: every row plainly valid
-        ok = np.arange(m, dtype=np.int64)
-        slow = np.zeros(0, dtype=np.int64)
-    good = None
-    if ok.size:
-        good = _events_table(fast, ok, first_seq + lo + ok.astype(np.int64, copy=False))
-        good = compact_codes(good) if compact else good
-    return good, slow
-
-
-def _pool(threads: int) -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(threads, thread_name_prefix="accord-read")
-
-
-def _split_piece(
-    pool: ThreadPoolExecutor,
-    threads: int,
-    piece: pa.Table,
-    lo: int,
-    force_slow: BoolArray,
-    first_seq: int,
-    status_category: StatusMapper | None,
-    compact: bool,
-) -> list[tuple[pa.Table | None, I64]]:
-    """One batch validated as ``threads`` consecutive slices side by side (at least
-    :data:`SPLIT_ROWS` rows each), the slices' outcomes in row order: what a source of one
-    row group gets instead of :func:`_threaded_groups`. A row's checks never look at another
-    row (duplicates are found afterwards, over every event), so the slices' outcomes,
-    concatenated, are the batch's."""
-    m = piece.num_rows
-    slices = max(1, min(threads, m // SPLIT_ROWS))
-    step = -(-m // slices)
-    futures = [
-        pool.submit(
-            _validate_piece,
-            piece.slice(a, step),
-            lo + a,
-            force_slow,
-            first_seq,
-            status_category,
-            compact,
-        )
-        for a in range(0, m, step)
-    ]
-    return [f.result() for f in futures]
-
-
-def _threaded_groups(
-    groups: Sequence[tuple[int, Callable[[bool], Iterator[pa.Table]]]],
-    force_slow: BoolArray,
-    threads: int,
-    first_seq: int,
-    status_category: StatusMapper | None,
-    compact: bool,
-) -> Iterator[tuple[list[pa.Table], list[I64]]]:
-    """Each row group decoded and validated on a pool of ``threads`` threads, its outcome
-    (accepted pieces, rows for the row validator) given in file order. Arrow's decoding, the
-    compiled checks (numba, ``nogil``) and numpy's array passes release the GIL, so the
-    groups really run side by side; each thread holds one decoded batch at a time."""
-    starts = np.concatenate([[0], np.cumsum([m for m, _read in groups])]).astype(np.int64)
-    # The last round of groups (one a thread) ends unevenly when the groups do not share out
-    # evenly (10 groups on 2 threads, the last one smaller): a thread done early would idle
-    # while another decodes and validates its last group. Those groups are decoded with
-    # Arrow's threads (the columns side by side) and each batch validated as slices queued on
-    # the same pool, so that whichever thread is free takes a share (no thread of its own:
-    # each thread's allocations stay in the memory it already holds).
-    last = len(groups) - min(threads, len(groups))
-    pool = _pool(min(threads, len(groups)))
-
-    def one(k: int) -> tuple[list[pa.Table], list[I64]]:
-        goods: list[pa.Table] = []
-        slows: list[I64] = []
-        lo = int(starts[k])
-        tail = k >= last
-        for piece in groups[k][1](tail):
-            m = piece.num_rows
-            if tail and m >= 2 * SPLIT_ROWS:
-                done = _shared_piece(
-                    pool, threads, piece, lo, force_slow, first_seq, status_category, compact
-                )
-            else:
-                done = [_validate_piece(piece, lo, force_slow, first_seq, status_category, compact)]
-            del piece
-            for good, slow in done:
-                if good is not None:
-                    goods.append(good)
-                slows.append(slow)
-            lo += m
-        return goods, slows
-
-    with pool:
-        futures = [pool.submit(one, k) for k in range(len(groups))]
-        try:
-            for fut in futures:
-                yield fut.result()
-                mark("validation")
-        finally:
-            for fut in futures:
-                fut.cancel()
-
-
-def _shared_piece(
-    pool: ThreadPoolExecutor,
-    threads: int,
-    piece: pa.Table,
-    lo: int,
-    force_slow: BoolArray,
-    first_seq: int,
-    status_category: StatusMapper | None,
-    compact: bool,
-) -> list[tuple[pa.Table | None, I64]]:
-    """One batch validated as ``threads`` consecutive slices (at least :data:`SPLIT_ROWS`
-    rows each), the first on this thread and the others queued on ``pool`` (this thread's
-    own): the slices' outcomes in row order (as :func:`_split_piece`). A queued slice that
-    no other thread has taken when this one gets to it is taken back and validated here, so
-    that threads of the pool never all wait on slices queued behind them."""
-    m = piece.num_rows
-    slices = max(1, min(threads, m // SPLIT_ROWS))
-    step = -(-m // slices)
-
-    def check(a: int) -> tuple[pa.Table | None, I64]:
-        sliced = piece.slice(a, step)
-        return _validate_piece(sliced, lo + a, force_slow, first_seq, status_category, compact)
-
-    futures = [(a, pool.submit(check, a)) for a in range(step, m, step)]
-    done = [check(0)]
-    for a, f in futures:
-        done.append(check(a) if f.cancel() else f.result())
-    return done
 
 
 def _pieces(src: _Source) -> Iterator[pa.Table]:
