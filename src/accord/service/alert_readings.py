@@ -1,7 +1,8 @@
 """What the alert rules look at, read from the store (:class:`ReadingsSource`):
 
 - **SLA clocks** (``sla_warning``, ``sla_breach``): every open clock with a target, as stored;
-  read every round (an index range over the records).
+  read every round (an index range over the records), or in ``accord serve`` kept in memory
+  and read again ticket by ticket as they change (:mod:`accord.service.alert_clocks`).
 - **Source activity** (``no_data``): the last arrival of each source a rule names; one index
   look-up per source, every round.
 - **Figures** (``kpi_band``, ``budget_burn``, ``forecast_below``): the KPI values of the
@@ -57,6 +58,7 @@ from accord.io.store.base import NO_DUE
 from accord.service.figures import customer_data, kpi_inputs
 
 if TYPE_CHECKING:
+    from accord.service.alert_clocks import OpenClocks
     from accord.service.alerting import AlertSetup
 
 log = logging.getLogger("accord.alerts")
@@ -148,9 +150,15 @@ class ReadingsSource:
     thread-safe: one loop owns it."""
 
     def __init__(
-        self, store: Store, *, every: float = 30.0, figures: FigureSource | None = None
+        self,
+        store: Store,
+        *,
+        every: float = 30.0,
+        figures: FigureSource | None = None,
+        clocks: OpenClocks | None = None,
     ) -> None:
         self.store = store
+        self.clocks = clocks
         self.every = every
         self.source: FigureSource = figures if figures is not None else ReplayFigures(store)
         self.figures = Figures()
@@ -165,14 +173,17 @@ class ReadingsSource:
         self._changed = True
 
     def read(self, setup: AlertSetup, now: Instant) -> Readings:
-        sla = open_clock_readings(self.store, now)
+        if self.clocks is not None:
+            records: Sequence[MetricRecord] = self.clocks.read(now)
+        else:
+            records = open_clock_readings(self.store, now).records
         if any(r.kind in FIGURE_KINDS for r in setup.rules.values()):
             if self._figures_due(setup, now):
-                self._refresh(setup, sla.records, now)
+                self._refresh(setup, records, now)
         else:
             self.figures, self.computed_at = Figures(), None
         return Readings(
-            records=sla.records,
+            records=records,
             bands=self.figures.bands,
             budgets=self.figures.budgets,
             forecasts=self.figures.forecasts,

@@ -27,13 +27,14 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from accord.core.alerts.alert import Alert
 from accord.core.alerts.check import AlertConfig
 from accord.core.alerts.delivery import Attempt, Backoff, Pending, pending
-from accord.core.alerts.evaluate import Readings, evaluate
+from accord.core.alerts.evaluate import HORIZON, Readings, evaluate
 from accord.core.alerts.models import AlertRule, Channel
 from accord.core.calendar import BusinessCalendar
 from accord.core.config.loader import (
@@ -48,14 +49,13 @@ from accord.core.timeutil import Instant
 from accord.errors import ConfigError, DeliveryError
 from accord.io.notifiers import Notifier, notifier_for
 from accord.io.store import Store, StoredAlert
+from accord.service.alert_clocks import OpenClocks
 from accord.service.alert_readings import FigureSource, ReadingsSource
 from accord.service.alert_readings import open_clock_readings as open_clock_readings
 
 log = logging.getLogger("accord.alerts")
 
 NotifierFactory = Callable[[str, Channel], Notifier]
-# far enough ahead that every threshold a reading foresees is a candidate
-_HORIZON = 2**62
 UNFINISHED = "no outcome recorded: the process stopped during the attempt"
 
 
@@ -181,6 +181,31 @@ def _settled_state(entry: StoredAlert, attempts: list[Attempt]) -> str:
     return "sent" if all(ch in ok for ch in entry.alert.channels) else "failed"
 
 
+class KnownKeys:
+    """The dedupe keys already in the store's log, as far as a loop learned them. A key the
+    store was asked about and did not hold stays free until its threshold comes (an alert is
+    claimed only once its threshold has come, by any evaluator); after that it is claimed,
+    which tells whether another evaluator took it first. So the store is asked only about
+    keys it was never asked about: after the first round, the new candidates' only."""
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()
+        self._asked: set[str] = set()
+
+    def learn(self, store: Store, keys: Sequence[str]) -> None:
+        new = [k for k in keys if k not in self._asked]
+        if new:
+            self._known |= store.known_alert_keys(new)
+            self._asked.update(new)
+
+    def taken(self, key: str) -> None:
+        self._known.add(key)
+        self._asked.add(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._known
+
+
 def deliver_round(
     store: Store,
     setup: AlertSetup,
@@ -189,29 +214,75 @@ def deliver_round(
     *,
     backoff: Backoff = Backoff(),
     since: Mapping[str, Instant] | Instant | None = None,
+    sla: Sequence[Alert] | None = None,
+    known: KnownKeys | None = None,
 ) -> RoundResult:
-    """Take in charge every alert whose threshold has come, and try every pair due at
-    ``now``; every attempt goes to the store's delivery log. ``since`` (one instant, or one
-    per rule) leaves out thresholds reached before it: they are never sent."""
-    wake: list[Instant] = []
+    """Take in charge every alert whose threshold has come (:func:`take_in_charge`), and try
+    every pair due at ``now`` (:func:`deliver_due`); every attempt goes to the store's
+    delivery log."""
+    claimed, wake = take_in_charge(store, setup, readings, now, since=since, sla=sla, known=known)
+    sent, later = deliver_due(store, setup, now, backoff=backoff)
+    return RoundResult(claimed, sent, min(wake, later, key=_or_never))
+
+
+def _or_never(at: Instant | None) -> Instant:
+    return HORIZON if at is None else at
+
+
+def take_in_charge(
+    store: Store,
+    setup: AlertSetup,
+    readings: Readings,
+    now: Instant,
+    *,
+    since: Mapping[str, Instant] | Instant | None = None,
+    sla: Sequence[Alert] | None = None,
+    known: KnownKeys | None = None,
+) -> tuple[tuple[StoredAlert, ...], Instant | None]:
+    """Claim every alert of the readings whose threshold has come and that is not in the log
+    yet; the alerts claimed, and the next threshold to come (``None``: none foreseen).
+    ``since`` (one instant, or one per rule) leaves out thresholds reached before it: they are
+    never sent.
+
+    ``sla``: the SLA rules' candidates, made already (:class:`OpenClocks`), instead of
+    evaluating the rules on ``readings.records``; ``known``: the keys a loop learned were
+    taken in earlier rounds, so that the store is asked only about keys it was never asked
+    about (a round of a loop), instead of every candidate's (one round)."""
+    if sla is not None:
+        readings = replace(readings, records=())
     # every candidate the readings foresee; those already in the log are done with
-    candidates = [
+    pool = [
         a
-        for a in evaluate(setup.rules, readings, setup.calendars, (), _HORIZON)
+        for a in [*evaluate(setup.rules, readings, setup.calendars, (), HORIZON), *(sla or ())]
         if _after_cutoff(a.rule, a.at, since)
     ]
-    known = store.known_alert_keys([a.key for a in candidates])
-    claimed: list[StoredAlert] = []
-    for a in candidates:
+    if known is None:
+        known = KnownKeys()
+    known.learn(store, [a.key for a in pool])
+    wake: Instant | None = None
+    due: list[Alert] = []
+    for a in pool:
         if a.key in known:
             continue
-        if a.at > now:
-            wake.append(a.at)  # claimed (held or pending) once its threshold comes
-            continue
+        if a.at <= now:
+            due.append(a)
+        elif wake is None or a.at < wake:
+            wake = a.at  # claimed (held or pending) once its threshold comes
+    claimed: list[StoredAlert] = []
+    for a in sorted(due, key=lambda a: (a.deliver_at, a.key)):  # evaluate's order
         entry = store.claim_alert(a, now=now)
+        known.taken(a.key)  # by this round, or by another evaluator first
         if entry is not None:
             claimed.append(entry)
+    return tuple(claimed), wake
 
+
+def deliver_due(
+    store: Store, setup: AlertSetup, now: Instant, *, backoff: Backoff = Backoff()
+) -> tuple[tuple[Sent, ...], Instant | None]:
+    """Try every (alert, channel) pair of the log due at ``now``, each attempt claimed before
+    it is made; the attempts made, and the next instant one is due (``None``: none)."""
+    wake: list[Instant] = []
     sent: list[Sent] = []
     for entry in store.alerts_to_deliver():
         if entry.snoozed_until is not None and entry.snoozed_until > now:
@@ -238,7 +309,7 @@ def deliver_round(
             if error is not None:
                 log.warning("alert %s, %s, attempt %d: %s", p.alert.key, p.channel, p.number, error)
         wake.extend(p.due for p in _plan(entry, attempts, backoff) if p.due > now)
-    return RoundResult(tuple(claimed), tuple(sent), min(wake, default=None))
+    return tuple(sent), min(wake, default=None)
 
 
 def _after_cutoff(rule: str, at: Instant, since: Mapping[str, Instant] | Instant | None) -> bool:
@@ -285,6 +356,9 @@ class AlertLoop:
     _thread: threading.Thread | None = field(default=None, repr=False)
     # where the KPI and contract rules' inputs come from (None: every stored event replayed)
     figures: FigureSource | None = None
+    # the open clocks kept between rounds (None: every open clock read each round)
+    clocks: OpenClocks | None = None
+    _known: KnownKeys = field(default_factory=lambda: KnownKeys(), repr=False)
     _readings: ReadingsSource | None = field(default=None, repr=False)
     _cutoffs: dict[str, Instant] = field(default_factory=dict, repr=False)
 
@@ -298,14 +372,19 @@ class AlertLoop:
             else:
                 if self._readings is None:
                     self._readings = ReadingsSource(
-                        self.store, every=self.figures_every, figures=self.figures
-                    )
+                        self.store, every=self.figures_every, figures=self.figures,
+                        clocks=self.clocks,
+                    )  # fmt: skip
                 readings = self._readings.read(setup, now)
+                sla = None
+                if self.clocks is not None:
+                    sla = self.clocks.candidates(setup.rules, setup.calendars)
                 if set(setup.rules) - set(self._cutoffs):
                     self._cutoffs = rule_cutoffs(self.store, setup.rules, now, self.grace)
                 result = deliver_round(
-                    self.store, setup, readings, now, backoff=self.backoff, since=self._cutoffs
-                )
+                    self.store, setup, readings, now, backoff=self.backoff, since=self._cutoffs,
+                    sla=sla, known=self._known,
+                )  # fmt: skip
                 result = _with_refresh(result, self._readings.next_refresh(now))
             self.rounds += 1
             self.last = result
@@ -360,8 +439,9 @@ def round_gap(took: float) -> float:
     """The least pause after a round that took ``took`` seconds before the next one.
 
     Every recompute wakes the loop, and under a steady stream recomputes come every second;
-    a round reads every open clock (seconds with a hundred thousand of them), so rounds back
-    to back would hold the server's interpreter from ingest and the recompute."""
+    a long round (the first, which reads every open clock: seconds with a hundred thousand of
+    them; one that refreshes the figures) back to back with the next would hold the server's
+    interpreter from ingest and the recompute."""
     return min(GAP_CAP, BUSY_RATIO * max(0.0, took))
 
 

@@ -25,6 +25,7 @@ from accord.core.kpi.facts import TicketFacts
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant, to_instant
 from accord.io.store import Store, TicketResult, TicketSummary
+from accord.service.alert_clocks import OpenClocks
 from accord.service.alert_view import ViewFigures
 from accord.service.alerting import AlertLoop, NotifierFactory, VersionedSetup, env_notifiers
 from accord.service.auth import VerifiedTokens
@@ -76,7 +77,9 @@ class Runtime:
         self.jobs = Jobs(store, self._versioned_config, self.clock, batch=settings.recompute_batch)
         self.metrics = ServiceMetrics(self)
         self.verified_tokens = VerifiedTokens()
-        # alerts: rounds over the stored delivery log, woken after each recompute
+        # alerts: rounds over the stored delivery log, woken after each recompute, with the
+        # open clocks kept in memory and read again as the recompute saves their tickets
+        self._alert_clocks = OpenClocks(store)
         self.alerting = AlertLoop(
             store,
             self.clock,
@@ -85,6 +88,7 @@ class Runtime:
             figures_every=settings.alert_figures_every,
             grace=settings.alert_grace,
             figures=ViewFigures(self),
+            clocks=self._alert_clocks,
         )
         self.recomputer.on_drained = self.alerting.notify
         # compliance counts in memory, told of every ticket the recompute saves
@@ -120,6 +124,7 @@ class Runtime:
     def _saved(self, results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
         self.records_view.apply(results, seqs)
         self.kpi_view.saved(r.summary.ticket_id for r in results)
+        self._alert_clocks.saved(r.summary.ticket_id for r in results)
         self._saves += 1
 
     def _saved_elsewhere(self, seqs: Mapping[str, int]) -> None:
@@ -128,6 +133,7 @@ class Runtime:
         # the two that cannot fail first: a failed store read below leaves the records view
         # to its own catch-up (sync re-reads the tickets whose seqs it did not take)
         self.kpi_view.saved(seqs)
+        self._alert_clocks.saved(seqs)
         self._saves += 1
         self.records_view.refresh(seqs)
 

@@ -95,6 +95,11 @@ class SourceActivity:
     last_event: Instant | None
 
 
+HORIZON = 2**62
+"""An instant far enough ahead that every threshold a reading foresees is due by then:
+``evaluate(..., HORIZON)`` gives every candidate alert."""
+
+
 @dataclass(frozen=True)
 class Readings:
     """Everything the rules look at; each part is optional."""
