@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -37,16 +36,13 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accord.cli.demo import copy_demo_config
 from accord.core.alerts.evaluate import HORIZON, Readings, evaluate
-from accord.io.store import SqlStore, TicketQuery
+from accord.io.store import TicketQuery
 from accord.service.alert_clocks import SLA_KINDS, OpenClocks
 from accord.service.alert_readings import open_clock_readings
 from accord.service.alerting import AlertSetup, KnownKeys, take_in_charge
 from accord.service.runtime import Runtime
-from accord.service.settings import Settings
-from bench_alert_figures import touch
-from bench_service import bulk_load
+from bench_alert_figures import add_arguments, demo_runtime, touch
 
 
 def _load() -> str:
@@ -78,28 +74,11 @@ def every_clock_round(
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tickets", type=int, default=100_000)
-    ap.add_argument("--changed", type=int, default=1_000)
+    add_arguments(ap, events=3)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument(
-        "--events",
-        type=int,
-        default=3,
-        help="each ticket cut to its first N events (many open); 0: whole (most solved)",
-    )
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="accord-alert-clocks-") as tmp:
-        root = Path(tmp)
-        config = copy_demo_config(root / "config", alerts=True)
-        url = f"sqlite:///{root / 'accord.db'}"
-        now = int(time.time())
-        print(f"loading {args.tickets:,} tickets ...", flush=True)
-        load_s = bulk_load(url, config, args.tickets, now, events=args.events)
-        print(f"  loaded in {load_s:.1f} s", flush=True)
-        clock = [now]
-        settings = replace(Settings(), background=False, config_dir=config)
-        runtime = Runtime(settings, SqlStore(url), clock=lambda: clock[0])
-        runtime.seed()
+    with demo_runtime(args) as (runtime, clock):
+        now = clock[0]
         full = runtime.alerting.setup_at(now)
         assert full is not None
         setup = replace(full, rules={k: r for k, r in full.rules.items() if r.kind in SLA_KINDS})
@@ -128,7 +107,6 @@ def main() -> int:
                 rows[name].append((cpu, wall))
             assert got["kept"] == got["every clock"], "the kept candidates differ"
             print(f"  round {i + 1}: {len(got['kept']):,} candidates equal (load {_load()})")
-        runtime.store.close()
     print(f"\n{args.tickets:,} tickets, {n_clocks:,} open clocks, {args.changed:,} saved "
           "before each round")  # fmt: skip
     print("| SLA part of a round | CPU (median) | wall (median) |\n| --- | ---: | ---: |")

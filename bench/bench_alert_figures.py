@@ -29,6 +29,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from statistics import median
@@ -83,18 +85,23 @@ def open_clocks(runtime: Runtime, now: int) -> tuple[int, float, float]:
     return len(got.records), time.process_time() - c0, time.perf_counter() - w0
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(ap: argparse.ArgumentParser, *, events: int) -> None:
+    """The options both alert benchmarks take."""
     ap.add_argument("--tickets", type=int, default=100_000)
     ap.add_argument("--changed", type=int, default=1_000)
-    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
         "--events",
         type=int,
-        default=0,
+        default=events,
         help="each ticket cut to its first N events (many open); 0: whole (most solved)",
     )
-    args = ap.parse_args()
+
+
+@contextmanager
+def demo_runtime(args: argparse.Namespace) -> Iterator[tuple[Runtime, list[int]]]:
+    """A runtime over a SQLite file of ``--tickets`` bulk-loaded demo tickets, under the demo
+    configuration with its alert rules, as ``accord serve`` builds it (no background work),
+    and its clock (``[now]``, moved by the caller)."""
     with tempfile.TemporaryDirectory(prefix="accord-alert-bench-") as tmp:
         root = Path(tmp)
         config = copy_demo_config(root / "config", alerts=True)
@@ -107,6 +114,19 @@ def main() -> int:
         settings = replace(Settings(), background=False, config_dir=config)
         runtime = Runtime(settings, SqlStore(url), clock=lambda: clock[0])
         runtime.seed()
+        try:
+            yield runtime, clock
+        finally:
+            runtime.store.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(ap, events=0)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with demo_runtime(args) as (runtime, clock):
+        now = clock[0]
         view = ViewFigures(runtime)
         setup = runtime.alerting.setup_at(now)
         assert setup is not None and setup.config is not None and setup.version is not None
@@ -128,7 +148,6 @@ def main() -> int:
             assert view.replayed == 0, "the view could not answer"
             print(f"  round {i + 1}: figures equal (load {_load()})", flush=True)
         clocks, clocks_cpu, clocks_wall = open_clocks(runtime, clock[0])
-        runtime.store.close()
     print(f"\n{args.tickets:,} tickets, {args.changed:,} saved before each refresh")
     print("| path | refresh CPU (median) | wall (median) |\n| --- | ---: | ---: |")
     for name, rows in timings.items():
