@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from accord.core.kpi.evaluate import calendar_zones, evaluate
 from accord.io.store import Incoming
 from accord.service.figures import kpi_catalog, kpi_inputs
-from accord.service.kpi_view import _unify
+from accord.service.kpi_view_parts import unify
 from tests.service.conftest import HOUR, T0, Api, created, event, reply
 from tests.service.stores import STORES, api_over
 from tests.service.test_kpis_api import CONFIG_WITH_KPIS
@@ -367,7 +367,7 @@ def test_parts_whose_field_is_only_nulls_of_any_type_concatenate(
         )
         for i, (kind, rows, flagged) in enumerate(parts)
     ]
-    got = _unify(frames)
+    got = unify(frames)
     assert got.get_column("ticket_id").to_list() == [
         t for f in frames if f.width for t in f.get_column("ticket_id").to_list()
     ]

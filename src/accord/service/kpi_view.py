@@ -41,9 +41,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
@@ -51,15 +50,12 @@ import pyarrow.compute as pc
 
 from accord.core.agreements.models import AGREEMENT_PREFIX
 from accord.core.config.resolved import Configuration
-from accord.core.engine.batch import compute_batch, events_to_table
-from accord.core.engine.batch.schema import EVENTS_SCHEMA, FIELD_PREFIX
+from accord.core.engine.batch import events_to_table
+from accord.core.engine.batch.schema import EVENTS_SCHEMA
 from accord.core.events import Event
 from accord.core.kpi.columns import CUSTOM_PREFIX
 from accord.core.kpi.facts import FACT_COLUMNS, TicketFacts, policy_fields, ticket_facts
 from accord.core.kpi.frames import (
-    RECORD_ENUMS,
-    RECORDS_SCHEMA,
-    events_frame,
     events_frame_of_table,
     records_frame,
     records_frame_of_table,
@@ -68,7 +64,6 @@ from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.io.store import Store
 from accord.service.kpi_records import (
-    SettledEnums,
     add_rows,
     aligned,
     drop_rows,
@@ -76,36 +71,28 @@ from accord.service.kpi_records import (
     records_at_plain,
     settled_enums,
 )
-from accord.service.recompute import summarize
+from accord.service.kpi_view_parts import (
+    FAR,
+    OWNER,
+    Mismatch,
+    Part,
+    add_open,
+    concat,
+    drop_open,
+    drop_tickets,
+    empty_part,
+    facts_of,
+    facts_of_open,
+    open_inputs,
+    records_text,
+    split_settled,
+    unify,
+    version_boundary,
+)
 
 log = logging.getLogger("accord.service")
 
 _PAGE = 2_000  # tickets read per store call
-_BATCH_TICKETS = 2_000  # from this many open tickets the batch engine computes them
-_OWNER = "__owner"
-_FAR = 2**62  # an instant after every event: facts of a settled ticket include all of them
-
-
-@dataclass
-class _Part:
-    """One consistent content of the view, for one configuration version."""
-
-    version: int
-    config: Configuration
-    custom: tuple[str, ...]  # the custom fields the facts hold
-    records: pl.DataFrame  # settled tickets' records, RECORDS_SCHEMA without as_of, text
-    facts: pl.DataFrame  # settled tickets' ticket facts (+ __owner: current customer)
-    spans: pl.DataFrame  # settled tickets' open spans
-    open: pa.Table | None = None  # open tickets' events (an events table)
-    open_ids: set[str] = field(default_factory=set)
-    # the open tickets' facts and spans with all their events (what any instant from their
-    # last event on gives), computed at the first read after ``open`` changed
-    open_facts: tuple[pl.DataFrame, pl.DataFrame, Instant] | None = None
-    settled_last_ts: Instant = -(2**62)  # the latest event of any settled ticket
-    settled_first_judged: Instant = 2**62  # the earliest judging instant of settled records
-    seq_seen: int = 0  # events up to this seq are accounted for
-    # the settled records with their Enums, made at the first read after ``records`` changed
-    enums: SettledEnums | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +134,7 @@ class KpiView:
         self.stale = False
         self._page = page
         self._lock = threading.RLock()
-        self._part: _Part | None = None
+        self._part: Part | None = None
         self._saved: set[str] = set()
         self.loads = 0
         self.load_seconds: float | None = None
@@ -171,7 +158,7 @@ class KpiView:
             self._saved.clear()
             self.stale = False
         seq0 = self._store.change_stamp()[0]
-        part = _empty(version, config, tuple(dict.fromkeys(custom)), seq0)
+        part = empty_part(version, config, tuple(dict.fromkeys(custom)), seq0)
         marked = self._marked()  # once: every ticket marked later has an event after seq0
         after: str | None = None
         recs: list[pl.DataFrame] = []
@@ -192,10 +179,10 @@ class KpiView:
             if len(ids) < self._page:
                 break
             after = ids[-1]
-        part.records = _concat([part.records, *recs])
-        part.facts = _concat([part.facts, *facts])
-        part.spans = _concat([part.spans, *spans])
-        part.open_facts = _open_facts(config, part.custom, part.open)
+        part.records = concat([part.records, *recs])
+        part.facts = concat([part.facts, *facts])
+        part.spans = concat([part.spans, *spans])
+        part.open_facts = facts_of_open(config, part.custom, part.open)
         with self._lock:
             self._part = part
             self.loads += 1
@@ -222,7 +209,7 @@ class KpiView:
         settled ticket. The current customer is the last one a ``created`` or ``updated``
         event sets (as the ticket summaries read it)."""
         t0 = time.perf_counter()
-        part = _empty(version, config, tuple(dict.fromkeys(custom)), 0)
+        part = empty_part(version, config, tuple(dict.fromkeys(custom)), 0)
         tid = pc.cast(events.column("ticket_id"), pa.string())
         ev = pl.DataFrame({"ticket_id": pl.Series(tid), "ts": pl.Series(events.column("ts"))})
         rec = records_frame_of_table(records)
@@ -233,10 +220,10 @@ class KpiView:
             .filter(pl.col("ok") & (pl.col("last") <= judged))
             .get_column("ticket_id")
         )
-        got = _split(part, events, rec.with_columns(pl.lit(judged).alias("as_of")), settled)
+        got = split_settled(part, events, rec.with_columns(pl.lit(judged).alias("as_of")), settled)
         if got is not None:
             part.records, part.facts, part.spans = got
-        part.open_facts = _open_facts(config, part.custom, part.open)
+        part.open_facts = facts_of_open(config, part.custom, part.open)
         with self._lock:
             self._part = part
             self.loads += 1
@@ -262,26 +249,26 @@ class KpiView:
                 chunk = ids[i : i + self._page]
                 read = self._read(chunk, seq0, marked)
                 self._drop_records(part, chunk)
-                part.facts = _drop(part.facts, chunk)
-                part.spans = _drop(part.spans, chunk)
-                _drop_open(part, chunk)
+                part.facts = drop_tickets(part.facts, chunk)
+                part.spans = drop_tickets(part.spans, chunk)
+                drop_open(part, chunk)
                 got = self._settle(part, read)
                 if got is not None:
-                    text = part.records = _concat([part.records, got[0]])
+                    text = part.records = concat([part.records, got[0]])
                     if part.enums is not None:
                         part.enums = add_rows(part.enums, got[0], text)
-                    part.facts = _concat([part.facts, got[1]])
-                    part.spans = _concat([part.spans, got[2]])
+                    part.facts = concat([part.facts, got[1]])
+                    part.spans = concat([part.spans, got[2]])
             part.seq_seen = seq0
             self.refreshed += len(ids)
 
     @staticmethod
-    def _drop_records(part: _Part, ids: Sequence[str]) -> None:
+    def _drop_records(part: Part, ids: Sequence[str]) -> None:
         """Drop ``ids``' settled records, and their rows of the settled Enums if kept."""
         enums = part.enums if part.enums is not None and part.enums.text is part.records else None
         if enums is None or not part.records.height:
             part.enums = None
-            part.records = _drop(part.records, ids)
+            part.records = drop_tickets(part.records, ids)
             return
         gone = pl.Series(ids, dtype=pl.String).implode()
         keep = (~part.records.get_column("ticket_id").is_in(gone)).fill_null(False)
@@ -300,7 +287,7 @@ class KpiView:
         return _Read(events, records, marked, seq0)
 
     def _settle(
-        self, part: _Part, read: _Read
+        self, part: Part, read: _Read
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
         """Sort the tickets read into settled ones (returned as frames) and open ones (their
         events added to ``part.open``)."""
@@ -319,14 +306,14 @@ class KpiView:
             else:
                 opened.extend(evs)
         if opened:
-            _add_open(part, events_to_table(opened))
+            add_open(part, events_to_table(opened))
         if not settled:
             return None
-        facts, spans = _facts(part, settled, _FAR)
-        return _records_text(records_frame(records)), facts, spans
+        facts, spans = facts_of(part, settled, FAR)
+        return records_text(records_frame(records)), facts, spans
 
     def _settle_columns(
-        self, part: _Part, ids: Sequence[str], seq0: int, marked: set[str]
+        self, part: Part, ids: Sequence[str], seq0: int, marked: set[str]
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
         """:meth:`_settle` of :meth:`_read`'s tickets, read and decided in columns (the same
         decision as :meth:`_is_settled`, per ticket)."""
@@ -364,15 +351,15 @@ class KpiView:
         kept = [
             j
             for j in candidates.get_column("judged").unique().to_list()
-            if not _version_boundary(part.config, j, now) and self._version_at(j) == part.version
+            if not version_boundary(part.config, j, now) and self._version_at(j) == part.version
         ]
         settled = candidates.filter(
             pl.col("judged").is_in(pl.Series(kept, dtype=pl.Int64).implode())
         ).get_column("ticket_id")
-        return _split(part, events, records, settled)
+        return split_settled(part, events, records, settled)
 
     def _is_settled(
-        self, part: _Part, tid: str, evs: list[Event], recs: list[MetricRecord], read: _Read
+        self, part: Part, tid: str, evs: list[Event], recs: list[MetricRecord], read: _Read
     ) -> bool:
         if tid in read.marked or not recs or max(e.seq for e in evs) > read.seq:
             return False
@@ -381,7 +368,7 @@ class KpiView:
             return False
         if max(e.ts for e in evs) > judged:
             return False
-        if _version_boundary(part.config, judged, self._clock()):
+        if version_boundary(part.config, judged, self._clock()):
             return False  # judged before a policy version now in force
         return self._version_at(judged) == part.version
 
@@ -391,7 +378,7 @@ class KpiView:
         with self._lock:
             return self._part.version if self._part is not None else None
 
-    def _answerable(self, custom: Sequence[str], when: Instant) -> _Part | None:
+    def _answerable(self, custom: Sequence[str], when: Instant) -> Part | None:
         """The loaded part when it answers exactly at ``when`` for these custom fields, else
         ``None`` (a policy version taking effect since the settled records marks it stale).
         Called with the lock held."""
@@ -400,7 +387,7 @@ class KpiView:
             return None
         if when < part.settled_last_ts:
             return None
-        if _version_boundary(part.config, part.settled_first_judged, when):
+        if version_boundary(part.config, part.settled_first_judged, when):
             self.stale = True
             return None
         return part
@@ -418,16 +405,16 @@ class KpiView:
             config = part.config
             memo = part.open_facts
         if memo is None:
-            memo = _open_facts(config, part.custom, opened)
+            memo = facts_of_open(config, part.custom, opened)
             with self._lock:
                 if part.open is opened:
                     part.open_facts = memo
-        open_records, open_facts, open_spans = _open_inputs(
+        open_records, open_facts, open_spans = open_inputs(
             config, part.custom, opened, when, customer, memo
         )
         if customer is not None and facts.width:
             # the tickets whose customer it is at ``when`` and now (the same instant here)
-            own = (pl.col("customer") == customer) & (pl.col(_OWNER) == customer)
+            own = (pl.col("customer") == customer) & (pl.col(OWNER) == customer)
             facts = facts.filter(own)
             records = records.filter(
                 pl.col("ticket_id").is_in(facts.get_column("ticket_id").implode())
@@ -440,8 +427,8 @@ class KpiView:
             parts = [f.select(keep) for f in (facts, open_facts) if f.width]
             # in no particular order: the evaluation's answer does not depend on the rows'
             # order (tests pin it), and sorting a million rows costs more than the rest
-            tickets = _unify(parts).rechunk()
-        except _Mismatch:
+            tickets = unify(parts).rechunk()
+        except Mismatch:
             return None
         # one chunk each, as a frame built at once is: the evaluation's masks over columns
         # of several chunks can come out with the wrong length
@@ -469,9 +456,9 @@ class KpiView:
                 return None
             records, facts, opened, memo = part.records, part.facts, part.open, part.open_facts
         if memo is None:
-            memo = _open_facts(part.config, part.custom, opened)
+            memo = facts_of_open(part.config, part.custom, opened)
         if facts.width:
-            facts = facts.filter(pl.col(_OWNER) == customer)
+            facts = facts.filter(pl.col(OWNER) == customer)
             # the clocks a contract counts are its customer's records: the others are left
             # here, before the (larger) filter on the tickets
             records = records.filter(pl.col("customer") == customer)
@@ -480,7 +467,7 @@ class KpiView:
             )
         open_facts, _, last = memo
         if open_facts.width:
-            open_facts = open_facts.filter(pl.col(_OWNER) == customer)
+            open_facts = open_facts.filter(pl.col(OWNER) == customer)
         ids = (
             open_facts.get_column("ticket_id")
             if open_facts.width
@@ -514,259 +501,3 @@ class KpiView:
                 "open": len(p.open_ids),
                 "records": p.records.height,
             }
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-class _Mismatch(Exception):
-    """Parts of a frame typed differently: only the full path types them as one."""
-
-
-def _empty(version: int, config: Configuration, custom: tuple[str, ...], seq: int) -> _Part:
-    records = pl.DataFrame(schema={k: v for k, v in RECORDS_SCHEMA.items() if k != "as_of"})
-    return _Part(
-        version=version,
-        config=config,
-        custom=custom,
-        records=records,
-        facts=pl.DataFrame(),
-        spans=pl.DataFrame(schema={"ticket_id": pl.String, "start": pl.Int64, "end": pl.Int64}),
-        seq_seen=seq,
-    )
-
-
-def _drop(frame: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
-    if not frame.width or not frame.height:
-        return frame
-    gone = pl.Series(ids, dtype=pl.String).implode()
-    return frame.filter(~pl.col("ticket_id").is_in(gone))
-
-
-def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    kept = [f for f in frames if f.width]
-    if not kept:
-        return frames[0]
-    try:
-        return _unify(kept)
-    except _Mismatch:
-        return pl.concat(kept, how="vertical_relaxed")
-
-
-def _unify(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate frames whose columns may be typed ``String`` where they hold only nulls
-    (a field no event of that part sets), as the full path types them over every ticket. A
-    column of nulls in every frame, typed differently (one part kept a field's nulls after
-    its tickets that set it left), is text, as a field never set is."""
-    frames = [f for f in frames if f.width]
-    if len(frames) == 1:
-        return frames[0]
-    schema: dict[str, Any] = {}
-    null_types: dict[str, set[Any]] = {}
-    for f in frames:
-        for name, dtype in f.schema.items():
-            if f.height == 0 or f.get_column(name).null_count() == f.height:
-                schema.setdefault(name, None)
-                null_types.setdefault(name, set()).add(dtype)
-                continue
-            if schema.get(name) is not None and schema[name] != dtype:
-                raise _Mismatch(name)
-            schema[name] = dtype
-    for name, types in null_types.items():
-        if schema[name] is None and len(types) > 1:
-            schema[name] = pl.String
-    fixed = []
-    for f in frames:
-        casts = [
-            # a column of nulls is nulls of any type (a cast of some types to others fails)
-            pl.lit(None, dtype=t).alias(n)
-            if f.get_column(n).null_count() == f.height
-            else pl.col(n).cast(t)
-            for n, t in schema.items()
-            if t is not None and n in f.columns and f.schema[n] != t
-        ]
-        fixed.append(f.with_columns(casts) if casts else f)
-    return pl.concat(fixed)
-
-
-def _records_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """A records frame with its Enums as text (parts then concatenate; a request makes the
-    Enums of what it keeps, as the full path does)."""
-    return frame.select(
-        pl.col(k).cast(pl.String) if k in RECORD_ENUMS else pl.col(k)
-        for k in RECORDS_SCHEMA
-        if k != "as_of"
-    )
-
-
-def _facts(
-    part: _Part, events: Mapping[str, list[Event]], when: Instant
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    evs = [e for es in events.values() for e in es]
-    frame = events_frame(evs, [*policy_fields(part.config), *part.custom])
-    got = ticket_facts(frame, part.config, when, fields=list(part.custom))
-    owners = pl.DataFrame(
-        {
-            "ticket_id": list(events),
-            _OWNER: [summarize(t, es, when).customer for t, es in events.items()],
-        },
-        schema={"ticket_id": pl.String, _OWNER: pl.String},
-    )
-    return got.tickets.join(owners, on="ticket_id", how="left"), got.open_spans
-
-
-def _split(
-    part: _Part, events: pa.Table, records: pl.DataFrame, settled: pl.Series
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
-    """Split tickets read in columns (an events table and a records frame with ``as_of``)
-    into the ``settled`` ones, returned as frames (records as text, facts with the current
-    customer, open spans), and the others, whose events go to ``part.open``."""
-    ids = settled.implode()
-    mask = pa.array(
-        pl.Series(pc.cast(events.column("ticket_id"), pa.string())).is_in(ids).to_arrow()
-    )
-    _add_open(part, _set_fields(events.filter(pc.invert(mask))))
-    if not settled.len():
-        return None
-    kept = events.filter(mask)
-    recs = records.filter(pl.col("ticket_id").is_in(ids))
-    last = pc.max(kept.column("ts")).as_py()
-    part.settled_last_ts = max(part.settled_last_ts, int(last))
-    first = recs.get_column("as_of").min()
-    assert isinstance(first, int)  # settled tickets have records
-    part.settled_first_judged = min(part.settled_first_judged, first)
-    frame = events_frame_of_table(kept, [*policy_fields(part.config), *part.custom])
-    got = ticket_facts(frame, part.config, _FAR, fields=list(part.custom))
-    facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
-    return _records_text(recs), facts, got.open_spans
-
-
-def _set_fields(table: pa.Table) -> pa.Table:
-    """An events table without the custom field columns no event of it sets (as
-    ``events_to_table`` makes the table of the same events)."""
-    empty = [
-        n
-        for n in table.column_names
-        if n.startswith(FIELD_PREFIX) and table.column(n).null_count == table.num_rows
-    ]
-    return table.drop_columns(empty) if empty else table
-
-
-def _owners(frame: pl.DataFrame) -> pl.DataFrame:
-    """Each ticket's current customer from an events frame: the last value a ``created`` or
-    ``updated`` event sets, in time order (text, ``None`` when empty)."""
-    sets = pl.col("kind").is_in(["created", "updated"]) & pl.col("s:customer")
-    value = pl.col("f:customer").cast(pl.String)
-    got = (
-        frame.sort(["ticket_id", "ts", "ts_us", "seq"])
-        .filter(sets)
-        .group_by("ticket_id")
-        .agg(value.last().alias(_OWNER))
-        .with_columns(
-            pl.when(pl.col(_OWNER) == "").then(None).otherwise(pl.col(_OWNER)).alias(_OWNER)
-        )
-    )
-    ids = frame.select(pl.col("ticket_id").unique())
-    return ids.join(got, on="ticket_id", how="left")
-
-
-def _plain(table: pa.Table) -> pa.Table:
-    """An events table with plain (not dictionary) columns, the fixed ones typed as
-    :data:`EVENTS_SCHEMA` types them: parts read at different times then concatenate."""
-    cols = []
-    for f in table.schema:
-        col = table.column(f.name)
-        if pa.types.is_dictionary(f.type):
-            col = col.cast(f.type.value_type)
-        want = EVENTS_SCHEMA.field(f.name).type if f.name in EVENTS_SCHEMA.names else None
-        if want is not None and col.type != want:
-            col = col.cast(want)
-        cols.append(col)
-    return pa.table(cols, names=table.column_names)
-
-
-def _add_open(part: _Part, table: pa.Table) -> None:
-    if not table.num_rows:
-        return
-    table = _plain(table)
-    part.open_ids.update(pc.unique(table.column("ticket_id")).to_pylist())
-    if part.open_facts is not None:  # the facts of the tickets added, added
-        facts, spans, last = part.open_facts
-        f, sp, la = _open_facts(part.config, part.custom, table)
-        try:
-            part.open_facts = (_unify([facts, f]), pl.concat([spans, sp]), max(last, la))
-        except _Mismatch:
-            part.open_facts = None
-    part.open = (
-        table
-        if part.open is None
-        else pa.concat_tables([part.open, table], promote_options="default")
-    )
-
-
-def _drop_open(part: _Part, ids: Sequence[str]) -> None:
-    gone = [t for t in ids if t in part.open_ids]
-    if not gone or part.open is None:
-        return
-    part.open_ids.difference_update(gone)
-    if part.open_facts is not None:  # the last event's instant stays an upper bound
-        facts, spans, last = part.open_facts
-        part.open_facts = (_drop(facts, gone), _drop(spans, gone), last)
-    keep = pc.invert(pc.is_in(part.open.column("ticket_id"), value_set=pa.array(gone)))
-    part.open = part.open.filter(keep)
-
-
-def _open_facts(
-    config: Configuration, custom: tuple[str, ...], opened: pa.Table | None
-) -> tuple[pl.DataFrame, pl.DataFrame, Instant]:
-    """The open tickets' facts (with their current customer) and open spans over all their
-    events, and the instant of the latest event: at any instant from then on the facts are
-    these (an instant only leaves out the events after it)."""
-    table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
-    frame = events_frame_of_table(table, [*policy_fields(config), *custom])
-    got = ticket_facts(frame, config, _FAR, fields=list(custom))
-    facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
-    last = pc.max(table.column("ts")).as_py() if table.num_rows else None
-    return facts, got.open_spans, int(last) if last is not None else -_FAR
-
-
-def _open_inputs(
-    config: Configuration,
-    custom: tuple[str, ...],
-    opened: pa.Table | None,
-    when: Instant,
-    customer: str | None,
-    memo: tuple[pl.DataFrame, pl.DataFrame, Instant],
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The open tickets' records (text), facts and spans at ``when``, as the full path
-    computes them (a customer's: its tickets, its records, no internal agreements), in
-    columns: the batch engine and the columnar events frame. ``memo``: their facts over all
-    their events (:func:`_open_facts`), used when no event lies after ``when``."""
-    empty = _empty(0, config, custom, 0).records
-    table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
-    facts, spans, last = memo
-    if when < last:  # some event lies after ``when``: the facts at ``when`` leave it out
-        frame = events_frame_of_table(table, [*policy_fields(config), *custom])
-        got = ticket_facts(frame, config, when, fields=list(custom))
-        facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
-        spans = got.open_spans
-    if customer is not None:
-        facts = facts.filter((pl.col("customer") == customer) & (pl.col(_OWNER) == customer))
-        ids = facts.get_column("ticket_id")
-        spans = spans.filter(pl.col("ticket_id").is_in(ids.implode()))
-        table = table.filter(pc.is_in(table.column("ticket_id"), value_set=ids.to_arrow()))
-    if not table.num_rows:
-        return empty, facts, spans
-    ola = customer is None and bool(config.agreements)
-    computed = compute_batch(table, config, when, agreements=ola)
-    return _records_text(records_frame_of_table(computed, customer)), facts, spans
-
-
-def _version_boundary(config: Configuration, since: Instant, when: Instant) -> bool:
-    """Whether a policy version takes effect after ``since`` and by ``when``: records judged
-    before it might differ at ``when`` (a new cycle may start at that instant)."""
-    return any(
-        v.effective_from is not None and since < v.effective_from <= when
-        for p in config.policies
-        for v in p.versions
-    )
