@@ -129,14 +129,20 @@ class OpenClocks:
         assert seen is not None
         with self._lock:
             ids, self._saved = self._saved, set()
-        if seq0 > seen.seq:
-            self._pending.update(self._store.changed_since(seen.seq))
-            seen.seq = seq0
-        if self._pending:
-            marked = self._marked()
-            ids |= self._pending - marked
-            self._pending &= marked
-        self._reread(sorted(ids))
+        try:
+            if seq0 > seen.seq:
+                self._pending.update(self._store.changed_since(seen.seq))
+                seen.seq = seq0
+            if self._pending:
+                marked = self._marked()
+                ids |= self._pending - marked
+                self._pending &= marked
+            self._reread(sorted(ids))
+        except BaseException:
+            # a store that failed (the round fails and the loop goes on): read them next time
+            with self._lock:
+                self._saved |= ids
+            raise
 
     def _reread(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), _PAGE):

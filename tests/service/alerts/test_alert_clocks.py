@@ -24,6 +24,7 @@ from accord.core.alerts.models import AlertRule
 from accord.core.calendar import BusinessCalendar
 from accord.core.config.loader import build_config
 from accord.core.records import MetricRecord, State
+from accord.errors import StoreError
 from accord.io.store import MemoryStore, SqlStore, Store, TicketResult
 from accord.service.alert_clocks import OpenClocks
 from accord.service.alert_readings import open_clock_readings
@@ -173,6 +174,28 @@ def test_a_round_reads_again_only_the_tickets_saved_since_the_last_one() -> None
     store.add_config_version({"policies.yaml": "policies: []\n"}, effective_from=T0, uploaded_at=T0)
     clocks.read(T0)  # another configuration: every record may change
     assert clocks.full_reads == 2
+
+
+def test_tickets_saved_before_a_failed_store_read_are_read_at_the_next_round() -> None:
+    store = MemoryStore()
+    rec = ("resolution", "high", "Gold", "ops", State.RUNNING, T0 + HOUR, 0, True)
+    add_event(store, "T1", 1)
+    store.save_results([make_result("T1", "acme", [rec])], clear=store.dirty(100))
+    clocks = OpenClocks(store)
+    clocks.read(T0)
+    add_event(store, "T1", 2)
+    store.save_results([make_result("T1", "globex", [rec])], clear=store.dirty(100))
+    clocks.saved(["T1"])
+    real = store.records_of
+
+    def down(ids: Any) -> Any:
+        raise StoreError("the database is unreachable")
+
+    store.records_of = down  # type: ignore[method-assign]
+    with pytest.raises(StoreError):
+        clocks.read(T0)
+    store.records_of = real  # type: ignore[method-assign]
+    assert {r.customer for r in clocks.read(T0)} == {"globex"}
 
 
 def test_candidates_are_evaluated_again_only_for_the_tickets_read_again() -> None:
