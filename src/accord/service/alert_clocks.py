@@ -20,13 +20,16 @@ ticket without a recompute mark has exactly its stored open clocks.
 
 A clock's candidate alerts depend on its record, the rules and the calendars, not on the
 round's instant, so they are evaluated again only for the tickets read again, or for every
-ticket when the rules or the calendars change.
+ticket when the rules or the calendars change. They wait in a queue by threshold instant, so a
+round takes those whose threshold has come and looks at the next one to come, without walking
+every candidate.
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from accord.core.alerts.alert import Alert
@@ -64,6 +67,11 @@ class OpenClocks:
         self._pending: set[str] = set()
         self._changed: set[str] = set()  # read again since the candidates were last made
         self._alerts: dict[str, tuple[Alert, ...]] = {}
+        # the candidates by threshold instant, each with its ticket's generation when made
+        # (a later generation makes it stale); those due and not yet claimed
+        self._gen: dict[str, int] = {}
+        self._queue: list[tuple[Instant, str, str, int, Alert]] = []
+        self._ready: list[tuple[str, int, Alert]] = []
         self._rules: Mapping[str, AlertRule] | None = None
         self._calendars: Mapping[str, BusinessCalendar] | None = None
         self.full_reads = 0
@@ -76,35 +84,86 @@ class OpenClocks:
 
     def read(self, now: Instant) -> list[MetricRecord]:
         """Every open clock with a target, caught up with the store."""
+        self.catch_up(now)
+        return self.records()
+
+    def catch_up(self, now: Instant) -> None:
+        """Read again what changed in the store since the last round (everything at the first
+        round and after a new configuration version)."""
         seq0, version = self._store.change_stamp()
         if self._seen is None or version != self._seen.version:
             self._read_all(now, seq0, version)
         else:
             self._catch_up(seq0)
+
+    def records(self) -> list[MetricRecord]:
+        """Every open clock with a target, as last read."""
         return [r for recs in self._clocks.values() for r in recs]
 
     def candidates(
         self, rules: Mapping[str, AlertRule], calendars: Mapping[str, BusinessCalendar]
     ) -> list[Alert]:
-        """The SLA rules' candidate alerts (those of :func:`evaluate` over every clock read,
-        in no particular order), evaluated again only for the tickets read again since the
-        last call unless the rules or the calendars changed."""
+        """The SLA rules' candidate alerts: those of :func:`evaluate` over every clock read,
+        in no particular order."""
+        self.fresh_candidates(rules, calendars)
+        return [a for alerts in self._alerts.values() for a in alerts]
+
+    def fresh_candidates(
+        self, rules: Mapping[str, AlertRule], calendars: Mapping[str, BusinessCalendar]
+    ) -> list[Alert]:
+        """The SLA rules' candidates made since the last call: those of the tickets read again
+        since, or every ticket's when the rules or the calendars changed."""
         sla = {name: rule for name, rule in rules.items() if rule.kind in SLA_KINDS}
         if sla != self._rules or calendars is not self._calendars:
             self._rules, self._calendars = sla, calendars
-            self._alerts = {}
+            self._alerts, self._ready, self._queue = {}, [], []
             todo: Iterable[str] = list(self._clocks)
         else:
             todo = self._changed
+        fresh: list[Alert] = []
         for tid in todo:
             recs = self._clocks.get(tid)
             got = evaluate(sla, Readings(records=recs), calendars, (), HORIZON) if recs else ()
+            gen = self._gen[tid] = self._gen.get(tid, 0) + 1
             if got:
                 self._alerts[tid] = tuple(got)
+                for a in got:
+                    heapq.heappush(self._queue, (a.at, a.key, tid, gen, a))
+                fresh.extend(got)
             else:
                 self._alerts.pop(tid, None)
         self._changed = set()
-        return [a for alerts in self._alerts.values() for a in alerts]
+        return fresh
+
+    def due(
+        self, now: Instant, known: Container[str], keep: Callable[[Alert], bool]
+    ) -> list[Alert]:
+        """The candidates whose threshold has come by ``now`` and whose key is not
+        ``known``, as made by the last :meth:`fresh_candidates`; ``keep``: whether a
+        candidate may be sent at all (a candidate refused is not looked at again, unless its
+        ticket's clocks change). A candidate stays due until its key is known (claimed)."""
+        queue = self._queue
+        while queue and queue[0][0] <= now:
+            _at, _key, tid, gen, a = heapq.heappop(queue)
+            if self._gen.get(tid) == gen and keep(a):
+                self._ready.append((tid, gen, a))
+        self._ready = [
+            (tid, gen, a)
+            for tid, gen, a in self._ready
+            if self._gen.get(tid) == gen and a.key not in known
+        ]
+        return [a for _tid, _gen, a in self._ready]
+
+    def next_at(self, known: Container[str], keep: Callable[[Alert], bool]) -> Instant | None:
+        """The earliest threshold still to come of a candidate not ``known`` (after
+        :meth:`due`), ``None`` when none is foreseen."""
+        queue = self._queue
+        while queue:
+            _at, key, tid, gen, a = queue[0]
+            if self._gen.get(tid) == gen and key not in known and keep(a):
+                return a.at
+            heapq.heappop(queue)
+        return None
 
     def _read_all(self, now: Instant, seq0: int, version: int) -> None:
         from accord.service.alert_readings import open_clock_readings

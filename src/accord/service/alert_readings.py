@@ -173,13 +173,16 @@ class ReadingsSource:
         self._changed = True
 
     def read(self, setup: AlertSetup, now: Instant) -> Readings:
+        # kept between rounds: caught up here, and handed over as candidates, not records
+        records: Sequence[MetricRecord] = ()
         if self.clocks is not None:
-            records: Sequence[MetricRecord] = self.clocks.read(now)
+            self.clocks.catch_up(now)
         else:
             records = open_clock_readings(self.store, now).records
         if any(r.kind in FIGURE_KINDS for r in setup.rules.values()):
             if self._figures_due(setup, now):
-                self._refresh(setup, records, now)
+                held = self.clocks.records() if self.clocks is not None else records
+                self._refresh(setup, held, now)
         else:
             self.figures, self.computed_at = Figures(), None
         return Readings(

@@ -214,13 +214,15 @@ def deliver_round(
     *,
     backoff: Backoff = Backoff(),
     since: Mapping[str, Instant] | Instant | None = None,
-    sla: Sequence[Alert] | None = None,
+    clocks: OpenClocks | None = None,
     known: KnownKeys | None = None,
 ) -> RoundResult:
     """Take in charge every alert whose threshold has come (:func:`take_in_charge`), and try
     every pair due at ``now`` (:func:`deliver_due`); every attempt goes to the store's
     delivery log."""
-    claimed, wake = take_in_charge(store, setup, readings, now, since=since, sla=sla, known=known)
+    claimed, wake = take_in_charge(
+        store, setup, readings, now, since=since, clocks=clocks, known=known
+    )
     sent, later = deliver_due(store, setup, now, backoff=backoff)
     return RoundResult(claimed, sent, min(wake, later, key=_or_never))
 
@@ -236,7 +238,7 @@ def take_in_charge(
     now: Instant,
     *,
     since: Mapping[str, Instant] | Instant | None = None,
-    sla: Sequence[Alert] | None = None,
+    clocks: OpenClocks | None = None,
     known: KnownKeys | None = None,
 ) -> tuple[tuple[StoredAlert, ...], Instant | None]:
     """Claim every alert of the readings whose threshold has come and that is not in the log
@@ -244,21 +246,23 @@ def take_in_charge(
     ``since`` (one instant, or one per rule) leaves out thresholds reached before it: they are
     never sent.
 
-    ``sla``: the SLA rules' candidates, made already (:class:`OpenClocks`), instead of
-    evaluating the rules on ``readings.records``; ``known``: the keys a loop learned were
-    taken in earlier rounds, so that the store is asked only about keys it was never asked
-    about (a round of a loop), instead of every candidate's (one round)."""
-    if sla is not None:
+    ``clocks``: the SLA rules' candidates come from the open clocks kept between rounds
+    (caught up already) instead of the rules evaluated on ``readings.records``; ``known``: the
+    keys a loop learned were taken in earlier rounds, so that the store is asked only about
+    keys it was never asked about (a round of a loop), instead of every candidate's (one
+    round)."""
+
+    def keep(a: Alert) -> bool:
+        return _after_cutoff(a.rule, a.at, since)
+
+    if clocks is not None:
         readings = replace(readings, records=())
     # every candidate the readings foresee; those already in the log are done with
-    pool = [
-        a
-        for a in [*evaluate(setup.rules, readings, setup.calendars, (), HORIZON), *(sla or ())]
-        if _after_cutoff(a.rule, a.at, since)
-    ]
+    pool = [a for a in evaluate(setup.rules, readings, setup.calendars, (), HORIZON) if keep(a)]
+    fresh = clocks.fresh_candidates(setup.rules, setup.calendars) if clocks is not None else []
     if known is None:
         known = KnownKeys()
-    known.learn(store, [a.key for a in pool])
+    known.learn(store, [a.key for a in pool] + [a.key for a in fresh if keep(a)])
     wake: Instant | None = None
     due: list[Alert] = []
     for a in pool:
@@ -268,12 +272,16 @@ def take_in_charge(
             due.append(a)
         elif wake is None or a.at < wake:
             wake = a.at  # claimed (held or pending) once its threshold comes
+    if clocks is not None:
+        due.extend(clocks.due(now, known, keep))
     claimed: list[StoredAlert] = []
     for a in sorted(due, key=lambda a: (a.deliver_at, a.key)):  # evaluate's order
         entry = store.claim_alert(a, now=now)
         known.taken(a.key)  # by this round, or by another evaluator first
         if entry is not None:
             claimed.append(entry)
+    if clocks is not None:
+        wake = min(wake, clocks.next_at(known, keep), key=_or_never)
     return tuple(claimed), wake
 
 
@@ -376,14 +384,11 @@ class AlertLoop:
                         clocks=self.clocks,
                     )  # fmt: skip
                 readings = self._readings.read(setup, now)
-                sla = None
-                if self.clocks is not None:
-                    sla = self.clocks.candidates(setup.rules, setup.calendars)
                 if set(setup.rules) - set(self._cutoffs):
                     self._cutoffs = rule_cutoffs(self.store, setup.rules, now, self.grace)
                 result = deliver_round(
                     self.store, setup, readings, now, backoff=self.backoff, since=self._cutoffs,
-                    sla=sla, known=self._known,
+                    clocks=self.clocks, known=self._known,
                 )  # fmt: skip
                 result = _with_refresh(result, self._readings.next_refresh(now))
             self.rounds += 1

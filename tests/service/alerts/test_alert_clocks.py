@@ -28,7 +28,7 @@ from accord.errors import StoreError
 from accord.io.store import MemoryStore, SqlStore, Store, TicketResult
 from accord.service.alert_clocks import OpenClocks
 from accord.service.alert_readings import open_clock_readings
-from accord.service.alerting import AlertSetup, KnownKeys, deliver_round
+from accord.service.alerting import AlertSetup, KnownKeys, deliver_round, take_in_charge
 from tests.service.conftest import HOUR, T0
 from tests.service.stores import pg_schema
 from tests.service.test_records_view import Result, add_event, make_result, result_st
@@ -234,22 +234,33 @@ def test_candidates_are_evaluated_again_only_for_the_tickets_read_again() -> Non
         assert len(evaluated) == 1 + 5
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     first=st.lists(result_st, min_size=1, max_size=6),
-    nows=st.lists(st.integers(-2 * HOUR, 3 * 24 * HOUR), min_size=1, max_size=5),
+    rounds=st.lists(
+        st.tuples(st.integers(0, 12 * HOUR), st.lists(result_st, max_size=2)),
+        min_size=1,
+        max_size=6,
+    ),
     taken_elsewhere=st.lists(st.integers(0, 20), max_size=3),
+    since=st.sampled_from([None, T0 - HOUR, T0 + 2 * HOUR]),
 )
-def test_a_loop_that_remembers_taken_keys_claims_what_one_shot_rounds_claim(
-    first: list[Result], nows: list[int], taken_elsewhere: list[int]
+def test_a_loop_with_kept_clocks_and_keys_claims_what_one_shot_rounds_claim(
+    first: list[Result],
+    rounds: list[tuple[int, list[Result]]],
+    taken_elsewhere: list[int],
+    since: int | None,
 ) -> None:
-    # two stores with the same clocks: one worked by rounds of a loop (the cached candidates
-    # and the keys it learned), the other by one-shot rounds reading everything; another
-    # evaluator claims a few keys whose threshold has come in both between rounds. The loop
-    # never tries to claim a key twice.
+    # two stores with the same clocks: one worked by rounds of a loop (the clocks and their
+    # candidates kept, the keys it learned), the other by one-shot rounds reading everything.
+    # Between rounds time passes, some tickets are recomputed with other clocks, and another
+    # evaluator claims a few keys whose threshold has come, in both. The loop claims the same
+    # alerts in the same order, foresees the same wake-up, and never tries a key twice.
     stores = [MemoryStore(), MemoryStore()]
-    for store in stores:
-        for n, (tid, customer, recs) in enumerate(first):
+    n = 0
+    for tid, customer, recs in first:
+        n += 1
+        for store in stores:
             add_event(store, tid, n)
             store.save_results([make_result(tid, customer, recs)], clear=store.dirty(100))
     setup = AlertSetup(rules=RULES, calendars=CAL, notifiers={})
@@ -261,23 +272,66 @@ def test_a_loop_that_remembers_taken_keys_claims_what_one_shot_rounds_claim(
         tried.append(alert.key)
         return claim(alert, now=now)
 
-    every = evaluate(RULES, Readings(open_clock_readings(stores[0], T0).records), CAL, (), HORIZON)
-    for i, offset in enumerate(sorted(nows)):
-        now = T0 + offset
+    now = T0 - 2 * HOUR
+    for i, (step, changes) in enumerate(rounds):
+        now += step
+        results = list({tid: make_result(tid, c, recs) for tid, c, recs in changes}.values())
+        n += 1
+        for store in stores:
+            for r in results:
+                add_event(store, r.summary.ticket_id, n)
+            store.save_results(results, clear=store.dirty(100))
+        clocks.saved(r.summary.ticket_id for r in results)
+        every = evaluate(
+            RULES, Readings(open_clock_readings(stores[1], now).records), CAL, (), HORIZON
+        )
         for k in taken_elsewhere:
             if every and k % (i + 2) == 0 and every[k % len(every)].at <= now:
                 for store in stores:
                     store.claim_alert(every[k % len(every)], now=now)
-        readings = Readings(records=clocks.read(now))
-        sla = clocks.candidates(RULES, CAL)
+        clocks.catch_up(now)
         stores[0].claim_alert = claiming  # type: ignore[method-assign]
-        looped = deliver_round(stores[0], setup, readings, now, sla=sla, known=known)
+        looped = deliver_round(
+            stores[0], setup, Readings(), now, since=since, clocks=clocks, known=known
+        )
         stores[0].claim_alert = claim  # type: ignore[method-assign]
         whole = Readings(records=open_clock_readings(stores[1], now).records)
-        once = deliver_round(stores[1], setup, whole, now)
-        assert [e.alert.key for e in looped.claimed] == [e.alert.key for e in once.claimed]
+        once = deliver_round(stores[1], setup, whole, now, since=since)
+        assert [e.alert for e in looped.claimed] == [e.alert for e in once.claimed]
         assert looped.wake_at == once.wake_at
     assert len(tried) == len(set(tried))
+
+
+def test_a_clock_recomputed_later_is_alerted_at_its_new_instant_and_a_taken_key_never_wakes() -> (
+    None
+):
+    store = MemoryStore()
+    setup = AlertSetup(rules={"breach": RULES["breach"]}, calendars=CAL, notifiers={})
+    clocks, known = OpenClocks(store), KnownKeys()
+
+    def save(tid: str, as_of: int, n: int) -> None:
+        # a running clock of no business time yet, judged at ``as_of``: it breaches one
+        # business second past its 1h target from then
+        rec = ("resolution", "high", "Gold", "ops", State.RUNNING, None, 0, True)
+        result = make_result(tid, "acme", [rec])
+        result = replace(result, records=[replace(result.records[0], as_of=as_of)])
+        add_event(store, tid, n)
+        store.save_results([result], clear=store.dirty(100))
+        clocks.saved([tid])
+
+    def round_at(now: int) -> tuple[list[tuple[str, int]], int | None]:
+        clocks.catch_up(now)
+        got, wake = take_in_charge(store, setup, Readings(), now, clocks=clocks, known=known)
+        return [(e.alert.subject, e.alert.at) for e in got], wake
+
+    save("T1", T0 + 2 * HOUR, 1)
+    save("T2", T0, 2)
+    assert round_at(T0) == ([], T0 + HOUR + 1)
+    assert round_at(T0 + 2 * HOUR) == ([("T2", T0 + HOUR + 1)], T0 + 3 * HOUR + 1)
+    save("T1", T0 + 9 * HOUR, 3)  # recomputed: it breaches later
+    save("T2", T0 + 4 * HOUR, 4)  # its breach alert is taken: no wake-up for it
+    assert round_at(T0 + 4 * HOUR) == ([], T0 + 10 * HOUR + 1)
+    assert round_at(T0 + 11 * HOUR) == ([("T1", T0 + 10 * HOUR + 1)], None)
 
 
 def test_the_service_keeps_its_alert_clocks_told_of_every_saved_ticket(tmp_path: Path) -> None:
