@@ -1,5 +1,6 @@
 """The ingest's bulk writes through the driver (``sql/ingest_writes.py``: ``COPY`` on
-PostgreSQL, the driver's ``executemany`` on SQLite) store exactly what the SQLAlchemy
+PostgreSQL, the driver's ``executemany`` on SQLite; the owners' reads and inserts in
+``sql/owners.py``) store exactly what the SQLAlchemy
 statements they replaced stored: the same batches sent through both (the former statements
 kept below as the reference) give the same outcomes, event rows in the same order,
 quarantine, owners and recompute marks."""
@@ -26,6 +27,7 @@ from accord.io.store import SqlStore
 from accord.io.store import schema as t
 from accord.io.store.base import Incoming
 from accord.io.store.sql import events as sql_events
+from accord.io.store.sql import owners as sql_owners
 from accord.io.store.sql.connection import _RETURNING_ROWS, _chunks
 from accord.io.store.sql.rows import _event_from_row, _event_row
 from tests.io.store.test_store import T0
@@ -182,7 +184,46 @@ def _old_marks(
     conn.execute(stmt, [{"ticket_id": tid, "mark": mark, "since": since} for tid in ticket_ids])
 
 
+def _old_locked(conn: Connection, ids: Any, *, write: bool) -> dict[str, Any]:
+    oc = t.ticket_owners.c
+    out: dict[str, Any] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        q = (
+            sa.select(oc.ticket_id, oc.customer, oc.ts, oc.ts_us, oc.seq)
+            .where(oc.ticket_id.in_(chunk))
+            .order_by(oc.ticket_id)
+        )
+        q = q.with_for_update() if write else q.with_for_update(read=True)
+        for tid, customer, ts, ts_us, seq in conn.execute(q):
+            out[tid] = (customer, (int(ts), int(ts_us), int(seq)))
+    return out
+
+
+def _old_looked_up(conn: Connection, sql: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    table, column = sql.split(" FROM ")[1].split(" WHERE ")
+    wanted = [sa.column(c.strip()) for c in sql[len("SELECT ") :].split(" FROM ")[0].split(",")]
+    out: list[tuple[Any, ...]] = []
+    for chunk in _chunks(ids):
+        q = sa.select(*wanted).select_from(sa.table(table)).where(sa.column(column).in_(chunk))
+        out.extend(tuple(r) for r in conn.execute(q))
+    return out
+
+
+def _old_owner_inserts(conn: Connection, _dialect: str, rows: Sequence[Any]) -> None:
+    conn.execute(
+        t.ticket_owners.insert(),
+        [
+            {"ticket_id": r["tid"], "customer": r["who"], "ts": r["k_ts"],
+             "ts_us": r["k_us"], "seq": r["k_seq"]}
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
 def _use_former_statements(m: pytest.MonkeyPatch) -> None:
+    m.setattr(sql_owners, "locked_owners", _old_locked)
+    m.setattr(sql_owners, "_looked_up", _old_looked_up)
+    m.setattr(sql_owners, "_insert_owners", _old_owner_inserts)
     m.setattr(sql_events, "stored_digests", _old_digests)
     m.setattr(sql_events, "event_values", _event_row)
     m.setattr(sql_events, "insert_events", _old_insert)
