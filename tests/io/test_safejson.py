@@ -81,3 +81,38 @@ def test_json_within_the_limits_reads_as_json_does(value: Any) -> None:
     text = json.dumps(value)
     got = safejson.loads(text, limits=safejson.LIMITS.but(max_number_chars=1000))
     assert got == json.loads(text)
+
+
+# the walk first_problem did for every value before it looked for a problem-free value fast
+def _walked_first_problem(value: Any, limits: JsonLimits) -> tuple[str, str] | None:
+    for path, depth, item in safejson._walk(value, limits.max_depth):
+        if isinstance(item, dict | list) and depth >= limits.max_depth:
+            return path, safejson._too_deep(limits)
+        if isinstance(item, str):
+            got = safejson.string_problem(item, limits)
+            if got is not None:
+                return path, got
+    return None
+
+
+_texts = st.text(
+    alphabet=st.sampled_from(["a", "é", "\ud800", "\udfff", "_", " ", "1"]), max_size=6
+)
+_nested = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_texts, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(
+    value=_nested,
+    depth=st.integers(0, 5),
+    chars=st.integers(0, 6),
+    surrogates=st.booleans(),
+)
+def test_first_problem_names_the_same_path_and_reason_as_the_full_walk(
+    value: Any, depth: int, chars: int, surrogates: bool
+) -> None:
+    limits = JsonLimits(max_depth=depth, max_string_chars=chars, surrogates=surrogates)
+    assert safejson.first_problem(value, limits) == _walked_first_problem(value, limits)

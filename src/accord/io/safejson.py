@@ -121,6 +121,8 @@ def _too_deep(limits: JsonLimits) -> str:
 def first_problem(value: Any, limits: JsonLimits = LIMITS) -> tuple[str, str] | None:
     """The path and reason of the first part of a parsed value over ``limits`` (depth, string
     length, lone surrogates), or ``None``. Iterative: any depth is walked safely."""
+    if _fits(value, limits):
+        return None  # the usual case, found without building every node's path
     for path, depth, item in _walk(value, limits.max_depth):
         if isinstance(item, dict | list) and depth >= limits.max_depth:
             return path, _too_deep(limits)
@@ -129,6 +131,35 @@ def first_problem(value: Any, limits: JsonLimits = LIMITS) -> tuple[str, str] | 
             if reason is not None:
                 return path, reason
     return None
+
+
+def _fits(value: Any, limits: JsonLimits) -> bool:
+    """Whether :func:`first_problem` finds nothing: no container at ``max_depth`` or deeper
+    (whatever is below one is not looked at then, but the container is a problem itself), no
+    string or key over the limits. The same conditions without the paths."""
+    check_strings = not limits.surrogates
+    max_chars = limits.max_string_chars
+    stack: list[tuple[int, Any]] = [(0, value)]
+    while stack:
+        depth, item = stack.pop()
+        if isinstance(item, dict):
+            if depth >= limits.max_depth:
+                return False
+            for key, child in item.items():
+                if isinstance(key, str) and (
+                    len(key) > max_chars or (check_strings and _LONE_SURROGATE.search(key))
+                ):
+                    return False
+                stack.append((depth + 1, child))
+        elif isinstance(item, list):
+            if depth >= limits.max_depth:
+                return False
+            stack.extend((depth + 1, child) for child in item)
+        elif isinstance(item, str) and (
+            len(item) > max_chars or (check_strings and _LONE_SURROGATE.search(item))
+        ):
+            return False
+    return True
 
 
 def string_problem(text: str, limits: JsonLimits = LIMITS) -> str | None:

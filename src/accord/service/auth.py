@@ -21,10 +21,11 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from accord.core.timeutil import Instant
@@ -147,14 +148,14 @@ def authenticate(
 _bearer = HTTPBearer(auto_error=False, description="A token from `accord token create`.")
 
 
-def require(scope: Scope, *, all_customers: bool = False) -> Callable[..., Principal]:
+def require(scope: Scope, *, all_customers: bool = False) -> Callable[..., Awaitable[Principal]]:
     """A FastAPI dependency: the caller's principal, which must have at least ``scope``.
 
     ``all_customers``: the endpoint shows data across customers (configuration, metrics, jobs),
     so a customer-scoped token is refused (403).
     """
 
-    def dependency(
+    async def dependency(
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     ) -> Principal:
@@ -165,7 +166,16 @@ def require(scope: Scope, *, all_customers: bool = False) -> Callable[..., Princ
             or (request.method == "POST" and request.url.path in _COOKIE_POSTS)
         ):
             token = request.cookies.get(COOKIE_NAME)
-        principal = authenticate(runtime.store, token, runtime.verified_tokens)
+        # a token verified a moment ago is answered here, on the event loop: a sync dependency
+        # costs every request a hand-off to a worker thread; only the store's look-up needs one
+        known = runtime.verified_tokens.get(hash_token(token.strip())) if token else None
+        principal = (
+            known
+            if known is not None
+            else await run_in_threadpool(
+                authenticate, runtime.store, token, runtime.verified_tokens
+            )
+        )
         if not principal.scope.allows(scope):
             raise PermissionDeniedError(
                 f"this needs a token with scope '{scope.value}'; this one has "

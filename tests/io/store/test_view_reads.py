@@ -3,6 +3,11 @@ change stamp, the tickets changed since an event number, and the compliance keys
 
 from __future__ import annotations
 
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from accord.core.records import State
 from accord.io.store import Store
 from tests.io.store.test_store import T0, ev, inc, rec, save
@@ -46,3 +51,38 @@ def test_compliance_keys_hold_every_clock_with_a_target_with_the_tickets_custome
     ]  # fmt: skip
     only = [k for batch in store.compliance_keys(["T2", "T9"]) for k in batch]
     assert [k[0] for k in only] == ["T2"]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    clocks=st.lists(
+        st.tuples(
+            st.sampled_from(["T1", "T2", "T3", "T'4", "é5"]),
+            st.sampled_from(["first_response", "resolution"]),
+            st.sampled_from(list(State)),
+            st.sampled_from([None, T0 + 60, T0 - 60]),
+            st.sampled_from([None, "support", "l2 ü"]),
+            st.sampled_from([None, 3600]),
+        ),
+        max_size=8,
+    ),
+    asked=st.lists(st.sampled_from(["T1", "T2", "T3", "T'4", "é5", "T9"]), max_size=7),
+)
+def test_compliance_keys_of_named_tickets_are_the_full_reads_keys_of_them(
+    store: Store,
+    clocks: list[tuple[str, str, State, int | None, str | None, int | None]],
+    asked: list[str],
+) -> None:
+    # the named tickets' read (the records view's after each pass) against the full read
+    by_ticket: dict[str, dict[str, Any]] = {}
+    for tid, metric, state, due, team, target in clocks:
+        by_ticket.setdefault(tid, {})[metric] = rec(
+            tid, metric, state=state, due=due, team=team, target=target
+        )
+    for tid, records in by_ticket.items():
+        save(store, tid, list(records.values()))
+    every = [k for batch in store.compliance_keys() for k in batch]
+    named = [k for batch in store.compliance_keys(asked) for k in batch]
+    assert sorted(named, key=repr) == sorted((k for k in every if k[0] in asked), key=repr)

@@ -34,6 +34,12 @@ from accord.io.store.sql.connection import (
     refusal_text,
     refused,
 )
+from accord.io.store.sql.ingest_writes import (
+    event_values,
+    insert_events,
+    mark_dirty,
+    stored_digests,
+)
 from accord.io.store.sql.owners import locked_owners, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
@@ -138,22 +144,14 @@ class EventsPart(SqlBase):
         returning = len(firsts) <= _RETURNING_ROWS
 
         def look_up(ids: Sequence[str]) -> None:
-            for chunk in _chunks(ids):
-                q = sa.select(t.events.c.event_id, t.events.c.digest).where(
-                    t.events.c.event_id.in_(chunk)
-                )
-                for event_id, digest in conn.execute(q):
-                    stored[event_id] = bytes(digest)
+            stored.update(stored_digests(conn, self.dialect, ids))
 
         if not returning:
             look_up(list(firsts))
-        rows = [
-            _event_row(items[n].event, digest, received_at, items[n].source)
-            for event_id, (n, digest) in firsts.items()
-            if event_id not in stored
-        ]
+        new = [(n, digest) for event_id, (n, digest) in firsts.items() if event_id not in stored]
         seqs: dict[str, int] = {}
-        if rows and returning:
+        if new and returning:
+            rows = [_event_row(items[n].event, d, received_at, items[n].source) for n, d in new]
             stmt = (
                 self._insert(t.events)
                 .on_conflict_do_nothing(index_elements=[t.events.c.event_id])
@@ -162,9 +160,12 @@ class EventsPart(SqlBase):
             seqs = {event_id: int(seq) for event_id, seq in conn.execute(stmt, rows)}
             inserted = set(seqs)
             look_up([i for i in firsts if i not in inserted])
-        elif rows:
-            conn.execute(t.events.insert(), rows)
-            inserted = {row["event_id"] for row in rows}
+        elif new:
+            # many rows: through the driver (see ingest_writes.py); a stored id makes it fail
+            # and the transaction run again
+            values = [event_values(items[n].event, d, received_at, items[n].source) for n, d in new]
+            seqs = insert_events(conn, self.dialect, values)
+            inserted = {items[n].event.event_id for n, _ in new}
         outcomes: list[EventOutcome] = []
         rejected = list(problems)
         touched: set[str] = set()
@@ -190,16 +191,8 @@ class EventsPart(SqlBase):
         # before the marks: every writer takes owner rows before marks (no lock cycle)
         move_owners(conn, self.dialect, setters, seqs, received_at)
         if touched:
-            mark = secrets.randbits(62)
-            stmt = self._insert(t.dirty)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[t.dirty.c.ticket_id], set_={"mark": stmt.excluded.mark}
-            )
             # a ticket already waiting keeps its ``since``: only the mark is replaced
-            marks = [
-                {"ticket_id": tid, "mark": mark, "since": received_at} for tid in sorted(touched)
-            ]
-            conn.execute(stmt, marks)
+            mark_dirty(conn, self.dialect, sorted(touched), secrets.randbits(62), received_at)
         return outcomes
 
     @_guard

@@ -22,7 +22,7 @@ from accord.core.ownership import field_text
 from accord.core.timeutil import Instant
 from accord.io.store import schema as t
 from accord.io.store.base import TicketMove
-from accord.io.store.sql.connection import SqlBase, _chunks, _guard
+from accord.io.store.sql.connection import SqlBase, _chunks, _guard, driver_cursor
 
 _MOVES_LOCK = 7410002  # pg_advisory_xact_lock key of the moves' numbering
 
@@ -61,21 +61,54 @@ _SET_OWNER = (
 )
 
 
+_OWNER_COLUMNS = "ticket_id, customer, ts, ts_us, seq"
+_PG_INSERT_OWNERS = (
+    f"INSERT INTO ticket_owners ({_OWNER_COLUMNS}) SELECT a, b, c, d, e FROM "
+    "unnest(%s::text[], %s::text[], %s::int8[], %s::int4[], %s::int8[]) "
+    "WITH ORDINALITY AS u(a, b, c, d, e, o) ORDER BY o"  # in ticket order, as given
+)
+_SQLITE_INSERT_OWNERS = f"INSERT INTO ticket_owners ({_OWNER_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+
+
 def locked_owners(conn: Connection, ids: Collection[str], *, write: bool) -> dict[str, OwnerRow]:
     """The owner rows of ``ids``, locked for the rest of the transaction (PostgreSQL: ``FOR
     UPDATE`` when ``write``, else ``FOR SHARE``; in ticket order, so two writers never wait
     on each other in a cycle)."""
-    oc = t.ticket_owners.c
+    pg = conn.dialect.name == "postgresql"
+    lock = (" FOR UPDATE" if write else " FOR SHARE") if pg else ""
     out: dict[str, OwnerRow] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        q = (
-            sa.select(oc.ticket_id, oc.customer, oc.ts, oc.ts_us, oc.seq)
-            .where(oc.ticket_id.in_(chunk))
-            .order_by(oc.ticket_id)
-        )
-        q = q.with_for_update() if write else q.with_for_update(read=True)
-        for tid, customer, ts, ts_us, seq in conn.execute(q):
-            out[tid] = (customer, (int(ts), int(ts_us), int(seq)))
+    # through the driver: called by every ingest that sets customers and every recompute save
+    with driver_cursor(conn) as cursor:
+        for chunk in _chunks(sorted(set(ids))):
+            cursor.execute(
+                f"SELECT ticket_id, customer, ts, ts_us, seq FROM ticket_owners "
+                f"WHERE ticket_id {_in(pg, chunk)} ORDER BY ticket_id{lock}",
+                _params(pg, chunk),
+            )
+            for tid, customer, ts, ts_us, seq in cursor.fetchall():
+                out[tid] = (customer, (int(ts), int(ts_us), int(seq)))
+    return out
+
+
+def _in(pg: bool, chunk: Sequence[str]) -> str:
+    """The ``IN`` test of a column against ``chunk`` in the driver's SQL (one array on
+    PostgreSQL, whatever its length)."""
+    return "= ANY(%s::text[])" if pg else f"IN ({', '.join('?' for _ in chunk)})"
+
+
+def _params(pg: bool, chunk: Sequence[str]) -> Sequence[Any]:
+    return (list(chunk),) if pg else chunk
+
+
+def _looked_up(conn: Connection, sql: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (a ``SELECT ... WHERE x`` to which the ``IN`` test is added) for
+    ``ids``, chunk by chunk, through the driver."""
+    pg = conn.dialect.name == "postgresql"
+    out: list[tuple[Any, ...]] = []
+    with driver_cursor(conn) as cursor:
+        for chunk in _chunks(ids):
+            cursor.execute(f"{sql} {_in(pg, chunk)}", _params(pg, chunk))
+            out.extend(cursor.fetchall())
     return out
 
 
@@ -101,9 +134,8 @@ def move_owners(
             got.append(e)
     known = dict(seqs)
     missing = [e.event_id for evs in latest.values() for e in evs if e.event_id not in known]
-    for chunk in _chunks(missing):
-        q = sa.select(t.events.c.event_id, t.events.c.seq).where(t.events.c.event_id.in_(chunk))
-        known.update({eid: int(seq) for eid, seq in conn.execute(q)})
+    for eid, seq in _looked_up(conn, "SELECT event_id, seq FROM events WHERE event_id", missing):
+        known[eid] = int(seq)
     new: dict[str, OwnerRow] = {}
     for tid, evs in latest.items():
         e = max(evs, key=lambda x: known[x.event_id])
@@ -128,11 +160,8 @@ def move_owners(
         # a first customer is a move for readers only when the ticket was recomputed before:
         # its summary (and records, alerts) then name the customer the recompute saw; a new
         # ticket has none of them
-        named: dict[str, str | None] = {}
-        tc = t.tickets.c
-        for chunk in _chunks([f[0] for f in firsts]):
-            q = sa.select(tc.ticket_id, tc.customer).where(tc.ticket_id.in_(chunk))
-            named.update({tid: customer for tid, customer in conn.execute(q)})
+        sql = "SELECT ticket_id, customer FROM tickets WHERE ticket_id"
+        named: dict[str, str | None] = dict(_looked_up(conn, sql, [f[0] for f in firsts]))
         moves.extend(
             (tid, named[tid], to, seq)
             for tid, _, to, seq in firsts
@@ -140,14 +169,7 @@ def move_owners(
         )
         moves.sort()
     if inserts:
-        conn.execute(
-            t.ticket_owners.insert(),
-            [
-                {"ticket_id": r["tid"], "customer": r["who"], "ts": r["k_ts"],
-                 "ts_us": r["k_us"], "seq": r["k_seq"]}
-                for r in inserts
-            ],
-        )  # fmt: skip
+        _insert_owners(conn, dialect, inserts)
     if updates:
         conn.execute(_SET_OWNER, updates)
     if moves:
@@ -156,6 +178,19 @@ def move_owners(
         for stmt in (_SET_TICKET, _SET_RECORDS, _SET_ALERTS):
             conn.execute(stmt, params)
         _log_moves(conn, dialect, moves, received_at)
+
+
+def _insert_owners(conn: Connection, dialect: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """New owner rows (``tid``, ``who``, ``k_ts``, ``k_us``, ``k_seq``), in the order given."""
+    with driver_cursor(conn) as cursor:
+        if dialect == "postgresql":  # one statement, the columns as arrays
+            columns = [[r[k] for r in rows] for k in ("tid", "who", "k_ts", "k_us", "k_seq")]
+            cursor.execute(_PG_INSERT_OWNERS, columns)
+        else:
+            cursor.executemany(
+                _SQLITE_INSERT_OWNERS,
+                [(r["tid"], r["who"], r["k_ts"], r["k_us"], r["k_seq"]) for r in rows],
+            )
 
 
 def _log_moves(

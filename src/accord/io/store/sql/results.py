@@ -23,6 +23,7 @@ from accord.io.store.sql.connection import (
     SqlBase,
     _chunks,
     _guard,
+    driver_cursor,
 )
 from accord.io.store.sql.rows import (
     TICKET_AS_OF,
@@ -166,14 +167,25 @@ class ResultsPart(SqlBase):
         cols = (rc.ticket_id, rc.metric, rc.priority, rc.policy, rc.team, rc.ticket_customer)
         q = sa.select(*cols, rc.start_month, rc.state, rc.due).where(rc.target.is_not(None))
         if ticket_ids is not None:
-            for chunk in _chunks(sorted(set(ticket_ids))):
-                with self._read.connect() as conn:
-                    yield [tuple(r) for r in conn.execute(q.where(rc.ticket_id.in_(chunk)))]
+            # the records view's read after every recompute pass: through the driver (the same
+            # rows; SQLAlchemy's statement and result processing cost more than the query)
+            pg = self.dialect == "postgresql"
+            with self._read.connect() as conn, conn.begin(), driver_cursor(conn) as cursor:
+                for chunk in _chunks(sorted(set(ticket_ids))):
+                    test = "= ANY(%s::text[])" if pg else f"IN ({', '.join('?' * len(chunk))})"
+                    cursor.execute(f"{_KEYS_OF} {test}", (list(chunk),) if pg else chunk)
+                    yield [tuple(r) for r in cursor.fetchall()]
             return
         with self._read.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(q)
             while rows := result.fetchmany(batch):
                 yield [tuple(r) for r in rows]
+
+
+_KEYS_OF = (
+    "SELECT ticket_id, metric, priority, policy, team, ticket_customer, start_month, state, due "
+    "FROM records WHERE target IS NOT NULL AND ticket_id"
+)
 
 
 def _backlog(conn: Connection) -> tuple[int, int]:
