@@ -49,6 +49,7 @@ from accord.io.importers.columnar_snapshot import SnapshotColumns
 from accord.io.importers.columnar_values import I64
 from accord.io.importers.csv_blocks import BLOCK_BYTES, CsvBlock, csv_blocks
 from accord.io.importers.generic_csv import GenericCsvImporter
+from accord.io.importers.json_pages import PageRow, page_rows
 from accord.io.importers.servicenow import ServiceNowImporter
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SnapshotImporter, TabularImporter
@@ -263,7 +264,9 @@ class ColumnarImportRun(ImportRun):
         batch = JsonBatch()
         early: list[tuple[SourceRow, str, str]] = []  # quarantined before the check
         seq = 0
-        rows = importer.read(self.source)
+        assert isinstance(importer, JsonImporter)
+        paged = importer.record_type() is not None
+        rows = page_rows(importer, self.source) if paged else importer.read(self.source)
         try:
             for row in rows:
                 stats.rows += 1
@@ -315,6 +318,14 @@ class ColumnarImportRun(ImportRun):
     def _convert(self, row: SourceRow) -> Conversion:
         importer = self.importer
         assert isinstance(importer, JsonImporter)
+        if isinstance(row, PageRow) and row.typed:
+            try:
+                # the record trimmed to the keys the conversion reads converts as the whole
+                # record does; one that does not convert is converted whole, so its problem
+                # is worded on the record the row importer sees
+                return Conversion(parts=importer.convert_parts(SourceRow(row.row, row.typed)))
+            except Exception:
+                pass
         try:
             return Conversion(parts=importer.convert_parts(row))
         except RowError as e:
