@@ -45,6 +45,7 @@ from accord.io.importers.base import (
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
 from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
 from accord.io.importers.columnar_json import JsonBatch
+from accord.io.importers.columnar_json_runs import json_column_tables
 from accord.io.importers.columnar_snapshot import SnapshotColumns
 from accord.io.importers.columnar_values import I64
 from accord.io.importers.csv_blocks import BLOCK_BYTES, CsvBlock, csv_blocks
@@ -140,6 +141,7 @@ class ColumnarImportRun(ImportRun):
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
         self._ticket_events = 0
+        self._json_seq = 0  # the ``seq`` of the next JSON record's first event
         self.block_bytes = BLOCK_BYTES  # tests make it small, to cross many blocks
 
     def events(self) -> Iterator[Event]:
@@ -149,8 +151,13 @@ class ColumnarImportRun(ImportRun):
     def tables(self) -> Iterator[pa.Table]:
         """The valid events, in source order, as events tables (one or more a block)."""
         if self.json_batches:
+            assert isinstance(self.importer, JsonImporter)
+            columns = self.importer.columns()
             try:
-                yield from gc_paused(self._json_tables())
+                if columns is not None:  # converted in columns, a gathering at a time
+                    yield from gc_paused(json_column_tables(self, columns))
+                else:
+                    yield from gc_paused(self._json_tables())
             except Damaged as d:
                 self._finish()
                 raise self._damaged(d.reason) from None
@@ -249,7 +256,7 @@ class ColumnarImportRun(ImportRun):
             gone = pc.fill_null(
                 pc.list_contains(events.column(CLEARED), "status")
                 if hasattr(pc, "list_contains")
-                else pa.array([False] * events.num_rows),
+                else pa.array([False] * events.num_rows, pa.bool_()),  # typed: maybe empty
                 False,
             )
             status = pc.or_(status, gone)
@@ -351,12 +358,15 @@ class ColumnarImportRun(ImportRun):
             return None, failed
         events = checked.events
         rows = np.asarray(batch.event_row, dtype=np.int64)[checked.event_index]
+        return self._accept(events, rows, self._ticket_codes(events)), failed
+
+    def _ticket_codes(self, events: pa.Table) -> I64:
+        """Each event's ticket as a number (the same for a ticket across tables)."""
         numbers = self._ticket_numbers
-        tickets = np.asarray(
+        return np.asarray(
             [numbers.setdefault(t, len(numbers)) for t in events.column("ticket_id").to_pylist()],
             dtype=np.int64,
         )
-        return self._accept(events, rows, tickets), failed
 
     def _fresh_mask(self, events: pa.Table, tickets: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The row importer's ``_fresh`` for every event: False for an event whose id was

@@ -146,6 +146,11 @@ class JiraImporter(JsonImporter):
             total=False,
         )
 
+    def columns(self) -> Any | None:
+        from accord.io.importers.jira_columns import JiraColumns
+
+        return JiraColumns(self) if JiraColumns.usable(self) else None
+
     def _is_user(self, source: str) -> bool:
         got = self._users.get(source)
         if got is None:

@@ -275,7 +275,8 @@ def _page(
             raise _Fallback(number + k) from None
         if not isinstance(full, dict):
             raise _Fallback(number + k)  # not an object: the row reader words it
+        # no trimmed dict: the record is converted whole, one at a time
         full = unwrapped(full, wrappers)
-        row = PageRow(number + k + 1, full, buf[s:e], wrappers)
+        row = PageRow(number + k + 1, {}, buf[s:e], wrappers)
         object.__setattr__(row, "_full", full)
         yield row
