@@ -41,6 +41,9 @@ from accord.io.importers.memo import MEMO, exact_key
 from accord.io.importers.tabular import SOURCE_STATUS
 
 _CREATED, _UPDATED, _MESSAGE = 0, 1, 2
+# the keys ``_object_value`` reads an object's identity from, in order (then ``id``)
+_USER_KEYS = ("accountId", "name", "key", "emailAddress")
+_OBJECT_KEYS = ("name", "value", "key")
 _KINDS = ("created", "updated", "message")
 _FAILED: list[tuple[str, FieldValue]] = []  # marks a source value whose conversion fails
 
@@ -102,16 +105,27 @@ class JiraColumns:
         created_src, reporter_src = imp._created, imp._reporter
         now_sources = imp._now_sources
         object_value = jira_object_value
-        source_of, item_value, actor_of = imp._source_of, imp._item_value, imp._actor
+        source_of, actor_of = imp._source_of, imp._actor
+        lowered = imp._lowered
         n_src = len(self.sources)
         src_index = self.src_index
-        # per source: its batch codes of exact keys, and each code's value
+        users = self.users
+        tags = [s in imp._tag_sources for s in self.sources]
+        # per source: its batch codes of exact keys (texts apart: the usual case, keyed by
+        # themselves), and each code's value
         keys: list[dict[Any, int]] = [{} for _ in range(n_src)]
+        by_text: list[dict[str, int]] = [{} for _ in range(n_src)]
         vals: list[list[Any]] = [[] for _ in range(n_src)]
 
         def code(s: int, v: Any) -> int:
             cls = v.__class__
-            if v is None or cls is str or cls is int or cls is bool:
+            if cls is str:
+                got = by_text[s].get(v)
+                if got is None:
+                    got = by_text[s][v] = len(vals[s])
+                    vals[s].append(v)
+                return got
+            if v is None or cls is int or cls is bool:
                 k: Any = (cls, v)
             else:
                 k = exact_key(v)
@@ -126,27 +140,25 @@ class JiraColumns:
         R = len(records)
         odd = [False] * R
         rec_key: list[str] = [""] * R
-        now = np.full((R, n_src), -1, dtype=np.int64)
-        texts: list[str] = []  # every instant text: creation, histories, comments
-        text_rec: list[int] = []
-        # histories (those with a mapped item): record, place, instant text index, id
+        now: list[int] = [-1] * (R * n_src)
+        created_texts: list[str] = [""] * R
+        # histories: record, place (negative: no mapped item), instant text, event id
         h_rec: list[int] = []
         h_n: list[int] = []
-        h_at: list[int] = []
+        h_text: list[str] = []
         h_eid: list[str] = []
         # mapped items: history, source, from code, to code
         i_hist: list[int] = []
         i_src: list[int] = []
         i_from: list[int] = []
         i_to: list[int] = []
-        # comments: record, place, instant text index, id, actor, public
+        # comments: record, place, instant text, event id, actor, public
         c_rec: list[int] = []
         c_n: list[int] = []
-        c_at: list[int] = []
+        c_text: list[str] = []
         c_eid: list[str] = []
         c_actor: list[str] = []
         c_public: list[bool] = []
-        created_at = [0] * R
         n_hist = [0] * R
         for r, issue in enumerate(records):
             key = issue.get("key")
@@ -170,18 +182,29 @@ class JiraColumns:
             ):
                 odd[r] = True
                 continue
-            marks = (len(texts), len(h_rec), len(i_hist), len(c_rec))
+            marks = (len(h_rec), len(i_hist), len(c_rec))
             bad = False
-            row_now = now[r]
+            base = r * n_src
             for k, (name, user) in enumerate(now_sources):
-                c = code(k, object_value(fields.get(name), user))
-                if c < 0:
-                    bad = True
-                    break
-                row_now[k] = c
-            created_at[r] = len(texts)
-            texts.append(created)
-            text_rec.append(r)
+                v = fields.get(name)
+                if v.__class__ is dict:  # ``_object_value`` of an object, inlined
+                    obj = v
+                    for kk in _USER_KEYS if user else _OBJECT_KEYS:
+                        v = obj.get(kk)
+                        if v is not None:
+                            break
+                    else:
+                        v = obj.get("id")
+                elif v.__class__ is list:
+                    v = object_value(v, user)
+                c = by_text[k].get(v) if v.__class__ is str else None
+                if c is None:
+                    c = code(k, v)
+                    if c < 0:
+                        bad = True
+                        break
+                now[base + k] = c
+            created_texts[r] = created
             n_hist[r] = len(histories)
             if not bad:
                 for n, h in enumerate(histories):
@@ -191,12 +214,31 @@ class JiraColumns:
                         break
                     mapped = False
                     for item in h.get("items") or ():
-                        source = source_of(item)
+                        fid = item.get("fieldId")
+                        source = lowered.get(fid) if fid.__class__ is str else None
                         if source is None:
-                            continue
+                            source = source_of(item)  # (another spelling, or none)
+                            if source is None:
+                                continue
                         s = src_index[source]
-                        cf = code(s, item_value(item, "from", source))
-                        ct = code(s, item_value(item, "to", source))
+                        # ``JiraImporter._item_value`` of both sides
+                        vf = item.get("fromString")
+                        vt = item.get("toString")
+                        if users[s] and (x := item.get("from")) is not None:
+                            vf = x
+                        elif tags[s] and vf.__class__ is str:
+                            vf = vf.split()  # Jira lists labels separated by spaces
+                        if users[s] and (x := item.get("to")) is not None:
+                            vt = x
+                        elif tags[s] and vt.__class__ is str:
+                            vt = vt.split()
+                        bt = by_text[s]
+                        cf = bt.get(vf) if vf.__class__ is str else None
+                        if cf is None:
+                            cf = code(s, vf)
+                        ct = bt.get(vt) if vt.__class__ is str else None
+                        if ct is None:
+                            ct = code(s, vt)
                         if cf < 0 or ct < 0:
                             bad = True
                             break
@@ -210,11 +252,11 @@ class JiraColumns:
                     # a history without a mapped item still orders the walk back: kept
                     h_rec.append(r)
                     h_n.append(n if mapped else -1 - n)
-                    h_at.append(len(texts))
-                    texts.append(at)
-                    text_rec.append(r)
-                    h_eid.append(f"jira:{kt}:h{text_of(h.get('id')) or n}")
-            if not bad:
+                    h_text.append(at)
+                    hid = h.get("id")
+                    hid = (hid.strip() or None) if hid.__class__ is str else text_of(hid)
+                    h_eid.append(f"jira:{kt}:h{hid or n}")
+            if not bad and comments:
                 reporter = text_of(object_value(fields.get(reporter_src), True))
                 for n, c in enumerate(comments):
                     at = c.get("created")
@@ -224,28 +266,31 @@ class JiraColumns:
                     author = c.get("author")
                     c_rec.append(r)
                     c_n.append(n)
-                    c_at.append(len(texts))
-                    texts.append(at)
-                    text_rec.append(r)
-                    c_eid.append(f"jira:{kt}:c{text_of(c.get('id')) or n}")
+                    c_text.append(at)
+                    cid = c.get("id")
+                    cid = (cid.strip() or None) if cid.__class__ is str else text_of(cid)
+                    c_eid.append(f"jira:{kt}:c{cid or n}")
                     c_actor.append(actor_of(author if isinstance(author, dict) else {}, reporter))
                     c_public.append(c.get("jsdPublic") is not False)
             if bad:
                 odd[r] = True
-                created_at[r] = 0  # (its texts are dropped)
-                t0, h0, i0, c0 = marks
-                del texts[t0:], text_rec[t0:], h_rec[h0:], h_n[h0:], h_at[h0:], h_eid[h0:]
+                h0, i0, c0 = marks
+                del h_rec[h0:], h_n[h0:], h_text[h0:], h_eid[h0:]
                 del i_hist[i0:], i_src[i0:], i_from[i0:], i_to[i0:]
-                del c_rec[c0:], c_n[c0:], c_at[c0:], c_eid[c0:], c_actor[c0:], c_public[c0:]
+                del c_rec[c0:], c_n[c0:], c_text[c0:], c_eid[c0:], c_actor[c0:], c_public[c0:]
                 continue
             rec_key[r] = kt
+        H = len(h_rec)
         return self._arrays(
             locals_=_Lists(
-                R=R, odd=odd, rec_key=rec_key, now=now, texts=texts, text_rec=text_rec,
-                h_rec=h_rec, h_n=h_n, h_at=h_at, h_eid=h_eid, i_hist=i_hist, i_src=i_src,
-                i_from=i_from, i_to=i_to, c_rec=c_rec, c_n=c_n, c_at=c_at, c_eid=c_eid,
-                c_actor=c_actor, c_public=c_public, created_at=created_at, n_hist=n_hist,
-                vals=vals,
+                R=R, odd=odd, rec_key=rec_key,
+                now=np.asarray(now, dtype=np.int64).reshape(R, n_src),
+                texts=created_texts + h_text + c_text,
+                text_rec=[*range(R), *h_rec, *c_rec],
+                h_rec=h_rec, h_n=h_n, h_at=list(range(R, R + H)), h_eid=h_eid,
+                i_hist=i_hist, i_src=i_src, i_from=i_from, i_to=i_to, c_rec=c_rec, c_n=c_n,
+                c_at=list(range(R + H, R + H + len(c_rec))), c_eid=c_eid, c_actor=c_actor,
+                c_public=c_public, created_at=list(range(R)), n_hist=n_hist, vals=vals,
             ),
             records=records,
             rows=rows,
@@ -402,21 +447,30 @@ class JiraColumns:
         is_c = ev_kind == _CREATED
         is_h = ev_kind == _UPDATED
         is_m = ev_kind == _MESSAGE
-        # texts: keys, ids, kinds, actors (built by Arrow from the lists, by take)
-        keys = pa.array(L.rec_key, pa.string())
-        ticket = keys.take(pa.array(ev_rec))
-        ids = np.empty(E, dtype=object)
-        ids[is_c] = [f"jira:{k}" for k in np.asarray(L.rec_key, dtype=object)[ev_rec[is_c]]]
-        h_eid = np.asarray(L.h_eid, dtype=object)
-        ids[is_h] = h_eid[ev_src[is_h]] if is_h.any() else []
-        c_eid = np.asarray(L.c_eid, dtype=object)
-        ids[is_m] = c_eid[ev_src[is_m]] if is_m.any() else []
+        # texts: keys, ids, kinds, actors: Arrow arrays in the order the events were listed
+        # (creations, histories, comments), then taken in the events' order
+        take = pa.array(order)
+        ticket = pa.array(L.rec_key, pa.string()).take(pa.array(ev_rec))
+        rec_key = L.rec_key
+        nc = recs_ok.size
+        no_text = pa.nulls(nc + hk.size, pa.string())
+        ids = pa.concat_arrays(
+            [
+                pa.array([f"jira:{rec_key[r]}" for r in recs_ok.tolist()], pa.string()),
+                pa.array(L.h_eid, pa.string()).take(pa.array(hk)),
+                pa.array(L.c_eid, pa.string()).take(pa.array(ck)),
+            ]
+        ).take(take)
         kind = pa.array(_KINDS).take(pa.array(ev_kind))
-        actor_arr = np.full(E, None, dtype=object)
-        public = np.full(E, None, dtype=object)
-        if is_m.any():
-            actor_arr[is_m] = np.asarray(L.c_actor, dtype=object)[ev_src[is_m]]
-            public[is_m] = np.asarray(L.c_public, dtype=object)[ev_src[is_m]]
+        actor_arr = pa.concat_arrays(
+            [no_text, pa.array(L.c_actor, pa.string()).take(pa.array(ck))]
+        ).take(take)
+        public = pa.concat_arrays(
+            [
+                pa.nulls(nc + hk.size, pa.bool_()),
+                pa.array(L.c_public, pa.bool_()).take(pa.array(ck)),
+            ]
+        ).take(take)
         ts = np.empty(E, dtype=np.int64)
         ts[is_c] = t_ix[created_at[ev_rec[is_c]]]
         if is_h.any():
@@ -466,13 +520,13 @@ class JiraColumns:
         cand = _Lazy(
             row=ev_rec,
             ticket=ticket,
-            event_id=pa.array(ids.tolist(), pa.string()),
+            event_id=ids,
             kind=kind,
             ts=ts,
             instants=instants,
             fields=[FieldColumn(name, names[name], *cols[name]) for name in names],
-            actor=pa.array(actor_arr.tolist(), pa.string()),
-            public=pa.array(public.tolist(), pa.bool_()),
+            actor=actor_arr,
+            public=public,
             doubt=doubt,
         )
         memo: dict[int, list[EventParts]] = {}
