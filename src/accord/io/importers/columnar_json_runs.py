@@ -43,17 +43,23 @@ def json_column_tables(run: ColumnarImportRun, columns: Any) -> Iterator[pa.Tabl
             pending.append(row)
             weight += 1 + (len(row._text[0]) >> 8 if isinstance(row, PageRow) else 4)
             if len(pending) >= GATHER_RECORDS or weight >= GATHER_EVENTS:
-                yield from _gathered(run, columns, pending)
+                tables = _gathered(run, columns, pending)
+                # the records are let go before the tables are handed over: the collector,
+                # which runs while the caller has a table, would scan them all again
                 pending, weight = [], 0
+                yield from tables
     except Damaged:
         if pending:  # the records read before the damage are kept
-            yield from _gathered(run, columns, pending)
+            tables, pending = _gathered(run, columns, pending), []
+            yield from tables
         raise
     if pending:
-        yield from _gathered(run, columns, pending)
+        tables, pending = _gathered(run, columns, pending), []
+        yield from tables
 
 
-def _gathered(run: ColumnarImportRun, columns: Any, rows: list[SourceRow]) -> Iterator[pa.Table]:
+def _gathered(run: ColumnarImportRun, columns: Any, rows: list[SourceRow]) -> list[pa.Table]:
+    """The tables of a gathering of records, in order."""
     fast = [i for i, r in enumerate(rows) if isinstance(r, PageRow) and r.typed]
     derived = None
     if fast:
@@ -73,14 +79,16 @@ def _gathered(run: ColumnarImportRun, columns: Any, rows: list[SourceRow]) -> It
     # runs of consecutive rows of one kind, in order
     edges = np.flatnonzero(in_columns[1:] != in_columns[:-1]) + 1
     bounds = [0, *edges.tolist(), len(rows)]
+    out: list[pa.Table] = []
     for a, b in itertools.pairwise(bounds):
         if in_columns[a]:
             assert derived is not None
             got = _column_run(run, derived, rows, fast, int(at[a]), int(at[b - 1]) + 1)
             if got is not None:
-                yield got
+                out.append(got)
         else:
-            yield from _row_run(run, rows[a:b])
+            out.extend(_row_run(run, rows[a:b]))
+    return out
 
 
 def _column_run(
