@@ -27,6 +27,7 @@ from accord.io.importers import (
 from accord.io.importers.json_pages import PageRow, page_rows
 from accord.io.importers.sources import SourceFile
 from tests.io.importers.helpers import outcome
+from tests.io.importers.test_columnar_json import TICKET
 
 SETTINGS = settings(
     max_examples=80,
@@ -277,3 +278,38 @@ def test_the_page_reader_holds_a_page_not_the_file(tmp_path: Path) -> None:
     # ten times the records, not ten times the memory: a few chunks at most either way
     assert large_peak < 1.5 * small_peak + (1 << 20)
     assert large_peak < 8 * json_pages.CHUNK_BYTES
+
+
+@SETTINGS
+@given(
+    tickets=st.lists(
+        st.one_of(
+            TICKET,
+            _JSON,
+            st.builds(lambda t: {"ticket": t}, _JSON),
+        ),
+        max_size=6,
+    ),
+    odd=st.none() | _ODD_TEXTS,
+    chunk=st.sampled_from([16, 1 << 20]),
+)
+def test_a_freshdesk_import_through_pages_gives_the_row_importers_outcome(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tickets: list[Any],
+    odd: str | None,
+    chunk: int,
+) -> None:
+    """Tickets with odd values in the keys the conversion reads (and in those it does not),
+    wrapped tickets, records that are not tickets: the same outcome through pages."""
+    monkeypatch.setattr(json_pages, "CHUNK_BYTES", chunk)
+    body = ", ".join(json.dumps(t) for t in tickets)
+    if odd is not None:  # a raw text the stdlib reads and a typed decoder may not
+        body += (", " if body else "") + '{"id": 5, "status": 2, "priority": ' + odd + "}"
+    path = tmp_path / "tickets.json"
+    path.write_text("[" + body + "]", encoding="utf-8")
+    got = []
+    for columnar in (False, True):
+        run = open_import(path, "freshdesk", source_tz="Europe/Rome", columnar=columnar)
+        got.append(outcome(list(run.events()), run))
+    assert got[0] == got[1]
