@@ -6,9 +6,14 @@
 For each source, a generated export (``bench/gen_json_exports.py``) is imported as the
 columnar importer's JSON batches are, the parts timed apart (CPU seconds of the process,
 pinned to one core, the cyclic garbage collector paused as ``gc_paused`` does): **reading**
-the records (``JsonImporter.read``: the stdlib decoder one record at a time), **converting**
-each (``convert_parts``: the importer's own Python, a record at a time) and **checking** the
-batch (``JsonBatch.check``: the parts made into columns, validated by the column checks).
+the records (the page reader, ``json_pages.page_rows``, where the importer has a
+``record_type``: typed decoding of whole pages into the keys the conversion reads; else
+``JsonImporter.read``: the stdlib decoder one record at a time), **converting** them (in
+columns, ``importer.columns().derive``, where the importer has them (Jira); else
+``convert_parts``, the importer's own Python, a record at a time) and **checking** the
+batch (the column checks on the derived candidates, or ``JsonBatch.check``: the parts made
+into columns, validated by the column checks). The fixed cost of loading the compiled
+kernels from their cache (about 0.1 s a process) falls in the first phase that calls one.
 Each case runs in a fresh process; with ``--before SRC`` the same is measured with that
 ``src`` first on ``PYTHONPATH``, interleaved round by round. The best of ``--repeat`` rounds
 (by total) is printed; the host's load average beside each.

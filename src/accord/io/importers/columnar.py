@@ -363,10 +363,13 @@ class ColumnarImportRun(ImportRun):
     def _ticket_codes(self, events: pa.Table) -> I64:
         """Each event's ticket as a number (the same for a ticket across tables)."""
         numbers = self._ticket_numbers
-        return np.asarray(
-            [numbers.setdefault(t, len(numbers)) for t in events.column("ticket_id").to_pylist()],
+        # numbered per distinct ticket of the table, in order of first sight (as per event)
+        enc = pc.dictionary_encode(events.column("ticket_id").combine_chunks())
+        per = np.asarray(
+            [numbers.setdefault(t, len(numbers)) for t in enc.dictionary.to_pylist()],
             dtype=np.int64,
         )
+        return per[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
 
     def _fresh_mask(self, events: pa.Table, tickets: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The row importer's ``_fresh`` for every event: False for an event whose id was
