@@ -138,7 +138,7 @@ def _export(draw: st.DrawFn) -> str:
         records.append(text)
     sep = draw(st.sampled_from([",", ", ", ",\n", " ,\r\n\t"]))
     body = "[" + sep.join(records) + draw(st.sampled_from(["]", "\n]", "]"]))
-    shape = draw(st.integers(0, 5))
+    shape = draw(st.integers(0, 7))
     if shape == 1:
         body = '{"issues": ' + body + "}"
     elif shape == 2:
@@ -149,6 +149,13 @@ def _export(draw: st.DrawFn) -> str:
         body = body + "\n" + json.dumps({"key": "SD-7"})  # more values after the array
     elif shape == 5:
         body = '{"issues": ' + body + ', "issues": [{"key": "SD-6"}]}'
+    elif shape == 6:  # a Jira search page: its counts first
+        body = (
+            '{"expand": "names", "startAt": 0, "maxResults": 50, "total": 3, "x": NaN,'
+            ' "issues": ' + body + ', "names": {"a": [1, {}]}}'
+        )
+    elif shape == 7:  # a list key whose value is no list, then the records
+        body = '{"issues": 5, "issues" : ' + body + "}"
     if draw(st.booleans()):
         body = "\ufeff" + body
     cut = draw(st.none() | st.integers(1, max(1, len(body) - 1)))

@@ -101,6 +101,11 @@ class FreshdeskImporter(JsonImporter):
         make: Any = TypedDict  # made from the mapping's names: a type checker sees none
         return make("_Ticket", names, total=False)
 
+    def columns(self) -> Any | None:
+        from accord.io.importers.freshdesk_columns import FreshdeskColumns
+
+        return FreshdeskColumns(self) if FreshdeskColumns.usable(self) else None
+
     def _ts(self, value: Any, where: str) -> datetime:
         return self._instants.parse(value, where)
 

@@ -126,19 +126,51 @@ def unwrapped(record: dict[str, Any], wrappers: frozenset[str]) -> dict[str, Any
 
 def _page_start(head: bytes, list_keys: frozenset[str]) -> tuple[int, bool] | None:
     """Where the records array's first record starts in the file's first bytes, and whether
-    it sits in an object (``{"<list key>": [``); ``None`` for any other shape."""
-    got = re.match(rb"(?:\xef\xbb\xbf)?" + _WS + rb"\[", head)
-    if got is not None:
-        return got.end(), False
-    for key in sorted(list_keys):
-        got = re.match(
-            rb"(?:\xef\xbb\xbf)?" + _WS + rb"\{" + _WS + json.dumps(key).encode() + _WS + rb":"
-            + _WS + rb"\[",
-            head,
-        )  # fmt: skip
-        if got is not None:
-            return got.end(), True
-    return None
+    it sits in an object (``{"<list key>": [``, after any other keys, as a Jira search page
+    has them: ``{"startAt": 0, "total": 2, "issues": [``); ``None`` for any other shape."""
+    got = re.match(rb"(?:\xef\xbb\xbf)?" + _WS, head)
+    pos = got.end() if got is not None else 0
+    if head[pos : pos + 1] == b"[":
+        return pos + 1, False
+    if head[pos : pos + 1] != b"{":
+        return None
+    # the keys before the list, read as the row reader reads them (any other value or an
+    # object without the list: None, and the row reader reads the file); Latin-1 keeps a
+    # character a byte (JSON's structure is ASCII; no list key has other characters)
+    text = head.decode("latin-1")
+    decoder = json.JSONDecoder()
+    blank = " \t\r\n"
+    pos += 1
+    first = True
+    while True:
+        while pos < len(text) and text[pos] in blank:
+            pos += 1
+        if not first:
+            if text[pos : pos + 1] != ",":
+                return None
+            pos += 1
+            while pos < len(text) and text[pos] in blank:
+                pos += 1
+        first = False
+        try:
+            key, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            return None
+        while pos < len(text) and text[pos] in blank:
+            pos += 1
+        if not isinstance(key, str) or text[pos : pos + 1] != ":":
+            return None
+        pos += 1
+        while pos < len(text) and text[pos] in blank:
+            pos += 1
+        if key in list_keys and text[pos : pos + 1] == "[":
+            return pos + 1, True
+        try:
+            _, pos = decoder.raw_decode(text, pos)
+        except ValueError:
+            return None
+        if pos >= len(text) - 1:
+            return None  # a value up to the chunk's end: it may go on
 
 
 class _Fallback(Exception):
@@ -170,7 +202,7 @@ def _pages(
     stream: IO[bytes], decoder: Any, list_keys: frozenset[str], wrappers: frozenset[str]
 ) -> Iterator[SourceRow]:
     buf = stream.read(CHUNK_BYTES)
-    where = _page_start(buf[:4096], list_keys)
+    where = _page_start(buf, list_keys)
     if where is None:
         raise _Fallback(0)
     first, in_object = where

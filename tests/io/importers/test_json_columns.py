@@ -1,6 +1,6 @@
-"""Jira issues converted in columns give, issue by issue, the events the row importer's
-conversion gives (ids, tickets, instants, kinds, actors, visibility, fields, order), and
-every issue that conversion refuses is left to it (odd)."""
+"""Jira issues and Freshdesk tickets converted in columns give, record by record, the events
+the row importer's conversion gives (ids, tickets, instants, kinds, actors, visibility,
+fields, order), and every record that conversion refuses is left to it (odd)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from accord.io.importers import ImportMapping, importer_for, shipped_mapping_tex
 from accord.io.importers.base import RowError
 from accord.io.importers.json_pages import PageRow, page_rows
 from accord.io.importers.sources import SourceFile, SourceRow
-from tests.io.importers.test_columnar_json import ISSUE
+from tests.io.importers.test_columnar_json import ISSUE, TICKET
 
 SETTINGS = settings(
     max_examples=120,
@@ -70,13 +70,19 @@ def test_issues_in_columns_give_the_conversions_events_or_are_left_to_it(
     spec["source_tz"] = tz
     mapping = ImportMapping.model_validate(spec)
     importer = importer_for("jira")(mapping)
+    _assert_columns_equal_conversion(importer, path)
+
+
+def _assert_columns_equal_conversion(importer: Any, path: Path) -> None:
+    """Each record the columns take gives the conversion's events; each one the conversion
+    refuses is odd."""
     rows = [r for r in page_rows(importer, SourceFile(path)) if isinstance(r, PageRow)]
     rows = [r for r in rows if r.typed]
     if not rows:
         return
     columns = importer.columns()
     assert columns is not None
-    derived = columns.derive([r.typed for r in rows], [r.row for r in rows], mapping.tz())
+    derived = columns.derive([r.typed for r in rows], [r.row for r in rows], importer.mapping.tz())
     odd = set(derived.odd)
     c = derived.candidates
     at = 0
@@ -108,3 +114,34 @@ def test_issues_in_columns_give_the_conversions_events_or_are_left_to_it(
             # the dicts of a doubted event are the conversion's own
             assert c.dicts([e])[0]["event_id"] == p[0]
     assert c is None or at == c.n
+
+
+@st.composite
+def _ticket(draw: st.DrawFn) -> Any:
+    ticket = dict(draw(TICKET))
+    if draw(st.booleans()):
+        for _ in range(draw(st.integers(1, 3))):
+            ticket[draw(st.sampled_from(["id", "status", "priority", "type", "created_at"]))] = (
+                draw(_ODD)
+            )
+    return ticket
+
+
+@SETTINGS
+@given(
+    tickets=st.lists(_ticket(), min_size=1, max_size=8),
+    formats=st.sampled_from([["iso"], ["iso", "epoch"]]),
+    tz=st.sampled_from([None, "Europe/Rome"]),
+    initial=st.sampled_from([None, "2"]),
+)
+def test_tickets_in_columns_give_the_conversions_events_or_are_left_to_it(
+    tmp_path: Path, tickets: list[Any], formats: list[str], tz: str | None, initial: str | None
+) -> None:
+    path = tmp_path / "tickets.json"
+    path.write_text(json.dumps(tickets), encoding="utf-8")
+    spec = yaml.safe_load(shipped_mapping_text("freshdesk"))
+    spec["timestamp_format"] = formats
+    spec["source_tz"] = tz
+    spec["initial_status"] = initial
+    importer = importer_for("freshdesk")(ImportMapping.model_validate(spec))
+    _assert_columns_equal_conversion(importer, path)
