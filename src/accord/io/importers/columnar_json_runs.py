@@ -35,13 +35,14 @@ def json_column_tables(run: ColumnarImportRun, columns: Any) -> Iterator[pa.Tabl
     assert isinstance(importer, JsonImporter)
     pending: list[SourceRow] = []
     weight = 0
+    progress, every = run.on_progress, run.progress_every
     try:
         for row in page_rows(importer, run.source):
             stats.rows += 1
-            if run.on_progress is not None and stats.rows % run.progress_every == 0:
-                run.on_progress(run.source.position(), run.source.size)
+            if progress is not None and stats.rows % every == 0:
+                progress(run.source.position(), run.source.size)
             pending.append(row)
-            weight += 1 + (len(row._text[0]) >> 8 if isinstance(row, PageRow) else 4)
+            weight += 1 + (len(row._text[0]) >> 8 if row.__class__ is PageRow else 4)
             if len(pending) >= GATHER_RECORDS or weight >= GATHER_EVENTS:
                 tables = _gathered(run, columns, pending)
                 # the records are let go before the tables are handed over: the collector,

@@ -195,7 +195,8 @@ class JiraColumns:
                             break
                     else:
                         v = obj.get("id")
-                elif v.__class__ is list:
+                elif v.__class__ is list and not all(x.__class__ is str for x in v):
+                    # (a list of texts is its own value: coded by its texts as it is)
                     v = object_value(v, user)
                 c = by_text[k].get(v) if v.__class__ is str else None
                 if c is None:
@@ -270,7 +271,15 @@ class JiraColumns:
                     cid = c.get("id")
                     cid = (cid.strip() or None) if cid.__class__ is str else text_of(cid)
                     c_eid.append(f"jira:{kt}:c{cid or n}")
-                    c_actor.append(actor_of(author if isinstance(author, dict) else {}, reporter))
+                    kind = author.get("accountType") if author.__class__ is dict else None
+                    if kind == "customer":
+                        c_actor.append("customer")
+                    elif kind == "app":
+                        c_actor.append("system")
+                    else:
+                        c_actor.append(
+                            actor_of(author if isinstance(author, dict) else {}, reporter)
+                        )
                     c_public.append(c.get("jsdPublic") is not False)
             if bad:
                 odd[r] = True
