@@ -21,9 +21,9 @@ import pyarrow as pa
 from accord.io.importers.base import EventParts, canonical_value, dig, text_of
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
+from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
 from accord.io.importers.columnar_values import Values
 from accord.io.importers.freshdesk import _REOPENED, _STATS, FreshdeskImporter
-from accord.io.importers.jira_columns import Derived, _Lazy
 from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import exact_key
 from accord.io.importers.sources import SourceRow
@@ -346,7 +346,7 @@ class FreshdeskColumns:
                 sc_codes[e], ss_codes[e] = sc
                 sc_given[e] = ss_given[e] = True
         ticket = pa.array(tid_of, pa.string()).take(pa.array(rec))
-        cand = _Lazy(
+        cand = LazyCandidates(
             row=rec,
             ticket=ticket,
             event_id=pa.array(ids, pa.string()),

@@ -21,7 +21,6 @@ any shape out of the ordinary — is returned as *odd*: the caller converts it w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,9 +29,10 @@ import numpy as np
 import pyarrow as pa
 
 from accord.core.events import FieldValue
-from accord.io.importers.base import CanonicalDict, EventParts, event_of, text_of
-from accord.io.importers.columnar_checks import Candidates, FieldColumn
+from accord.io.importers.base import EventParts, text_of
+from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
+from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
 from accord.io.importers.columnar_values import I64, Values
 from accord.io.importers.jira import JiraImporter
 from accord.io.importers.jira import _object_value as jira_object_value
@@ -46,31 +46,6 @@ _USER_KEYS = ("accountId", "name", "key", "emailAddress")
 _OBJECT_KEYS = ("name", "value", "key")
 _KINDS = ("created", "updated", "message")
 _FAILED: list[tuple[str, FieldValue]] = []  # marks a source value whose conversion fails
-
-
-class _Lazy(Candidates):
-    """Candidates whose canonical dicts (for the events the table validator leaves to the
-    row importer's check) are those of :meth:`JiraImporter.convert_parts`'s parts."""
-
-    parts_of: Callable[[int], list[EventParts]]
-    event_rec: I64  # the batch record of each event
-    event_place: I64  # its place among its record's events
-
-    def dicts(self, events: list[int]) -> list[CanonicalDict]:
-        return [
-            event_of(self.parts_of(int(self.event_rec[e]))[int(self.event_place[e])])
-            for e in events
-        ]
-
-
-@dataclass
-class Derived:
-    """A batch's issues in columns: the candidates of those not odd, in record order."""
-
-    candidates: Candidates | None
-    event_rec: I64  # the batch record of each candidate
-    counts: I64  # events per record (0 for an odd one)
-    odd: list[int]
 
 
 class JiraColumns:
@@ -526,7 +501,7 @@ class JiraColumns:
                     given[pe[ok]] = True
         doubt[ce] |= ~any_given[ce]  # an empty "fields": the row importer's check words it
         rows_arr = np.asarray(rows, dtype=np.int64)
-        cand = _Lazy(
+        cand = LazyCandidates(
             row=ev_rec,
             ticket=ticket,
             event_id=ids,
