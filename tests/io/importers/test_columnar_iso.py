@@ -38,7 +38,18 @@ def _near_iso(draw: st.DrawFn) -> str:
         text += "." + frac
     zone = draw(
         st.one_of(
-            st.sampled_from(["", "Z", "z", "+00:00", "-00:00", "+24:00", "+05:60", "+0100"]),
+            st.sampled_from(
+                [
+                    *["", "Z", "z", "+00:00", "-00:00", "+24:00", "+05:60", "+0100", "+0000"],
+                    *["-0000", "-0130", "+2400", "+0560", "+010", "+01000", "+01"],
+                ]
+            ),
+            st.builds(
+                lambda sign, hh, mm: f"{sign}{hh:02d}{mm:02d}",  # Jira's offsets: no colon
+                st.sampled_from("+-"),
+                st.integers(0, 25),
+                st.integers(0, 61),
+            ),
             st.builds(
                 lambda sign, hh, mm: f"{sign}{hh:02d}:{mm:02d}",
                 st.sampled_from("+-"),

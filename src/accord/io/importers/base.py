@@ -421,6 +421,19 @@ class JsonImporter(Importer):
                         row = SourceRow(row.row, inner)
                 yield row
 
+    def record_type(self) -> Any | None:
+        """The ``TypedDict`` of the keys :meth:`convert_parts` reads (values ``Any``), for
+        the page reader (:mod:`~accord.io.importers.json_pages`) to skip all others;
+        ``None``: records are read whole. A record trimmed to these keys must convert as
+        the whole record does, and an empty one must not convert (a wrapped record)."""
+        return None
+
+    def columns(self) -> Any | None:
+        """The columnar conversion of a batch of trimmed records (``derive(records, rows,
+        tz)``, see :mod:`~accord.io.importers.jira_columns`), when this importer and its
+        mapping have one; ``None``: records are converted one at a time."""
+        return None
+
     def convert_parts(self, row: SourceRow) -> list[EventParts]:
         """A record's events as :data:`EventParts` (what :meth:`convert` turns into dicts),
         for an importer whose records convert on their own (``batch_checks``); raises

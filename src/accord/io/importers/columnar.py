@@ -45,10 +45,12 @@ from accord.io.importers.base import (
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
 from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
 from accord.io.importers.columnar_json import JsonBatch
+from accord.io.importers.columnar_json_runs import json_column_tables
 from accord.io.importers.columnar_snapshot import SnapshotColumns
 from accord.io.importers.columnar_values import I64
 from accord.io.importers.csv_blocks import BLOCK_BYTES, CsvBlock, csv_blocks
 from accord.io.importers.generic_csv import GenericCsvImporter
+from accord.io.importers.json_pages import PageRow, page_rows
 from accord.io.importers.servicenow import ServiceNowImporter
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SnapshotImporter, TabularImporter
@@ -139,6 +141,7 @@ class ColumnarImportRun(ImportRun):
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
         self._ticket_events = 0
+        self._json_seq = 0  # the ``seq`` of the next JSON record's first event
         self.block_bytes = BLOCK_BYTES  # tests make it small, to cross many blocks
 
     def events(self) -> Iterator[Event]:
@@ -148,8 +151,13 @@ class ColumnarImportRun(ImportRun):
     def tables(self) -> Iterator[pa.Table]:
         """The valid events, in source order, as events tables (one or more a block)."""
         if self.json_batches:
+            assert isinstance(self.importer, JsonImporter)
+            columns = self.importer.columns()
             try:
-                yield from gc_paused(self._json_tables())
+                if columns is not None:  # converted in columns, a gathering at a time
+                    yield from gc_paused(json_column_tables(self, columns))
+                else:
+                    yield from gc_paused(self._json_tables())
             except Damaged as d:
                 self._finish()
                 raise self._damaged(d.reason) from None
@@ -248,7 +256,7 @@ class ColumnarImportRun(ImportRun):
             gone = pc.fill_null(
                 pc.list_contains(events.column(CLEARED), "status")
                 if hasattr(pc, "list_contains")
-                else pa.array([False] * events.num_rows),
+                else pa.array([False] * events.num_rows, pa.bool_()),  # typed: maybe empty
                 False,
             )
             status = pc.or_(status, gone)
@@ -263,7 +271,9 @@ class ColumnarImportRun(ImportRun):
         batch = JsonBatch()
         early: list[tuple[SourceRow, str, str]] = []  # quarantined before the check
         seq = 0
-        rows = importer.read(self.source)
+        assert isinstance(importer, JsonImporter)
+        paged = importer.record_type() is not None
+        rows = page_rows(importer, self.source) if paged else importer.read(self.source)
         try:
             for row in rows:
                 stats.rows += 1
@@ -315,6 +325,14 @@ class ColumnarImportRun(ImportRun):
     def _convert(self, row: SourceRow) -> Conversion:
         importer = self.importer
         assert isinstance(importer, JsonImporter)
+        if isinstance(row, PageRow) and row.typed:
+            try:
+                # the record trimmed to the keys the conversion reads converts as the whole
+                # record does; one that does not convert is converted whole, so its problem
+                # is worded on the record the row importer sees
+                return Conversion(parts=importer.convert_parts(SourceRow(row.row, row.typed)))
+            except Exception:
+                pass
         try:
             return Conversion(parts=importer.convert_parts(row))
         except RowError as e:
@@ -340,12 +358,18 @@ class ColumnarImportRun(ImportRun):
             return None, failed
         events = checked.events
         rows = np.asarray(batch.event_row, dtype=np.int64)[checked.event_index]
+        return self._accept(events, rows, self._ticket_codes(events)), failed
+
+    def _ticket_codes(self, events: pa.Table) -> I64:
+        """Each event's ticket as a number (the same for a ticket across tables)."""
         numbers = self._ticket_numbers
-        tickets = np.asarray(
-            [numbers.setdefault(t, len(numbers)) for t in events.column("ticket_id").to_pylist()],
+        # numbered per distinct ticket of the table, in order of first sight (as per event)
+        enc = pc.dictionary_encode(events.column("ticket_id").combine_chunks())
+        per = np.asarray(
+            [numbers.setdefault(t, len(numbers)) for t in enc.dictionary.to_pylist()],
             dtype=np.int64,
         )
-        return self._accept(events, rows, tickets), failed
+        return per[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
 
     def _fresh_mask(self, events: pa.Table, tickets: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The row importer's ``_fresh`` for every event: False for an event whose id was

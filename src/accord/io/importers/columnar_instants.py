@@ -36,7 +36,7 @@ _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _ISO_RE = (
     r"^(?P<Y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})[T ](?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})"
-    r"(?:\.(?P<f>\d{1,6}))?(?:(?P<z>[Zz])|(?P<sign>[+-])(?P<oh>\d{2}):(?P<om>\d{2}))?$"
+    r"(?:\.(?P<f>\d{1,6}))?(?:(?P<z>[Zz])|(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2}))?$"
 )
 _NUMERIC = frozenset("dmYHMS")
 

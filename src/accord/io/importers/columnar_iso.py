@@ -1,7 +1,7 @@
 """The importer's ISO pattern (:data:`columnar_instants._ISO_RE`) matched by one compiled pass.
 
 :func:`iso_fields` gives, for each text of a string column, whether the whole text matches
-``YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}][Z|z|±HH:MM]`` (ASCII digits) and the numbers of its
+``YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}][Z|z|±HH:MM|±HHMM]`` (ASCII digits) and the numbers of its
 fields, exactly as the regular expression and the casts of its groups did, byte by byte
 instead of a regular expression, a dozen substring columns and their casts. What a match
 means (a real day, the span, the zone) is decided afterwards, as before, in columns.
@@ -71,11 +71,14 @@ def _match(offsets: Any, data: Any, valid: Any, out: Any, hit: Any) -> None:  # 
                 if p + 1 != n:
                     continue
                 zulu = 1
-            elif c == 43 or c == 45:  # + or -, HH:MM, then the end
-                if p + 6 != n or data[a + p + 3] != 58:
+            elif c == 43 or c == 45:  # + or -, HH:MM or HHMM (Jira's), then the end
+                if p + 6 == n and data[a + p + 3] == 58:
+                    om = _num(data, a + p + 4, 2)
+                elif p + 5 == n:
+                    om = _num(data, a + p + 3, 2)
+                else:
                     continue
                 oh = _num(data, a + p + 1, 2)
-                om = _num(data, a + p + 4, 2)
                 if oh < 0 or om < 0:
                     continue
                 has_off = 1

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import (
@@ -50,6 +50,24 @@ _REOPENED = "reopened_at"
 _UNSEEN: Any = object()
 
 
+# the keys ``convert_parts`` reads besides the mapped ones, for the page reader's typed
+# decoding (``record_type``): a ticket whose stats or conversations have another shape
+# sends its page to the stdlib reader
+class _Stats(TypedDict, total=False):
+    pending_since: Any
+    resolved_at: Any
+    closed_at: Any
+    status_updated_at: Any
+    reopened_at: Any
+
+
+class _Conversation(TypedDict, total=False):
+    id: Any
+    created_at: Any
+    incoming: Any
+    private: Any
+
+
 class FreshdeskImporter(JsonImporter):
     format: ClassVar[str] = "freshdesk"
     title: ClassVar[str] = "Freshdesk tickets with conversations (API v2 JSON)"
@@ -72,6 +90,21 @@ class FreshdeskImporter(JsonImporter):
         self._values: dict[Any, FieldValue] = {}
         self._statuses: dict[Any, dict[str, FieldValue]] = {}
         self._plan = [(s, t) for s, ts in self._targets.items() for t in ts]  # in order
+
+    def record_type(self) -> Any:
+        names: dict[str, Any] = {"id": Any, "created_at": Any, "updated_at": Any}
+        for source in [self._status, *(s for s, _ in self._plan)]:
+            names[source] = Any  # ``dig`` reads the key as it is written first,
+            names[source.split(".")[0]] = Any  # then its path from the first part
+        names.setdefault("stats", _Stats | None)
+        names.setdefault("conversations", list[_Conversation] | None)
+        make: Any = TypedDict  # made from the mapping's names: a type checker sees none
+        return make("_Ticket", names, total=False)
+
+    def columns(self) -> Any | None:
+        from accord.io.importers.freshdesk_columns import FreshdeskColumns
+
+        return FreshdeskColumns(self) if FreshdeskColumns.usable(self) else None
 
     def _ts(self, value: Any, where: str) -> datetime:
         return self._instants.parse(value, where)

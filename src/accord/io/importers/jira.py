@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import (
@@ -45,6 +45,39 @@ from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SOURCE_STATUS, status_category
 
 _USER_TARGETS = frozenset({"assignee", "customer"})
+
+# the keys ``convert_parts`` reads, for the page reader's typed decoding (``record_type``);
+# a nested shape typed here that a record does not have sends its page to the stdlib reader
+_Item = TypedDict(
+    "_Item",
+    {"field": Any, "fieldId": Any, "from": Any, "fromString": Any, "to": Any, "toString": Any},
+    total=False,
+)
+
+
+class _History(TypedDict, total=False):
+    id: Any
+    created: Any
+    items: list[_Item] | None
+
+
+class _Changelog(TypedDict, total=False):
+    total: Any
+    histories: list[_History] | None
+
+
+class _Comment(TypedDict, total=False):
+    id: Any
+    author: Any
+    created: Any
+    jsdPublic: Any
+
+
+class _Comments(TypedDict, total=False):
+    comments: list[_Comment] | None
+    total: Any
+
+
 _MISSING = object()
 
 
@@ -98,6 +131,25 @@ class JiraImporter(JsonImporter):
             (s, self._is_user(s)) for s in dict.fromkeys([*self._targets, self._status])
         ]
         self._lowered: dict[str, str | None] = {}  # item field name -> source (memo)
+
+    def record_type(self) -> Any:
+        # the issue's fields the mapping reads (values as they come), and its comments
+        names: dict[str, Any] = dict.fromkeys(
+            [*self._targets, self._status, self._created, self._reporter], Any
+        )
+        names.setdefault("comment", _Comments | None)
+        make: Any = TypedDict  # made from the mapping's names: a type checker sees none
+        fields = make("_Fields", names, total=False)
+        return make(
+            "_Issue",
+            {"id": Any, "key": Any, "changelog": _Changelog | None, "fields": fields | None},
+            total=False,
+        )
+
+    def columns(self) -> Any | None:
+        from accord.io.importers.jira_columns import JiraColumns
+
+        return JiraColumns(self) if JiraColumns.usable(self) else None
 
     def _is_user(self, source: str) -> bool:
         got = self._users.get(source)

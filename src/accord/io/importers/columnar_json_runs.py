@@ -1,0 +1,168 @@
+"""The columnar import of a JSON export whose importer converts records in columns (Jira):
+records are read a page at a time (:mod:`~accord.io.importers.json_pages`), gathered, and
+converted together (``importer.columns().derive``); the records it leaves out (odd ones, and
+those the page reader gave whole) are converted one at a time as before. Consecutive
+records of one kind are checked together, in source order, so events, ``seq``, counts and
+quarantine come out as the row importer's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from accord.io.compression import Damaged
+from accord.io.importers.base import Conversion, JsonImporter
+from accord.io.importers.columnar_checks import Candidates, FieldColumn, check_candidates
+from accord.io.importers.columnar_json import JsonBatch
+from accord.io.importers.json_pages import PageRow, page_rows
+from accord.io.importers.sources import SourceRow
+
+if TYPE_CHECKING:
+    from accord.io.importers.columnar import ColumnarImportRun
+
+GATHER_RECORDS = 8192  # records converted together at most
+GATHER_EVENTS = 1 << 16  # and about as many events (a record's bytes / 256 as its guess)
+
+
+def json_column_tables(run: ColumnarImportRun, columns: Any) -> Iterator[pa.Table]:
+    """The events tables of ``run`` (whose importer has ``columns``), in source order."""
+    importer, stats = run.importer, run.stats
+    assert isinstance(importer, JsonImporter)
+    pending: list[SourceRow] = []
+    weight = 0
+    progress, every = run.on_progress, run.progress_every
+    try:
+        for row in page_rows(importer, run.source):
+            stats.rows += 1
+            if progress is not None and stats.rows % every == 0:
+                progress(run.source.position(), run.source.size)
+            pending.append(row)
+            weight += 1 + (len(row._text[0]) >> 8 if row.__class__ is PageRow else 4)
+            if len(pending) >= GATHER_RECORDS or weight >= GATHER_EVENTS:
+                tables = _gathered(run, columns, pending)
+                # the records are let go before the tables are handed over: the collector,
+                # which runs while the caller has a table, would scan them all again
+                pending, weight = [], 0
+                yield from tables
+    except Damaged:
+        if pending:  # the records read before the damage are kept
+            tables, pending = _gathered(run, columns, pending), []
+            yield from tables
+        raise
+    if pending:
+        tables, pending = _gathered(run, columns, pending), []
+        yield from tables
+
+
+def _gathered(run: ColumnarImportRun, columns: Any, rows: list[SourceRow]) -> list[pa.Table]:
+    """The tables of a gathering of records, in order."""
+    fast = [i for i, r in enumerate(rows) if isinstance(r, PageRow) and r.typed]
+    derived = None
+    if fast:
+        trimmed = [rows[i] for i in fast]
+        derived = columns.derive(
+            [r.typed for r in trimmed],  # type: ignore[attr-defined]
+            [r.row for r in trimmed],
+            run._tz,
+        )
+    in_columns = np.zeros(len(rows), dtype=bool)
+    at = np.full(len(rows), -1, dtype=np.int64)  # the derived record of each row
+    if derived is not None:
+        ok = np.ones(len(fast), dtype=bool)
+        ok[derived.odd] = False
+        in_columns[np.asarray(fast, dtype=np.int64)[ok]] = True
+        at[np.asarray(fast, dtype=np.int64)] = np.arange(len(fast))
+    # runs of consecutive rows of one kind, in order
+    edges = np.flatnonzero(in_columns[1:] != in_columns[:-1]) + 1
+    bounds = [0, *edges.tolist(), len(rows)]
+    out: list[pa.Table] = []
+    for a, b in itertools.pairwise(bounds):
+        if in_columns[a]:
+            assert derived is not None
+            got = _column_run(run, derived, rows, fast, int(at[a]), int(at[b - 1]) + 1)
+            if got is not None:
+                out.append(got)
+        else:
+            out.extend(_row_run(run, rows[a:b]))
+    return out
+
+
+def _column_run(
+    run: ColumnarImportRun, derived: Any, rows: list[SourceRow], fast: list[int], lo: int, hi: int
+) -> pa.Table | None:
+    """Check the derived records ``lo:hi`` (none of them odd) and accept their events."""
+    cand: Candidates = derived.candidates
+    rec = derived.event_rec
+    if lo > 0 or hi < len(fast):
+        cand = _subset(cand, (rec >= lo) & (rec < hi))
+    n = cand.n
+    if not n:
+        return None
+    seq_of = np.arange(run._json_seq, run._json_seq + n, dtype=np.int64)
+    run._json_seq += n
+    checked = check_candidates(
+        cand,
+        source=run.source.path,
+        line_of=lambda r: rows[fast[r]].row,
+        seq_of=seq_of,
+        tz=run._tz,
+        skip_rows=np.zeros(len(fast), dtype=bool),
+    )
+    for r, (fld, why) in sorted(checked.failed.items()):
+        run._quarantine(rows[fast[r]], fld, why)
+    events = checked.events
+    events = events.set_column(
+        events.schema.get_field_index("seq"), "seq", pa.array(seq_of[checked.event_index])
+    )
+    return run._accept(events, cand.row[checked.event_index], run._ticket_codes(events))
+
+
+def _subset(c: Candidates, keep: np.ndarray[Any, Any]) -> Candidates:
+    """The candidates of ``keep`` (the value tables and instants shared)."""
+    mask = pa.array(keep)
+    out = type(c)(
+        row=c.row[keep],
+        ticket=c.ticket.filter(mask),
+        event_id=c.event_id.filter(mask),
+        kind=c.kind.filter(mask),
+        ts=c.ts[keep],
+        instants=c.instants,
+        fields=[FieldColumn(f.name, f.values, f.codes[keep], f.given[keep]) for f in c.fields],
+        actor=None if c.actor is None else c.actor.filter(mask),
+        public=None if c.public is None else c.public.filter(mask),
+        doubt=c.doubt[keep],
+    )
+    for name in ("parts_of", "event_rec", "event_place"):
+        if hasattr(c, name):
+            v = getattr(c, name)
+            setattr(out, name, v[keep] if isinstance(v, np.ndarray) else v)
+    return out
+
+
+def _row_run(run: ColumnarImportRun, rows: list[SourceRow]) -> Iterator[pa.Table]:
+    """Records converted one at a time and checked in batches (the row importer's loop)."""
+    stats = run.stats
+    batch = JsonBatch()
+    early: list[tuple[SourceRow, str, str]] = []
+    for row in rows:
+        problem = ("*", row.problem) if row.problem is not None else None
+        conv = run._convert(row) if problem is None else Conversion()
+        problem = problem or conv.problem
+        if problem is not None:
+            early.append((row, *problem))
+            continue
+        parts = conv.parts or []
+        if not parts:
+            stats.unchanged += 1
+            continue
+        batch.add(row, parts, run._json_seq)
+        run._json_seq += len(parts)
+    if len(batch) or early:
+        got, _ = run._check(batch, early)
+        if got is not None:
+            yield got
