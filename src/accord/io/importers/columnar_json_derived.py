@@ -4,10 +4,11 @@ the importer's own conversion (odd)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from accord.io.importers.base import CanonicalDict, EventParts, event_of
+from accord.io.importers.base import CanonicalDict, EventParts, JsonImporter, event_of
 from accord.io.importers.columnar_checks import Candidates
 from accord.io.importers.columnar_values import I64
 
@@ -20,6 +21,30 @@ class LazyCandidates(Candidates):
     parts_of: Callable[[int], list[EventParts]]
     event_rec: I64  # the batch record of each event
     event_place: I64  # its place among its record's events
+
+    def convert_with(
+        self,
+        importer: JsonImporter,
+        rows: Sequence[int] | I64,
+        records: Sequence[Any],
+        event_rec: I64,
+        event_place: I64,
+    ) -> None:
+        """Take the parts of record ``r`` from ``importer.convert_parts`` of ``records[r]``
+        (its source row ``rows[r]``), each record converted once, when first asked."""
+        from accord.io.importers.sources import SourceRow
+
+        memo: dict[int, list[EventParts]] = {}
+
+        def parts_of(r: int) -> list[EventParts]:
+            got = memo.get(r)
+            if got is None:
+                got = memo[r] = importer.convert_parts(SourceRow(int(rows[r]), records[r]))
+            return got
+
+        self.parts_of = parts_of
+        self.event_rec = event_rec
+        self.event_place = event_place
 
     def dicts(self, events: list[int]) -> list[CanonicalDict]:
         return [

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from accord.io.importers.base import EventParts, canonical_value, dig, text_of
+from accord.io.importers.base import canonical_value, dig, text_of
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
@@ -26,7 +26,6 @@ from accord.io.importers.columnar_values import Values
 from accord.io.importers.freshdesk import _REOPENED, _STATS, FreshdeskImporter
 from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import exact_key
-from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SOURCE_STATUS
 
 _KINDS = ("created", "updated", "message")
@@ -358,15 +357,5 @@ class FreshdeskColumns:
             public=public,
             doubt=doubt,
         )
-        memo: dict[int, list[EventParts]] = {}
-
-        def parts_of(r: int) -> list[EventParts]:
-            got = memo.get(r)
-            if got is None:
-                got = memo[r] = imp.convert_parts(SourceRow(int(rows[r]), records[r]))
-            return got
-
-        cand.parts_of = parts_of
-        cand.event_rec = rec
-        cand.event_place = place_in
+        cand.convert_with(imp, rows, records, rec, place_in)
         return Derived(cand, rec, counts, odd_list)

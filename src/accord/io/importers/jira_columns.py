@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from accord.core.events import FieldValue
-from accord.io.importers.base import EventParts, text_of
+from accord.io.importers.base import text_of
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
@@ -513,19 +513,7 @@ class JiraColumns:
             public=public,
             doubt=doubt,
         )
-        memo: dict[int, list[EventParts]] = {}
-
-        def parts_of(r: int) -> list[EventParts]:
-            got = memo.get(r)
-            if got is None:
-                from accord.io.importers.sources import SourceRow
-
-                got = memo[r] = imp.convert_parts(SourceRow(int(rows_arr[r]), records[r]))
-            return got
-
-        cand.parts_of = parts_of
-        cand.event_rec = ev_rec
-        cand.event_place = place
+        cand.convert_with(imp, rows_arr, records, ev_rec, place)
         return Derived(cand, ev_rec, counts, np.flatnonzero(odd).tolist())
 
     def _canonical(self, source: str, value: Any) -> list[tuple[str, FieldValue]] | None:
