@@ -54,7 +54,8 @@ class _Seen:
 
 class OpenClocks:
     """Each ticket's open clocks with a target, and the SLA rules' candidate alerts from
-    them, caught up with the store at each round (:meth:`read`). :meth:`saved` may be called
+    them, caught up with the store at each round (:meth:`catch_up`, then
+    :meth:`fresh_candidates`, :meth:`due` and :meth:`next_at`). :meth:`saved` may be called
     from any thread; the rest belongs to the alert loop's thread."""
 
     def __init__(self, store: Store) -> None:
