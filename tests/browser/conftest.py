@@ -15,11 +15,14 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.browser.serve_back import seconds_back
 
 # the Debian package's path; ACCORD_CHROMIUM points elsewhere (another distribution's binary)
 CHROMIUM = Path(os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium"))
@@ -66,7 +69,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from accord.service.auth import create_token
 
     directory = tmp_path_factory.mktemp("demo")
-    url = prepare_store(directory, events=6_000)
+    # the demo ends at an instant whose week already holds days of it (serve_back.py)
+    now = datetime.now(UTC).replace(microsecond=0)
+    back = seconds_back(now)
+    url = prepare_store(directory, events=6_000, end=now - timedelta(seconds=back))
     store = SqlStore(url)
     try:
         read, _ = create_token(store, scope=Scope.READ, customer=None, name="read", now=0)
@@ -78,11 +84,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     finally:
         store.close()
     port = _free_port()
-    accord = Path(sys.executable).with_name("accord")
     log = (directory / "server.log").open("w")
-    command = [str(accord), "serve", "--database-url", url, "--config", str(directory / "config")]
+    launcher = Path(__file__).with_name("serve_back.py")
+    command = [sys.executable, str(launcher), url, str(directory / "config"), str(port), str(back)]
     proc = subprocess.Popen(
-        [*command, "--port", str(port), "--log-level", "warning"],
+        command,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
