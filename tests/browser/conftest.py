@@ -53,6 +53,8 @@ class Served:
     globex_ticket: str
     admin_token: str = ""
     write_token: str = ""
+    # seconds the server's clock is set back (serve_back.py); the browser's is set back too
+    back: int = 0
 
 
 def _free_port() -> int:
@@ -105,7 +107,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 time.sleep(0.1)
         auth = {"Authorization": f"Bearer {read}"}
         page = httpx.get(f"{base}/api/v1/tickets?customer=globex&limit=1", headers=auth).json()
-        yield Served(base, read, acme, page["items"][0]["ticket_id"], admin, write)
+        yield Served(base, read, acme, page["items"][0]["ticket_id"], admin, write, back)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -130,9 +132,18 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+def set_back(ctx: Any, served: Served) -> None:
+    """Sets the browser's clock back as far as the server's, still running: the pages that
+    default to the viewer's month or week (a customer's statement) and the countdowns would
+    otherwise read the real date, which early in a month can be after the whole demo."""
+    if served.back:
+        ctx.clock.install(time=time.time() - served.back)
+
+
 def sign_in(browser: Any, served: Served, token: str, **context: Any) -> Any:
     """A new browser context signed in with ``token``; returns its page on the overview."""
     ctx = browser.new_context(accept_downloads=True, **context)
+    set_back(ctx, served)
     page = ctx.new_page()
     page.goto(f"{served.base}/")
     page.fill("#token", token)
