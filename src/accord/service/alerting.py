@@ -274,9 +274,10 @@ def take_in_charge(
             wake = a.at  # claimed (held or pending) once its threshold comes
     if clocks is not None:
         due.extend(clocks.due(now, known, keep))
+    due.sort(key=lambda a: (a.deliver_at, a.key))  # evaluate's order
+    entries = store.claim_alerts(due, now=now)
     claimed: list[StoredAlert] = []
-    for a in sorted(due, key=lambda a: (a.deliver_at, a.key)):  # evaluate's order
-        entry = store.claim_alert(a, now=now)
+    for a, entry in zip(due, entries, strict=True):
         known.taken(a.key)  # by this round, or by another evaluator first
         if entry is not None:
             claimed.append(entry)

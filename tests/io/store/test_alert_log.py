@@ -57,6 +57,28 @@ def test_a_key_is_claimed_once_and_comes_back_whole(store: Store) -> None:
     assert got.alert == a and got.ticket_id == "T1" and got.created_at == T0
 
 
+def test_a_rounds_claims_at_once_give_what_claims_one_by_one_give(store: Store) -> None:
+    # across transaction chunks, with a key already in the log and a key twice in the round
+    taken = alert("T0")
+    assert store.claim_alert(taken, now=T0) is not None
+    batch = [alert(f"T{n}", customer=None if n % 7 == 0 else "acme") for n in range(1, 1_100)]
+    batch[600:600] = [taken, batch[3]]
+    held = alert("T9999", deliver_at=T0 + HOUR)
+    entries = store.claim_alerts([*batch, held], now=T0)
+    assert entries[600] is None and entries[601] is None  # taken before, then twice
+    got = [e for e in entries if e is not None]
+    assert [e.alert for e in got] == [
+        a for n, a in enumerate([*batch, held]) if n not in (600, 601)
+    ]
+    assert [e.id for e in got] == sorted({e.id for e in got})
+    assert [e.state for e in got[-2:]] == ["pending", "held"]
+    for e in got[:20] + got[-20:]:
+        stored = store.get_alert(e.id)
+        assert stored is not None and stored.alert == e.alert and stored.state == e.state
+    assert store.claim_alerts([batch[0], alert("T5000")], now=T0)[0] is None
+    assert store.known_alert_keys([a.key for a in batch]) == {a.key for a in batch}
+
+
 def test_an_alert_held_by_quiet_hours_reads_held_then_pending(store: Store) -> None:
     entry = store.claim_alert(alert(deliver_at=T0 + HOUR), now=T0)
     assert entry is not None and entry.state == "held"

@@ -619,6 +619,12 @@ class Store(Protocol):
         with the same key, exactly one gets the entry, the other ``None``."""
         ...
 
+    def claim_alerts(self, alerts: Sequence[Alert], *, now: Instant) -> list[StoredAlert | None]:
+        """:meth:`claim_alert` of each of ``alerts`` in turn (a key twice: the second gets
+        ``None``), in few transactions: a round's claims. Each claim is as atomic as one of
+        :meth:`claim_alert`; a failure leaves none of the claims of its transaction."""
+        ...
+
     def known_alert_keys(self, keys: Collection[str]) -> set[str]:
         """Which of ``keys`` are in the log."""
         ...

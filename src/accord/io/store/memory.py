@@ -487,6 +487,10 @@ class MemoryStore(FailuresInMemory):
             self._alert_ids[alert.key] = entry.id
             return entry
 
+    def claim_alerts(self, alerts: Sequence[Alert], *, now: Instant) -> list[StoredAlert | None]:
+        with self._lock:
+            return [self.claim_alert(a, now=now) for a in alerts]
+
     def known_alert_keys(self, keys: Collection[str]) -> set[str]:
         with self._lock:
             return {k for k in keys if k in self._alert_ids}

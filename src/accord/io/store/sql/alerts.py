@@ -33,28 +33,41 @@ from accord.io.store.sql.rows import (
 
 
 class AlertsPart(SqlBase):
-    @_guard
     def claim_alert(self, alert: Alert, *, now: Instant) -> StoredAlert | None:
-        row = _alert_row(alert, now)
-        with self._writing() as conn:
-            tid = row["ticket_id"]
-            if tid is not None:
+        return self.claim_alerts([alert], now=now)[0]
+
+    @_guard
+    def claim_alerts(self, alerts: Sequence[Alert], *, now: Instant) -> list[StoredAlert | None]:
+        # ON CONFLICT DO NOTHING on the unique key: of two evaluators (or a process and its
+        # restarted self) exactly one inserts, and only that one delivers
+        stmt = (
+            self._insert(t.alerts)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(t.alerts.c.id)
+        )
+        out: list[StoredAlert | None] = []
+        # a transaction a chunk: a commit an alert cost most of a round's claims
+        for start in range(0, len(alerts), _CHUNK):
+            chunk = alerts[start : start + _CHUNK]
+            rows = [_alert_row(a, now) for a in chunk]
+            with self._writing() as conn:
+                tids = [r["ticket_id"] for r in rows if r["ticket_id"] is not None]
                 # readable by the ticket's current customer, read locked: a move being stored
-                # waits for this insert, then moves the entry with the ticket
-                got = locked_owners(conn, [tid], write=False).get(tid)
-                row["owner"] = got[0] if got is not None else None
-            # ON CONFLICT DO NOTHING on the unique key: of two evaluators (or a process and
-            # its restarted self) exactly one inserts, and only that one delivers
-            stmt = (
-                self._insert(t.alerts)
-                .values(row)
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(t.alerts.c.id)
+                # waits for these inserts, then moves the entries with the ticket
+                owners = locked_owners(conn, tids, write=False) if tids else {}
+                ids = []
+                for row in rows:
+                    if row["ticket_id"] is not None:
+                        got = owners.get(row["ticket_id"])
+                        row["owner"] = got[0] if got is not None else None
+                    ids.append(conn.execute(stmt, row).scalar())
+            out.extend(
+                None
+                if new_id is None
+                else StoredAlert(int(new_id), a, r["state"], r["next_attempt_at"], now)
+                for a, r, new_id in zip(chunk, rows, ids, strict=True)
             )
-            new_id = conn.execute(stmt).scalar()
-        if new_id is None:
-            return None
-        return StoredAlert(int(new_id), alert, row["state"], row["next_attempt_at"], now)
+        return out
 
     @_guard
     def known_alert_keys(self, keys: Collection[str]) -> set[str]:
