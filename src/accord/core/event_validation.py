@@ -80,6 +80,7 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from accord.core.event_fast_path import usual_event
 from accord.core.event_limits import (
     MAX_CUSTOM_VALUE_BYTES,
     MAX_EVENT_BYTES,
@@ -613,6 +614,25 @@ def validate_event(
 
     ``source`` and ``row`` locate the row in problems; ``seq`` becomes ``Event.seq``.
     """
+    usual = usual_event(raw, seq=seq, source_tz=source_tz, status_category=status_category)
+    if usual is not None:
+        return usual
+    return whole_validation(
+        raw, source=source, row=row, seq=seq, source_tz=source_tz, status_category=status_category
+    )
+
+
+def whole_validation(
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    row: int,
+    seq: int = 0,
+    source_tz: tzinfo | None = None,
+    status_category: StatusMapper | None = None,
+) -> Event | RowProblem:
+    """:func:`validate_event` without its shortcut for the usual row
+    (:mod:`accord.core.event_fast_path`): every rule applied through a draft."""
     if not isinstance(raw, Mapping):
         return _not_an_object(raw, source=source, row=row)
     draft = _Draft()
@@ -687,7 +707,11 @@ def canonical_content(event: Event) -> str:
         "public": event.public,
         "fields": {k: list(v) if isinstance(v, tuple) else v for k, v in event.fields.items()},
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(content)
+
+
+# built once: json.dumps with these options builds an encoder on every call
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def content_digest(event: Event) -> bytes:
