@@ -75,7 +75,7 @@ def _value(
         if kind is str and value.strip():
             if not _text_fits(value, MAX_STANDARD_VALUE_BYTES):
                 return False, None
-            if name == "status" and not _known_status(value, status_category):
+            if name == "status" and not known_status(value, status_category):
                 return False, None
             return True, value
         if name == "status":
@@ -94,9 +94,7 @@ def _value(
     return False, None
 
 
-def _known_status(
-    name: str, status_category: Callable[[str], StatusCategory | None] | None
-) -> bool:
+def known_status(name: str, status_category: Callable[[str], StatusCategory | None] | None) -> bool:
     if status_category is None or name.strip().casefold() in _CATEGORY_NAMES:
         return True
     return status_category(name) is not None

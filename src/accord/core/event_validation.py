@@ -80,7 +80,7 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from accord.core.event_fast_path import usual_event
+from accord.core.event_fast_path import known_status, usual_event
 from accord.core.event_limits import (
     MAX_CUSTOM_VALUE_BYTES,
     MAX_EVENT_BYTES,
@@ -115,7 +115,6 @@ HASH_ID_PREFIX = "h:"
 
 _TEXT_FIELDS = frozenset(STANDARD_FIELDS) - {"tags"}
 _RATING_WORDS = ("good", "bad")
-_CATEGORY_NAMES = frozenset(c.value for c in StatusCategory)
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -453,12 +452,6 @@ def _rating(draft: _Draft, label: str, value: FieldValue) -> FieldValue:
     return None
 
 
-def _known_status(name: str, status_category: StatusMapper | None) -> bool:
-    if status_category is None or name.strip().casefold() in _CATEGORY_NAMES:
-        return True
-    return status_category(name) is not None
-
-
 def _finish(
     draft: _Draft,
     *,
@@ -509,7 +502,7 @@ def _finish(
         if (
             name == "status"
             and isinstance(normal, str)
-            and not _known_status(normal, status_category)
+            and not known_status(normal, status_category)
         ):
             draft.problem(
                 _RANK_FIELDS,
