@@ -21,6 +21,7 @@ any shape out of the ordinary — is returned as *odd*: the caller converts it w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,7 @@ from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
 from accord.io.importers.columnar_values import I64, Values
 from accord.io.importers.jira import JiraImporter
+from accord.io.importers.json_arrow import ArrowReading
 from accord.io.importers.jira import _object_value as jira_object_value
 from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import MEMO, exact_key
@@ -70,6 +72,21 @@ class JiraColumns:
             names.extend(t.name for t in targets)
         sources = {s for s, _ in importer._now_sources}
         return len(names) == len(set(names)) and "comment" not in sources
+
+    def arrow_reading(self) -> ArrowReading:
+        """How pages of these issues are read by Arrow (their schema learned from the
+        first page)."""
+        from accord.io.importers.jira_arrow import jira_schema
+
+        return ArrowReading(lambda typed: jira_schema(self.imp, typed))
+
+    def derive_table(
+        self, table: pa.Table, rows: Sequence[int], records: Sequence[Any], tz: Any
+    ) -> Derived:
+        """:meth:`derive` of the issues of an Arrow table (``records``: each one whole)."""
+        from accord.io.importers.jira_arrow import derive_table
+
+        return derive_table(self, table, rows, records, tz)
 
     # ------------------------------------------------------------------ one batch
 
@@ -290,12 +307,14 @@ class JiraColumns:
         imp = self.imp
         R = L.R
         odd = np.asarray(L.odd, dtype=bool)
-        if not L.texts:  # every issue odd (each other one has its creation's instant)
+        if not len(L.texts):  # every issue odd (each other one has its creation's instant)
             return Derived(
                 None, np.zeros(0, dtype=np.int64), np.zeros(R, dtype=np.int64), list(range(R))
             )
         instants = Instants(imp.mapping, tz)
-        t_ix, problems = instants.read_array(pa.array(L.texts, pa.string()))
+        t_ix, problems = instants.read_array(
+            L.texts if isinstance(L.texts, pa.Array) else pa.array(L.texts, pa.string())
+        )
         text_rec = np.asarray(L.text_rec, dtype=np.int64)
         if problems:  # an instant the mapping does not read: the row importer raises it
             odd[text_rec[list(problems)]] = True
@@ -539,7 +558,7 @@ class _Lists:
     odd: list[bool]
     rec_key: list[str]
     now: I64
-    texts: list[str]
+    texts: list[str] | pa.Array  # (Arrow's: from ``jira_arrow``)
     text_rec: list[int]
     h_rec: list[int]
     h_n: list[int]
