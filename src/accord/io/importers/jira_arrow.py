@@ -17,7 +17,7 @@ page whose values do not fit is refused by Arrow and goes the typed decoder's wa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -155,8 +155,8 @@ def derive_table(
     key = t.column("key").chunk(0) if t.column("key").num_chunks else pa.nulls(0, _S)
     fields = t.column("fields").chunk(0) if R else pa.nulls(0, t.schema.field("fields").type)
     changelog = t.column("changelog").chunk(0) if R else pa.nulls(0, t.schema.field("changelog").type)
-    kt = [k.strip() if k is not None else "" for k in key.to_pylist()]
-    odd = ~_valid(fields) | np.asarray([not k for k in kt], dtype=bool)
+    kt_arr = _stripped(key).fill_null("")
+    odd = ~_valid(fields) | _np(pc.equal(kt_arr, ""))
     created = pc.struct_field(fields, imp._created)
     odd |= ~_valid(created)
     hist_lists = pc.struct_field(changelog, "histories")
@@ -176,7 +176,7 @@ def derive_table(
         if pa.types.is_struct(col.type):
             col = _identity(col, user)
         if pa.types.is_list(col.type):
-            now[:, s] = [code(s, v) for v in col.to_pylist()]
+            now[:, s] = _list_codes(col, lambda v: code(s, v))  # noqa: B023  (called at once)
         else:
             idx, distinct = _distinct(col)
             now[:, s] = np.asarray([code(s, v) for v in distinct], dtype=np.int64)[idx]
@@ -231,20 +231,8 @@ def derive_table(
     mapped[i_hist] = True
     ik = np.flatnonzero(good[i_rec])
     ck = np.flatnonzero(good[c_rec])
-    h_ids = pc.struct_field(hist, "id").take(pa.array(hk)).to_pylist()
-    h_recs = h_rec[hk].tolist()
-    h_places = h_pos[hk].tolist()
-    h_eid = [
-        f"jira:{kt[r]}:h{(i.strip() if i is not None else '') or n}"
-        for r, n, i in zip(h_recs, h_places, h_ids, strict=True)
-    ]
-    c_ids = pc.struct_field(com, "id").take(pa.array(ck)).to_pylist()
-    c_recs = c_rec[ck].tolist()
-    c_places = c_pos[ck].tolist()
-    c_eid = [
-        f"jira:{kt[r]}:c{(i.strip() if i is not None else '') or n}"
-        for r, n, i in zip(c_recs, c_places, c_ids, strict=True)
-    ]
+    h_eid = _event_ids(kt_arr, h_rec[hk], h_pos[hk], pc.struct_field(hist, "id"), hk, ":h")
+    c_eid = _event_ids(kt_arr, c_rec[ck], c_pos[ck], pc.struct_field(com, "id"), ck, ":c")
     c_actor = _actors(cols, fields, com.take(pa.array(ck)), c_rec[ck])
     public = _np(pc.fill_null(pc.struct_field(com, "jsdPublic").take(pa.array(ck)), True))
     H, C = hk.size, ck.size
@@ -258,7 +246,7 @@ def derive_table(
     )
     return cols._arrays(
         locals_=_Lists(
-            R=R, odd=odd.tolist(), rec_key=[k if g else "" for k, g in zip(kt, good.tolist(), strict=True)],
+            R=R, odd=odd.tolist(), rec_key=kt_arr,
             now=now, texts=texts,  # type: ignore[arg-type]
             text_rec=np.concatenate([np.arange(R), h_rec[hk], c_rec[ck]]),  # type: ignore[arg-type]
             h_rec=h_rec[hk], h_n=h_n, h_at=np.arange(R, R + H), h_eid=h_eid,  # type: ignore[arg-type]
@@ -271,6 +259,60 @@ def derive_table(
         rows=list(rows),
         tz=tz,
     )  # fmt: skip
+
+
+# a text between printable ASCII characters other than a space: Python's ``strip`` keeps it
+_PLAIN = "(?s)^[!-~](.*[!-~])?$"
+
+
+def _stripped(texts: pa.Array) -> pa.Array:
+    """Each text as Python's ``str.strip`` gives it (trimmed in Python where it may differ
+    from a text between printable ASCII characters)."""
+    plain = _np(pc.fill_null(pc.match_substring_regex(texts, _PLAIN), True))
+    other = np.flatnonzero(~plain)
+    if not other.size:
+        return texts
+    trimmed = [v.strip() for v in texts.take(pa.array(other)).to_pylist()]
+    out = texts.to_pylist()
+    for i, v in zip(other.tolist(), trimmed, strict=True):
+        out[i] = v
+    return pa.array(out, _S)
+
+
+def _event_ids(
+    keys: pa.Array, rec: np.ndarray[Any, Any], place: np.ndarray[Any, Any], ids: pa.Array,
+    kept: np.ndarray[Any, Any], tag: str,
+) -> pa.Array:
+    """``f"jira:{key}{tag}{id or place}"`` of each kept history or comment, its id trimmed
+    (``None`` when blank) as ``derive`` reads it."""
+    mine = _stripped(ids.take(pa.array(kept)))
+    given = pc.fill_null(pc.not_equal(mine, ""), False)
+    part = pc.if_else(given, mine, pc.cast(pa.array(place), _S))
+    return pc.binary_join_element_wise("jira:", keys.take(pa.array(rec)), tag, part, "")
+
+
+def _list_codes(col: pa.Array, code: Callable[[Any], int]) -> np.ndarray[Any, Any]:
+    """The code of each list of texts, coded once per distinct list: a list is keyed by its
+    texts joined (with its length, as ``[]`` and ``[""]`` differ), a list with a null in it
+    or texts holding the separators is coded alone."""
+    flat = pc.list_flatten(col)
+    if len(flat) and pc.any(pc.match_substring_regex(flat, "[\x1e\x1f]")).as_py():
+        return np.asarray([code(v) for v in col.to_pylist()], dtype=np.int64)
+    lengths = pc.cast(pc.list_value_length(col), _S)
+    key = pc.binary_join_element_wise(pc.binary_join(col, "\x1f"), lengths, "\x1e")
+    idx, distinct = _distinct(key)
+    _, first = np.unique(idx, return_index=True)
+    values = col.take(pa.array(first)).to_pylist()
+    coded = np.asarray([code(v) for v in values], dtype=np.int64)
+    out = np.empty(idx.size, dtype=np.int64)
+    at = np.empty(len(distinct), dtype=np.int64)
+    at[idx[first]] = coded
+    out[:] = at[idx]
+    # a null key: a null list (``None``), or a list holding a null, coded alone
+    alone = np.flatnonzero(~_valid(key))
+    if alone.size:
+        out[alone] = [code(v) for v in col.take(pa.array(alone)).to_pylist()]
+    return out
 
 
 def _item_sources(cols: JiraColumns, items: pa.Array) -> np.ndarray[Any, Any]:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import text_of
@@ -453,15 +454,15 @@ class JiraColumns:
         # texts: keys, ids, kinds, actors: Arrow arrays in the order the events were listed
         # (creations, histories, comments), then taken in the events' order
         take = pa.array(order)
-        ticket = pa.array(L.rec_key, pa.string()).take(pa.array(ev_rec))
-        rec_key = L.rec_key
+        keys = _text_array(L.rec_key)
+        ticket = keys.take(pa.array(ev_rec))
         nc = recs_ok.size
         no_text = pa.nulls(nc + hk.size, pa.string())
         ids = pa.concat_arrays(
             [
-                pa.array([f"jira:{rec_key[r]}" for r in recs_ok.tolist()], pa.string()),
-                pa.array(L.h_eid, pa.string()).take(pa.array(hk)),
-                pa.array(L.c_eid, pa.string()).take(pa.array(ck)),
+                pc.binary_join_element_wise("jira:", keys.take(pa.array(recs_ok)), ""),
+                _text_array(L.h_eid).take(pa.array(hk)),
+                _text_array(L.c_eid).take(pa.array(ck)),
             ]
         ).take(take)
         kind = pa.array(_KINDS).take(pa.array(ev_kind))
@@ -552,18 +553,22 @@ class JiraColumns:
         return got
 
 
+def _text_array(texts: list[str] | pa.Array) -> pa.Array:
+    return texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
+
+
 @dataclass
 class _Lists:
     R: int
     odd: list[bool]
-    rec_key: list[str]
+    rec_key: list[str] | pa.Array  # (lists from ``derive``, Arrow's from ``jira_arrow``)
     now: I64
     texts: list[str] | pa.Array  # (Arrow's: from ``jira_arrow``)
     text_rec: list[int]
     h_rec: list[int]
     h_n: list[int]
     h_at: list[int]
-    h_eid: list[str]
+    h_eid: list[str] | pa.Array
     i_hist: list[int]
     i_src: list[int]
     i_from: list[int]
@@ -571,7 +576,7 @@ class _Lists:
     c_rec: list[int]
     c_n: list[int]
     c_at: list[int]
-    c_eid: list[str]
+    c_eid: list[str] | pa.Array
     c_actor: list[str]
     c_public: list[bool]
     created_at: list[int]
