@@ -61,7 +61,19 @@ PLAIN = {
 
 # texts Python trims otherwise than around printable ASCII, and blanks
 _TEXT = st.sampled_from(
-    [None, "", " ", "SD-1", " SD-2 ", "\x1cSD-3\x1f", "\u2003SD-4\xa0", "é", "a b", "\u0085", "x\ty"]
+    [
+        None,
+        "",
+        " ",
+        "SD-1",
+        " SD-2 ",
+        "\x1cSD-3\x1f",
+        "\u2003SD-4\xa0",
+        "é",
+        "a b",
+        "\u0085",
+        "x\ty",
+    ]
 )
 _WHEN = st.sampled_from(
     [None, "", "2026-03-02T09:00:00.000+0000", "2026-03-02T10:00:00Z", "2026-03-02T10:00:00",
@@ -258,7 +270,9 @@ def test_a_page_arrow_cannot_be_sure_of_is_refused(record: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [5, 2.5, True, [1, "a"], [{"name": "a"}]], ids=["int", "float", "bool", "mixed", "objs"]
+    "value",
+    [5, 2.5, True, [1, "a"], [{"name": "a"}]],
+    ids=["int", "float", "bool", "mixed", "objs"],
 )
 def test_a_source_of_a_kind_arrow_is_not_given_leaves_the_import_to_the_typed_decoder(
     value: Any,

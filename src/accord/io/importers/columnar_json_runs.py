@@ -124,9 +124,7 @@ class _Whole(Sequence[Any]):
         return self.rows[int(i)].data
 
 
-def _gathered_pages(
-    run: ColumnarImportRun, columns: Any, pages: list[ArrowPage]
-) -> list[pa.Table]:
+def _gathered_pages(run: ColumnarImportRun, columns: Any, pages: list[ArrowPage]) -> list[pa.Table]:
     """The tables of consecutive Arrow pages: their records converted from their table
     (any failure there: each record converted alone, as rows)."""
     rows = _PageRows(pages)

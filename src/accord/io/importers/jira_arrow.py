@@ -88,6 +88,11 @@ def jira_schema(imp: JiraImporter, typed: list[dict[str, Any]]) -> pa.Schema | N
     return pa.schema([("key", _S), ("changelog", changelog), ("fields", fields_type)])
 
 
+def _column(t: pa.Table, name: str) -> pa.Array:
+    col = t.column(name)
+    return pa.concat_arrays(col.chunks) if col.num_chunks else pa.array([], col.type)
+
+
 def _np(a: pa.Array) -> np.ndarray[Any, Any]:
     return np.asarray(a.to_numpy(zero_copy_only=False))
 
@@ -129,7 +134,7 @@ def derive_table(
     from accord.io.importers.jira_columns import _Lists
 
     imp = cols.imp
-    t = table.combine_chunks()
+    t = table
     R = t.num_rows
     n_src = len(cols.sources)
     keys: list[dict[Any, int]] = [{} for _ in range(n_src)]
@@ -152,9 +157,7 @@ def derive_table(
             vals[s].append(v)
         return got
 
-    key = t.column("key").chunk(0) if t.column("key").num_chunks else pa.nulls(0, _S)
-    fields = t.column("fields").chunk(0) if R else pa.nulls(0, t.schema.field("fields").type)
-    changelog = t.column("changelog").chunk(0) if R else pa.nulls(0, t.schema.field("changelog").type)
+    key, fields, changelog = (_column(t, name) for name in ("key", "fields", "changelog"))
     kt_arr = _stripped(key).fill_null("")
     odd = ~_valid(fields) | _np(pc.equal(kt_arr, ""))
     created = pc.struct_field(fields, imp._created)
@@ -244,21 +247,16 @@ def derive_table(
             c_created.take(pa.array(ck)),
         ]
     )
-    return cols._arrays(
-        locals_=_Lists(
-            R=R, odd=odd.tolist(), rec_key=kt_arr,
-            now=now, texts=texts,  # type: ignore[arg-type]
-            text_rec=np.concatenate([np.arange(R), h_rec[hk], c_rec[ck]]),  # type: ignore[arg-type]
-            h_rec=h_rec[hk], h_n=h_n, h_at=np.arange(R, R + H), h_eid=h_eid,  # type: ignore[arg-type]
-            i_hist=new_h[i_hist[ik]], i_src=i_src[ik], i_from=i_from[ik], i_to=i_to[ik],  # type: ignore[arg-type]
-            c_rec=c_rec[ck], c_n=c_pos[ck], c_at=np.arange(R + H, R + H + C),  # type: ignore[arg-type]
-            c_eid=c_eid, c_actor=c_actor, c_public=public,  # type: ignore[arg-type]
-            created_at=np.arange(R), n_hist=n_hist, vals=vals,  # type: ignore[arg-type]
-        ),
-        records=records,  # type: ignore[arg-type]
-        rows=list(rows),
-        tz=tz,
+    # arrays where ``derive`` has lists: ``_arrays`` reads both alike
+    lists: dict[str, Any] = dict(
+        R=R, odd=odd.tolist(), rec_key=kt_arr, now=now, texts=texts,
+        text_rec=np.concatenate([np.arange(R), h_rec[hk], c_rec[ck]]),
+        h_rec=h_rec[hk], h_n=h_n, h_at=np.arange(R, R + H), h_eid=h_eid,
+        i_hist=new_h[i_hist[ik]], i_src=i_src[ik], i_from=i_from[ik], i_to=i_to[ik],
+        c_rec=c_rec[ck], c_n=c_pos[ck], c_at=np.arange(R + H, R + H + C), c_eid=c_eid,
+        c_actor=c_actor, c_public=public, created_at=np.arange(R), n_hist=n_hist, vals=vals,
     )  # fmt: skip
+    return cols._arrays(locals_=_Lists(**lists), records=records, rows=list(rows), tz=tz)
 
 
 # a text between printable ASCII characters other than a space: Python's ``strip`` keeps it
@@ -280,8 +278,12 @@ def _stripped(texts: pa.Array) -> pa.Array:
 
 
 def _event_ids(
-    keys: pa.Array, rec: np.ndarray[Any, Any], place: np.ndarray[Any, Any], ids: pa.Array,
-    kept: np.ndarray[Any, Any], tag: str,
+    keys: pa.Array,
+    rec: np.ndarray[Any, Any],
+    place: np.ndarray[Any, Any],
+    ids: pa.Array,
+    kept: np.ndarray[Any, Any],
+    tag: str,
 ) -> pa.Array:
     """``f"jira:{key}{tag}{id or place}"`` of each kept history or comment, its id trimmed
     (``None`` when blank) as ``derive`` reads it."""
@@ -355,12 +357,11 @@ def _actors(
     if pa.types.is_struct(rep.type):
         idx, distinct = _distinct(_identity(rep, True))
         reporter = coded(distinct)[idx]
-    else:  # a text or a list: ``_object_value`` as the row importer calls it
-        idx, distinct = _distinct(rep) if pa.types.is_string(rep.type) else (None, None)
-        if idx is not None and distinct is not None:
-            reporter = coded(distinct)[idx]
-        else:
-            reporter = coded([_object_value(v, True) for v in rep.to_pylist()])
+    elif pa.types.is_string(rep.type):
+        idx, distinct = _distinct(rep)
+        reporter = coded(distinct)[idx]
+    else:  # a list: ``_object_value`` as the row importer calls it
+        reporter = coded([_object_value(v, True) for v in rep.to_pylist()])
     author = pc.struct_field(comments, "author")
     idx, distinct = _distinct(_identity(author, True))
     who = coded(distinct)[idx]

@@ -37,8 +37,8 @@ from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
 from accord.io.importers.columnar_values import I64, Values
 from accord.io.importers.jira import JiraImporter
-from accord.io.importers.json_arrow import ArrowReading
 from accord.io.importers.jira import _object_value as jira_object_value
+from accord.io.importers.json_arrow import ArrowReading
 from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import MEMO, exact_key
 from accord.io.importers.tabular import SOURCE_STATUS
@@ -301,9 +301,7 @@ class JiraColumns:
 
     # ------------------------------------------------------------------ arrays
 
-    def _arrays(
-        self, locals_: _Lists, records: list[dict[str, Any]], rows: list[int], tz: Any
-    ) -> Derived:
+    def _arrays(self, locals_: _Lists, records: Sequence[Any], rows: list[int], tz: Any) -> Derived:
         L = locals_
         imp = self.imp
         R = L.R
