@@ -12,6 +12,8 @@ exact key or whose conversion fails) is odd: the caller converts it with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -180,11 +182,36 @@ class FreshdeskColumns:
                 continue
             tid_of[r] = tid
             current_of[r] = current
+        return self.walk(
+            _Pass(
+                odd=odd, tid_of=tid_of, current_of=current_of, plan_codes=plan_codes,
+                texts=texts, created_at=created_at, dated=dated, updated_at=updated_at,
+                c_rec=c_rec, c_at=c_at, c_eid=c_eid, c_actor=c_actor, c_public=c_public,
+            ),
+            records,
+            rows,
+            tz,
+        )  # fmt: skip
 
+    def walk(self, p: _Pass, records: Sequence[Any], rows: Sequence[int], tz: Any) -> Derived:
+        """The second part of :meth:`derive`, from the lists of its pass over the records
+        (``self._names`` the batch's value tables): the instants read, each ticket's dated
+        statuses walked, the events ordered and their columns made."""
+        imp = self.imp
+        m = imp.mapping
+        plan = self.plan
+        P = len(plan)
+        R = len(p.odd)
+        initial_status = m.initial_status
+        odd, tid_of, current_of, plan_codes = p.odd, p.tid_of, p.current_of, p.plan_codes
+        texts, created_at, dated, updated_at = p.texts, p.created_at, p.dated, p.updated_at
+        c_rec, c_at, c_eid, c_actor, c_public = p.c_rec, p.c_at, p.c_eid, p.c_actor, p.c_public
         # ---- instants in columns
         instants = Instants(m, tz)
-        t_ix, problems = instants.read_array(pa.array(texts, pa.string()))
-        ok_text = np.ones(len(texts), dtype=bool)
+        t_ix, problems = instants.read_array(
+            texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
+        )
+        ok_text = np.ones(len(t_ix), dtype=bool)
         if problems:
             ok_text[list(problems)] = False
         if not instants.arrays()[0].size:
@@ -359,3 +386,23 @@ class FreshdeskColumns:
         )
         cand.convert_with(imp, rows, records, rec, place_in)
         return Derived(cand, rec, counts, odd_list)
+
+
+@dataclass
+class _Pass:
+    """What the pass over a batch's tickets gives :meth:`FreshdeskColumns.walk` (lists, or
+    arrays where the Arrow pass has them)."""
+
+    odd: list[bool]
+    tid_of: list[str]
+    current_of: list[str]
+    plan_codes: Any  # each ticket's code of each plan entry (R * P), or ``_UNSET``/``_FAILED``
+    texts: Any  # the instant texts (a list, or Arrow's)
+    created_at: list[int]
+    dated: list[list[tuple[int, str]]]
+    updated_at: list[int]
+    c_rec: list[int]
+    c_at: list[int]
+    c_eid: list[str]
+    c_actor: list[str]
+    c_public: list[bool]
