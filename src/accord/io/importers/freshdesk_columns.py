@@ -26,6 +26,7 @@ from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
 from accord.io.importers.columnar_values import Values
 from accord.io.importers.freshdesk import _REOPENED, _STATS, FreshdeskImporter
+from accord.io.importers.json_arrow import ArrowReading
 from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import exact_key
 from accord.io.importers.tabular import SOURCE_STATUS
@@ -59,6 +60,21 @@ class FreshdeskColumns:
             return False
         names = [t.name for _, t in importer._plan]
         return len(names) == len(set(names)) and not {"status", SOURCE_STATUS} & set(names)
+
+    def arrow_reading(self) -> ArrowReading:
+        """How pages of these tickets are read by Arrow (their schema learned from the
+        first page)."""
+        from accord.io.importers.freshdesk_arrow import freshdesk_schema
+
+        return ArrowReading(lambda typed: freshdesk_schema(self.imp, typed))
+
+    def derive_table(
+        self, table: pa.Table, rows: Sequence[int], records: Sequence[Any], tz: Any
+    ) -> Derived:
+        """:meth:`derive` of the tickets of an Arrow table (``records``: each one whole)."""
+        from accord.io.importers.freshdesk_arrow import derive_table
+
+        return derive_table(self, table, rows, records, tz)
 
     def _code(self, target: Any, raw: Any) -> int:
         """The code of a source value's canonical value in its field's table, ``_UNSET``
