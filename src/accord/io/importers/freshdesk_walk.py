@@ -214,13 +214,7 @@ def walk(
     # a status event's id: its status and instant (``isoformat``, once per distinct one)
     code_texts = np.asarray(list(texts_of), dtype=object)
     u = np.flatnonzero(is_u)
-    iso: dict[int, str] = {}
-    whens = []
-    for i in t_ix[txt[u]].tolist():
-        w = iso.get(i)
-        if w is None:
-            w = iso[i] = instants.dt(i).isoformat()
-        whens.append(w)
+    whens = instants.isoformats(t_ix[txt[u]])
     ids: list[str | None] = [None] * E
     conv_l = conv.tolist()
     c_eid = p.c_eid
