@@ -37,7 +37,7 @@ def json_column_tables(run: ColumnarImportRun, columns: Any) -> Iterator[pa.Tabl
     assert isinstance(importer, JsonImporter)
     arrow = columns.arrow_reading() if hasattr(columns, "arrow_reading") else None
     pending: list[SourceRow | ArrowPage] = []
-    weight = 0
+    weight = records = 0
     progress, every = run.on_progress, run.progress_every
     try:
         for item in page_items(importer, run.source, arrow):
@@ -48,18 +48,20 @@ def json_column_tables(run: ColumnarImportRun, columns: Any) -> Iterator[pa.Tabl
                 if progress is not None and stats.rows // every > before // every:
                     progress(run.source.position(), run.source.size)
                 weight += len(item) + (item.nbytes >> 8)
+                records += len(item)
             else:
                 row: Any = item
                 stats.rows += 1
                 if progress is not None and stats.rows % every == 0:
                     progress(run.source.position(), run.source.size)
                 weight += 1 + (len(row._text[0]) >> 8 if row.__class__ is PageRow else 4)
+                records += 1
             pending.append(item)
-            if len(pending) >= GATHER_RECORDS or weight >= GATHER_EVENTS:
+            if records >= GATHER_RECORDS or weight >= GATHER_EVENTS:
                 tables = _gathered_items(run, columns, pending)
                 # the records are let go before the tables are handed over: the collector,
                 # which runs while the caller has a table, would scan them all again
-                pending, weight = [], 0
+                pending, weight, records = [], 0, 0
                 yield from tables
     except Damaged:
         if pending:  # the records read before the damage are kept
