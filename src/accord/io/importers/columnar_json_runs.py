@@ -1,7 +1,9 @@
-"""The columnar import of a JSON export whose importer converts records in columns (Jira):
-records are read a page at a time (:mod:`~accord.io.importers.json_pages`), gathered, and
-converted together (``importer.columns().derive``); the records it leaves out (odd ones, and
-those the page reader gave whole) are converted one at a time as before. Consecutive
+"""The columnar import of a JSON export whose importer converts records in columns (Jira,
+Freshdesk): records are read a page at a time (:mod:`~accord.io.importers.json_pages`; after
+the first, pages parsed by Arrow where it is sure of them, :mod:`json_arrow`), gathered, and
+converted together (``importer.columns().derive``, or ``derive_table`` for Arrow pages); the
+records it leaves out (odd ones, and those the page reader gave whole) are converted one at
+a time as before. Consecutive
 records of one kind are checked together, in source order, so events, ``seq``, counts and
 quarantine come out as the row importer's.
 """
