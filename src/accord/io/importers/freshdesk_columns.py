@@ -1,8 +1,11 @@
 """Freshdesk tickets converted in columns, as :mod:`~accord.io.importers.jira_columns` does
 Jira issues: one Python pass pulls each ticket's id, status, mapped values and instant texts
-into lists; the instants are read by the compiled ISO reader; a second, short pass walks
-each ticket's dated statuses (``stats``) on the instants' integers; the events are ordered
-per ticket and their fields coded with array operations.
+into lists; the instants are read by the compiled ISO reader; each ticket's dated statuses
+(``stats``) are walked on the instants' integers; the events are ordered per ticket and
+their fields coded with array operations.
+
+The walk is array work (:mod:`~accord.io.importers.freshdesk_walk`); pages read by Arrow
+skip the Python pass, their table giving its lists (:mod:`~accord.io.importers.freshdesk_arrow`).
 
 A ticket the arrays cannot decide as plainly (an id or status that is not plain text or a
 whole number, an instant that does not read or naive and aware ones mixed, a value with no
@@ -27,10 +30,7 @@ from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import exact_key
 from accord.io.importers.tabular import SOURCE_STATUS
 
-_KINDS = ("created", "updated", "message")
-_CREATED, _UPDATED, _MESSAGE = 0, 1, 2
 _UNSET, _FAILED = -100, -101  # below every value code (NONE -1, NAN -2)
-_FAIL: Any = object()
 
 
 def _text(v: Any) -> str | None:

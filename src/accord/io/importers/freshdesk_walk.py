@@ -25,6 +25,7 @@ from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
 from accord.io.importers.columnar_values import Values
+from accord.io.importers.freshdesk_columns import _UNSET
 from accord.io.importers.tabular import SOURCE_STATUS
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 _KINDS = ("created", "updated", "message")
 _CREATED, _UPDATED, _MESSAGE = 0, 1, 2
-_UNSET = -100  # (freshdesk_columns: below every value code)
 _I64 = np.int64
 
 

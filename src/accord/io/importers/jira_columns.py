@@ -12,6 +12,10 @@ are found by ordering the history items (the walk back of
 sorts them, and each field's canonical value is taken by code from a table of the batch's
 distinct source values (converted once an import: the importer's own memo).
 
+Pages read by Arrow (:mod:`~accord.io.importers.json_arrow`) skip the Python pass: their
+table gives the same lists by array operations (:mod:`~accord.io.importers.jira_arrow`,
+``derive_table``), and the rest is shared.
+
 An issue the arrays cannot decide as plainly — a key that is not plain text, an instant the
 mapping does not read (or naive and aware instants mixed), a value with no exact key (a
 float, an object), a value whose conversion fails, a changelog or comment list cut short,
