@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accord.errors import DamagedInputError
 from accord.io.importers import (
     ImportMapping,
     default_mapping,
@@ -334,3 +335,36 @@ def test_pages_after_the_first_are_read_by_arrow(
     assert pages and sum(len(p) for p in pages) + (len(items) - len(pages)) == 40
     assert pages[-1].row(len(pages[-1]) - 1).data["key"] == "SD-39"
     assert pages[-1].row(len(pages[-1]) - 1).row == 40
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    issues=st.lists(_same_kind() | st.just(PLAIN), max_size=8),
+    cut=st.floats(0.3, 1.0),
+    tail=st.sampled_from([b"", b"x", b"null", b", {", b"]}"]),
+)
+def test_a_damaged_export_read_through_arrow_pages_gives_the_row_importers_outcome(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    issues: list[Any],
+    cut: float,
+    tail: bytes,
+) -> None:
+    """Pages read by Arrow, then the file cut short (and something else after): the
+    records before the damage and the damage's wording are the row importer's."""
+    monkeypatch.setattr(json_pages, "CHUNK_BYTES", 700)
+    text = json.dumps({"issues": [PLAIN, PLAIN, PLAIN, *issues]}).encode()
+    path = tmp_path / "issues.json"
+    path.write_bytes(text[: int(len(text) * cut)] + tail)
+    got = []
+    for columnar in (False, True):
+        run = open_import(path, "jira", source_tz="Europe/Rome", columnar=columnar)
+        events: list[Any] = []
+        try:
+            events.extend(run.events())
+            err = None
+        except DamagedInputError as e:
+            err = str(e)
+        got.append((outcome(events, run), err))
+    assert got[0] == got[1]
