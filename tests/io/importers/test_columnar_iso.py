@@ -4,6 +4,8 @@ same fields, and the instants of a column equal the mapping's own reading, text 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -159,3 +161,21 @@ def test_every_field_column_is_numbered_once() -> None:
     cols = [ci.Y, ci.MO, ci.D, ci.H, ci.MI, ci.S, ci.FRAC, ci.ZULU, ci.OFFSET, ci.MINUS]
     assert sorted([*cols, ci.OH, ci.OM]) == list(range(ci.FIELDS))
     assert np.unique(cols).size == len(cols)
+
+
+@pytest.mark.parametrize(
+    ("tz", "drop_offset"),
+    [(None, False), ("Europe/Rome", False), ("America/St_Johns", False), ("Asia/Kathmandu", True)],
+)
+@settings(max_examples=80, deadline=None)
+@given(texts=_TEXTS)
+def test_isoformats_written_in_columns_equal_each_datetimes_isoformat(
+    tz: str | None, drop_offset: bool, texts: list[str]
+) -> None:
+    m = ImportMapping(source_tz=tz, drop_offset=drop_offset)
+    inst = Instants(m, m.tz())
+    got, _ = inst.read_array(pa.array(texts, pa.string()))
+    read = got[got >= 0]
+    added = inst.add(datetime(2026, 3, 29, 2, 30, tzinfo=ZoneInfo("Asia/Kolkata")))
+    idx = np.concatenate([read, [added], read[::-1]]).astype(np.int64)
+    assert inst.isoformats(idx) == [inst.dt(int(i)).isoformat() for i in idx]

@@ -147,6 +147,32 @@ class Instants:
         zone = timezone(timedelta(minutes=int(offset[i])))
         return (_EPOCH_UTC + timedelta(microseconds=int(wall[i]))).astimezone(zone)
 
+    def isoformats(self, idx: I64) -> list[str]:
+        """``self.dt(i).isoformat()`` of each index, written by array operations (the
+        datetimes added one at a time, by Python)."""
+        _sec, _us, _ok, naive, wall, offset = self.arrays()
+        idx = np.asarray(idx, dtype=np.int64)
+        aware = ~naive[idx]
+        off = np.where(aware, offset[idx], 0)
+        local = wall[idx] + off * 60_000_000  # the wall clock where the instant was read
+        text = np.datetime_as_string(local.astype("datetime64[us]"), unit="s").astype(object)
+        frac = local % 1_000_000
+        has = frac != 0
+        if has.any():
+            text[has] = text[has] + np.char.add(".", np.char.zfill(frac[has].astype(str), 6))
+        if aware.any():
+            sign = np.where(off < 0, "-", "+")
+            a = np.abs(off)
+            hh = np.char.zfill((a // 60).astype(str), 2)
+            mm = np.char.zfill((a % 60).astype(str), 2)
+            zone = np.char.add(np.char.add(sign, hh), np.char.add(":", mm)).astype(object)
+            text[aware] = text[aware] + zone[aware]
+        out: list[str] = text.tolist()
+        for k, i in enumerate(idx.tolist()):
+            if i in self._dts:  # (added as a datetime: its own zone)
+                out[k] = self._dts[i].isoformat()
+        return out
+
     def later(self, a: I64, b: I64) -> BoolArray:
         """``a > b`` as the datetimes compare, where both are naive or both aware."""
         _s, _u, _o, naive, wall, _off = self.arrays()

@@ -1,16 +1,19 @@
-"""The columnar import of a JSON export whose importer converts records in columns (Jira):
-records are read a page at a time (:mod:`~accord.io.importers.json_pages`), gathered, and
-converted together (``importer.columns().derive``); the records it leaves out (odd ones, and
-those the page reader gave whole) are converted one at a time as before. Consecutive
+"""The columnar import of a JSON export whose importer converts records in columns (Jira,
+Freshdesk): records are read a page at a time (:mod:`~accord.io.importers.json_pages`; after
+the first, pages parsed by Arrow where it is sure of them, :mod:`json_arrow`), gathered, and
+converted together (``importer.columns().derive``, or ``derive_table`` for Arrow pages); the
+records it leaves out (odd ones, and those the page reader gave whole) are converted one at
+a time as before. Consecutive
 records of one kind are checked together, in source order, so events, ``seq``, counts and
 quarantine come out as the row importer's.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pyarrow as pa
@@ -19,7 +22,8 @@ from accord.io.compression import Damaged
 from accord.io.importers.base import Conversion, JsonImporter
 from accord.io.importers.columnar_checks import Candidates, FieldColumn, check_candidates
 from accord.io.importers.columnar_json import JsonBatch
-from accord.io.importers.json_pages import PageRow, page_rows
+from accord.io.importers.json_arrow import ArrowPage
+from accord.io.importers.json_pages import PageRow, page_items
 from accord.io.importers.sources import SourceRow
 
 if TYPE_CHECKING:
@@ -33,30 +37,112 @@ def json_column_tables(run: ColumnarImportRun, columns: Any) -> Iterator[pa.Tabl
     """The events tables of ``run`` (whose importer has ``columns``), in source order."""
     importer, stats = run.importer, run.stats
     assert isinstance(importer, JsonImporter)
-    pending: list[SourceRow] = []
-    weight = 0
+    arrow = columns.arrow_reading() if hasattr(columns, "arrow_reading") else None
+    pending: list[SourceRow | ArrowPage] = []
+    weight = records = 0
     progress, every = run.on_progress, run.progress_every
     try:
-        for row in page_rows(importer, run.source):
-            stats.rows += 1
-            if progress is not None and stats.rows % every == 0:
-                progress(run.source.position(), run.source.size)
-            pending.append(row)
-            weight += 1 + (len(row._text[0]) >> 8 if row.__class__ is PageRow else 4)
-            if len(pending) >= GATHER_RECORDS or weight >= GATHER_EVENTS:
-                tables = _gathered(run, columns, pending)
+        for item in page_items(importer, run.source, arrow):
+            if item.__class__ is ArrowPage:
+                assert isinstance(item, ArrowPage)
+                before = stats.rows
+                stats.rows += len(item)
+                if progress is not None and stats.rows // every > before // every:
+                    progress(run.source.position(), run.source.size)
+                weight += len(item) + (item.nbytes >> 8)
+                records += len(item)
+            else:
+                row: Any = item
+                stats.rows += 1
+                if progress is not None and stats.rows % every == 0:
+                    progress(run.source.position(), run.source.size)
+                weight += 1 + (len(row._text[0]) >> 8 if row.__class__ is PageRow else 4)
+                records += 1
+            pending.append(item)
+            if records >= GATHER_RECORDS or weight >= GATHER_EVENTS:
+                tables = _gathered_items(run, columns, pending)
                 # the records are let go before the tables are handed over: the collector,
                 # which runs while the caller has a table, would scan them all again
-                pending, weight = [], 0
+                pending, weight, records = [], 0, 0
                 yield from tables
     except Damaged:
         if pending:  # the records read before the damage are kept
-            tables, pending = _gathered(run, columns, pending), []
+            tables, pending = _gathered_items(run, columns, pending), []
             yield from tables
         raise
     if pending:
-        tables, pending = _gathered(run, columns, pending), []
+        tables, pending = _gathered_items(run, columns, pending), []
         yield from tables
+
+
+def _gathered_items(
+    run: ColumnarImportRun, columns: Any, items: list[SourceRow | ArrowPage]
+) -> list[pa.Table]:
+    """The tables of a gathering of rows and Arrow pages, in order: each run of pages
+    converted from their table, each run of rows as rows."""
+    out: list[pa.Table] = []
+    for is_page, group in itertools.groupby(items, key=lambda i: i.__class__ is ArrowPage):
+        got = list(group)
+        if is_page:
+            out.extend(_gathered_pages(run, columns, got))  # type: ignore[arg-type]
+        else:
+            out.extend(_gathered(run, columns, got))  # type: ignore[arg-type]
+    return out
+
+
+class _PageRows(Sequence[SourceRow]):
+    """The records of consecutive Arrow pages as rows, each made when asked."""
+
+    def __init__(self, pages: list[ArrowPage]) -> None:
+        self.pages = pages
+        self.first = np.cumsum([0, *(len(p) for p in pages)]).tolist()
+
+    def __len__(self) -> int:
+        return int(self.first[-1])
+
+    def _one(self, i: int) -> SourceRow:
+        k = bisect.bisect_right(self.first, i) - 1
+        row: SourceRow = self.pages[k].row(i - self.first[k])
+        return row
+
+    @overload
+    def __getitem__(self, i: int) -> SourceRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[SourceRow]: ...
+    def __getitem__(self, i: int | slice) -> SourceRow | list[SourceRow]:
+        if isinstance(i, slice):
+            return [self._one(k) for k in range(*i.indices(len(self)))]
+        return self._one(i)
+
+
+class _Whole(Sequence[Any]):
+    """Each record whole (as the row reader gives it), decoded when asked."""
+
+    def __init__(self, rows: _PageRows) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.rows[int(i)].data
+
+
+def _gathered_pages(run: ColumnarImportRun, columns: Any, pages: list[ArrowPage]) -> list[pa.Table]:
+    """The tables of consecutive Arrow pages: their records converted from their table
+    (any failure there: each record converted alone, as rows)."""
+    rows = _PageRows(pages)
+    n = len(rows)
+    fast = range(n)
+    table = pa.concat_tables([p.table for p in pages])
+    numbers = np.concatenate(
+        [np.arange(p.number + 1, p.number + 1 + len(p), dtype=np.int64) for p in pages]
+    )
+    try:
+        derived = columns.derive_table(table, numbers, _Whole(rows), run._tz)
+    except Exception:  # (not expected: a text Arrow took that Python reads otherwise)
+        derived = None
+    return _runs(run, rows, fast, derived)
 
 
 def _gathered(run: ColumnarImportRun, columns: Any, rows: list[SourceRow]) -> list[pa.Table]:
@@ -70,6 +156,14 @@ def _gathered(run: ColumnarImportRun, columns: Any, rows: list[SourceRow]) -> li
             [r.row for r in trimmed],
             run._tz,
         )
+    return _runs(run, rows, fast, derived)
+
+
+def _runs(
+    run: ColumnarImportRun, rows: Sequence[SourceRow], fast: Sequence[int], derived: Any
+) -> list[pa.Table]:
+    """The tables of a gathering's records (``fast``: those ``derived`` took, the others
+    and its odd ones converted alone), in runs of one kind, in order."""
     in_columns = np.zeros(len(rows), dtype=bool)
     at = np.full(len(rows), -1, dtype=np.int64)  # the derived record of each row
     if derived is not None:
@@ -93,7 +187,12 @@ def _gathered(run: ColumnarImportRun, columns: Any, rows: list[SourceRow]) -> li
 
 
 def _column_run(
-    run: ColumnarImportRun, derived: Any, rows: list[SourceRow], fast: list[int], lo: int, hi: int
+    run: ColumnarImportRun,
+    derived: Any,
+    rows: Sequence[SourceRow],
+    fast: Sequence[int],
+    lo: int,
+    hi: int,
 ) -> pa.Table | None:
     """Check the derived records ``lo:hi`` (none of them odd) and accept their events."""
     cand: Candidates = derived.candidates
@@ -144,7 +243,7 @@ def _subset(c: Candidates, keep: np.ndarray[Any, Any]) -> Candidates:
     return out
 
 
-def _row_run(run: ColumnarImportRun, rows: list[SourceRow]) -> Iterator[pa.Table]:
+def _row_run(run: ColumnarImportRun, rows: Sequence[SourceRow]) -> Iterator[pa.Table]:
     """Records converted one at a time and checked in batches (the row importer's loop)."""
     stats = run.stats
     batch = JsonBatch()

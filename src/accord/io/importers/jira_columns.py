@@ -12,6 +12,10 @@ are found by ordering the history items (the walk back of
 sorts them, and each field's canonical value is taken by code from a table of the batch's
 distinct source values (converted once an import: the importer's own memo).
 
+Pages read by Arrow (:mod:`~accord.io.importers.json_arrow`) skip the Python pass: their
+table gives the same lists by array operations (:mod:`~accord.io.importers.jira_arrow`,
+``derive_table``), and the rest is shared.
+
 An issue the arrays cannot decide as plainly — a key that is not plain text, an instant the
 mapping does not read (or naive and aware instants mixed), a value with no exact key (a
 float, an object), a value whose conversion fails, a changelog or comment list cut short,
@@ -21,12 +25,14 @@ any shape out of the ordinary — is returned as *odd*: the caller converts it w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import text_of
@@ -36,6 +42,7 @@ from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
 from accord.io.importers.columnar_values import I64, Values
 from accord.io.importers.jira import JiraImporter
 from accord.io.importers.jira import _object_value as jira_object_value
+from accord.io.importers.json_arrow import ArrowReading
 from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import MEMO, exact_key
 from accord.io.importers.tabular import SOURCE_STATUS
@@ -70,6 +77,21 @@ class JiraColumns:
             names.extend(t.name for t in targets)
         sources = {s for s, _ in importer._now_sources}
         return len(names) == len(set(names)) and "comment" not in sources
+
+    def arrow_reading(self) -> ArrowReading:
+        """How pages of these issues are read by Arrow (their schema learned from the
+        first page)."""
+        from accord.io.importers.jira_arrow import jira_schema
+
+        return ArrowReading(lambda typed: jira_schema(self.imp, typed))
+
+    def derive_table(
+        self, table: pa.Table, rows: Sequence[int], records: Sequence[Any], tz: Any
+    ) -> Derived:
+        """:meth:`derive` of the issues of an Arrow table (``records``: each one whole)."""
+        from accord.io.importers.jira_arrow import derive_table
+
+        return derive_table(self, table, rows, records, tz)
 
     # ------------------------------------------------------------------ one batch
 
@@ -283,19 +305,19 @@ class JiraColumns:
 
     # ------------------------------------------------------------------ arrays
 
-    def _arrays(
-        self, locals_: _Lists, records: list[dict[str, Any]], rows: list[int], tz: Any
-    ) -> Derived:
+    def _arrays(self, locals_: _Lists, records: Sequence[Any], rows: list[int], tz: Any) -> Derived:
         L = locals_
         imp = self.imp
         R = L.R
         odd = np.asarray(L.odd, dtype=bool)
-        if not L.texts:  # every issue odd (each other one has its creation's instant)
+        if not len(L.texts):  # every issue odd (each other one has its creation's instant)
             return Derived(
                 None, np.zeros(0, dtype=np.int64), np.zeros(R, dtype=np.int64), list(range(R))
             )
         instants = Instants(imp.mapping, tz)
-        t_ix, problems = instants.read_array(pa.array(L.texts, pa.string()))
+        t_ix, problems = instants.read_array(
+            L.texts if isinstance(L.texts, pa.Array) else pa.array(L.texts, pa.string())
+        )
         text_rec = np.asarray(L.text_rec, dtype=np.int64)
         if problems:  # an instant the mapping does not read: the row importer raises it
             odd[text_rec[list(problems)]] = True
@@ -434,15 +456,15 @@ class JiraColumns:
         # texts: keys, ids, kinds, actors: Arrow arrays in the order the events were listed
         # (creations, histories, comments), then taken in the events' order
         take = pa.array(order)
-        ticket = pa.array(L.rec_key, pa.string()).take(pa.array(ev_rec))
-        rec_key = L.rec_key
+        keys = _text_array(L.rec_key)
+        ticket = keys.take(pa.array(ev_rec))
         nc = recs_ok.size
         no_text = pa.nulls(nc + hk.size, pa.string())
         ids = pa.concat_arrays(
             [
-                pa.array([f"jira:{rec_key[r]}" for r in recs_ok.tolist()], pa.string()),
-                pa.array(L.h_eid, pa.string()).take(pa.array(hk)),
-                pa.array(L.c_eid, pa.string()).take(pa.array(ck)),
+                pc.binary_join_element_wise("jira:", keys.take(pa.array(recs_ok)), ""),
+                _text_array(L.h_eid).take(pa.array(hk)),
+                _text_array(L.c_eid).take(pa.array(ck)),
             ]
         ).take(take)
         kind = pa.array(_KINDS).take(pa.array(ev_kind))
@@ -533,18 +555,22 @@ class JiraColumns:
         return got
 
 
+def _text_array(texts: list[str] | pa.Array) -> pa.Array:
+    return texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
+
+
 @dataclass
 class _Lists:
     R: int
     odd: list[bool]
-    rec_key: list[str]
+    rec_key: list[str] | pa.Array  # (lists from ``derive``, Arrow's from ``jira_arrow``)
     now: I64
-    texts: list[str]
+    texts: list[str] | pa.Array  # (Arrow's: from ``jira_arrow``)
     text_rec: list[int]
     h_rec: list[int]
     h_n: list[int]
     h_at: list[int]
-    h_eid: list[str]
+    h_eid: list[str] | pa.Array
     i_hist: list[int]
     i_src: list[int]
     i_from: list[int]
@@ -552,7 +578,7 @@ class _Lists:
     c_rec: list[int]
     c_n: list[int]
     c_at: list[int]
-    c_eid: list[str]
+    c_eid: list[str] | pa.Array
     c_actor: list[str]
     c_public: list[bool]
     created_at: list[int]

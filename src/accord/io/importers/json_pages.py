@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from accord.io.importers.base import JsonImporter
+from accord.io.importers.json_arrow import ArrowPage, ArrowReading
 from accord.io.importers.sources import SourceFile, SourceRow
 
 CHUNK_BYTES = 1 << 20  # bytes read at a time: a page is the whole records of a chunk
@@ -183,13 +184,23 @@ class _Fallback(Exception):
 def page_rows(importer: JsonImporter, src: SourceFile) -> Iterator[SourceRow]:
     """The records of ``src`` as ``importer.read`` yields them (which reads what this reader
     leaves to it); a record read from a page is a :class:`PageRow`."""
+    for item in page_items(importer, src, None):
+        assert isinstance(item, SourceRow)
+        yield item
+
+
+def page_items(
+    importer: JsonImporter, src: SourceFile, arrow: ArrowReading | None
+) -> Iterator[SourceRow | ArrowPage]:
+    """:func:`page_rows`, with the pages ``arrow`` reads (after the first, which teaches it
+    their schema) given as :class:`ArrowPage`\\ s of their records instead of rows."""
     decoder = msgspec.json.Decoder(list[importer.record_type()])  # type: ignore[misc]
     after: int | None = None
     try:
         with src.binary() as stream:
             if src.compression is not None:
                 raise _Fallback(0)  # the row reader finds damage where its reads meet it
-            yield from _pages(stream, decoder, importer.list_keys, importer.wrapper_keys)
+            yield from _pages(stream, decoder, importer.list_keys, importer.wrapper_keys, arrow)
     except _Fallback as f:
         after = f.after
     if after is not None:
@@ -199,8 +210,12 @@ def page_rows(importer: JsonImporter, src: SourceFile) -> Iterator[SourceRow]:
 
 
 def _pages(
-    stream: IO[bytes], decoder: Any, list_keys: frozenset[str], wrappers: frozenset[str]
-) -> Iterator[SourceRow]:
+    stream: IO[bytes],
+    decoder: Any,
+    list_keys: frozenset[str],
+    wrappers: frozenset[str],
+    arrow: ArrowReading | None = None,
+) -> Iterator[SourceRow | ArrowPage]:
     buf = stream.read(CHUNK_BYTES)
     where = _page_start(buf, list_keys)
     if where is None:
@@ -224,7 +239,21 @@ def _pages(
                     starts, bounds = [], []
                 else:
                     raise _Fallback(number)  # "[..., ]": the row reader words it
-            yield from _page(buf, starts, bounds, number, decoder, wrappers)
+            got = None if arrow is None else arrow.page(buf, starts, bounds, number, wrappers)
+            if got is not None:
+                yield got
+            elif arrow is not None and not arrow.learned and starts:
+                # the first page teaches Arrow the schema (its typed records' shapes)
+                rows: list[SourceRow] = []
+                try:
+                    rows.extend(_page(buf, starts, bounds, number, decoder, wrappers))
+                except _Fallback:
+                    yield from rows  # (the records before the fallback's are kept)
+                    raise
+                arrow.learn([r.typed for r in rows if isinstance(r, PageRow) and r.typed])
+                yield from rows
+            else:
+                yield from _page(buf, starts, bounds, number, decoder, wrappers)
             number += len(starts)
             begin = bounds[-1] + 1 if bounds else begin
             if closed:
