@@ -46,13 +46,22 @@ from accord.service.settings import Settings
 from bench_service import postgres_url, sqlite_url
 
 
-def _timed(into: dict[str, float], name: str, f: Callable[..., Any]) -> Callable[..., Any]:
+def _timed(
+    into: dict[str, float], name: str, f: Callable[..., Any], depth: list[int] | None = None
+) -> Callable[..., Any]:
+    """``f`` adding its CPU time to ``into[name]``; with ``depth`` shared by several such,
+    only the outermost call of those counts."""
+    level = depth if depth is not None else [0]
+
     def wrapper(*args: Any, **kw: Any) -> Any:
         t0 = time.process_time()
+        level[0] += 1
         try:
             return f(*args, **kw)
         finally:
-            into[name] += time.process_time() - t0
+            level[0] -= 1
+            if level[0] == 0:
+                into[name] += time.process_time() - t0
 
     return wrapper
 
@@ -99,12 +108,22 @@ def one_run(
     # what the server pays to learn of a pass (views, snapshot stamp): handed the records by
     # a recompute in its own process (thread), or named the tickets by the recompute process
     views = {"told": 0.0, "named": 0.0}
-    saved = (recompute._events_of, recompute.compute_results, recompute._save)
+    # the recompute's stage functions by name; the rows' read and compute only where the code
+    # has them (an older checkout on PYTHONPATH has not), a stage nested in another (the
+    # former compute of a small pass within the rows' compute) counted once, in the outer
+    stages = {
+        "_events_of": "read",
+        "_rows_of": "read",
+        "compute_results": "compute",
+        "_compute_rows": "compute",
+        "_save": "store",
+    }
+    saved = {name: getattr(recompute, name) for name in stages if hasattr(recompute, name)}
     writer = sql_events.write_changed
     threshold = recompute.BATCH_TICKETS
-    recompute._events_of = _timed(split, "read", saved[0])
-    recompute.compute_results = _timed(split, "compute", saved[1])
-    recompute._save = _timed(split, "store", saved[2])
+    depth = [0]
+    for name, f in saved.items():
+        setattr(recompute, name, _timed(split, stages[name], f, depth))
     if writes == "rewrite":
         sql_events.write_changed = _rewrite
     # the reference engine for every pass: no pass reaches the batch engine's threshold
@@ -138,7 +157,8 @@ def one_run(
         split["server"] = _server_cpu(url)
     finally:
         store.close()
-        recompute._events_of, recompute.compute_results, recompute._save = saved
+        for name, f in saved.items():
+            setattr(recompute, name, f)
         sql_events.write_changed = writer
         recompute.BATCH_TICKETS = threshold
     return {**split, **views, "tickets": float(tickets)}

@@ -197,15 +197,21 @@ class EventsPart(SqlBase):
 
     @_guard
     def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
-        # the recompute's read of every event of its tickets: through the driver, as the
-        # recompute's writes (changed.py); the same events as _event_from_row makes
-        out: dict[str, list[Event]] = {tid: [] for tid in ticket_ids}
+        # the same events as _event_from_row makes, read through the driver (event_rows_of)
+        rows = self.event_rows_of(ticket_ids)
+        return {tid: [_event_from_values(r) for r in got] for tid, got in rows.items()}
+
+    @_guard
+    def event_rows_of(self, ticket_ids: Collection[str]) -> dict[str, list[tuple[Any, ...]]]:
+        # events_of's rows as the driver gives them, no Event made: the recompute's batch
+        # pass turns them into the engine's columns itself (service/pass_events.py)
+        out: dict[str, list[tuple[Any, ...]]] = {tid: [] for tid in ticket_ids}
         ph = "%s" if self.dialect == "postgresql" else "?"
         with self._read.connect() as conn, conn.begin(), driver_cursor(conn) as cursor:
             for chunk in _chunks(sorted(out)):
                 cursor.execute(_EVENTS_OF + f"({', '.join([ph] * len(chunk))}) ORDER BY seq", chunk)
                 for row in cursor.fetchall():
-                    out[row[2]].append(_event_from_values(row))
+                    out[row[2]].append(row)
         return out
 
     @_guard

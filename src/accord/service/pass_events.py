@@ -1,0 +1,152 @@
+"""A recompute pass's events straight from the store's rows into the batch engine's columns.
+
+The batch pass used to make an :class:`~accord.core.events.Event` of every stored row, then
+take the events apart again into the engine's events table
+(:func:`~accord.core.engine.batch.events_to_table`) and replay them once more for the
+tickets' summaries (:func:`accord.service.recompute.summarize`). Here one walk over the rows
+(``seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields`` with the fields as JSON
+text, as the SQL store reads them) gives both: the same table, column for column, and the
+same summaries. Anything these rows hold that ``events_to_table`` would refuse raises
+``ValueError`` here too, and the caller then takes the former way, event objects and all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from accord.core.engine.batch.schema import (
+    CLEARED,
+    EVENTS_SCHEMA,
+    FIELD_PREFIX,
+    TEXT_FIELDS,
+    encode_tagged,
+)
+from accord.core.events import Actor, Event, Kind
+from accord.core.timeutil import Instant
+from accord.io.store import TicketSummary
+from accord.io.store.sql.rows import _event_from_values
+
+Row = tuple[Any, ...]  # seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields text
+
+_SUMMARY_FIELDS = ("customer", "team", "priority", "status", "assignee")
+_SETS_FIELDS = frozenset({Kind.CREATED.value, Kind.UPDATED.value})
+_KINDS = frozenset(k.value for k in Kind)
+_ACTORS = frozenset(a.value for a in Actor)
+
+
+@runtime_checkable
+class EventRows(Protocol):
+    """A store that hands out its events' rows (the SQL store)."""
+
+    def event_rows_of(self, ticket_ids: Collection[str]) -> dict[str, list[Row]]: ...
+
+
+def _text(v: Any) -> str | None:
+    # accord.core.ownership.field_text for the values a summary can hold here (text or
+    # None: anything else made the table refuse the pass first)
+    return None if v is None or v == "" else str(v)
+
+
+def pass_columns(
+    rows: Mapping[str, Sequence[Row]], as_of: Instant
+) -> tuple[pa.Table, dict[str, TicketSummary]]:
+    """The events table of every ticket of ``rows`` that has events (tickets in ``rows``'s
+    order, each one's rows in arrival order, as ``events_to_table`` took them) and each such
+    ticket's summary at ``as_of``; ``ValueError`` where ``events_to_table`` would raise."""
+    names = EVENTS_SCHEMA.names
+    cols: dict[str, list[Any]] = {name: [] for name in names}
+    custom: dict[str, list[str | None]] = {}
+    summaries: dict[str, TicketSummary] = {}
+    text_fields = frozenset(TEXT_FIELDS)
+    loads = json.loads
+    i = 0
+    for tid, got in rows.items():
+        if not got:
+            continue
+        parsed: list[dict[str, Any]] = []
+        for seq, event_id, ticket_id, ts, ts_us, kind, actor, public, text in got:
+            # the checks Event's making does (Kind(kind), Actor(actor))
+            if kind not in _KINDS or (actor is not None and actor not in _ACTORS):
+                raise ValueError(f"event {event_id}: kind {kind!r} or actor {actor!r} unknown")
+            fields: dict[str, Any] = loads(text)
+            parsed.append(fields)
+            cols["event_id"].append(event_id)
+            cols["ticket_id"].append(ticket_id)
+            cols["ts"].append(ts)
+            cols["ts_us"].append(ts_us)
+            cols["seq"].append(seq)
+            cols["kind"].append(kind)
+            cols["actor"].append(actor)
+            cols["public"].append(bool(public) if public is not None else None)
+            cleared: list[str] = []
+            given: dict[str, Any] = {}
+            for name, value in fields.items():
+                if value is None:
+                    cleared.append(name)
+                elif name in text_fields:
+                    if not isinstance(value, str):
+                        raise ValueError(f"event {event_id}: field '{name}' must be text")
+                    given[name] = value
+                elif name == "tags":
+                    if not isinstance(value, list):  # the store's tags: a JSON list
+                        raise ValueError(f"event {event_id}: 'tags' must be a tuple of text")
+                    given[name] = value
+                else:
+                    given[name] = encode_tagged(value)
+            for name in (*TEXT_FIELDS, "tags"):
+                cols[name].append(given.pop(name, None))
+            cols[CLEARED].append(cleared or None)
+            for name, tagged in given.items():
+                column = custom.get(name)
+                if column is None:
+                    column = custom[name] = [None] * i
+                column.append(tagged)
+            i += 1
+            for column in custom.values():
+                if len(column) < i:
+                    column.append(None)
+        summaries[tid] = _summary(tid, got, parsed, as_of)
+    arrays = [pa.array(cols[f.name], type=f.type) for f in EVENTS_SCHEMA]
+    schema_fields = list(EVENTS_SCHEMA)
+    for name in sorted(custom):
+        arrays.append(pa.array(custom[name], type=pa.string()))
+        schema_fields.append(pa.field(FIELD_PREFIX + name, pa.string()))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(schema_fields)), summaries
+
+
+def _summary(
+    tid: str, got: Sequence[Row], parsed: Sequence[dict[str, Any]], as_of: Instant
+) -> TicketSummary:
+    """:func:`accord.service.recompute.summarize` of these rows: the fields set by the
+    ``created`` / ``updated`` events, replayed in time order (``ts, ts_us, seq``)."""
+    order = sorted(range(len(got)), key=lambda k: (got[k][3], got[k][4], got[k][0]))
+    current: dict[str, Any] = {}
+    for k in order:
+        if got[k][5] in _SETS_FIELDS:
+            current.update(parsed[k])
+    return TicketSummary(
+        ticket_id=tid,
+        customer=_text(current.get("customer")),
+        team=_text(current.get("team")),
+        priority=_text(current.get("priority")),
+        status=_text(current.get("status")),
+        assignee=_text(current.get("assignee")),
+        first_ts=got[order[0]][3],
+        last_ts=got[order[-1]][3],
+        events=len(got),
+        computed_at=as_of,
+    )
+
+
+def events_of_rows(rows: Mapping[str, Sequence[Row]]) -> dict[str, list[Event]]:
+    """The events of these rows (the store's own conversion), for the reference engine."""
+    return {tid: [_event_from_values(r) for r in got] for tid, got in rows.items()}
+
+
+def highest_seqs(rows: Mapping[str, Sequence[Row]], ticket_ids: Collection[str]) -> dict[str, int]:
+    """Each ticket's highest event ``seq`` (rows are in arrival order: the last one's)."""
+    return {tid: rows[tid][-1][0] for tid in ticket_ids}
