@@ -11,8 +11,8 @@ recompute is split into reading the tickets' events, computing and storing. Apar
 server pays to learn of each pass, when the recompute hands it the records (a thread) or names
 the tickets it saved (the recompute process, ``service/recompute_process.py``).
 
-The store writes only the rows a recompute changed; ``rewrite`` runs the batch engine with the
-former writes (every row of a recomputed ticket deleted and inserted again) in the same run.
+The store writes only the rows a recompute changed (the former run of full rewrites beside it
+is gone: the store's writes no longer take the rows it rewrote).
 On PostgreSQL the database's own CPU is counted too: the CPU seconds of the store's server
 processes (found by ``application_name``), added to the store stage.
 
@@ -38,7 +38,6 @@ from _common import machine_info
 from accord.cli.demo import copy_demo_config
 from accord.demo.generate import generate_log
 from accord.io.store import open_store
-from accord.io.store.sql import events as sql_events
 from accord.service import recompute
 from accord.service.ingest import ingest_body
 from accord.service.runtime import Runtime
@@ -64,14 +63,6 @@ def _timed(
                 into[name] += time.process_time() - t0
 
     return wrapper
-
-
-def _rewrite(conn: Any, table: sa.Table, keys: Any, ticket_ids: Any, new: Any) -> None:
-    """The former writes: every stored row of the tickets deleted, every new row inserted."""
-    if ticket_ids:
-        conn.execute(table.delete().where(table.c.ticket_id.in_(list(ticket_ids))))
-    if new:
-        conn.execute(table.insert(), list(new))
 
 
 _APP = "accord-bench-recompute"
@@ -119,13 +110,10 @@ def one_run(
         "_save": "store",
     }
     saved = {name: getattr(recompute, name) for name in stages if hasattr(recompute, name)}
-    writer = sql_events.write_changed
     threshold = recompute.BATCH_TICKETS
     depth = [0]
     for name, f in saved.items():
         setattr(recompute, name, _timed(split, stages[name], f, depth))
-    if writes == "rewrite":
-        sql_events.write_changed = _rewrite
     # the reference engine for every pass: no pass reaches the batch engine's threshold
     recompute.BATCH_TICKETS = threshold if engine == "batch" else 1 << 60
     if url.startswith("postgresql"):
@@ -159,7 +147,6 @@ def one_run(
         store.close()
         for name, f in saved.items():
             setattr(recompute, name, f)
-        sql_events.write_changed = writer
         recompute.BATCH_TICKETS = threshold
     return {**split, **views, "tickets": float(tickets)}
 
@@ -181,7 +168,7 @@ def main() -> int:
     ]
     every = max(1, args.pass_events // args.batch)
     results = {}
-    runs = [("reference", "changed"), ("batch", "changed"), ("batch", "rewrite")]
+    runs = [("reference", "changed"), ("batch", "changed")]
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp_name:
         tmp = Path(tmp_name)
         config = copy_demo_config(tmp / "config", alerts=False)
@@ -217,13 +204,11 @@ def main() -> int:
             f"named the tickets (recompute process) {r['named'] / n * 1e6:.1f}",
             flush=True,
         )
-    ref, bat, old = (results[k] for k in ("reference, changed", "batch, changed", "batch, rewrite"))
+    ref, bat = (results[k] for k in ("reference, changed", "batch, changed"))
     print(
         f"batch engine against reference: compute {ref['compute'] / bat['compute']:.1f}x less "
-        f"CPU; changed rows only against rewriting every row: store "
-        f"{(old['store'] + old['server']) / (bat['store'] + bat['server']):.2f}x less CPU; "
-        f"ingest + recompute {total(bat) / n * 1e6:.0f} us an event (rewrite "
-        f"{total(old) / n * 1e6:.0f}), so one core takes about {n / total(bat):,.0f} events/s",
+        f"CPU; ingest + recompute {total(bat) / n * 1e6:.0f} us an event, so one core takes "
+        f"about {n / total(bat):,.0f} events/s",
         flush=True,
     )
     return 0

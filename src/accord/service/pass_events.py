@@ -57,59 +57,75 @@ def pass_columns(
     """The events table of every ticket of ``rows`` that has events (tickets in ``rows``'s
     order, each one's rows in arrival order, as ``events_to_table`` took them) and each such
     ticket's summary at ``as_of``; ``ValueError`` where ``events_to_table`` would raise."""
-    names = EVENTS_SCHEMA.names
-    cols: dict[str, list[Any]] = {name: [] for name in names}
+    tickets = [tid for tid, got in rows.items() if got]
+    every = [row for tid in tickets for row in rows[tid]]
+    # the columns the rows hold as they are: transposed at C speed
+    seq, event_id, ticket_id, ts, ts_us, kind, actor, public, texts = (
+        map(list, zip(*every, strict=True)) if every else ([] for _ in range(9))
+    )
+    # the checks Event's making does (Kind(kind), Actor(actor))
+    if not set(kind) <= _KINDS or not set(actor) - {None} <= _ACTORS:
+        raise ValueError("an event of an unknown kind or actor")
+    cols: dict[str, list[Any]] = {
+        "event_id": event_id,
+        "ticket_id": ticket_id,
+        "ts": ts,
+        "ts_us": ts_us,
+        "seq": seq,
+        "kind": kind,
+        "actor": actor,
+        # SQLite keeps 0 and 1
+        "public": [p if p is None or p is True or p is False else bool(p) for p in public],
+    }
+    per_field = {name: cols.setdefault(name, []) for name in (*TEXT_FIELDS, "tags", CLEARED)}
+    unset = [per_field[name].append for name in (*TEXT_FIELDS, "tags")]
+    cleared_of = per_field[CLEARED].append
     custom: dict[str, list[str | None]] = {}
-    summaries: dict[str, TicketSummary] = {}
     text_fields = frozenset(TEXT_FIELDS)
     loads = json.loads
-    i = 0
-    for tid, got in rows.items():
-        if not got:
-            continue
-        parsed: list[dict[str, Any]] = []
-        for seq, event_id, ticket_id, ts, ts_us, kind, actor, public, text in got:
-            # the checks Event's making does (Kind(kind), Actor(actor))
-            if kind not in _KINDS or (actor is not None and actor not in _ACTORS):
-                raise ValueError(f"event {event_id}: kind {kind!r} or actor {actor!r} unknown")
-            fields: dict[str, Any] = loads(text)
-            parsed.append(fields)
-            cols["event_id"].append(event_id)
-            cols["ticket_id"].append(ticket_id)
-            cols["ts"].append(ts)
-            cols["ts_us"].append(ts_us)
-            cols["seq"].append(seq)
-            cols["kind"].append(kind)
-            cols["actor"].append(actor)
-            cols["public"].append(bool(public) if public is not None else None)
-            cleared: list[str] = []
-            given: dict[str, Any] = {}
-            for name, value in fields.items():
-                if value is None:
-                    cleared.append(name)
-                elif name in text_fields:
-                    if not isinstance(value, str):
-                        raise ValueError(f"event {event_id}: field '{name}' must be text")
-                    given[name] = value
-                elif name == "tags":
-                    if not isinstance(value, list):  # the store's tags: a JSON list
-                        raise ValueError(f"event {event_id}: 'tags' must be a tuple of text")
-                    given[name] = value
-                else:
-                    given[name] = encode_tagged(value)
-            for name in (*TEXT_FIELDS, "tags"):
-                cols[name].append(given.pop(name, None))
-            cols[CLEARED].append(cleared or None)
-            for name, tagged in given.items():
-                column = custom.get(name)
-                if column is None:
-                    column = custom[name] = [None] * i
-                column.append(tagged)
-            i += 1
+    parsed: list[dict[str, Any]] = []
+    for i, text in enumerate(texts):
+        if text == "{}":  # most events set no field (messages, status moves aside)
+            parsed.append({})
+            for append in unset:
+                append(None)
+            cleared_of(None)
             for column in custom.values():
-                if len(column) < i:
-                    column.append(None)
-        summaries[tid] = _summary(tid, got, parsed, as_of)
+                column.append(None)
+            continue
+        fields: dict[str, Any] = loads(text)
+        parsed.append(fields)
+        cleared: list[str] = []
+        given: dict[str, Any] = {}
+        for name, value in fields.items():
+            if value is None:
+                cleared.append(name)
+            elif name in text_fields:
+                if not isinstance(value, str):
+                    raise ValueError(f"event {event_id[i]}: field '{name}' must be text")
+                given[name] = value
+            elif name == "tags":
+                if not isinstance(value, list):  # the store's tags: a JSON list
+                    raise ValueError(f"event {event_id[i]}: 'tags' must be a tuple of text")
+                given[name] = value
+            else:
+                given[name] = encode_tagged(value)
+        for name in (*TEXT_FIELDS, "tags"):
+            per_field[name].append(given.pop(name, None))
+        cleared_of(cleared or None)
+        for name, tagged in given.items():
+            if name not in custom:
+                custom[name] = [None] * i
+            custom[name].append(tagged)
+        for column in custom.values():
+            if len(column) <= i:
+                column.append(None)
+    summaries: dict[str, TicketSummary] = {}
+    at = 0
+    for tid in tickets:
+        got = rows[tid]
+        summaries[tid] = _summary(tid, got, parsed[at : at + len(got)], as_of)
+        at += len(got)
     arrays = [pa.array(cols[f.name], type=f.type) for f in EVENTS_SCHEMA]
     schema_fields = list(EVENTS_SCHEMA)
     for name in sorted(custom):

@@ -40,6 +40,9 @@ class _Statements:
         self.json = frozenset(c.name for c in table.columns if isinstance(c.type, sa.JSON))
         self.keys = keys
         self.key_at = tuple(self.columns.index(k) for k in keys)
+        # a row's key as a tuple, at C speed (itemgetter of one index gives the bare value)
+        pick = itemgetter(*self.key_at)
+        self.key_getter = pick if len(self.key_at) > 1 else lambda row: (pick(row),)
         self.json_at = tuple(i for i, c in enumerate(self.columns) if c in self.json)
         self.getter = itemgetter(*self.columns)
         self.quoted = {c: quote(c) for c in self.columns}
@@ -116,22 +119,34 @@ def write_changed(
     """Make ``table``'s rows of these tickets (its ``ticket_id`` column) into ``new`` (every
     row those tickets must have): insert the new keys, delete the keys gone, and update in a
     stored row only the columns whose value differs."""
+    st = _statements(table, tuple(keys), conn.dialect)
+    write_changed_values(conn, table, keys, ticket_ids, [st.tuple_of(row) for row in new])
+
+
+def write_changed_values(
+    conn: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    ticket_ids: Sequence[str],
+    new: Sequence[tuple[Any, ...]],
+) -> None:
+    """:func:`write_changed` of rows already as the driver takes them (``tuple_of``: the
+    table's columns in order, the JSON columns as the store's JSON text)."""
     if not ticket_ids:
         return
     st = _statements(table, tuple(keys), conn.dialect)
     statement = st.select + f"({', '.join([st.ph] * len(ticket_ids))})"
     with driver_cursor(conn) as cursor:
         cursor.execute(statement, tuple(ticket_ids))
-        key_at = st.key_at
-        stored = {tuple(row[i] for i in key_at): row for row in cursor.fetchall()}
+        key_of = st.key_getter
+        stored = {key_of(row): row for row in cursor.fetchall()}
         inserts: list[tuple[Any, ...]] = []
         updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}  # changed columns: rows
         seen: set[tuple[Any, ...]] = set()
-        keyset = set(key_at)
+        keyset = set(st.key_at)
         width = range(len(st.columns))
-        for row in new:
-            values = st.tuple_of(row)
-            key = tuple(values[i] for i in key_at)
+        for values in new:
+            key = key_of(values)
             seen.add(key)
             before = stored.get(key)
             if before is None:

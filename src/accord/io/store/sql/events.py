@@ -24,7 +24,7 @@ from accord.io.store.base import (
     conflict_problem,
 )
 from accord.io.store.refusals import refused_problem
-from accord.io.store.sql.changed import write_changed
+from accord.io.store.sql.changed import write_changed, write_changed_values
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
@@ -47,7 +47,7 @@ from accord.io.store.sql.rows import (
     _event_from_values,
     _event_row,
     _problem_row,
-    _record_row,
+    _record_values,
     _ticket_row,
     clearing,
     shared_as_of,
@@ -301,6 +301,17 @@ class EventsPart(SqlBase):
         if not results and not clear:
             return
         ids = list(dict.fromkeys(r.summary.ticket_id for r in results))
+        # the records' instant once per ticket, in its row (see migration 0009)
+        as_of = {r.summary.ticket_id: shared_as_of(r.records) for r in results}
+        # every record's row made before the write transaction (on SQLite the ingest waits
+        # for its lock), with the customer the summary names; a ticket whose stored owner
+        # says otherwise has its rows made again inside (ticket_customer below)
+        by_ticket: dict[str, list[tuple[Any, ...]]] = {tid: [] for tid in ids}
+        for r in results:
+            tid = r.summary.ticket_id
+            for rec in r.records:
+                values = _record_values(rec, r.summary.customer, as_of[tid])
+                by_ticket[values[0]].append(values)
         with self._writing() as conn:
             # the current customers, locked: a move stored since these summaries were computed
             # stands (and one being stored waits for this transaction, then moves its rows)
@@ -311,8 +322,15 @@ class EventsPart(SqlBase):
                 else r.summary.customer
                 for r in results
             }
-            # the records' instant once per ticket, in its row (see migration 0009)
-            as_of = {r.summary.ticket_id: shared_as_of(r.records) for r in results}
+            for r in results:
+                tid = r.summary.ticket_id
+                if current[tid] != r.summary.customer:
+                    for rec in r.records:
+                        values = _record_values(rec, r.summary.customer, as_of[tid])
+                        rows_of = by_ticket[values[0]]
+                        rows_of[rows_of.index(values)] = _record_values(
+                            rec, current[tid], as_of[tid]
+                        )
             ticket_rows = [
                 _ticket_row(
                     replace(r.summary, customer=current[r.summary.ticket_id]),
@@ -320,20 +338,12 @@ class EventsPart(SqlBase):
                 )
                 for r in results
             ]
-            record_rows = [
-                _record_row(rec, current[r.summary.ticket_id], as_of[r.summary.ticket_id])
-                for r in results
-                for rec in r.records
-            ]
-            by_ticket: dict[str, list[dict[str, Any]]] = {tid: [] for tid in ids}
-            for row in record_rows:
-                by_ticket[row["ticket_id"]].append(row)
             tickets_of = {row["ticket_id"]: row for row in ticket_rows}
             for chunk in _chunks(ids):
                 # only what changed is written (see changed.py): the same rows as a rewrite
                 write_changed(conn, t.tickets, _TICKET_KEY, chunk, [tickets_of[i] for i in chunk])
-                rows = [r for i in chunk for r in by_ticket[i]]
-                write_changed(conn, t.records, _RECORD_KEY, chunk, rows)
+                rows = [v for i in chunk for v in by_ticket[i]]
+                write_changed_values(conn, t.records, _RECORD_KEY, chunk, rows)
                 # computed and stored: no longer a failed ticket
                 failed = t.failed_tickets.c.ticket_id.in_(chunk)
                 conn.execute(t.failed_tickets.delete().where(failed))
