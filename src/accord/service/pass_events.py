@@ -77,49 +77,26 @@ def pass_columns(
         # SQLite keeps 0 and 1
         "public": [p if p is None or p is True or p is False else bool(p) for p in public],
     }
-    per_field = {name: cols.setdefault(name, []) for name in (*TEXT_FIELDS, "tags", CLEARED)}
-    unset = [per_field[name].append for name in (*TEXT_FIELDS, "tags")]
-    cleared_of = per_field[CLEARED].append
+    # each distinct fields text taken apart once: many events of a pass set the same fields
+    # to the same values (a status, an assignee), and most set none ("{}")
+    memo: dict[str, _Parts] = {}
+    parts: list[_Parts] = []
+    for text in texts:
+        taken = memo.get(text)
+        if taken is None:
+            taken = memo[text] = _parts(text)
+        parts.append(taken)
+    parsed = [p[0] for p in parts]
+    standard = list(zip(*(p[1] for p in parts), strict=True)) if parts else []
+    for k, name in enumerate(_STANDARD):
+        cols[name] = list(standard[k]) if parts else []
+    cols[CLEARED] = [p[2] for p in parts]
     custom: dict[str, list[str | None]] = {}
-    text_fields = frozenset(TEXT_FIELDS)
-    loads = json.loads
-    parsed: list[dict[str, Any]] = []
-    for i, text in enumerate(texts):
-        if text == "{}":  # most events set no field (messages, status moves aside)
-            parsed.append({})
-            for append in unset:
-                append(None)
-            cleared_of(None)
-            for column in custom.values():
-                column.append(None)
-            continue
-        fields: dict[str, Any] = loads(text)
-        parsed.append(fields)
-        cleared: list[str] = []
-        given: dict[str, Any] = {}
-        for name, value in fields.items():
-            if value is None:
-                cleared.append(name)
-            elif name in text_fields:
-                if not isinstance(value, str):
-                    raise ValueError(f"event {event_id[i]}: field '{name}' must be text")
-                given[name] = value
-            elif name == "tags":
-                if not isinstance(value, list):  # the store's tags: a JSON list
-                    raise ValueError(f"event {event_id[i]}: 'tags' must be a tuple of text")
-                given[name] = value
-            else:
-                given[name] = encode_tagged(value)
-        for name in (*TEXT_FIELDS, "tags"):
-            per_field[name].append(given.pop(name, None))
-        cleared_of(cleared or None)
-        for name, tagged in given.items():
+    for i, p in enumerate(parts):
+        for name, tagged in p[3]:
             if name not in custom:
-                custom[name] = [None] * i
-            custom[name].append(tagged)
-        for column in custom.values():
-            if len(column) <= i:
-                column.append(None)
+                custom[name] = [None] * len(parts)
+            custom[name][i] = tagged
     summaries: dict[str, TicketSummary] = {}
     at = 0
     for tid in tickets:
@@ -132,6 +109,35 @@ def pass_columns(
         arrays.append(pa.array(custom[name], type=pa.string()))
         schema_fields.append(pa.field(FIELD_PREFIX + name, pa.string()))
     return pa.Table.from_arrays(arrays, schema=pa.schema(schema_fields)), summaries
+
+
+# a fields text taken apart: the fields, the standard columns' values (text fields, then
+# tags), the fields it clears (None for none), the custom fields' tagged texts
+_Parts = tuple[dict[str, Any], tuple[Any, ...], list[str] | None, tuple[tuple[str, str], ...]]
+_STANDARD = (*TEXT_FIELDS, "tags")
+_TEXT_FIELDS = frozenset(TEXT_FIELDS)
+
+
+def _parts(text: str) -> _Parts:
+    """One event's fields as ``events_to_table`` takes them apart (and refuses them)."""
+    fields: dict[str, Any] = json.loads(text)
+    cleared: list[str] = []
+    given: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None:
+            cleared.append(name)
+        elif name in _TEXT_FIELDS:
+            if not isinstance(value, str):
+                raise ValueError(f"field '{name}' must be text")
+            given[name] = value
+        elif name == "tags":
+            if not isinstance(value, list):  # the store's tags: a JSON list
+                raise ValueError("'tags' must be a tuple of text")
+            given[name] = value
+        else:
+            given[name] = encode_tagged(value)
+    standard = tuple(given.pop(name, None) for name in _STANDARD)
+    return fields, standard, cleared or None, tuple(given.items())
 
 
 def _summary(
