@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from accord.io.store.sql.changed_pg import pg_statements, write_sets
 from accord.io.store.sql.connection import _dumps, driver_cursor
 
 Row = Mapping[str, Any]
@@ -156,6 +157,9 @@ def write_changed_values(
                 if changed:
                     updates.setdefault(changed, []).append((*(values[i] for i in changed), *key))
         gone = [key for key in stored if key not in seen]
+        if conn.dialect.name == "postgresql":  # a statement a kind, not a row (changed_pg.py)
+            write_sets(cursor, pg_statements(table, tuple(keys)), gone, updates, inserts)
+            return
         writes = [(st.delete, gone), *((st.update(c), p) for c, p in updates.items())]
         for statement, params in [*writes, (st.insert, inserts)]:
             if params:
