@@ -58,6 +58,9 @@ class _Statements:
             for c in self.columns
         )
         self.select = f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} IN "
+        self.select_any = (
+            f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} = ANY(%s::text[])"
+        )
         self.where = " AND ".join(f"{self.quoted[k]} = {self.ph}" for k in keys)
         self.insert = (
             f"INSERT INTO {self.table} ({', '.join(self.quoted[c] for c in self.columns)}) "
@@ -136,9 +139,12 @@ def write_changed_values(
     if not ticket_ids:
         return
     st = _statements(table, tuple(keys), conn.dialect)
-    statement = st.select + f"({', '.join([st.ph] * len(ticket_ids))})"
+    pg = conn.dialect.name == "postgresql"
     with driver_cursor(conn) as cursor:
-        cursor.execute(statement, tuple(ticket_ids))
+        if pg:  # one array: one statement text whatever the number of tickets
+            cursor.execute(st.select_any, (list(ticket_ids),))
+        else:
+            cursor.execute(st.select + f"({', '.join([st.ph] * len(ticket_ids))})", ticket_ids)
         key_of = st.key_getter
         stored = {key_of(row): row for row in cursor.fetchall()}
         inserts: list[tuple[Any, ...]] = []

@@ -40,7 +40,7 @@ from accord.io.store.sql.ingest_writes import (
     mark_dirty,
     stored_digests,
 )
-from accord.io.store.sql.owners import locked_owners, move_owners
+from accord.io.store.sql.owners import _in, _params, locked_owners, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
     _event_from_row,
@@ -57,7 +57,7 @@ _TICKET_KEY = ("ticket_id",)
 # the columns _event_from_values takes, the JSON as text (as both drivers give it)
 _EVENTS_OF = (
     "SELECT seq, event_id, ticket_id, ts, ts_us, kind, actor, public, CAST(fields AS TEXT) "
-    "FROM events WHERE ticket_id IN "
+    "FROM events WHERE ticket_id"
 )
 _RECORD_KEY = ("ticket_id", "metric", "cycle")
 
@@ -206,10 +206,12 @@ class EventsPart(SqlBase):
         # events_of's rows as the driver gives them, no Event made: the recompute's batch
         # pass turns them into the engine's columns itself (service/pass_events.py)
         out: dict[str, list[tuple[Any, ...]]] = {tid: [] for tid in ticket_ids}
-        ph = "%s" if self.dialect == "postgresql" else "?"
+        pg = self.dialect == "postgresql"
         with self._read.connect() as conn, conn.begin(), driver_cursor(conn) as cursor:
             for chunk in _chunks(sorted(out)):
-                cursor.execute(_EVENTS_OF + f"({', '.join([ph] * len(chunk))}) ORDER BY seq", chunk)
+                # on PostgreSQL one array, whatever the chunk's length: the driver parses a
+                # statement text it has not seen, and IN lists of every length are many texts
+                cursor.execute(f"{_EVENTS_OF} {_in(pg, chunk)} ORDER BY seq", _params(pg, chunk))
                 for row in cursor.fetchall():
                     out[row[2]].append(row)
         return out
