@@ -64,6 +64,10 @@ def _events(tickets: int) -> st.SearchStrategy[list[Event]]:
     return st.lists(event, max_size=6 * tickets, unique_by=lambda e: e.event_id)
 
 
+def _plain(event_id: str, ticket: int, ts: int, kind: Kind, fields: dict[str, Any]) -> Event:
+    return Event(event_id, f"T{ticket:02d}", ts, kind, Actor.CUSTOMER, None, fields)
+
+
 def _row(e: Event, seq: int) -> Row:
     """``e`` as the SQL store's driver reads it back (fields as JSON text)."""
     fields = json.dumps(_fields_json(e.fields))
@@ -121,6 +125,18 @@ def demo_config() -> Iterator[Configuration]:
         yield load_config(copy_demo_config(Path(tmp) / "config", alerts=False))
 
 
+def _recompute(
+    store: SqlStore, way: str, config: Configuration, now: int, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """Recompute every marked ticket, the new way or the former (no rows read); how many."""
+    marks = store.dirty(1000)
+    with monkeypatch.context() as m:
+        if way == "old":
+            m.setattr(recompute, "_rows_of", lambda *a: None)
+        recompute.recompute_tickets(store, [tid for tid, _ in marks], config, now, clear=marks)
+    return len(marks)
+
+
 @pytest.mark.parametrize("kind", STORES)
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -134,26 +150,72 @@ def test_a_pass_from_the_rows_stores_what_the_former_pass_stored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # two passes (the first over some of the events), each store with its own way; the
-    # tables afterwards are equal, failed tickets and marks too
+    # tables afterwards are equal, failed tickets and marks too. Every ticket is created
+    # before the first pass and updated before the second: both passes are batch passes
     first = len(events) * cut // 100
+    tickets = range(BATCH_TICKETS + 4)
+    opened = [_plain(f"c{k}", k, T0 - 86_400 + k, Kind.CREATED, {"status": "new"}) for k in tickets]
+    moved = [_plain(f"u{k}", k, T0 + 86_400 + k, Kind.UPDATED, {"status": "open"}) for k in tickets]
     with _two_urls(kind) as (new_url, old_url):
         stores = {"new": SqlStore(new_url), "old": SqlStore(old_url)}
         try:
-            for part, now in ((events[:first], T0 + 3 * 86_400), (events[first:], T0 + 6 * 86_400)):
+            for part, now in (
+                (opened + events[:first], T0 + 3 * 86_400),
+                (events[first:] + moved, T0 + 6 * 86_400),
+            ):
                 for way, store in stores.items():
                     store.add_events(
                         [Incoming(e, "test", n) for n, e in enumerate(part)], received_at=now
                     )
-                    marks = store.dirty(1000)
-                    with monkeypatch.context() as m:
-                        if way == "old":
-                            m.setattr(recompute, "_rows_of", lambda *a: None)
-                        recompute.recompute_tickets(
-                            store, [tid for tid, _ in marks], demo_config, now, clear=marks
-                        )
+                    passed = _recompute(store, way, demo_config, now, monkeypatch)
+                event(f"a batch pass: {passed >= BATCH_TICKETS}")
             got = _stored(stores["new"])
             assert got == _stored(stores["old"])
-            event(f"records stored: {bool(got['records'])}, failed: {bool(got['failed_tickets'])}")
+            event(f"records stored: {bool(got['records'])}")
+        finally:
+            for store in stores.values():
+                store.close()
+
+
+@pytest.mark.parametrize("kind", STORES)
+@pytest.mark.parametrize(
+    ("spoil", "unreadable"),
+    [
+        ("kind = 'bogus'", True),
+        ("actor = 'robot'", True),
+        ("fields = '[1]'", True),
+        ("fields = '{\"status\": 5}'", False),
+        ('fields = \'{"tags": "x"}\'', False),
+    ],
+)
+def test_rows_the_table_refuses_fail_their_ticket_as_before(
+    kind: str,
+    spoil: str,
+    unreadable: bool,
+    demo_config: Configuration,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a stored row no Event or table can be made of: the pass falls back to the former way,
+    # which sets the ticket aside (or computes it alone) with the same error as before
+    events = [
+        _plain(f"e-T{k:02d}", k, T0 + k, Kind.CREATED, {"status": "new"})
+        for k in range(BATCH_TICKETS + 2)
+    ]
+    with _two_urls(kind) as (new_url, old_url):
+        stores = {"new": SqlStore(new_url), "old": SqlStore(old_url)}
+        try:
+            for way, store in stores.items():
+                store.add_events(
+                    [Incoming(e, "test", n) for n, e in enumerate(events)], received_at=T0
+                )
+                with store._write.begin() as conn:
+                    conn.execute(sa.text(f"UPDATE events SET {spoil} WHERE event_id = 'e-T03'"))
+                _recompute(store, way, demo_config, T0 + 3600, monkeypatch)
+            got = _stored(stores["new"])
+            assert got == _stored(stores["old"])
+            assert len(got["tickets"]) >= BATCH_TICKETS  # the other tickets were stored
+            # a row no event can be made of sets its ticket aside; the others it computes
+            assert [r[0] for r in got["failed_tickets"]] == (["T03"] if unreadable else [])
         finally:
             for store in stores.values():
                 store.close()
