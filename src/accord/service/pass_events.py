@@ -6,8 +6,9 @@ take the events apart again into the engine's events table
 tickets' summaries (:func:`accord.service.recompute.summarize`). Here one walk over the rows
 (``seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields`` with the fields as JSON
 text, as the SQL store reads them) gives both: the same table, column for column, and the
-same summaries. Anything these rows hold that ``events_to_table`` would refuse raises
-``ValueError`` here too, and the caller then takes the former way, event objects and all.
+same summaries. Anything these rows hold that no Event or ``events_to_table`` would take
+raises here too (an unknown kind or actor, fields that are no JSON object, a standard field
+that is no text), and the caller then takes the former way, event objects and all.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from accord.io.store.sql.rows import _event_from_values
 
 Row = tuple[Any, ...]  # seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields text
 
-_SUMMARY_FIELDS = ("customer", "team", "priority", "status", "assignee")
 _SETS_FIELDS = frozenset({Kind.CREATED.value, Kind.UPDATED.value})
 _KINDS = frozenset(k.value for k in Kind)
 _ACTORS = frozenset(a.value for a in Actor)
@@ -56,7 +56,7 @@ def pass_columns(
 ) -> tuple[pa.Table, dict[str, TicketSummary]]:
     """The events table of every ticket of ``rows`` that has events (tickets in ``rows``'s
     order, each one's rows in arrival order, as ``events_to_table`` took them) and each such
-    ticket's summary at ``as_of``; ``ValueError`` where ``events_to_table`` would raise."""
+    ticket's summary at ``as_of``; raises where making the events or the table would."""
     tickets = [tid for tid, got in rows.items() if got]
     every = [row for tid in tickets for row in rows[tid]]
     # the columns the rows hold as they are: transposed at C speed

@@ -13,7 +13,9 @@
   engine, whose figures it equals record for record; its records carry no explanation, which
   no read takes from the store (a ticket's clocks are explained from its events when read).
   Smaller passes, and the tickets of a pass the batch engine fails on, are computed by the
-  reference engine one ticket at a time.
+  reference engine one ticket at a time. On a SQL store a batch pass reads the events' rows
+  and makes the engine's table and the summaries from them directly
+  (:mod:`accord.service.pass_events`), without an Event object per row.
 - A ticket that cannot be recomputed (its clocks cannot be computed, or the store refuses
   them) is set aside as a failed ticket, with its error, and the others go on: its mark is
   cleared, so neither the loop nor a restart retries it again and again; a new event for it,
