@@ -12,7 +12,8 @@ connection under SQLAlchemy's, in the same transaction), with plain tuples: SQLA
 per-row parameter processing and result rows cost more than the database's own work here. The
 JSON columns are compared and written as the JSON text the store writes everywhere
 (:func:`~accord.io.store.sql.connection._dumps`), read back as text (``CAST``): a row stored
-with other spacing is merely written again."""
+with other spacing is merely written again. On PostgreSQL the writes go a statement a kind
+(``COPY``, arrays: :mod:`accord.io.store.sql.changed_pg`), on SQLite by ``executemany``."""
 
 from __future__ import annotations
 
@@ -163,7 +164,7 @@ def write_changed_values(
                 if changed:
                     updates.setdefault(changed, []).append((*(values[i] for i in changed), *key))
         gone = [key for key in stored if key not in seen]
-        if conn.dialect.name == "postgresql":  # a statement a kind, not a row (changed_pg.py)
+        if pg:  # a statement a kind, not a row (changed_pg.py)
             write_sets(cursor, pg_statements(table, tuple(keys)), gone, updates, inserts)
             return
         writes = [(st.delete, gone), *((st.update(c), p) for c, p in updates.items())]
