@@ -13,7 +13,9 @@
   engine, whose figures it equals record for record; its records carry no explanation, which
   no read takes from the store (a ticket's clocks are explained from its events when read).
   Smaller passes, and the tickets of a pass the batch engine fails on, are computed by the
-  reference engine one ticket at a time.
+  reference engine one ticket at a time. On a SQL store a batch pass reads the events' rows
+  and makes the engine's table and the summaries from them directly
+  (:mod:`accord.service.pass_events`), without an Event object per row.
 - A ticket that cannot be recomputed (its clocks cannot be computed, or the store refuses
   them) is set aside as a failed ticket, with its error, and the others go on: its mark is
   cleared, so neither the loop nor a restart retries it again and again; a new event for it,
@@ -28,6 +30,8 @@ import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from accord.core.config.resolved import Configuration
 from accord.core.engine import compute_ticket
 from accord.core.engine.batch import compute_partition, events_to_table, records_from_table
@@ -37,6 +41,7 @@ from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.errors import AccordError, ConflictError, NotFoundError, StoreError
 from accord.io.store import Store, TicketResult, TicketSummary
+from accord.service.pass_events import EventRows, Row, events_of_rows, pass_columns
 
 log = logging.getLogger("accord.service")
 
@@ -117,17 +122,62 @@ def recompute_tickets(
     anew); the others are stored. Only an unavailable store (:class:`StoreError`) stops the
     batch, whose marks then stay for the next pass."""
     failed: dict[str, str] = {}
-    events = _events_of(store, ticket_ids, failed)
-    results = compute_results(events, config, now, failed)
+    rows = _rows_of(store, ticket_ids)
+    results = _compute_rows(rows, config, now, failed) if rows is not None else None
+    if rows is None or results is None:  # the former way: every event an object
+        events = _events_of(store, ticket_ids, failed)
+        results = compute_results(events, config, now, failed)
+        highest = {tid: max(e.seq for e in evs) for tid, evs in events.items() if evs}
+    else:
+        highest = {tid: got[-1][0] for tid, got in rows.items() if got}  # in arrival order
     marks = dict(clear)
     saved = _save(store, results, [(t, m) for t, m in clear if t not in failed], failed)
     if failed:
         kept = [(tid, marks[tid]) for tid in failed if tid in marks]
         store.record_failures(failed, at=now, clear=kept)
     if on_saved is not None and saved:
-        seqs = {r.summary.ticket_id: max(e.seq for e in events[r.summary.ticket_id]) for r in saved}
-        on_saved(saved, seqs)
+        on_saved(saved, {r.summary.ticket_id: highest[r.summary.ticket_id] for r in saved})
     return Recomputed(len(saved), failed)
+
+
+def _rows_of(store: Store, ticket_ids: Collection[str]) -> dict[str, list[Row]] | None:
+    """The tickets' stored event rows, when the store hands them out (the SQL store); None
+    when it does not or cannot read them all (the former read then takes them one by one)."""
+    if not isinstance(store, EventRows):
+        return None
+    try:
+        return store.event_rows_of(ticket_ids)
+    except StoreError:
+        raise
+    except Exception:
+        log.exception("reading the event rows of %d tickets failed", len(ticket_ids))
+        return None
+
+
+def _compute_rows(
+    rows: Mapping[str, Sequence[Row]],
+    config: Configuration | None,
+    as_of: Instant,
+    failed: dict[str, str],
+) -> list[TicketResult] | None:
+    """:func:`compute_results` of the tickets of these rows. A batch pass goes from the rows
+    straight to the engine's table (:func:`pass_columns`, no Event made); a small pass, or
+    one whose rows the table refuses, through Event objects, as before. None when the rows
+    cannot even be made events: the former read then sets the bad tickets aside alone."""
+    tickets = {tid: got for tid, got in rows.items() if got}
+    if config is not None and len(tickets) >= BATCH_TICKETS:
+        try:
+            table, summaries = pass_columns(tickets, as_of)
+            records = _table_records(table, config, as_of)
+        except Exception:  # what the table refuses: the former way, which says why
+            pass
+        else:
+            return [TicketResult(s, records.get(tid, [])) for tid, s in summaries.items()]
+    try:
+        events = events_of_rows(tickets)
+    except Exception:
+        return None
+    return compute_results(events, config, as_of, failed)
 
 
 def compute_results(
@@ -168,6 +218,13 @@ def _batch_records(
     """The records of these tickets by the batch engine (the agreements' too when the
     configuration has agreements, as :func:`compute_result`), in the reference engine's order."""
     table = events_to_table(e for evs in tickets.values() for e in evs)
+    return _table_records(table, config, as_of)
+
+
+def _table_records(
+    table: pa.Table, config: Configuration, as_of: Instant
+) -> dict[str, list[MetricRecord]]:
+    """The records of an events table's tickets by the batch engine, as :func:`_batch_records`."""
     got = compute_partition(table, config, as_of, agreements=bool(config.agreements))
     out: dict[str, list[MetricRecord]] = {}
     for r in records_from_table(got):

@@ -15,16 +15,23 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
 from accord.core.events import Actor, Event, Kind
-from accord.core.records import MetricRecord, State, Warning_
+from accord.core.records import MetricRecord, State, Step, Warning_
 from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
 from accord.io.store import ClockQuery, SqlStore, Store, TicketResult
 from accord.io.store import schema as t
 from accord.io.store.base import SortKey, month_of
-from accord.io.store.sql.changed import _json_text
+from accord.io.store.sql.changed import _json_text, _statements
 from accord.io.store.sql.connection import _dumps
-from accord.io.store.sql.rows import _event_from_row, _record_row, _ticket_row, shared_as_of
+from accord.io.store.sql.rows import (
+    _event_from_row,
+    _record_row,
+    _record_values,
+    _ticket_row,
+    shared_as_of,
+)
 from tests.io.store.old_rows import save_before_0009, upgrade_to
 from tests.io.store.test_store import T0, ev, inc, rec, summary
 
@@ -306,3 +313,40 @@ def test_the_recompute_reads_the_events_sqlalchemy_reads(sql_url: str, events: l
         assert sum(len(v) for v in want.values()) == len(events)
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- a record's values
+
+
+_step = st.builds(
+    Step, st.integers(0, 10**9), st.text(max_size=4), st.text(max_size=4), st.text(max_size=3)
+)
+_record_draw = st.builds(
+    lambda ticket, key, v, state, warnings, steps, customer: replace(
+        _record(ticket, key, v),
+        state=state,
+        warnings=warnings,
+        explanation=steps,
+        customer=customer,
+    ),
+    st.sampled_from(["T1", "T2"]),
+    st.sampled_from(_KEYS),
+    _values,
+    st.sampled_from(list(State)),
+    st.lists(st.builds(Warning_, st.text(max_size=3), st.integers(0, 10**9)), max_size=2).map(
+        tuple
+    ),
+    st.lists(_step, max_size=2).map(tuple),
+    st.none() | st.text(max_size=3),
+)
+
+
+@given(_record_draw, st.none() | st.text(max_size=3), st.sampled_from([None, T0 + 600, T0 + 601]))
+def test_a_records_values_are_its_row_as_the_driver_takes_it(
+    record: MetricRecord, ticket_customer: str | None, as_of: int | None
+) -> None:
+    # the save makes each record's values straight from it: those of its row dict, in the
+    # table's column order, the JSON as the store's text
+    statements = _statements(t.records, ("ticket_id", "metric", "cycle"), sqlite.dialect())
+    want = statements.tuple_of(_record_row(record, ticket_customer, as_of))
+    assert _record_values(record, ticket_customer, as_of) == want

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -326,39 +327,26 @@ def records_from_table(tbl: pa.Table) -> list[MetricRecord]:
     }
     # few distinct texts (most records have no warning): each parsed once
     warnings: dict[str | None, tuple[Warning_, ...]] = {}
-    states = {s.value: s for s in State}
-    out: list[MetricRecord] = []
-    for i in range(tbl.num_rows):
-        start, as_of, text = c["start"][i], c["as_of"][i], c["warnings"][i]
-        assert start is not None and as_of is not None
+    for text in c["warnings"]:
         if text not in warnings:
             warnings[text] = _warnings(text)
-        out.append(
-            MetricRecord(
-                ticket_id=c["ticket_id"][i],
-                metric=c["metric"][i],
-                cycle=c["cycle"][i],
-                policy=c["policy"][i],
-                policy_version=c["policy_version"][i],
-                calendar=c["calendar"][i],
-                priority=c["priority"][i],
-                customer=c["customer"][i],
-                team=c["team"][i],
-                assignee=c["assignee"][i],
-                channel=c["channel"][i],
-                target=c["target"][i],
-                start=start,
-                stop=c["stop"][i],
-                due=c["due"][i],
-                breached_at=c["breached_at"][i],
-                business_elapsed=c["business_elapsed"][i],
-                paused_business=c["paused_business"][i],
-                calendar_elapsed=c["calendar_elapsed"][i],
-                state=states[c["state"][i]],
-                breached_now=c["breached_now"][i],
-                ever_breached=c["ever_breached"][i],
-                as_of=as_of,
-                warnings=warnings[text],
-            )
+    states = {s.value: s for s in State}
+    assert None not in c["start"] and None not in c["as_of"]
+    # positionally, in MetricRecord's field order, a column at a time: the records are made
+    # at C speed but for their own __init__
+    return list(
+        map(
+            MetricRecord,
+            *(c[name] for name in _RECORD_FIELDS[:19]),
+            [states[v] for v in c["state"]],
+            c["breached_now"],
+            c["ever_breached"],
+            c["as_of"],
+            [warnings[v] for v in c["warnings"]],
         )
-    return out
+    )
+
+
+# MetricRecord's fields up to its explanation, in order (records_from_table passes them so)
+_RECORD_FIELDS = tuple(f.name for f in dataclass_fields(MetricRecord))[:24]
+assert _RECORD_FIELDS[19:] == ("state", "breached_now", "ever_breached", "as_of", "warnings")

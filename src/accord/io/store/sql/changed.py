@@ -12,7 +12,8 @@ connection under SQLAlchemy's, in the same transaction), with plain tuples: SQLA
 per-row parameter processing and result rows cost more than the database's own work here. The
 JSON columns are compared and written as the JSON text the store writes everywhere
 (:func:`~accord.io.store.sql.connection._dumps`), read back as text (``CAST``): a row stored
-with other spacing is merely written again."""
+with other spacing is merely written again. On PostgreSQL the writes go a statement a kind
+(``COPY``, arrays: :mod:`accord.io.store.sql.changed_pg`), on SQLite by ``executemany``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from accord.io.store.sql.changed_pg import pg_statements, write_sets
 from accord.io.store.sql.connection import _dumps, driver_cursor
 
 Row = Mapping[str, Any]
@@ -40,6 +42,9 @@ class _Statements:
         self.json = frozenset(c.name for c in table.columns if isinstance(c.type, sa.JSON))
         self.keys = keys
         self.key_at = tuple(self.columns.index(k) for k in keys)
+        # a row's key as a tuple, at C speed (itemgetter of one index gives the bare value)
+        pick = itemgetter(*self.key_at)
+        self.key_getter = pick if len(self.key_at) > 1 else lambda row: (pick(row),)
         self.json_at = tuple(i for i, c in enumerate(self.columns) if c in self.json)
         self.getter = itemgetter(*self.columns)
         self.quoted = {c: quote(c) for c in self.columns}
@@ -54,6 +59,9 @@ class _Statements:
             for c in self.columns
         )
         self.select = f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} IN "
+        self.select_any = (
+            f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} = ANY(%s::text[])"
+        )
         self.where = " AND ".join(f"{self.quoted[k]} = {self.ph}" for k in keys)
         self.insert = (
             f"INSERT INTO {self.table} ({', '.join(self.quoted[c] for c in self.columns)}) "
@@ -116,22 +124,37 @@ def write_changed(
     """Make ``table``'s rows of these tickets (its ``ticket_id`` column) into ``new`` (every
     row those tickets must have): insert the new keys, delete the keys gone, and update in a
     stored row only the columns whose value differs."""
+    st = _statements(table, tuple(keys), conn.dialect)
+    write_changed_values(conn, table, keys, ticket_ids, [st.tuple_of(row) for row in new])
+
+
+def write_changed_values(
+    conn: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    ticket_ids: Sequence[str],
+    new: Sequence[tuple[Any, ...]],
+) -> None:
+    """:func:`write_changed` of rows already as the driver takes them (``tuple_of``: the
+    table's columns in order, the JSON columns as the store's JSON text)."""
     if not ticket_ids:
         return
     st = _statements(table, tuple(keys), conn.dialect)
-    statement = st.select + f"({', '.join([st.ph] * len(ticket_ids))})"
+    pg = conn.dialect.name == "postgresql"
     with driver_cursor(conn) as cursor:
-        cursor.execute(statement, tuple(ticket_ids))
-        key_at = st.key_at
-        stored = {tuple(row[i] for i in key_at): row for row in cursor.fetchall()}
+        if pg:  # one array: one statement text whatever the number of tickets
+            cursor.execute(st.select_any, (list(ticket_ids),))
+        else:
+            cursor.execute(st.select + f"({', '.join([st.ph] * len(ticket_ids))})", ticket_ids)
+        key_of = st.key_getter
+        stored = {key_of(row): row for row in cursor.fetchall()}
         inserts: list[tuple[Any, ...]] = []
         updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}  # changed columns: rows
         seen: set[tuple[Any, ...]] = set()
-        keyset = set(key_at)
+        keyset = set(st.key_at)
         width = range(len(st.columns))
-        for row in new:
-            values = st.tuple_of(row)
-            key = tuple(values[i] for i in key_at)
+        for values in new:
+            key = key_of(values)
             seen.add(key)
             before = stored.get(key)
             if before is None:
@@ -141,6 +164,9 @@ def write_changed(
                 if changed:
                     updates.setdefault(changed, []).append((*(values[i] for i in changed), *key))
         gone = [key for key in stored if key not in seen]
+        if pg:  # a statement a kind, not a row (changed_pg.py)
+            write_sets(cursor, pg_statements(table, tuple(keys)), gone, updates, inserts)
+            return
         writes = [(st.delete, gone), *((st.update(c), p) for c, p in updates.items())]
         for statement, params in [*writes, (st.insert, inserts)]:
             if params:

@@ -24,7 +24,7 @@ from accord.io.store.base import (
     conflict_problem,
 )
 from accord.io.store.refusals import refused_problem
-from accord.io.store.sql.changed import write_changed
+from accord.io.store.sql.changed import write_changed, write_changed_values
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
@@ -40,14 +40,14 @@ from accord.io.store.sql.ingest_writes import (
     mark_dirty,
     stored_digests,
 )
-from accord.io.store.sql.owners import locked_owners, move_owners
+from accord.io.store.sql.owners import _in, _params, locked_owners, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
     _event_from_row,
     _event_from_values,
     _event_row,
     _problem_row,
-    _record_row,
+    _record_values,
     _ticket_row,
     clearing,
     shared_as_of,
@@ -57,7 +57,7 @@ _TICKET_KEY = ("ticket_id",)
 # the columns _event_from_values takes, the JSON as text (as both drivers give it)
 _EVENTS_OF = (
     "SELECT seq, event_id, ticket_id, ts, ts_us, kind, actor, public, CAST(fields AS TEXT) "
-    "FROM events WHERE ticket_id IN "
+    "FROM events WHERE ticket_id"
 )
 _RECORD_KEY = ("ticket_id", "metric", "cycle")
 
@@ -197,15 +197,23 @@ class EventsPart(SqlBase):
 
     @_guard
     def events_of(self, ticket_ids: Collection[str]) -> dict[str, list[Event]]:
-        # the recompute's read of every event of its tickets: through the driver, as the
-        # recompute's writes (changed.py); the same events as _event_from_row makes
-        out: dict[str, list[Event]] = {tid: [] for tid in ticket_ids}
-        ph = "%s" if self.dialect == "postgresql" else "?"
+        # the same events as _event_from_row makes, read through the driver (event_rows_of)
+        rows = self.event_rows_of(ticket_ids)
+        return {tid: [_event_from_values(r) for r in got] for tid, got in rows.items()}
+
+    @_guard
+    def event_rows_of(self, ticket_ids: Collection[str]) -> dict[str, list[tuple[Any, ...]]]:
+        # events_of's rows as the driver gives them, no Event made: the recompute's batch
+        # pass turns them into the engine's columns itself (service/pass_events.py)
+        out: dict[str, list[tuple[Any, ...]]] = {tid: [] for tid in ticket_ids}
+        pg = self.dialect == "postgresql"
         with self._read.connect() as conn, conn.begin(), driver_cursor(conn) as cursor:
             for chunk in _chunks(sorted(out)):
-                cursor.execute(_EVENTS_OF + f"({', '.join([ph] * len(chunk))}) ORDER BY seq", chunk)
+                # on PostgreSQL one array, whatever the chunk's length: the driver parses a
+                # statement text it has not seen, and IN lists of every length are many texts
+                cursor.execute(f"{_EVENTS_OF} {_in(pg, chunk)} ORDER BY seq", _params(pg, chunk))
                 for row in cursor.fetchall():
-                    out[row[2]].append(_event_from_values(row))
+                    out[row[2]].append(row)
         return out
 
     @_guard
@@ -295,6 +303,17 @@ class EventsPart(SqlBase):
         if not results and not clear:
             return
         ids = list(dict.fromkeys(r.summary.ticket_id for r in results))
+        # the records' instant once per ticket, in its row (see migration 0009)
+        as_of = {r.summary.ticket_id: shared_as_of(r.records) for r in results}
+        # every record's row made before the write transaction (on SQLite the ingest waits
+        # for its lock), with the customer the summary names; a ticket whose stored owner
+        # says otherwise has its rows made again inside (ticket_customer below)
+        by_ticket: dict[str, list[tuple[Any, ...]]] = {tid: [] for tid in ids}
+        for r in results:
+            tid = r.summary.ticket_id
+            for rec in r.records:
+                values = _record_values(rec, r.summary.customer, as_of[tid])
+                by_ticket[values[0]].append(values)
         with self._writing() as conn:
             # the current customers, locked: a move stored since these summaries were computed
             # stands (and one being stored waits for this transaction, then moves its rows)
@@ -305,8 +324,15 @@ class EventsPart(SqlBase):
                 else r.summary.customer
                 for r in results
             }
-            # the records' instant once per ticket, in its row (see migration 0009)
-            as_of = {r.summary.ticket_id: shared_as_of(r.records) for r in results}
+            for r in results:
+                tid = r.summary.ticket_id
+                if current[tid] != r.summary.customer:
+                    for rec in r.records:
+                        values = _record_values(rec, r.summary.customer, as_of[tid])
+                        rows_of = by_ticket[values[0]]
+                        rows_of[rows_of.index(values)] = _record_values(
+                            rec, current[tid], as_of[tid]
+                        )
             ticket_rows = [
                 _ticket_row(
                     replace(r.summary, customer=current[r.summary.ticket_id]),
@@ -314,20 +340,12 @@ class EventsPart(SqlBase):
                 )
                 for r in results
             ]
-            record_rows = [
-                _record_row(rec, current[r.summary.ticket_id], as_of[r.summary.ticket_id])
-                for r in results
-                for rec in r.records
-            ]
-            by_ticket: dict[str, list[dict[str, Any]]] = {tid: [] for tid in ids}
-            for row in record_rows:
-                by_ticket[row["ticket_id"]].append(row)
             tickets_of = {row["ticket_id"]: row for row in ticket_rows}
             for chunk in _chunks(ids):
                 # only what changed is written (see changed.py): the same rows as a rewrite
                 write_changed(conn, t.tickets, _TICKET_KEY, chunk, [tickets_of[i] for i in chunk])
-                rows = [r for i in chunk for r in by_ticket[i]]
-                write_changed(conn, t.records, _RECORD_KEY, chunk, rows)
+                rows = [v for i in chunk for v in by_ticket[i]]
+                write_changed_values(conn, t.records, _RECORD_KEY, chunk, rows)
                 # computed and stored: no longer a failed ticket
                 failed = t.failed_tickets.c.ticket_id.in_(chunk)
                 conn.execute(t.failed_tickets.delete().where(failed))

@@ -25,6 +25,7 @@ from accord.io.store.base import (
     month_of,
 )
 from accord.io.store.refusals import keepable
+from accord.io.store.sql.changed import _json_text
 
 _CLEAR_DIRTY = t.dirty.delete().where(
     t.dirty.c.ticket_id == sa.bindparam("tid"), t.dirty.c.mark == sa.bindparam("m")
@@ -199,6 +200,60 @@ def _record_row(
         "start_month": month_of(r.start),
         "as_of_apart": None if r.as_of == ticket_as_of else r.as_of,
     }
+
+
+_STATE_TEXT = {s: s.value for s in State}
+
+
+def _record_values(
+    r: MetricRecord, ticket_customer: str | None, ticket_as_of: Instant | None = None
+) -> tuple[Any, ...]:
+    """:func:`_record_row` as the recompute's writes take it (``changed.py``): the values in
+    the records table's column order, the JSON columns as the store's JSON text; made
+    straight from the record, with no dict between (this runs for every record recomputed)."""
+    return (
+        r.ticket_id,
+        r.metric,
+        r.cycle,
+        r.policy,
+        r.policy_version,
+        r.calendar,
+        r.priority,
+        r.customer,
+        r.team,
+        r.assignee,
+        r.channel,
+        r.target,
+        r.start,
+        r.stop,
+        r.due,
+        r.breached_at,
+        r.business_elapsed,
+        r.paused_business,
+        r.calendar_elapsed,
+        _STATE_TEXT[r.state],  # an enum's .value is a Python property: a dict is quicker
+        r.breached_now,
+        r.ever_breached,
+        _json_text([[w.threshold, w.at] for w in r.warnings]) if r.warnings else "[]",
+        _json_text([[s.at, s.what, s.detail, s.event_id] for s in r.explanation])
+        if r.explanation
+        else "[]",
+        ticket_customer,
+        is_queued(r),
+        r.due if r.due is not None else NO_DUE,
+        month_of(r.start),
+        None if r.as_of == ticket_as_of else r.as_of,
+    )
+
+
+# _record_values's order, held to the table's (a column added must be added there too)
+assert tuple(c.name for c in t.records.columns) == (
+    "ticket_id", "metric", "cycle", "policy", "policy_version", "calendar", "priority",
+    "customer", "team", "assignee", "channel", "target", "start", "stop", "due", "breached_at",
+    "business_elapsed", "paused_business", "calendar_elapsed", "state", "breached_now",
+    "ever_breached", "warnings", "explanation", "ticket_customer", "queued", "due_sort",
+    "start_month", "as_of_apart",
+)  # fmt: skip
 
 
 def _record_from_row(row: Any) -> MetricRecord:
