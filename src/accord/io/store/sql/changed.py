@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from accord.io.store.sql.changed_pg import pg_statements, write_sets
-from accord.io.store.sql.connection import _dumps, driver_cursor
+from accord.io.store.sql.connection import _dumps, driver_cursor, pg_each_key
 
 Row = Mapping[str, Any]
 
@@ -59,8 +59,8 @@ class _Statements:
             for c in self.columns
         )
         self.select = f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} IN "
-        self.select_any = (
-            f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} = ANY(%s::text[])"
+        self.select_any = pg_each_key(
+            f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']}"
         )
         self.where = " AND ".join(f"{self.quoted[k]} = {self.ph}" for k in keys)
         self.insert = (

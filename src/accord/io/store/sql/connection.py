@@ -150,6 +150,23 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]
         yield items[i : i + size]
 
 
+def pg_each_key(select: str, *, order: str = "") -> str:
+    """``select`` (a ``SELECT`` whose ``WHERE`` ends with the key column, as ``... WHERE
+    ticket_id``) for the keys of one text array parameter, on PostgreSQL: one index look-up a
+    key (a ``LATERAL`` join over the array), the rows ordered by the key's place in the array
+    and then by ``order`` (a column of the select, as ``r.seq``) when given.
+
+    Why not ``= ANY(array)``: for hundreds of tickets of several rows each (a recompute pass),
+    the planner costs the index look-ups as random reads of a disk and scans the whole table
+    instead, with parallel workers; in a store of 600,000 events that is about 100 ms of two
+    cores' time against 16 ms for the look-ups, and it grows with the table."""
+    tail = f" ORDER BY k.n, {order}" if order else ""
+    return (
+        "SELECT r.* FROM unnest(%s::text[]) WITH ORDINALITY AS k(key, n) "
+        f"CROSS JOIN LATERAL ({select} = k.key OFFSET 0) AS r{tail}"
+    )
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema up to date (Alembic, with the migrations shipped in the package)."""
     cfg = AlembicConfig()

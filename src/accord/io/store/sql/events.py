@@ -31,6 +31,7 @@ from accord.io.store.sql.connection import (
     _chunks,
     _guard,
     driver_cursor,
+    pg_each_key,
     refusal_text,
     refused,
 )
@@ -40,7 +41,7 @@ from accord.io.store.sql.ingest_writes import (
     mark_dirty,
     stored_digests,
 )
-from accord.io.store.sql.owners import _in, _params, locked_owners, move_owners
+from accord.io.store.sql.owners import _params, locked_owners, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
     _event_from_row,
@@ -59,6 +60,14 @@ _EVENTS_OF = (
     "SELECT seq, event_id, ticket_id, ts, ts_us, kind, actor, public, CAST(fields AS TEXT) "
     "FROM events WHERE ticket_id"
 )
+# each ticket's events in arrival order (the order between tickets does not matter)
+_EVENTS_OF_PG = pg_each_key(_EVENTS_OF, order="r.seq")
+
+
+def _events_in(chunk: Sequence[str]) -> str:
+    return f"{_EVENTS_OF} IN ({', '.join('?' for _ in chunk)}) ORDER BY seq"
+
+
 _RECORD_KEY = ("ticket_id", "metric", "cycle")
 
 
@@ -211,7 +220,7 @@ class EventsPart(SqlBase):
             for chunk in _chunks(sorted(out)):
                 # on PostgreSQL one array, whatever the chunk's length: the driver parses a
                 # statement text it has not seen, and IN lists of every length are many texts
-                cursor.execute(f"{_EVENTS_OF} {_in(pg, chunk)} ORDER BY seq", _params(pg, chunk))
+                cursor.execute(_EVENTS_OF_PG if pg else _events_in(chunk), _params(pg, chunk))
                 for row in cursor.fetchall():
                     out[row[2]].append(row)
         return out

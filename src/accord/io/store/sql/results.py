@@ -24,6 +24,7 @@ from accord.io.store.sql.connection import (
     _chunks,
     _guard,
     driver_cursor,
+    pg_each_key,
 )
 from accord.io.store.sql.rows import (
     TICKET_AS_OF,
@@ -172,8 +173,8 @@ class ResultsPart(SqlBase):
             pg = self.dialect == "postgresql"
             with self._read.connect() as conn, conn.begin(), driver_cursor(conn) as cursor:
                 for chunk in _chunks(sorted(set(ticket_ids))):
-                    test = "= ANY(%s::text[])" if pg else f"IN ({', '.join('?' * len(chunk))})"
-                    cursor.execute(f"{_KEYS_OF} {test}", (list(chunk),) if pg else chunk)
+                    sql = _KEYS_OF_PG if pg else f"{_KEYS_OF} IN ({', '.join('?' * len(chunk))})"
+                    cursor.execute(sql, (list(chunk),) if pg else chunk)
                     yield [tuple(r) for r in cursor.fetchall()]
             return
         with self._read.connect() as conn:
@@ -186,6 +187,7 @@ _KEYS_OF = (
     "SELECT ticket_id, metric, priority, policy, team, ticket_customer, start_month, state, due "
     "FROM records WHERE target IS NOT NULL AND ticket_id"
 )
+_KEYS_OF_PG = pg_each_key(_KEYS_OF)
 
 
 def _backlog(conn: Connection) -> tuple[int, int]:
