@@ -25,7 +25,6 @@ from accord.demo.generate import generate_events
 from accord.errors import InputError, StoreError
 from accord.service import recompute
 from accord.service.recompute import Recomputer
-from accord.service.recompute_process import workers_for
 from accord.service.settings import Settings
 from tests.service.conftest import T0, Api
 from tests.service.stores import STORES, api_over
@@ -179,20 +178,11 @@ def test_a_progress_that_raises_stops_every_worker_and_the_rest_waits_in_the_sto
         assert left == marked - worker.recomputed > 0
 
 
-def test_the_number_of_workers_is_read_from_the_environment_and_must_be_at_least_one() -> None:
+def test_the_number_of_workers_must_be_at_least_one() -> None:
     assert Settings.from_env({"ACCORD_RECOMPUTE_WORKERS": "3"}).recompute_workers == 3
-    assert Settings.from_env({}).recompute_workers is None
+    assert Settings().recompute_workers == 2
     with pytest.raises(InputError, match="recompute_workers"):
         Settings.from_env({"ACCORD_RECOMPUTE_WORKERS": "0"})
-    with pytest.raises(InputError, match="ACCORD_RECOMPUTE_WORKERS"):
-        Settings.from_env({"ACCORD_RECOMPUTE_WORKERS": "two"})
-
-
-def test_unless_asked_postgresql_gets_two_workers_and_sqlite_one() -> None:
-    assert workers_for("postgresql+psycopg://u@h/db", None) == 2
-    assert workers_for("sqlite:////tmp/accord.db", None) == 1
-    assert workers_for("sqlite:////tmp/accord.db", 3) == 3
-    assert workers_for("postgresql+psycopg://u@h/db", 1) == 1
 
 
 def test_one_worker_drains_as_before(tmp_path: Path) -> None:

@@ -48,16 +48,6 @@ STOP_WAIT = 10.0  # seconds a stopping child may take to finish its pass
 Passed = Callable[[Mapping[str, int]], None]
 
 
-def workers_for(url: str, asked: int | None) -> int:
-    """The recompute process's workers: as asked, else by the store. On PostgreSQL two: a
-    pass waits on the database most of its time, and the database serves two passes at once.
-    On SQLite one: there is one writer at a time, and a second pass would take the writer's
-    turns from ingest (measured: fewer events acknowledged, no shorter wait for the clocks)."""
-    if asked is not None:
-        return asked
-    return 2 if url.startswith("postgresql") else 1
-
-
 class RecomputeProcess:
     """Runs the recompute in a child process, restarted if it dies; thread-safe."""
 

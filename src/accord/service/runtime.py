@@ -37,7 +37,7 @@ from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
 from accord.service.recompute import Jobs, Recomputer, summarize
-from accord.service.recompute_process import RecomputeProcess, workers_for
+from accord.service.recompute_process import RecomputeProcess
 from accord.service.records_view import RecordsView
 from accord.service.settings import Settings
 from accord.service.snapshots import Snapshots
@@ -298,7 +298,7 @@ class Runtime:
                     self._process_url,
                     interval=self.settings.recompute_interval,
                     batch=self.settings.recompute_batch,
-                    workers=workers_for(self._process_url, self.settings.recompute_workers),
+                    workers=self.settings.recompute_workers,
                     sqlite_synchronous=self.settings.sqlite_synchronous,
                     on_pass=self._saved_elsewhere,
                     on_drained=self.alerting.notify,

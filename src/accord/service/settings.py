@@ -38,8 +38,8 @@ class Settings:
     recompute_interval: float = 0.1
     recompute_batch: int = 500
     # passes at once in the recompute process (threads, a connection each): while one waits
-    # on the database another computes. None: by the store (recompute_process.workers_for)
-    recompute_workers: int | None = None
+    # on the database another computes
+    recompute_workers: int = 2
     # run that recompute in a process of its own (another core than ingest and reads) when
     # the store can be shared: a SQL store with a file or a server; else in a thread
     recompute_process: bool = True
@@ -67,7 +67,7 @@ class Settings:
                 f"alert_poll: {self.alert_poll:g} s; it must be above 0 and at most "
                 f"{MAX_ALERT_POLL:g} s, so that alerts go out within 60 s of their threshold"
             )
-        if self.recompute_workers is not None and self.recompute_workers < 1:
+        if self.recompute_workers < 1:
             raise InputError("recompute_workers: must be 1 or more")
         if self.alert_figures_every <= 0:
             raise InputError("alert_figures_every: must be above 0 seconds")
@@ -91,9 +91,6 @@ class Settings:
         return replace(cls(), **values)
 
 
-_OPTIONAL_INTS = frozenset({"recompute_workers"})  # None by default: no type to read it by
-
-
 def _convert(name: str, raw: str, default: Any) -> Any:
     try:
         if isinstance(default, bool):
@@ -102,7 +99,7 @@ def _convert(name: str, raw: str, default: Any) -> Any:
             if raw.strip().lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError(raw)
-        if isinstance(default, int) or name in _OPTIONAL_INTS:
+        if isinstance(default, int):
             return int(raw)
         if isinstance(default, float):
             return float(raw)
