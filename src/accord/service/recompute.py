@@ -288,14 +288,11 @@ def _save(
 class Recomputer:
     """Drains the store's recompute marks, in a background thread or on demand."""
 
-    def __init__(
-        self, store: Store, config_at: ConfigAt, clock: Clock, *, batch: int, workers: int = 1
-    ) -> None:
+    def __init__(self, store: Store, config_at: ConfigAt, clock: Clock, *, batch: int) -> None:
         self._store = store
         self._config_at = config_at
         self._clock = clock
         self._batch = batch
-        self._workers = max(1, workers)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one drain at a time
@@ -308,102 +305,25 @@ class Recomputer:
     def drain(self, progress: Callable[[int], None] | None = None) -> int:
         """Recompute every marked ticket; return how many were recomputed. ``progress``
         hears the number recomputed so far, a batch at a time."""
-        with self._lock:
-            if self._workers == 1:
-                return self._drain_alone(progress)
-            return self._drain_together(progress)
-
-    def _drain_alone(self, progress: Callable[[int], None] | None) -> int:
         done = 0
-        while True:
-            marks = self._store.dirty(self._batch)
-            if not marks:
-                if done and self.on_drained is not None:
-                    self.on_drained()
-                return done
-            now = self._clock()
-            config = self._config_at(now)
-            got = recompute_tickets(
-                self._store,
-                [tid for tid, _ in marks],
-                config,
-                now,
-                clear=marks,
-                on_saved=self.on_saved,
-            )
-            done += len(marks)
-            self.recomputed += len(marks)
-            self.failed += len(got.failed)
-            if progress is not None:
-                progress(done)
-
-    def _drain_together(self, progress: Callable[[int], None] | None) -> int:
-        """The drain by several workers (threads, each pass on its own connection), each
-        taking the longest-waiting marks no other worker holds. A pass waits on the database
-        most of its time (reading the events, writing the rows): while one worker waits,
-        another computes. Tickets are never in two passes at once, so two passes never write
-        the same rows, and a mark is still cleared only if no event came in meanwhile."""
-        guard = threading.Lock()  # the marks held, the counters and the callbacks
-        held: set[str] = set()
-        halt = threading.Event()
-        errors: list[BaseException] = []
-        done = [0]
-
-        def saved(results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:
-            if self.on_saved is not None:
-                with guard:
-                    self.on_saved(results, seqs)
-
-        def take() -> list[tuple[str, int]]:
-            with guard:
-                # the oldest marks, past those other workers hold
-                got = self._store.dirty(self._batch + len(held))
-                marks = [(tid, m) for tid, m in got if tid not in held][: self._batch]
-                held.update(tid for tid, _ in marks)
-                return marks
-
-        def work() -> None:
-            try:
-                while not halt.is_set():
-                    marks = take()
-                    if not marks:
-                        return
-                    try:
-                        now = self._clock()
-                        with guard:
-                            config = self._config_at(now)
-                        ids = [tid for tid, _ in marks]
-                        got = recompute_tickets(
-                            self._store, ids, config, now, clear=marks, on_saved=saved
-                        )
-                    finally:
-                        with guard:
-                            held.difference_update(tid for tid, _ in marks)
-                    with guard:
-                        done[0] += len(marks)
-                        self.recomputed += len(marks)
-                        self.failed += len(got.failed)
-                        if progress is not None:
-                            progress(done[0])
-            except BaseException as e:  # the first error ends the drain; the marks stay
-                with guard:
-                    errors.append(e)
-                halt.set()
-
-        threads = [
-            threading.Thread(target=work, name=f"accord-recompute-{n}", daemon=True)
-            for n in range(1, self._workers)
-        ]
-        for thread in threads:
-            thread.start()
-        work()  # this thread is a worker too
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        if done[0] and self.on_drained is not None:
-            self.on_drained()
-        return done[0]
+        with self._lock:
+            while True:
+                marks = self._store.dirty(self._batch)
+                if not marks:
+                    if done and self.on_drained is not None:
+                        self.on_drained()
+                    return done
+                now = self._clock()
+                ids = [tid for tid, _ in marks]
+                config = self._config_at(now)
+                got = recompute_tickets(
+                    self._store, ids, config, now, clear=marks, on_saved=self.on_saved
+                )
+                done += len(marks)
+                self.recomputed += len(marks)
+                self.failed += len(got.failed)
+                if progress is not None:
+                    progress(done)
 
     def notify(self) -> None:
         self._wake.set()

@@ -57,7 +57,6 @@ class RecomputeProcess:
         *,
         interval: float,
         batch: int,
-        workers: int = 1,
         sqlite_synchronous: str,
         on_pass: Passed,
         on_drained: Callable[[], None],
@@ -65,7 +64,6 @@ class RecomputeProcess:
         self._url = url
         self._interval = interval
         self._batch = batch
-        self._workers = workers
         self._sync = sqlite_synchronous
         self._on_pass = on_pass
         self._on_drained = on_drained
@@ -125,7 +123,6 @@ class RecomputeProcess:
                 self._url,
                 self._interval,
                 self._batch,
-                self._workers,
                 self._sync,
                 writer,
                 self._wake,
@@ -235,7 +232,6 @@ def child_main(
     url: str,
     interval: float,
     batch: int,
-    workers: int,
     sqlite_synchronous: str,
     out: Connection,
     wake: ProcessEvent,
@@ -266,7 +262,7 @@ def child_main(
         got = configs.current(now)
         return got[1] if got else None
 
-    recomputer = Recomputer(store, config_at, wall_clock, batch=batch, workers=workers)
+    recomputer = Recomputer(store, config_at, wall_clock, batch=batch)
     pending: dict[str, int] = {}
 
     def saved(results: Sequence[TicketResult], seqs: Mapping[str, int]) -> None:

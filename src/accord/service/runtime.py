@@ -298,7 +298,6 @@ class Runtime:
                     self._process_url,
                     interval=self.settings.recompute_interval,
                     batch=self.settings.recompute_batch,
-                    workers=self.settings.recompute_workers,
                     sqlite_synchronous=self.settings.sqlite_synchronous,
                     on_pass=self._saved_elsewhere,
                     on_drained=self.alerting.notify,

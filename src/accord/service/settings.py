@@ -37,9 +37,6 @@ class Settings:
     # the background recompute of touched tickets: how often it looks, how many per pass
     recompute_interval: float = 0.1
     recompute_batch: int = 500
-    # passes at once in the recompute process (threads, a connection each): while one waits
-    # on the database another computes
-    recompute_workers: int = 2
     # run that recompute in a process of its own (another core than ingest and reads) when
     # the store can be shared: a SQL store with a file or a server; else in a thread
     recompute_process: bool = True
@@ -67,8 +64,6 @@ class Settings:
                 f"alert_poll: {self.alert_poll:g} s; it must be above 0 and at most "
                 f"{MAX_ALERT_POLL:g} s, so that alerts go out within 60 s of their threshold"
             )
-        if self.recompute_workers < 1:
-            raise InputError("recompute_workers: must be 1 or more")
         if self.alert_figures_every <= 0:
             raise InputError("alert_figures_every: must be above 0 seconds")
         if self.metrics_clocks_every < 0:
