@@ -26,22 +26,23 @@ clocks before the solve; the creation always comes first. An update with none of
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import (
-    CanonicalDict,
     Conversion,
+    EventParts,
     JsonImporter,
     RowError,
     canonical_value,
-    make_event,
+    event_of,
     targets_by_source,
     text_of,
 )
 from accord.io.importers.mapping import ImportMapping, Role
+from accord.io.importers.memo import MEMO, InstantTexts, exact_key
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SOURCE_STATUS, status_category
 
@@ -96,6 +97,9 @@ class ZendeskImporter(JsonImporter):
     unchanged_means: ClassVar[str] = "notifications, unmapped fields or SLA metric events only"
     list_keys: ClassVar[frozenset[str]] = frozenset({"audits", "ticket_events"})
     wrapper_keys: ClassVar[frozenset[str]] = frozenset({"audit"})
+    # the columnar importer converts records speculatively, a batch at a time
+    # (:mod:`~accord.io.importers.zendesk_batches`), through :meth:`convert_with`
+    speculative: ClassVar[bool] = True
     roles: ClassVar[tuple[Role, ...]] = (
         Role("status", help="the Zendesk field that holds the status (status)"),
         Role("requester", help="the field naming the requester (requester_id)"),
@@ -107,36 +111,52 @@ class ZendeskImporter(JsonImporter):
         self._targets = targets_by_source(mapping)
         self._status = mapping.column("status") or "status"
         self._requester = mapping.column("requester") or "requester_id"
+        self._instants = InstantTexts(mapping)  # each distinct instant text read once
+        self._values: dict[Any, list[tuple[str, FieldValue]]] = {}  # see ``_apply``
 
     def convert(self, row: SourceRow) -> Conversion:
+        got = self.convert_with(row, self._tickets.get)
+        if got is None:
+            return Conversion()  # another kind of ticket event: SLA metric events and the like
+        ticket, parts, state = got
+
+        def commit() -> None:
+            self._tickets[ticket] = state
+
+        return Conversion([event_of(p) for p in parts], commit)
+
+    def convert_with(
+        self, row: SourceRow, known_of: Callable[[str], _Ticket | None]
+    ) -> tuple[str, list[EventParts], _Ticket] | None:
+        """A record's ticket, events (as parts) and the ticket's state once it is accepted,
+        given what the ticket's earlier accepted records left (``known_of``); ``None`` for a
+        ticket event of another kind. Raises :class:`RowError` (never from the state: a
+        record that fails, fails whatever the ticket's earlier records left)."""
         rec = row.data
         if "events" in rec:
             events, incremental = rec["events"], False
         elif "child_events" in rec:
             events, incremental = rec["child_events"], True
         elif "event_type" in rec or "metric" in rec:
-            return Conversion()  # another kind of ticket event: SLA metric events and the like
+            return None
         else:
             raise RowError("*", "not a ticket audit ('events') nor a ticket event ('child_events')")
         ticket = text_of(rec.get("ticket_id"))
         if ticket is None:
             raise RowError("ticket_id", "the ticket id is missing")
         raw_ts = rec.get("created_at") or rec.get("timestamp")
-        try:
-            ts = self.mapping.parse_ts(raw_ts)
-        except ValueError as exc:
-            raise RowError("created_at", str(exc)) from None
+        ts = self._instants.parse(raw_ts, "created_at")
         audit = text_of(rec.get("id")) or f"{ticket}@{raw_ts}"
         author = text_of(rec.get("author_id", rec.get("updater_id")))
         via = rec.get("via")
         channel = via.get("channel") if isinstance(via, Mapping) else via
 
-        known = self._tickets.get(ticket)
+        known = known_of(ticket)
         requester = known.requester if known is not None else None
         creates = False
         fields: dict[str, FieldValue] = {}
-        messages: list[CanonicalDict] = []
-        ratings: list[CanonicalDict] = []
+        messages: list[EventParts] = []
+        ratings: list[EventParts] = []
         # field changes first: the creating audit may list the requester after the comment
         for e in events:
             kind = e.get("type") or e.get("event_type")
@@ -148,54 +168,56 @@ class ZendeskImporter(JsonImporter):
                     self._apply(fields, name, value)
         for n, e in enumerate(events):
             kind = e.get("type") or e.get("event_type")
-            eid = f"zendesk:{audit}:{text_of(e.get('id')) or n}"
             if kind in _COMMENTS:
                 if e.get("comment_present") is False:
                     continue
                 public = e.get("public", e.get("comment_public"))
                 who = text_of(e.get("author_id")) or author
-                messages.append(
-                    make_event(
-                        eid,
-                        ticket,
-                        ts,
-                        "message",
-                        actor=self._actor(who, requester),
-                        public=public is True,
-                    )
-                )
+                eid = f"zendesk:{audit}:{text_of(e.get('id')) or n}"
+                actor = self._actor(who, requester)
+                messages.append((eid, ticket, ts, "message", actor, public is True, None))
             elif kind == "SatisfactionRating":
                 score = str(e.get("score") or "").strip().lower()
                 if score in _RATINGS:
-                    ratings.append(
-                        make_event(
-                            eid, ticket, ts, "rating", actor="customer", fields={"rating": score}
-                        )
-                    )
+                    eid = f"zendesk:{audit}:{text_of(e.get('id')) or n}"
+                    rating: dict[str, FieldValue] = {"rating": score}
+                    ratings.append((eid, ticket, ts, "rating", "customer", None, rating))
         first = creates and (known is None or not known.created)
         if first and channel is not None and VIA_CHANNEL in self._targets:
             for target in self._targets[VIA_CHANNEL]:
                 fields[target.name] = canonical_value(self.mapping, target, channel)
-        out: list[CanonicalDict] = []
-        change = None
+        out: list[EventParts]
+        change: EventParts | None = None
         if fields or first:
             kind = "created" if first else "updated"
             if first:
                 fields = {k: v for k, v in fields.items() if v is not None and v != ()}
-            change = make_event(f"zendesk:{audit}", ticket, ts, kind, fields=fields)
+            change = (f"zendesk:{audit}", ticket, ts, kind, None, None, fields)
         if first and change is not None:
             out = [change, *messages, *ratings]
         else:
             out = [*messages, *([change] if change is not None else []), *ratings]
-
-        def commit() -> None:
-            t = self._tickets.setdefault(ticket, _Ticket())
-            t.requester = requester
-            t.created = t.created or creates
-
-        return Conversion(out, commit)
+        created = creates or (known is not None and known.created)
+        return ticket, out, _Ticket(requester, created)
 
     def _apply(self, fields: dict[str, FieldValue], name: str, value: Any) -> None:
+        """Set the canonical fields a source field's value gives (once per distinct value:
+        the same pairs, in the same order, as :meth:`_pairs` makes them)."""
+        key = exact_key(value)
+        if key is None:
+            fields.update(self._pairs(name, value))
+            return
+        mk = (name, key)
+        got = self._values.get(mk)
+        if got is None:
+            got = self._pairs(name, value)  # may raise: not kept
+            if len(self._values) >= MEMO:
+                self._values.clear()
+            self._values[mk] = got
+        fields.update(got)
+
+    def _pairs(self, name: str, value: Any) -> list[tuple[str, FieldValue]]:
+        fields: dict[str, FieldValue] = {}
         if name == self._status:
             status = text_of(value)
             if status is None:
@@ -204,6 +226,7 @@ class ZendeskImporter(JsonImporter):
             fields[SOURCE_STATUS] = status
         for target in self._targets.get(name, ()):
             fields[target.name] = canonical_value(self.mapping, target, value)
+        return list(fields.items())
 
     @staticmethod
     def _actor(author: str | None, requester: str | None) -> str:
