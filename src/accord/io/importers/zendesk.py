@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 from accord.core.events import FieldValue
 from accord.io.importers.base import (
@@ -73,10 +73,50 @@ _COMMENTS = frozenset({"Comment", "VoiceComment"})
 _RATINGS = frozenset({"good", "bad"})
 
 
+# the keys :meth:`ZendeskImporter.convert_with` reads of an audit's event, for the page
+# reader's typed decoding (``record_type``): an event of another shape sends its page to the
+# stdlib reader
+class _AuditEvent(TypedDict, total=False):
+    id: Any
+    type: Any
+    event_type: Any
+    field_name: Any
+    value: Any
+    public: Any
+    comment_public: Any
+    comment_present: Any
+    author_id: Any
+    score: Any
+
+
+class _Record(TypedDict, total=False):
+    id: Any
+    ticket_id: Any
+    created_at: Any
+    timestamp: Any
+    author_id: Any
+    updater_id: Any
+    via: Any
+    event_type: Any
+    metric: Any
+    events: list[_AuditEvent] | None
+    child_events: Any  # (a change names its field as a key: read whole)
+
+
 @dataclass(slots=True)
 class _Ticket:
     requester: str | None = None
     created: bool = False
+
+
+def _text(value: Any) -> str | None:
+    """``text_of``, texts and whole numbers first (what ids and users mostly are)."""
+    cls = value.__class__
+    if cls is str:
+        return value.strip() or None
+    if cls is int:
+        return str(value)
+    return text_of(value)
 
 
 def _changes(event: Mapping[str, Any], incremental: bool) -> Iterator[tuple[str, Any]]:
@@ -114,6 +154,9 @@ class ZendeskImporter(JsonImporter):
         self._instants = InstantTexts(mapping)  # each distinct instant text read once
         self._values: dict[Any, list[tuple[str, FieldValue]]] = {}  # see ``_apply``
 
+    def record_type(self) -> Any:
+        return _Record
+
     def convert(self, row: SourceRow) -> Conversion:
         got = self.convert_with(row, self._tickets.get)
         if got is None:
@@ -141,13 +184,13 @@ class ZendeskImporter(JsonImporter):
             return None
         else:
             raise RowError("*", "not a ticket audit ('events') nor a ticket event ('child_events')")
-        ticket = text_of(rec.get("ticket_id"))
+        ticket = _text(rec.get("ticket_id"))
         if ticket is None:
             raise RowError("ticket_id", "the ticket id is missing")
         raw_ts = rec.get("created_at") or rec.get("timestamp")
         ts = self._instants.parse(raw_ts, "created_at")
-        audit = text_of(rec.get("id")) or f"{ticket}@{raw_ts}"
-        author = text_of(rec.get("author_id", rec.get("updater_id")))
+        audit = _text(rec.get("id")) or f"{ticket}@{raw_ts}"
+        author = _text(rec.get("author_id", rec.get("updater_id")))
         via = rec.get("via")
         channel = via.get("channel") if isinstance(via, Mapping) else via
 
@@ -158,28 +201,40 @@ class ZendeskImporter(JsonImporter):
         messages: list[EventParts] = []
         ratings: list[EventParts] = []
         # field changes first: the creating audit may list the requester after the comment
+        # (each event's kind read once, the comments and ratings kept for the second pass)
+        requester_src = self._requester
+        apply = self._apply
+        kinds: list[Any] = []
         for e in events:
             kind = e.get("type") or e.get("event_type")
+            kinds.append(kind)
             if kind in ("Create", "Change"):
                 creates = creates or kind == "Create"
-                for name, value in _changes(e, incremental):
-                    if name == self._requester:
-                        requester = text_of(value)
-                    self._apply(fields, name, value)
-        for n, e in enumerate(events):
-            kind = e.get("type") or e.get("event_type")
+                if incremental:
+                    for name, value in _changes(e, incremental):
+                        if name == requester_src:
+                            requester = _text(value)
+                        apply(fields, name, value)
+                else:  # (``_changes`` of an audit's event, inline)
+                    name = e.get("field_name")
+                    if name is not None:
+                        name, value = str(name), e.get("value")
+                        if name == requester_src:
+                            requester = _text(value)
+                        apply(fields, name, value)
+        for n, (e, kind) in enumerate(zip(events, kinds, strict=True)):
             if kind in _COMMENTS:
                 if e.get("comment_present") is False:
                     continue
                 public = e.get("public", e.get("comment_public"))
-                who = text_of(e.get("author_id")) or author
-                eid = f"zendesk:{audit}:{text_of(e.get('id')) or n}"
+                who = _text(e.get("author_id")) or author
+                eid = f"zendesk:{audit}:{_text(e.get('id')) or n}"
                 actor = self._actor(who, requester)
                 messages.append((eid, ticket, ts, "message", actor, public is True, None))
             elif kind == "SatisfactionRating":
                 score = str(e.get("score") or "").strip().lower()
                 if score in _RATINGS:
-                    eid = f"zendesk:{audit}:{text_of(e.get('id')) or n}"
+                    eid = f"zendesk:{audit}:{_text(e.get('id')) or n}"
                     rating: dict[str, FieldValue] = {"rating": score}
                     ratings.append((eid, ticket, ts, "rating", "customer", None, rating))
         first = creates and (known is None or not known.created)

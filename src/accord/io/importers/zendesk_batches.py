@@ -28,6 +28,7 @@ import pyarrow as pa
 from accord.io.compression import Damaged
 from accord.io.importers.base import EventParts, RowError
 from accord.io.importers.columnar_json import JsonBatch
+from accord.io.importers.json_pages import PageRow, page_rows
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.zendesk import ZendeskImporter, _Ticket
 
@@ -58,7 +59,7 @@ def speculative_tables(run: ColumnarImportRun) -> Iterator[pa.Table]:
     progress, every = run.on_progress, run.progress_every
     pending: list[SourceRow] = []
     try:
-        for row in importer.read(run.source):
+        for row in page_rows(importer, run.source):
             stats.rows += 1
             if progress is not None and stats.rows % every == 0:
                 progress(run.source.position(), run.source.size)
@@ -81,6 +82,14 @@ def _convert(
     """``convert_with`` of a row, its problem worded as the row importer words it."""
     if row.problem is not None:
         return ("*", row.problem)
+    if row.__class__ is PageRow and row.typed:
+        try:
+            # the record trimmed to the keys the conversion reads converts as the whole
+            # record does; one that does not is converted whole, its problem worded on it
+            got = importer.convert_with(SourceRow(row.row, row.typed), known_of)
+            return None if got is None else _Done(*got)
+        except Exception:
+            pass
     try:
         got = importer.convert_with(row, known_of)
     except RowError as e:
