@@ -195,3 +195,40 @@ def test_a_refused_creation_leaves_no_requester_nor_creation_to_the_audits_after
     got = [(e.kind.value, e.actor) for e in col.events()]
     assert got == [("message", "agent"), ("created", None), ("message", "customer")]
     assert [q.row for q in col.quarantined] == [1, 2]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("cut", [0, 40, 200])
+def test_a_damaged_or_compressed_export_gives_the_row_importers_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compressed: bool, cut: int
+) -> None:
+    """An export cut short (``cut`` bytes before its end; 0: whole) keeps the records read
+    before the damage, worded alike; a gzipped one is read by the row reader, in batches."""
+    import gzip
+
+    monkeypatch.setattr(zendesk_batches, "BATCH_RECORDS", 2)
+    records = [
+        _audit(1, "2026-03-02T09:00:00Z", [*REPLY, *CREATE]),
+        _audit(2, "9999-12-31T23:59:59Z", REPLY),
+        _audit(3, "2026-03-02T10:00:00Z", REPLY),
+        _audit(4, "2026-03-02T11:00:00Z", [{"type": "Change", "field_name": "status"}]),
+        _audit(5, "2026-03-02T12:00:00Z", REPLY),
+    ]
+    text = json.dumps({"audits": records}).encode()
+    text = text[: len(text) - cut]
+    path = tmp_path / ("audits.json.gz" if compressed else "audits.json")
+    path.write_bytes(gzip.compress(text) if compressed else text)
+    got = []
+    for columnar in (False, True):
+        run = open_import(path, "zendesk", source_tz="Europe/Rome", columnar=columnar)
+        events: list[Any] = []
+        error = None
+        try:
+            for ev in run.events():
+                events.append(ev)
+        except Exception as e:  # the damage, after the events read before it
+            error = (type(e).__name__, str(e))
+        got.append((outcome(events, run), error))
+    assert got[0] == got[1]
+    assert got[0][0]["events"]  # the first audit's events were kept
+    assert (got[0][1] is None) == (cut == 0)
