@@ -192,7 +192,10 @@ class ZendeskImporter(JsonImporter):
         audit = _text(rec.get("id")) or f"{ticket}@{raw_ts}"
         author = _text(rec.get("author_id", rec.get("updater_id")))
         via = rec.get("via")
-        channel = via.get("channel") if isinstance(via, Mapping) else via
+        if via.__class__ is dict:  # (the usual: an ABC's isinstance costs more)
+            channel = via.get("channel")
+        else:
+            channel = via.get("channel") if isinstance(via, Mapping) else via
 
         known = known_of(ticket)
         requester = known.requester if known is not None else None
@@ -226,7 +229,7 @@ class ZendeskImporter(JsonImporter):
             if kind in _COMMENTS:
                 if e.get("comment_present") is False:
                     continue
-                public = e.get("public", e.get("comment_public"))
+                public = e["public"] if "public" in e else e.get("comment_public")
                 who = _text(e.get("author_id")) or author
                 eid = f"zendesk:{audit}:{_text(e.get('id')) or n}"
                 actor = self._actor(who, requester)
@@ -258,7 +261,8 @@ class ZendeskImporter(JsonImporter):
     def _apply(self, fields: dict[str, FieldValue], name: str, value: Any) -> None:
         """Set the canonical fields a source field's value gives (once per distinct value:
         the same pairs, in the same order, as :meth:`_pairs` makes them)."""
-        key = exact_key(value)
+        cls = value.__class__
+        key = (cls, value) if cls is str or cls is int else exact_key(value)  # (its key)
         if key is None:
             fields.update(self._pairs(name, value))
             return
