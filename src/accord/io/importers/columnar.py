@@ -43,6 +43,7 @@ from accord.io.importers.base import (
     RowError,
 )
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
+from accord.io.importers.columnar_checks import Checked
 from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
 from accord.io.importers.columnar_json import JsonBatch
 from accord.io.importers.columnar_json_runs import json_column_tables
@@ -54,6 +55,8 @@ from accord.io.importers.json_pages import PageRow, page_rows
 from accord.io.importers.servicenow import ServiceNowImporter
 from accord.io.importers.sources import SourceRow
 from accord.io.importers.tabular import SnapshotImporter, TabularImporter
+from accord.io.importers.zendesk import ZendeskImporter
+from accord.io.importers.zendesk_batches import speculative_tables
 
 TABLE_EVENTS = 1 << 16  # events a table when the row importer runs underneath
 
@@ -137,6 +140,10 @@ class ColumnarImportRun(ImportRun):
             and importer.batch_checks
             and type(importer).convert_parts is not JsonImporter.convert_parts
         )
+        # records whose conversion reads what earlier accepted ones left (Zendesk):
+        # converted speculatively a batch at a time (``zendesk_batches``)
+        self.speculative = isinstance(importer, ZendeskImporter)
+        self.json_batches = self.json_batches or self.speculative
         self._ticket_numbers: dict[str, int] = {}
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
@@ -154,7 +161,9 @@ class ColumnarImportRun(ImportRun):
             assert isinstance(self.importer, JsonImporter)
             columns = self.importer.columns()
             try:
-                if columns is not None:  # converted in columns, a gathering at a time
+                if self.speculative:
+                    yield from gc_paused(speculative_tables(self))
+                elif columns is not None:  # converted in columns, a gathering at a time
                     yield from gc_paused(json_column_tables(self, columns))
                 else:
                     yield from gc_paused(self._json_tables())
@@ -345,11 +354,19 @@ class ColumnarImportRun(ImportRun):
         self, batch: JsonBatch, early: list[tuple[SourceRow, str, str]]
     ) -> tuple[pa.Table | None, dict[int, tuple[str, str]]]:
         """Check a batch: quarantine (in source order) what failed, keep the rest."""
-        bad = list(early)
-        failed: dict[int, tuple[str, str]] = {}
         checked = None
         if len(batch):
             checked = batch.check(self.importer.mapping, self._tz, self.source.path)
+        return self._settle(batch, early, checked)
+
+    def _settle(
+        self, batch: JsonBatch, early: list[tuple[SourceRow, str, str]], checked: Checked | None
+    ) -> tuple[pa.Table | None, dict[int, tuple[str, str]]]:
+        """A checked batch (``checked``: ``batch.check``'s result, ``None`` for an empty
+        batch) settled: what failed quarantined in source order, the rest kept."""
+        bad = list(early)
+        failed: dict[int, tuple[str, str]] = {}
+        if checked is not None:
             failed = checked.failed
             bad.extend((batch.rows[r], *why) for r, why in failed.items())
         for row, fld, why in sorted(bad, key=lambda b: b[0].row):
