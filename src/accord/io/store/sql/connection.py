@@ -280,9 +280,6 @@ class SqlBase:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={sync}")
             cur.execute("PRAGMA busy_timeout=30000")
-            import os
-            for extra in filter(None, os.environ.get("XPRAGMA", "").split(";")):
-                cur.execute(f"PRAGMA {extra}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
