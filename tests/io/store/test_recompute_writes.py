@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from accord.io.store import ClockQuery, SqlStore, Store, TicketResult, TicketSum
 from accord.io.store import schema as t
 from accord.io.store.base import SortKey, month_of
 from accord.io.store.sql.changed import _diff, _json_text, _statements
-from accord.io.store.sql.connection import _dumps
+from accord.io.store.sql.connection import _WAL_CHECKPOINT_PAGES, _WRITE_CACHE_KIB, _dumps
 from accord.io.store.sql.rows import (
     _event_from_row,
     _record_row,
@@ -448,3 +449,22 @@ def test_a_save_clears_the_marks_it_was_given_and_no_renewed_one(store: Store) -
     assert {tid: store.get_ticket(tid) for tid in "ABC"} == {
         r.summary.ticket_id: r.summary for r in results
     }
+
+
+# ---------------------------------------------------------------- the writers' cache
+
+
+def test_sqlite_writers_keep_a_larger_cache_and_checkpoint_less_often(tmp_path: Path) -> None:
+    # the recompute's saves dirty thousands of pages a transaction: the write connections
+    # hold them (and let the WAL grow) where the readers keep SQLite's defaults
+    store = SqlStore(f"sqlite:///{tmp_path / 'cache.db'}")
+    try:
+        pragmas = ("cache_size", "wal_autocheckpoint", "journal_mode")
+        with store._write.connect() as conn:
+            wrote = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas]
+        with store._read.connect() as conn:
+            read = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas]
+    finally:
+        store.close()
+    assert wrote == [-_WRITE_CACHE_KIB, _WAL_CHECKPOINT_PAGES, "wal"]
+    assert read == [-2000, 1000, "wal"]
