@@ -8,6 +8,8 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
+from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,16 +22,17 @@ from sqlalchemy.dialects import sqlite
 from accord.core.events import Actor, Event, Kind
 from accord.core.records import MetricRecord, State, Step, Warning_
 from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT
-from accord.io.store import ClockQuery, SqlStore, Store, TicketResult
+from accord.io.store import ClockQuery, SqlStore, Store, TicketResult, TicketSummary
 from accord.io.store import schema as t
 from accord.io.store.base import SortKey, month_of
-from accord.io.store.sql.changed import _json_text, _statements
-from accord.io.store.sql.connection import _dumps
+from accord.io.store.sql.changed import _diff, _json_text, _statements
+from accord.io.store.sql.connection import _WAL_CHECKPOINT_PAGES, _WRITE_CACHE_KIB, _dumps
 from accord.io.store.sql.rows import (
     _event_from_row,
     _record_row,
     _record_values,
     _ticket_row,
+    _ticket_values,
     shared_as_of,
 )
 from tests.io.store.old_rows import save_before_0009, upgrade_to
@@ -350,3 +353,118 @@ def test_a_records_values_are_its_row_as_the_driver_takes_it(
     statements = _statements(t.records, ("ticket_id", "metric", "cycle"), sqlite.dialect())
     want = statements.tuple_of(_record_row(record, ticket_customer, as_of))
     assert _record_values(record, ticket_customer, as_of) == want
+
+
+# ---------------------------------------------------------------- a ticket's values
+
+
+_summary_draw = st.builds(
+    lambda tid, events, status, assignee, computed: replace(
+        summary(tid, events=events, computed_at=T0 + computed), status=status, assignee=assignee
+    ),
+    st.sampled_from(["T1", "T2"]),
+    st.integers(1, 5),
+    st.none() | st.text(max_size=3),
+    st.none() | st.text(max_size=3),
+    st.integers(0, 10**6),
+)
+
+
+@given(_summary_draw, st.none() | st.text(max_size=3), st.sampled_from([None, T0 + 600]))
+def test_a_tickets_values_are_its_row_as_the_driver_takes_it(
+    s: TicketSummary, customer: str | None, as_of: int | None
+) -> None:
+    # the save makes each ticket's values straight from its summary and current customer:
+    # those of the row dict of the summary with that customer, in the table's column order
+    statements = _statements(t.tickets, ("ticket_id",), sqlite.dialect())
+    want = statements.tuple_of(_ticket_row(replace(s, customer=customer), as_of))
+    assert _ticket_values(s, customer, as_of) == want
+
+
+# ---------------------------------------------------------------- the diff of stored rows
+
+
+def _diff_reference(
+    stored: dict[tuple[Any, ...], tuple[Any, ...]], new: list[tuple[Any, ...]], keys: int
+) -> tuple[list[tuple[Any, ...]], dict[tuple[int, ...], list[tuple[Any, ...]]]]:
+    # the former loop: column by column, the key's columns left out
+    inserts: list[tuple[Any, ...]] = []
+    updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+    for values in new:
+        key = values[:keys]
+        before = stored.get(key)
+        if before is None:
+            inserts.append(values)
+            continue
+        changed = tuple(i for i in range(keys, len(values)) if before[i] != values[i])
+        if changed:
+            updates.setdefault(changed, []).append((*(values[i] for i in changed), *key))
+    return inserts, updates
+
+
+# rows of a two-column key and three values, as SQLite gives them back (booleans as 0 and 1)
+# and as the save makes them (True and False): equal values must not count as a change
+_cell = st.none() | st.integers(0, 2) | st.booleans() | st.sampled_from(["[]", "[1]", "a"])
+_stored_rows = st.dictionaries(
+    st.tuples(st.sampled_from(["T1", "T2"]), st.integers(1, 3)),
+    st.tuples(_cell, _cell, _cell),
+    max_size=6,
+)
+
+
+@given(_stored_rows, _stored_rows)
+def test_the_diff_finds_the_rows_and_columns_the_former_loop_found(
+    stored: dict[tuple[Any, ...], tuple[Any, ...]], wanted: dict[tuple[Any, ...], tuple[Any, ...]]
+) -> None:
+    before = {k: (*k, *v) for k, v in stored.items()}
+    new = [(*k, *v) for k, v in wanted.items()]
+    got = _diff(before, new, itemgetter(0, 1), range(5))
+    assert got == _diff_reference(before, new, 2)
+    # and the updates make each stored row into its new one
+    inserts, updates = got
+    rows = dict(before)
+    for changed, params in updates.items():
+        for p in params:
+            key = p[len(changed) :]
+            row = list(rows[key])
+            for i, v in zip(changed, p, strict=False):
+                row[i] = v
+            rows[key] = tuple(row)
+    rows.update({r[:2]: r for r in inserts})
+    assert {k: rows[k] for k in wanted} == {r[:2]: r for r in new}
+
+
+# ---------------------------------------------------------------- marks cleared by a save
+
+
+def test_a_save_clears_the_marks_it_was_given_and_no_renewed_one(store: Store) -> None:
+    store.add_events(inc(ev("e1", "A"), ev("e2", "B"), ev("e3", "C")), received_at=T0)
+    marks = dict(store.dirty(10))
+    # B marked again by a new event after its recompute read: its new mark stays
+    store.add_events(inc(ev("e4", "B")), received_at=T0 + 1)
+    results = [TicketResult(summary(tid), []) for tid in ("C", "A", "B")]
+    store.save_results(results, clear=[(tid, marks[tid]) for tid in ("C", "A", "B")])
+    assert [tid for tid, _ in store.dirty(10)] == ["B"]
+    assert dict(store.dirty(10))["B"] != marks["B"]
+    assert {tid: store.get_ticket(tid) for tid in "ABC"} == {
+        r.summary.ticket_id: r.summary for r in results
+    }
+
+
+# ---------------------------------------------------------------- the writers' cache
+
+
+def test_sqlite_writers_keep_a_larger_cache_and_checkpoint_less_often(tmp_path: Path) -> None:
+    # the recompute's saves dirty thousands of pages a transaction: the write connections
+    # hold them (and let the WAL grow) where the readers keep SQLite's defaults
+    store = SqlStore(f"sqlite:///{tmp_path / 'cache.db'}")
+    try:
+        pragmas = ("cache_size", "wal_autocheckpoint", "journal_mode")
+        with store._write.connect() as conn:
+            wrote = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas]
+        with store._read.connect() as conn:
+            read = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in pragmas]
+    finally:
+        store.close()
+    assert wrote == [-_WRITE_CACHE_KIB, _WAL_CHECKPOINT_PAGES, "wal"]
+    assert read == [-2000, 1000, "wal"]

@@ -18,8 +18,9 @@ with other spacing is merely written again. On PostgreSQL the writes go a statem
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Mapping, Sequence
+from itertools import compress
+from operator import itemgetter, ne
 from typing import Any
 
 import sqlalchemy as sa
@@ -114,18 +115,32 @@ def _statements(table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect) -> 
     return made
 
 
-def write_changed(
-    conn: Connection,
-    table: sa.Table,
-    keys: Sequence[str],
-    ticket_ids: Sequence[str],
-    new: Sequence[Row],
-) -> None:
-    """Make ``table``'s rows of these tickets (its ``ticket_id`` column) into ``new`` (every
-    row those tickets must have): insert the new keys, delete the keys gone, and update in a
-    stored row only the columns whose value differs."""
-    st = _statements(table, tuple(keys), conn.dialect)
-    write_changed_values(conn, table, keys, ticket_ids, [st.tuple_of(row) for row in new])
+def _diff(
+    stored: Mapping[tuple[Any, ...], Sequence[Any]],
+    new: Sequence[tuple[Any, ...]],
+    key_of: Callable[[Sequence[Any]], tuple[Any, ...]],
+    width: range,
+) -> tuple[list[tuple[Any, ...]], dict[tuple[int, ...], list[tuple[Any, ...]]]]:
+    """The rows of ``new`` to insert (their key not stored), and those to update grouped by
+    the columns that changed (changed columns: rows of the changed values, then the key)."""
+    inserts: list[tuple[Any, ...]] = []
+    updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+    get = stored.get
+    for values in new:
+        key = key_of(values)
+        before = get(key)
+        if before is None:
+            inserts.append(values)
+        elif tuple(before) != values:  # the common case: equal, compared at C speed
+            # the changed columns, found at C speed; the key's are equal (the key matched)
+            changed = tuple(compress(width, map(ne, before, values)))
+            if not changed:
+                continue
+            group = updates.get(changed)
+            if group is None:
+                group = updates[changed] = []
+            group.append((*[values[i] for i in changed], *key))
+    return inserts, updates
 
 
 def write_changed_values(
@@ -135,8 +150,10 @@ def write_changed_values(
     ticket_ids: Sequence[str],
     new: Sequence[tuple[Any, ...]],
 ) -> None:
-    """:func:`write_changed` of rows already as the driver takes them (``tuple_of``: the
-    table's columns in order, the JSON columns as the store's JSON text)."""
+    """Make ``table``'s rows of these tickets (its ``ticket_id`` column) into ``new`` (every
+    row those tickets must have, as the driver takes them: ``tuple_of``, the table's columns
+    in order, the JSON columns as the store's JSON text): insert the new keys, delete the keys
+    gone, and update in a stored row only the columns whose value differs."""
     if not ticket_ids:
         return
     st = _statements(table, tuple(keys), conn.dialect)
@@ -148,21 +165,8 @@ def write_changed_values(
             cursor.execute(st.select + f"({', '.join([st.ph] * len(ticket_ids))})", ticket_ids)
         key_of = st.key_getter
         stored = {key_of(row): row for row in cursor.fetchall()}
-        inserts: list[tuple[Any, ...]] = []
-        updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}  # changed columns: rows
-        seen: set[tuple[Any, ...]] = set()
-        keyset = set(st.key_at)
-        width = range(len(st.columns))
-        for values in new:
-            key = key_of(values)
-            seen.add(key)
-            before = stored.get(key)
-            if before is None:
-                inserts.append(values)
-            elif tuple(before) != values:  # the common case: equal, compared at C speed
-                changed = tuple(i for i in width if i not in keyset and before[i] != values[i])
-                if changed:
-                    updates.setdefault(changed, []).append((*(values[i] for i in changed), *key))
+        inserts, updates = _diff(stored, new, key_of, range(len(st.columns)))
+        seen = set(map(key_of, new))
         gone = [key for key in stored if key not in seen]
         if pg:  # a statement a kind, not a row (changed_pg.py)
             write_sets(cursor, pg_statements(table, tuple(keys)), gone, updates, inserts)

@@ -23,6 +23,16 @@ from accord.core.event_limits import escape_unstorable
 from accord.errors import InputError, StoreError
 
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+# A recompute's save dirties a page of nearly every index for each few rows it writes (their
+# keys are spread over the whole index): thousands of pages a transaction. With SQLite's
+# default 2 MiB cache the write connection read them again and again within one transaction
+# and spilled dirty ones to the WAL before the commit, and every commit went past the default
+# checkpoint (1,000 pages), copying back pages the next transaction dirtied again. A larger
+# cache for the writers (memory only as pages are used; reads keep the default) and a
+# checkpoint every 10,000 WAL pages (40 MiB) cut the store's reads ~15x and its writes ~20%
+# on the recompute's saves (docs/performance.md, "SQLite recompute writes").
+_WRITE_CACHE_KIB = 32 * 1024
+_WAL_CHECKPOINT_PAGES = 10_000
 _CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 _RETRIES = 5
 _RETURNING_ROWS = 16  # up to this many new ids, one INSERT ... RETURNING (see _add_events)
@@ -297,6 +307,9 @@ class SqlBase:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={sync}")
             cur.execute("PRAGMA busy_timeout=30000")
+            if immediate:  # the writers' connections only (see _WRITE_CACHE_KIB)
+                cur.execute(f"PRAGMA cache_size=-{_WRITE_CACHE_KIB}")
+                cur.execute(f"PRAGMA wal_autocheckpoint={_WAL_CHECKPOINT_PAGES}")
             cur.close()
 
         @sa.event.listens_for(engine, "begin")

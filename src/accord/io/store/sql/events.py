@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from accord.io.store.base import (
     conflict_problem,
 )
 from accord.io.store.refusals import refused_problem
-from accord.io.store.sql.changed import write_changed, write_changed_values
+from accord.io.store.sql.changed import write_changed_values
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
@@ -49,7 +48,7 @@ from accord.io.store.sql.rows import (
     _event_row,
     _problem_row,
     _record_values,
-    _ticket_row,
+    _ticket_values,
     clearing,
     shared_as_of,
 )
@@ -69,6 +68,10 @@ def _events_in(chunk: Sequence[str]) -> str:
 
 
 _RECORD_KEY = ("ticket_id", "metric", "cycle")
+# the save's own statements on SQLite, in the driver's SQL (_CLEAR_DIRTY's in ticket order,
+# as clearing() gives them)
+_UNFAIL = "DELETE FROM failed_tickets WHERE ticket_id IN"
+_CLEAR_DIRTY_SQLITE = "DELETE FROM dirty WHERE ticket_id = ? AND mark = ?"
 
 
 class EventsPart(SqlBase):
@@ -342,21 +345,28 @@ class EventsPart(SqlBase):
                         rows_of[rows_of.index(values)] = _record_values(
                             rec, current[tid], as_of[tid]
                         )
-            ticket_rows = [
-                _ticket_row(
-                    replace(r.summary, customer=current[r.summary.ticket_id]),
-                    as_of[r.summary.ticket_id],
+            tickets_of = {
+                r.summary.ticket_id: _ticket_values(
+                    r.summary, current[r.summary.ticket_id], as_of[r.summary.ticket_id]
                 )
                 for r in results
-            ]
-            tickets_of = {row["ticket_id"]: row for row in ticket_rows}
+            }
+            pg = self.dialect == "postgresql"
             for chunk in _chunks(ids):
                 # only what changed is written (see changed.py): the same rows as a rewrite
-                write_changed(conn, t.tickets, _TICKET_KEY, chunk, [tickets_of[i] for i in chunk])
+                tickets = [tickets_of[i] for i in chunk]
+                write_changed_values(conn, t.tickets, _TICKET_KEY, chunk, tickets)
                 rows = [v for i in chunk for v in by_ticket[i]]
                 write_changed_values(conn, t.records, _RECORD_KEY, chunk, rows)
                 # computed and stored: no longer a failed ticket
-                failed = t.failed_tickets.c.ticket_id.in_(chunk)
-                conn.execute(t.failed_tickets.delete().where(failed))
-            if clear:
+                if pg:
+                    failed = t.failed_tickets.c.ticket_id.in_(chunk)
+                    conn.execute(t.failed_tickets.delete().where(failed))
+                else:  # through the driver: SQLAlchemy's expanding IN costs more than the work
+                    with driver_cursor(conn) as cursor:
+                        cursor.execute(f"{_UNFAIL} ({', '.join('?' * len(chunk))})", chunk)
+            if clear and pg:
                 conn.execute(_CLEAR_DIRTY, clearing(clear))
+            elif clear:  # SQLite: plain tuples to the driver, not a dict a mark to SQLAlchemy
+                with driver_cursor(conn) as cursor:
+                    cursor.executemany(_CLEAR_DIRTY_SQLITE, sorted(clear))

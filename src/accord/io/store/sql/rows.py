@@ -143,6 +143,34 @@ def _ticket_row(s: TicketSummary, records_as_of: Instant | None = None) -> dict[
     }
 
 
+def _ticket_values(
+    s: TicketSummary, customer: str | None, records_as_of: Instant | None
+) -> tuple[Any, ...]:
+    """:func:`_ticket_row` of ``s`` with ``customer`` as the recompute's writes take it
+    (``changed.py``): the tickets table's columns in order, made with no dict or copy of the
+    summary between (this runs for every ticket recomputed)."""
+    return (
+        s.ticket_id,
+        customer,
+        s.team,
+        s.priority,
+        s.status,
+        s.assignee,
+        s.first_ts,
+        s.last_ts,
+        s.events,
+        s.computed_at,
+        records_as_of,
+    )
+
+
+# _ticket_values's order, held to the table's (a column added must be added there too)
+assert tuple(c.name for c in t.tickets.columns) == (
+    "ticket_id", "customer", "team", "priority", "status", "assignee", "first_ts", "last_ts",
+    "events", "computed_at", "records_as_of",
+)  # fmt: skip
+
+
 def _summary_from_row(row: Any) -> TicketSummary:
     return TicketSummary(
         ticket_id=row.ticket_id,
