@@ -1,8 +1,9 @@
 """On PostgreSQL the reads of a recompute pass (its tickets' events, their stored records, the
-records view's keys) look each ticket up in its index, whatever the table's size: ``= ANY``
-of hundreds of tickets made the planner scan whole tables (with parallel workers) once the
-store held a few hundred thousand events, and the recompute fell behind ingest. The rows read
-are those of the ``IN`` test they replace (the store tests pin them on both stores)."""
+records view's keys) look each ticket up in its index, whatever the planner guesses: with
+``= ANY`` of hundreds of tickets and statistics lagging behind a filling store, it walked the
+whole events table by its key (``ORDER BY seq``), and the recompute fell behind ingest. The
+rows read are those of the ``IN`` test they replace (the store tests pin them on both
+stores)."""
 
 from __future__ import annotations
 
