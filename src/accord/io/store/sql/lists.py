@@ -225,6 +225,11 @@ class ListsPart(SqlBase):
             # clocks' index and test each against them (the same clocks, in 100 times the time)
             queued = sa.func.coalesce(_RC.queued, False) == sa.true()
         q = sa.select(t.records, TICKET_AS_OF).where(queued, _internal_expr(query.internal))
+        if self.dialect == "postgresql":
+            # ``IS TRUE`` (which the partial indexes' predicate is) is no b-tree operator: the
+            # queue's indexes lead with ``queued``, so without this equality a filter's index
+            # was read whole (41 ms for an assignee with no clock at 350,000 records)
+            q = q.where(_RC.queued == sa.true())
         for col, value in (
             (_RC.ticket_customer, query.customer),
             (_RC.team, query.team),
