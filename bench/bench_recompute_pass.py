@@ -14,9 +14,10 @@ The code measured is whatever ``accord`` is importable, so one filled store serv
 
 CPU is the process's (``time.process_time``); on PostgreSQL the database server's CPU of the
 run's connections (found by ``application_name``) is reported apart. Stages: ``read`` (the
-events' rows), ``engine`` (the events' columns and the batch engine), ``save`` (the store's
-save, with the rows made for it there), ``other`` (the rest of the pass: the records, or the
-rows, made from the engine's table).
+events' rows), ``columns`` (the engine's events table and the summaries made of them),
+``engine`` (the batch engine), ``save`` (the store's save, with the rows made for it
+there), ``other`` (the rest of the pass: the records, or the rows, made from the engine's
+table).
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def _timed(into: dict[str, float], name: str, f: Callable[..., Any]) -> Callable
 
 def run(store_kind: str, path: Path) -> list[dict[str, Any]]:
     config = load_config(copy_demo_config(Path(tempfile.mkdtemp()) / "config", alerts=False))
-    stages = {"_rows_of": "read", "pass_columns": "engine", "compute_partition": "engine",
+    stages = {"_rows_of": "read", "pass_columns": "columns", "compute_partition": "engine",
               "_save": "save"}  # fmt: skip
     out: list[dict[str, Any]] = []
     with _copy(store_kind, path) as url:
@@ -161,7 +162,7 @@ def run(store_kind: str, path: Path) -> list[dict[str, Any]]:
         number = 0  # the passes so far
         try:
             for size, passes in ((250, 1), *SIZES):  # the first: a warm-up, not reported
-                split = dict.fromkeys(("read", "engine", "save"), 0.0)
+                split = dict.fromkeys(("read", "columns", "engine", "save"), 0.0)
                 for name, f in saved.items():
                     setattr(recompute, name, _timed(split, stages[name], f))
                 whole = 0.0
@@ -214,10 +215,12 @@ def main() -> int:
         return 0
     for r in run(args.store, args.file):
         n, ev = r["tickets"], r["events"]
-        per = {k: r[k] / n * 1e6 for k in ("whole", "read", "engine", "save", "other", "server")}
+        names = ("whole", "read", "columns", "engine", "save", "other", "server")
+        per = {k: r[k] / n * 1e6 for k in names}
         print(
             f"{args.label} {args.store} pass of {r['size']:5}: {per['whole']:6.0f} us a ticket, "
-            f"{r['whole'] / ev * 1e6:5.0f} an event (read {per['read']:.0f}, engine "
+            f"{r['whole'] / ev * 1e6:5.0f} an event (read {per['read']:.0f}, columns "
+            f"{per['columns']:.0f}, engine "
             f"{per['engine']:.0f}, save {per['save']:.0f}, other {per['other']:.0f}; "
             f"server {per['server']:.0f})",
             flush=True,
