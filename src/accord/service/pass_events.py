@@ -6,10 +6,9 @@ take the events apart again into the engine's events table
 tickets' summaries (:func:`accord.service.recompute.summarize`). Here one walk over the rows
 (``seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields`` with the fields as JSON
 text, as the SQL store reads them) gives both: the same table, column for column, and the
-same summaries (computed over the columns: :mod:`accord.service.pass_summaries`). Anything
-these rows hold that no Event or ``events_to_table`` would take raises here too (an unknown
-kind or actor, fields that are no JSON object, a standard field that is no text), and the
-caller then takes the former way, event objects and all.
+same summaries. Anything these rows hold that no Event or ``events_to_table`` would take
+raises here too (an unknown kind or actor, fields that are no JSON object, a standard field
+that is no text), and the caller then takes the former way, event objects and all.
 """
 
 from __future__ import annotations
@@ -31,10 +30,10 @@ from accord.core.events import Actor, Event, Kind
 from accord.core.timeutil import Instant
 from accord.io.store import TicketSummary
 from accord.io.store.sql.rows import _event_from_values
-from accord.service.pass_summaries import field_mask, pass_summaries
 
 Row = tuple[Any, ...]  # seq, event_id, ticket_id, ts, ts_us, kind, actor, public, fields text
 
+_SETS_FIELDS = frozenset({Kind.CREATED.value, Kind.UPDATED.value})
 _KINDS = frozenset(k.value for k in Kind)
 _ACTORS = frozenset(a.value for a in Actor)
 
@@ -44,6 +43,12 @@ class EventRows(Protocol):
     """A store that hands out its events' rows (the SQL store)."""
 
     def event_rows_of(self, ticket_ids: Collection[str]) -> dict[str, list[Row]]: ...
+
+
+def _text(v: Any) -> str | None:
+    # accord.core.ownership.field_text for the values a summary can hold here (text or
+    # None: anything else made the table refuse the pass first)
+    return None if v is None or v == "" else str(v)
 
 
 def pass_columns(
@@ -81,6 +86,7 @@ def pass_columns(
         if taken is None:
             taken = memo[text] = _parts(text)
         parts.append(taken)
+    parsed = [p[0] for p in parts]
     standard = list(zip(*(p[1] for p in parts), strict=True)) if parts else []
     for k, name in enumerate(_STANDARD):
         cols[name] = list(standard[k]) if parts else []
@@ -91,8 +97,12 @@ def pass_columns(
             if name not in custom:
                 custom[name] = [None] * len(parts)
             custom[name][i] = tagged
-    lengths = [len(rows[tid]) for tid in tickets]
-    summaries = pass_summaries(tickets, lengths, cols, [p[4] for p in parts], as_of)
+    summaries: dict[str, TicketSummary] = {}
+    at = 0
+    for tid in tickets:
+        got = rows[tid]
+        summaries[tid] = _summary(tid, got, parsed[at : at + len(got)], as_of)
+        at += len(got)
     arrays = [pa.array(cols[f.name], type=f.type) for f in EVENTS_SCHEMA]
     schema_fields = list(EVENTS_SCHEMA)
     for name in sorted(custom):
@@ -102,9 +112,8 @@ def pass_columns(
 
 
 # a fields text taken apart: the fields, the standard columns' values (text fields, then
-# tags), the fields it clears (None for none), the custom fields' tagged texts, the mask of
-# the summary's fields it names (pass_summaries.field_mask)
-_Parts = tuple[dict[str, Any], tuple[Any, ...], list[str] | None, tuple[tuple[str, str], ...], int]
+# tags), the fields it clears (None for none), the custom fields' tagged texts
+_Parts = tuple[dict[str, Any], tuple[Any, ...], list[str] | None, tuple[tuple[str, str], ...]]
 _STANDARD = (*TEXT_FIELDS, "tags")
 _TEXT_FIELDS = frozenset(TEXT_FIELDS)
 
@@ -128,7 +137,31 @@ def _parts(text: str) -> _Parts:
         else:
             given[name] = encode_tagged(value)
     standard = tuple(given.pop(name, None) for name in _STANDARD)
-    return fields, standard, cleared or None, tuple(given.items()), field_mask(fields)
+    return fields, standard, cleared or None, tuple(given.items())
+
+
+def _summary(
+    tid: str, got: Sequence[Row], parsed: Sequence[dict[str, Any]], as_of: Instant
+) -> TicketSummary:
+    """:func:`accord.service.recompute.summarize` of these rows: the fields set by the
+    ``created`` / ``updated`` events, replayed in time order (``ts, ts_us, seq``)."""
+    order = sorted(range(len(got)), key=lambda k: (got[k][3], got[k][4], got[k][0]))
+    current: dict[str, Any] = {}
+    for k in order:
+        if got[k][5] in _SETS_FIELDS:
+            current.update(parsed[k])
+    return TicketSummary(
+        ticket_id=tid,
+        customer=_text(current.get("customer")),
+        team=_text(current.get("team")),
+        priority=_text(current.get("priority")),
+        status=_text(current.get("status")),
+        assignee=_text(current.get("assignee")),
+        first_ts=got[order[0]][3],
+        last_ts=got[order[-1]][3],
+        events=len(got),
+        computed_at=as_of,
+    )
 
 
 def events_of_rows(rows: Mapping[str, Sequence[Row]]) -> dict[str, list[Event]]:
