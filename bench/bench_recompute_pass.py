@@ -151,7 +151,7 @@ def _timed(into: dict[str, float], name: str, f: Callable[..., Any]) -> Callable
     return wrapper
 
 
-def run(store_kind: str, path: Path) -> list[dict[str, Any]]:
+def run(store_kind: str, path: Path, freeze: bool = False) -> list[dict[str, Any]]:
     config = load_config(copy_demo_config(Path(tempfile.mkdtemp()) / "config", alerts=False))
     stages = {"_rows_of": "read", "pass_columns": "columns", "compute_partition": "engine",
               "_save": "save"}  # fmt: skip
@@ -178,8 +178,9 @@ def run(store_kind: str, path: Path) -> list[dict[str, Any]]:
                     marks = store.dirty(size)
                     assert len(marks) == size
                     # each pass from a clean heap: the garbage of the set-up and of the
-                    # events' ingest is not collected in one pass's time by chance
-                    gc.collect()
+                    # events' ingest is not collected in one pass's time by chance (a
+                    # young collection: a full one would leave none for the passes)
+                    gc.collect(1)
                     t0 = time.process_time()
                     got = recompute.recompute_tickets(
                         store, [t for t, _ in marks], config, now, clear=marks,
@@ -187,6 +188,10 @@ def run(store_kind: str, path: Path) -> list[dict[str, Any]]:
                     )  # fmt: skip
                     whole += time.process_time() - t0
                     assert got.saved == size and not got.failed
+                    if freeze and number == 1:  # after the warm-up, as the process does
+                        from accord.service.recompute_process import settle_heap
+
+                        settle_heap()
                 tickets = size * passes
                 out.append(
                     {
@@ -213,11 +218,15 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=50_000)
     parser.add_argument("--file", type=Path, default=Path("/tmp/accord-bench-pass.db"))
     parser.add_argument("--label", default="")
+    parser.add_argument(
+        "--freeze", action="store_true", help="settle the heap after the warm-up pass, as the "
+        "recompute process does after its first batch (recompute_process.settle_heap)"
+    )  # fmt: skip
     args = parser.parse_args()
     if args.what == "fill":
         fill(args.store, args.tickets, args.file)
         return 0
-    for r in run(args.store, args.file):
+    for r in run(args.store, args.file, args.freeze):
         n, ev = r["tickets"], r["events"]
         names = ("whole", "read", "columns", "engine", "save", "other", "server")
         per = {k: r[k] / n * 1e6 for k in names}
