@@ -232,9 +232,9 @@ def settle_heap() -> None:
     """Collect the garbage, then move every object left to the permanent generation
     (``gc.freeze``). A full collection walks every tracked object: in the recompute process
     most are long-lived (the modules, the batch engine's compiled kernels, the store's
-    engine), so each full collection of a pass cost some 130 ms and all of them together a
-    sixth of the passes' CPU (docs/performance.md). Collected first, so that no garbage is
-    frozen for good."""
+    engine), so each full collection of a pass cost some 110 ms, in all a fifth to a third of
+    the passes' CPU (docs/performance.md). Collected first, so that no garbage is frozen for
+    good."""
     gc.collect()
     gc.freeze()
 
