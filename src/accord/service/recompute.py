@@ -15,7 +15,9 @@
   Smaller passes, and the tickets of a pass the batch engine fails on, are computed by the
   reference engine one ticket at a time. On a SQL store a batch pass reads the events' rows
   and makes the engine's table and the summaries from them directly
-  (:mod:`accord.service.pass_events`), without an Event object per row.
+  (:mod:`accord.service.pass_events`), without an Event object per row, and saves the
+  records' rows the store makes from the engine's records table, without a record object per
+  row (:mod:`accord.service.pass_records`).
 - A ticket that cannot be recomputed (its clocks cannot be computed, or the store refuses
   them) is set aside as a failed ticket, with its error, and the others go on: its mark is
   cleared, so neither the loop nor a restart retries it again and again; a new event for it,
@@ -41,7 +43,9 @@ from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.errors import AccordError, ConflictError, NotFoundError, StoreError
 from accord.io.store import Store, TicketResult, TicketSummary
+from accord.io.store.sql.record_columns import TicketValues
 from accord.service.pass_events import EventRows, Row, events_of_rows, pass_columns
+from accord.service.pass_records import RecordValues, pass_values
 
 log = logging.getLogger("accord.service")
 
@@ -123,15 +127,18 @@ def recompute_tickets(
     batch, whose marks then stay for the next pass."""
     failed: dict[str, str] = {}
     rows = _rows_of(store, ticket_ids)
-    results = _compute_rows(rows, config, now, failed) if rows is not None else None
-    if rows is None or results is None:  # the former way: every event an object
+    computed = _compute_rows(rows, config, now, failed, store) if rows is not None else None
+    values: list[TicketValues] | None = None
+    if rows is None or computed is None:  # the former way: every event an object
         events = _events_of(store, ticket_ids, failed)
         results = compute_results(events, config, now, failed)
         highest = {tid: max(e.seq for e in evs) for tid, evs in events.items() if evs}
     else:
+        results, values = computed
         highest = {tid: got[-1][0] for tid, got in rows.items() if got}  # in arrival order
     marks = dict(clear)
-    saved = _save(store, results, [(t, m) for t, m in clear if t not in failed], failed)
+    kept = [(t, m) for t, m in clear if t not in failed]
+    saved = _save(store, results, kept, failed, values)
     if failed:
         kept = [(tid, marks[tid]) for tid in failed if tid in marks]
         store.record_failures(failed, at=now, clear=kept)
@@ -159,25 +166,32 @@ def _compute_rows(
     config: Configuration | None,
     as_of: Instant,
     failed: dict[str, str],
-) -> list[TicketResult] | None:
-    """:func:`compute_results` of the tickets of these rows. A batch pass goes from the rows
-    straight to the engine's table (:func:`pass_columns`, no Event made); a small pass, or
-    one whose rows the table refuses, through Event objects, as before. None when the rows
-    cannot even be made events: the former read then sets the bad tickets aside alone."""
+    store: Store,
+) -> tuple[list[TicketResult], list[TicketValues] | None] | None:
+    """:func:`compute_results` of the tickets of these rows, and the store's rows of their
+    records when it makes them (:class:`RecordValues`), else None. A batch pass goes from the
+    rows straight to the engine's table (:func:`pass_columns`, no Event made) and, on such a
+    store, from the engine's records table straight to its rows (:func:`pass_values`, no
+    record made); a small pass, or one whose rows the table refuses, through Event objects,
+    as before. None when the rows cannot even be made events: the former read then sets the
+    bad tickets aside alone."""
     tickets = {tid: got for tid, got in rows.items() if got}
     if config is not None and len(tickets) >= BATCH_TICKETS:
         try:
             table, summaries = pass_columns(tickets, as_of)
-            records = _table_records(table, config, as_of)
+            got = compute_partition(table, config, as_of, agreements=bool(config.agreements))
+            if isinstance(store, RecordValues):
+                return pass_values(store, got, summaries)
+            records = _grouped(records_from_table(got))
         except Exception:  # what the table refuses: the former way, which says why
             pass
         else:
-            return [TicketResult(s, records.get(tid, [])) for tid, s in summaries.items()]
+            return [TicketResult(s, records.get(tid, [])) for tid, s in summaries.items()], None
     try:
         events = events_of_rows(tickets)
     except Exception:
         return None
-    return compute_results(events, config, as_of, failed)
+    return compute_results(events, config, as_of, failed), None
 
 
 def compute_results(
@@ -226,8 +240,13 @@ def _table_records(
 ) -> dict[str, list[MetricRecord]]:
     """The records of an events table's tickets by the batch engine, as :func:`_batch_records`."""
     got = compute_partition(table, config, as_of, agreements=bool(config.agreements))
+    return _grouped(records_from_table(got))
+
+
+def _grouped(records: Sequence[MetricRecord]) -> dict[str, list[MetricRecord]]:
+    """Records by ticket, each ticket's in their order."""
     out: dict[str, list[MetricRecord]] = {}
-    for r in records_from_table(got):
+    for r in records:
         out.setdefault(r.ticket_id, []).append(r)
     return out
 
@@ -260,11 +279,20 @@ def _save(
     results: Sequence[TicketResult],
     clear: Sequence[tuple[str, int]],
     failed: dict[str, str],
+    values: Sequence[TicketValues] | None = None,
 ) -> list[TicketResult]:
-    """Store ``results`` in one transaction; when the store refuses it, one ticket at a time,
-    each refused one going to ``failed``. Returns what was stored."""
+    """Store ``results`` in one transaction (as the store's rows ``values``, one for each
+    result, when given); when the store refuses it, one ticket at a time, each refused one
+    going to ``failed``. Returns what was stored."""
+
+    def save(at: slice, marks: Sequence[tuple[str, int]]) -> None:
+        if values is not None and isinstance(store, RecordValues):
+            store.save_values(values[at], clear=marks)
+        else:
+            store.save_results(results[at], clear=marks)
+
     try:
-        store.save_results(results, clear=clear)
+        save(slice(None), clear)
         return list(results)
     except StoreError:
         raise
@@ -272,10 +300,10 @@ def _save(
         log.exception("storing %d recomputed tickets failed; storing them one by one", len(results))
     marks = dict(clear)
     saved: list[TicketResult] = []
-    for r in results:
+    for k, r in enumerate(results):
         tid = r.summary.ticket_id
         try:
-            store.save_results([r], clear=[(tid, marks.pop(tid))] if tid in marks else [])
+            save(slice(k, k + 1), [(tid, marks.pop(tid))] if tid in marks else [])
             saved.append(r)
         except StoreError:
             raise

@@ -15,6 +15,9 @@ child process (spawn context: the server has threads), on the other core.
   store into the records view (:meth:`RecordsView.refresh`), tells the KPI view to read them
   again, counts the save in the snapshot stamp, and wakes the alert loop when a drain ends.
 - The server wakes the child after each ingest through a shared event, as it woke the thread.
+- Once the child has recomputed its first batch of tickets (its engine's kernels compiled, its
+  modules imported), it collects its garbage and freezes what is left (:func:`settle_heap`):
+  the full collections of its later passes no longer walk the long-lived heap.
 - On SQLite both processes write one file: WAL and a 30 s busy timeout (see
   :mod:`accord.io.store.sql.connection`); a write still refused raises ``StoreError``, the pass
   stops with its marks kept, and the loop tries again a second later.
@@ -22,6 +25,7 @@ child process (spawn context: the server has threads), on the other core.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -224,6 +228,17 @@ def _poll(reader: Connection) -> bool:
 # ---------------------------------------------------------------------- the child
 
 
+def settle_heap() -> None:
+    """Collect the garbage, then move every object left to the permanent generation
+    (``gc.freeze``). A full collection walks every tracked object: in the recompute process
+    most are long-lived (the modules, the batch engine's compiled kernels, the store's
+    engine), so each full collection of a pass cost some 110 ms, in all a fifth to a third of
+    the passes' CPU (docs/performance.md). Collected first, so that no garbage is frozen for
+    good."""
+    gc.collect()
+    gc.freeze()
+
+
 class _Stopped(Exception):
     """Raised between two passes of a drain when the server stops the process."""
 
@@ -245,7 +260,7 @@ def child_main(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # imported here: the module is imported by the server before any of this is needed
     from accord.service.configuration import ConfigState
-    from accord.service.recompute import Recomputer
+    from accord.service.recompute import BATCH_TICKETS, Recomputer
     from accord.service.runtime import wall_clock
 
     parent = multiprocessing.parent_process()
@@ -269,6 +284,7 @@ def child_main(
         pending.update(seqs)
 
     sent = [0, 0]  # recomputed, failed: told so far
+    settled = [False]  # settle_heap done
 
     def progress(_done: int) -> None:
         message = (
@@ -281,6 +297,9 @@ def child_main(
         pending.clear()
         sent[:] = [recomputer.recomputed, recomputer.failed]
         out.send(message)
+        if not settled[0] and recomputer.recomputed >= BATCH_TICKETS:  # a batch pass ran
+            settle_heap()
+            settled[0] = True
         if stop.is_set():  # between two passes of a long drain: the rest waits in the store
             raise _Stopped
 

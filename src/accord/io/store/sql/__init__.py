@@ -29,10 +29,12 @@ from accord.io.store.sql.failures import FailuresPart
 from accord.io.store.sql.lists import ListsPart
 from accord.io.store.sql.owners import OwnersPart
 from accord.io.store.sql.results import ResultsPart
+from accord.io.store.sql.saves import SavesPart
 
 
 class SqlStore(
     EventsPart,
+    SavesPart,
     ResultsPart,
     ColumnsPart,
     ListsPart,
@@ -44,10 +46,10 @@ class SqlStore(
     """The :class:`~accord.io.store.base.Store` over a database URL.
 
     ``sqlite:///path/to/accord.db`` or ``postgresql+psycopg://user@host/db``. The schema is
-    migrated on open. Its methods live in one module per area of the store (events, results,
-    the working lists, current customers,
-    configuration and tokens, alerts, failed recomputes), over the
-    connections of :class:`~accord.io.store.sql.connection.SqlBase`.
+    migrated on open. Its methods live in one module per area of the store (events, the
+    recompute's saves, results, the working lists, current customers, configuration and
+    tokens, alerts, failed recomputes), over the connections of
+    :class:`~accord.io.store.sql.connection.SqlBase`.
     """
 
 

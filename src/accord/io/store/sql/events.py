@@ -19,11 +19,9 @@ from accord.io.store.base import (
     EventOutcome,
     Incoming,
     QuarantineEntry,
-    TicketResult,
     conflict_problem,
 )
 from accord.io.store.refusals import refused_problem
-from accord.io.store.sql.changed import write_changed_values
 from accord.io.store.sql.connection import (
     _RETURNING_ROWS,
     SqlBase,
@@ -40,20 +38,16 @@ from accord.io.store.sql.ingest_writes import (
     mark_dirty,
     stored_digests,
 )
-from accord.io.store.sql.owners import _params, locked_owners, move_owners
+from accord.io.store.sql.owners import _params, move_owners
 from accord.io.store.sql.rows import (
     _CLEAR_DIRTY,
     _event_from_row,
     _event_from_values,
     _event_row,
     _problem_row,
-    _record_values,
-    _ticket_values,
     clearing,
-    shared_as_of,
 )
 
-_TICKET_KEY = ("ticket_id",)
 # the columns _event_from_values takes, the JSON as text (as both drivers give it)
 _EVENTS_OF = (
     "SELECT seq, event_id, ticket_id, ts, ts_us, kind, actor, public, CAST(fields AS TEXT) "
@@ -65,13 +59,6 @@ _EVENTS_OF_PG = pg_each_key(_EVENTS_OF, order="r.seq")
 
 def _events_in(chunk: Sequence[str]) -> str:
     return f"{_EVENTS_OF} IN ({', '.join('?' for _ in chunk)}) ORDER BY seq"
-
-
-_RECORD_KEY = ("ticket_id", "metric", "cycle")
-# the save's own statements on SQLite, in the driver's SQL (_CLEAR_DIRTY's in ticket order,
-# as clearing() gives them)
-_UNFAIL = "DELETE FROM failed_tickets WHERE ticket_id IN"
-_CLEAR_DIRTY_SQLITE = "DELETE FROM dirty WHERE ticket_id = ? AND mark = ?"
 
 
 class EventsPart(SqlBase):
@@ -307,66 +294,3 @@ class EventsPart(SqlBase):
         q = sa.select(sa.func.count(sa.distinct(t.events.c.ticket_id)))
         with self._read.connect() as conn:
             return int(conn.execute(q).scalar_one())
-
-    @_guard
-    def save_results(
-        self, results: Sequence[TicketResult], *, clear: Sequence[tuple[str, int]] = ()
-    ) -> None:
-        if not results and not clear:
-            return
-        ids = list(dict.fromkeys(r.summary.ticket_id for r in results))
-        # the records' instant once per ticket, in its row (see migration 0009)
-        as_of = {r.summary.ticket_id: shared_as_of(r.records) for r in results}
-        # every record's row made before the write transaction (on SQLite the ingest waits
-        # for its lock), with the customer the summary names; a ticket whose stored owner
-        # says otherwise has its rows made again inside (ticket_customer below)
-        by_ticket: dict[str, list[tuple[Any, ...]]] = {tid: [] for tid in ids}
-        for r in results:
-            tid = r.summary.ticket_id
-            for rec in r.records:
-                values = _record_values(rec, r.summary.customer, as_of[tid])
-                by_ticket[values[0]].append(values)
-        with self._writing() as conn:
-            # the current customers, locked: a move stored since these summaries were computed
-            # stands (and one being stored waits for this transaction, then moves its rows)
-            owners = locked_owners(conn, ids, write=False)
-            current = {
-                r.summary.ticket_id: owners[r.summary.ticket_id][0]
-                if r.summary.ticket_id in owners
-                else r.summary.customer
-                for r in results
-            }
-            for r in results:
-                tid = r.summary.ticket_id
-                if current[tid] != r.summary.customer:
-                    for rec in r.records:
-                        values = _record_values(rec, r.summary.customer, as_of[tid])
-                        rows_of = by_ticket[values[0]]
-                        rows_of[rows_of.index(values)] = _record_values(
-                            rec, current[tid], as_of[tid]
-                        )
-            tickets_of = {
-                r.summary.ticket_id: _ticket_values(
-                    r.summary, current[r.summary.ticket_id], as_of[r.summary.ticket_id]
-                )
-                for r in results
-            }
-            pg = self.dialect == "postgresql"
-            for chunk in _chunks(ids):
-                # only what changed is written (see changed.py): the same rows as a rewrite
-                tickets = [tickets_of[i] for i in chunk]
-                write_changed_values(conn, t.tickets, _TICKET_KEY, chunk, tickets)
-                rows = [v for i in chunk for v in by_ticket[i]]
-                write_changed_values(conn, t.records, _RECORD_KEY, chunk, rows)
-                # computed and stored: no longer a failed ticket
-                if pg:
-                    failed = t.failed_tickets.c.ticket_id.in_(chunk)
-                    conn.execute(t.failed_tickets.delete().where(failed))
-                else:  # through the driver: SQLAlchemy's expanding IN costs more than the work
-                    with driver_cursor(conn) as cursor:
-                        cursor.execute(f"{_UNFAIL} ({', '.join('?' * len(chunk))})", chunk)
-            if clear and pg:
-                conn.execute(_CLEAR_DIRTY, clearing(clear))
-            elif clear:  # SQLite: plain tuples to the driver, not a dict a mark to SQLAlchemy
-                with driver_cursor(conn) as cursor:
-                    cursor.executemany(_CLEAR_DIRTY_SQLITE, sorted(clear))
