@@ -698,7 +698,10 @@ def canonical_content(event: Event) -> str:
         "kind": event.kind.value,
         "actor": event.actor.value if event.actor is not None else None,
         "public": event.public,
-        "fields": {k: list(v) if isinstance(v, tuple) else v for k, v in event.fields.items()},
+        # the encoder writes a tuple (tags) as a list: a plain dict needs no copy
+        "fields": fields
+        if type(fields := event.fields) is dict
+        else {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()},
     }
     return _CANONICAL.encode(content)
 

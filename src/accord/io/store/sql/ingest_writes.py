@@ -67,7 +67,8 @@ def event_values(
         e.kind.value,
         e.actor.value if e.actor is not None else None,
         e.public,
-        _dumps(_fields_json(e.fields)),
+        # the encoder writes a tuple (tags) as the list _fields_json makes of it: no copy
+        _dumps(e.fields if type(e.fields) is dict else _fields_json(e.fields)),
         digest,
         received_at,
         source,
