@@ -153,6 +153,7 @@ def one_run(
             if args.background:  # the server's share of the recompute's passes too
                 drain(base, token)
             cpu1, db1, load1 = cpu_seconds(proc.pid), backends_cpu(pids), os.getloadavg()[0]
+            read = probe_reads(base, token, args.reads, proc.pid) if args.reads else float("nan")
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -164,6 +165,7 @@ def one_run(
         "events": acked,
         "server": (cpu1 - cpu0) / acked * 1e6,
         "database": (db1 - db0) / acked * 1e6 if pids else float("nan"),
+        "read": read,
         "load0": load0,
         "load1": load1,
     }
@@ -174,6 +176,20 @@ def drain(base: str, token: str) -> None:
     with httpx.Client(base_url=base, headers=headers, timeout=300) as http:
         while pending(http) > 0:
             time.sleep(0.5)
+
+
+def probe_reads(base: str, token: str, n: int, pid: int) -> float:
+    """CPU µs of the server per ``GET /api/v1/at-risk?assignee=<one with no ticket>&limit=1``:
+    the read the sustained bench's probes repeat every 0.1 s until their ticket is listed."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=300) as http:
+        cpu0 = cpu_seconds(pid)
+        for i in range(n):
+            params = {"assignee": f"probe-bench-{i:05d}", "limit": 1}
+            res = http.get("/api/v1/at-risk", params=params)
+            if res.status_code != 200:
+                raise SystemExit(f"at-risk read failed: {res.status_code} {res.text[:200]}")
+        return (cpu_seconds(pid) - cpu0) / n * 1e6
 
 
 def runs(args: argparse.Namespace) -> Iterator[tuple[int, str, str]]:
@@ -198,6 +214,9 @@ def main() -> int:
         help="keep the recompute (in its process) and count the server's share of it: the "
         "records view's refresh after each pass; the /metrics reads of the drain count too",
     )
+    parser.add_argument(
+        "--reads", type=int, default=0, help="then time this many probe reads of at-risk"
+    )
     parser.add_argument("--before", default="", help="src of the code before (A/B)")
     args = parser.parse_args()
     work = bodies(args.warmup + args.batches, args.batch)
@@ -212,7 +231,8 @@ def main() -> int:
             print(
                 f"round {r} {store:10s} {code:9s} events {res['events']:,}: server "
                 f"{res['server']:.1f} µs/event, database {res['database']:.1f} µs/event "
-                f"(load {res['load0']:.2f} → {res['load1']:.2f})",
+                f"(load {res['load0']:.2f} → {res['load1']:.2f})"
+                + (f"; at-risk probe read {res['read']:,.0f} µs" if args.reads else ""),
                 flush=True,
             )
     for (store, code), values in got.items():
