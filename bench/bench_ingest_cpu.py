@@ -13,7 +13,8 @@ server makes (WAL, ``synchronous=FULL``) or a fresh PostgreSQL schema.
 ``--background`` leaves the recompute on (in its own process, whose CPU is not counted) and
 waits for it to drain before the last reading: the server's figure then holds what a pass
 costs the server (the records view refreshed from the store, the KPI view's marks), and the
-``/metrics`` reads of the wait.
+``/metrics`` reads of the wait. ``--reads N`` then times N reads of the sustained bench's
+probes (``GET /api/v1/at-risk?assignee=<a new one>&limit=1``): the server's CPU per read.
 
 A/B: ``--before <src>`` runs the server of each round twice, with ``<src>`` first on its
 ``PYTHONPATH`` (the code before: a detached worktree's ``src``) and without, interleaved
@@ -120,8 +121,8 @@ def one_run(
     made: AbstractContextManager[str] = sqlite_url(tmp) if store == "sqlite" else postgres_url()
     with made as url:
         if store == "postgresql":
-            url = sa.make_url(url).update_query_dict({"application_name": _APP})
-            url = url.render_as_string(hide_password=False)
+            named = sa.make_url(url).update_query_dict({"application_name": _APP})
+            url = named.render_as_string(hide_password=False)
         token = admin_token(url)
         port = free_port()
         env = {**os.environ, "ACCORD_BACKGROUND": "true" if args.background else "false"}
@@ -185,7 +186,7 @@ def probe_reads(base: str, token: str, n: int, pid: int) -> float:
     with httpx.Client(base_url=base, headers=headers, timeout=300) as http:
         cpu0 = cpu_seconds(pid)
         for i in range(n):
-            params = {"assignee": f"probe-bench-{i:05d}", "limit": 1}
+            params = {"assignee": f"probe-bench-{i:05d}", "limit": "1"}
             res = http.get("/api/v1/at-risk", params=params)
             if res.status_code != 200:
                 raise SystemExit(f"at-risk read failed: {res.status_code} {res.text[:200]}")
