@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from accord.errors import InputError
@@ -116,3 +116,27 @@ def test_first_problem_names_the_same_path_and_reason_as_the_full_walk(
 ) -> None:
     limits = JsonLimits(max_depth=depth, max_string_chars=chars, surrogates=surrogates)
     assert safejson.first_problem(value, limits) == _walked_first_problem(value, limits)
+
+
+@given(value=_nested, depth=st.integers(0, 5), chars=st.integers(0, 200))
+def test_loads_with_surrogates_left_to_the_caller_answers_as_the_full_walk(
+    value: Any, depth: int, chars: int
+) -> None:
+    # loads' depth-only check (no string can outgrow the text) against the full walk's answer
+    limits = JsonLimits(
+        max_depth=depth, max_string_chars=chars, surrogates=True, max_number_chars=10_000
+    )
+    assume("Infinity" not in (text := json.dumps(value)))  # refused before any walk
+    problem = _walked_first_problem(json.loads(text), limits)
+    if problem is None:
+        assert safejson.loads(text, limits=limits) == json.loads(text)
+    else:
+        with pytest.raises(InputError) as e:
+            safejson.loads(text, limits=limits)
+        assert e.value.details[0] == {"path": problem[0], "reason": problem[1]}
+
+
+@given(value=_nested, depth=st.integers(0, 6))
+def test_the_depth_only_check_agrees_with_the_walk_on_depth(value: Any, depth: int) -> None:
+    limits = JsonLimits(max_depth=depth, max_string_chars=10**9, surrogates=True)
+    assert safejson._shallow(value, limits) == (_walked_first_problem(value, limits) is None)

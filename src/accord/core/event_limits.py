@@ -96,6 +96,11 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\u{ord(m.group()):04x}"
 
 
+def has_unstorable(text: str) -> bool:
+    """Whether ``text`` holds a NUL or a lone surrogate (what :func:`escape_unstorable` spells)."""
+    return _UNSTORABLE.search(text) is not None
+
+
 def escape_unstorable(text: str) -> str:
     """``text`` with NUL and lone surrogates spelled as their JSON escape (``\\u0000``)."""
     return _UNSTORABLE.sub(_escape, text) if _UNSTORABLE.search(text) else text

@@ -80,6 +80,7 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from accord.core.canonical_fast import canonical_bytes
 from accord.core.event_fast_path import known_status, usual_event
 from accord.core.event_limits import (
     MAX_CUSTOM_VALUE_BYTES,
@@ -698,7 +699,10 @@ def canonical_content(event: Event) -> str:
         "kind": event.kind.value,
         "actor": event.actor.value if event.actor is not None else None,
         "public": event.public,
-        "fields": {k: list(v) if isinstance(v, tuple) else v for k, v in event.fields.items()},
+        # the encoder writes a tuple (tags) as a list: a plain dict needs no copy
+        "fields": fields
+        if type(fields := event.fields) is dict
+        else {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()},
     }
     return _CANONICAL.encode(content)
 
@@ -709,7 +713,11 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 def content_digest(event: Event) -> bytes:
     """A 16-byte digest of :func:`canonical_content`: compact enough to remember per event."""
-    return hashlib.sha256(canonical_content(event).encode("utf-8")).digest()[:16]
+    # the same bytes, written faster for the usual event (see canonical_fast.py)
+    text = canonical_bytes(event)
+    if text is None:
+        text = canonical_content(event).encode("utf-8")
+    return hashlib.sha256(text).digest()[:16]
 
 
 def hash_event_id(event: Event) -> str:

@@ -108,6 +108,10 @@ def loads(data: bytes | str, *, limits: JsonLimits = LIMITS, what: str = "the bo
         raise _refuse(what, str(e)) from None
     except RecursionError:
         raise _refuse(what, _too_deep(limits)) from None
+    # no string can be longer than the text: with lone surrogates left to the caller, only the
+    # depth is left to check (the service's case)
+    if limits.surrogates and len(text) <= limits.max_string_chars and _shallow(value, limits):
+        return value
     problem = first_problem(value, limits)
     if problem is not None:
         raise _refuse(what, problem[1], problem[0])
@@ -160,6 +164,22 @@ def _fits(value: Any, limits: JsonLimits) -> bool:
         ):
             return False
     return True
+
+
+def _shallow(value: Any, limits: JsonLimits) -> bool:
+    """Whether no container of ``value`` is at ``max_depth`` or deeper (:func:`_fits`'s depth
+    rule alone), level by level: only containers are kept from one level to the next."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(limits.max_depth):
+        if not level:
+            return True
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+    return not level
 
 
 def string_problem(text: str, limits: JsonLimits = LIMITS) -> str | None:

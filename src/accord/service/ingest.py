@@ -12,16 +12,15 @@ stream does not hold the write lock for long.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from accord.core.event_limits import escape_unstorable
 from accord.core.event_validation import validate_event
 from accord.core.events import Event
 from accord.errors import InputError, PayloadTooLargeError, RowProblem, UnsupportedFormatError
 from accord.io import safejson
 from accord.io.readers import Accepted, iter_jsonl
 from accord.io.store import Incoming
+from accord.service.ingest_report import IngestReport, ItemResult
 from accord.service.runtime import Runtime
 
 CHUNK = 1_000
@@ -37,45 +36,6 @@ NDJSON_TYPES = frozenset(
         "application/jsonlines",
     }
 )
-
-
-def _escaped(text: str | None) -> str | None:
-    return escape_unstorable(text) if text is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class ItemResult:
-    row: int  # 1-based: item of the array, or line of the stream
-    status: str  # accepted, duplicate, rejected
-    event_id: str | None = None
-    field: str | None = None
-    reason: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"row": self.row, "status": self.status}
-        if self.event_id is not None:
-            # a rejected row's id may hold what JSON cannot carry (a lone surrogate)
-            out["event_id"] = _escaped(self.event_id)
-        if self.status == "rejected":
-            out["field"] = _escaped(self.field)
-            out["reason"] = _escaped(self.reason)
-        return out
-
-
-@dataclass
-class IngestReport:
-    results: list[ItemResult] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "accepted": self.count("accepted"),
-            "duplicates": self.count("duplicate"),
-            "rejected": self.count("rejected"),
-            "results": [r.to_json() for r in self.results],
-        }
 
 
 def media_type(content_type: str | None) -> str:
@@ -198,11 +158,7 @@ def store_outcomes(
                 )
             else:
                 report.results.append(ItemResult(x.row, outcome, x.event.event_id))
-    accepted, duplicates, rejected = (
-        report.count("accepted"),
-        report.count("duplicate"),
-        report.count("rejected"),
-    )
+    accepted, duplicates, rejected = report.counts()
     if accepted:
         runtime.metrics.ingested.labels(source).inc(accepted)
         runtime.notify_recompute()

@@ -128,11 +128,16 @@ def _finite(value: Any) -> Any:
     return value
 
 
+# json.dumps(value, ensure_ascii=False, allow_nan=False, default=str), built once: json.dumps
+# with options builds an encoder per call, a fifth of an event row's cost at ingest
+_JSON_COLUMN = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)
+
+
 def _dumps(value: Any) -> str:
     """JSON for the JSON columns: PostgreSQL refuses NaN and Infinity, so a quarantined row
     that holds them keeps them as text."""
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+        return _JSON_COLUMN.encode(value)
     except ValueError:
         return json.dumps(_finite(value), ensure_ascii=False, default=str)
 

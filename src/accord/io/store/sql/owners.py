@@ -23,6 +23,7 @@ from accord.core.timeutil import Instant
 from accord.io.store import schema as t
 from accord.io.store.base import TicketMove
 from accord.io.store.sql.connection import SqlBase, _chunks, _guard, driver_cursor
+from accord.io.store.sql.ingest_writes import text_param
 
 _MOVES_LOCK = 7410002  # pg_advisory_xact_lock key of the moves' numbering
 
@@ -62,9 +63,10 @@ _SET_OWNER = (
 
 
 _OWNER_COLUMNS = "ticket_id, customer, ts, ts_us, seq"
+# the text arrays' placeholders filled in per call: see ingest_writes.text_param
 _PG_INSERT_OWNERS = (
     f"INSERT INTO ticket_owners ({_OWNER_COLUMNS}) SELECT a, b, c, d, e FROM "
-    "unnest(%s::text[], %s::text[], %s::int8[], %s::int4[], %s::int8[]) "
+    "unnest({}::text[], {}::text[], %s::int8[], %s::int4[], %s::int8[]) "
     "WITH ORDINALITY AS u(a, b, c, d, e, o) ORDER BY o"  # in ticket order, as given
 )
 _SQLITE_INSERT_OWNERS = f"INSERT INTO ticket_owners ({_OWNER_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
@@ -92,8 +94,8 @@ def locked_owners(conn: Connection, ids: Collection[str], *, write: bool) -> dic
 
 def _in(pg: bool, chunk: Sequence[str]) -> str:
     """The ``IN`` test of a column against ``chunk`` in the driver's SQL (one array on
-    PostgreSQL, whatever its length)."""
-    return "= ANY(%s::text[])" if pg else f"IN ({', '.join('?' for _ in chunk)})"
+    PostgreSQL, whatever its length, sent as ``ingest_writes.text_param`` says)."""
+    return f"= ANY({text_param(chunk)}::text[])" if pg else f"IN ({', '.join('?' for _ in chunk)})"
 
 
 def _params(pg: bool, chunk: Sequence[str]) -> Sequence[Any]:
@@ -185,7 +187,8 @@ def _insert_owners(conn: Connection, dialect: str, rows: Sequence[Mapping[str, A
     with driver_cursor(conn) as cursor:
         if dialect == "postgresql":  # one statement, the columns as arrays
             columns = [[r[k] for r in rows] for k in ("tid", "who", "k_ts", "k_us", "k_seq")]
-            cursor.execute(_PG_INSERT_OWNERS, columns)
+            sql = _PG_INSERT_OWNERS.format(text_param(columns[0]), text_param(columns[1]))
+            cursor.execute(sql, columns)
         else:
             cursor.executemany(
                 _SQLITE_INSERT_OWNERS,
