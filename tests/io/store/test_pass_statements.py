@@ -154,7 +154,7 @@ def test_a_failure_clears_the_marks_it_was_given_and_no_renewed_one(store: Store
     assert [f.ticket_id for f in store.failed_tickets()] == ["A"]
 
 
-_TICKETS = [f"T{n:02d}" for n in range(24)]
+_TICKETS = [f"T{n:03d}" for n in range(200)]
 
 
 def _batch(n: int) -> list[Incoming]:
@@ -165,11 +165,12 @@ def _batch(n: int) -> list[Incoming]:
 
 
 def test_passes_clearing_marks_oldest_first_beside_ingests_never_deadlock(pg_url: str) -> None:
-    # the marks' rows locked in ticket order by the one-statement clear, as the ingest's
-    # marks take them: no lock cycle, so no transaction aborted to break one
+    # the marks' rows locked in ticket order by the array clear, as the ingest's marks take
+    # them: no lock cycle, so no transaction aborted to break one (sized so that a clear
+    # locking in reverse order deadlocked in every run tried)
     store = SqlStore(pg_url)
     errors: list[BaseException] = []
-    rounds = 40
+    rounds = 120
 
     def ingest() -> None:
         try:
