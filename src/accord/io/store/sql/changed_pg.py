@@ -83,11 +83,11 @@ def masked_arrays(
     a column's array holds a row's new value where the row changed it (else ``None``, unused),
     then a mask a row of the columns it changed, then the key's arrays.
 
-    A recompute pass changes its records in a dozen or more sets of columns (a clock's elapsed
-    time, its state, its stop, ...): a statement a set cost the server its planning and
-    start-up each time, more than the rows. The rows stored are the same: an unchanged column
-    keeps its stored value, which PostgreSQL sees as unchanged (an update touching no indexed
-    column's value stays HOT, as before)."""
+    A recompute pass changes its records in a dozen or more sets of columns a chunk (a clock's
+    elapsed time, its state, its stop, ...), and a statement a set cost the server its planning
+    and start-up each time. The rows stored are the same: an unchanged column keeps its stored
+    value, which PostgreSQL sees as unchanged (an update touching no indexed column's value
+    stays HOT, as before)."""
     columns = tuple(sorted(set().union(*updates)))
     bit = {c: b for b, c in enumerate(columns)}
     out: list[list[Any]] = [[] for _ in range(len(columns) + 1 + keys)]
@@ -95,7 +95,7 @@ def masked_arrays(
     for changed, rows in updates.items():
         mask = sum(1 << bit[c] for c in changed)
         at = [bit[c] for c in changed]
-        unchanged = [b for b in range(len(columns)) if b not in set(at)]
+        unchanged = sorted(set(range(len(columns))) - set(at))
         for row in rows:
             for b, v in zip(at, row, strict=False):
                 values_of[b].append(v)
@@ -130,13 +130,10 @@ def write_sets(
         cursor.execute(st.delete, [list(c) for c in zip(*gone, strict=True)])
     if len(updates) == 1:
         [(changed, rows)] = updates.items()
-        arrays = [list(c) for c in zip(*rows, strict=True)]
-        statement = st.update(changed)
+        cursor.execute(st.update(changed), [list(c) for c in zip(*rows, strict=True)])
     elif updates:  # one statement, not one a group (see masked_arrays)
         columns, arrays = masked_arrays(updates, len(st.key_at))
-        statement = st.update_masked(columns)
-    if updates:
-        cursor.execute(statement, arrays)
+        cursor.execute(st.update_masked(columns), arrays)
     if inserts:
         with cursor.copy(st.copy) as copy:
             for row in inserts:
