@@ -13,7 +13,7 @@ from accord.io.store import schema as t
 from accord.io.store.base import FailedTicket
 from accord.io.store.refusals import failure_text
 from accord.io.store.sql.connection import SqlBase, _chunks, _guard
-from accord.io.store.sql.rows import _CLEAR_DIRTY, clearing
+from accord.io.store.sql.marks import clear_marks
 
 
 class FailuresPart(SqlBase):
@@ -45,8 +45,7 @@ class FailuresPart(SqlBase):
                     },
                 )
                 conn.execute(stmt, rows)
-            if clear:
-                conn.execute(_CLEAR_DIRTY, clearing(clear))
+            clear_marks(conn, clear)
 
     @_guard
     def failed_tickets(self, *, after: str | None = None, limit: int = 100) -> list[FailedTicket]:
