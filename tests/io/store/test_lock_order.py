@@ -5,6 +5,7 @@ other; and a write the database aborted to break a lock cycle is run again, not 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -19,43 +20,54 @@ T0 = 1_772_442_000  # 2026-03-02T09:00:00Z
 TICKETS = [f"T{n:02d}" for n in range(24)]
 
 
-def _batch(n: int) -> list[Incoming]:
+def batch(n: int, tickets: Sequence[str]) -> list[Incoming]:
+    """Round ``n``'s ingest: one event for each of ``tickets``, in ticket order."""
     return [
         Incoming(Event(f"e{n}-{tid}", tid, T0 + n, Kind.MESSAGE, Actor.AGENT, public=True), "t", i)
-        for i, tid in enumerate(TICKETS)
+        for i, tid in enumerate(tickets)
     ]
 
 
-def test_ingests_and_a_recompute_clearing_oldest_first_never_deadlock(pg_url: str) -> None:
-    store = SqlStore(pg_url)
+def beside_ingests(
+    store: SqlStore, tickets: Sequence[str], rounds: int, work: Callable[[int], None]
+) -> list[BaseException]:
+    """Two threads ingesting ``rounds`` batches of ``tickets`` while a third runs ``work(n)``
+    for ``n`` in ``range(3 * rounds)``; what any of them raised."""
     errors: list[BaseException] = []
-    rounds = 60
 
     def ingest() -> None:
         try:
             for n in range(rounds):
-                store.add_events(_batch(n), received_at=T0 + n)
+                store.add_events(batch(n, tickets), received_at=T0 + n)
         except BaseException as e:
             errors.append(e)
 
-    def recompute() -> None:
+    def other() -> None:
         try:
-            for _ in range(rounds * 3):
-                # the marks as the recompute takes them: the longest waiting first, here the
-                # reverse of ticket order, as a backlog makes it
-                marks = sorted(store.dirty(1_000), reverse=True)
-                store.clear_dirty(marks)
+            for n in range(rounds * 3):
+                work(n)
         except BaseException as e:
             errors.append(e)
+
+    store.add_events(batch(-1, tickets), received_at=T0)
+    threads = [threading.Thread(target=f) for f in (ingest, ingest, other)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=600)
+    return errors
+
+
+def test_ingests_and_a_recompute_clearing_oldest_first_never_deadlock(pg_url: str) -> None:
+    store = SqlStore(pg_url)
+
+    def recompute(_n: int) -> None:
+        # the marks as the recompute takes them: the longest waiting first, here the reverse
+        # of ticket order, as a backlog makes it
+        store.clear_dirty(sorted(store.dirty(1_000), reverse=True))
 
     try:
-        store.add_events(_batch(-1), received_at=T0)
-        threads = [threading.Thread(target=f) for f in (ingest, ingest, recompute)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(timeout=600)
-        assert errors == []
+        assert beside_ingests(store, TICKETS, 60, recompute) == []
     finally:
         store.close()
 

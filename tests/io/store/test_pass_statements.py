@@ -6,18 +6,17 @@ key look-ups for its own transaction only."""
 from __future__ import annotations
 
 import itertools
-import threading
 from typing import Any
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.core.events import Actor, Event, Kind
-from accord.io.store import Incoming, SqlStore, Store, TicketResult
+from accord.io.store import SqlStore, Store, TicketResult
 from accord.io.store import schema as t
 from accord.io.store.sql.changed_pg import masked_arrays, pg_statements
 from accord.io.store.sql.connection import driver_cursor
+from tests.io.store.test_lock_order import beside_ingests
 from tests.io.store.test_store import T0, ev, inc, summary
 
 # ---------------------------------------------------------------- one update of every group
@@ -157,48 +156,22 @@ def test_a_failure_clears_the_marks_it_was_given_and_no_renewed_one(store: Store
 _TICKETS = [f"T{n:03d}" for n in range(200)]
 
 
-def _batch(n: int) -> list[Incoming]:
-    return [
-        Incoming(Event(f"e{n}-{tid}", tid, T0 + n, Kind.MESSAGE, Actor.AGENT, public=True), "t", i)
-        for i, tid in enumerate(_TICKETS)
-    ]
-
-
 def test_passes_clearing_marks_oldest_first_beside_ingests_never_deadlock(pg_url: str) -> None:
     # the marks' rows locked in ticket order by the array clear, as the ingest's marks take
     # them: no lock cycle, so no transaction aborted to break one (sized so that a clear
     # locking in reverse order deadlocked in every run tried)
     store = SqlStore(pg_url)
-    errors: list[BaseException] = []
-    rounds = 120
 
-    def ingest() -> None:
-        try:
-            for n in range(rounds):
-                store.add_events(_batch(n), received_at=T0 + n)
-        except BaseException as e:
-            errors.append(e)
-
-    def save() -> None:
-        try:
-            for n in range(rounds * 3):
-                marks = sorted(store.dirty(1_000), reverse=True)
-                if n % 2:  # a failure's clear takes no owner lock first: the marks' alone
-                    store.record_failures({}, at=T0, clear=marks)
-                else:
-                    results = [TicketResult(summary(tid), []) for tid, _ in marks]
-                    store.save_results(results, clear=marks)
-        except BaseException as e:
-            errors.append(e)
+    def save(n: int) -> None:
+        marks = sorted(store.dirty(1_000), reverse=True)
+        if n % 2:  # a failure's clear takes no owner lock first: the marks' alone
+            store.record_failures({}, at=T0, clear=marks)
+        else:
+            results = [TicketResult(summary(tid), []) for tid, _ in marks]
+            store.save_results(results, clear=marks)
 
     try:
-        store.add_events(_batch(-1), received_at=T0)
-        threads = [threading.Thread(target=f) for f in (ingest, ingest, save)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(timeout=600)
-        assert errors == []
+        assert beside_ingests(store, _TICKETS, 120, save) == []
         assert store.count_failed_tickets() == 0
     finally:
         store.close()

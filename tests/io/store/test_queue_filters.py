@@ -9,8 +9,10 @@ pin them on both stores)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from accord.io.store import ClockQuery, SqlStore
@@ -46,44 +48,47 @@ def _plan(conn: sa.Connection, sql: str) -> str:
     return "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
 
 
-def test_a_filtered_queue_read_bounds_the_filters_index_by_queued_and_value(pg_url: str) -> None:
+@pytest.fixture
+def filled(pg_url: str) -> Iterator[tuple[SqlStore, sa.Engine]]:
     store = SqlStore(pg_url)
     engine = sa.create_engine(pg_url)
     try:
         with engine.begin() as conn:
             _fill(conn)
-            query = ClockQuery(now=1_900_000_000, assignee="probe-1")
-            sql = _sql(conn, store._queue_rows(query).order_by(*_QUEUE_ORDER).limit(50))
-            plan = _plan(conn, sql)
-            assert "Index Cond: ((queued = true) AND (assignee = 'probe-1'::text))" in plan, plan
-            # the test can fail: the same statement without the equality bounds the index by
-            # the assignee alone (the whole index is read), or scans the table
-            assert " AND records.queued = true" in sql
-            former = _plan(conn, sql.replace(" AND records.queued = true", ""))
-            assert (
-                "Index Cond: (assignee = 'probe-1'::text)" in former
-                or "Seq Scan on records" in former
-            ), former
+        yield store, engine
     finally:
         engine.dispose()
         store.close()
 
 
-def test_a_filtered_queue_count_counts_the_open_clocks_of_that_value(pg_url: str) -> None:
-    store = SqlStore(pg_url)
-    engine = sa.create_engine(pg_url)
-    try:
-        with engine.begin() as conn:
-            _fill(conn)
-        for field, value in (("assignee", "probe-1"), ("assignee", "agent-12"), ("team", "team-3")):
-            query = ClockQuery(now=1_900_000_000, **{field: value})  # type: ignore[arg-type]
-            with engine.connect() as conn:
-                truth = conn.execute(
-                    sa.text(f"SELECT count(*) FROM records WHERE queued AND {field} = :v"),
-                    {"v": value},
-                ).scalar_one()
-            assert store.count_open_clocks(query) == truth
-            assert truth > 0 or value == "probe-1"
-    finally:
-        engine.dispose()
-        store.close()
+def test_a_filtered_queue_read_bounds_the_filters_index_by_queued_and_value(
+    filled: tuple[SqlStore, sa.Engine],
+) -> None:
+    store, engine = filled
+    with engine.connect() as conn:
+        query = ClockQuery(now=1_900_000_000, assignee="probe-1")
+        sql = _sql(conn, store._queue_rows(query).order_by(*_QUEUE_ORDER).limit(50))
+        plan = _plan(conn, sql)
+        assert "Index Cond: ((queued = true) AND (assignee = 'probe-1'::text))" in plan, plan
+        # the test can fail: the same statement without the equality bounds the index by
+        # the assignee alone (the whole index is read), or scans the table
+        assert " AND records.queued = true" in sql
+        former = _plan(conn, sql.replace(" AND records.queued = true", ""))
+        assert (
+            "Index Cond: (assignee = 'probe-1'::text)" in former or "Seq Scan on records" in former
+        ), former
+
+
+def test_a_filtered_queue_count_counts_the_open_clocks_of_that_value(
+    filled: tuple[SqlStore, sa.Engine],
+) -> None:
+    store, engine = filled
+    for field, value in (("assignee", "probe-1"), ("assignee", "agent-12"), ("team", "team-3")):
+        query = ClockQuery(now=1_900_000_000, **{field: value})  # type: ignore[arg-type]
+        with engine.connect() as conn:
+            truth = conn.execute(
+                sa.text(f"SELECT count(*) FROM records WHERE queued AND {field} = :v"),
+                {"v": value},
+            ).scalar_one()
+        assert store.count_open_clocks(query) == truth
+        assert truth > 0 or value == "probe-1"
