@@ -3,6 +3,7 @@ afterwards), for the tests that must hold on both (schemathesis, the bad inputs)
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from accord.io.store import SqlStore
+from accord.io.store import schema as t
 from tests.io.store.conftest import PG_URL, _in_ci
 from tests.service.conftest import Api, make_api
 
@@ -60,3 +63,26 @@ def api_over(kind: str, tmp_path: Path, **kw: Any) -> Iterator[Api]:
             yield api
         finally:
             api.store.close()
+
+
+@contextmanager
+def two_urls(kind: str) -> Iterator[tuple[str, str]]:
+    """Two fresh stores of one kind (``sqlite`` or ``postgresql``): a new way and an old way
+    run side by side, their stored rows compared (:func:`stored_rows`)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/new.db", f"sqlite:///{tmp}/old.db"
+        return
+    with pg_schema() as new, pg_schema() as old:
+        yield new, old
+
+
+def stored_rows(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
+    """What a recompute leaves in a store: its tickets, records and failures, sorted, and
+    which tickets keep a mark (a mark's value is random)."""
+    out = {}
+    with store._read.connect() as conn:
+        for table in (t.tickets, t.records, t.failed_tickets):
+            out[table.name] = sorted(tuple(r) for r in conn.execute(sa.select(table)))
+        out["dirty"] = sorted(conn.execute(sa.select(t.dirty.c.ticket_id)).scalars())
+    return out

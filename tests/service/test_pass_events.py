@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,13 @@ from accord.core.config.resolved import Configuration
 from accord.core.engine.batch import events_to_table
 from accord.core.events import Actor, Event, Kind
 from accord.io.store import SqlStore
-from accord.io.store import schema as t
 from accord.io.store.base import Incoming
 from accord.io.store.sql.rows import _fields_json
 from accord.service import recompute
 from accord.service.pass_events import Row, pass_columns
 from accord.service.recompute import BATCH_TICKETS, summarize
 from tests.service.conftest import T0
-from tests.service.stores import STORES, pg_schema
+from tests.service.stores import STORES, stored_rows, two_urls
 
 _value = (
     st.text(max_size=4)
@@ -99,26 +97,6 @@ def test_the_rows_columns_and_summaries_are_those_of_the_events(events: list[Eve
 # ---------------------------------------------------------------- on the stores
 
 
-@contextmanager
-def _two_urls(kind: str) -> Iterator[tuple[str, str]]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/new.db", f"sqlite:///{tmp}/old.db"
-        return
-    with pg_schema() as new, pg_schema() as old:
-        yield new, old
-
-
-def _stored(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
-    out = {}
-    with store._read.connect() as conn:
-        for table in (t.tickets, t.records, t.failed_tickets):
-            out[table.name] = sorted(tuple(r) for r in conn.execute(sa.select(table)))
-        # the marks left (their values are random): which tickets
-        out["dirty"] = sorted(conn.execute(sa.select(t.dirty.c.ticket_id)).scalars())
-    return out
-
-
 @pytest.fixture(scope="module")
 def demo_config() -> Iterator[Configuration]:
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,7 +120,7 @@ def _recompute(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(events=_events(BATCH_TICKETS + 4), cut=st.integers(0, 100))
-def test_a_pass_from_the_rows_stores_what_the_former_pass_stored(
+def test_a_pass_from_the_rows_stores_what_the_former_passstored_rows(
     kind: str,
     demo_config: Configuration,
     events: list[Event],
@@ -156,7 +134,7 @@ def test_a_pass_from_the_rows_stores_what_the_former_pass_stored(
     tickets = range(BATCH_TICKETS + 4)
     opened = [_plain(f"c{k}", k, T0 - 86_400 + k, Kind.CREATED, {"status": "new"}) for k in tickets]
     moved = [_plain(f"u{k}", k, T0 + 86_400 + k, Kind.UPDATED, {"status": "open"}) for k in tickets]
-    with _two_urls(kind) as (new_url, old_url):
+    with two_urls(kind) as (new_url, old_url):
         stores = {"new": SqlStore(new_url), "old": SqlStore(old_url)}
         try:
             for part, now in (
@@ -169,8 +147,8 @@ def test_a_pass_from_the_rows_stores_what_the_former_pass_stored(
                     )
                     passed = _recompute(store, way, demo_config, now, monkeypatch)
                 event(f"a batch pass: {passed >= BATCH_TICKETS}")
-            got = _stored(stores["new"])
-            assert got == _stored(stores["old"])
+            got = stored_rows(stores["new"])
+            assert got == stored_rows(stores["old"])
             event(f"records stored: {bool(got['records'])}")
         finally:
             for store in stores.values():
@@ -201,7 +179,7 @@ def test_rows_the_table_refuses_fail_their_ticket_as_before(
         _plain(f"e-T{k:02d}", k, T0 + k, Kind.CREATED, {"status": "new"})
         for k in range(BATCH_TICKETS + 2)
     ]
-    with _two_urls(kind) as (new_url, old_url):
+    with two_urls(kind) as (new_url, old_url):
         stores = {"new": SqlStore(new_url), "old": SqlStore(old_url)}
         try:
             for way, store in stores.items():
@@ -211,8 +189,8 @@ def test_rows_the_table_refuses_fail_their_ticket_as_before(
                 with store._write.begin() as conn:
                     conn.execute(sa.text(f"UPDATE events SET {spoil} WHERE event_id = 'e-T03'"))
                 _recompute(store, way, demo_config, T0 + 3600, monkeypatch)
-            got = _stored(stores["new"])
-            assert got == _stored(stores["old"])
+            got = stored_rows(stores["new"])
+            assert got == stored_rows(stores["old"])
             assert len(got["tickets"]) >= BATCH_TICKETS  # the other tickets were stored
             # a row no event can be made of sets its ticket aside; the others it computes
             assert [r[0] for r in got["failed_tickets"]] == (["T03"] if unreadable else [])

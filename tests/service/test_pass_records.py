@@ -9,14 +9,12 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -26,13 +24,12 @@ from accord.core.config.resolved import Configuration
 from accord.core.events import Event
 from accord.demo.generate import generate_events
 from accord.io.store import SqlStore, TicketResult
-from accord.io.store import schema as t
 from accord.io.store.base import Incoming
 from accord.io.store.sql import changed, saves
 from accord.service import pass_records, recompute
 from accord.service.pass_records import RecordValues, TableRecords
 from accord.service.recompute import BATCH_TICKETS
-from tests.service.stores import STORES, pg_schema
+from tests.service.stores import STORES, stored_rows, two_urls
 
 END = datetime(2026, 3, 2, 9, tzinfo=UTC)
 T_END = int(END.timestamp())
@@ -43,25 +40,6 @@ class _Nobody(Protocol):
     """A protocol no store follows: the records' way, for the ``old`` store."""
 
     def no_store_has_this(self) -> None: ...
-
-
-@contextmanager
-def _two_urls(kind: str) -> Iterator[tuple[str, str]]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/new.db", f"sqlite:///{tmp}/old.db"
-        return
-    with pg_schema() as new, pg_schema() as old:
-        yield new, old
-
-
-def _stored(store: SqlStore) -> dict[str, list[tuple[Any, ...]]]:
-    out = {}
-    with store._read.connect() as conn:
-        for table in (t.tickets, t.records, t.failed_tickets):
-            out[table.name] = sorted(tuple(r) for r in conn.execute(sa.select(table)))
-        out["dirty"] = sorted(conn.execute(sa.select(t.dirty.c.ticket_id)).scalars())
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +127,7 @@ def test_passes_from_the_engines_columns_store_what_the_records_way_stores(
     ids = sorted({e.ticket_id for e in events})[:tickets]
     mine = [e for e in events if e.ticket_id in set(ids)]
     bounds = [0, *(len(mine) * c // 100 for c in cuts), len(mine)]
-    with _two_urls(kind) as (new_url, old_url):
+    with two_urls(kind) as (new_url, old_url):
         stores = {"new": SqlStore(new_url), "old": SqlStore(old_url)}
         try:
             before: Counter[str] = Counter()
@@ -169,8 +147,8 @@ def test_passes_from_the_engines_columns_store_what_the_records_way_stores(
                 assert new.seqs == old.seqs
                 assert new.told == old.told
                 assert [list(r.records) for r in new.told] == [list(r.records) for r in old.told]
-                stored = _stored(stores["new"])
-                assert stored == _stored(stores["old"])
+                stored = stored_rows(stores["new"])
+                assert stored == stored_rows(stores["old"])
                 counts = Counter(row[0] for row in stored["records"])
                 event(f"a ticket's records shrank: {any(counts[k] < n for k, n in before.items())}")
                 event(f"a warning stored: {any(row[22] != [] for row in stored['records'])}")
@@ -205,7 +183,7 @@ def test_a_ticket_the_store_refuses_in_a_pass_of_rows_is_set_aside_alone(
         real(conn, table, keys, ticket_ids, new)
 
     monkeypatch.setattr(saves, "write_changed_values", refusing)
-    with _two_urls(kind) as (new_url, old_url):
+    with two_urls(kind) as (new_url, old_url):
         stores = {"new": SqlStore(new_url), "old": SqlStore(old_url)}
         try:
             got = {}
@@ -217,8 +195,8 @@ def test_a_ticket_the_store_refuses_in_a_pass_of_rows_is_set_aside_alone(
             assert got["new"] == got["old"]
             assert got["new"].failed == {bad: "storing its clocks: ValueError: refused"}
             assert got["new"].saved == len({e.ticket_id for e in events}) - 1
-            stored = _stored(stores["new"])
-            assert stored == _stored(stores["old"])
+            stored = stored_rows(stores["new"])
+            assert stored == stored_rows(stores["old"])
             assert stored["dirty"] == []
             assert [row[0] for row in stored["failed_tickets"]] == [bad]
         finally:
