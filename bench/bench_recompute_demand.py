@@ -12,7 +12,9 @@ stored events read, its records diffed and written), not its new events'.
 
 The stream is the one the sustained part posts: the demo helpdesk log (``--seed`` 17,
 ``--events`` 3,000,000) in delivery order at ``--rate`` events/s. No service runs; this is
-arithmetic on the log.
+arithmetic on the log. A second table says, minute by minute of the stream, how many events
+the ticket of an event holds once it is stored (what its recompute reads) and how many
+distinct tickets a second the stream touches: whether the work drifts over a run.
 
     .venv/bin/python bench/bench_recompute_demand.py
 """
@@ -72,7 +74,41 @@ def main() -> int:
         distinct = distinct_per_window(codes, window)
         mean = float(distinct.mean())
         print(f"| {lag:g} s | {window:,} | {mean:,.0f} | {mean / lag:,.0f} | {window / mean:.2f} |")
+    print()
+    per_minute(codes, int(60 * args.rate), int(args.rate))
     return 0
+
+
+def stored_before(codes: np.ndarray) -> np.ndarray:
+    """For each event, how many events its ticket has once it is stored (itself included)."""
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1]
+    sizes = np.diff(np.r_[starts, len(codes)])
+    rank = np.arange(len(codes)) - np.repeat(starts, sizes)
+    out = np.empty(len(codes), np.int64)
+    out[order] = rank + 1
+    return out
+
+
+def per_minute(codes: np.ndarray, minute: int, second: int) -> None:
+    """Whether the stream's work drifts over a run: each minute's mean stored events of an
+    event's ticket (what its recompute reads) and distinct tickets a second (recomputes at a
+    lag of a second)."""
+    stored = stored_before(codes)
+    print(
+        "| minute | stored events of the event's ticket: mean / p90 "
+        "| distinct tickets a second: mean / max |"
+    )
+    print("| ---: | ---: | ---: |")
+    for m in range(len(codes) // minute):
+        part = slice(m * minute, (m + 1) * minute)
+        seg, held = codes[part], stored[part]
+        distinct = distinct_per_window(seg, second)
+        print(
+            f"| {m + 1} | {held.mean():.2f} / {np.percentile(held, 90):.0f} "
+            f"| {distinct.mean():,.0f} / {distinct.max():,} |"
+        )
 
 
 if __name__ == "__main__":
