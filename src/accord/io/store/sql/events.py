@@ -38,14 +38,13 @@ from accord.io.store.sql.ingest_writes import (
     mark_dirty,
     stored_digests,
 )
+from accord.io.store.sql.marks import clear_marks
 from accord.io.store.sql.owners import _params, move_owners
 from accord.io.store.sql.rows import (
-    _CLEAR_DIRTY,
     _event_from_row,
     _event_from_values,
     _event_row,
     _problem_row,
-    clearing,
 )
 
 # the columns _event_from_values takes, the JSON as text (as both drivers give it)
@@ -278,7 +277,7 @@ class EventsPart(SqlBase):
         if not marks:
             return
         with self._writing() as conn:
-            conn.execute(_CLEAR_DIRTY, clearing(marks))
+            clear_marks(conn, marks)
 
     @_guard
     def ticket_ids(self, *, after: str | None, limit: int) -> list[str]:

@@ -129,7 +129,7 @@ def mark_dirty(
     conn: Connection, dialect: str, ticket_ids: Sequence[str], mark: int, since: int
 ) -> None:
     """Mark these tickets for the recompute, in the order given (ticket order: see
-    :func:`~accord.io.store.sql.rows.clearing`); a ticket already waiting keeps its ``since``,
+    :func:`~accord.io.store.sql.marks.clear_marks`); a ticket already waiting keeps its ``since``,
     only its mark is replaced."""
     if not ticket_ids:
         return

@@ -27,18 +27,6 @@ from accord.io.store.base import (
 from accord.io.store.refusals import keepable
 from accord.io.store.sql.changed import _json_text
 
-_CLEAR_DIRTY = t.dirty.delete().where(
-    t.dirty.c.ticket_id == sa.bindparam("tid"), t.dirty.c.mark == sa.bindparam("m")
-)
-
-
-def clearing(marks: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
-    """The parameters of :data:`_CLEAR_DIRTY` for ``marks``, in ticket order: the ingest
-    writes the marks of a batch in ticket order, and a recompute clearing its marks in
-    another order (the oldest first) could lock the same rows in a cycle with it, which
-    PostgreSQL breaks by aborting one of the two."""
-    return [{"tid": tid, "m": m} for tid, m in sorted(marks)]
-
 
 def _state_expr(now: Instant) -> sa.ColumnElement[str]:
     """The stored state judged at ``now`` (see :func:`~accord.io.store.base.state_at`)."""
