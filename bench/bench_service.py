@@ -527,6 +527,16 @@ def report_sustained(
     finally:
         server.stop()
     r = summary(run, seconds, args.rate)
+    if args.samples is not None:
+        kept = json.loads(args.samples.read_text()) if args.samples.exists() else {}
+        kept[name] = {
+            "backlog": [[round(t, 3), n] for t, n, _ in run.backlog],
+            "probes": [
+                [round(a, 3), round(p, 4)] for a, p in zip(run.probed_at, run.probes, strict=True)
+            ],
+            "last_ack": run.last_ack,
+        }
+        args.samples.write_text(json.dumps(kept))
     per_event = 1e6 / max(r["acked"], 1)
     if child0 is not None and child1 is not None:
         child = child1 - child0
@@ -557,6 +567,7 @@ def report_sustained(
         f"[{name}] recompute backlog (tickets pending; highest per minute): "
         f"{r['backlog_per_minute']}; first half max {r['backlog_first_half_max']:,}, second "
         f"half max {r['backlog_second_half_max']:,} ({'bounded' if bounded else 'GROWING'}); "
+        f"lowest per minute {r['backlog_low_per_minute']}; "
         f"drained {r['drained_after']:.1f} s after the last acknowledgement "
         f"({r['left']:,} still pending when the wait gave up) "
         f"(/metrics scrape p50 {ms(r['scrape_p50'])})",
@@ -602,6 +613,12 @@ def main() -> int:
     parser.add_argument("--parts", default="ingest,reads")
     parser.add_argument("--rate", type=float, default=5_000, help="sustained: events/s")
     parser.add_argument("--minutes", type=float, default=10, help="sustained: how long")
+    parser.add_argument(
+        "--samples",
+        type=Path,
+        help="sustained: write each store's backlog samples and probe latencies, with their "
+        "times, to this JSON file (one key a store)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes")
     args = parser.parse_args()
     if args.quick:

@@ -62,6 +62,7 @@ class Run:
     last_ack: float = 0.0
     backlog: list[tuple[float, int, float]] = field(default_factory=list)  # (t, pending, scrape)
     probes: list[float] = field(default_factory=list)  # ack to visible in at-risk
+    probed_at: list[float] = field(default_factory=list)  # each probe's ack, since the start
     missed: int = 0
     unsent: int = 0  # events still waiting for a client when the run's time was up
     left: int = 0  # tickets still pending when the wait for the drain gave up
@@ -200,7 +201,9 @@ def _sample(http: httpx.Client, run: Run, t0: float, stop: threading.Event) -> N
         stop.wait(SAMPLE_EVERY)
 
 
-def _probe(http: httpx.Client, template: Event, run: Run, stop: threading.Event, tag: str) -> None:
+def _probe(
+    http: httpx.Client, template: Event, run: Run, t0: float, stop: threading.Event, tag: str
+) -> None:
     """Post a probe every PROBE_EVERY seconds until ``stop``; poll the unseen ones."""
     unseen: dict[str, float] = {}  # assignee: acknowledged at (perf_counter)
     n = 0
@@ -232,6 +235,7 @@ def _probe(http: httpx.Client, template: Event, run: Run, stop: threading.Event,
             if res.status_code == 200 and res.json()["items"]:
                 with run.lock:
                     run.probes.append(seen - acked)
+                    run.probed_at.append(acked - t0)
                 del unseen[who]
             elif seen - acked > GIVE_UP:
                 with run.lock:
@@ -270,7 +274,7 @@ def sustained(
         ]
         threads.append(threading.Thread(target=_sample, args=(sampler, run, t0, stop_samples)))
         probe = threading.Thread(
-            target=_probe, args=(prober, template, run, stop_probes, f"{int(t0) % 100000}")
+            target=_probe, args=(prober, template, run, t0, stop_probes, f"{int(t0) % 100000}")
         )
         threads.append(probe)
         for t in threads:
@@ -312,12 +316,15 @@ def sustained(
 
 def summary(run: Run, seconds: float, rate: float) -> dict[str, Any]:
     """The figures of a run: acknowledged rate, batch latency, lateness, backlog over time
-    (per minute: the highest sample), the drain after the last batch and the probes."""
+    (per minute: the highest and the lowest sample), the drain after the last batch and the
+    probes."""
     during = [(t, n) for t, n, _ in run.backlog if t <= run.last_ack]
     after = [t for t, n, _ in run.backlog if t > run.last_ack and n == 0]
     per_minute: dict[int, int] = {}
+    low_per_minute: dict[int, int] = {}
     for t, n in during:
         per_minute[int(t // 60)] = max(per_minute.get(int(t // 60), 0), n)
+        low_per_minute[int(t // 60)] = min(low_per_minute.get(int(t // 60), n), n)
     half = [n for t, n in during if t < seconds / 2]
     rest = [n for t, n in during if t >= seconds / 2]
     return {
@@ -332,6 +339,9 @@ def summary(run: Run, seconds: float, rate: float) -> dict[str, Any]:
         "backlog_first_half_max": max(half, default=0),
         "backlog_second_half_max": max(rest, default=0),
         "backlog_per_minute": [per_minute[k] for k in sorted(per_minute)],
+        # a backlog that grows without bound never comes back down: the lowest sample of each
+        # minute says whether the recompute still catches up between the highs
+        "backlog_low_per_minute": [low_per_minute[k] for k in sorted(low_per_minute)],
         "scrape_p50": pct([s for _, _, s in run.backlog if s], 50),
         "drained_after": (min(after) - run.last_ack) if after else float("nan"),
         "probes": len(run.probes),
