@@ -118,6 +118,43 @@ def postgres_url() -> Iterator[str]:
         engine.dispose()
 
 
+_PG_SETTINGS = ("server_version", "autovacuum", "shared_buffers", "max_wal_size")
+
+
+def pg_settings(url: str) -> str:
+    """The PostgreSQL server's settings that move a sustained run's figures most: with
+    autovacuum off (as on some CI machines) the rewritten rows' dead versions stay in the
+    tables and their indexes for the whole run."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            got = [f"{n} {conn.exec_driver_sql(f'SHOW {n}').scalar()}" for n in _PG_SETTINGS]
+    finally:
+        engine.dispose()
+    return ", ".join(got)
+
+
+def pg_tables(url: str) -> list[str]:
+    """The bench's largest tables after a run: live and dead rows, updates (of them HOT, in
+    place), autovacuum runs and the size with indexes."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT relname, n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd, "
+                "autovacuum_count, pg_total_relation_size(relid) FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema() ORDER BY pg_total_relation_size(relid) "
+                "DESC LIMIT 4"
+            ).all()
+    finally:
+        engine.dispose()
+    return [
+        f"{name} {live:,} live / {dead:,} dead rows, {upd:,} updates ({hot:,} HOT), "
+        f"{vac} autovacuums, {size / 2**20:,.0f} MiB"
+        for name, live, dead, upd, hot, vac, size in rows
+    ]
+
+
 class Server:
     def __init__(self, url: str, config: Path, log: Path) -> None:
         self.url = url
@@ -497,6 +534,8 @@ def report_sustained(
     name: str, url: str, config: Path, tmp: Path, args: argparse.Namespace
 ) -> None:
     token = admin_token(url)
+    if url.startswith("postgresql"):
+        print(f"[{name}] server: {pg_settings(url)}", flush=True)
     server = Server(url, config, tmp / f"server-sustained-{name}.log")
     seconds = args.minutes * 60
     load = os.getloadavg()
@@ -592,6 +631,8 @@ def report_sustained(
         )
     if r["error_count"]:
         print(f"[{name}] {r['error_count']} errors, first: {r['errors']}", flush=True)
+    if url.startswith("postgresql"):
+        print(f"[{name}] tables after the run: {'; '.join(pg_tables(url))}", flush=True)
 
 
 # ---------------------------------------------------------------- main
