@@ -146,7 +146,10 @@ def main() -> int:
         if args.settled:
             headers = {"Authorization": f"Bearer {token}"}
             while (
-                _gauge(httpx.get(f"{base}/metrics", headers=headers).text, "accord_kpi_view_ready")
+                _gauge(
+                    httpx.get(f"{base}/metrics", headers=headers, timeout=120).text,
+                    "accord_kpi_view_ready",
+                )
                 != 1
             ):
                 time.sleep(5)

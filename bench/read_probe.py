@@ -7,8 +7,9 @@ one tab-separated line per fact, times in ``time.time()`` seconds:
 - ``gc  <start> <seconds> <generation> <collected> <CPU seconds>``: each collection of the
   cyclic garbage collector that took 2 ms or more (it holds the interpreter lock throughout);
 - ``sql <start> <seconds> <thread> <statement head>``: each statement the store ran;
-- ``heap <start> <objects> <frozen> <commonest types>``: after the first three full
-  collections of 30 ms or more, then every eighth, the objects such a collection walks;
+- ``heap <start> <objects> <frozen> <commonest types> <largest containers>``: after the
+  first three full collections of 30 ms or more, then every eighth, the objects such a
+  collection walks;
 - ``stall <start> <seconds>``: a thread that sleeps 2 ms woke 10 ms late or more (another
   thread held the interpreter lock, or no core was free);
 - ``thread <native id> <name>``: each thread started, so the per-thread CPU times that the
@@ -22,18 +23,26 @@ import gc
 import os
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 _PR_SET_NAME = 15
-_lock = threading.Lock()
-_out: Any = None
+# lines wait here for the writer thread: a collection may start inside any allocation, even
+# one made while writing a line, so its callback must take no lock (a lock here deadlocked)
+_lines: deque[str] = deque()
 
 
 def _write(*fields: object) -> None:
-    line = "\t".join(str(f) for f in fields) + "\n"
-    with _lock:
-        _out.write(line)
+    _lines.append("\t".join(str(f) for f in fields) + "\n")
+
+
+def _writer(path: str) -> None:
+    with open(path, "a") as out:
+        while True:
+            while _lines:
+                out.write(_lines.popleft())
+            out.flush()
+            time.sleep(0.05)
 
 
 def _name_native(name: str) -> None:
@@ -74,7 +83,13 @@ def _patch_gc() -> None:
                 return
             heap = gc.get_objects()
             kinds = Counter(type(o).__name__ for o in heap).most_common(8)
-            _write("heap", f"{started[0]:.6f}", len(heap), gc.get_freeze_count(), kinds)
+            # a container's entries are visited too: one set of a million ids costs as much
+            # as a million objects
+            big = sorted(
+                ((len(o), type(o).__name__) for o in heap if isinstance(o, (dict, list, set))),
+                reverse=True,
+            )[:4]
+            _write("heap", f"{started[0]:.6f}", len(heap), gc.get_freeze_count(), kinds, big)
 
     gc.callbacks.append(callback)
 
@@ -105,8 +120,8 @@ def _heartbeat() -> None:
 
 
 def install() -> None:
-    global _out
-    _out = open(os.environ["ACCORD_PROBE_LOG"], "a", buffering=1)  # noqa: SIM115 (the process's life)
+    path = os.environ["ACCORD_PROBE_LOG"]
+    threading.Thread(target=_writer, args=(path,), name="probe-writer", daemon=True).start()
     _name_native("main")
     _patch_threads()
     _patch_gc()

@@ -33,7 +33,7 @@ from accord.service.configuration import ConfigState
 from accord.service.contract_view import view_clocks
 from accord.service.derived import Derived
 from accord.service.figures import contracts_of_files, kpi_catalog
-from accord.service.heap import settle_heap
+from accord.service.heap import keep_out_of_collections, settle_heap
 from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
@@ -243,6 +243,7 @@ class Runtime:
         def run() -> None:
             try:
                 self.kpi_view.load(version, config, custom)
+                keep_out_of_collections()  # the view's containers: no full collection walks them
             except Exception:  # reads replay the events meanwhile; the next read tries again
                 log.exception("loading the KPI view failed")
             finally:
