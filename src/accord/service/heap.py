@@ -28,6 +28,8 @@ def keep_out_of_collections() -> None:
     the process tracks (the KPI view's set of open tickets is one object, but a full collection
     visits each of its hundreds of thousands of entries: 46 ms a collection at 1,000,000
     tickets). A collection here would walk it all once more, holding the interpreter lock
-    beside the reads; the cyclic garbage of the moment, if any, stays (the loads drop what
-    they built by reference counting, which frees frozen objects as any other)."""
+    beside the reads. What the collector alone would free stays: cycles that are garbage at
+    that moment or that objects alive then (a request in flight) become later, once per load;
+    the views drop what they replace by reference counting, which frees frozen objects as
+    any other."""
     gc.freeze()
