@@ -25,7 +25,6 @@ child process (spawn context: the server has threads), on the other core.
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import signal
@@ -40,6 +39,7 @@ from typing import Any
 from accord.core.config.resolved import Configuration
 from accord.core.timeutil import Instant
 from accord.io.store import SqlStore, TicketResult
+from accord.service.heap import settle_heap
 
 log = logging.getLogger("accord.service")
 
@@ -226,17 +226,6 @@ def _poll(reader: Connection) -> bool:
 
 
 # ---------------------------------------------------------------------- the child
-
-
-def settle_heap() -> None:
-    """Collect the garbage, then move every object left to the permanent generation
-    (``gc.freeze``). A full collection walks every tracked object: in the recompute process
-    most are long-lived (the modules, the batch engine's compiled kernels, the store's
-    engine), so each full collection of a pass cost some 110 ms, in all a fifth to a third of
-    the passes' CPU (docs/performance.md). Collected first, so that no garbage is frozen for
-    good."""
-    gc.collect()
-    gc.freeze()
 
 
 class _Stopped(Exception):

@@ -33,6 +33,7 @@ from accord.service.configuration import ConfigState
 from accord.service.contract_view import view_clocks
 from accord.service.derived import Derived
 from accord.service.figures import contracts_of_files, kpi_catalog
+from accord.service.heap import keep_out_of_collections, settle_heap
 from accord.service.kpi_view import KpiView
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
@@ -242,6 +243,7 @@ class Runtime:
         def run() -> None:
             try:
                 self.kpi_view.load(version, config, custom)
+                keep_out_of_collections()  # the view's containers: no full collection walks them
             except Exception:  # reads replay the events meanwhile; the next read tries again
                 log.exception("loading the KPI view failed")
             finally:
@@ -291,6 +293,9 @@ class Runtime:
             return
         self._started = True
         if self.settings.background:
+            # before any request (the server answers once this returns): the imported modules
+            # and the app out of every later full collection, which the reads would wait on
+            settle_heap()
             self.records_view.load_in_background()
             self._load_kpi_view_in_force()
             if self._process_url is not None:
