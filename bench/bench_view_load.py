@@ -26,8 +26,8 @@ Run:  .venv/bin/python bench/bench_view_load.py --tickets 100000
       .venv/bin/python bench/bench_view_load.py --tickets 20000 --stores sqlite   (quick)
       .venv/bin/python bench/bench_view_load.py --tickets 1000000 --stores sqlite --ways columns
       .venv/bin/python bench/bench_view_load.py --tickets 100000 --ways columns,saved \
-          --changed 1000 --rounds 2
-      .venv/bin/python bench/bench_view_load.py --keep /work/bench-1m.db --tickets 1000000 \
+          --changed 1000 --rounds 2 [--read: the first read after each, timed too]
+      .venv/bin/python bench/bench_view_load.py --keep /tmp/bench-1m.db --tickets 1000000 \
           --stores sqlite --ways columns,saved --changed 1000   (keeps and reuses the store)
 """
 
@@ -59,10 +59,13 @@ from accord.service.kpi_view_state import store_id
 from bench_service import bulk_load, postgres_url, sqlite_url
 
 
-def _load(url: str, config_dir: str, now: int, way: str, state: str | None, out: Any) -> None:
+def _load(
+    url: str, config_dir: str, now: int, way: str, state: str | None, read: bool, out: Any
+) -> None:
     """In the child: load the view one way (``columns``, ``objects``, or ``saved``: started
-    from the state file ``state``) and report the figures; with ``state`` and a load from
-    the store, write the state there afterwards (timed apart)."""
+    from the state file ``state``) and report the figures; ``read``: then time the first
+    read of the values' inputs; with ``state`` and a load from the store, write the state
+    there afterwards (timed apart)."""
     config, catalog, issues = check_config_kpis(Path(config_dir))
     assert config is not None, issues
     custom = custom_fields(list(catalog.values()), ())
@@ -80,6 +83,10 @@ def _load(url: str, config_dir: str, now: int, way: str, state: str | None, out:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     got: dict[str, Any] = {"cpu": cpu, "wall": wall, "rss": rss, **view.stats()}
     got["reread"] = view.refreshed
+    if read:  # the first KPI read's inputs after the start (every ticket, no customer)
+        c0, w0 = time.process_time(), time.perf_counter()
+        assert view.inputs(now, custom, None) is not None
+        got["read"] = (time.process_time() - c0, time.perf_counter() - w0)
     if state is not None and way != "saved":
         c0, w0 = time.process_time(), time.perf_counter()
         written = view.save(Path(state), sid)
@@ -90,11 +97,11 @@ def _load(url: str, config_dir: str, now: int, way: str, state: str | None, out:
 
 
 def measure(
-    url: str, config_dir: Path, now: int, way: str, state: Path | None = None
+    url: str, config_dir: Path, now: int, way: str, state: Path | None = None, read: bool = False
 ) -> dict[str, Any]:
     ctx = mp.get_context("fork")
     q = ctx.Queue()
-    args = (url, str(config_dir), now, way, str(state) if state else None, q)
+    args = (url, str(config_dir), now, way, str(state) if state else None, read, q)
     p = ctx.Process(target=_load, args=args)
     p.start()
     got: dict[str, Any] = q.get()
@@ -140,6 +147,12 @@ def _report(kind: str, name: str, r: dict[str, Any]) -> None:
         + (f"; {r['reread']:,} tickets read again" if name == "saved" else ""),
         flush=True,
     )
+    if "read" in r:
+        print(
+            f"[{kind}] then the first read's inputs: {r['read'][0]:.2f} CPU-s, "
+            f"wall {r['read'][1]:.2f} s",
+            flush=True,
+        )
     if "save" in r:
         cpu, wall, size = r["save"]
         print(
@@ -171,6 +184,9 @@ def main() -> int:
     parser.add_argument("--changed", type=int, default=0, help="tickets changed after the save")
     parser.add_argument("--rounds", type=int, default=1, help="the ways run this many times")
     parser.add_argument(
+        "--read", action="store_true", help="time the first read after each load or start"
+    )
+    parser.add_argument(
         "--keep", type=Path, help="a SQLite file kept (and reused when it exists) as the store"
     )
     args = parser.parse_args()
@@ -197,7 +213,7 @@ def main() -> int:
                 events, texts = distinct_fields(url)
                 print(f"[{kind}] {events:,} events ({texts:,} distinct fields texts)", flush=True)
                 for round_ in range(1, args.rounds + 1):
-                    _round(kind, url, config, now, ways, args.changed, tmp, round_)
+                    _round(kind, url, config, now, ways, args, tmp, round_)
     return 0
 
 
@@ -212,14 +228,22 @@ def _stored_now(url: str) -> int:
 
 
 def _round(
-    kind: str, url: str, config: Path, now: int, ways: list[str], changed: int, tmp: Path, n: int
+    kind: str,
+    url: str,
+    config: Path,
+    now: int,
+    ways: list[str],
+    args: argparse.Namespace,
+    tmp: Path,
+    n: int,
 ) -> None:
     state = tmp / f"state-{kind}.arrow"
+    changed, read = args.changed, args.read
     got: dict[str, dict[str, Any]] = {}
     for way in ways:
         if way == "saved":
             continue
-        got[way] = measure(url, config, now, way, state if way == "columns" else None)
+        got[way] = measure(url, config, now, way, state if way == "columns" else None, read)
         _report(kind, f"{way} (round {n})" if way != "columns" else "columns", got[way])
     if "objects" in got:
         new, old = got["columns"], got["objects"]
@@ -236,10 +260,10 @@ def _round(
     full = got["columns"]
     if changed:
         print(f"[{kind}] {change(url, changed, now, f'r{n}'):,} tickets changed", flush=True)
-    saved = measure(url, config, now, "saved", state)
+    saved = measure(url, config, now, "saved", state, read)
     _report(kind, "saved", saved)
     if changed:  # the full load of the changed store, to check the start against
-        full = measure(url, config, now, "columns")
+        full = measure(url, config, now, "columns", None, read)
         _report(kind, "columns, after the changes", full)
     counts = ("settled", "open", "records")
     if any(saved[k] != full[k] for k in counts):
