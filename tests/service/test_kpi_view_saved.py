@@ -274,3 +274,15 @@ def test_the_state_lives_beside_a_sqlite_store_or_where_the_setting_says(tmp_pat
         store.close()
     assert state_folder(Settings(), MemoryStore()) is None  # nowhere to put it by default
     assert state_folder(Settings(kpi_view_dir=tmp_path), MemoryStore()) == tmp_path
+
+
+def test_a_write_replaces_the_file_whole_and_clears_a_write_cut_short(tmp_path: Path) -> None:
+    with fresh_api("memory") as api:
+        _filled(api)
+        path = tmp_path / "view.arrow"
+        left = tmp_path / "view.arrow.abc123.tmp"  # a crash in the middle of a write
+        left.write_bytes(b"half")
+        view = _loaded(api)
+        assert view.save(path, store_id(api.store, T0)) is not None
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["view.arrow"]
+        assert _started(api, path)[1]

@@ -281,11 +281,13 @@ class KpiView:
             settled_first_judged=mark.settled_first_judged,
             seq_seen=mark.seq,
         )
+        again = set(mark.reread) | self._marked() | self._failed()
         with self._lock:
             self._part = part
             self.stale = False
-            # read again with the tickets of newer events, at the next sync (now)
-            self._saved = set(mark.reread) | self._marked() | self._failed()
+            # read again with the tickets of newer events, at the next sync (now), beside
+            # those the recompute saved meanwhile
+            self._saved |= again
             self.loads += 1
         self.sync()
         self.load_seconds = time.perf_counter() - t0

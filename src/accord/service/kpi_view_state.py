@@ -98,6 +98,8 @@ class Saved:
 def write(path: Path, saved: Saved) -> int:
     """Write ``saved`` to ``path`` whole or not at all; return the bytes written."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for left in path.parent.glob(path.name + ".*.tmp"):  # a write cut short by a crash
+        left.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
