@@ -222,7 +222,7 @@ def _stored_now(url: str) -> int:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(sa.text("SELECT MAX(as_of) FROM records")).scalar_one())
+            return int(conn.execute(sa.text("SELECT MAX(records_as_of) FROM tickets")).scalar_one())
     finally:
         engine.dispose()
 
