@@ -286,3 +286,32 @@ def test_a_write_replaces_the_file_whole_and_clears_a_write_cut_short(tmp_path: 
         assert view.save(path, store_id(api.store, T0)) is not None
         assert sorted(p.name for p in tmp_path.iterdir()) == ["view.arrow"]
         assert _started(api, path)[1]
+
+
+def test_a_server_writes_the_state_right_after_a_load_and_again_only_when_it_changed(
+    tmp_path: Path,
+) -> None:
+    from accord.service.kpi_view_saving import ViewSaver
+    from accord.service.settings import Settings
+
+    with fresh_api("memory") as api:
+        play = _filled(api)
+        settings = Settings(background=True, kpi_view_dir=tmp_path)
+        view = _view(api)
+        saver = ViewSaver(view, api.store, settings, api.runtime.clock)
+        target = saver.target()
+        assert target is not None
+        saver.open(*_current(api))  # no file yet: loaded, then written at once
+        assert saver.writes == 1 and target[0].exists()
+        saver.save()
+        assert saver.writes == 1  # nothing changed since
+        play.play(("reply", "K2"))
+        saver.save()  # its own sync reads K2: a new content
+        assert saver.writes == 2
+        started = _view(api)
+        again = ViewSaver(started, api.store, settings, api.runtime.clock)
+        again.open(*_current(api))
+        # from the file; K2, waiting for its recompute when written, read again
+        assert started.loads == 1 and started.refreshed == 1
+        assert again.writes == 0
+        assert_views_agree(started, _loaded(api), api.runtime.clock(), synced=True)

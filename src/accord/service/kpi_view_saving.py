@@ -1,7 +1,8 @@
 """Where the server keeps the KPI view's saved state, and when it writes and reads it: the
 view starts from the file when it can (:meth:`KpiView.load_saved`), else loads from the
-store; the file is written every ``kpi_view_save_every`` seconds while the view changes, and
-at a clean stop, in a thread of its own (reads go on meanwhile)."""
+store (and, in a server, writes the file right after); the file is written every
+``kpi_view_save_every`` seconds while the view changes, and at a clean stop, in a thread of
+its own (reads go on meanwhile)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class ViewSaver:
         self._store = store
         self._folder = state_folder(settings, store)
         self._every = settings.kpi_view_save_every
+        self._background = settings.background
         self._clock = clock
         self._target: tuple[Path, str] | None = None
         self._lock = threading.Lock()  # one write at a time
@@ -80,6 +82,13 @@ class ViewSaver:
             except Exception:  # the store failing here fails the load below the same way
                 log.exception("starting the KPI view from %s failed; loading it", target[0])
         self._view.load(version, config, custom)
+        if target is not None and self._background:
+            # at once (in the loading thread): a crash before the first periodic write
+            # would otherwise cost the next start a whole load again
+            try:
+                self.save()
+            except Exception:
+                log.exception("saving the KPI view failed")
 
     def _stamp(self) -> tuple[int, ...]:
         return self._view.content_stamp()
@@ -90,6 +99,7 @@ class ViewSaver:
         if target is None:
             return
         with self._lock:
+            self._view.sync()  # what the store got since counts as a change
             if self._stamp() == self._written or self._view.version() is None:
                 return
             t0 = time.perf_counter()
