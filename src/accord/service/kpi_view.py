@@ -259,7 +259,8 @@ class KpiView:
             got = saved_state.read(path)
             self._check(got, store_id, version, config, held)
         except StateError as e:
-            log.info("KPI view: the saved state %s is not used: %s", path, e)
+            level = logging.WARNING if e.warn else logging.INFO
+            log.log(level, "KPI view: the saved state %s is not used: %s", path, e)
             return False
         mark = got.mark
         opened = got.open if got.open is not None and got.open.num_rows else None
@@ -312,7 +313,9 @@ class KpiView:
         enough tickets changed since that reading them again beats a load."""
         mark = got.mark
         if mark.store_id != store_id:
-            raise StateError(f"saved for another store ({mark.store_id}, this is {store_id})")
+            raise StateError(
+                f"saved for another store ({mark.store_id}, this is {store_id})", warn=True
+            )
         if mark.version != version or mark.custom != held:
             raise StateError(
                 f"built under configuration version {mark.version} with fields "
@@ -320,12 +323,16 @@ class KpiView:
             )
         seq, configs = self._store.change_stamp()
         if seq < mark.seq:
-            raise StateError(f"the store's events end at {seq}, before the saved {mark.seq}")
+            raise StateError(
+                f"the store's events end at {seq}, before the saved {mark.seq}", warn=True
+            )
         if configs != mark.config_versions:
             raise StateError("configuration versions were added since it was saved")
         changed = self._store.changed_since(mark.seq - 1)
         if _anchor(changed, mark.seq) != mark.anchor:
-            raise StateError(f"the store's event {mark.seq} is not the one it was saved after")
+            raise StateError(
+                f"the store's event {mark.seq} is not the one it was saved after", warn=True
+            )
         if version_boundary(config, mark.settled_first_judged, self._clock()):
             raise StateError("a policy version took effect since its records were judged")
         tickets = got.facts.height + (

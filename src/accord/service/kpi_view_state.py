@@ -50,7 +50,13 @@ _COMPRESSION: Final = "lz4"  # a third of the bytes to write and read, for littl
 
 
 class StateError(Exception):
-    """A saved state that cannot be used (missing, unreadable, or not this store's now)."""
+    """A saved state that cannot be used (missing, unreadable, or not this store's now);
+    ``warn``: a sign of damage or of a mix-up an operator should hear of (a missing file, a
+    new configuration version or an upgrade are routine)."""
+
+    def __init__(self, message: str, *, warn: bool = False) -> None:
+        super().__init__(message)
+        self.warn = warn
 
 
 def store_id(store: Store, at: Instant) -> str:
@@ -168,24 +174,24 @@ def read(path: Path) -> Saved:
     except StateError:
         raise
     except Exception as e:  # any damage: the file is not used
-        raise StateError(f"unreadable ({type(e).__name__}: {e})") from None
+        raise StateError(f"unreadable ({type(e).__name__}: {e})", warn=True) from None
 
 
 def _parse(fh: BinaryIO) -> Saved:
     n = fh.seek(0, os.SEEK_END)
     tail = len(MAGIC) + _LEN.size
     if n < len(MAGIC) + tail:
-        raise StateError("not a saved KPI view, or cut short")
+        raise StateError("not a saved KPI view, or cut short", warn=True)
     fh.seek(0)
     head = fh.read(len(MAGIC))
     fh.seek(n - tail)
     end = fh.read(tail)
     if head != MAGIC or end[_LEN.size :] != MAGIC:
-        raise StateError("not a saved KPI view, or cut short")
+        raise StateError("not a saved KPI view, or cut short", warn=True)
     (size,) = _LEN.unpack(end[: _LEN.size])
     body = n - tail - size  # where the footer starts
     if body < len(MAGIC):
-        raise StateError("damaged footer")
+        raise StateError("damaged footer", warn=True)
     fh.seek(body)
     footer: dict[str, Any] = json.loads(fh.read(size))
     m = footer["mark"]
@@ -199,11 +205,11 @@ def _parse(fh: BinaryIO) -> Saved:
     def part(name: str) -> bytes:
         start, length = sections[name]
         if start < len(MAGIC) or start + length > body:
-            raise StateError(f"damaged section {name}")
+            raise StateError(f"damaged section {name}", warn=True)
         fh.seek(start)
         got = fh.read(length)
         if len(got) != length:
-            raise StateError(f"damaged section {name}")
+            raise StateError(f"damaged section {name}", warn=True)
         return got
 
     def frame(name: str) -> pl.DataFrame:
