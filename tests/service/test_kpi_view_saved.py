@@ -131,10 +131,14 @@ def test_a_missing_or_damaged_state_is_not_used(
         _refused(caplog, view, used, "no saved state")
         assert _loaded(api).save(path, store_id(api.store, T0)) is not None
         whole = path.read_bytes()
+        mid = len(whole) // 3
         for damaged, why in (
             (whole[: len(whole) // 2], "cut short"),
             (whole[:-40] + b"\0" * 40, "cut short"),
-            (whole[:200] + bytes(b ^ 0x5A for b in whole[200:400]) + whole[400:], "unreadable"),
+            (whole[:200] + bytes(b ^ 0x5A for b in whole[200:400]) + whole[400:], "damaged"),
+            # one bit of the data: the streams would read it back as another value
+            (whole[:mid] + bytes([whole[mid] ^ 0x01]) + whole[mid + 1 :], "damaged section"),
+            (whole[:-60] + b"{" + whole[-59:], "unreadable"),  # the footer's JSON
             (b"", "cut short"),
         ):
             caplog.clear()

@@ -28,9 +28,10 @@ import os
 import secrets
 import struct
 import tempfile
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import IO, Any, BinaryIO, Final, cast
 
 import polars as pl
 import pyarrow as pa
@@ -101,6 +102,26 @@ class Saved:
     open_facts: tuple[pl.DataFrame, pl.DataFrame, Instant] | None
 
 
+class _Summed(io.RawIOBase):
+    """A file's writer that keeps the CRC-32 of what passes through (the IPC streams carry
+    no checksum of their own: a flipped bit could read back as another value)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        super().__init__()
+        self._fh = fh
+        self.crc = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.crc = zlib.crc32(b, self.crc)
+        return self._fh.write(b)
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+
 def write(path: Path, saved: Saved) -> int:
     """Write ``saved`` to ``path`` whole or not at all; return the bytes written."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,22 +132,22 @@ def write(path: Path, saved: Saved) -> int:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(MAGIC)
-            sections: dict[str, list[int]] = {}
+            sections: dict[str, list[int]] = {}  # name: [start, length, CRC-32]
 
             def frame(name: str, f: pl.DataFrame) -> None:
-                start = fh.tell()
-                f.write_ipc_stream(fh, compression=_COMPRESSION)
-                sections[name] = [start, fh.tell() - start]
+                start, out = fh.tell(), _Summed(fh)
+                f.write_ipc_stream(cast(IO[bytes], out), compression=_COMPRESSION)
+                sections[name] = [start, fh.tell() - start, out.crc]
 
             frame("records", saved.records)
             frame("facts", saved.facts)
             frame("spans", saved.spans)
             if saved.open is not None:
-                start = fh.tell()
+                start, out = fh.tell(), _Summed(fh)
                 options = ipc.IpcWriteOptions(compression=_COMPRESSION)
-                with ipc.new_stream(fh, saved.open.schema, options=options) as w:
+                with ipc.new_stream(out, saved.open.schema, options=options) as w:
                     w.write_table(saved.open)
-                sections["open"] = [start, fh.tell() - start]
+                sections["open"] = [start, fh.tell() - start, out.crc]
             last = None
             if saved.open_facts is not None:
                 frame("open_facts", saved.open_facts[0])
@@ -203,12 +224,12 @@ def _parse(fh: BinaryIO) -> Saved:
     sections: dict[str, list[int]] = footer["sections"]
 
     def part(name: str) -> bytes:
-        start, length = sections[name]
+        start, length, crc = sections[name]
         if start < len(MAGIC) or start + length > body:
             raise StateError(f"damaged section {name}", warn=True)
         fh.seek(start)
         got = fh.read(length)
-        if len(got) != length:
+        if len(got) != length or zlib.crc32(got) != crc:
             raise StateError(f"damaged section {name}", warn=True)
         return got
 
