@@ -257,13 +257,18 @@ class KpiView:
         held = tuple(dict.fromkeys(custom))
         try:
             got = saved_state.read(path)
-            self._check(got, store_id, version, config, held)
+            opened = got.open if got.open is not None and got.open.num_rows else None
+            open_ids = (
+                set(pc.unique(opened.column("ticket_id")).to_pylist())
+                if opened is not None
+                else set()
+            )
+            self._check(got, got.facts.height + len(open_ids), store_id, version, config, held)
         except StateError as e:
             level = logging.WARNING if e.warn else logging.INFO
             log.log(level, "KPI view: the saved state %s is not used: %s", path, e)
             return False
         mark = got.mark
-        opened = got.open if got.open is not None and got.open.num_rows else None
         part = Part(
             version=version,
             config=config,
@@ -272,11 +277,7 @@ class KpiView:
             facts=got.facts,
             spans=got.spans,
             open=opened,
-            open_ids=(
-                set(pc.unique(opened.column("ticket_id")).to_pylist())
-                if opened is not None
-                else set()
-            ),
+            open_ids=open_ids,
             open_facts=got.open_facts,
             settled_last_ts=mark.settled_last_ts,
             settled_first_judged=mark.settled_first_judged,
@@ -305,12 +306,18 @@ class KpiView:
         return True
 
     def _check(
-        self, got: Saved, store_id: str, version: int, config: Configuration, held: tuple[str, ...]
+        self,
+        got: Saved,
+        tickets: int,
+        store_id: str,
+        version: int,
+        config: Configuration,
+        held: tuple[str, ...],
     ) -> None:
         """Raise :class:`StateError` unless ``got`` is this store's, at a state it has
         reached, under ``version`` and its fields, with no policy version taking effect
         since its settled records were judged (a load would make them open), and with few
-        enough tickets changed since that reading them again beats a load."""
+        enough of its ``tickets`` changed since that reading them again beats a load."""
         mark = got.mark
         if mark.store_id != store_id:
             raise StateError(
@@ -335,9 +342,6 @@ class KpiView:
             )
         if version_boundary(config, mark.settled_first_judged, self._clock()):
             raise StateError("a policy version took effect since its records were judged")
-        tickets = got.facts.height + (
-            len(pc.unique(got.open.column("ticket_id"))) if got.open is not None else 0
-        )
         again = len(changed.keys() | set(mark.reread))
         if again > _REREAD_AT_MOST * max(tickets, 1) and again > self._page:
             # the catch-up reads a ticket through objects, several times a load's cost
