@@ -165,11 +165,13 @@ def make_api(
     *,
     config: dict[str, str] | None = CONFIG,
     url: str | None = None,
+    store: Store | None = None,
     **settings: Any,
 ) -> Api:
-    """The app over a new store: a SQLite file in ``tmp_path``, or the database at ``url``."""
+    """The app over a new store: a SQLite file in ``tmp_path``, the database at ``url``, or
+    ``store``."""
     clock = Clock()
-    store = SqlStore(url or f"sqlite:///{tmp_path / 'accord.db'}")
+    store = store or SqlStore(url or f"sqlite:///{tmp_path / 'accord.db'}")
     base = Settings(
         background=False,
         zendesk_secret=ZENDESK_SECRET,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from accord.io.store import SqlStore
 from accord.io.store import schema as t
+from accord.io.store.memory import MemoryStore
 from tests.io.store.conftest import PG_URL, _in_ci
 from tests.service.conftest import Api, make_api
 
@@ -49,7 +50,11 @@ def pg_schema() -> Iterator[str]:
 
 @contextmanager
 def api_over(kind: str, tmp_path: Path, **kw: Any) -> Iterator[Api]:
-    """The test API (tests.service.conftest.make_api) over the store ``kind``."""
+    """The test API (tests.service.conftest.make_api) over the store ``kind`` (``memory``
+    too, for the tests that run on it)."""
+    if kind == "memory":
+        yield make_api(tmp_path, store=MemoryStore(), **kw)
+        return
     if kind == "sqlite":
         api = make_api(tmp_path, **kw)
         try:

@@ -31,3 +31,18 @@ def test_variables_override_defaults_and_explicit_values_override_variables() ->
 def test_a_variable_that_is_not_a_value_of_its_kind_is_an_input_error() -> None:
     with pytest.raises(InputError, match="ACCORD_MAX_BODY_BYTES"):
         Settings.from_env({"ACCORD_MAX_BODY_BYTES": "lots"})
+
+
+def test_the_kpi_view_state_settings_read_from_variables() -> None:
+    s = Settings.from_env(
+        {
+            "ACCORD_KPI_VIEW_DIR": "/var/lib/accord",
+            "ACCORD_KPI_VIEW_SAVE_EVERY": "120",
+            "ACCORD_KPI_VIEW_SAVED": "off",
+        }
+    )
+    assert s.kpi_view_dir == Path("/var/lib/accord")
+    assert s.kpi_view_save_every == 120.0
+    assert s.kpi_view_saved is False
+    with pytest.raises(InputError, match="kpi_view_save_every"):
+        Settings.from_env({"ACCORD_KPI_VIEW_SAVE_EVERY": "-1"})

@@ -42,7 +42,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
@@ -63,6 +64,7 @@ from accord.core.kpi.frames import (
 from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.io.store import Store
+from accord.service import kpi_view_state as saved_state
 from accord.service.kpi_records import (
     add_rows,
     aligned,
@@ -89,10 +91,19 @@ from accord.service.kpi_view_parts import (
     unify,
     version_boundary,
 )
+from accord.service.kpi_view_state import Saved, StateError, Watermark
 
 log = logging.getLogger("accord.service")
 
 _PAGE = 2_000  # tickets read per store call
+# a saved state with more of its tickets changed since is not used: the catch-up reads each
+# through objects (about ten times a columnar load's cost a ticket)
+_REREAD_AT_MOST = 0.1
+
+
+def _anchor(changed: dict[str, tuple[int, int]], seq: int) -> str | None:
+    """The ticket of the event numbered ``seq``, from ``changed_since(seq - 1)``."""
+    return next((tid for tid, (low, _) in changed.items() if low == seq), None)
 
 
 @dataclass(frozen=True)
@@ -193,6 +204,158 @@ class KpiView:
             len(part.open_ids),
             self.load_seconds,
         )
+
+    # ------------------------------------------------------------------ saved state
+
+    def content_stamp(self) -> tuple[int, ...]:
+        """Changes whenever the content does (loads, events seen, tickets read again)."""
+        with self._lock:
+            p = self._part
+            return (self.loads, p.seq_seen if p else -1, self.refreshed)
+
+    def save(self, path: Path, store_id: str) -> tuple[int, tuple[int, ...]] | None:
+        """Write the view's content, caught up with the store, to ``path`` (whole or not at
+        all, see :mod:`accord.service.kpi_view_state`); the bytes written and the
+        :meth:`content_stamp` of what was written, ``None`` when nothing is loaded. Reads go
+        on meanwhile: the frames are taken as they are (a sync replaces them, never changes
+        them) and written outside the lock."""
+        self.sync()
+        # before the content is taken: a ticket marked or failed now may get new records
+        # without a new event, so it is read again at start (with those the recompute
+        # saved since the last sync)
+        reread = self._marked() | self._failed()
+        configs = self._store.change_stamp()[1]
+        with self._lock:
+            part = self._part
+            if part is None:
+                return None
+            reread |= self._saved
+            stamp = (self.loads, part.seq_seen, self.refreshed)
+            content = (part.records, part.facts, part.spans, part.open, part.open_facts)
+            mark = Watermark(
+                store_id=store_id,
+                seq=part.seq_seen,
+                anchor=None,
+                config_versions=configs,
+                version=part.version,
+                custom=part.custom,
+                reread=tuple(sorted(reread)),
+                settled_last_ts=part.settled_last_ts,
+                settled_first_judged=part.settled_first_judged,
+            )
+        mark = replace(mark, anchor=_anchor(self._store.changed_since(mark.seq - 1), mark.seq))
+        return saved_state.write(path, Saved(mark, *content)), stamp
+
+    def load_saved(
+        self, path: Path, store_id: str, version: int, config: Configuration, custom: Sequence[str]
+    ) -> bool:
+        """Start from the content saved at ``path``, caught up with what the store got since
+        (the tickets with newer events and those the file names, as :meth:`sync` reads);
+        ``False`` (with a log line, the view unchanged) when it is missing, unreadable, or
+        not this store's, version's or fields' content: the caller then loads it."""
+        t0 = time.perf_counter()
+        held = tuple(dict.fromkeys(custom))
+        try:
+            got = saved_state.read(path)
+            opened = got.open if got.open is not None and got.open.num_rows else None
+            open_ids = (
+                set(pc.unique(opened.column("ticket_id")).to_pylist())
+                if opened is not None
+                else set()
+            )
+            self._check(got, got.facts.height + len(open_ids), store_id, version, config, held)
+        except StateError as e:
+            level = logging.WARNING if e.warn else logging.INFO
+            log.log(level, "KPI view: the saved state %s is not used: %s", path, e)
+            return False
+        mark = got.mark
+        part = Part(
+            version=version,
+            config=config,
+            custom=held,
+            records=got.records,
+            facts=got.facts,
+            spans=got.spans,
+            open=opened,
+            open_ids=open_ids,
+            open_facts=got.open_facts,
+            settled_last_ts=mark.settled_last_ts,
+            settled_first_judged=mark.settled_first_judged,
+            seq_seen=mark.seq,
+        )
+        again = set(mark.reread) | self._marked() | self._failed()
+        with self._lock:
+            self._part = part
+            self.stale = False
+            # read again with the tickets of newer events, at the next sync (now), beside
+            # those the recompute saved meanwhile
+            self._saved |= again
+            self.loads += 1
+        self.sync()
+        self.load_seconds = time.perf_counter() - t0
+        log.info(
+            "KPI view started from %s (events up to %d, %d tickets read again): "
+            "%d settled tickets, %d open, in %.1f s",
+            path,
+            mark.seq,
+            self.refreshed,
+            part.facts.height,
+            len(part.open_ids),
+            self.load_seconds,
+        )
+        return True
+
+    def _check(
+        self,
+        got: Saved,
+        tickets: int,
+        store_id: str,
+        version: int,
+        config: Configuration,
+        held: tuple[str, ...],
+    ) -> None:
+        """Raise :class:`StateError` unless ``got`` is this store's, at a state it has
+        reached, under ``version`` and its fields, with no policy version taking effect
+        since its settled records were judged (a load would make them open), and with few
+        enough of its ``tickets`` changed since that reading them again beats a load."""
+        mark = got.mark
+        if mark.store_id != store_id:
+            raise StateError(
+                f"saved for another store ({mark.store_id}, this is {store_id})", warn=True
+            )
+        if mark.version != version or mark.custom != held:
+            raise StateError(
+                f"built under configuration version {mark.version} with fields "
+                f"{list(mark.custom)}; the view needs version {version} with {list(held)}"
+            )
+        seq, configs = self._store.change_stamp()
+        if seq < mark.seq:
+            raise StateError(
+                f"the store's events end at {seq}, before the saved {mark.seq}", warn=True
+            )
+        if configs != mark.config_versions:
+            raise StateError("configuration versions were added since it was saved")
+        changed = self._store.changed_since(mark.seq - 1)
+        if _anchor(changed, mark.seq) != mark.anchor:
+            raise StateError(
+                f"the store's event {mark.seq} is not the one it was saved after", warn=True
+            )
+        if version_boundary(config, mark.settled_first_judged, self._clock()):
+            raise StateError("a policy version took effect since its records were judged")
+        again = len(changed.keys() | set(mark.reread))
+        if again > _REREAD_AT_MOST * max(tickets, 1) and again > self._page:
+            # the catch-up reads a ticket through objects, several times a load's cost
+            raise StateError(f"{again} of {tickets} tickets changed since: a load is quicker")
+
+    def _failed(self) -> set[str]:
+        out: set[str] = set()
+        after: str | None = None
+        while True:
+            page = self._store.failed_tickets(after=after, limit=1_000)
+            out.update(f.ticket_id for f in page)
+            if len(page) < 1_000:
+                return out
+            after = page[-1].ticket_id
 
     def load_tables(
         self,

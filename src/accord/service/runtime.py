@@ -35,6 +35,7 @@ from accord.service.derived import Derived
 from accord.service.figures import contracts_of_files, kpi_catalog
 from accord.service.heap import keep_out_of_collections, settle_heap
 from accord.service.kpi_view import KpiView
+from accord.service.kpi_view_saving import ViewSaver
 from accord.service.metrics import ServiceMetrics
 from accord.service.offload import OFFLOAD_AFTER, Offload, store_url
 from accord.service.recompute import Jobs, Recomputer, summarize
@@ -97,6 +98,8 @@ class Runtime:
         self.recomputer.on_saved = self.jobs.on_saved = self._saved
         # the inputs of the KPI values, in memory, read again per saved or changed ticket
         self.kpi_view = KpiView(store, self._version_at, self.clock)
+        # ... started from its saved state when it can be (seconds instead of a load)
+        self.kpi_view_saver = ViewSaver(self.kpi_view, store, settings, self.clock)
         self._kpi_view_lock = threading.Lock()
         self._kpi_view_loading = False
         # KPI and contract figures, served from snapshots refreshed in the background
@@ -201,7 +204,7 @@ class Runtime:
             if self.settings.background:
                 self._load_kpi_view(version, config, held)
                 return None
-            view.load(version, config, held)
+            self.kpi_view_saver.open(version, config, held)
         view.sync()
         got = read(view)
         if got is None and view.stale:  # a policy version took effect: load again
@@ -242,7 +245,7 @@ class Runtime:
 
         def run() -> None:
             try:
-                self.kpi_view.load(version, config, custom)
+                self.kpi_view_saver.open(version, config, custom)  # saved state, or a load
                 keep_out_of_collections()  # the view's containers: no full collection walks them
             except Exception:  # reads replay the events meanwhile; the next read tries again
                 log.exception("loading the KPI view failed")
@@ -298,6 +301,7 @@ class Runtime:
             settle_heap()
             self.records_view.load_in_background()
             self._load_kpi_view_in_force()
+            self.kpi_view_saver.start()
             if self._process_url is not None:
                 self.recompute_process = RecomputeProcess(
                     self._process_url,
@@ -323,6 +327,8 @@ class Runtime:
         self.snapshots.stop()
         self.offload.stop()
         self.jobs.wait(timeout=5)
+        if self._started:  # the view as the recompute left it, for the next start
+            self.kpi_view_saver.stop()
 
     def fresh(
         self, ticket_ids: Collection[str], as_of: Instant, *, internal: bool = False

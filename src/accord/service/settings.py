@@ -57,6 +57,13 @@ class Settings:
     # again at most this often (seconds; 0: at every scrape); the backlog gauges every time
     metrics_clocks_every: float = 30.0
     config_dir: Path | None = None
+    # the KPI view's state saved to a file and read back at start (seconds, not a load of
+    # every ticket): in this folder (default: beside a SQLite store's file; other stores save
+    # nothing without it), written this often while it changes (seconds; 0: only at a clean
+    # stop); kpi_view_saved off: never saved nor read
+    kpi_view_dir: Path | None = None
+    kpi_view_save_every: float = 600.0
+    kpi_view_saved: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.alert_poll <= MAX_ALERT_POLL:
@@ -68,6 +75,8 @@ class Settings:
             raise InputError("alert_figures_every: must be above 0 seconds")
         if self.metrics_clocks_every < 0:
             raise InputError("metrics_clocks_every: must be 0 seconds or more")
+        if self.kpi_view_save_every < 0:
+            raise InputError("kpi_view_save_every: must be 0 seconds or more")
         if self.alert_grace < 0:
             raise InputError("alert_grace: must be 0 seconds or more")
 
@@ -100,6 +109,6 @@ def _convert(name: str, raw: str, default: Any) -> Any:
             return float(raw)
     except ValueError:
         raise InputError(f"ACCORD_{name.upper()}: '{raw}' is not a valid value") from None
-    if name == "config_dir":
+    if name in ("config_dir", "kpi_view_dir"):
         return Path(raw)
     return raw
