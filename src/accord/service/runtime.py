@@ -295,6 +295,8 @@ class Runtime:
         if self._started:
             return
         self._started = True
+        for warning in self.store.upkeep_warnings():
+            log.warning("%s", warning)
         if self.settings.background:
             # before any request (the server answers once this returns): the imported modules
             # and the app out of every later full collection, which the reads would wait on

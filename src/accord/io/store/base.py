@@ -571,6 +571,11 @@ class Store(Protocol):
         :meth:`stats` without its scan of every stored clock."""
         ...
 
+    def upkeep_warnings(self) -> list[str]:
+        """What in the database's own setup will make this store degrade as it is used (each
+        a sentence for the operator's log); empty when nothing is known to."""
+        ...
+
     # ---- change detection and bulk reads for the service's in-memory records view
 
     def change_stamp(self) -> tuple[int, int]:

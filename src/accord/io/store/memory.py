@@ -409,6 +409,9 @@ class MemoryStore(FailuresInMemory):
         with self._lock:
             return len(self._dirty), len(self._failed)
 
+    def upkeep_warnings(self) -> list[str]:
+        return []  # nothing outlives the process
+
     # ---- records view
 
     def change_stamp(self) -> tuple[int, int]:

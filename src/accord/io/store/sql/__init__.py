@@ -30,6 +30,7 @@ from accord.io.store.sql.lists import ListsPart
 from accord.io.store.sql.owners import OwnersPart
 from accord.io.store.sql.results import ResultsPart
 from accord.io.store.sql.saves import SavesPart
+from accord.io.store.sql.upkeep import UpkeepPart
 
 
 class SqlStore(
@@ -42,13 +43,14 @@ class SqlStore(
     AdminPart,
     AlertsPart,
     FailuresPart,
+    UpkeepPart,
 ):
     """The :class:`~accord.io.store.base.Store` over a database URL.
 
     ``sqlite:///path/to/accord.db`` or ``postgresql+psycopg://user@host/db``. The schema is
     migrated on open. Its methods live in one module per area of the store (events, the
     recompute's saves, results, the working lists, current customers, configuration and
-    tokens, alerts, failed recomputes), over the connections of
+    tokens, alerts, failed recomputes, the database's upkeep), over the connections of
     :class:`~accord.io.store.sql.connection.SqlBase`.
     """
 
