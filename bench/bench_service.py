@@ -606,7 +606,8 @@ def report_sustained(
         f"[{name}] recompute backlog (tickets pending; highest per minute): "
         f"{r['backlog_per_minute']}; first half max {r['backlog_first_half_max']:,}, second "
         f"half max {r['backlog_second_half_max']:,} ({'bounded' if bounded else 'GROWING'}); "
-        f"lowest per minute {r['backlog_low_per_minute']}; "
+        f"lowest per minute {r['backlog_low_per_minute']}; mean first half "
+        f"{r['backlog_first_half_mean']:,.0f}, second half {r['backlog_second_half_mean']:,.0f}; "
         f"drained {r['drained_after']:.1f} s after the last acknowledgement "
         f"({r['left']:,} still pending when the wait gave up) "
         f"(/metrics scrape p50 {ms(r['scrape_p50'])})",

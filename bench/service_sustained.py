@@ -338,6 +338,10 @@ def summary(run: Run, seconds: float, rate: float) -> dict[str, Any]:
         "backlog_max": max((n for _, n in during), default=0),
         "backlog_first_half_max": max(half, default=0),
         "backlog_second_half_max": max(rest, default=0),
+        # the highs are single samples of a backlog that comes and goes with each pass; the
+        # means of the halves say whether the level itself moves
+        "backlog_first_half_mean": sum(half) / len(half) if half else 0.0,
+        "backlog_second_half_mean": sum(rest) / len(rest) if rest else 0.0,
         "backlog_per_minute": [per_minute[k] for k in sorted(per_minute)],
         # a backlog that grows without bound never comes back down: the lowest sample of each
         # minute says whether the recompute still catches up between the highs
