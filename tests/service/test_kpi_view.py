@@ -6,6 +6,7 @@ configuration change."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -377,3 +378,38 @@ def test_parts_whose_field_is_only_nulls_of_any_type_concatenate(
         # nulls typed alike keep their type; typed differently, they are text
         types = {f.schema["field.x"] for f in frames}
         assert got.schema["field.x"] == (types.pop() if len(types) == 1 else pl.String)
+
+
+def test_saved_tickets_are_handed_over_while_a_sync_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's thread that hears the recompute's passes never waits for a sync under way
+    (a long one held it, the recompute process then waited on its full pipe); what it hands
+    over during the sync is read at the next one."""
+    with fresh_api("memory") as api:
+        play = _log(api)
+        play.play(("check",))
+        view = api.runtime.kpi_view
+        play.play(("reopen", "K0"))  # a change for the next sync to read
+        reading, release = threading.Event(), threading.Event()
+        real = view._read
+
+        def held_read(*args: Any, **kwargs: Any) -> Any:
+            reading.set()
+            release.wait()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(view, "_read", held_read)
+        syncing = threading.Thread(target=view.sync)
+        syncing.start()
+        try:
+            assert reading.wait(30)  # the sync holds the view's lock, reading
+            handed = threading.Thread(target=view.saved, args=(["K1"],))
+            handed.start()
+            handed.join(30)
+            assert not handed.is_alive()  # returned while the sync still reads
+        finally:
+            release.set()
+            syncing.join()
+        monkeypatch.setattr(view, "_read", real)
+        before = view.refreshed
+        view.sync()  # K1, handed over during the sync before, is read now
+        assert view.refreshed == before + 1

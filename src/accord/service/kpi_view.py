@@ -146,6 +146,11 @@ class KpiView:
         self._page = page
         self._lock = threading.RLock()
         self._part: Part | None = None
+        # the tickets saved since the last sync, behind a lock of their own: a sync holds the
+        # view's lock while it reads (minutes after a long stream nobody read), and the
+        # server's thread that hears the recompute's passes must not wait for it, or the
+        # recompute process waits on its full pipe and the backlog grows meanwhile
+        self._saved_lock = threading.Lock()
         self._saved: set[str] = set()
         self.loads = 0
         self.load_seconds: float | None = None
@@ -154,9 +159,15 @@ class KpiView:
     # ------------------------------------------------------------------ keeping current
 
     def saved(self, ticket_ids: Iterable[str]) -> None:
-        """The recompute stored new records for these tickets: read them at the next sync."""
-        with self._lock:
+        """The recompute stored new records for these tickets: read them at the next sync
+        (never waits for a sync under way)."""
+        with self._saved_lock:
             self._saved.update(ticket_ids)
+
+    def _take_saved(self) -> set[str]:
+        with self._saved_lock:
+            taken, self._saved = self._saved, set()
+        return taken
 
     def load(
         self, version: int, config: Configuration, custom: Sequence[str], *, columnar: bool = True
@@ -166,7 +177,7 @@ class KpiView:
         :meth:`sync` reads, the same view; kept for the tests and the benchmark)."""
         t0 = time.perf_counter()
         with self._lock:
-            self._saved.clear()
+            self._take_saved()
             self.stale = False
         seq0 = self._store.change_stamp()[0]
         part = empty_part(version, config, tuple(dict.fromkeys(custom)), seq0)
@@ -229,7 +240,8 @@ class KpiView:
             part = self._part
             if part is None:
                 return None
-            reread |= self._saved
+            with self._saved_lock:
+                reread |= self._saved
             stamp = (self.loads, part.seq_seen, self.refreshed)
             content = (part.records, part.facts, part.spans, part.open, part.open_facts)
             mark = Watermark(
@@ -289,7 +301,8 @@ class KpiView:
             self.stale = False
             # read again with the tickets of newer events, at the next sync (now), beside
             # those the recompute saved meanwhile
-            self._saved |= again
+            with self._saved_lock:
+                self._saved |= again
             self.loads += 1
         self.sync()
         self.load_seconds = time.perf_counter() - t0
@@ -403,8 +416,7 @@ class KpiView:
             changed = (
                 set(self._store.changed_since(part.seq_seen)) if seq0 > part.seq_seen else set()
             )
-            ids = sorted(changed | self._saved)
-            self._saved.clear()
+            ids = sorted(changed | self._take_saved())
             if not ids:
                 return
             marked = self._marked()
