@@ -31,7 +31,7 @@ import tempfile
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Final, cast
+from typing import Any, BinaryIO, Final
 
 import polars as pl
 import pyarrow as pa
@@ -134,20 +134,25 @@ def write(path: Path, saved: Saved) -> int:
             fh.write(MAGIC)
             sections: dict[str, list[int]] = {}  # name: [start, length, CRC-32]
 
-            def frame(name: str, f: pl.DataFrame) -> None:
+            def table(name: str, t: pa.Table) -> None:
                 start, out = fh.tell(), _Summed(fh)
-                f.write_ipc_stream(cast(IO[bytes], out), compression=_COMPRESSION)
+                options = ipc.IpcWriteOptions(compression=_COMPRESSION)
+                with ipc.new_stream(out, t.schema, options=options) as w:
+                    w.write_table(t)
                 sections[name] = [start, fh.tell() - start, out.crc]
+
+            def frame(name: str, f: pl.DataFrame) -> None:
+                # through Arrow's writer, not the frame's own: polars writing to a Python
+                # file holds the frame's lock while it waits for the interpreter lock to
+                # call ``write``, and a reader of the same frame (``height``, under the
+                # interpreter lock) then waits on it for ever: the server hung on it
+                table(name, f.to_arrow())
 
             frame("records", saved.records)
             frame("facts", saved.facts)
             frame("spans", saved.spans)
             if saved.open is not None:
-                start, out = fh.tell(), _Summed(fh)
-                options = ipc.IpcWriteOptions(compression=_COMPRESSION)
-                with ipc.new_stream(out, saved.open.schema, options=options) as w:
-                    w.write_table(saved.open)
-                sections["open"] = [start, fh.tell() - start, out.crc]
+                table("open", saved.open)
             last = None
             if saved.open_facts is not None:
                 frame("open_facts", saved.open_facts[0])
