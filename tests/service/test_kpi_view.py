@@ -413,3 +413,36 @@ def test_saved_tickets_are_handed_over_while_a_sync_reads(monkeypatch: pytest.Mo
         before = view.refreshed
         view.sync()  # K1, handed over during the sync before, is read now
         assert view.refreshed == before + 1
+
+
+def test_the_view_counts_answer_while_a_sync_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/metrics reads the view's counts and version: they never wait for a sync under way
+    (after a long stream nobody read, a sync holds the view's lock for minutes)."""
+    with fresh_api("memory") as api:
+        play = _log(api)
+        play.play(("check",))
+        view = api.runtime.kpi_view
+        counted = view.stats()
+        play.play(("reopen", "K0"))
+        reading, release = threading.Event(), threading.Event()
+        real = view._read
+
+        def held_read(*args: Any, **kwargs: Any) -> Any:
+            reading.set()
+            release.wait()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(view, "_read", held_read)
+        syncing = threading.Thread(target=view.sync)
+        syncing.start()
+        try:
+            assert reading.wait(30)
+            got: list[Any] = []
+            looking = threading.Thread(target=lambda: got.append((view.stats(), view.version())))
+            looking.start()
+            looking.join(30)
+            assert not looking.is_alive()  # answered while the sync still reads
+            assert got == [(counted, view.version())]
+        finally:
+            release.set()
+            syncing.join()

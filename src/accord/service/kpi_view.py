@@ -550,8 +550,8 @@ class KpiView:
     # ------------------------------------------------------------------ reads
 
     def version(self) -> int | None:
-        with self._lock:
-            return self._part.version if self._part is not None else None
+        part = self._part  # one attribute read: no need to wait for a sync's lock
+        return part.version if part is not None else None
 
     def _answerable(self, custom: Sequence[str], when: Instant) -> Part | None:
         """The loaded part when it answers exactly at ``when`` for these custom fields, else
@@ -667,12 +667,14 @@ class KpiView:
             return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0))
 
     def stats(self) -> dict[str, int]:
-        with self._lock:
-            p = self._part
-            if p is None:
-                return {"settled": 0, "open": 0, "records": 0}
-            return {
-                "settled": p.facts.height,
-                "open": len(p.open_ids),
-                "records": p.records.height,
-            }
+        """The view's counts, for /metrics: read without the view's lock, which a sync holds
+        while it reads (minutes after a long stream nobody read), so a scrape never waits
+        for one; a sync in progress may show half its change."""
+        p = self._part
+        if p is None:
+            return {"settled": 0, "open": 0, "records": 0}
+        return {
+            "settled": p.facts.height,
+            "open": len(p.open_ids),
+            "records": p.records.height,
+        }
