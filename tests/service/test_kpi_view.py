@@ -380,6 +380,40 @@ def test_parts_whose_field_is_only_nulls_of_any_type_concatenate(
         assert got.schema["field.x"] == (types.pop() if len(types) == 1 else pl.String)
 
 
+@contextmanager
+def _sync_held(view: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A sync of ``view`` under way in another thread, held while it reads the store (and
+    holds the view's lock) until the block ends; then it finishes and the reads are real."""
+    reading, release = threading.Event(), threading.Event()
+    real = view._read
+
+    def held_read(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        release.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(view, "_read", held_read)
+    syncing = threading.Thread(target=view.sync)
+    syncing.start()
+    try:
+        assert reading.wait(30)
+        yield
+    finally:
+        release.set()
+        syncing.join()
+        monkeypatch.setattr(view, "_read", real)
+
+
+def _returns_meanwhile(f: Any) -> Any:
+    """Run ``f`` in a thread: what it returned, failing if it waits (a held sync never ends)."""
+    got: list[Any] = []
+    thread = threading.Thread(target=lambda: got.append(f()))
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()  # it did not wait for the held sync
+    return got[0]
+
+
 def test_saved_tickets_are_handed_over_while_a_sync_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server's thread that hears the recompute's passes never waits for a sync under way
     (a long one held it, the recompute process then waited on its full pipe); what it hands
@@ -389,27 +423,8 @@ def test_saved_tickets_are_handed_over_while_a_sync_reads(monkeypatch: pytest.Mo
         play.play(("check",))
         view = api.runtime.kpi_view
         play.play(("reopen", "K0"))  # a change for the next sync to read
-        reading, release = threading.Event(), threading.Event()
-        real = view._read
-
-        def held_read(*args: Any, **kwargs: Any) -> Any:
-            reading.set()
-            release.wait()
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(view, "_read", held_read)
-        syncing = threading.Thread(target=view.sync)
-        syncing.start()
-        try:
-            assert reading.wait(30)  # the sync holds the view's lock, reading
-            handed = threading.Thread(target=view.saved, args=(["K1"],))
-            handed.start()
-            handed.join(30)
-            assert not handed.is_alive()  # returned while the sync still reads
-        finally:
-            release.set()
-            syncing.join()
-        monkeypatch.setattr(view, "_read", real)
+        with _sync_held(view, monkeypatch):
+            _returns_meanwhile(lambda: view.saved(["K1"]))
         before = view.refreshed
         view.sync()  # K1, handed over during the sync before, is read now
         assert view.refreshed == before + 1
@@ -422,27 +437,10 @@ def test_the_view_counts_answer_while_a_sync_reads(monkeypatch: pytest.MonkeyPat
         play = _log(api)
         play.play(("check",))
         view = api.runtime.kpi_view
-        counted = view.stats()
+        counted, version = view.stats(), view.version()
         play.play(("reopen", "K0"))
-        reading, release = threading.Event(), threading.Event()
-        real = view._read
-
-        def held_read(*args: Any, **kwargs: Any) -> Any:
-            reading.set()
-            release.wait()
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(view, "_read", held_read)
-        syncing = threading.Thread(target=view.sync)
-        syncing.start()
-        try:
-            assert reading.wait(30)
-            got: list[Any] = []
-            looking = threading.Thread(target=lambda: got.append((view.stats(), view.version())))
-            looking.start()
-            looking.join(30)
-            assert not looking.is_alive()  # answered while the sync still reads
-            assert got == [(counted, view.version())]
-        finally:
-            release.set()
-            syncing.join()
+        with _sync_held(view, monkeypatch):
+            assert _returns_meanwhile(lambda: (view.stats(), view.version())) == (
+                counted,
+                version,
+            )
