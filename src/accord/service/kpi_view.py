@@ -234,7 +234,7 @@ class KpiView:
         # before the content is taken: a ticket marked or failed now may get new records
         # without a new event, so it is read again at start (with those the recompute
         # saved since the last sync)
-        reread = self._marked() | self._failed()
+        reread = self._marked()
         configs = self._store.change_stamp()[1]
         with self._lock:
             part = self._part
@@ -295,7 +295,7 @@ class KpiView:
             settled_first_judged=mark.settled_first_judged,
             seq_seen=mark.seq,
         )
-        again = set(mark.reread) | self._marked() | self._failed()
+        again = set(mark.reread) | self._marked()
         with self._lock:
             self._part = part
             self.stale = False
@@ -451,10 +451,13 @@ class KpiView:
         part.enums = drop_rows(enums, keep, part.records)
 
     def _marked(self) -> set[str]:
+        """The tickets whose stored records may not count every stored event: marked for a
+        recompute, or whose last recompute failed (which clears the mark and leaves the
+        records of the last good one, older than an event that may be backdated)."""
         # read before the events and records: a ticket unmarked now has records computed from
         # every event stored now; an event added later has a seq above the stamp read before
         # the marks, and makes its ticket open
-        return {tid for tid, _ in self._store.dirty(1_000_000)}
+        return {tid for tid, _ in self._store.dirty(1_000_000)} | self._failed()
 
     def _read(self, ids: Sequence[str], seq0: int, marked: set[str]) -> _Read:
         events = self._store.events_of(ids)
