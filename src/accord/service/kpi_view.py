@@ -86,6 +86,7 @@ from accord.service.kpi_view_parts import (
     facts_of,
     facts_of_open,
     open_inputs,
+    prepared_open,
     records_text,
     split_settled,
     unify,
@@ -581,14 +582,20 @@ class KpiView:
                 return None
             records, facts, spans, opened = part.records, part.facts, part.spans, part.open
             config = part.config
-            memo = part.open_facts
+            memo, prepared = part.open_facts, part.prepared
         if memo is None:
             memo = facts_of_open(config, part.custom, opened)
             with self._lock:
                 if part.open is opened:
                     part.open_facts = memo
+        if prepared is None and customer is None and opened is not None:
+            # laid out once, then kept in step by the syncs: a read runs the clocks only
+            prepared = prepared_open(config, opened)
+            with self._lock:
+                if part.open is opened:
+                    part.prepared = prepared
         open_records, open_facts, open_spans = open_inputs(
-            config, part.custom, opened, when, customer, memo
+            config, part.custom, opened, when, customer, memo, prepared
         )
         if customer is not None and facts.width:
             # the tickets whose customer it is at ``when`` and now (the same instant here)
@@ -612,6 +619,7 @@ class KpiView:
         # of several chunks can come out with the wrong length
         all_spans = pl.concat([spans, open_spans], rechunk=True)
         if customer is not None:  # a customer's records: a filtered copy, cast as a whole
+            assert isinstance(open_records, pl.DataFrame)
             frame = records_at_plain(records, open_records, when)
         else:
             kept = part.enums
@@ -659,7 +667,8 @@ class KpiView:
         return Owned(part.config, records, facts, table, open_facts)
 
     def memory_bytes(self) -> int:
-        """The view's size in memory, roughly (its frames and the open tickets' events)."""
+        """The view's size in memory, roughly (its frames, the open tickets' events and their
+        timelines)."""
         with self._lock:
             p = self._part
             if p is None:
@@ -667,7 +676,8 @@ class KpiView:
             frames = p.records.estimated_size() + p.facts.estimated_size()
             if p.enums is not None:  # the settled records' categorical columns, as Enums
                 frames += p.enums.columns.estimated_size()
-            return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0))
+            laid = p.prepared.nbytes if p.prepared is not None else 0  # the open timelines
+            return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0) + laid)
 
     def stats(self) -> dict[str, int]:
         """The view's counts, for /metrics: read without the view's lock, which a sync holds

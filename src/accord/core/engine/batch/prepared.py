@@ -20,7 +20,7 @@ ticket, not in one order over all tickets as ``compute_batch`` gives them.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pyarrow as pa
@@ -73,6 +73,11 @@ class Prepared:
         """The tickets laid out, in or left out (each costs its clocks' run at a compute)."""
         return sum(p.tl.seg.count for p in self.pieces)
 
+    @property
+    def nbytes(self) -> int:
+        """The memory the timelines hold, roughly (their arrays)."""
+        return sum(_nbytes(p.tl) + p.alive.nbytes for p in self.pieces)
+
     def without(self, ticket_ids: Collection[str]) -> Prepared:
         """These tickets left out."""
         gone = [t for t in ticket_ids if any(t in p.ids for p in self.pieces)]
@@ -93,6 +98,15 @@ class Prepared:
         """The tickets of ``events`` (all their events; none of them already in) added."""
         more = prepare(events, self.config, options=self.options)
         return replace(self, since=max(self.since, more.since), pieces=self.pieces + more.pieces)
+
+
+def _nbytes(tl: timeline.BatchTimeline) -> int:
+    arrays = [getattr(tl, f.name) for f in fields(tl)]
+    arrays += [getattr(tl.seg, n) for n in ("bounds", "ticket", "head", "first", "last")]
+    for track in tl.fields.values():
+        arrays += [track.set_, track.code, track.after, track._changed, track._before]
+    total: int = sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+    return total + int(tl.ticket_ids.nbytes)
 
 
 def prepare(
