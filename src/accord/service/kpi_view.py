@@ -14,7 +14,12 @@ same ticket facts. So the view splits the tickets in two:
   read from the store (records as stored; facts from the ticket's events, which the engine
   does not replay);
 - **open**: every other ticket. Its events are kept, and its records and facts are computed
-  at each request's instant by the same engines and fact builder as the full path.
+  at each request's instant by the same engines and fact builder as the full path. What of
+  that does not depend on the instant is kept between reads: the facts over all the events,
+  and the batch engine's timelines of every open ticket (laid out at the first read, then
+  tickets left out and added as syncs change them, see
+  :mod:`accord.core.engine.batch.prepared`), so that a read runs the clocks only, whenever
+  no open event lies after its instant.
 
 A request joins both parts and evaluates them with :func:`accord.core.kpi.evaluate.evaluate`,
 the same function; nothing is defined twice. The view answers only what it can answer
