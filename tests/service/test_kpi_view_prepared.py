@@ -27,6 +27,7 @@ def test_reads_at_later_instants_and_after_changes_equal_a_full_replay(
         part = api.runtime.kpi_view._part
         assert part is not None and part.prepared is not None
         laid = part.prepared
+        assert api.runtime.kpi_view.memory_bytes() > laid.nbytes > 0  # counted in the view's size
         play.play(("tick", 7))
         play.play(("check",))  # the clocks moved: the same layout, run later
         assert part.prepared is laid
