@@ -4,9 +4,12 @@ equals the plain one, every categorical column cast over the whole frame."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +18,7 @@ from accord.service.kpi_records import (
     add_rows,
     aligned,
     drop_rows,
+    open_records,
     records_at,
     records_at_plain,
     settled_enums,
@@ -86,3 +90,50 @@ def test_a_value_only_open_tickets_hold_is_a_category() -> None:
     # once the open ticket is settled elsewhere, 'running' is no category any more
     assert aligned(enums, _frame([])).categories["state"] == ["met"]
     assert all(isinstance(frame.schema[n], pl.Enum) for n in RECORD_ENUMS)
+
+
+def _engine_table(frame: pl.DataFrame, cuts: list[int]) -> pa.Table:
+    """``frame`` as the batch engine gives records: its categorical columns
+    dictionary-encoded chunk by chunk (each chunk its own dictionary, as partitions are)."""
+    table = frame.to_arrow()
+    bounds = sorted({0, frame.height, *(c % (frame.height + 1) for c in cuts)})
+    chunks = []
+    for lo, hi in itertools.pairwise(bounds):
+        chunks.append(_encoded(table.slice(lo, hi - lo)))
+    if not chunks:  # no rows: one empty chunk
+        chunks.append(_encoded(table))
+    return pa.concat_tables(chunks)
+
+
+def _encoded(table: pa.Table) -> pa.Table:
+    cols = [
+        pc.dictionary_encode(table.column(n).cast(pa.string())) if n in RECORD_ENUMS
+        else table.column(n)
+        for n in table.column_names
+    ]  # fmt: skip
+    return pa.Table.from_arrays(cols, names=table.column_names)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_row, max_size=25),
+    st.lists(_row, max_size=12),
+    st.lists(st.integers(0, 12), max_size=3),
+    st.booleans(),
+)
+def test_the_engine_table_gives_the_frame_its_text_gives(
+    settled_rows: list[dict[str, Any]],
+    open_rows: list[dict[str, Any]],
+    cuts: list[int],
+    kept: bool,
+) -> None:
+    settled, text = _frame(settled_rows), _frame(open_rows)
+    opened = open_records(_engine_table(text, cuts))
+    assert opened.text().equals(text)
+    enums = settled_enums(settled)
+    # aligned with the engine's table or not (the read then casts the whole frame)
+    enums = aligned(enums, opened) if kept else enums
+    got = records_at(settled, opened, WHEN, enums)
+    want = records_at_plain(settled, text, WHEN)
+    assert got.equals(want)
+    assert got.schema == want.schema

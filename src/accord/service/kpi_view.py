@@ -14,7 +14,12 @@ same ticket facts. So the view splits the tickets in two:
   read from the store (records as stored; facts from the ticket's events, which the engine
   does not replay);
 - **open**: every other ticket. Its events are kept, and its records and facts are computed
-  at each request's instant by the same engines and fact builder as the full path.
+  at each request's instant by the same engines and fact builder as the full path. What of
+  that does not depend on the instant is kept between reads: the facts over all the events,
+  and the batch engine's timelines of every open ticket (laid out at the first read, then
+  tickets left out and added as syncs change them, see
+  :mod:`accord.core.engine.batch.prepared`), so that a read runs the clocks only, whenever
+  no open event lies after its instant.
 
 A request joins both parts and evaluates them with :func:`accord.core.kpi.evaluate.evaluate`,
 the same function; nothing is defined twice. The view answers only what it can answer
@@ -86,6 +91,7 @@ from accord.service.kpi_view_parts import (
     facts_of,
     facts_of_open,
     open_inputs,
+    prepared_open,
     records_text,
     split_settled,
     unify,
@@ -234,7 +240,7 @@ class KpiView:
         # before the content is taken: a ticket marked or failed now may get new records
         # without a new event, so it is read again at start (with those the recompute
         # saved since the last sync)
-        reread = self._marked() | self._failed()
+        reread = self._marked()
         configs = self._store.change_stamp()[1]
         with self._lock:
             part = self._part
@@ -295,7 +301,7 @@ class KpiView:
             settled_first_judged=mark.settled_first_judged,
             seq_seen=mark.seq,
         )
-        again = set(mark.reread) | self._marked() | self._failed()
+        again = set(mark.reread) | self._marked()
         with self._lock:
             self._part = part
             self.stale = False
@@ -451,10 +457,13 @@ class KpiView:
         part.enums = drop_rows(enums, keep, part.records)
 
     def _marked(self) -> set[str]:
+        """The tickets whose stored records may not count every stored event: marked for a
+        recompute, or whose last recompute failed (which clears the mark and leaves the
+        records of the last good one, older than an event that may be backdated)."""
         # read before the events and records: a ticket unmarked now has records computed from
         # every event stored now; an event added later has a seq above the stamp read before
         # the marks, and makes its ticket open
-        return {tid for tid, _ in self._store.dirty(1_000_000)}
+        return {tid for tid, _ in self._store.dirty(1_000_000)} | self._failed()
 
     def _read(self, ids: Sequence[str], seq0: int, marked: set[str]) -> _Read:
         events = self._store.events_of(ids)
@@ -578,14 +587,20 @@ class KpiView:
                 return None
             records, facts, spans, opened = part.records, part.facts, part.spans, part.open
             config = part.config
-            memo = part.open_facts
+            memo, prepared = part.open_facts, part.prepared
         if memo is None:
             memo = facts_of_open(config, part.custom, opened)
             with self._lock:
                 if part.open is opened:
                     part.open_facts = memo
+        if prepared is None and customer is None and opened is not None:
+            # laid out once, then kept in step by the syncs: a read runs the clocks only
+            prepared = prepared_open(config, opened)
+            with self._lock:
+                if part.open is opened:
+                    part.prepared = prepared
         open_records, open_facts, open_spans = open_inputs(
-            config, part.custom, opened, when, customer, memo
+            config, part.custom, opened, when, customer, memo, prepared
         )
         if customer is not None and facts.width:
             # the tickets whose customer it is at ``when`` and now (the same instant here)
@@ -609,6 +624,7 @@ class KpiView:
         # of several chunks can come out with the wrong length
         all_spans = pl.concat([spans, open_spans], rechunk=True)
         if customer is not None:  # a customer's records: a filtered copy, cast as a whole
+            assert isinstance(open_records, pl.DataFrame)
             frame = records_at_plain(records, open_records, when)
         else:
             kept = part.enums
@@ -656,7 +672,8 @@ class KpiView:
         return Owned(part.config, records, facts, table, open_facts)
 
     def memory_bytes(self) -> int:
-        """The view's size in memory, roughly (its frames and the open tickets' events)."""
+        """The view's size in memory, roughly (its frames, the open tickets' events and their
+        timelines)."""
         with self._lock:
             p = self._part
             if p is None:
@@ -664,7 +681,8 @@ class KpiView:
             frames = p.records.estimated_size() + p.facts.estimated_size()
             if p.enums is not None:  # the settled records' categorical columns, as Enums
                 frames += p.enums.columns.estimated_size()
-            return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0))
+            laid = p.prepared.nbytes if p.prepared is not None else 0  # the open timelines
+            return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0) + laid)
 
     def stats(self) -> dict[str, int]:
         """The view's counts, for /metrics: read without the view's lock, which a sync holds

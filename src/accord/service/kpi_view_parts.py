@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from accord.core.config.resolved import Configuration
 from accord.core.engine.batch import compute_batch
+from accord.core.engine.batch.kernel import Options
+from accord.core.engine.batch.prepared import Prepared, compute, prepare
 from accord.core.engine.batch.schema import EVENTS_SCHEMA, FIELD_PREFIX
 from accord.core.events import Event
 from accord.core.kpi.facts import policy_fields, ticket_facts
@@ -28,9 +30,7 @@ from accord.core.kpi.frames import (
     records_frame_of_table,
 )
 from accord.core.timeutil import Instant
-from accord.service.kpi_records import (
-    SettledEnums,
-)
+from accord.service.kpi_records import OpenRecords, SettledEnums, open_records
 from accord.service.recompute import summarize
 
 OWNER = "__owner"
@@ -57,6 +57,9 @@ class Part:
     seq_seen: int = 0  # events up to this seq are accounted for
     # the settled records with their Enums, made at the first read after ``records`` changed
     enums: SettledEnums | None = None
+    # the open tickets' timelines for the batch engine, laid out at the first read of every
+    # ticket's records after a load, then kept in step with ``open`` (see :func:`add_open`)
+    prepared: Prepared | None = None
 
 
 class Mismatch(Exception):
@@ -240,6 +243,8 @@ def add_open(part: Part, table: pa.Table) -> None:
         if part.open is None
         else pa.concat_tables([part.open, table], promote_options="default")
     )
+    if part.prepared is not None:  # laid out now: a change costs as its tickets do
+        part.prepared = _compacted(part.prepared.plus(table), part.open)
 
 
 def drop_open(part: Part, ids: Sequence[str]) -> None:
@@ -252,6 +257,30 @@ def drop_open(part: Part, ids: Sequence[str]) -> None:
         part.open_facts = (drop_tickets(facts, gone), drop_tickets(spans, gone), last)
     keep = pc.invert(pc.is_in(part.open.column("ticket_id"), value_set=pa.array(gone)))
     part.open = part.open.filter(keep)
+    if part.prepared is not None:
+        part.prepared = part.prepared.without(gone)
+        if part.prepared.tickets > _LAID_OUT_AT_MOST * part.prepared.count + _SMALL:
+            part.prepared = None  # mostly tickets left out: laid out afresh at the next read
+
+
+# a prepared layout is made again when it holds more than this many times the tickets still
+# in (plus a few): the ones left out still cost their clocks' runs at each read
+_LAID_OUT_AT_MOST = 1.5
+# pieces of fewer tickets than this (one per sync that changed open tickets) are merged
+# into one when there are more than _PIECES of them: a piece costs a few ms per read
+_SMALL = 20_000
+_PIECES = 8
+
+
+def _compacted(prepared: Prepared, opened: pa.Table) -> Prepared:
+    """``prepared`` with its small pieces laid out again as one when there are many."""
+    small = [p for p in prepared.pieces if len(p.ids) < _SMALL]
+    if len(small) <= _PIECES:
+        return prepared
+    ids = set().union(*(p.ids for p in small))
+    events = opened.filter(pc.is_in(opened.column("ticket_id"), value_set=pa.array(sorted(ids))))
+    big = prepared.without(ids)
+    return big.plus(events) if events.num_rows else big
 
 
 def facts_of_open(
@@ -268,6 +297,13 @@ def facts_of_open(
     return facts, got.open_spans, int(last) if last is not None else -FAR
 
 
+def prepared_open(config: Configuration, opened: pa.Table | None) -> Prepared:
+    """The open tickets' timelines, as :func:`open_inputs` computes every ticket's records
+    (with the internal agreements')."""
+    table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
+    return prepare(table, config, options=Options(agreements=bool(config.agreements)))
+
+
 def open_inputs(
     config: Configuration,
     custom: tuple[str, ...],
@@ -275,11 +311,15 @@ def open_inputs(
     when: Instant,
     customer: str | None,
     memo: tuple[pl.DataFrame, pl.DataFrame, Instant],
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The open tickets' records (text), facts and spans at ``when``, as the full path
+    prepared: Prepared | None = None,
+) -> tuple[pl.DataFrame | OpenRecords, pl.DataFrame, pl.DataFrame]:
+    """The open tickets' records (a customer's as text, every ticket's as the engine's
+    table), facts and spans at ``when``, as the full path
     computes them (a customer's: its tickets, its records, no internal agreements), in
     columns: the batch engine and the columnar events frame. ``memo``: their facts over all
-    their events (:func:`facts_of_open`), used when no event lies after ``when``."""
+    their events (:func:`facts_of_open`), used when no event lies after ``when``;
+    ``prepared``: their timelines (:func:`prepared_open`), used for every ticket's records
+    when no event lies after ``when``."""
     empty = empty_part(0, config, custom, 0).records
     table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
     facts, spans, last = memo
@@ -295,8 +335,12 @@ def open_inputs(
         table = table.filter(pc.is_in(table.column("ticket_id"), value_set=ids.to_arrow()))
     if not table.num_rows:
         return empty, facts, spans
-    ola = customer is None and bool(config.agreements)
-    computed = compute_batch(table, config, when, agreements=ola)
+    if customer is None:  # the engine's table: the read makes the Enums from its codes
+        if prepared is not None and when >= prepared.since:
+            return open_records(compute(prepared, when)), facts, spans
+        computed = compute_batch(table, config, when, agreements=bool(config.agreements))
+        return open_records(computed), facts, spans
+    computed = compute_batch(table, config, when)
     return records_text(records_frame_of_table(computed, customer)), facts, spans
 
 

@@ -197,19 +197,25 @@ RECORDS_SCHEMA: dict[str, Any] = {
 }
 
 
+def records_columns_of_table(table: pa.Table, names: Sequence[str]) -> pl.DataFrame:
+    """Columns ``names`` of a batch engine records table as the records frame types them,
+    but the categorical ones as text (instants as seconds since the epoch)."""
+    df = pl.from_arrow(table.select(list(names)))
+    assert isinstance(df, pl.DataFrame)
+    cols: list[pl.Expr] = []
+    for name in names:
+        col = pl.col(name)
+        if isinstance(df.schema[name], pl.Datetime):
+            col = col.dt.epoch("s")
+        cols.append(col.cast(pl.String if name in RECORD_ENUMS else RECORDS_SCHEMA[name]))
+    return df.select(cols)
+
+
 def records_frame_of_table(table: pa.Table, customer: str | None = None) -> pl.DataFrame:
     """The records frame of a batch engine records table, column for column what
     :func:`~accord.core.kpi.frames.records_frame` makes of the same records (without one
     Python object per record); only records of ``customer`` if given."""
-    df = pl.from_arrow(table.select(list(RECORDS_SCHEMA)))
-    assert isinstance(df, pl.DataFrame)
-    cols: list[pl.Expr] = []
-    for name, dtype in RECORDS_SCHEMA.items():
-        col = pl.col(name)
-        if isinstance(df.schema[name], pl.Datetime):
-            col = col.dt.epoch("s")
-        cols.append(col.cast(pl.String if name in RECORD_ENUMS else dtype))
-    df = df.select(cols)
+    df = records_columns_of_table(table, list(RECORDS_SCHEMA))
     if customer is not None:
         # before the Enums are made: another customer's names are not even categories
         df = df.filter(pl.col("customer") == customer)

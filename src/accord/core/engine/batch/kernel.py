@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from accord.core.agreements.models import Agreement
 from accord.core.config.resolved import Configuration
 from accord.core.engine.attribution import attribution_schema, check_dimensions
 from accord.core.engine.batch import timeline
@@ -98,20 +99,56 @@ def run_partition(
     options: Options,
 ) -> tuple[pa.Table, pa.Table | None]:
     """The records, and the attribution when ``options`` name dimensions."""
+    if events.num_rows == 0 or not (kernel_metrics(config) or _agreements(config, options)):
+        return _empty(options)
+    tl = timeline.build(
+        events, config, as_of, kernel_metrics(config), decoded, extra(config, options)
+    )
+    return run_timeline(tl, config, as_of, options)
+
+
+def kernel_metrics(config: Configuration) -> list[str]:
+    """The metrics of ``config`` that run a clock."""
+    return [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
+
+
+def extra(config: Configuration, options: Options) -> list[str]:
+    """The fields a timeline tracks for ``options`` besides those the clocks read."""
+    return [
+        *agreement_fields(_agreements(config, options)),
+        *(d for d in options.dimensions if d != "status"),
+    ]
+
+
+def _agreements(config: Configuration, options: Options) -> list[Agreement]:
+    return list(config.agreements) if options.agreements else []
+
+
+def _empty(options: Options) -> tuple[pa.Table, pa.Table | None]:
+    dims = options.dimensions
+    return (
+        RECORDS_SCHEMA.empty_table(),
+        attribution_schema(dims).empty_table() if dims else None,
+    )
+
+
+def run_timeline(
+    tl: timeline.BatchTimeline,
+    config: Configuration,
+    as_of: Instant,
+    options: Options,
+    alive: NDArray[np.bool_] | None = None,
+) -> tuple[pa.Table, pa.Table | None]:
+    """:func:`run_partition` from the timeline :func:`.timeline.build` made of its events at
+    ``as_of`` (with :func:`kernel_metrics` and :func:`extra`); ``alive``: the tickets (by
+    segment) whose records are made (default every one; each ticket is computed on its own,
+    so the others' records are the same either way)."""
     dims = options.dimensions
     track = bool(dims)
-    empty = (
-        RECORDS_SCHEMA.empty_table(),
-        attribution_schema(dims).empty_table() if track else None,
-    )
-    metrics = [m for m in config.metric_names() if clock_for(m, config.metrics) is not None]
-    ags = list(config.agreements) if options.agreements else []
-    if events.num_rows == 0 or not (metrics or ags):
-        return empty
-    extra = [*agreement_fields(ags), *(d for d in dims if d != "status")]
-    tl = timeline.build(events, config, as_of, metrics, decoded, extra)
-    if tl.n == 0:
-        return empty
+    metrics = kernel_metrics(config)
+    ags = _agreements(config, options)
+    if tl.n == 0 or not (metrics or ags):
+        return _empty(options)
     if ags:
         tl, versions = with_agreements(tl, config, ags)
     match = Matcher(tl)
@@ -124,6 +161,8 @@ def run_partition(
         assert clock is not None
         cycles = run_clock(tl, metric, clock, match, track)
         keep = cycles.first_measured < tl.n
+        if alive is not None:
+            keep &= alive
         if not keep.any():
             continue
         judged = judge(tl, metric, cycles, keep, as_of)
@@ -132,7 +171,7 @@ def run_partition(
             tracked.append((cycles, judged_cycles(cycles, keep)))
         mark("kernel")
     if ags:
-        every = np.ones(tl.seg.count, dtype=bool)
+        every = np.ones(tl.seg.count, dtype=bool) if alive is None else alive
         bts: dict[str, I64] = {}  # business seconds of every stretch, by calendar
         for k, ag in enumerate(ags):
             bt = bts.get(ag.calendar)
