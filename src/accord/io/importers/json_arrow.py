@@ -31,26 +31,34 @@ _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
 @_jit
-def _page_shape(
+def _leading_breaks(
     buf: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
 ) -> int:  # pragma: no cover  (compiled)
-    """0 when a record ``buf[starts[k]:ends[k]]`` does not start with ``{`` after blanks;
-    else 1 when no record holds a line break after its first byte, 2 when one does."""
-    shape = 1
+    """-1 when a record ``buf[starts[k]:ends[k]]`` does not start with ``{`` after blanks;
+    else how many line breaks those leading blanks hold."""
+    breaks = 0
     for k in range(starts.size):
         i = starts[k]
         e = ends[k]
         while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 10 or buf[i] == 13):
+            if buf[i] != 32 and buf[i] != 9:
+                breaks += 1
             i += 1
         if i >= e or buf[i] != 123:
-            return 0
-        if shape == 1:
-            while i < e:
-                if buf[i] == 10 or buf[i] == 13:
-                    shape = 2
-                    break
-                i += 1
-    return shape
+            return -1
+    return breaks
+
+
+def _page_shape(arr: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
+    """0 when a record does not start with ``{`` after blanks; else 1 when no record holds
+    a line break after its first byte, 2 when one may (counted by numpy's vector loop: a
+    byte loop took a tenth of the page's reading)."""
+    before = _leading_breaks(arr, starts, ends)
+    if before < 0:
+        return 0
+    seg = arr[starts[0] : ends[-1]]
+    breaks = int(np.count_nonzero(seg == 10)) + int(np.count_nonzero(seg == 13))
+    return 1 if breaks == before else 2
 
 
 class ArrowPage:
