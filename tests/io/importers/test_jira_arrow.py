@@ -241,8 +241,7 @@ def test_a_schema_learned_from_a_page_reads_it_and_gives_the_conversions_events(
 def test_records_over_several_lines_read_as_records_on_one_line(
     issues: list[Any], indents: list[int | None]
 ) -> None:
-    # one record a line is read without ``newlines_in_values``; a page with a record over
-    # several lines with it: both must give the same table, or both be refused
+    # a page of pretty-printed records is read by Arrow as one of a record a line
     reading = _importer(["iso"], None).columns().arrow_reading()
     reading.learn([PLAIN])
     one_line = _page(reading, issues)

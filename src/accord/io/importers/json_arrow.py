@@ -5,8 +5,7 @@ The page reader (:mod:`~accord.io.importers.json_pages`) knows where each record
 starts and ends; the commas between them become newlines, so the page is newline-delimited
 JSON, read by ``pyarrow.json`` with an explicit schema of only the keys the conversion reads
 (others skipped). A raw newline inside a record is whitespace (one inside a string is not
-JSON, and the reader refuses it as the row reader does); only a page with such a record is
-read with ``newlines_in_values``, whose chunker parses the page once more to find line ends.
+JSON, and the reader refuses it as the row reader does).
 
 A page is parsed here only when the result is certain to be the records the row reader
 sees: every record starts with ``{`` (Arrow takes a ``null`` line for an empty record, and
@@ -31,34 +30,18 @@ _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
 @_jit
-def _leading_breaks(
+def _all_objects(
     buf: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
-) -> int:  # pragma: no cover  (compiled)
-    """-1 when a record ``buf[starts[k]:ends[k]]`` does not start with ``{`` after blanks;
-    else how many line breaks those leading blanks hold."""
-    breaks = 0
+) -> bool:  # pragma: no cover  (compiled)
+    """Whether each record ``buf[starts[k]:ends[k]]`` starts with ``{`` after blanks."""
     for k in range(starts.size):
         i = starts[k]
         e = ends[k]
         while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 10 or buf[i] == 13):
-            if buf[i] != 32 and buf[i] != 9:
-                breaks += 1
             i += 1
         if i >= e or buf[i] != 123:
-            return -1
-    return breaks
-
-
-def _page_shape(arr: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
-    """0 when a record does not start with ``{`` after blanks; else 1 when no record holds
-    a line break after its first byte, 2 when one may (counted by numpy's vector loop: a
-    byte loop took a tenth of the page's reading)."""
-    before = _leading_breaks(arr, starts, ends)
-    if before < 0:
-        return 0
-    seg = arr[starts[0] : ends[-1]]
-    breaks = int(np.count_nonzero(seg == 10)) + int(np.count_nonzero(seg == 13))
-    return 1 if breaks == before else 2
+            return False
+    return True
 
 
 class ArrowPage:
@@ -123,8 +106,7 @@ class ArrowReading:
         arr = np.frombuffer(buf, dtype=np.uint8)
         s = np.asarray(starts, dtype=np.int64)
         e = np.asarray(ends, dtype=np.int64)
-        shape = _page_shape(arr, s, e)
-        if not shape:
+        if not _all_objects(arr, s, e):
             return None
         block = bytearray(buf[starts[0] : ends[-1]])
         # the commas between records become newlines: one record a line (or more)
@@ -136,9 +118,7 @@ class ArrowReading:
                 parse_options=pj.ParseOptions(
                     explicit_schema=schema,
                     unexpected_field_behavior="ignore",
-                    # one record a line: Arrow's chunker need not parse the page to
-                    # find where lines end (a fifth of its reading CPU)
-                    newlines_in_values=shape == 2,
+                    newlines_in_values=True,
                 ),
             )
         except (pa.ArrowException, ValueError):  # (a UnicodeDecodeError is a ValueError)
