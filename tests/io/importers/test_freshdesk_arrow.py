@@ -193,3 +193,28 @@ def test_pages_after_the_first_are_read_by_arrow(
     pages = [i for i in items if isinstance(i, ArrowPage)]
     assert pages and sum(len(p) for p in pages) + (len(items) - len(pages)) == 40
     assert pages[-1].row(len(pages[-1]) - 1).data["id"] == 39
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dated=st.lists(
+        st.lists(st.tuples(st.integers(0, 50), st.sampled_from(["2", "3", "4", "", "é 5"]))),
+        max_size=6,
+    )
+)
+def test_dated_statuses_as_arrays_keep_each_tickets_order_and_first_seen_numbering(
+    dated: list[list[tuple[int, str]]],
+) -> None:
+    from accord.io.importers.freshdesk_walk import DatedStatuses, _first_seen
+
+    arrays = DatedStatuses.of(dated)
+    flat = [(r, i, code) for r, mine in enumerate(dated) for i, code in mine]
+    assert arrays.rec.tolist() == [r for r, _, _ in flat]
+    assert arrays.txt.tolist() == [i for _, i, _ in flat]
+    assert arrays.status.to_pylist() == [c for _, _, c in flat]
+    # the walk's numbering: each text numbered as a dict first meets it
+    numbered: dict[str, int] = {}
+    want = [numbered.setdefault(c, len(numbered)) for _, _, c in flat]
+    got, texts = _first_seen(arrays.status)
+    assert got.tolist() == want
+    assert texts == list(numbered)

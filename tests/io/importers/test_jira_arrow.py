@@ -139,9 +139,13 @@ def _importer(formats: list[str], tz: str | None) -> Any:
     return importer_for("jira")(ImportMapping.model_validate(spec))
 
 
-def _page(reading: ArrowReading, records: list[Any]) -> ArrowPage | None:
-    """``records`` as one page of an ``issues`` list, read by ``reading``."""
-    texts = [json.dumps(r).encode() for r in records]
+def _page(
+    reading: ArrowReading, records: list[Any], indents: list[int | None] | None = None
+) -> ArrowPage | None:
+    """``records`` as one page of an ``issues`` list, read by ``reading`` (each record
+    written over several lines where its ``indents`` is a number)."""
+    ind = indents or [None] * len(records)
+    texts = [json.dumps(r, indent=i).encode() for r, i in zip(records, ind, strict=True)]
     buf = b'{"issues": [' + b",\n ".join(texts) + b"]}"
     starts, ends, at = [], [], len(b'{"issues": [')
     for t in texts:
@@ -227,6 +231,26 @@ def test_a_schema_learned_from_a_page_reads_it_and_gives_the_conversions_events(
     if reading.schema is None or page is None:
         return
     _assert_table_equals_conversion(importer, page)
+
+
+@SETTINGS
+@given(
+    issues=st.lists(_same_kind() | _issue() | st.just(PLAIN), min_size=1, max_size=6),
+    indents=st.lists(st.none() | st.integers(0, 2), min_size=6, max_size=6),
+)
+def test_records_over_several_lines_read_as_records_on_one_line(
+    issues: list[Any], indents: list[int | None]
+) -> None:
+    # a page of pretty-printed records is read by Arrow as one of a record a line
+    reading = _importer(["iso"], None).columns().arrow_reading()
+    reading.learn([PLAIN])
+    one_line = _page(reading, issues)
+    several = _page(reading, issues, indents[: len(issues)])
+    if one_line is None:
+        assert several is None
+        return
+    assert several is not None
+    assert several.table.equals(one_line.table)
 
 
 def test_plain_issues_are_read_by_arrow_and_converted_from_the_table() -> None:

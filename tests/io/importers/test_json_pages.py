@@ -320,3 +320,86 @@ def test_a_freshdesk_import_through_pages_gives_the_row_importers_outcome(
         run = open_import(path, "freshdesk", source_tz="Europe/Rome", columnar=columnar)
         got.append(outcome(list(run.events()), run))
     assert got[0] == got[1]
+
+
+def _ends_byte_by_byte(data: bytes, cuts: list[int], room: int) -> tuple[list[int], list[int]]:
+    """The record ends scan as a plain byte-at-a-time state machine (what the compiled scan
+    must equal): each chunk ``data[:cut]`` scanned from where the last stopped, at most
+    ``room`` ends a call."""
+    depth = in_str = esc = 0
+    closed, i, found, stops = 0, 0, [], []
+    for cut in [*cuts, len(data)]:
+        while True:
+            n = 0
+            while i < cut:
+                c = data[i]
+                i += 1
+                if in_str:
+                    if esc:
+                        esc = 0
+                    elif c == 92:
+                        esc = 1
+                    elif c == 34:
+                        in_str = 0
+                elif c == 34:
+                    in_str = 1
+                elif c in (123, 91):
+                    depth += 1
+                elif c in (125, 93):
+                    depth -= 1
+                    if depth < 0:
+                        found.append(i - 1)
+                        closed = 1
+                        break
+                elif c == 44 and depth == 0:
+                    found.append(i - 1)
+                    n += 1
+                    if n == room:
+                        break
+            stops.append(i)
+            if closed or i >= cut:
+                break
+        if closed:
+            break
+    return found, stops
+
+
+@SETTINGS
+@given(
+    records=st.lists(
+        st.recursive(
+            st.none() | st.text(alphabet='ab"\\,{}[] é\n', max_size=6) | st.integers(),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+            max_leaves=6,
+        ),
+        max_size=6,
+    ),
+    cuts=st.lists(st.integers(0, 400), max_size=4),
+    room=st.integers(1, 4),
+)
+def test_the_compiled_record_ends_scan_equals_a_byte_at_a_time_scan(
+    records: list[Any], cuts: list[int], room: int
+) -> None:
+    import numpy as np
+
+    from accord.io.importers.json_pages import _record_ends
+
+    data = (json.dumps(records, ensure_ascii=False)[1:] + "  ").encode()
+    cuts = sorted({min(c, len(data)) for c in cuts})
+    want, want_stops = _ends_byte_by_byte(data, cuts, room)
+    state = np.zeros(5, dtype=np.int64)
+    ends = np.empty(room, dtype=np.int64)
+    got: list[int] = []
+    stops: list[int] = []
+    for cut in [*cuts, len(data)]:
+        arr = np.frombuffer(data[:cut], dtype=np.uint8)
+        while True:
+            n = _record_ends(arr, int(state[3]), state, ends)
+            got.extend(ends[:n].tolist())
+            stops.append(int(state[3]))
+            if state[4] or state[3] >= cut:
+                break
+        if state[4]:
+            break
+    assert got == want
+    assert stops == want_stops

@@ -99,6 +99,7 @@ def derive_table(
     """:meth:`FreshdeskColumns.derive` of the tickets of ``table`` (``records``: each one
     whole, for its conversion alone)."""
     from accord.io.importers.freshdesk_columns import _FAILED, _Pass
+    from accord.io.importers.freshdesk_walk import DatedStatuses
 
     cols._names = {}  # the batch's value tables, by field
     imp = cols.imp
@@ -148,14 +149,12 @@ def derive_table(
     created_at = np.zeros(R, dtype=np.int64)
     created_at[g] = np.arange(g.size)
     at = g.size
-    tid_of = [""] * R
-    current_of = [""] * R
-    tid_g = tid.take(pa.array(g)).to_pylist()
-    cur_g = current.take(pa.array(g)).to_pylist()
-    for r, t_, c_ in zip(g.tolist(), tid_g, cur_g, strict=True):
-        tid_of[r] = t_
-        current_of[r] = c_
-    dated: list[list[tuple[int, str]]] = [[] for _ in range(R)]
+    # the ticket's id and current status, "" for an odd ticket (as the pass over dicts)
+    good_a = pa.array(good)
+    tid_of = pc.if_else(good_a, tid, pa.scalar("", _S)).fill_null("")
+    current_of = pc.if_else(good_a, current, pa.scalar("", _S)).fill_null("")
+    # the dated statuses, a stats key at a time: ticket, text index, the status it dates
+    d_rec, d_txt, d_status = [], [], []
     stats = _column(table, "stats")
     initial = imp.mapping.initial_status
     for key in _STAT_KEYS:
@@ -166,9 +165,19 @@ def derive_table(
             continue
         texts.append(v.take(pa.array(given)))
         fixed = dict(_STATS).get(key) if key != _REOPENED else initial
-        for r, i in zip(given.tolist(), range(at, at + given.size), strict=True):
-            dated[r].append((i, fixed or current_of[r]))
+        d_rec.append(given)
+        d_txt.append(np.arange(at, at + given.size, dtype=np.int64))
+        mine = current_of.take(pa.array(given))
+        d_status.append(pa.repeat(pa.scalar(fixed, _S), given.size) if fixed else mine)
         at += given.size
+    # in the order of the pass over dicts: by ticket, then stats key (a stable sort)
+    d_rec_a = np.concatenate([np.zeros(0, dtype=np.int64), *d_rec])
+    by_ticket = np.argsort(d_rec_a, kind="stable")
+    dated = DatedStatuses(
+        d_rec_a[by_ticket],
+        np.concatenate([np.zeros(0, dtype=np.int64), *d_txt])[by_ticket],
+        pa.concat_arrays([pa.array([], _S), *d_status]).take(pa.array(by_ticket)),
+    )
     updated = _column(table, "updated_at")
     u = np.flatnonzero(good & _np(updated.is_valid()))
     updated_at = np.full(R, -1, dtype=np.int64)
@@ -181,18 +190,18 @@ def derive_table(
     kept = conv.take(pa.array(ck))
     cid = _ids(pc.struct_field(kept, "id"))
     part = pc.if_else(cid.is_valid(), cid, pc.cast(pa.array(c_pos[ck]), _S))
-    tids = pa.array(tid_of, _S).take(pa.array(c_rec[ck]))
-    c_eid = pc.binary_join_element_wise("freshdesk:", tids, ":c", part, "").to_pylist()
+    tids = tid_of.take(pa.array(c_rec[ck]))
+    c_eid = pc.binary_join_element_wise("freshdesk:", tids, ":c", part, "")
     incoming = _np(pc.fill_null(pc.struct_field(kept, "incoming"), False))
     private = _np(pc.fill_null(pc.struct_field(kept, "private"), False))
-    c_actor = np.where(incoming, "customer", "agent").tolist()
+    c_actor = pc.if_else(pa.array(incoming), "customer", "agent")
     return cols.walk(
         _Pass(
             odd=odd.tolist(), tid_of=tid_of, current_of=current_of,
             plan_codes=plan_codes.reshape(-1), texts=pa.concat_arrays(texts),
             created_at=created_at.tolist(), dated=dated, updated_at=updated_at.tolist(),
             c_rec=c_rec[ck].tolist(), c_at=c_at.tolist(), c_eid=c_eid, c_actor=c_actor,
-            c_public=(~private).tolist(),
+            c_public=pa.array(~private),
         ),
         records,
         rows,

@@ -221,15 +221,15 @@ class _Pass:
     arrays where the Arrow pass has them)."""
 
     odd: list[bool]
-    tid_of: list[str]
-    current_of: list[str]
+    tid_of: Any  # a list of texts, or Arrow's ("" for an odd ticket)
+    current_of: Any
     plan_codes: Any  # each ticket's code of each plan entry (R * P), or ``_UNSET``/``_FAILED``
     texts: Any  # the instant texts (a list, or Arrow's)
     created_at: list[int]
-    dated: list[list[tuple[int, str]]]
+    dated: Any  # per ticket (text index, status) pairs, or ``DatedStatuses``
     updated_at: list[int]
     c_rec: list[int]
     c_at: list[int]
-    c_eid: list[str]
-    c_actor: list[str]
-    c_public: list[bool]
+    c_eid: Any  # lists, or Arrow arrays
+    c_actor: Any
+    c_public: Any

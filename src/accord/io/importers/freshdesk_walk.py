@@ -69,31 +69,19 @@ def walk(
             got = names[name] = Values()
         return got
 
-    # ---- status codes: each distinct status text numbered; its (status, source status)
+    # ---- status codes: each distinct status text numbered in the order first seen
+    # (current statuses, the initial one, the dated ones); its (status, source status)
     # value codes (-1: it does not convert)
     initial_status = m.initial_status
-    texts_of: dict[str, int] = {}
-
-    def num(code: str) -> int:
-        got = texts_of.get(code)
-        if got is None:
-            got = texts_of[code] = len(texts_of)
-        return got
-
-    current = np.asarray([num(c) for c in p.current_of], dtype=_I64)
-    initial = np.full(R, num(initial_status), dtype=_I64) if initial_status else current.copy()
-    # the dated statuses: ticket, text, status, place among the ticket's (stats' key order)
-    d_rec_l: list[int] = []
-    d_txt_l: list[int] = []
-    d_code_l: list[int] = []
-    for r, mine in enumerate(p.dated):
-        for i, code in mine:
-            d_rec_l.append(r)
-            d_txt_l.append(i)
-            d_code_l.append(num(code))
-    d_rec = np.asarray(d_rec_l, dtype=_I64)
-    d_txt = np.asarray(d_txt_l, dtype=_I64)
-    d_code = np.asarray(d_code_l, dtype=_I64)
+    dated = p.dated if isinstance(p.dated, DatedStatuses) else DatedStatuses.of(p.dated)
+    d_rec, d_txt = dated.rec, dated.txt
+    current_of = _texts(p.current_of)
+    seen = [current_of, pa.array([initial_status] if initial_status else [], pa.string())]
+    codes, code_texts = _first_seen(pa.concat_arrays([*seen, dated.status]))
+    current = codes[:R]
+    initial = np.full(R, codes[R], dtype=_I64) if initial_status else current.copy()
+    d_code = codes[R + (1 if initial_status else 0) :]
+    texts_of = {t: k for k, t in enumerate(code_texts)}
     sc_status = np.full(len(texts_of), -1, dtype=_I64)
     sc_source = np.full(len(texts_of), -1, dtype=_I64)
     for code, k in texts_of.items():
@@ -208,28 +196,38 @@ def walk(
     place_in = np.arange(E, dtype=_I64) - starts[rec]
 
     # ---- columns: ids, tickets, kinds, instants, actors, visibility, fields
-    tids = pa.array(p.tid_of, pa.string())
+    tids = _texts(p.tid_of)
     ticket = tids.take(pa.array(rec))
     is_u = kinds == _UPDATED
     # a status event's id: its status and instant (``isoformat``, once per distinct one)
-    code_texts = np.asarray(list(texts_of), dtype=object)
     u = np.flatnonzero(is_u)
     whens = instants.isoformats(t_ix[txt[u]])
-    ids: list[str | None] = [None] * E
-    conv_l = conv.tolist()
-    c_eid = p.c_eid
-    for n, c in enumerate(conv_l):
-        if c >= 0:
-            ids[n] = c_eid[c]
     created_e = np.flatnonzero(kinds == _CREATED)
-    for n, t_ in zip(created_e.tolist(), ticket.take(pa.array(created_e)).to_pylist(), strict=True):
-        ids[n] = f"freshdesk:{t_}"
-    u_tid = ticket.take(pa.array(u)).to_pylist()
-    for n, t_, code, w in zip(u.tolist(), u_tid, code_texts[st[u]].tolist(), whens, strict=True):
-        ids[n] = f"freshdesk:{t_}:s{code}@{w}"
-    c_actor, c_public = p.c_actor, p.c_public
-    actor = pa.array([c_actor[c] if c >= 0 else None for c in conv_l], pa.string())
-    public = pa.array([c_public[c] if c >= 0 else None for c in conv_l], pa.bool_())
+    c_eid = _texts(p.c_eid)
+    m_e = np.flatnonzero(conv >= 0)
+    parts = [
+        c_eid.take(pa.array(conv[m_e])),
+        pc.binary_join_element_wise("freshdesk:", ticket.take(pa.array(created_e)), ""),
+        pc.binary_join_element_wise(
+            "freshdesk:",
+            ticket.take(pa.array(u)),
+            ":s",
+            pa.array(code_texts, pa.string()).take(pa.array(st[u])),
+            "@",
+            pa.array(whens, pa.string()),
+            "",
+        ),
+    ]
+    # each event's id from its part: (no event is two kinds; one of none has no id)
+    where = np.full(E, -1, dtype=_I64)
+    where[m_e] = np.arange(m_e.size)
+    where[created_e] = m_e.size + np.arange(created_e.size)
+    where[u] = m_e.size + created_e.size + np.arange(u.size)
+    event_id = pa.concat_arrays(parts).take(pa.array(where, mask=where < 0))
+    c_take = pa.array(conv, mask=conv < 0)  # a null index: no conversation, no value
+    actor = _texts(p.c_actor).take(c_take)
+    public = pa.array(p.c_public, pa.bool_()) if isinstance(p.c_public, list) else p.c_public
+    public = public.take(c_take)
     ts = t_ix[txt].astype(_I64)
     cols_: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
 
@@ -257,7 +255,7 @@ def walk(
     cand = LazyCandidates(
         row=rec,
         ticket=ticket,
-        event_id=pa.array(ids, pa.string()),
+        event_id=event_id,
         kind=pc.take(pa.array(_KINDS), pa.array(kinds)),
         ts=ts,
         instants=instants,
@@ -268,3 +266,45 @@ def walk(
     )
     cand.convert_with(imp, rows, records, rec, place_in)
     return Derived(cand, rec, counts_e, odd_list)
+
+
+class DatedStatuses:
+    """A batch's dated statuses by ticket, then in ``stats``' key order: each one's ticket,
+    index of its instant's text, and the status it dates."""
+
+    __slots__ = ("rec", "status", "txt")
+
+    def __init__(
+        self, rec: np.ndarray[Any, Any], txt: np.ndarray[Any, Any], status: pa.Array
+    ) -> None:
+        self.rec = rec
+        self.txt = txt
+        self.status = status
+
+    @classmethod
+    def of(cls, dated: Sequence[Sequence[tuple[int, str]]]) -> DatedStatuses:
+        """From each ticket's list of (text index, status)."""
+        rec = [r for r, mine in enumerate(dated) for _ in mine]
+        return cls(
+            np.asarray(rec, dtype=_I64),
+            np.asarray([i for mine in dated for i, _ in mine], dtype=_I64),
+            pa.array([code for mine in dated for _, code in mine], pa.string()),
+        )
+
+
+def _texts(values: Any) -> pa.Array:
+    return values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+
+
+def _first_seen(texts: pa.Array) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Each text's number among the distinct texts, numbered in the order first seen."""
+    if not len(texts):
+        return np.zeros(0, dtype=_I64), []
+    enc = pc.dictionary_encode(texts)
+    idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=_I64)
+    distinct, first = np.unique(idx, return_index=True)
+    order = distinct[np.argsort(first)]  # dictionary entries in the order first seen
+    rank = np.empty(len(enc.dictionary), dtype=_I64)
+    rank[order] = np.arange(order.size, dtype=_I64)
+    values: list[str] = enc.dictionary.take(pa.array(order)).to_pylist()
+    return rank[idx], values

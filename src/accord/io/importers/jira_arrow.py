@@ -336,11 +336,11 @@ def _item_sources(cols: JiraColumns, items: pa.Array) -> np.ndarray[Any, Any]:
 
 def _actors(
     cols: JiraColumns, fields: pa.Array, comments: pa.Array, c_rec: np.ndarray[Any, Any]
-) -> list[str]:
+) -> pa.Array:
     """Each comment's actor, as ``JiraImporter._actor`` gives it."""
     imp = cols.imp
     if not len(comments):
-        return []
+        return pa.array([], _S)
     # the reporter of each issue and the author of each comment, as trimmed texts, coded
     texts: dict[str | None, int] = {None: -1}
 
@@ -366,9 +366,9 @@ def _actors(
     idx, distinct = _distinct(_identity(author, True))
     who = coded(distinct)[idx]
     kind_idx, kinds = _distinct(pc.struct_field(author, "accountType"))
-    kind = np.asarray(kinds, dtype=object)[kind_idx]
     same = (who >= 0) & (who == reporter[c_rec])
-    actor = np.where(same, "customer", "agent").astype(object)
-    actor[kind == "app"] = "system"
-    actor[kind == "customer"] = "customer"
-    return list(actor.tolist())
+    # codes of "agent", "customer", "system": no Python text a comment
+    actor = np.where(same, 1, 0)
+    actor[np.asarray([k == "app" for k in kinds], dtype=bool)[kind_idx]] = 2
+    actor[np.asarray([k == "customer" for k in kinds], dtype=bool)[kind_idx]] = 1
+    return pa.array(["agent", "customer", "system"], _S).take(pa.array(actor))

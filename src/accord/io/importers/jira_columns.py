@@ -468,9 +468,9 @@ class JiraColumns:
             ]
         ).take(take)
         kind = pa.array(_KINDS).take(pa.array(ev_kind))
-        actor_arr = pa.concat_arrays(
-            [no_text, pa.array(L.c_actor, pa.string()).take(pa.array(ck))]
-        ).take(take)
+        actor_arr = pa.concat_arrays([no_text, _text_array(L.c_actor).take(pa.array(ck))]).take(
+            take
+        )
         public = pa.concat_arrays(
             [
                 pa.nulls(nc + hk.size, pa.bool_()),
@@ -579,7 +579,7 @@ class _Lists:
     c_n: list[int]
     c_at: list[int]
     c_eid: list[str] | pa.Array
-    c_actor: list[str]
+    c_actor: list[str] | pa.Array
     c_public: list[bool]
     created_at: list[int]
     n_hist: list[int]
