@@ -249,9 +249,15 @@ class Runtime:
                 keep_out_of_collections()  # the view's containers: no full collection walks them
             except Exception:  # reads replay the events meanwhile; the next read tries again
                 log.exception("loading the KPI view failed")
+                return
             finally:
                 with self._kpi_view_lock:
                     self._kpi_view_loading = False
+            try:  # reads from the view now; the first no longer lays out the open tickets
+                self.kpi_view.warm(self.clock())
+                keep_out_of_collections()
+            except Exception:  # the first read makes them itself
+                log.exception("warming the KPI view failed")
 
         threading.Thread(target=run, name="accord-kpi-view", daemon=True).start()
 
