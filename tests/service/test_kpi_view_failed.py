@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from accord.core.config.resolved import Configuration
 from accord.core.kpi.check import custom_fields
 from accord.core.kpi.evaluate import calendar_zones, evaluate
+from accord.core.kpi.models import KpiSpec
 from accord.service.figures import kpi_catalog
 from accord.service.kpi_view import KpiView
 from tests.service.conftest import Api, event
@@ -23,12 +25,17 @@ def _fail_recompute(api: Api, ticket: str) -> None:
     api.store.record_failures({ticket: "boom"}, at=api.clock.now, clear=marks)
 
 
-def _assert_equals_replay(api: Api, view: KpiView) -> None:
-    runtime = api.runtime
-    now = runtime.clock()
-    current = runtime.configs.current(now)
+def _in_force(api: Api) -> tuple[int, Configuration, dict[str, KpiSpec]]:
+    """The configuration in force now: its version, its configuration and KPI catalog."""
+    current = api.runtime.configs.current(api.runtime.clock())
     assert current is not None
     config, catalog = kpi_catalog(tuple(sorted(current[0].files.items())))
+    return current[0].version, config, catalog
+
+
+def _assert_equals_replay(api: Api, view: KpiView) -> None:
+    now = api.runtime.clock()
+    _, config, catalog = _in_force(api)
     for customer in CALLERS:
         got = view.inputs(now, [], customer)
         assert got is not None
@@ -41,13 +48,9 @@ def _assert_equals_replay(api: Api, view: KpiView) -> None:
 
 def _fresh_view(api: Api, columnar: bool) -> KpiView:
     runtime = api.runtime
-    now = runtime.clock()
-    current = runtime.configs.current(now)
-    assert current is not None
-    config, catalog = kpi_catalog(tuple(sorted(current[0].files.items())))
+    version, config, catalog = _in_force(api)
     view = KpiView(api.store, runtime.kpi_view._version_at, runtime.clock)
-    view.load(current[0].version, config, custom_fields(list(catalog.values()), ()),
-              columnar=columnar)  # fmt: skip
+    view.load(version, config, custom_fields(list(catalog.values()), ()), columnar=columnar)
     return view
 
 
