@@ -385,14 +385,14 @@ def _sync_held(view: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A sync of ``view`` under way in another thread, held while it reads the store (and
     holds the view's lock) until the block ends; then it finishes and the reads are real."""
     reading, release = threading.Event(), threading.Event()
-    real = view._read
+    real = view._read_columns  # what a sync reads the store through, page by page
 
     def held_read(*args: Any, **kwargs: Any) -> Any:
         reading.set()
         release.wait()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(view, "_read", held_read)
+    monkeypatch.setattr(view, "_read_columns", held_read)
     syncing = threading.Thread(target=view.sync)
     syncing.start()
     try:
@@ -401,7 +401,7 @@ def _sync_held(view: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     finally:
         release.set()
         syncing.join()
-        monkeypatch.setattr(view, "_read", real)
+        monkeypatch.setattr(view, "_read_columns", real)
 
 
 def _returns_meanwhile(f: Any) -> Any:
