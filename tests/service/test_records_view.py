@@ -126,14 +126,31 @@ def test_the_view_equals_the_store_after_any_sequence_of_updates(
     steps: list[Step],
     nows: list[int],
 ) -> None:
+    # compaction after every 2 replaced tickets: both the frame and the delta are exercised
+    _updates_keep_the_view_equal_to_the_store(first, steps, nows, compact_at=2)
+
+
+@random_sequences
+def test_the_running_clocks_of_tickets_replaced_since_the_last_compaction_are_judged_as_now(
+    first: list[Result],
+    steps: list[Step],
+    nows: list[int],
+) -> None:
+    # never compacted: every replaced ticket's rows stay in the delta, and its running
+    # clocks must replace (not add to) the ones loaded, at every read
+    _updates_keep_the_view_equal_to_the_store(first, steps, nows, compact_at=1_000_000)
+
+
+def _updates_keep_the_view_equal_to_the_store(
+    first: list[Result], steps: list[Step], nows: list[int], *, compact_at: int
+) -> None:
     store = MemoryStore()
     n = 0
     for tid, customer, recs in first:
         n += 1
         add_event(store, tid, n)
         store.save_results([make_result(tid, customer, recs)], clear=store.dirty(100))
-    # compaction after every 2 replaced tickets: both the frame and the delta are exercised
-    view = RecordsView(store, check_interval=0, compact_at=2)
+    view = RecordsView(store, check_interval=0, compact_at=compact_at)
     view.load()
     for moves, own, batch in steps:
         for tid, customer in moves:

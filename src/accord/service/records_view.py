@@ -83,9 +83,12 @@ _BASE_SCHEMA: dict[str, Any] = {
 _DYN_SCHEMA: dict[str, Any] = {"ticket_id": pl.String, "gid": pl.Int32, "due": pl.Int64}
 
 
+_RUNNING = State.RUNNING.value  # read once: an Enum member's ``value`` is a property
+
+
 def kind_of(state: str, due: Instant | None) -> int | None:
     """The kind of a stored record with a target (``None``: a state unknown here)."""
-    if state == State.RUNNING.value:
+    if state == _RUNNING:
         return OPEN if due is None else DYNAMIC
     return _KIND.get(state)
 
@@ -99,7 +102,9 @@ class _State:
     counts: np.ndarray  # (groups, 4) int64: met, breached, open, cancelled (static records)
     base: pl.DataFrame  # _BASE_SCHEMA: the records as loaded (and compacted)
     delta: dict[str, list[Row]]  # ticket -> its current rows, for tickets replaced since
-    dynamic: pl.DataFrame  # _DYN_SCHEMA: every running record with a due instant
+    # _DYN_SCHEMA: every running record with a due instant as of the last load or compaction
+    # (the tickets of ``delta`` have theirs there: _dynamic_now)
+    dynamic: pl.DataFrame
     stamp: tuple[int, int]  # the store's change stamp this content accounts for
     seq_seen: int  # events up to this seq are accounted for
     handled: dict[str, int]  # ticket -> highest event seq its applied records were built from
@@ -159,6 +164,7 @@ class RecordsView:
         self._memo: dict[tuple[Any, ...], list[tuple[str | None, str, int, int, int]]] = {}
         self._groups: tuple[int, pl.DataFrame] | None = None
         self._late: dict[tuple[int, Instant], pl.DataFrame] = {}
+        self._dynamic: tuple[int, pl.DataFrame] | None = None
         self.generation = 0  # bumped by every change of the content
         self.loads = 0
         self.load_seconds: float | None = None
@@ -341,6 +347,7 @@ class RecordsView:
             return
         keep = state.base.filter(~pl.col("ticket_id").is_in(list(state.delta)))
         state.base = pl.concat([keep, _delta_frame(state.delta)]).sort("ticket_id")
+        state.dynamic = _dynamic_now(state)
         state.delta = {}
 
     def _changed(self) -> None:
@@ -373,7 +380,10 @@ class RecordsView:
             if self._groups is None or self._groups[0] != self.generation:
                 self._groups = (self.generation, _groups_frame(state.group_rows))
             groups = self._groups[1]
-            dynamic = state.dynamic
+            if self._dynamic is None or self._dynamic[0] != self.generation:
+                # once per content, not once per pass (see _replace_rows)
+                self._dynamic = (self.generation, _dynamic_now(state))
+            dynamic = self._dynamic[1]
             generation = self.generation
         sums: dict[tuple[str | None, str], list[int]] = {}
         for k, month, met, breached, open_ in static:
@@ -494,17 +504,27 @@ def _current_rows(state: _State, ids: Collection[str]) -> dict[str, list[Row]]:
 
 
 def _replace_rows(state: _State, new: Mapping[str, list[Row]]) -> None:
-    ids = list(new)
-    old = _current_rows(state, ids)
-    for rows in old.values():
-        _add(state, rows, -1)
-    for tid, rows in new.items():
-        _add(state, rows, +1)
-        state.delta[tid] = rows
-    dyn_new = [(tid, g, due) for tid, rows in new.items() for g, k, due in rows if k == DYNAMIC]
-    state.dynamic = pl.concat(
+    # the counts adjusted once a pass, not once a ticket (an ``np.add.at`` call costs about
+    # as much as a ticket's other work); the dynamic rows are left to ``_dynamic_now``: a
+    # filter of every running clock at each pass grew with the store
+    old = _current_rows(state, list(new))
+    _add(state, [r for rows in old.values() for r in rows], -1)
+    _add(state, [r for rows in new.values() for r in rows], +1)
+    state.delta.update(new)
+
+
+def _dynamic_now(state: _State) -> pl.DataFrame:
+    """Every running record with a due instant now: ``state.dynamic`` (as of the last load
+    or compaction) less the tickets replaced since, plus their current dynamic rows."""
+    if not state.delta:
+        return state.dynamic
+    dyn_new = [
+        (tid, g, due) for tid, rows in state.delta.items() for g, k, due in rows if k == DYNAMIC
+    ]
+    replaced = pl.Series(list(state.delta), dtype=pl.String).implode()
+    return pl.concat(
         [
-            state.dynamic.filter(~pl.col("ticket_id").is_in(ids)),
+            state.dynamic.filter(~pl.col("ticket_id").is_in(replaced)),
             pl.DataFrame(
                 {
                     "ticket_id": [d[0] for d in dyn_new],
