@@ -111,3 +111,45 @@ def test_counts_under_the_cap_are_exact_and_not_capped(populated: Api) -> None:
     assert (body["total"], body["total_capped"]) == (5, False)
     res = populated.get("/api/v1/tickets?format=csv")
     assert (res.headers["X-Total-Count"], res.headers["X-Total-Capped"]) == ("3", "false")
+
+
+_FILTERS = ["", "team=support", "customer=acme", "search=T3", "sort=-ticket", "assignee=nobody"]
+
+
+@pytest.mark.parametrize("route", ["at-risk", "tickets"])
+def test_a_first_page_holding_the_whole_list_gives_the_stores_count(
+    populated: Api, route: str
+) -> None:
+    for q in _FILTERS:
+        whole = populated.get(f"/api/v1/{route}?{q}&limit=500").json()
+        # past the first row: the store counts the same filter
+        counted = populated.get(f"/api/v1/{route}?{q}&limit=500&offset=1").json()
+        assert (whole["total"], whole["total_capped"]) == (
+            counted["total"],
+            counted["total_capped"],
+        ), q
+        assert whole["total"] == len(whole["items"]), q  # no move or cancelled clock here
+
+
+def test_the_store_counts_only_when_the_page_may_not_hold_the_whole_list(
+    populated: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    store = populated.store
+    for name in ("count_open_clocks", "count_ticket_list"):
+        real = getattr(store, name)
+
+        def counting(*a: object, _real: object = real, _name: str = name, **kw: object) -> int:
+            asked.append(_name)
+            return _real(*a, **kw)  # type: ignore[operator, no-any-return]
+
+        monkeypatch.setattr(store, name, counting)
+    # an agent's queue with nothing in it, polled: a whole first page counts itself
+    populated.get("/api/v1/at-risk?assignee=nobody&limit=1")
+    populated.get("/api/v1/tickets?customer=acme")
+    assert asked == []
+    page = populated.get("/api/v1/at-risk?limit=2").json()  # a fuller list: the store counts
+    after = populated.get("/api/v1/tickets?offset=1").json()  # not the first page
+    cursor = populated.get(f"/api/v1/at-risk?cursor={page['next_cursor']}").json()
+    assert asked == ["count_open_clocks", "count_ticket_list", "count_open_clocks"]
+    assert (page["total"], after["total"], cursor["total"]) == (5, 3, 5)

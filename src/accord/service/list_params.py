@@ -10,6 +10,7 @@ is read. Empty values sort last either way; ties keep the list's own order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from accord.errors import InputError
@@ -38,6 +39,19 @@ def count_at_most() -> int:
 def total_of(counted: int) -> Total:
     """The answer's total from the store's count up to :func:`count_at_most`."""
     return Total(min(counted, COUNT_CAP), counted > COUNT_CAP)
+
+
+def page_total(
+    found: int, limit: int, offset: int, after: object, count: Callable[[], int]
+) -> Total:
+    """The total of a list whose page query found ``found`` rows (it asks for ``limit`` + 1):
+    a first page (no offset, no cursor) with room to spare holds the whole filtered list, so
+    it counts itself; otherwise the store counts (``count``). The store's count of the same
+    filter would read the same rows again: on a polled list with few matches (an agent's own
+    queue, a new ticket waited for), a third of the read."""
+    if offset == 0 and after is None and found <= limit:
+        return total_of(found)
+    return total_of(count())
 
 
 NO_ROWS = Total(0, False)

@@ -147,8 +147,12 @@ def at_risk(
         for r in page
         if (k := (r.ticket_id, r.metric, r.cycle)) in by_key and by_key[k].stop is None
     ]
-    total = list_params.total_of(
-        runtime.store.count_open_clocks(query, at_most=list_params.count_at_most())
+    total = list_params.page_total(
+        len(found),
+        limit,
+        offset,
+        after,
+        lambda: runtime.store.count_open_clocks(query, at_most=list_params.count_at_most()),
     )
     return _answer(request, format, items, next_cursor, total, offset, now)
 

@@ -151,8 +151,12 @@ def list_tickets(
         if f.summary is not None
     ]
     records = [r for f in shown for r in listed(f)]
-    total = list_params.total_of(
-        runtime.store.count_ticket_list(query, at_most=list_params.count_at_most())
+    total = list_params.page_total(
+        len(found),
+        limit,
+        offset,
+        after,
+        lambda: runtime.store.count_ticket_list(query, at_most=list_params.count_at_most()),
     )
     return _page(request, format, items, records, next_cursor, total, offset, judged)
 
