@@ -72,8 +72,8 @@ def _recompute(
     done = _Pass()
     real = changed._diff
 
-    def diff(*args: Any) -> Any:
-        got = real(*args)
+    def diff(*args: Any, **kwargs: Any) -> Any:
+        got = real(*args, **kwargs)
         done.diffs.append(got)
         return got
 

@@ -434,6 +434,28 @@ def test_the_diff_finds_the_rows_and_columns_the_former_loop_found(
     assert {k: rows[k] for k in wanted} == {r[:2]: r for r in new}
 
 
+@given(_stored_rows, _stored_rows, st.permutations(range(6)))
+def test_the_diff_by_rowid_finds_what_the_diff_by_key_finds(
+    stored: dict[tuple[Any, ...], tuple[Any, ...]],
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]],
+    rowids: list[int],
+) -> None:
+    # SQLite's stored rows come with their rowid first (any rowids: a row's is not its key's
+    # order): the same inserts, and the same updates with the row's rowid in place of its key
+    before = {k: (*k, *v) for k, v in stored.items()}
+    rowid_of = dict(zip(before, rowids, strict=False))
+    with_rowid = {k: (rowid_of[k], *row) for k, row in before.items()}
+    new = [(*k, *v) for k, v in wanted.items()]
+    inserts, updates = _diff(with_rowid, new, itemgetter(0, 1), range(5), rowid=True)
+    want_inserts, want_updates = _diff_reference(before, new, 2)
+    assert inserts == want_inserts
+    by_rowid = {
+        changed: [(*p[: len(changed)], rowid_of[p[len(changed) :]]) for p in params]
+        for changed, params in want_updates.items()
+    }
+    assert updates == by_rowid
+
+
 # ---------------------------------------------------------------- marks cleared by a save
 
 

@@ -13,7 +13,8 @@ per-row parameter processing and result rows cost more than the database's own w
 JSON columns are compared and written as the JSON text the store writes everywhere
 (:func:`~accord.io.store.sql.connection._dumps`), read back as text (``CAST``): a row stored
 with other spacing is merely written again. On PostgreSQL the writes go a statement a kind
-(``COPY``, arrays: :mod:`accord.io.store.sql.changed_pg`), on SQLite by ``executemany``."""
+(``COPY``, arrays: :mod:`accord.io.store.sql.changed_pg`), on SQLite by ``executemany``, each
+stored row updated or deleted by the rowid read with it."""
 
 from __future__ import annotations
 
@@ -59,22 +60,30 @@ class _Statements:
             f"CAST({self.quoted[c]} AS TEXT)" if c in self.json else self.quoted[c]
             for c in self.columns
         )
-        self.select = f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']} IN "
+        # on SQLite each stored row comes with its rowid, first: the writes find their rows by
+        # it (a search of the table's own tree) instead of by the key's index (a search of a
+        # text index, then of the table); the transaction that read it holds the write lock,
+        # so no other writer moves a row in between
+        self.select = f"SELECT rowid, {read} FROM {self.table} WHERE {self.quoted['ticket_id']} IN "
+        stored_pick = itemgetter(*(i + 1 for i in self.key_at))
+        self.stored_key_getter = (
+            stored_pick if len(self.key_at) > 1 else lambda row: (stored_pick(row),)
+        )
         self.select_any = pg_each_key(
             f"SELECT {read} FROM {self.table} WHERE {self.quoted['ticket_id']}"
         )
-        self.where = " AND ".join(f"{self.quoted[k]} = {self.ph}" for k in keys)
         self.insert = (
             f"INSERT INTO {self.table} ({', '.join(self.quoted[c] for c in self.columns)}) "
             f"VALUES ({', '.join(self.value[c] for c in self.columns)})"
         )
-        self.delete = f"DELETE FROM {self.table} WHERE {self.where}"
+        self.delete = f"DELETE FROM {self.table} WHERE rowid = ?"
 
     def update(self, columns: Sequence[int]) -> str:
+        """SQLite's update of these columns of the row of a rowid (the last parameter)."""
         sets = ", ".join(
             f"{self.quoted[self.columns[i]]} = {self.value[self.columns[i]]}" for i in columns
         )
-        return f"UPDATE {self.table} SET {sets} WHERE {self.where}"
+        return f"UPDATE {self.table} SET {sets} WHERE rowid = ?"
 
     def tuple_of(self, row: Row) -> tuple[Any, ...]:
         """``row`` as the driver takes it: in column order, the JSON columns as text."""
@@ -120,9 +129,12 @@ def _diff(
     new: Sequence[tuple[Any, ...]],
     key_of: Callable[[Sequence[Any]], tuple[Any, ...]],
     width: range,
+    *,
+    rowid: bool = False,
 ) -> tuple[list[tuple[Any, ...]], dict[tuple[int, ...], list[tuple[Any, ...]]]]:
     """The rows of ``new`` to insert (their key not stored), and those to update grouped by
-    the columns that changed (changed columns: rows of the changed values, then the key)."""
+    the columns that changed (changed columns: rows of the changed values, then the key, or
+    with ``rowid`` the stored row's rowid, which then comes first in each stored row)."""
     inserts: list[tuple[Any, ...]] = []
     updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
     get = stored.get
@@ -131,15 +143,17 @@ def _diff(
         before = get(key)
         if before is None:
             inserts.append(values)
-        elif tuple(before) != values:  # the common case: equal, compared at C speed
+            continue
+        old = before[1:] if rowid else tuple(before)
+        if old != values:  # the common case: equal, compared at C speed
             # the changed columns, found at C speed; the key's are equal (the key matched)
-            changed = tuple(compress(width, map(ne, before, values)))
+            changed = tuple(compress(width, map(ne, old, values)))
             if not changed:
                 continue
             group = updates.get(changed)
             if group is None:
                 group = updates[changed] = []
-            group.append((*[values[i] for i in changed], *key))
+            group.append((*[values[i] for i in changed], *((before[0],) if rowid else key)))
     return inserts, updates
 
 
@@ -159,18 +173,23 @@ def write_changed_values(
     st = _statements(table, tuple(keys), conn.dialect)
     pg = conn.dialect.name == "postgresql"
     with driver_cursor(conn) as cursor:
+        width = range(len(st.columns))
+        key_of = st.key_getter
         if pg:  # one array: one statement text whatever the number of tickets
             cursor.execute(st.select_any, (list(ticket_ids),))
-        else:
-            cursor.execute(st.select + f"({', '.join([st.ph] * len(ticket_ids))})", ticket_ids)
-        key_of = st.key_getter
-        stored = {key_of(row): row for row in cursor.fetchall()}
-        inserts, updates = _diff(stored, new, key_of, range(len(st.columns)))
-        seen = set(map(key_of, new))
-        gone = [key for key in stored if key not in seen]
-        if pg:  # a statement a kind, not a row (changed_pg.py)
+            stored = {key_of(row): row for row in cursor.fetchall()}
+            inserts, updates = _diff(stored, new, key_of, width)
+            seen = set(map(key_of, new))
+            gone = [key for key in stored if key not in seen]
+            # a statement a kind, not a row (changed_pg.py)
             write_sets(cursor, pg_statements(table, tuple(keys)), gone, updates, inserts)
             return
+        cursor.execute(st.select + f"({', '.join([st.ph] * len(ticket_ids))})", ticket_ids)
+        stored_key = st.stored_key_getter
+        stored = {stored_key(row): row for row in cursor.fetchall()}
+        inserts, updates = _diff(stored, new, key_of, width, rowid=True)
+        seen = set(map(key_of, new))
+        gone = [(row[0],) for key, row in stored.items() if key not in seen]
         writes = [(st.delete, gone), *((st.update(c), p) for c, p in updates.items())]
         for statement, params in [*writes, (st.insert, inserts)]:
             if params:

@@ -57,7 +57,9 @@ _EVENTS_OF_PG = pg_each_key(_EVENTS_OF, order="r.seq")
 
 
 def _events_in(chunk: Sequence[str]) -> str:
-    return f"{_EVENTS_OF} IN ({', '.join('?' for _ in chunk)}) ORDER BY seq"
+    # in the order of the index read (ticket, then seq): each ticket's rows in arrival order,
+    # with no sort of the whole chunk's rows by seq after the reads
+    return f"{_EVENTS_OF} IN ({', '.join('?' for _ in chunk)}) ORDER BY ticket_id, seq"
 
 
 class EventsPart(SqlBase):
