@@ -74,8 +74,7 @@ def _open_table(opened: Any) -> pa.Table:
     table in the code before the lazy drops; what the drops leave, filtered apart, since)."""
     if isinstance(opened, pa.Table):
         return opened
-    table, dropped = opened._state
-    whole = type(opened)(table, dropped).whole()
+    whole = type(opened)(*opened._state).whole()
     assert whole is not None
     return whole
 

@@ -29,14 +29,17 @@ class OpenEvents:
 
     __slots__ = ("_state",)
 
-    def __init__(self, table: pa.Table | None, dropped: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, table: pa.Table | None, dropped: Mapping[str, int] | None = None, drops: int = 0
+    ) -> None:
         # one attribute: a reader takes the table and its drops together
-        self._state: tuple[pa.Table | None, Mapping[str, int]] = (table, dropped or {})
+        self._state: tuple[pa.Table | None, Mapping[str, int], int] = (table, dropped or {}, drops)
 
     @property
     def pending(self) -> int:
-        """The tickets dropped whose rows are still held."""
-        return len(self._state[1])
+        """The drops of a ticket since the rows were last filtered out: a ticket dropped at
+        each of many syncs counts each time, as the rows it leaves behind add up."""
+        return self._state[2]
 
     @property
     def held_bytes(self) -> int:
@@ -46,17 +49,17 @@ class OpenEvents:
 
     def whole(self) -> pa.Table | None:
         """The table without the dropped rows (filtered once, then kept)."""
-        table, dropped = self._state
+        table, dropped, _ = self._state
         if table is None or not dropped:
             return table
         table = table.filter(_kept(table.column("ticket_id"), None, dropped))
-        self._state = (table, {})
+        self._state = (table, {}, 0)
         return table
 
     def of(self, ids: pa.Array | pa.ChunkedArray) -> pa.Table | None:
         """The rows of these tickets (in the table's order), without the dropped ones: what
         filtering :meth:`whole` on them gives, without filtering every row's columns."""
-        table, dropped = self._state
+        table, dropped, _ = self._state
         if table is None:
             return None
         mask = pc.is_in(table.column("ticket_id"), value_set=ids)
@@ -68,19 +71,18 @@ class OpenEvents:
 
     def plus(self, table: pa.Table) -> OpenEvents:
         """These events (of tickets not held, or dropped) added after the held ones."""
-        held, dropped = self._state
-        joined = (
-            table if held is None else pa.concat_tables([held, table], promote_options="default")
-        )
-        return OpenEvents(joined, dropped)
+        held, dropped, drops = self._state
+        if held is not None:
+            table = pa.concat_tables([held, table], promote_options="default")
+        return OpenEvents(table, dropped, drops)
 
     def without(self, ids: Collection[str]) -> OpenEvents:
         """These tickets' events dropped (all those held now)."""
-        held, dropped = self._state
+        held, dropped, drops = self._state
         if held is None or not ids:
             return self
         end = held.num_rows
-        return OpenEvents(held, {**dropped, **dict.fromkeys(ids, end)})
+        return OpenEvents(held, {**dropped, **dict.fromkeys(ids, end)}, drops + len(ids))
 
 
 def _kept(

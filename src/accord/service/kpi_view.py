@@ -19,7 +19,9 @@ same ticket facts. So the view splits the tickets in two:
   and the batch engine's timelines of every open ticket (laid out at the first read, then
   tickets left out and added as syncs change them, see
   :mod:`accord.core.engine.batch.prepared`), so that a read runs the clocks only, whenever
-  no open event lies after its instant.
+  no open event lies after its instant. A sync only notes the open tickets it drops from the
+  events (:mod:`accord.service.kpi_open_events`): their rows are filtered out when a reader
+  needs the whole table, not at each sync.
 
 A request joins both parts and evaluates them with :func:`accord.core.kpi.evaluate.evaluate`,
 the same function; nothing is defined twice. The view answers only what it can answer
@@ -104,7 +106,8 @@ log = logging.getLogger("accord.service")
 
 _PAGE = 2_000  # tickets read per store call
 # a saved state with more of its tickets changed since is not used: the catch-up reads them
-# page by page as a sync does, each page also filtering the open tickets' whole events table
+# page by page as a sync does (each page filtering the settled frames, and the open events
+# once a quarter of the open tickets were dropped)
 _REREAD_AT_MOST = 0.1
 
 
@@ -367,7 +370,7 @@ class KpiView:
             raise StateError("a policy version took effect since its records were judged")
         again = len(changed.keys() | set(mark.reread))
         if again > _REREAD_AT_MOST * max(tickets, 1) and again > self._page:
-            # the catch-up reads them page by page, each page filtering every open event
+            # the catch-up reads them page by page, as syncs do (see _REREAD_AT_MOST)
             raise StateError(f"{again} of {tickets} tickets changed since: a load is quicker")
 
     def _failed(self) -> set[str]:

@@ -264,9 +264,9 @@ def drop_open(part: Part, ids: Sequence[str]) -> None:
             part.prepared = None  # mostly tickets left out: laid out afresh at the next read
 
 
-# the open events' rows of dropped tickets are filtered out when more tickets than this
-# fraction of the open ones (plus a few) were dropped since the last filter: a filter costs
-# about a second at 1M tickets, rows held for nothing cost memory
+# the open events' rows of dropped tickets are filtered out when there were more drops than
+# this fraction of the open tickets (plus a few) since the last filter: a filter costs about
+# a second at 1M tickets, rows held for nothing cost memory
 _DROPPED_AT_MOST = 0.25
 _DROPPED_FEW = 20_000
 # a prepared layout is made again when it holds more than this many times the tickets still
