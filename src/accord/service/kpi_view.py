@@ -693,7 +693,8 @@ class KpiView:
             else pl.Series([], dtype=pl.String)
         )
         # its tickets' events only: the whole table would filter out the dropped rows first
-        table = opened.of(ids.to_arrow()) or EVENTS_SCHEMA.empty_table()
+        mine = opened.of(ids.to_arrow())
+        table = mine if mine is not None else EVENTS_SCHEMA.empty_table()
         if when < last and table.num_rows:  # some event lies after ``when``: leave it out
             frame = events_frame_of_table(table, [*policy_fields(part.config), *part.custom])
             open_facts = ticket_facts(frame, part.config, when, fields=list(part.custom)).tickets
