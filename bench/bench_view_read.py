@@ -9,7 +9,9 @@ The view starts from a saved state next to it (written by a load on the first ru
 round reads at an instant a few seconds later than the previous one (the open clocks move),
 both ways, and checks that the two frames and facts are equal. Then ``--changed`` open
 tickets get a new event each (as an ingest leaves them) and the first read after the sync
-is timed both ways too (the new way then adds those tickets' timelines to the layout).
+is timed both ways too (the new way then adds those tickets' timelines to the layout); with
+``--change-rounds``, the median of the sync plus the read after it (ingest -> values, the
+goal's measure) ends the run.
 
 Run:  .venv/bin/python bench/bench_view_load.py --keep /tmp/bench-100k.db --tickets 100000 \\
           --stores sqlite --ways columns          (once: makes the store)
