@@ -157,11 +157,12 @@ def main() -> None:
 
     # a recompute saves --changed open tickets, each with one new message
     part = view._part
-    assert part is not None and part.open is not None
+    opened = part.open.whole() if part is not None else None
+    assert part is not None and opened is not None
     open_ids = sorted(part.open_ids)
     first, second = open_ids[: args.changed], open_ids[args.changed : 2 * args.changed]
     now2 = END + 120
-    full_table = save(store, part.open, table, first, END + 90, config, ola)
+    full_table = save(store, opened, table, first, END + 90, config, ola)
     expected2, _, _ = timed(lambda: full(full_table, now2))
 
     def after_save() -> pl.DataFrame:
@@ -174,7 +175,9 @@ def main() -> None:
     # statements and budgets: another --changed tickets saved, then every contract's figures
     del expected, expected2, got, got2
     now3 = END + 180
-    full_table = save(store, part.open, full_table, second, END + 150, config, ola)
+    opened = part.open.whole()
+    assert opened is not None
+    full_table = save(store, opened, full_table, second, END + 150, config, ola)
     figures = _contract_figures(view, contracts, config, full_table, now3, store)
 
     load = os.getloadavg()

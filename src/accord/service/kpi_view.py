@@ -19,7 +19,9 @@ same ticket facts. So the view splits the tickets in two:
   and the batch engine's timelines of every open ticket (laid out at the first read, then
   tickets left out and added as syncs change them, see
   :mod:`accord.core.engine.batch.prepared`), so that a read runs the clocks only, whenever
-  no open event lies after its instant.
+  no open event lies after its instant. A sync only notes the open tickets it drops from the
+  events (:mod:`accord.service.kpi_open_events`): their rows are filtered out when a reader
+  needs the whole table, not at each sync.
 
 A request joins both parts and evaluates them with :func:`accord.core.kpi.evaluate.evaluate`,
 the same function; nothing is defined twice. The view answers only what it can answer
@@ -70,6 +72,7 @@ from accord.core.records import MetricRecord
 from accord.core.timeutil import Instant
 from accord.io.store import Store
 from accord.service import kpi_view_state as saved_state
+from accord.service.kpi_open_events import OpenEvents
 from accord.service.kpi_records import (
     add_rows,
     aligned,
@@ -103,7 +106,8 @@ log = logging.getLogger("accord.service")
 
 _PAGE = 2_000  # tickets read per store call
 # a saved state with more of its tickets changed since is not used: the catch-up reads them
-# page by page as a sync does, each page also filtering the open tickets' whole events table
+# page by page as a sync does (each page filtering the settled frames, and the open events
+# once a quarter of the open tickets were dropped)
 _REREAD_AT_MOST = 0.1
 
 
@@ -210,7 +214,7 @@ class KpiView:
         part.records = concat([part.records, *recs])
         part.facts = concat([part.facts, *facts])
         part.spans = concat([part.spans, *spans])
-        part.open_facts = facts_of_open(config, part.custom, part.open)
+        part.open_facts = facts_of_open(config, part.custom, part.open.whole())
         with self._lock:
             self._part = part
             self.loads += 1
@@ -249,7 +253,8 @@ class KpiView:
             with self._saved_lock:
                 reread |= self._saved
             stamp = (self.loads, part.seq_seen, self.refreshed)
-            content = (part.records, part.facts, part.spans, part.open, part.open_facts)
+            records, facts, spans, opened = part.records, part.facts, part.spans, part.open
+            open_facts = part.open_facts
             mark = Watermark(
                 store_id=store_id,
                 seq=part.seq_seen,
@@ -262,7 +267,9 @@ class KpiView:
                 settled_first_judged=part.settled_first_judged,
             )
         mark = replace(mark, anchor=_anchor(self._store.changed_since(mark.seq - 1), mark.seq))
-        return saved_state.write(path, Saved(mark, *content)), stamp
+        # the dropped tickets' rows filtered out here, outside the lock (the same content)
+        saved = Saved(mark, records, facts, spans, opened.whole(), open_facts)
+        return saved_state.write(path, saved), stamp
 
     def load_saved(
         self, path: Path, store_id: str, version: int, config: Configuration, custom: Sequence[str]
@@ -294,7 +301,7 @@ class KpiView:
             records=got.records,
             facts=got.facts,
             spans=got.spans,
-            open=opened,
+            open=OpenEvents(opened),
             open_ids=open_ids,
             open_facts=got.open_facts,
             settled_last_ts=mark.settled_last_ts,
@@ -363,7 +370,7 @@ class KpiView:
             raise StateError("a policy version took effect since its records were judged")
         again = len(changed.keys() | set(mark.reread))
         if again > _REREAD_AT_MOST * max(tickets, 1) and again > self._page:
-            # the catch-up reads them page by page, each page filtering every open event
+            # the catch-up reads them page by page, as syncs do (see _REREAD_AT_MOST)
             raise StateError(f"{again} of {tickets} tickets changed since: a load is quicker")
 
     def _failed(self) -> set[str]:
@@ -405,7 +412,7 @@ class KpiView:
         got = split_settled(part, events, rec.with_columns(pl.lit(judged).alias("as_of")), settled)
         if got is not None:
             part.records, part.facts, part.spans = got
-        part.open_facts = facts_of_open(config, part.custom, part.open)
+        part.open_facts = facts_of_open(config, part.custom, part.open.whole())
         with self._lock:
             self._part = part
             self.loads += 1
@@ -597,21 +604,21 @@ class KpiView:
             if part is None:
                 return None
             records, facts, spans, opened = part.records, part.facts, part.spans, part.open
-            config = part.config
+            config, open_count = part.config, len(part.open_ids)
             memo, prepared = part.open_facts, part.prepared
         if memo is None:
-            memo = facts_of_open(config, part.custom, opened)
+            memo = facts_of_open(config, part.custom, opened.whole())
             with self._lock:
                 if part.open is opened:
                     part.open_facts = memo
-        if prepared is None and customer is None and opened is not None:
+        if prepared is None and customer is None and open_count:
             # laid out once, then kept in step by the syncs: a read runs the clocks only
-            prepared = prepared_open(config, opened)
+            prepared = prepared_open(config, opened.whole())
             with self._lock:
                 if part.open is opened:
                     part.prepared = prepared
         open_records, open_facts, open_spans = open_inputs(
-            config, part.custom, opened, when, customer, memo, prepared
+            config, part.custom, opened, when, customer, memo, prepared, tickets=open_count
         )
         if customer is not None and facts.width:
             # the tickets whose customer it is at ``when`` and now (the same instant here)
@@ -668,7 +675,7 @@ class KpiView:
                 return None
             records, facts, opened, memo = part.records, part.facts, part.open, part.open_facts
         if memo is None:
-            memo = facts_of_open(part.config, part.custom, opened)
+            memo = facts_of_open(part.config, part.custom, opened.whole())
         if facts.width:
             facts = facts.filter(pl.col(OWNER) == customer)
             # the clocks a contract counts are its customer's records: the others are left
@@ -685,8 +692,9 @@ class KpiView:
             if open_facts.width
             else pl.Series([], dtype=pl.String)
         )
-        table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
-        table = table.filter(pc.is_in(table.column("ticket_id"), value_set=ids.to_arrow()))
+        # its tickets' events only: the whole table would filter out the dropped rows first
+        mine = opened.of(ids.to_arrow())
+        table = mine if mine is not None else EVENTS_SCHEMA.empty_table()
         if when < last and table.num_rows:  # some event lies after ``when``: leave it out
             frame = events_frame_of_table(table, [*policy_fields(part.config), *part.custom])
             open_facts = ticket_facts(frame, part.config, when, fields=list(part.custom)).tickets
@@ -703,7 +711,8 @@ class KpiView:
             if p.enums is not None:  # the settled records' categorical columns, as Enums
                 frames += p.enums.columns.estimated_size()
             laid = p.prepared.nbytes if p.prepared is not None else 0  # the open timelines
-            return int(frames + p.spans.estimated_size() + (p.open.nbytes if p.open else 0) + laid)
+            # the open events as held, with the rows of tickets dropped since the last filter
+            return int(frames + p.spans.estimated_size() + p.open.held_bytes + laid)
 
     def stats(self) -> dict[str, int]:
         """The view's counts, for /metrics: read without the view's lock, which a sync holds

@@ -30,6 +30,7 @@ from accord.core.kpi.frames import (
     records_frame_of_table,
 )
 from accord.core.timeutil import Instant
+from accord.service.kpi_open_events import OpenEvents
 from accord.service.kpi_records import OpenRecords, SettledEnums, open_records
 from accord.service.recompute import summarize
 
@@ -47,7 +48,9 @@ class Part:
     records: pl.DataFrame  # settled tickets' records, RECORDS_SCHEMA without as_of, text
     facts: pl.DataFrame  # settled tickets' ticket facts (+ __owner: current customer)
     spans: pl.DataFrame  # settled tickets' open spans
-    open: pa.Table | None = None  # open tickets' events (an events table)
+    # open tickets' events (an events table), with the rows of tickets dropped since kept
+    # until a reader needs the whole table
+    open: OpenEvents = field(default_factory=lambda: OpenEvents(None))
     open_ids: set[str] = field(default_factory=set)
     # the open tickets' facts and spans with all their events (what any instant from their
     # last event on gives), computed at the first read after ``open`` changed
@@ -238,31 +241,34 @@ def add_open(part: Part, table: pa.Table) -> None:
             part.open_facts = (unify([facts, f]), pl.concat([spans, sp]), max(last, la))
         except Mismatch:
             part.open_facts = None
-    part.open = (
-        table
-        if part.open is None
-        else pa.concat_tables([part.open, table], promote_options="default")
-    )
+    part.open = part.open.plus(table)
     if part.prepared is not None:  # laid out now: a change costs as its tickets do
         part.prepared = _compacted(part.prepared.plus(table), part.open)
 
 
 def drop_open(part: Part, ids: Sequence[str]) -> None:
     gone = [t for t in ids if t in part.open_ids]
-    if not gone or part.open is None:
+    if not gone:
         return
     part.open_ids.difference_update(gone)
     if part.open_facts is not None:  # the last event's instant stays an upper bound
         facts, spans, last = part.open_facts
         part.open_facts = (drop_tickets(facts, gone), drop_tickets(spans, gone), last)
-    keep = pc.invert(pc.is_in(part.open.column("ticket_id"), value_set=pa.array(gone)))
-    part.open = part.open.filter(keep)
+    # noted, not filtered: filtering every open event at each sync cost most of a sync
+    part.open = part.open.without(gone)
+    if part.open.pending > _DROPPED_AT_MOST * len(part.open_ids) + _DROPPED_FEW:
+        part.open.whole()  # the rows held for nothing grow too many: filtered now
     if part.prepared is not None:
         part.prepared = part.prepared.without(gone)
         if part.prepared.tickets > _LAID_OUT_AT_MOST * part.prepared.count + _SMALL:
             part.prepared = None  # mostly tickets left out: laid out afresh at the next read
 
 
+# the open events' rows of dropped tickets are filtered out when there were more drops than
+# this fraction of the open tickets (plus a few) since the last filter: a filter costs about
+# a second at 1M tickets, rows held for nothing cost memory
+_DROPPED_AT_MOST = 0.25
+_DROPPED_FEW = 20_000
 # a prepared layout is made again when it holds more than this many times the tickets still
 # in (plus a few): the ones left out still cost their clocks' runs at each read
 _LAID_OUT_AT_MOST = 1.5
@@ -272,15 +278,15 @@ _SMALL = 20_000
 _PIECES = 8
 
 
-def _compacted(prepared: Prepared, opened: pa.Table) -> Prepared:
+def _compacted(prepared: Prepared, opened: OpenEvents) -> Prepared:
     """``prepared`` with its small pieces laid out again as one when there are many."""
     small = [p for p in prepared.pieces if len(p.ids) < _SMALL]
     if len(small) <= _PIECES:
         return prepared
     ids = set().union(*(p.ids for p in small))
-    events = opened.filter(pc.is_in(opened.column("ticket_id"), value_set=pa.array(sorted(ids))))
+    events = opened.of(pa.array(sorted(ids), type=pa.string()))
     big = prepared.without(ids)
-    return big.plus(events) if events.num_rows else big
+    return big.plus(events) if events is not None and events.num_rows else big
 
 
 def facts_of_open(
@@ -307,41 +313,51 @@ def prepared_open(config: Configuration, opened: pa.Table | None) -> Prepared:
 def open_inputs(
     config: Configuration,
     custom: tuple[str, ...],
-    opened: pa.Table | None,
+    opened: OpenEvents,
     when: Instant,
     customer: str | None,
     memo: tuple[pl.DataFrame, pl.DataFrame, Instant],
     prepared: Prepared | None = None,
+    *,
+    tickets: int,
 ) -> tuple[pl.DataFrame | OpenRecords, pl.DataFrame, pl.DataFrame]:
     """The open tickets' records (a customer's as text, every ticket's as the engine's
     table), facts and spans at ``when``, as the full path
     computes them (a customer's: its tickets, its records, no internal agreements), in
-    columns: the batch engine and the columnar events frame. ``memo``: their facts over all
-    their events (:func:`facts_of_open`), used when no event lies after ``when``;
+    columns: the batch engine and the columnar events frame. ``tickets``: how many open
+    tickets there are; ``memo``: their facts over all their events (:func:`facts_of_open`),
+    used when no event lies after ``when``;
     ``prepared``: their timelines (:func:`prepared_open`), used for every ticket's records
-    when no event lies after ``when``."""
+    when no event lies after ``when`` (the whole events table is then not needed)."""
     empty = empty_part(0, config, custom, 0).records
-    table = opened if opened is not None else EVENTS_SCHEMA.empty_table()
     facts, spans, last = memo
+
+    def whole() -> pa.Table:
+        table = opened.whole()
+        return table if table is not None else EVENTS_SCHEMA.empty_table()
+
     if when < last:  # some event lies after ``when``: the facts at ``when`` leave it out
+        table = whole()
         frame = events_frame_of_table(table, [*policy_fields(config), *custom])
         got = ticket_facts(frame, config, when, fields=list(custom))
         facts = got.tickets.join(_owners(frame), on="ticket_id", how="left")
         spans = got.open_spans
-    if customer is not None:
+    if customer is not None:  # its tickets' events only, not every open one's
         facts = facts.filter((pl.col("customer") == customer) & (pl.col(OWNER) == customer))
         ids = facts.get_column("ticket_id")
         spans = spans.filter(pl.col("ticket_id").is_in(ids.implode()))
-        table = table.filter(pc.is_in(table.column("ticket_id"), value_set=ids.to_arrow()))
-    if not table.num_rows:
+        mine = opened.of(ids.to_arrow())
+        if mine is None or not mine.num_rows:
+            return empty, facts, spans
+        computed = compute_batch(mine, config, when)
+        return records_text(records_frame_of_table(computed, customer)), facts, spans
+    if not tickets:
         return empty, facts, spans
-    if customer is None:  # the engine's table: the read makes the Enums from its codes
-        if prepared is not None and when >= prepared.since:
-            return open_records(compute(prepared, when)), facts, spans
-        computed = compute_batch(table, config, when, agreements=bool(config.agreements))
-        return open_records(computed), facts, spans
-    computed = compute_batch(table, config, when)
-    return records_text(records_frame_of_table(computed, customer)), facts, spans
+    # the engine's table: the read makes the Enums from its codes
+    if prepared is not None and when >= prepared.since:
+        return open_records(compute(prepared, when)), facts, spans
+    computed = compute_batch(whole(), config, when, agreements=bool(config.agreements))
+    return open_records(computed), facts, spans
 
 
 def version_boundary(config: Configuration, since: Instant, when: Instant) -> bool:
