@@ -318,7 +318,7 @@ class RecordsView:
                 self._groups = (self.generation, groups_frame(state.group_rows))
             groups = self._groups[1]
             if self._dynamic is None or self._dynamic[0] != self.generation:
-                # once per content, not once per pass (see _replace_rows)
+                # once per content, not once per pass (see records_view_state._replace_rows)
                 self._dynamic = (self.generation, dynamic_now(state))
             dynamic = self._dynamic[1]
             generation = self.generation
