@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,15 +22,11 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine_info
-from accord.cli.demo import copy_demo_config
-from accord.core.config.loader import check_config_kpis
-from accord.core.kpi.check import custom_fields
 from accord.io.store import SqlStore
 from accord.service.kpi_open_events import OpenEvents
 from accord.service.kpi_view import KpiView
 from accord.service.kpi_view_state import store_id
-from bench_view_load import _stored_now
-from bench_view_read import _last_event, timed
+from bench_view_read import kept_store, timed
 
 
 def _filtered(table: pa.Table, gone: list[str]) -> pa.Table:
@@ -46,13 +41,7 @@ def main() -> int:
     args = parser.parse_args()
     info = machine_info(("polars", "pyarrow"))
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
-    url = f"sqlite:///{args.keep.resolve()}"
-    now = max(_stored_now(url), _last_event(url))
-    with tempfile.TemporaryDirectory(prefix="accord-bench-open-drops-") as tmp:
-        config_dir = copy_demo_config(Path(tmp) / "config", alerts=False)
-        config, catalog, issues = check_config_kpis(Path(config_dir))
-        assert config is not None, issues
-    custom = custom_fields(list(catalog.values()), ())
+    url, now, config, custom = kept_store(args.keep)
     store = SqlStore(url)
     view = KpiView(store, lambda _: 1, lambda: now)
     state = args.keep.with_suffix(".view.arrow")

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine_info
 from accord.cli.demo import copy_demo_config
 from accord.core.config.loader import check_config_kpis
+from accord.core.config.resolved import Configuration
 from accord.core.engine.batch import compute_batch
 from accord.core.kpi.check import custom_fields
 from accord.core.kpi.columns import CUSTOM_PREFIX
@@ -50,6 +51,20 @@ from accord.service.kpi_view import KpiView
 from accord.service.kpi_view_parts import records_text, unify
 from accord.service.kpi_view_state import store_id
 from bench_view_load import _stored_now, change
+
+
+def kept_store(keep: Path) -> tuple[str, int, Configuration, list[str]]:
+    """The kept store's URL, the instant its reads start from, the demo configuration and
+    its KPI catalog's custom fields (what this bench and ``bench_open_drops.py`` read by)."""
+    url = f"sqlite:///{keep.resolve()}"
+    # reads from the latest event on (an earlier run's changes lie after the bulk load's
+    # instant): before it, both ways replay every open ticket's events
+    now = max(_stored_now(url), _last_event(url))
+    with tempfile.TemporaryDirectory(prefix="accord-bench-view-read-") as tmp:
+        config_dir = copy_demo_config(Path(tmp) / "config", alerts=False)
+        config, catalog, issues = check_config_kpis(Path(config_dir))
+        assert config is not None, issues
+    return url, now, config, custom_fields(list(catalog.values()), ())
 
 
 def before(view: KpiView, when: int, custom: list[str]) -> tuple[pl.DataFrame, TicketFacts]:
@@ -119,16 +134,8 @@ def main() -> int:
     args = parser.parse_args()
     info = machine_info(("polars", "pyarrow", "numba"))
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
-    url = f"sqlite:///{args.keep.resolve()}"
+    url, now, config, custom = kept_store(args.keep)
     state = args.keep.with_suffix(".view.arrow")
-    # reads from the latest event on (an earlier run's changes lie after the bulk load's
-    # instant): before it, both ways replay every open ticket's events
-    now = max(_stored_now(url), _last_event(url))
-    with tempfile.TemporaryDirectory(prefix="accord-bench-view-read-") as tmp:
-        config_dir = copy_demo_config(Path(tmp) / "config", alerts=False)
-        config, catalog, issues = check_config_kpis(Path(config_dir))
-        assert config is not None, issues
-    custom = custom_fields(list(catalog.values()), ())
     store = SqlStore(url)
     view = KpiView(store, lambda _: 1, lambda: clock[0])
     clock = [now]
