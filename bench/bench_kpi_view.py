@@ -57,13 +57,13 @@ from accord.core.config.loader import check_config_contracts, check_config_kpis
 from accord.core.contracts.burndown import burndown, burndown_of_clocks
 from accord.core.contracts.statement import build_statement, statement_of_clocks, ticket_fields
 from accord.core.engine import compute_ticket
-from accord.core.engine.batch import compute_batch, records_from_table
+from accord.core.engine.batch import compute_batch, events_to_table, records_from_table
 from accord.core.engine.batch.schema import events_from_table
 from accord.core.events import Event, Kind
 from accord.core.kpi.check import custom_fields
 from accord.core.kpi.evaluate import calendar_zones, evaluate
 from accord.core.kpi.facts import policy_fields, ticket_facts
-from accord.core.kpi.frames import events_frame_of_table, records_frame_of_table
+from accord.core.kpi.frames import events_frame_of_table, records_frame, records_frame_of_table
 from accord.core.records import MetricRecord
 from accord.io.columnar import validate_table
 from accord.service.contract_view import view_clocks
@@ -99,11 +99,26 @@ class StubStore:
     def dirty(self, limit: int) -> list[tuple[str, int]]:
         return []
 
+    def failed_tickets(self, *, after: str | None = None, limit: int = 100) -> list[Any]:
+        return []  # a recompute that fails no ticket (the view rereads failed ones)
+
     def events_of(self, ids: Collection[str]) -> dict[str, list[Event]]:
         return {t: self.events[t] for t in ids if t in self.events}
 
     def records_of(self, ids: Collection[str]) -> dict[str, list[MetricRecord]]:
         return {t: self.records[t] for t in ids if t in self.records}
+
+    # the sync reads them in columns (as a SQL store makes them, here from the objects)
+    def events_table_of(self, ids: Collection[str]) -> pa.Table:
+        got = self.events_of(sorted(set(ids)))
+        return events_to_table(e for evs in got.values() for e in evs)
+
+    def records_frame_of(self, ids: Collection[str]) -> pl.DataFrame:
+        got = self.records_of(sorted(set(ids)))
+        recs = sorted(
+            (r for rs in got.values() for r in rs), key=lambda r: (r.ticket_id, r.metric, r.cycle)
+        )
+        return records_frame(recs)
 
 
 def main() -> None:
