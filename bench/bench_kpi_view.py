@@ -121,11 +121,11 @@ class StubStore:
         return records_frame(recs)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tickets", type=int, default=1_000_000)
     ap.add_argument("--changed", type=int, default=1_000)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     config, catalog, issues = check_config_kpis(DEMO_CONFIG)
     assert config is not None, issues
