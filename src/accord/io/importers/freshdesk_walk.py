@@ -201,7 +201,7 @@ def walk(
     is_u = kinds == _UPDATED
     # a status event's id: its status and instant (``isoformat``, once per distinct one)
     u = np.flatnonzero(is_u)
-    whens = instants.isoformats(t_ix[txt[u]])
+    whens = instants.isoformat_array(t_ix[txt[u]])
     created_e = np.flatnonzero(kinds == _CREATED)
     c_eid = _texts(p.c_eid)
     m_e = np.flatnonzero(conv >= 0)
@@ -214,7 +214,7 @@ def walk(
             ":s",
             pa.array(code_texts, pa.string()).take(pa.array(st[u])),
             "@",
-            pa.array(whens, pa.string()),
+            whens,
             "",
         ),
     ]
