@@ -45,6 +45,7 @@ from accord.io.importers.base import (
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
 from accord.io.importers.columnar_checks import Checked
 from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
+from accord.io.importers.columnar_intern import TextNumbers
 from accord.io.importers.columnar_json import JsonBatch
 from accord.io.importers.columnar_json_runs import json_column_tables
 from accord.io.importers.columnar_snapshot import SnapshotColumns
@@ -144,7 +145,7 @@ class ColumnarImportRun(ImportRun):
         # converted speculatively a batch at a time (``zendesk_batches``)
         self.speculative = isinstance(importer, ZendeskImporter)
         self.json_batches = self.json_batches or self.speculative
-        self._ticket_numbers: dict[str, int] = {}
+        self._ticket_numbers = TextNumbers()
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
         self._ticket_events = 0
@@ -378,15 +379,13 @@ class ColumnarImportRun(ImportRun):
         return self._accept(events, rows, self._ticket_codes(events)), failed
 
     def _ticket_codes(self, events: pa.Table) -> I64:
-        """Each event's ticket as a number (the same for a ticket across tables)."""
-        numbers = self._ticket_numbers
-        # numbered per distinct ticket of the table, in order of first sight (as per event)
-        enc = pc.dictionary_encode(events.column("ticket_id").combine_chunks())
-        per = np.asarray(
-            [numbers.setdefault(t, len(numbers)) for t in enc.dictionary.to_pylist()],
-            dtype=np.int64,
-        )
-        return per[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+        """Each event's ticket as a number (the same for a ticket across tables), numbered
+        in order of first sight by a compiled pass over the column's bytes (an accepted
+        event always has a ticket: a null, never met, would count as the text "")."""
+        tickets = events.column("ticket_id").combine_chunks()
+        got = self._ticket_numbers.numbers(pc.fill_null(tickets, ""))
+        assert got is not None
+        return got
 
     def _fresh_mask(self, events: pa.Table, tickets: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The row importer's ``_fresh`` for every event: False for an event whose id was
