@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
+from accord.io.importers.columnar_order import lexsort_grouped
 from accord.io.importers.columnar_values import Values
 from accord.io.importers.freshdesk_columns import _UNSET
 from accord.io.importers.tabular import SOURCE_STATUS
@@ -120,7 +121,7 @@ def walk(
     cw = wall[created_at]
     status = initial.copy()
     n_upd = np.zeros(R, dtype=_I64)  # status events so far (their places: 1, 2, ...)
-    order = np.lexsort((np.arange(d_rec.size), wall[d_txt], d_rec)) if d_rec.size else d_rec
+    order = lexsort_grouped((np.arange(d_rec.size), wall[d_txt]), d_rec)
     d_rec, d_txt, d_code = d_rec[order], d_txt[order], d_code[order]
     counts = np.bincount(d_rec, minlength=R) if d_rec.size else np.zeros(R, dtype=_I64)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(_I64)
@@ -185,7 +186,7 @@ def walk(
     )
     ev_status = np.concatenate([initial[recs], d_code[dk], current[last], np.full(ck.size, -1)])
     ev_conv = np.concatenate([np.full(recs.size + dk.size + last.size, -1), ck])
-    o = np.lexsort((ev_place, ev_rank, ev_wall, ev_rec))
+    o = lexsort_grouped((ev_place, ev_rank, ev_wall), ev_rec)
     rec, kinds, txt, st, conv = ev_rec[o], ev_kind[o], ev_txt[o], ev_status[o], ev_conv[o]
     E = int(rec.size)
     counts_e = np.bincount(rec, minlength=R).astype(_I64) if E else np.zeros(R, dtype=_I64)

@@ -259,14 +259,34 @@ def derive_table(
     return cols._arrays(locals_=_Lists(**lists), records=records, rows=list(rows), tz=tz)
 
 
-# a text between printable ASCII characters other than a space: Python's ``strip`` keeps it
-_PLAIN = "(?s)^[!-~](.*[!-~])?$"
+def _plain_ends(texts: pa.Array) -> np.ndarray[Any, Any]:
+    """Whether each text begins and ends with a printable ASCII character other than a
+    space (Python's ``strip`` keeps such a text whole; a null counts as plain), read from
+    the column's first and last bytes: a byte below 0x80 is a whole character in UTF-8."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if texts.type != _S:
+        texts = texts.cast(_S)
+    n = len(texts)
+    bufs = texts.buffers()
+    offs = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=texts.offset * 4)
+    lo, hi = offs[:-1].astype(np.int64), offs[1:].astype(np.int64)
+    filled = hi > lo
+    plain = np.zeros(n, dtype=bool)
+    if bufs[2] is not None and filled.any():
+        data = np.frombuffer(bufs[2], dtype=np.uint8)
+        first = data[np.where(filled, lo, 0)]
+        last = data[np.where(filled, hi - 1, 0)]
+        plain = filled & (first >= 0x21) & (first <= 0x7E) & (last >= 0x21) & (last <= 0x7E)
+    if texts.null_count:
+        plain |= ~_valid(texts)
+    return plain
 
 
 def _stripped(texts: pa.Array) -> pa.Array:
     """Each text as Python's ``str.strip`` gives it (trimmed in Python where it may differ
     from a text between printable ASCII characters)."""
-    plain = _np(pc.fill_null(pc.match_substring_regex(texts, _PLAIN), True))
+    plain = _plain_ends(texts)
     other = np.flatnonzero(~plain)
     if not other.size:
         return texts
