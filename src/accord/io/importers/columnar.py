@@ -400,30 +400,37 @@ class ColumnarImportRun(ImportRun):
             self._last_ids.extend([None] * (grown - len(self._last_ids)))
         sec = np.asarray(events.column("ts").to_numpy(), dtype=np.int64)
         ids_arr = events.column("event_id").combine_chunks()
-        enc = pc.dictionary_encode(ids_arr)
-        idc = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
-        id_values = enc.dictionary
         order = np.argsort(tickets, kind="stable")
-        t_s, sec_s, id_s = tickets[order], sec[order], idc[order]
+        t_s, sec_s = tickets[order], sec[order]
         start = np.ones(n, dtype=bool)
         start[1:] = (t_s[1:] != t_s[:-1]) | (sec_s[1:] != sec_s[:-1])
         tstart = np.ones(n, dtype=bool)
         tstart[1:] = t_s[1:] != t_s[:-1]
         run = np.cumsum(start) - 1
-        key = run * (len(id_values) + 1) + id_s
-        k_order = np.argsort(key, kind="stable")
-        ks = key[k_order]
-        dup_sorted = np.zeros(n, dtype=bool)
-        dup_sorted[1:] = ks[1:] == ks[:-1]
+        # an id twice in one run (ticket and second): only runs of more than one event are
+        # looked at, their ids numbered (most runs hold one event: no id hashed for them)
         dup = np.zeros(n, dtype=bool)
-        dup[k_order] = dup_sorted
+        shared = np.flatnonzero(np.bincount(run)[run] > 1) if n else run
+        if shared.size:
+            enc = pc.dictionary_encode(ids_arr.take(pa.array(order[shared])))
+            idc = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
+            key = run[shared] * (len(enc.dictionary) + 1) + idc
+            k_order = np.argsort(key, kind="stable")
+            ks = key[k_order]
+            dup_sorted = np.zeros(shared.size, dtype=bool)
+            dup_sorted[1:] = ks[1:] == ks[:-1]
+            dup[shared[k_order]] = dup_sorted
+
+        def id_at(i: int) -> Any:  # the id of the ``i``-th event in ticket order
+            return ids_arr[int(order[i])].as_py()
+
         # a ticket's first run that continues its latest instant from an earlier block
         carried = self._last_ts[t_s] == sec_s
         cont_run = np.zeros(run[-1] + 1 if n else 0, dtype=bool)
         cont_run[run[tstart & carried]] = True
         for i in np.flatnonzero(cont_run[run] & ~dup).tolist():
             prev = self._last_ids[int(t_s[i])]
-            eid = id_values[int(id_s[i])].as_py()
+            eid = id_at(i)
             if prev == eid or (isinstance(prev, set) and eid in prev):
                 dup[i] = True
         # remember each ticket's latest instant and the ids there (one id: kept as text)
@@ -437,12 +444,12 @@ class ColumnarImportRun(ImportRun):
         last_t = t_s[ends]
         self._last_ts[last_t] = sec_s[ends]
         if single.any():
-            texts = id_values.take(pa.array(id_s[ends[single]])).to_pylist()
+            texts = ids_arr.take(pa.array(order[ends[single]])).to_pylist()
             for t, text in zip(last_t[single].tolist(), texts, strict=True):
                 self._last_ids[t] = text
         for i, lo in zip(ends[~single].tolist(), run_start[~single].tolist(), strict=True):
             t = int(t_s[i])
-            ids = {id_values[int(x)].as_py() for x in id_s[lo : i + 1]}
+            ids = {id_at(x) for x in range(lo, i + 1)}
             if cont_run[run[i]]:
                 prev = self._last_ids[t]
                 ids |= prev if isinstance(prev, set) else {prev}
