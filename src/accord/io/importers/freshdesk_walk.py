@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
-from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
+from accord.io.importers.columnar_json_derived import Derived, LazyCandidates, kind_column
 from accord.io.importers.columnar_order import lexsort_grouped
 from accord.io.importers.columnar_values import Values
 from accord.io.importers.freshdesk_columns import _UNSET
@@ -32,8 +32,7 @@ from accord.io.importers.tabular import SOURCE_STATUS
 if TYPE_CHECKING:
     from accord.io.importers.freshdesk_columns import FreshdeskColumns, _Pass
 
-_KINDS = ("created", "updated", "message")
-_CREATED, _UPDATED, _MESSAGE = 0, 1, 2
+_CREATED, _UPDATED, _MESSAGE = 0, 1, 2  # places in ``columnar_json_derived.KINDS``
 _I64 = np.int64
 
 
@@ -257,7 +256,7 @@ def walk(
         row=rec,
         ticket=ticket,
         event_id=event_id,
-        kind=pc.take(pa.array(_KINDS), pa.array(kinds)),
+        kind=kind_column(kinds),
         ts=ts,
         instants=instants,
         fields=[FieldColumn(name, values(name), *cols_[name]) for name in cols_],

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from accord.io.importers.base import text_of
 from accord.io.importers.columnar_json_derived import Derived
+from accord.io.importers.columnar_values import small_unique
 from accord.io.importers.memo import exact_key
 
 if TYPE_CHECKING:
@@ -195,18 +196,22 @@ def derive_table(
     i_src = _item_sources(cols, items)
     m = np.flatnonzero(i_src >= 0)
     i_hist, i_src = i_hist[m], i_src[m]
-    mitems = items.take(pa.array(m))
+    take_m = pa.array(m)
+
+    def mapped_field(key: str) -> pa.Array:  # a key of the mapped items (the struct not taken)
+        return pc.struct_field(items, key).take(take_m)
+
     users = np.asarray(cols.users, dtype=bool)
     tags = np.asarray([s in imp._tag_sources for s in cols.sources], dtype=bool)
     sides = []
     for side in ("from", "to"):
-        raw = pc.struct_field(mitems, side)
+        raw = mapped_field(side)
         use_raw = users[i_src] & _valid(raw)
-        value = pc.if_else(pa.array(use_raw), raw, pc.struct_field(mitems, f"{side}String"))
+        value = pc.if_else(pa.array(use_raw), raw, mapped_field(f"{side}String"))
         idx, distinct = _distinct(value)
         # per distinct (source, value, taken raw): ``_item_value`` then its code
         combo = (i_src * len(distinct) + idx) * 2 + use_raw
-        uniq, inv = np.unique(combo, return_inverse=True)
+        uniq, inv = small_unique(combo)  # (ascending, as ``np.unique``: the same codes)
         got = np.empty(uniq.size, dtype=np.int64)
         for u, c in enumerate(uniq.tolist()):
             s, rest = divmod(c >> 1, len(distinct))

@@ -38,7 +38,7 @@ from accord.core.events import FieldValue
 from accord.io.importers.base import text_of
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
-from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
+from accord.io.importers.columnar_json_derived import Derived, LazyCandidates, kind_column
 from accord.io.importers.columnar_order import lexsort_grouped
 from accord.io.importers.columnar_values import I64, Values
 from accord.io.importers.jira import JiraImporter
@@ -48,11 +48,10 @@ from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import MEMO, exact_key
 from accord.io.importers.tabular import SOURCE_STATUS
 
-_CREATED, _UPDATED, _MESSAGE = 0, 1, 2
+_CREATED, _UPDATED, _MESSAGE = 0, 1, 2  # places in ``columnar_json_derived.KINDS``
 # the keys ``_object_value`` reads an object's identity from, in order (then ``id``)
 _USER_KEYS = ("accountId", "name", "key", "emailAddress")
 _OBJECT_KEYS = ("name", "value", "key")
-_KINDS = ("created", "updated", "message")
 _FAILED: list[tuple[str, FieldValue]] = []  # marks a source value whose conversion fails
 
 
@@ -468,7 +467,7 @@ class JiraColumns:
                 _text_array(L.c_eid).take(pa.array(ck)),
             ]
         ).take(take)
-        kind = pa.array(_KINDS).take(pa.array(ev_kind))
+        kind = kind_column(ev_kind)
         actor_arr = pa.concat_arrays([no_text, _text_array(L.c_actor).take(pa.array(ck))]).take(
             take
         )
