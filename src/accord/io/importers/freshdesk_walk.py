@@ -302,6 +302,13 @@ def _first_seen(texts: pa.Array) -> tuple[np.ndarray[Any, Any], list[str]]:
         return np.zeros(0, dtype=_I64), []
     enc = pc.dictionary_encode(texts)
     idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=_I64)
+    # Arrow numbers the values as it meets them: then each index is at most one more than
+    # every index before it, every entry is used, and the numbers are the answer (checked;
+    # else sorted out)
+    top = np.maximum.accumulate(idx)
+    first_met = idx[0] == 0 and int(top[-1]) + 1 == len(enc.dictionary)
+    if first_met and bool(np.all(idx[1:] <= top[:-1] + 1)):
+        return idx, enc.dictionary.to_pylist()
     distinct, first = np.unique(idx, return_index=True)
     order = distinct[np.argsort(first)]  # dictionary entries in the order first seen
     rank = np.empty(len(enc.dictionary), dtype=_I64)
