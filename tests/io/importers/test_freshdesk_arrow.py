@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -216,5 +217,24 @@ def test_dated_statuses_as_arrays_keep_each_tickets_order_and_first_seen_numberi
     numbered: dict[str, int] = {}
     want = [numbered.setdefault(c, len(numbered)) for _, _, c in flat]
     got, texts = _first_seen(arrays.status)
+    assert got.tolist() == want
+    assert texts == list(numbered)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    codes=st.lists(st.integers(0, 3), max_size=12),
+    words=st.permutations(["2", "3", "", "é 5"]),
+)
+def test_first_seen_numbering_holds_when_arrow_numbered_otherwise(
+    codes: list[int], words: list[str]
+) -> None:
+    from accord.io.importers.freshdesk_walk import _first_seen
+
+    # a dictionary column keeps its own numbering (not in the order met): sorted out
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(words))
+    numbered: dict[str, int] = {}
+    want = [numbered.setdefault(words[c], len(numbered)) for c in codes]
+    got, texts = _first_seen(arr)
     assert got.tolist() == want
     assert texts == list(numbered)

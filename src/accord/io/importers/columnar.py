@@ -45,6 +45,7 @@ from accord.io.importers.base import (
 from accord.io.importers.bpic2013 import Bpic2013CsvImporter
 from accord.io.importers.columnar_checks import Checked
 from accord.io.importers.columnar_eventrows import EventRowsColumns, event_rows_supported
+from accord.io.importers.columnar_intern import TextNumbers
 from accord.io.importers.columnar_json import JsonBatch
 from accord.io.importers.columnar_json_runs import json_column_tables
 from accord.io.importers.columnar_snapshot import SnapshotColumns
@@ -144,7 +145,7 @@ class ColumnarImportRun(ImportRun):
         # converted speculatively a batch at a time (``zendesk_batches``)
         self.speculative = isinstance(importer, ZendeskImporter)
         self.json_batches = self.json_batches or self.speculative
-        self._ticket_numbers: dict[str, int] = {}
+        self._ticket_numbers = TextNumbers()
         self._last_ts = np.zeros(0, dtype=np.int64)
         self._last_ids: list[Any] = []  # per ticket: the ids at its latest instant
         self._ticket_events = 0
@@ -378,15 +379,13 @@ class ColumnarImportRun(ImportRun):
         return self._accept(events, rows, self._ticket_codes(events)), failed
 
     def _ticket_codes(self, events: pa.Table) -> I64:
-        """Each event's ticket as a number (the same for a ticket across tables)."""
-        numbers = self._ticket_numbers
-        # numbered per distinct ticket of the table, in order of first sight (as per event)
-        enc = pc.dictionary_encode(events.column("ticket_id").combine_chunks())
-        per = np.asarray(
-            [numbers.setdefault(t, len(numbers)) for t in enc.dictionary.to_pylist()],
-            dtype=np.int64,
-        )
-        return per[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+        """Each event's ticket as a number (the same for a ticket across tables), numbered
+        in order of first sight by a compiled pass over the column's bytes (an accepted
+        event always has a ticket: a null, never met, would count as the text "")."""
+        tickets = events.column("ticket_id").combine_chunks()
+        got = self._ticket_numbers.numbers(pc.fill_null(tickets, ""))
+        assert got is not None
+        return got
 
     def _fresh_mask(self, events: pa.Table, tickets: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The row importer's ``_fresh`` for every event: False for an event whose id was
@@ -401,30 +400,37 @@ class ColumnarImportRun(ImportRun):
             self._last_ids.extend([None] * (grown - len(self._last_ids)))
         sec = np.asarray(events.column("ts").to_numpy(), dtype=np.int64)
         ids_arr = events.column("event_id").combine_chunks()
-        enc = pc.dictionary_encode(ids_arr)
-        idc = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
-        id_values = enc.dictionary
         order = np.argsort(tickets, kind="stable")
-        t_s, sec_s, id_s = tickets[order], sec[order], idc[order]
+        t_s, sec_s = tickets[order], sec[order]
         start = np.ones(n, dtype=bool)
         start[1:] = (t_s[1:] != t_s[:-1]) | (sec_s[1:] != sec_s[:-1])
         tstart = np.ones(n, dtype=bool)
         tstart[1:] = t_s[1:] != t_s[:-1]
         run = np.cumsum(start) - 1
-        key = run * (len(id_values) + 1) + id_s
-        k_order = np.argsort(key, kind="stable")
-        ks = key[k_order]
-        dup_sorted = np.zeros(n, dtype=bool)
-        dup_sorted[1:] = ks[1:] == ks[:-1]
+        # an id twice in one run (ticket and second): only runs of more than one event are
+        # looked at, their ids numbered (most runs hold one event: no id hashed for them)
         dup = np.zeros(n, dtype=bool)
-        dup[k_order] = dup_sorted
+        shared = np.flatnonzero(np.bincount(run)[run] > 1) if n else run
+        if shared.size:
+            enc = pc.dictionary_encode(ids_arr.take(pa.array(order[shared])))
+            idc = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
+            key = run[shared] * (len(enc.dictionary) + 1) + idc
+            k_order = np.argsort(key, kind="stable")
+            ks = key[k_order]
+            dup_sorted = np.zeros(shared.size, dtype=bool)
+            dup_sorted[1:] = ks[1:] == ks[:-1]
+            dup[shared[k_order]] = dup_sorted
+
+        def id_at(i: int) -> Any:  # the id of the ``i``-th event in ticket order
+            return ids_arr[int(order[i])].as_py()
+
         # a ticket's first run that continues its latest instant from an earlier block
         carried = self._last_ts[t_s] == sec_s
         cont_run = np.zeros(run[-1] + 1 if n else 0, dtype=bool)
         cont_run[run[tstart & carried]] = True
         for i in np.flatnonzero(cont_run[run] & ~dup).tolist():
             prev = self._last_ids[int(t_s[i])]
-            eid = id_values[int(id_s[i])].as_py()
+            eid = id_at(i)
             if prev == eid or (isinstance(prev, set) and eid in prev):
                 dup[i] = True
         # remember each ticket's latest instant and the ids there (one id: kept as text)
@@ -438,12 +444,12 @@ class ColumnarImportRun(ImportRun):
         last_t = t_s[ends]
         self._last_ts[last_t] = sec_s[ends]
         if single.any():
-            texts = id_values.take(pa.array(id_s[ends[single]])).to_pylist()
+            texts = ids_arr.take(pa.array(order[ends[single]])).to_pylist()
             for t, text in zip(last_t[single].tolist(), texts, strict=True):
                 self._last_ids[t] = text
         for i, lo in zip(ends[~single].tolist(), run_start[~single].tolist(), strict=True):
             t = int(t_s[i])
-            ids = {id_values[int(x)].as_py() for x in id_s[lo : i + 1]}
+            ids = {id_at(x) for x in range(lo, i + 1)}
             if cont_run[run[i]]:
                 prev = self._last_ids[t]
                 ids |= prev if isinstance(prev, set) else {prev}

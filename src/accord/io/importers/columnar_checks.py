@@ -33,16 +33,15 @@ from accord.core.event_validation import HASH_ID_PREFIX
 from accord.core.events import Event, FieldValue
 from accord.io.columnar_validate import _conform, _events_table, _validate_columns
 from accord.io.importers.base import CanonicalDict, validate_row_events
+from accord.io.importers.columnar_field_codes import field_codes
 from accord.io.importers.columnar_instants import Instants
 from accord.io.importers.columnar_sha256 import sha256_prefixes
 from accord.io.importers.columnar_values import (
     I32,
     I64,
-    NAN,
     NONE,
     BoolArray,
     Values,
-    small_unique,
 )
 from accord.io.table_writers import _distinct_rows
 
@@ -123,22 +122,14 @@ def _doubtful(v: FieldValue) -> bool:
 def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolArray, int]:
     """The field as a flat column (null where not set), the events that clear it, and its
     longest value in bytes; marks the events the columns cannot carry."""
-    given = f.given & (f.codes >= 0)
-    cleared = f.given & (f.codes == NONE)
-    if f.name in ("tags", "rating"):
-        doubt |= cleared  # a null tag list reads as "no tags": the canonical dict says it
-        cleared = np.zeros_like(cleared)
-    doubt |= f.given & (f.codes == NAN)
-    used = f.codes[given]
-    uniq, inv = small_unique(used)  # codes: non-negative and small
-    every = f.values.values
-    vals = [every[u] for u in uniq.tolist()]
     # per distinct value once an import, not once a block
     doubtful = f.values.per_code("doubtful", _doubtful, bool)
-    bad = np.append(doubtful[uniq], False)
-    idx = np.full(f.codes.size, len(vals), dtype=np.int64)
-    idx[given] = inv
-    doubt |= bad[idx]
+    # a null tag list reads as "no tags": the canonical dict says it (a clear is doubted)
+    given, cleared, idx, uniq = field_codes(
+        f.codes, f.given, doubtful, f.name in ("tags", "rating"), doubt
+    )
+    every = f.values.values
+    vals = [every[u] for u in uniq.tolist()]
     if f.name in TEXT_FIELDS:
         name, dictionary = f.name, pa.array(vals, pa.string())
     elif f.name == "tags":
@@ -156,7 +147,7 @@ def _flat_column(f: FieldColumn, doubt: BoolArray) -> tuple[str, pa.Array, BoolA
     longest = int(sizes[uniq].max()) if uniq.size else 0
     if len(vals) == 0:
         return name, pa.nulls(f.codes.size, pa.string()), cleared, longest
-    indices = masked_array(np.where(given, idx, 0).astype(np.int32), pa.int32(), given)
+    indices = masked_array(idx, pa.int32(), given)
     return name, pa.DictionaryArray.from_arrays(indices, dictionary), cleared, longest
 
 

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from accord.core.timeutil import MAX_EVENT_INSTANT, MIN_EVENT_INSTANT, parse_instant, to_instant
+from accord.io.importers.columnar_isoformat import isoformat_column
 from accord.io.importers.mapping import ISO, ImportMapping
 
 I64 = NDArray[np.int64]
@@ -148,30 +149,27 @@ class Instants:
         return (_EPOCH_UTC + timedelta(microseconds=int(wall[i]))).astimezone(zone)
 
     def isoformats(self, idx: I64) -> list[str]:
-        """``self.dt(i).isoformat()`` of each index, written by array operations (the
-        datetimes added one at a time, by Python)."""
+        """``self.dt(i).isoformat()`` of each index."""
+        out: list[str] = self.isoformat_array(idx).to_pylist()
+        return out
+
+    def isoformat_array(self, idx: I64) -> pa.Array:
+        """``self.dt(i).isoformat()`` of each index as an Arrow text column, written by a
+        compiled pass (the datetimes added one at a time, by Python: their own zone)."""
         _sec, _us, _ok, naive, wall, offset = self.arrays()
         idx = np.asarray(idx, dtype=np.int64)
         aware = ~naive[idx]
         off = np.where(aware, offset[idx], 0)
         local = wall[idx] + off * 60_000_000  # the wall clock where the instant was read
-        text = np.datetime_as_string(local.astype("datetime64[us]"), unit="s").astype(object)
-        frac = local % 1_000_000
-        has = frac != 0
-        if has.any():
-            text[has] = text[has] + np.char.add(".", np.char.zfill(frac[has].astype(str), 6))
-        if aware.any():
-            sign = np.where(off < 0, "-", "+")
-            a = np.abs(off)
-            hh = np.char.zfill((a // 60).astype(str), 2)
-            mm = np.char.zfill((a % 60).astype(str), 2)
-            zone = np.char.add(np.char.add(sign, hh), np.char.add(":", mm)).astype(object)
-            text[aware] = text[aware] + zone[aware]
-        out: list[str] = text.tolist()
-        for k, i in enumerate(idx.tolist()):
-            if i in self._dts:  # (added as a datetime: its own zone)
-                out[k] = self._dts[i].isoformat()
-        return out
+        got = isoformat_column(local, aware, off)
+        if got is None:  # (outside datetime's years: not from a datetime, not expected)
+            return pa.array([self.dt(i).isoformat() for i in idx.tolist()], pa.string())
+        if self._dts:
+            own = np.isin(idx, np.fromiter(self._dts, dtype=np.int64, count=len(self._dts)))
+            if own.any():
+                texts = [self._dts[i].isoformat() for i in idx[own].tolist()]
+                got = pc.replace_with_mask(got, pa.array(own), pa.array(texts, pa.string()))
+        return got
 
     def later(self, a: I64, b: I64) -> BoolArray:
         """``a > b`` as the datetimes compare, where both are naive or both aware."""

@@ -8,9 +8,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+
 from accord.io.importers.base import CanonicalDict, EventParts, JsonImporter, event_of
 from accord.io.importers.columnar_checks import Candidates
 from accord.io.importers.columnar_values import I64
+
+KINDS = ("created", "updated", "message")  # the kinds a columnar conversion derives
+_KIND_TEXTS = pa.array(KINDS, pa.string())
+
+
+def kind_column(codes: I64) -> pa.Array:
+    """The kind of each event (``codes`` into :data:`KINDS`) as a dictionary column: the
+    checks read its three texts, not one a event."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), _KIND_TEXTS)
 
 
 class LazyCandidates(Candidates):

@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
-from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
+from accord.io.importers.columnar_json_derived import Derived, LazyCandidates, kind_column
+from accord.io.importers.columnar_order import lexsort_grouped
 from accord.io.importers.columnar_values import Values
 from accord.io.importers.freshdesk_columns import _UNSET
 from accord.io.importers.tabular import SOURCE_STATUS
@@ -31,8 +32,7 @@ from accord.io.importers.tabular import SOURCE_STATUS
 if TYPE_CHECKING:
     from accord.io.importers.freshdesk_columns import FreshdeskColumns, _Pass
 
-_KINDS = ("created", "updated", "message")
-_CREATED, _UPDATED, _MESSAGE = 0, 1, 2
+_CREATED, _UPDATED, _MESSAGE = 0, 1, 2  # places in ``columnar_json_derived.KINDS``
 _I64 = np.int64
 
 
@@ -120,7 +120,7 @@ def walk(
     cw = wall[created_at]
     status = initial.copy()
     n_upd = np.zeros(R, dtype=_I64)  # status events so far (their places: 1, 2, ...)
-    order = np.lexsort((np.arange(d_rec.size), wall[d_txt], d_rec)) if d_rec.size else d_rec
+    order = lexsort_grouped((np.arange(d_rec.size), wall[d_txt]), d_rec)
     d_rec, d_txt, d_code = d_rec[order], d_txt[order], d_code[order]
     counts = np.bincount(d_rec, minlength=R) if d_rec.size else np.zeros(R, dtype=_I64)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(_I64)
@@ -185,7 +185,7 @@ def walk(
     )
     ev_status = np.concatenate([initial[recs], d_code[dk], current[last], np.full(ck.size, -1)])
     ev_conv = np.concatenate([np.full(recs.size + dk.size + last.size, -1), ck])
-    o = np.lexsort((ev_place, ev_rank, ev_wall, ev_rec))
+    o = lexsort_grouped((ev_place, ev_rank, ev_wall), ev_rec)
     rec, kinds, txt, st, conv = ev_rec[o], ev_kind[o], ev_txt[o], ev_status[o], ev_conv[o]
     E = int(rec.size)
     counts_e = np.bincount(rec, minlength=R).astype(_I64) if E else np.zeros(R, dtype=_I64)
@@ -201,7 +201,7 @@ def walk(
     is_u = kinds == _UPDATED
     # a status event's id: its status and instant (``isoformat``, once per distinct one)
     u = np.flatnonzero(is_u)
-    whens = instants.isoformats(t_ix[txt[u]])
+    whens = instants.isoformat_array(t_ix[txt[u]])
     created_e = np.flatnonzero(kinds == _CREATED)
     c_eid = _texts(p.c_eid)
     m_e = np.flatnonzero(conv >= 0)
@@ -214,7 +214,7 @@ def walk(
             ":s",
             pa.array(code_texts, pa.string()).take(pa.array(st[u])),
             "@",
-            pa.array(whens, pa.string()),
+            whens,
             "",
         ),
     ]
@@ -256,7 +256,7 @@ def walk(
         row=rec,
         ticket=ticket,
         event_id=event_id,
-        kind=pc.take(pa.array(_KINDS), pa.array(kinds)),
+        kind=kind_column(kinds),
         ts=ts,
         instants=instants,
         fields=[FieldColumn(name, values(name), *cols_[name]) for name in cols_],
@@ -302,6 +302,13 @@ def _first_seen(texts: pa.Array) -> tuple[np.ndarray[Any, Any], list[str]]:
         return np.zeros(0, dtype=_I64), []
     enc = pc.dictionary_encode(texts)
     idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=_I64)
+    # Arrow numbers the values as it meets them: then each index is at most one more than
+    # every index before it, every entry is used, and the numbers are the answer (checked;
+    # else sorted out)
+    top = np.maximum.accumulate(idx)
+    first_met = idx[0] == 0 and int(top[-1]) + 1 == len(enc.dictionary)
+    if first_met and bool(np.all(idx[1:] <= top[:-1] + 1)):
+        return idx, enc.dictionary.to_pylist()
     distinct, first = np.unique(idx, return_index=True)
     order = distinct[np.argsort(first)]  # dictionary entries in the order first seen
     rank = np.empty(len(enc.dictionary), dtype=_I64)

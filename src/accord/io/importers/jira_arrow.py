@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from accord.io.importers.base import text_of
 from accord.io.importers.columnar_json_derived import Derived
+from accord.io.importers.columnar_values import small_unique
 from accord.io.importers.memo import exact_key
 
 if TYPE_CHECKING:
@@ -195,18 +196,22 @@ def derive_table(
     i_src = _item_sources(cols, items)
     m = np.flatnonzero(i_src >= 0)
     i_hist, i_src = i_hist[m], i_src[m]
-    mitems = items.take(pa.array(m))
+    take_m = pa.array(m)
+
+    def mapped_field(key: str) -> pa.Array:  # a key of the mapped items (the struct not taken)
+        return pc.struct_field(items, key).take(take_m)
+
     users = np.asarray(cols.users, dtype=bool)
     tags = np.asarray([s in imp._tag_sources for s in cols.sources], dtype=bool)
     sides = []
     for side in ("from", "to"):
-        raw = pc.struct_field(mitems, side)
+        raw = mapped_field(side)
         use_raw = users[i_src] & _valid(raw)
-        value = pc.if_else(pa.array(use_raw), raw, pc.struct_field(mitems, f"{side}String"))
+        value = pc.if_else(pa.array(use_raw), raw, mapped_field(f"{side}String"))
         idx, distinct = _distinct(value)
         # per distinct (source, value, taken raw): ``_item_value`` then its code
         combo = (i_src * len(distinct) + idx) * 2 + use_raw
-        uniq, inv = np.unique(combo, return_inverse=True)
+        uniq, inv = small_unique(combo)  # (ascending, as ``np.unique``: the same codes)
         got = np.empty(uniq.size, dtype=np.int64)
         for u, c in enumerate(uniq.tolist()):
             s, rest = divmod(c >> 1, len(distinct))
@@ -259,14 +264,34 @@ def derive_table(
     return cols._arrays(locals_=_Lists(**lists), records=records, rows=list(rows), tz=tz)
 
 
-# a text between printable ASCII characters other than a space: Python's ``strip`` keeps it
-_PLAIN = "(?s)^[!-~](.*[!-~])?$"
+def _plain_ends(texts: pa.Array) -> np.ndarray[Any, Any]:
+    """Whether each text begins and ends with a printable ASCII character other than a
+    space (Python's ``strip`` keeps such a text whole; a null counts as plain), read from
+    the column's first and last bytes: a byte below 0x80 is a whole character in UTF-8."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if texts.type != _S:
+        texts = texts.cast(_S)
+    n = len(texts)
+    bufs = texts.buffers()
+    offs = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=texts.offset * 4)
+    lo, hi = offs[:-1].astype(np.int64), offs[1:].astype(np.int64)
+    filled = hi > lo
+    plain = np.zeros(n, dtype=bool)
+    if bufs[2] is not None and filled.any():
+        data = np.frombuffer(bufs[2], dtype=np.uint8)
+        first = data[np.where(filled, lo, 0)]
+        last = data[np.where(filled, hi - 1, 0)]
+        plain = filled & (first >= 0x21) & (first <= 0x7E) & (last >= 0x21) & (last <= 0x7E)
+    if texts.null_count:
+        plain |= ~_valid(texts)
+    return plain
 
 
 def _stripped(texts: pa.Array) -> pa.Array:
     """Each text as Python's ``str.strip`` gives it (trimmed in Python where it may differ
     from a text between printable ASCII characters)."""
-    plain = _np(pc.fill_null(pc.match_substring_regex(texts, _PLAIN), True))
+    plain = _plain_ends(texts)
     other = np.flatnonzero(~plain)
     if not other.size:
         return texts

@@ -38,7 +38,8 @@ from accord.core.events import FieldValue
 from accord.io.importers.base import text_of
 from accord.io.importers.columnar_checks import FieldColumn
 from accord.io.importers.columnar_instants import Instants
-from accord.io.importers.columnar_json_derived import Derived, LazyCandidates
+from accord.io.importers.columnar_json_derived import Derived, LazyCandidates, kind_column
+from accord.io.importers.columnar_order import lexsort_grouped
 from accord.io.importers.columnar_values import I64, Values
 from accord.io.importers.jira import JiraImporter
 from accord.io.importers.jira import _object_value as jira_object_value
@@ -47,11 +48,10 @@ from accord.io.importers.mapping import ISO
 from accord.io.importers.memo import MEMO, exact_key
 from accord.io.importers.tabular import SOURCE_STATUS
 
-_CREATED, _UPDATED, _MESSAGE = 0, 1, 2
+_CREATED, _UPDATED, _MESSAGE = 0, 1, 2  # places in ``columnar_json_derived.KINDS``
 # the keys ``_object_value`` reads an object's identity from, in order (then ``id``)
 _USER_KEYS = ("accountId", "name", "key", "emailAddress")
 _OBJECT_KEYS = ("name", "value", "key")
-_KINDS = ("created", "updated", "message")
 _FAILED: list[tuple[str, FieldValue]] = []  # marks a source value whose conversion fails
 
 
@@ -377,7 +377,7 @@ class JiraColumns:
             pos = np.arange(i_hist.size, dtype=np.int64)
             # by issue, source, then histories in time order (then place), the last item
             # of a history first: the first of each group is the value at creation
-            order = np.lexsort((-pos, h_place[i_hist], h_wall[i_hist], i_src, i_rec))
+            order = lexsort_grouped((-pos, h_place[i_hist], h_wall[i_hist], i_src), i_rec)
             g_rec, g_src = i_rec[order], i_src[order]
             first = np.ones(order.size, dtype=bool)
             first[1:] = (g_rec[1:] != g_rec[:-1]) | (g_src[1:] != g_src[:-1])
@@ -397,7 +397,7 @@ class JiraColumns:
                 odd |= (init[:, s] >= 0) & fs[np.maximum(init[:, s], 0)]
         # the last item of each history for a source is its value after it (a dict's last)
         if i_hist.size:
-            order = np.lexsort((np.arange(i_hist.size), i_src, i_hist))
+            order = lexsort_grouped((np.arange(i_hist.size), i_src), i_hist)
             last = np.ones(order.size, dtype=bool)
             last[:-1] = (i_hist[order][1:] != i_hist[order][:-1]) | (
                 i_src[order][1:] != i_src[order][:-1]
@@ -441,7 +441,7 @@ class JiraColumns:
                 1 + n_hist[c_rec[ck]] + np.asarray(L.c_n, dtype=np.int64)[ck],
             ]
         )
-        order = np.lexsort((ev_place, ev_rank, ev_wall, ev_rec))
+        order = lexsort_grouped((ev_place, ev_rank, ev_wall), ev_rec)
         ev_rec, ev_kind, ev_src = ev_rec[order], ev_kind[order], ev_src[order]
         E = int(order.size)
         counts = np.bincount(ev_rec, minlength=R).astype(np.int64)
@@ -467,7 +467,7 @@ class JiraColumns:
                 _text_array(L.c_eid).take(pa.array(ck)),
             ]
         ).take(take)
-        kind = pa.array(_KINDS).take(pa.array(ev_kind))
+        kind = kind_column(ev_kind)
         actor_arr = pa.concat_arrays([no_text, _text_array(L.c_actor).take(pa.array(ck))]).take(
             take
         )
