@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.json as pj
 from numpy.typing import NDArray
 
+from accord.io.importers.json_scan_table import ScanReader, scan_reader
+
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
@@ -42,6 +44,31 @@ def _all_objects(
         if i >= e or buf[i] != 123:
             return False
     return True
+
+
+def arrow_table(
+    arr: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64], schema: pa.Schema
+) -> pa.Table | None:
+    """The records ``arr[starts[k]:ends[k]]`` read by ``pyarrow.json`` with ``schema``
+    (other keys ignored), ``None`` when it refuses them or does not give one row a record."""
+    block = bytearray(arr[starts[0] : ends[-1]])
+    # the commas between records become newlines: one record a line (or more)
+    np.frombuffer(block, dtype=np.uint8)[ends[:-1] - starts[0]] = 10
+    try:
+        table = pj.read_json(
+            io.BytesIO(block),
+            read_options=pj.ReadOptions(use_threads=False, block_size=len(block) + 1),
+            parse_options=pj.ParseOptions(
+                explicit_schema=schema,
+                unexpected_field_behavior="ignore",
+                newlines_in_values=True,
+            ),
+        )
+    except (pa.ArrowException, ValueError):  # (a UnicodeDecodeError is a ValueError)
+        return None
+    if table.num_rows != starts.size:  # a blank record, two values in one: not sure
+        return None
+    return table
 
 
 class ArrowPage:
@@ -91,10 +118,12 @@ class ArrowReading:
         self._learn = learn
         self.schema: pa.Schema | None = None
         self.learned = False
+        self.scan: ScanReader | None = None
 
     def learn(self, typed: list[dict[str, Any]]) -> None:
         self.learned = True
         self.schema = self._learn(typed) if typed else None
+        self.scan = None if self.schema is None else scan_reader(self.schema)
 
     def page(
         self, buf: bytes, starts: list[int], ends: list[int], number: int, wrappers: frozenset[str]
@@ -108,21 +137,12 @@ class ArrowReading:
         e = np.asarray(ends, dtype=np.int64)
         if not _all_objects(arr, s, e):
             return None
-        block = bytearray(buf[starts[0] : ends[-1]])
-        # the commas between records become newlines: one record a line (or more)
-        np.frombuffer(block, dtype=np.uint8)[e[:-1] - starts[0]] = 10
-        try:
-            table = pj.read_json(
-                io.BytesIO(block),
-                read_options=pj.ReadOptions(use_threads=False, block_size=len(block) + 1),
-                parse_options=pj.ParseOptions(
-                    explicit_schema=schema,
-                    unexpected_field_behavior="ignore",
-                    newlines_in_values=True,
-                ),
-            )
-        except (pa.ArrowException, ValueError):  # (a UnicodeDecodeError is a ValueError)
-            return None
-        if table.num_rows != len(starts):  # a blank record, two values in one: not sure
+        scan = self.scan
+        if scan is not None and scan.schema is schema:
+            got = scan.read(arr, s, e)
+            if got is not None:
+                return ArrowPage(got, buf, starts, ends, number, wrappers)
+        table = arrow_table(arr, s, e, schema)
+        if table is None:
             return None
         return ArrowPage(table, buf, starts, ends, number, wrappers)
