@@ -1,11 +1,16 @@
-"""A page of JSON records parsed by Arrow's C++ JSON reader into typed columns (no Python
-object a record), for an importer whose columnar conversion reads Arrow tables (Jira).
+"""A page of JSON records parsed into typed Arrow columns (no Python object a record), for an
+importer whose columnar conversion reads Arrow tables (Jira, Freshdesk).
 
 The page reader (:mod:`~accord.io.importers.json_pages`) knows where each record of a page
-starts and ends; the commas between them become newlines, so the page is newline-delimited
-JSON, read by ``pyarrow.json`` with an explicit schema of only the keys the conversion reads
-(others skipped). A raw newline inside a record is whitespace (one inside a string is not
-JSON, and the reader refuses it as the row reader does).
+starts and ends; the table holds only the keys of an explicit schema (others skipped). It is
+built by the compiled projection reader (:mod:`~accord.io.importers.json_scan`, assembled by
+:mod:`~accord.io.importers.json_scan_table`): one pass over the page's bytes writes the
+schema's values into column buffers, checking every other value as JSON, and gives exactly
+the table ``pyarrow.json`` gives for the page, or nothing when it cannot be sure of that.
+Then (``arrow_table``) the commas between records become newlines, so the page is
+newline-delimited JSON, read by ``pyarrow.json`` with the schema. A raw newline inside a
+record is whitespace (one inside a string is not JSON, and the reader refuses it as the row
+reader does).
 
 A page is parsed here only when the result is certain to be the records the row reader
 sees: every record starts with ``{`` (Arrow takes a ``null`` line for an empty record, and
