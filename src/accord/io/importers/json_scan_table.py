@@ -70,10 +70,12 @@ class ScanReader:
         self._frames = np.zeros((5, n + 1), dtype=np.int64)
         self._skip = np.zeros(js.MAX_DEPTH + 1, dtype=np.uint8)
         self._key = np.zeros(256, dtype=np.uint8)
-        # slots and text bytes a record, per node: learned from the pages read (the most
-        # seen), so that a page's buffers are nearly always large enough at the first scan
+        # slots and text bytes a record, per node: a guess for the first page, then the most
+        # the pages read needed (a quarter more), so that a page's buffers are nearly always
+        # large enough at the first scan without holding much more memory than they fill
         self._slots_rate = np.full(n, 4.0)
         self._bytes_rate = np.where(table[:, js.KIND] == js.STR, 32.0, 0.0)
+        self._learned = False
 
     def read(
         self, buf: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
@@ -84,8 +86,8 @@ class ScanReader:
         count = self._count
         table = self._table
         for _ in range(2):
-            vcap = np.ceil(self._slots_rate * records * 1.1).astype(np.int64) + 16
-            dcap = np.ceil(self._bytes_rate * records * 1.1).astype(np.int64)
+            vcap = np.ceil(self._slots_rate * records).astype(np.int64) + 16
+            dcap = np.ceil(self._bytes_rate * records).astype(np.int64) + 16
             table[:, js.VCAP] = vcap
             table[:, js.VBASE] = np.cumsum(vcap) - vcap
             table[:, js.DCAP] = dcap
@@ -99,11 +101,15 @@ class ScanReader:
             )  # fmt: skip
             if got == js.BAD:
                 return None
-            self._slots_rate = np.maximum(self._slots_rate, count[:, js.SLOTS] / records)
-            self._bytes_rate = np.maximum(self._bytes_rate, count[:, js.DLEN] / records)
+            slots = count[:, js.SLOTS] * (1.25 / records)
+            text = count[:, js.DLEN] * (1.25 / records)
+            if self._learned:
+                slots = np.maximum(self._slots_rate, slots)
+                text = np.maximum(self._bytes_rate, text)
+            self._slots_rate, self._bytes_rate, self._learned = slots, text, True
             if got == js.OK:
                 return self._assemble(valid, vals, data)
-        return None  # (not reached: the second scan has the sizes the first one counted)
+        return None  # (not reached: the second scan has room for what the first one counted)
 
     def _assemble(
         self, valid: NDArray[np.uint8], vals: NDArray[np.int64], data: NDArray[np.uint8]
