@@ -19,7 +19,7 @@ parse after the first page), **converting** each gathering of 10 Arrow pages fro
 compiled kernels from their cache (about 0.1 s a process) falls in the first phase that calls one.
 Each case runs in a fresh process; with ``--before SRC`` the same is measured with that
 ``src`` first on ``PYTHONPATH``, interleaved round by round. The best of ``--repeat`` rounds
-(by total) is printed; the host's load average beside each.
+(by total) is printed, after every round's figures; the host's load average beside each.
 """
 
 from __future__ import annotations
@@ -184,11 +184,18 @@ def main() -> int:
             path = Path(tmp) / f"{fmt}.json"
             write_export(fmt, args.records, path)
             best: dict[str, dict[str, Any]] = {}
-            for _ in range(args.repeat):
+            for r in range(args.repeat):
                 for name, src in codes.items():
                     got = _run(path, fmt, src)
                     load = os.getloadavg()[0]
                     got["load"] = load
+                    # every round, so that the spread shows beside the best
+                    print(
+                        f"  {fmt} round {r + 1} ({name}): reading {got['read']:.3f}, converting "
+                        f"{got['convert']:.3f}, checking {got['check']:.3f}, total "
+                        f"{got['total']:.3f} CPU-s; load {load:.1f}",
+                        flush=True,
+                    )
                     if name not in best or got["total"] < best[name]["total"]:
                         best[name] = got
             for name, got in best.items():

@@ -1,11 +1,16 @@
-"""A page of JSON records parsed by Arrow's C++ JSON reader into typed columns (no Python
-object a record), for an importer whose columnar conversion reads Arrow tables (Jira).
+"""A page of JSON records parsed into typed Arrow columns (no Python object a record), for an
+importer whose columnar conversion reads Arrow tables (Jira, Freshdesk).
 
 The page reader (:mod:`~accord.io.importers.json_pages`) knows where each record of a page
-starts and ends; the commas between them become newlines, so the page is newline-delimited
-JSON, read by ``pyarrow.json`` with an explicit schema of only the keys the conversion reads
-(others skipped). A raw newline inside a record is whitespace (one inside a string is not
-JSON, and the reader refuses it as the row reader does).
+starts and ends; the table holds only the keys of an explicit schema (others skipped). It is
+built by the compiled projection reader (:mod:`~accord.io.importers.json_scan`, assembled by
+:mod:`~accord.io.importers.json_scan_table`): one pass over the page's bytes writes the
+schema's values into column buffers, checking every other value as JSON, and gives exactly
+the table ``pyarrow.json`` gives for the page, or nothing when it cannot be sure of that.
+Then (``arrow_table``) the commas between records become newlines, so the page is
+newline-delimited JSON, read by ``pyarrow.json`` with the schema. A raw newline inside a
+record is whitespace (one inside a string is not JSON, and the reader refuses it as the row
+reader does).
 
 A page is parsed here only when the result is certain to be the records the row reader
 sees: every record starts with ``{`` (Arrow takes a ``null`` line for an empty record, and
@@ -26,6 +31,8 @@ import pyarrow as pa
 import pyarrow.json as pj
 from numpy.typing import NDArray
 
+from accord.io.importers.json_scan_table import ScanReader, scan_reader
+
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 
@@ -42,6 +49,31 @@ def _all_objects(
         if i >= e or buf[i] != 123:
             return False
     return True
+
+
+def arrow_table(
+    arr: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64], schema: pa.Schema
+) -> pa.Table | None:
+    """The records ``arr[starts[k]:ends[k]]`` read by ``pyarrow.json`` with ``schema``
+    (other keys ignored), ``None`` when it refuses them or does not give one row a record."""
+    block = bytearray(arr[starts[0] : ends[-1]])
+    # the commas between records become newlines: one record a line (or more)
+    np.frombuffer(block, dtype=np.uint8)[ends[:-1] - starts[0]] = 10
+    try:
+        table = pj.read_json(
+            io.BytesIO(block),
+            read_options=pj.ReadOptions(use_threads=False, block_size=len(block) + 1),
+            parse_options=pj.ParseOptions(
+                explicit_schema=schema,
+                unexpected_field_behavior="ignore",
+                newlines_in_values=True,
+            ),
+        )
+    except (pa.ArrowException, ValueError):  # (a UnicodeDecodeError is a ValueError)
+        return None
+    if table.num_rows != starts.size:  # a blank record, two values in one: not sure
+        return None
+    return table
 
 
 class ArrowPage:
@@ -91,10 +123,12 @@ class ArrowReading:
         self._learn = learn
         self.schema: pa.Schema | None = None
         self.learned = False
+        self.scan: ScanReader | None = None
 
     def learn(self, typed: list[dict[str, Any]]) -> None:
         self.learned = True
         self.schema = self._learn(typed) if typed else None
+        self.scan = None if self.schema is None else scan_reader(self.schema)
 
     def page(
         self, buf: bytes, starts: list[int], ends: list[int], number: int, wrappers: frozenset[str]
@@ -108,21 +142,12 @@ class ArrowReading:
         e = np.asarray(ends, dtype=np.int64)
         if not _all_objects(arr, s, e):
             return None
-        block = bytearray(buf[starts[0] : ends[-1]])
-        # the commas between records become newlines: one record a line (or more)
-        np.frombuffer(block, dtype=np.uint8)[e[:-1] - starts[0]] = 10
-        try:
-            table = pj.read_json(
-                io.BytesIO(block),
-                read_options=pj.ReadOptions(use_threads=False, block_size=len(block) + 1),
-                parse_options=pj.ParseOptions(
-                    explicit_schema=schema,
-                    unexpected_field_behavior="ignore",
-                    newlines_in_values=True,
-                ),
-            )
-        except (pa.ArrowException, ValueError):  # (a UnicodeDecodeError is a ValueError)
-            return None
-        if table.num_rows != len(starts):  # a blank record, two values in one: not sure
+        scan = self.scan
+        if scan is not None and scan.schema is schema:
+            got = scan.read(arr, s, e)
+            if got is not None:
+                return ArrowPage(got, buf, starts, ends, number, wrappers)
+        table = arrow_table(arr, s, e, schema)
+        if table is None:
             return None
         return ArrowPage(table, buf, starts, ends, number, wrappers)

@@ -203,7 +203,9 @@ def page_items(
     importer: JsonImporter, src: SourceFile, arrow: ArrowReading | None
 ) -> Iterator[SourceRow | ArrowPage]:
     """:func:`page_rows`, with the pages ``arrow`` reads (after the first, which teaches it
-    their schema) given as :class:`ArrowPage`\\ s of their records instead of rows."""
+    their schema) given as :class:`ArrowPage`\\ s of their records instead of rows: their
+    Arrow tables built by the compiled projection reader (:mod:`json_scan`) from the page's
+    bytes and the record bounds found here, or by ``pyarrow.json`` where it is not sure."""
     decoder = msgspec.json.Decoder(list[importer.record_type()])  # type: ignore[misc]
     after: int | None = None
     try:
