@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from accord.core.engine.batch._jit import civil_date
+
 _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
 
 # the days from 1970-01-01 to 0001-01-01 and to 10000-01-01: the years ``datetime`` has
@@ -47,16 +49,7 @@ def _write(local: Any, aware: Any, off: Any) -> Any:  # pragma: no cover  (compi
         t = local[i]
         days = t // _US_DAY
         rest = t - days * _US_DAY
-        # the civil date of a day count (proleptic Gregorian, eras of 400 years)
-        z = days + 719_468
-        era = z // 146_097
-        doe = z - era * 146_097
-        yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-        doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-        mp = (5 * doy + 2) // 153
-        d = doy - (153 * mp + 2) // 5 + 1
-        m = mp + 3 if mp < 10 else mp - 9
-        y = yoe + era * 400 + (1 if m <= 2 else 0)
+        y, m, d = civil_date(days)
         sec = rest // 1_000_000
         us = rest - sec * 1_000_000
         at = offsets[i]

@@ -465,11 +465,9 @@ def _two_digits(out: Any, p: int, v: int) -> None:  # pragma: no cover - compile
 
 
 @_jit
-def _iso_into(t: Any, out: Any, p: int) -> None:  # pragma: no cover - compiled
-    # YYYY-MM-DDTHH:MM:SSZ of a four-digit year; the civil date from days since the epoch
-    # by Howard Hinnant's algorithm (floor division throughout, as in numpy)
-    days = t // 86400
-    secs = t - days * 86400
+def civil_date(days: int) -> tuple[int, int, int]:  # pragma: no cover - compiled
+    """The proleptic Gregorian (year, month, day) of a day count since 1970-01-01, by Howard
+    Hinnant's algorithm (floor division throughout, as in numpy), for compiled callers."""
     z = days + 719468
     era = z // 146097
     doe = z - era * 146097
@@ -478,7 +476,15 @@ def _iso_into(t: Any, out: Any, p: int) -> None:  # pragma: no cover - compiled
     mp = (5 * doy + 2) // 153
     d = doy - (153 * mp + 2) // 5 + 1
     m = mp + 3 if mp < 10 else mp - 9
-    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    return yoe + era * 400 + (1 if m <= 2 else 0), m, d
+
+
+@_jit
+def _iso_into(t: Any, out: Any, p: int) -> None:  # pragma: no cover - compiled
+    # YYYY-MM-DDTHH:MM:SSZ of a four-digit year
+    days = t // 86400
+    secs = t - days * 86400
+    y, m, d = civil_date(days)
     hh = secs // 3600
     mm = secs // 60 % 60
     ss = secs % 60
