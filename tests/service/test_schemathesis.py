@@ -120,13 +120,30 @@ schema = _schema(ADMIN)
 customer_schema = _schema(ACME)
 
 
+_NULLS = (None, "null")  # a null as generated, and as the coverage phase renders it
+
+
 def filter_case(_ctx: object, case: schemathesis.Case[Any]) -> bool:
-    """An NDJSON body is text: a negative body (a number, an object) has no form on the wire
-    but its text, which is a stream like any other, so it is not an invalid request."""
+    """Negative cases that are not invalid requests on the wire, left out:
+
+    - an NDJSON body is text: a negative body (a number, an object) has no form on the wire
+      but its text, which is a stream like any other;
+    - a query parameter's JSON ``null`` has no form in a query string either: it is sent as
+      the text ``null`` (the coverage phase puts that text in the case itself), which a text
+      parameter may well admit (``by=null`` names a ticket field ``null`` to the breach
+      drivers, and was answered 200 as it should be; found once in a full run)."""
     meta = case.meta
     body = meta.components.get(ParameterLocation.BODY) if meta is not None else None
     ndjson = case.media_type is not None and "ndjson" in case.media_type
-    return not (ndjson and body is not None and body.mode.is_negative)
+    if ndjson and body is not None and body.mode.is_negative:
+        return False
+    query = meta.components.get(ParameterLocation.QUERY) if meta is not None else None
+    if query is not None and query.mode.is_negative and case.query:
+        return not any(
+            v in _NULLS or (isinstance(v, list) and any(x in _NULLS for x in v))
+            for v in case.query.values()
+        )
+    return True
 
 
 schema.hook(filter_case)
